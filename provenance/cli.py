@@ -1,0 +1,251 @@
+"""The ``provenance`` command: resolve options, open a session, call the library, format."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+
+from provenance import __version__
+from provenance.documents import read_paths
+from provenance.errors import InputError, NotFoundError, ProvenanceError
+from provenance.extract import extract
+from provenance.ingest import ingest as run_ingest
+from provenance.lexicon import data_dir
+from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
+from provenance.store import Store, get_quote, list_quotes, list_speakers, open_store, stats
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Claim and quote provenance: who said what, where, and do sources agree.")
+err = Console(stderr=True, highlight=False)
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "source", "document", "start", "end"]
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn library errors into one line on stderr and an exit status; no tracebacks."""
+    try:
+        yield
+    except NotFoundError as exc:
+        hint = f" (did you mean: {', '.join(exc.suggestions)}?)" if exc.suggestions else ""
+        err.print(f"error: {exc}{hint}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except ProvenanceError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except SQLAlchemyError as exc:
+        err.print(f"error: database: {str(exc).splitlines()[0]}", markup=False)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[Store]:
+    with _guard():
+        store = open_store(db)
+        try:
+            yield store
+        finally:
+            store.dispose()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"provenance {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                is_eager=True)] = False) -> None:
+    """Claim and quote provenance tracker."""
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive).")],
+    db: DbOpt = None,
+    source: Annotated[str | None, typer.Option(help="Outlet name for every document.")] = None,
+    published: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD for every doc.")]
+    = None,
+    fallback_encoding: Annotated[str | None, typer.Option(
+        help="Decode non-UTF-8 files with this encoding (e.g. cp1252) instead of failing.")]
+    = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
+) -> None:
+    """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
+    with _guard():
+        day = _parse_date(published)
+    with _store(db) as store:
+        show_bar = sys.stderr.isatty() and not quiet
+        with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.description}"), console=err,
+                      disable=not show_bar, transient=True) as bar:
+            task = bar.add_task("", total=None)
+
+            def tick(item: object) -> None:
+                if isinstance(item, InputError):
+                    bar.console.print(f"error: {item}", markup=False, highlight=False)
+                bar.advance(task)
+
+            report = run_ingest(store, paths, source=source, published=day,
+                                fallback_encoding=fallback_encoding, progress=tick)
+        for problem in report.problems:
+            if not problem.message.startswith("not stored") or show_bar:
+                continue
+        if not show_bar:
+            for problem in report.problems:
+                err.print(f"error: {problem}", markup=False)
+        if not quiet:
+            typer.echo(f"documents: {report.new} new, {report.unchanged} unchanged, "
+                       f"{report.failed} failed; quotes: {report.quotes}; "
+                       f"new speakers: {report.speakers}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ProvenanceError(f"--date {value!r}: want YYYY-MM-DD") from None
+
+
+@app.command("extract")
+def extract_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive).")],
+    fmt: FormatOpt = Format.jsonl,
+    include_nonspeech: Annotated[bool, typer.Option(
+        "--all", help="Also list non-speech quotations (scare quotes, signs).")] = False,
+) -> None:
+    """Extract attributions without a database, streaming one record per line."""
+    failed = 0
+    with _guard():
+        for item in read_paths(paths):
+            if isinstance(item, InputError):
+                err.print(f"error: {item}", markup=False)
+                failed += 1
+                continue
+            name = item.path or "-"
+            if item.line:
+                name = f"{name}:{item.line}"
+            rows = (attribution_row(name, a) for a in extract(item.text)
+                    if include_nonspeech or a.kind != "nonspeech")
+            emit(rows, fmt, ["document", "kind", "content", "speaker_name", "cue"])
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def quotes(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    document: Annotated[str | None, typer.Option(help="Document id (or prefix).")] = None,
+    kind: Annotated[str | None, typer.Option(help="direct, mixed, indirect or nonspeech.")]
+    = None,
+    include_nonspeech: Annotated[bool, typer.Option("--all", help="Include non-speech.")]
+    = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """List stored quotes, by speaker or document."""
+    with _store(db) as store, store.session() as s:
+        rows = [quote_row(q) for q in list_quotes(s, speaker, document, kind,
+                                                  include_nonspeech, limit)]
+    emit(rows, fmt, QUOTE_COLUMNS, title=f"quotes: {speaker}" if speaker else "quotes")
+
+
+@app.command()
+def speakers(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """List speakers with their aliases and number of quotes."""
+    with _store(db) as store, store.session() as s:
+        rows = [speaker_row(sp) for sp in list_speakers(s)]
+    emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+
+
+@app.command()
+def show(
+    quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
+    context: Annotated[int, typer.Option(help="Characters of context on each side.")] = 300,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """One quote with its source context, the spans highlighted."""
+    with _store(db) as store, store.session() as s:
+        quote, text = get_quote(s, quote_id)
+    if fmt is not Format.table:
+        emit_object(quote, fmt)
+        return
+    lo, hi = max(0, quote.start - context), min(len(text), quote.end + context)
+    view = Text(text[lo:hi])
+    view.stylize("bold yellow", quote.start - lo, quote.end - lo)
+    for span, style in ((quote.speaker_mention, "bold cyan"), (quote.cue, "bold magenta")):
+        if span is not None and lo <= span.start and span.end <= hi:
+            view.stylize(style, span.start - lo, span.end - lo)
+    out = Console(highlight=False)
+    out.print(f"[bold]{quote.id}[/bold]  {quote.kind}  speaker: {quote.speaker or '-'}  "
+              f"cue: {quote.cue.text if quote.cue else '-'}  confidence: {quote.confidence:.2f}")
+    out.print(f"document {quote.document[:16]}  {quote.path or ''}  [{quote.start}:{quote.end}]",
+              markup=False)
+    out.print(view)
+
+
+@app.command("stats")
+def stats_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """Counts of documents, quotes and speakers."""
+    with _store(db) as store, store.session() as s:
+        result = stats(s)
+    emit_object(result, fmt)
+
+
+@app.command()
+def demo(
+    keep: Annotated[Path | None, typer.Option(help="Keep the demo database at this path.")]
+    = None,
+) -> None:
+    """Ingest the bundled sample articles into a temporary database and show who said what."""
+    samples = data_dir() / "samples"
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(keep or Path(tmp) / "demo.db")
+        with _store(db) as store:
+            report = run_ingest(store, [samples])
+            typer.echo(f"ingested {report.new} sample articles from {samples}: "
+                       f"{report.quotes} quotes and claims, {report.speakers} speakers\n")
+            with store.session() as s:
+                by_speaker: dict[str, list[dict[str, object]]] = {}
+                for q in list_quotes(s):
+                    if q.speaker:
+                        by_speaker.setdefault(q.speaker, []).append(quote_row(q))
+        out = Console(highlight=False)
+        for name in sorted(by_speaker, key=lambda n: (-len(by_speaker[n]), n)):
+            rows = by_speaker[name]
+            out.print(f"[bold]{name}[/bold] ({len(rows)})")
+            for row in rows:
+                text = str(row["text"])
+                short = text if len(text) <= 110 else text[:107] + "..."
+                out.print(f"  [{row['kind']}] “{short}” — {row['source'] or row['path']}",
+                          markup=False)
+    if not report.ok:
+        for problem in report.problems:
+            err.print(f"error: {problem}", markup=False)
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,224 @@
+"""Stage 1: read articles from files into :class:`DocumentIn` records.
+
+Text is kept exactly as decoded (no newline or whitespace rewriting), because
+every span offset indexes it. Plain text and Markdown are stored whole; HTML is
+reduced to its visible article text; JSON Lines carry one document per line.
+Problems are yielded as :class:`~provenance.errors.InputError` values, never
+raised, so one bad file or line does not stop a batch.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from provenance.errors import InputError
+from provenance.models import DocumentIn
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+
+# A leading metadata line as in the seed corpus: " date 2025-06-09 ...".
+_DATE_LINE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}-\d{2})\b")
+_MD_TITLE = re.compile(r"\A\s*#\s+(.+)")
+_HTML_DROP = "script, style, noscript, nav, header, footer, aside, form, template, svg, iframe"
+_HTML_BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td"
+
+Result = DocumentIn | InputError
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
+    """Files named, and supported files below folders named (sorted, recursive)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
+                    yield child
+        elif path.is_file():
+            yield path
+        elif path.exists():
+            yield InputError(str(path), "not a regular file")
+        else:
+            yield InputError(str(path), "no such file or folder")
+
+
+def decode(data: bytes, path: str, fallback: str | None = None) -> tuple[str, str | None]:
+    """Decode bytes as UTF-8 (BOM-aware, UTF-16 with a BOM too).
+
+    Returns the text and a warning when ``fallback`` (e.g. ``cp1252``) was used.
+    Raises :class:`InputError` for binary data or undecodable text.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"invalid UTF-16 at byte {exc.start}") from None
+    if b"\x00" in data:
+        raise InputError(path, "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        if fallback is None:
+            raise InputError(
+                path,
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                "use --fallback-encoding cp1252 to read it anyway",
+            ) from None
+        try:
+            text = data.decode(fallback)
+        except (UnicodeDecodeError, LookupError) as exc2:
+            raise InputError(path, f"not valid UTF-8 nor {fallback}: {exc2}") from None
+        return text, f"not valid UTF-8; decoded as {fallback}"
+
+
+def leading_date(text: str) -> date | None:
+    """The date of a leading ``date YYYY-MM-DD`` metadata line, if any."""
+    m = _DATE_LINE.match(text)
+    if not m:
+        return None
+    try:
+        return date.fromisoformat(m.group(1))
+    except ValueError:
+        return None
+
+
+def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
+    """Visible article text, the page title and a few meta values from HTML.
+
+    Block elements become paragraphs separated by a blank line; script, style
+    and page chrome (nav, header, footer) are dropped.
+    """
+    tree = HTMLParser(html)
+    meta: dict[str, str] = {}
+    for node in tree.css("meta"):
+        key = node.attributes.get("property") or node.attributes.get("name") or ""
+        value = node.attributes.get("content") or ""
+        if key and value:
+            meta[key.lower()] = value
+    title_node = tree.css_first("title")
+    title = title_node.text(strip=True) if title_node else None
+    for node in tree.css(_HTML_DROP):
+        node.decompose()
+    root = tree.css_first("article") or tree.css_first("main") or tree.body or tree.root
+    if root is None:
+        return "", title, meta
+    blocks = [" ".join(n.text(separator=" ").split()) for n in root.css(_HTML_BLOCKS)]
+    # Nested blocks (a <p> in a <blockquote>) repeat their text; keep the first.
+    paragraphs: list[str] = []
+    for block in blocks:
+        if block and (not paragraphs or block not in paragraphs[-1]):
+            paragraphs.append(block)
+    if not paragraphs:
+        paragraphs = [" ".join(root.text(separator=" ").split())]
+    return "\n\n".join(p for p in paragraphs if p), title, meta
+
+
+def _parse_date(value: object, path: str, line: int | None) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise InputError(path, f"bad date {value!r} (want YYYY-MM-DD)", line) from None
+
+
+def _read_jsonl(text: str, path: str) -> Iterator[Result]:
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            yield InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})", number)
+            continue
+        if not isinstance(obj, dict):
+            yield InputError(path, "expected a JSON object", number)
+            continue
+        body = obj.get("text")
+        if not isinstance(body, str) or not body.strip():
+            yield InputError(path, "missing or empty \"text\"", number)
+            continue
+        try:
+            published = _parse_date(obj.get("date"), path, number) or leading_date(body)
+        except InputError as err:
+            yield err
+            continue
+        yield DocumentIn(
+            text=body,
+            path=path,
+            url=_str_or_none(obj.get("url")),
+            source=_str_or_none(obj.get("source")),
+            title=_str_or_none(obj.get("title")),
+            published=published,
+            line=number,
+        )
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Result]:
+    """Documents in one file (one, or one per line for JSON Lines)."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield InputError(name, exc.strerror or "cannot read")
+        return
+    if not data.strip():
+        yield InputError(name, "empty file")
+        return
+    try:
+        text, _warning = decode(data, name, fallback_encoding)
+    except InputError as err:
+        yield err
+        return
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        yield from _read_jsonl(text, name)
+        return
+    title: str | None = None
+    meta: dict[str, str] = {}
+    if suffix in HTML_SUFFIXES:
+        text, title, meta = html_to_text(text)
+    elif suffix in {".md", ".markdown"}:
+        m = _MD_TITLE.match(text)
+        title = m.group(1).strip() if m else None
+    if not text.strip():
+        yield InputError(name, "no article text found")
+        return
+    published = leading_date(text)
+    if published is None and meta.get("article:published_time"):
+        published = _parse_date(meta["article:published_time"], name, None)
+    yield DocumentIn(
+        text=text,
+        path=name,
+        source=meta.get("og:site_name"),
+        title=title or meta.get("og:title"),
+        published=published,
+        url=meta.get("og:url"),
+    )
+
+
+def read_paths(
+    paths: Iterable[str | Path], fallback_encoding: str | None = None
+) -> Iterator[Result]:
+    """Every document (or problem) from the files and folders given, in order."""
+    for item in iter_files(paths):
+        if isinstance(item, InputError):
+            yield item
+            continue
+        try:
+            yield from read_file(item, fallback_encoding)
+        except InputError as err:
+            yield err

@@ -1,0 +1,56 @@
+"""One hierarchy for every error the library raises.
+
+Only the CLI turns these into messages and exit codes; the library never
+prints or exits.
+"""
+
+from __future__ import annotations
+
+
+class ProvenanceError(Exception):
+    """Base of every error provenance raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(ProvenanceError):
+    """A document could not be read: names the file and, where known, the line."""
+
+    exit_code = 1
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+class StoreError(ProvenanceError):
+    """The database could not be opened, migrated or written."""
+
+    exit_code = 2
+
+
+class NotFoundError(ProvenanceError):
+    """A record or speaker asked for by name or id does not exist."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+        self.suggestions = suggestions or []
+        super().__init__(message)
+
+
+class LexiconError(ProvenanceError):
+    """A lexicon file in data/ is missing or malformed."""
+
+
+class GoldFormatError(ProvenanceError):
+    """An evaluation gold file is malformed."""
+
+
+class VerificationError(ProvenanceError):
+    """Stored data does not match what it was derived from."""
+
+    exit_code = 4

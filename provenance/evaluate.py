@@ -1,0 +1,483 @@
+"""Score an attribution extractor against gold annotations.
+
+Gold comes from brat standoff files as distributed with PolNeAR/PARC
+(``<split>/text/NAME.txt`` plus ``<split>/attributions/NAME_<annotator>.ann``) or
+from this project's JSON Lines gold (one quote per line). Predictions come from
+an extractor callable or from ``provenance extract --format jsonl`` output.
+
+All offsets are half-open character (not byte) ranges into the document text.
+A prediction matches a gold attribution when the Dice overlap of their content
+character sets is at least :data:`MATCH_THRESHOLD`; matching is one to one and
+greedy, highest Dice first. Counts are summed over documents before any ratio
+is taken (micro-average); every ratio is 0.0–1.0, and 0.0 when undefined.
+
+Malformed gold raises :class:`~provenance.errors.GoldFormatError`; unreadable
+prediction lines and the reserved PolNeAR ``test`` split raise
+:class:`~provenance.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from provenance.errors import GoldFormatError, InputError
+from provenance.models import Attribution, ResolvedSpeaker, Span
+
+Extractor = Callable[[str], list[Attribution]]
+Ranges = list[tuple[int, int]]
+"""Sorted, non-overlapping, non-empty half-open character ranges."""
+
+MATCH_THRESHOLD = 0.5
+SPEECH_KINDS = frozenset({"direct", "mixed", "indirect"})
+QUOTE_KINDS = frozenset({"direct", "mixed"})
+QUOTE_MARKS = frozenset("\"“”‘’'«»")
+APOSTROPHES = frozenset("’'")
+_STOP = "the a an of and or for to in on at by with from as his her their its he she they them it"
+NAME_STOPWORDS = frozenset(f"{_STOP} we us our you your me my mr mrs ms dr jr sr".split(" "))
+_T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)(?:\t|$)")
+_ID_LINE = re.compile(r"^[TERAMN#*]\d*\t")
+
+
+class GoldAttribution(BaseModel):
+    """One gold attribution: ranges are character offsets into its document."""
+
+    content: Ranges
+    text: str = Field(description="content fragments joined by one space")
+    sources: Ranges = Field(default_factory=list)
+    source_text: str = Field(default="", description="source fragments (or name) joined by a space")
+    cues: Ranges = Field(default_factory=list)
+    is_quote: bool = False
+    annotation: str = Field(default="", description="where it came from: event id or line")
+
+
+class GoldDocument(BaseModel):
+    """An annotated document: its text and gold attributions."""
+
+    name: str = Field(description="file name of the text, e.g. NAME.txt; predictions key on it")
+    text: str
+    gold: list[GoldAttribution]
+    source_file: str = ""
+    skipped: int = Field(default=0, description="gold events without any Content role")
+
+
+class Counts(BaseModel):
+    """Attribution counts; see :class:`EvalReport` for what each is compared with."""
+
+    gold: int = 0
+    predicted: int = 0
+    matched: int = 0
+    gold_quotes: int = 0
+    predicted_quotes: int = 0
+    matched_quotes: int = 0
+    gold_indirect: int = 0
+    matched_indirect: int = 0
+    speaker_correct: int = 0
+    cue_scored: int = 0
+    cue_correct: int = 0
+
+
+class DocumentResult(Counts):
+    """Counts for one document, plus what was missed and what was spurious."""
+
+    document: str
+    missed: list[GoldAttribution] = Field(default_factory=list)
+    spurious: list[Attribution] = Field(default_factory=list)
+
+
+def ratio(numerator: int, denominator: int) -> float:
+    """``numerator / denominator`` in 0.0–1.0, or 0.0 when the denominator is 0."""
+    return numerator / denominator if denominator else 0.0
+
+
+def f1(precision: float, recall: float) -> float:
+    """Harmonic mean of precision and recall (0.0 when both are 0)."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+class EvalReport(Counts):
+    """Micro-averaged scores; all ratios are 0.0–1.0 (0.0 when undefined).
+
+    ``precision``/``recall``/``f1``: direct+mixed+indirect predictions vs all gold.
+    ``quote_*``: gold quotes vs direct+mixed predictions, matched on their own.
+    ``indirect_recall``: gold non-quotes matched (in the all-attribution matching).
+    ``speaker_accuracy``: over all matched pairs. ``cue_accuracy``: over matched
+    pairs whose gold has a cue span (``cue_scored``).
+    """
+
+    documents: int = 0
+    skipped_gold: int = Field(default=0, description="gold events without content, not scored")
+    precision: float = 0.0
+    recall: float = 0.0
+    f1: float = 0.0
+    quote_precision: float = 0.0
+    quote_recall: float = 0.0
+    quote_f1: float = 0.0
+    indirect_recall: float = 0.0
+    speaker_accuracy: float = 0.0
+    cue_accuracy: float = 0.0
+    details: list[DocumentResult] = Field(default_factory=list)
+    unknown_documents: list[str] = Field(
+        default_factory=list, description="prediction documents with no gold, ignored"
+    )
+
+    @classmethod
+    def from_results(cls, results: Sequence[DocumentResult], skipped_gold: int = 0) -> EvalReport:
+        """Sum per-document counts and derive the micro-averaged ratios."""
+        c = {k: sum(getattr(r, k) for r in results) for k in Counts.model_fields}
+        p, r = ratio(c["matched"], c["predicted"]), ratio(c["matched"], c["gold"])
+        qp, qr = (
+            ratio(c["matched_quotes"], c["predicted_quotes"]),
+            ratio(c["matched_quotes"], c["gold_quotes"]),
+        )
+        return cls(
+            documents=len(results), skipped_gold=skipped_gold, details=list(results),
+            precision=p, recall=r, f1=f1(p, r), quote_precision=qp, quote_recall=qr,
+            quote_f1=f1(qp, qr), indirect_recall=ratio(c["matched_indirect"], c["gold_indirect"]),
+            speaker_accuracy=ratio(c["speaker_correct"], c["matched"]),
+            cue_accuracy=ratio(c["cue_correct"], c["cue_scored"]), **c,
+        )  # fmt: skip
+
+
+def merge_ranges(ranges: Iterable[tuple[int, int]]) -> Ranges:
+    """Union of half-open ranges, sorted, with empty ranges dropped."""
+    out: Ranges = []
+    for start, end in sorted(r for r in ranges if r[1] > r[0]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def overlap(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> int:
+    """Number of characters in both range lists (each must be merged)."""
+    return sum(max(0, min(e1, e2) - max(s1, s2)) for s1, e1 in a for s2, e2 in b)
+
+
+def dice(a: Ranges, b: Ranges) -> float:
+    """Dice coefficient 2|A∩B| / (|A|+|B|) of two merged range lists, 0.0–1.0."""
+    size = sum(e - s for s, e in a) + sum(e - s for s, e in b)
+    return 2 * overlap(a, b) / size if size else 0.0
+
+
+def greedy_match(
+    gold: Sequence[Ranges], predicted: Sequence[Ranges], threshold: float = MATCH_THRESHOLD
+) -> list[tuple[int, int, float]]:
+    """One-to-one ``(gold index, prediction index, dice)`` pairs, highest Dice first.
+
+    Only pairs with Dice ≥ ``threshold`` (0.0–1.0) are considered; ties are broken by
+    gold index, then prediction index, so results are deterministic.
+    """
+    candidates = [
+        (d, gi, pi)
+        for gi, g in enumerate(gold)
+        for pi, p in enumerate(predicted)
+        if (d := dice(g, p)) >= threshold
+    ]
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    pairs = []
+    for d, gi, pi in candidates:
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            pairs.append((gi, pi, d))
+    return pairs
+
+
+def is_apostrophe(text: str, i: int) -> bool:
+    """Whether the ’ or ' at ``text[i]`` is an apostrophe rather than a quotation mark.
+
+    It is when between two letters ("It’s"); also, beyond the plain letter rule,
+    before an ``s`` ending a word ("U.N.'s", "1990's") or after a word-final ``s``
+    ("voters’ choice"). A plural possessive that closes a quoted word is still found
+    by the opening mark that precedes it.
+    """
+    before, after = text[i - 1 : i] or " ", text[i + 1 : i + 2] or " "
+    end_of_s = after in "sS" and not (text[i + 2 : i + 3] or " ").isalpha()
+    return (
+        (before.isalpha() and after.isalpha())
+        or (end_of_s and not before.isspace())
+        or (before in "sS" and not after.isalpha())
+    )
+
+
+def has_quote_mark(text: str, ranges: Sequence[tuple[int, int]]) -> bool:
+    """True when ``text`` within ``ranges`` holds a quotation mark (:data:`QUOTE_MARKS`).
+
+    ’ and ' do not count where :func:`is_apostrophe`; neighbours are read from the
+    whole text, across range ends.
+    """
+    return any(
+        text[i] in QUOTE_MARKS and not (text[i] in APOSTROPHES and is_apostrophe(text, i))
+        for start, end in ranges
+        for i in range(start, end)
+    )
+
+
+def name_tokens(name: str) -> set[str]:
+    """Lower-cased alphabetic tokens of ≥2 letters that are not :data:`NAME_STOPWORDS`."""
+    return {t for t in re.findall(r"[^\W\d_]+", name.lower()) if len(t) >= 2} - NAME_STOPWORDS
+
+
+def speaker_correct(gold: GoldAttribution, pred: Attribution) -> bool:
+    """Whether the predicted speaker agrees with the gold source.
+
+    Correct when the predicted mention span overlaps a gold Source span by ≥1 char,
+    or the predicted name (resolved name, else mention text) shares a
+    :func:`name_tokens` token with the gold source text. With no gold source, correct
+    exactly when nothing was predicted.
+    """
+    if not gold.sources and not gold.source_text:
+        return pred.speaker is None and pred.speaker_name is None
+    if pred.speaker and overlap([(pred.speaker.start, pred.speaker.end)], gold.sources) > 0:
+        return True
+    name = pred.speaker_name or (pred.speaker.text if pred.speaker else "")
+    return bool(name_tokens(name) & name_tokens(gold.source_text))
+
+
+def cue_correct(gold: GoldAttribution, pred: Attribution) -> bool:
+    """Whether the predicted cue span overlaps a gold Cue span by ≥1 char."""
+    return pred.cue is not None and overlap([(pred.cue.start, pred.cue.end)], gold.cues) > 0
+
+
+def _ranges(span: Span) -> Ranges:
+    return merge_ranges([(span.start, span.end)])
+
+
+def score_document(
+    name: str, gold: Sequence[GoldAttribution], predictions: Sequence[Attribution]
+) -> DocumentResult:
+    """Score one document's predictions (``nonspeech`` ones ignored) against its gold."""
+    preds = [p for p in predictions if p.kind in SPEECH_KINDS]
+    pairs = greedy_match([g.content for g in gold], [_ranges(p.content) for p in preds])
+    gold_q = [g for g in gold if g.is_quote]
+    pred_q = [p for p in preds if p.kind in QUOTE_KINDS]
+    quote_pairs = greedy_match([g.content for g in gold_q], [_ranges(p.content) for p in pred_q])
+    matched_g = {gi for gi, _, _ in pairs}
+    matched_p = {pi for _, pi, _ in pairs}
+    with_cue = [(gold[gi], preds[pi]) for gi, pi, _ in pairs if gold[gi].cues]
+    return DocumentResult(
+        document=name, gold=len(gold), predicted=len(preds), matched=len(pairs),
+        gold_quotes=len(gold_q), predicted_quotes=len(pred_q), matched_quotes=len(quote_pairs),
+        gold_indirect=sum(not g.is_quote for g in gold),
+        matched_indirect=sum(not gold[gi].is_quote for gi in matched_g),
+        speaker_correct=sum(speaker_correct(gold[gi], preds[pi]) for gi, pi, _ in pairs),
+        cue_scored=len(with_cue), cue_correct=sum(cue_correct(g, p) for g, p in with_cue),
+        missed=[g for gi, g in enumerate(gold) if gi not in matched_g],
+        spurious=[p for pi, p in enumerate(preds) if pi not in matched_p],
+    )  # fmt: skip
+
+
+def score_documents(
+    documents: Sequence[GoldDocument], predictions: Mapping[str, Sequence[Attribution]]
+) -> EvalReport:
+    """Score predictions keyed by :attr:`GoldDocument.name`; a missing key means none."""
+    results = [score_document(d.name, d.gold, predictions.get(d.name, [])) for d in documents]
+    report = EvalReport.from_results(results, skipped_gold=sum(d.skipped for d in documents))
+    known = {d.name for d in documents}
+    report.unknown_documents = sorted(k for k in predictions if k not in known)
+    return report
+
+
+def run_extractor(documents: Sequence[GoldDocument], extractor: Extractor) -> EvalReport:
+    """Run ``extractor`` on each document's text (its exceptions propagate) and score it."""
+    return score_documents(documents, {d.name: extractor(d.text) for d in documents})
+
+
+def read_text(path: Path) -> str:
+    """A document's text exactly as stored (UTF-8, newlines untranslated)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def refuse_test_split(folder: Path) -> None:
+    """Raise InputError for a PolNeAR ``test`` split, which is reserved and never read."""
+    if folder.name == "test" or folder.resolve().name == "test":
+        raise InputError(str(folder), "the test split is reserved; evaluate on dev or train")
+
+
+def parse_brat(ann: str, text: str, source: str = "<ann>") -> tuple[list[GoldAttribution], int]:
+    """Gold attributions in one brat ``.ann`` string over ``text``, and events skipped.
+
+    Events whose type starts with ``Attribution`` are read; roles are named by the
+    text before any trailing digits (``Content2`` is ``Content``), may be missing or
+    repeated, and their fragments are pooled. Events with no Content are skipped.
+    Other annotation types (``Discard``, ``Discuss``, notes) are ignored, and so are
+    continuation lines of text-bound annotations whose quoted text holds a newline.
+    Ranges must lie in ``text`` and the annotated text must agree with it.
+    """
+    spans: dict[str, Ranges] = {}
+    events: list[tuple[str, list[tuple[str, str]]]] = []
+    for number, line in enumerate(ann.splitlines(), 1):
+        where = f"{source}:{number}"
+        if line.startswith("T") and _ID_LINE.match(line):
+            m = _T_LINE.match(line)
+            if not m:
+                raise GoldFormatError(f"{where}: malformed text-bound line {line[:80]!r}")
+            frags = [tuple(map(int, f.split())) for f in m.group(3).split(";")]
+            if any(not 0 <= start <= end <= len(text) for start, end in frags):
+                raise GoldFormatError(f"{where}: range outside text of {len(text)} chars")
+            shown = line.split("\t", 2)[2] if line.count("\t") >= 2 else ""
+            if not " ".join(text[s:e] for s, e in frags).startswith(shown):
+                raise GoldFormatError(f"{where}: annotated text differs from the document")
+            spans[m.group(1)] = merge_ranges((s, e) for s, e in frags)
+        elif line.startswith("E") and _ID_LINE.match(line):
+            eid, _, body = line.partition("\t")
+            args = [a.partition(":") for a in body.split()]
+            if not args or not args[0][0].startswith("Attribution"):
+                continue
+            roles = [(re.sub(r"\d+$", "", role), ref) for role, _, ref in args[1:]]
+            events.append((f"{source}:{eid}", roles))
+    gold: list[GoldAttribution] = []
+    skipped = 0
+    for eid, roles in events:
+        pooled: dict[str, Ranges] = {"Content": [], "Source": [], "Cue": []}
+        for role, ref in roles:
+            if ref not in spans:
+                raise GoldFormatError(f"{eid}: role {role} refers to unknown {ref!r}")
+            if role in pooled:
+                pooled[role] = merge_ranges(pooled[role] + spans[ref])
+        if not pooled["Content"]:
+            skipped += 1
+            continue
+        content = pooled["Content"]
+        gold.append(GoldAttribution(
+            content=content, text=" ".join(text[s:e] for s, e in content),
+            sources=pooled["Source"], source_text=" ".join(text[s:e] for s, e in pooled["Source"]),
+            cues=pooled["Cue"], is_quote=has_quote_mark(text, content), annotation=eid,
+        ))  # fmt: skip
+    return gold, skipped
+
+
+def load_brat(folder: Path, limit: int | None = None) -> list[GoldDocument]:
+    """Gold documents of a PolNeAR-style split folder (``text/`` and ``attributions/``).
+
+    Texts are taken in sorted file-name order (the first ``limit`` of them, if given);
+    texts with no ``.ann`` are not annotated and are left out. When several annotators
+    annotated one text (``NAME_<annotator>.ann``), only the lexicographically first
+    file name is used, so results are deterministic and each text counts once.
+    """
+    refuse_test_split(folder)
+    text_dir, ann_dir = folder / "text", folder / "attributions"
+    if not text_dir.is_dir() or not ann_dir.is_dir():
+        raise GoldFormatError(f"{folder}: expected text/ and attributions/ folders")
+    anns: dict[str, Path] = {}
+    for found in sorted(ann_dir.glob("*.ann")):
+        anns.setdefault(found.stem.rsplit("_", 1)[0], found)
+    docs: list[GoldDocument] = []
+    for path in sorted(text_dir.glob("*.txt")):
+        if limit is not None and len(docs) >= limit:
+            break
+        if (ann := anns.get(path.stem)) is None:
+            continue
+        text = read_text(path)
+        gold, skipped = parse_brat(read_text(ann), text, ann.name)
+        docs.append(GoldDocument(
+            name=path.name, text=text, gold=gold, source_file=str(ann), skipped=skipped
+        ))  # fmt: skip
+    return docs
+
+
+def _locate(text: str, needle: str, near: int) -> Ranges:
+    """The whole-word, case-insensitive occurrence of ``needle`` nearest offset ``near``."""
+    word = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)", re.IGNORECASE)
+    found = [m.span() for m in word.finditer(text)]
+    return [min(found, key=lambda s: abs(s[0] - near))] if needle and found else []
+
+
+def load_jsonl_gold(gold_path: Path, corpus_dir: Path) -> list[GoldDocument]:
+    """Gold documents from this project's JSON Lines gold (one quote per line).
+
+    Fields: ``doc`` (file in ``corpus_dir``), ``start``/``end`` (characters), ``text``,
+    ``speaker`` (a name; null means not speech and the line is skipped, though its
+    document still counts), ``kind`` and ``cue`` (the cue word, located as its
+    nearest whole-word occurrence to the content). A line is a quote when its
+    ``kind`` is direct or mixed, since these spans exclude the quotation marks.
+    """
+    docs: dict[str, GoldDocument] = {}
+    for number, line in enumerate(read_text(gold_path).splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{gold_path}:{number}"
+        try:
+            row = json.loads(line)
+            name, start, end = str(row["doc"]), int(row["start"]), int(row["end"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise GoldFormatError(f"{where}: {exc}") from exc
+        if name not in docs:
+            if not (corpus_dir / name).is_file():
+                raise GoldFormatError(f"{where}: no document {corpus_dir / name}")
+            text = read_text(corpus_dir / name)
+            docs[name] = GoldDocument(name=name, text=text, gold=[], source_file=str(gold_path))
+        text = docs[name].text
+        if not 0 <= start < end <= len(text) or text[start:end] != row.get("text", text[start:end]):
+            raise GoldFormatError(f"{where}: text does not match {name}[{start}:{end}]")
+        if row.get("speaker") is None:
+            continue
+        docs[name].gold.append(GoldAttribution(
+            content=[(start, end)], text=text[start:end], source_text=str(row["speaker"]),
+            cues=_locate(text, str(row.get("cue") or ""), start),
+            is_quote=row.get("kind") in QUOTE_KINDS, annotation=where,
+        ))  # fmt: skip
+    return list(docs.values())
+
+
+def read_predictions(
+    lines: Iterable[str], source: str = "<predictions>"
+) -> dict[str, list[Attribution]]:
+    """``provenance extract --format jsonl`` lines grouped by the file name of ``document``.
+
+    Raises :class:`InputError` (naming ``source`` and the 1-based line) for a bad line.
+    """
+    out: dict[str, list[Attribution]] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            name = row.get("speaker_name")
+            out.setdefault(Path(str(row["document"])).name, []).append(Attribution(
+                kind=row["kind"], content=Span(**row["content"]),
+                speaker=Span(**row["speaker"]) if row.get("speaker") else None,
+                cue=Span(**row["cue"]) if row.get("cue") else None,
+                resolved=ResolvedSpeaker(name=name) if name else None,
+            ))  # fmt: skip
+        except (ValueError, KeyError, TypeError, ValidationError) as exc:
+            raise InputError(source, f"not an attribution record: {exc}", number) from exc
+    return out
+
+
+def evaluate_brat(folder: Path, extractor: Extractor, limit: int | None = None) -> EvalReport:
+    """Run ``extractor`` over a PolNeAR-style split (never ``test``) and score it."""
+    return run_extractor(load_brat(folder, limit), extractor)
+
+
+def evaluate_jsonl_gold(gold_path: Path, corpus_dir: Path, extractor: Extractor) -> EvalReport:
+    """Run ``extractor`` over the documents of a JSON Lines gold file and score it."""
+    return run_extractor(load_jsonl_gold(gold_path, corpus_dir), extractor)
+
+
+def evaluate_predictions(
+    predictions: Path | Iterable[str], documents: Sequence[GoldDocument]
+) -> EvalReport:
+    """Score pre-computed JSON Lines predictions (a file or its lines) against gold.
+
+    Predictions are keyed to gold by the file name of their ``document`` field;
+    predicted documents with no gold are listed in ``unknown_documents``. Raises
+    :class:`InputError` when a predicted span does not match its document's text.
+    """
+    source = str(predictions) if isinstance(predictions, Path) else "<predictions>"
+    lines = read_text(predictions).splitlines() if isinstance(predictions, Path) else predictions
+    grouped = read_predictions(lines, source)
+    for doc in documents:
+        for a in grouped.get(doc.name, []):
+            if bad := [s for s in a.spans() if not s.holds_in(doc.text)]:
+                raise InputError(source, f"{doc.name}: span {bad[0]!r} is not in the text")
+    return score_documents(documents, grouped)

@@ -1,0 +1,81 @@
+"""Lexicons (cue verbs, titles, pronouns, speaker nouns) loaded once from data files.
+
+The files live in the repository's ``data/lexicons/`` and are packaged into the
+wheel as ``provenance/_data/lexicons/``; lines starting with ``#`` are comments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from provenance.errors import LexiconError
+
+
+def data_dir() -> Path:
+    """The folder holding ``lexicons/`` and ``samples/`` (installed or source tree)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_data", here.parent / "data"):
+        if (candidate / "lexicons").is_dir():
+            return candidate
+    raise LexiconError(f"no lexicon folder found beside {here}")
+
+
+def _rows(name: str) -> list[list[str]]:
+    path = data_dir() / "lexicons" / name
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise LexiconError(f"{path}: {exc.strerror}") from exc
+    return [ln.split("\t") for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+@dataclass(frozen=True)
+class Cue:
+    lemma: str
+    frame: str  # speech | written | cognition | describe
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    cue_forms: dict[str, Cue]
+    multiword_cues: dict[str, tuple[str, str]]  # phrase -> (frame, source position)
+    titles: dict[str, str]  # lower-case title -> gender (m, f, -)
+    pronouns: dict[str, tuple[str, str]]  # pronoun -> (gender, number)
+    speaker_nouns: dict[str, str]  # noun -> kind
+    abbreviations: frozenset[str]
+    name_stopwords: frozenset[str]
+    max_title_words: int = field(default=3)
+
+
+@cache
+def load() -> Lexicon:
+    """All lexicons, read from disk once per process."""
+    cue_forms: dict[str, Cue] = {}
+    for row in _rows("cues.tsv"):
+        if len(row) != 3:
+            raise LexiconError(f"cues.tsv: expected 3 columns, got {row!r}")
+        lemma, forms, frame = row
+        for form in forms.split():
+            cue_forms.setdefault(form.lower(), Cue(lemma, frame))
+    multi = {}
+    for row in _rows("multiword_cues.tsv"):
+        if len(row) != 3:
+            raise LexiconError(f"multiword_cues.tsv: expected 3 columns, got {row!r}")
+        multi[row[0].lower()] = (row[1], row[2])
+    titles = {row[0].lower(): (row[1] if len(row) > 1 else "-") for row in _rows("titles.tsv")}
+    pronouns = {row[0].lower(): (row[1], row[2]) for row in _rows("pronouns.tsv")}
+    nouns = {row[0].lower(): row[1] for row in _rows("speaker_nouns.tsv")}
+    abbreviations = frozenset(row[0].lower() for row in _rows("abbreviations.txt"))
+    stop = frozenset(row[0] for row in _rows("name_stopwords.txt"))
+    return Lexicon(
+        cue_forms=cue_forms,
+        multiword_cues=multi,
+        titles=titles,
+        pronouns=pronouns,
+        speaker_nouns=nouns,
+        abbreviations=abbreviations,
+        name_stopwords=stop,
+        max_title_words=max(len(t.split()) for t in titles),
+    )

@@ -1,0 +1,233 @@
+"""Speaker mentions: the noun phrase next to a cue, parsed into name, titles, kind.
+
+A rule-based chunker over tokens (no model): it walks outward from a cue and
+keeps names, titles, possessive affiliations ("California’s governor") and the
+speaker nouns of ``data/lexicons/speaker_nouns.tsv`` ("a White House memo",
+"police", "a worker in Los Angeles").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from provenance.lexicon import load
+from provenance.models import SpeakerKind
+from provenance.segment import Token
+
+DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "one", "two", "three",
+               "four", "five", "several", "some", "many", "other", "another", "his", "her",
+               "their", "its", "our"}
+CONNECTORS = {"of", "for", "in", "at", "from", "on", "with"}
+NAME_PARTICLES = {"de", "da", "del", "della", "van", "von", "der", "den", "bin", "al", "la", "le",
+                  "du", "st.", "jr.", "sr.", "ii", "iii", "iv"}
+APOSTROPHES = ("’s", "'s", "s’", "s'")
+MAX_MODIFIERS = 4
+
+
+@dataclass
+class Mention:
+    """A parsed speaker mention; ``start``/``end`` are character offsets."""
+
+    start: int
+    end: int
+    text: str
+    kind: SpeakerKind
+    name: str | None  # the proper name, or the whole phrase for unnamed speakers
+    titles: list[str] = field(default_factory=list)
+    affiliation: str | None = None
+    pronoun: str | None = None
+    gender: str = "-"  # m, f, n or - (unknown)
+
+    @property
+    def surname(self) -> str | None:
+        if self.kind is not SpeakerKind.person or not self.name:
+            return None
+        parts = [p for p in self.name.split() if p.lower().rstrip(".") not in NAME_PARTICLES]
+        return parts[-1] if parts else None
+
+
+def _title_at(tokens: list[Token], i: int) -> int:
+    """Length in tokens of the longest title ending at ``tokens[i]`` (0 if none)."""
+    lex = load()
+    for n in range(min(lex.max_title_words, i + 1), 0, -1):
+        phrase = " ".join(t.lower for t in tokens[i - n + 1 : i + 1])
+        if phrase in lex.titles:
+            return n
+    return 0
+
+
+def _is_name_token(tok: Token) -> bool:
+    if not tok.is_cap or not tok.is_word:
+        return False
+    return tok.text.rstrip("’'s") not in load().name_stopwords or tok.text.isupper()
+
+
+def _is_possessive(tok: Token) -> bool:
+    return tok.text.endswith(APOSTROPHES) and tok.is_cap
+
+
+def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
+    """The speaker noun phrase ending just before ``tokens[i]`` (None if there is none)."""
+    lex = load()
+    j = i - 1
+    if j < 0:
+        return None
+    if tokens[j].lower in lex.pronouns:
+        tok = tokens[j]
+        gender = lex.pronouns[tok.lower][0]
+        kind = SpeakerKind.organization if tok.lower in ("it", "they") else SpeakerKind.person
+        return Mention(tok.start, tok.end, tok.text, kind, None, pronoun=tok.lower, gender=gender)
+    k = j
+    saw_head = False
+    while k >= 0:
+        tok = tokens[k]
+        n_title = _title_at(tokens, k)
+        if n_title:
+            k -= n_title
+            saw_head = True
+            continue
+        if _is_name_token(tok) or (tok.lower in NAME_PARTICLES and saw_head):
+            k -= 1
+            saw_head = True
+            continue
+        if tok.lower in lex.speaker_nouns:
+            k -= 1
+            saw_head = True
+            continue
+        if (tok.lower in CONNECTORS and saw_head and k > 0
+                and (tokens[k - 1].lower in lex.speaker_nouns or _title_at(tokens, k - 1)
+                     or _is_name_token(tokens[k - 1]))):
+            k -= 1
+            continue
+        break
+    if not saw_head:
+        return None
+    # Lower-case modifiers count only when a determiner starts the phrase.
+    first = k + 1
+    for m in range(k, max(-1, k - MAX_MODIFIERS - 1), -1):
+        if tokens[m].lower in DETERMINERS:
+            first = m
+            break
+        if not tokens[m].is_word or tokens[m].is_cap:
+            break
+    while first <= j and tokens[first].lower in CONNECTORS:
+        first += 1
+    return parse_mention(text, tokens[first : j + 1])
+
+
+def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
+    """The speaker noun phrase starting at ``tokens[i]`` (inverted "said the mayor")."""
+    lex = load()
+    if i >= len(tokens):
+        return None
+    if tokens[i].lower in lex.pronouns:
+        tok = tokens[i]
+        gender = lex.pronouns[tok.lower][0]
+        return Mention(tok.start, tok.end, tok.text, SpeakerKind.person, None,
+                       pronoun=tok.lower, gender=gender)
+    k = i
+    if tokens[k].lower in DETERMINERS:
+        k += 1
+    last = -1
+    while k < len(tokens):
+        tok = tokens[k]
+        if (_is_name_token(tok) or tok.lower in lex.speaker_nouns or tok.lower in lex.titles
+                or _is_possessive(tok)):
+            last = k
+            k += 1
+            continue
+        if tok.lower in CONNECTORS and last == k - 1 and k + 1 < len(tokens) and (
+                _is_name_token(tokens[k + 1]) or tokens[k + 1].lower in ("the", "a")):
+            k += 1
+            continue
+        if tok.lower in ("the", "a") and k > i and tokens[k - 1].lower in CONNECTORS:
+            k += 1
+            continue
+        break
+    if last < 0:
+        return None
+    return parse_mention(text, tokens[i : last + 1])
+
+
+def parse_mention(text: str, toks: list[Token]) -> Mention | None:
+    """Name, titles, affiliation and kind of a noun phrase given as tokens."""
+    lex = load()
+    if not toks:
+        return None
+    start, end = toks[0].start, toks[-1].end
+    phrase = text[start:end]
+    # "a worker in Los Angeles", "a spokesman for the campaign": the head comes
+    # before the first connector; what follows only qualifies it.
+    for c, tok in enumerate(toks[1:-1], start=1):
+        if tok.lower in CONNECTORS and not _title_at(toks, c + 1) and not _title_at(toks, c):
+            head = toks[c - 1]
+            kind_word = lex.speaker_nouns.get(head.lower)
+            if kind_word is None and head.lower in lex.titles:
+                kind_word = "anonymous"
+            if kind_word is not None and not _is_name_token(head):
+                kind = SpeakerKind(kind_word)
+                name = phrase
+                if kind is not SpeakerKind.anonymous and toks[0].lower in DETERMINERS:
+                    name = text[toks[1].start : end]
+                elif kind is SpeakerKind.anonymous:
+                    name = phrase[:1].upper() + phrase[1:]
+                titles = [head.text] if head.lower in lex.titles else []
+                return Mention(start, end, phrase, kind, name, titles)
+            break
+    # The name is the trailing run of capitalised tokens after the last title.
+    titles: list[str] = []
+    affiliation: str | None = None
+    gender = "-"
+    name_toks: list[Token] = []
+    idx = len(toks) - 1
+    while idx >= 0 and (_is_name_token(toks[idx]) or toks[idx].lower in NAME_PARTICLES) \
+            and not _title_at(toks, idx) and not _is_possessive(toks[idx]):
+        name_toks.insert(0, toks[idx])
+        idx -= 1
+    rest = toks[: idx + 1]
+    r = len(rest) - 1
+    while r >= 0:
+        n = _title_at(rest, r)
+        if n:
+            title = " ".join(t.text for t in rest[r - n + 1 : r + 1])
+            titles.insert(0, title)
+            g = lex.titles[title.lower()]
+            gender = g if g != "-" else gender
+            r -= n
+            continue
+        break
+    before = rest[: r + 1]
+    poss = [t for t in before if _is_possessive(t)]
+    if poss:
+        p = before.index(poss[-1])
+        words = [t.text for t in before[: p + 1] if t.is_cap]
+        affiliation = " ".join(words).removesuffix("’s").removesuffix("'s").rstrip("’'") or None
+    elif before and all(t.is_cap for t in before if t.lower not in DETERMINERS) and titles:
+        affiliation = " ".join(t.text for t in before if t.lower not in DETERMINERS) or None
+    head = toks[-1].lower
+    if name_toks and not (toks[0].lower == "the" and not titles):
+        name = " ".join(t.text for t in name_toks)
+        kind = SpeakerKind.person
+        if any(t.lower in lex.speaker_nouns for t in name_toks):
+            kind = SpeakerKind.organization
+        return Mention(start, end, phrase, kind, name, titles, affiliation, gender=gender)
+    if name_toks:  # "the New York Post"
+        name = " ".join(t.text for t in name_toks)
+        return Mention(start, end, phrase, SpeakerKind.organization, name, titles, affiliation)
+    noun_kind = lex.speaker_nouns.get(head)
+    if titles and noun_kind is None:
+        # "the governor": a person known only by a title; coreference may name them.
+        return Mention(start, end, phrase, SpeakerKind.person, None, titles, affiliation,
+                       gender=gender)
+    if noun_kind is None:
+        # A lower-case noun phrase that heads no speaker noun: a thing, not a source.
+        if not any(t.lower in lex.speaker_nouns for t in toks):
+            return None
+        noun_kind = next(lex.speaker_nouns[t.lower] for t in toks if t.lower in lex.speaker_nouns)
+    kind = SpeakerKind(noun_kind)
+    name = phrase
+    if kind is not SpeakerKind.anonymous and toks[0].lower in DETERMINERS:
+        name = text[toks[1].start : end] if len(toks) > 1 else phrase
+    elif kind is SpeakerKind.anonymous:
+        name = phrase[:1].upper() + phrase[1:]
+    return Mention(start, end, phrase, kind, name, titles, affiliation, gender=gender)

@@ -1,0 +1,211 @@
+"""Typed records passed between pipeline stages and returned by the library.
+
+These are plain pydantic models: what a caller gets back and what the CLI
+prints. The database tables that persist them live in :mod:`provenance.tables`.
+
+Every :class:`Span` is a half-open range of character offsets (not bytes) into a
+document's text exactly as stored, and ``text[start:end] == span.text`` always.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+QuoteKind = Literal["direct", "mixed", "indirect", "nonspeech"]
+"""``direct``: a whole quoted statement; ``mixed``: a quoted fragment inside
+reported speech; ``indirect``: paraphrase without quotation marks;
+``nonspeech``: quotation marks that report nobody (scare quotes, sign text,
+titles). Non-speech records are stored but never given a speaker."""
+
+
+class SpeakerKind(StrEnum):
+    person = "person"
+    organization = "organization"
+    document = "document"
+    anonymous = "anonymous"
+
+
+class Span(BaseModel):
+    """Half-open character range ``[start, end)`` into a document's text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Span:
+        if self.end < self.start or len(self.text) != self.end - self.start:
+            raise ValueError(f"span [{self.start}, {self.end}) cannot hold {len(self.text)} chars")
+        return self
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> Span:
+        """The span of ``text[start:end]``; offsets are characters."""
+        return cls(start=start, end=end, text=text[start:end])
+
+    def holds_in(self, text: str) -> bool:
+        """True when this span is exactly what ``text`` has at its offsets."""
+        return text[self.start : self.end] == self.text
+
+
+class ResolvedSpeaker(BaseModel):
+    """Who a speaker mention refers to, as far as one document tells."""
+
+    name: str
+    kind: SpeakerKind = SpeakerKind.person
+    titles: list[str] = Field(default_factory=list)
+    affiliation: str | None = None
+    mentions: list[str] = Field(default_factory=list)
+
+
+class Attribution(BaseModel):
+    """One quote or attributed claim found in one document (no database ids).
+
+    ``confidence`` is 0.0–1.0; ``rule`` names the extraction rule that fired.
+    """
+
+    kind: QuoteKind
+    content: Span
+    speaker: Span | None = None
+    cue: Span | None = None
+    resolved: ResolvedSpeaker | None = None
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    rule: str = ""
+
+    @property
+    def speaker_name(self) -> str | None:
+        return self.resolved.name if self.resolved else None
+
+    def spans(self) -> list[Span]:
+        return [s for s in (self.content, self.speaker, self.cue) if s is not None]
+
+
+class DocumentIn(BaseModel):
+    """A document as read from input, before storage."""
+
+    text: str
+    path: str | None = None
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    published: date | None = None
+    line: int | None = Field(default=None, description="1-based line of a JSON Lines input")
+
+    @property
+    def id(self) -> str:
+        return document_id(self.text)
+
+
+def document_id(text: str) -> str:
+    """SHA-256 (hex) of the document text as UTF-8: identity by content."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Document(BaseModel):
+    id: str
+    path: str | None = None
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    published: date | None = None
+    ingested_at: datetime
+    size: int = Field(description="length of the text in characters")
+
+
+class Speaker(BaseModel):
+    id: int
+    name: str
+    kind: SpeakerKind
+    titles: list[str] = Field(default_factory=list)
+    affiliation: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    quotes: int = 0
+
+
+class Merge(BaseModel):
+    """A decision to treat a mention as an existing speaker, kept for review."""
+
+    speaker_id: int
+    speaker: str
+    alias: str
+    document: str
+    score: float = Field(description="0–100, rapidfuzz scale")
+    evidence: str
+
+
+class Quote(BaseModel):
+    """A stored quote or claim, with the speaker resolved across documents."""
+
+    id: str
+    document: str
+    kind: QuoteKind
+    content: Span
+    speaker_mention: Span | None = None
+    cue: Span | None = None
+    speaker_id: int | None = None
+    speaker: str | None = None
+    confidence: float
+    rule: str
+    extractor_version: str
+    source: str | None = None
+    path: str | None = None
+    published: date | None = None
+
+    @property
+    def start(self) -> int:
+        return self.content.start
+
+    @property
+    def end(self) -> int:
+        return self.content.end
+
+    @property
+    def text(self) -> str:
+        return self.content.text
+
+
+class Stats(BaseModel):
+    documents: int
+    quotes: int
+    speakers: int
+    nonspeech: int = 0
+    by_kind: dict[str, int] = Field(default_factory=dict)
+
+
+class IngestProblem(BaseModel):
+    path: str
+    line: int | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class IngestReport(BaseModel):
+    new: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    quotes: int = 0
+    speakers: int = 0
+    problems: list[IngestProblem] = Field(default_factory=list)
+    document_ids: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+def quote_id(document: str, start: int, end: int) -> str:
+    """Stable id of a quote: SHA-256 over its document and content offsets."""
+    return hashlib.sha256(f"{document}:{start}:{end}".encode()).hexdigest()[:32]
+
+
+AttributionKinds: tuple[QuoteKind, ...] = ("direct", "mixed", "indirect", "nonspeech")

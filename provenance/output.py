@@ -1,0 +1,116 @@
+"""Rendering records for the CLI: table, json, jsonl, csv.
+
+The library returns pydantic records; this module turns them into flat rows
+and writes them. Only the CLI calls it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from provenance.models import Attribution, Quote, Speaker
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def quote_row(q: Quote) -> dict[str, Any]:
+    """A stored quote as one flat JSON-ready object (offsets are characters)."""
+    return {
+        "id": q.id,
+        "speaker": q.speaker,
+        "text": q.text,
+        "kind": q.kind,
+        "document": q.document,
+        "start": q.start,
+        "end": q.end,
+        "speaker_mention": q.speaker_mention.text if q.speaker_mention else None,
+        "cue": q.cue.text if q.cue else None,
+        "source": q.source,
+        "path": q.path,
+        "published": q.published.isoformat() if q.published else None,
+        "confidence": q.confidence,
+        "rule": q.rule,
+    }
+
+
+def speaker_row(s: Speaker) -> dict[str, Any]:
+    return {"id": s.id, "name": s.name, "kind": s.kind.value, "titles": s.titles,
+            "affiliation": s.affiliation, "aliases": s.aliases, "quotes": s.quotes}
+
+
+def attribution_row(document: str, a: Attribution) -> dict[str, Any]:
+    """The ``provenance extract --format jsonl`` object for one attribution."""
+
+    def span(s: Any) -> dict[str, Any] | None:
+        return {"start": s.start, "end": s.end, "text": s.text} if s is not None else None
+
+    return {"document": document, "kind": a.kind, "content": span(a.content),
+            "speaker": span(a.speaker), "speaker_name": a.speaker_name, "cue": span(a.cue),
+            "confidence": a.confidence, "rule": a.rule}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
+         title: str | None = None, out: TextIO | None = None) -> int:
+    """Write rows in ``fmt``; ``columns`` picks and orders table/csv columns. Returns the count."""
+    out = out or sys.stdout
+    n = 0
+    if fmt is Format.jsonl:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            n += 1
+        return n
+    rows = list(rows)
+    if fmt is Format.json:
+        out.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        return len(rows)
+    cols = list(columns or (rows[0].keys() if rows else []))
+    if fmt is Format.csv:
+        writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _cell(row.get(c)) for c in cols})
+        return len(rows)
+    table = Table(title=title, show_lines=False)
+    # Hashes are 64 hex characters; a table shows a prefix that commands accept.
+    short = {"id", "document"}
+    for c in cols:
+        table.add_column(c, overflow="fold", max_width=70 if c == "text" else None)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))
+                        for c in cols))
+    Console(file=out, soft_wrap=False).print(table)
+    return len(rows)
+
+
+def emit_object(obj: BaseModel | dict[str, Any], fmt: Format, out: TextIO | None = None) -> None:
+    """One record: JSON for json/jsonl, a two-column table otherwise."""
+    out = out or sys.stdout
+    data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
+    if fmt in (Format.json, Format.jsonl):
+        out.write(json.dumps(data, ensure_ascii=False, indent=2 if fmt is Format.json else None)
+                  + "\n")
+        return
+    emit(({"field": k, "value": _cell(v)} for k, v in data.items()), fmt, ["field", "value"],
+         out=out)

@@ -1,0 +1,299 @@
+"""Stage 3: who is speaking — inside one document, then across documents.
+
+Inside a document, :class:`DocumentSpeakers` links "Newson", "he" and "the
+governor" to the entity introduced as "California’s governor Gavin Newson".
+Across documents, :class:`SpeakerIndex` decides whether a resolved speaker is
+one already stored (Newson/Newsom, Barragan/Barragán, O’Brien/O'Brian) and
+says why, with a rapidfuzz score (0–100). :func:`lookup` finds speakers by a
+forgiving query ("newson", "White House", "worker").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from provenance.lexicon import load
+from provenance.mentions import NAME_PARTICLES, Mention, _is_name_token, _title_at
+from provenance.models import ResolvedSpeaker, SpeakerKind
+from provenance.segment import Token
+
+SURNAME_MIN_SCORE = 80.0  # rapidfuzz ratio, 0–100
+FIRST_NAME_MIN_SCORE = 85.0
+SHORT_NAME = 5  # surnames shorter than this must match exactly
+QUERY_TOKEN_MIN_SCORE = 80.0
+
+
+def fold(s: str) -> str:
+    """Accent-, case- and punctuation-insensitive key: "O’Brién" -> "obrien"."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = re.sub(r"[’'`´]", "", s.casefold())
+    return " ".join(re.sub(r"[^\w\s]", " ", s).split())
+
+
+def name_parts(name: str) -> tuple[str | None, str]:
+    """(first name or None, surname), folded; particles and suffixes skipped."""
+    toks = [t for t in fold(name).split() if t.rstrip(".") not in NAME_PARTICLES]
+    if not toks:
+        return None, fold(name)
+    return (toks[0] if len(toks) > 1 else None), toks[-1]
+
+
+@dataclass
+class _Entity:
+    name: str
+    kind: SpeakerKind
+    titles: list[str] = field(default_factory=list)
+    affiliation: str | None = None
+    gender: str = "-"
+    mentions: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+
+    def resolved(self) -> ResolvedSpeaker:
+        return ResolvedSpeaker(name=self.name, kind=self.kind, titles=list(self.titles),
+                               affiliation=self.affiliation, mentions=list(self.mentions))
+
+    def absorb(self, m: Mention) -> None:
+        if m.name and len(m.name.split()) > len(self.name.split()):
+            self.name = m.name
+        for t in m.titles:
+            if t.lower() not in (x.lower() for x in self.titles):
+                self.titles.append(t)
+        self.affiliation = self.affiliation or m.affiliation
+        self.gender = m.gender if m.gender != "-" else self.gender
+        if m.text not in self.mentions:
+            self.mentions.append(m.text)
+        self.positions.append(m.start)
+
+
+class DocumentSpeakers:
+    """Coreference of speaker mentions inside one document."""
+
+    def __init__(self, text: str, tokens: list[Token]) -> None:
+        self.text = text
+        self.entities: list[_Entity] = []
+        self._prescan(tokens)
+
+    def _prescan(self, toks: list[Token]) -> None:
+        """Titled names ("President Trump", "Nanette Barragan, Democratic Congresswoman")."""
+        lex = load()
+        for i in range(len(toks) - 1):
+            n = _title_at(toks, i)
+            if n and _is_name_token(toks[i + 1]):
+                j = i + 1
+                while j < len(toks) and _is_name_token(toks[j]) and not _title_at(toks, j):
+                    j += 1
+                name = " ".join(t.text for t in toks[i + 1 : j])
+                title = " ".join(t.text for t in toks[i - n + 1 : i + 1])
+                aff = None
+                if i - n >= 0 and toks[i - n].text.endswith(("’s", "'s", "s’", "s'")):
+                    aff = toks[i - n].text.removesuffix("’s").removesuffix("'s").rstrip("’'")
+                    if i - n - 1 >= 0 and _is_name_token(toks[i - n - 1]):
+                        aff = f"{toks[i - n - 1].text} {aff}"
+                self._add(Mention(toks[i + 1].start, toks[j - 1].end, name, SpeakerKind.person,
+                                  name, [title], aff, gender=lex.titles[title.lower()]))
+            elif (toks[i].text == "," and i >= 2 and _is_name_token(toks[i - 1])
+                  and _is_name_token(toks[i - 2])):
+                for k in range(i + 1, min(i + 5, len(toks))):
+                    n2 = _title_at(toks, k)
+                    if n2:
+                        title = " ".join(t.text for t in toks[k - n2 + 1 : k + 1])
+                        j = i - 1
+                        while j - 1 >= 0 and _is_name_token(toks[j - 1]):
+                            j -= 1
+                        name = " ".join(t.text for t in toks[j:i])
+                        self._add(Mention(toks[j].start, toks[i - 1].end, name,
+                                          SpeakerKind.person, name, [title],
+                                          gender=lex.titles[title.lower()]))
+                        break
+
+    def _add(self, m: Mention) -> _Entity:
+        ent = self._find(m)
+        if ent is None:
+            ent = _Entity(m.name or m.text, m.kind, gender=m.gender)
+            self.entities.append(ent)
+        ent.absorb(m)
+        return ent
+
+    def _find(self, m: Mention) -> _Entity | None:
+        if m.kind is not SpeakerKind.person or not m.name:
+            key = fold(m.name or m.text)
+            return next((e for e in self.entities if fold(e.name) == key), None)
+        first, last = name_parts(m.name)
+        best = None
+        for e in self.entities:
+            if e.kind is not SpeakerKind.person:
+                continue
+            efirst, elast = name_parts(e.name)
+            if elast != last or (first and efirst and first[0] != efirst[0]):
+                continue
+            # Several people with this surname: the one introduced last before the mention.
+            if best is None or max(e.positions, default=0) <= m.start:
+                best = e
+        return best
+
+    def _occurrences(self, ent: _Entity) -> list[int]:
+        words = ent.name.split()
+        surname = words[-1] if words else ""
+        pat = re.compile(rf"\b{re.escape(surname)}\b") if len(surname) > 1 else None
+        found = [m.start() for m in pat.finditer(self.text)] if pat else []
+        return found + ent.positions
+
+    def resolve(self, m: Mention) -> ResolvedSpeaker | None:
+        """The entity a mention refers to; None when a pronoun has no antecedent."""
+        if m.pronoun:
+            return self._antecedent(m)
+        if m.kind is SpeakerKind.person and not m.name:
+            want = {t.lower() for t in m.titles}
+            cands = [e for e in self.entities if want & {t.lower() for t in e.titles}
+                     and min(e.positions, default=0) <= m.start]
+            if cands:
+                ent = max(cands, key=lambda e: max(p for p in e.positions if p <= m.start))
+                ent.absorb(m)
+                return ent.resolved()
+            return ResolvedSpeaker(name=m.text, kind=SpeakerKind.anonymous, titles=m.titles)
+        return self._add(m).resolved()
+
+    def _antecedent(self, m: Mention) -> ResolvedSpeaker | None:
+        want_person = m.pronoun in ("he", "she")
+        best: tuple[int, _Entity] | None = None
+        for e in self.entities:
+            if want_person != (e.kind is SpeakerKind.person):
+                continue
+            if want_person and e.gender not in ("-", m.gender):
+                continue
+            before = [p for p in self._occurrences(e) if p < m.start]
+            if before and (best is None or max(before) > best[0]):
+                best = (max(before), e)
+        if best is None:
+            return None
+        ent = best[1]
+        if ent.gender == "-" and m.gender in ("m", "f"):
+            ent.gender = m.gender
+        if m.text not in ent.mentions:
+            ent.mentions.append(m.text)
+        return ent.resolved()
+
+
+@dataclass
+class Known:
+    """A stored speaker as the index sees it."""
+
+    id: int
+    name: str
+    kind: SpeakerKind
+    aliases: set[str] = field(default_factory=set)  # folded
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    speaker_id: int
+    score: float  # 0–100
+    evidence: str
+
+
+class SpeakerIndex:
+    """In-memory index of stored speakers for cross-document identity."""
+
+    def __init__(self, known: list[Known] | None = None) -> None:
+        self.by_id: dict[int, Known] = {}
+        self.by_alias: dict[str, set[int]] = {}
+        self.by_surname: dict[str, set[int]] = {}
+        for k in known or []:
+            self.add(k)
+
+    def add(self, k: Known) -> None:
+        self.by_id[k.id] = k
+        k.aliases.add(fold(k.name))
+        for alias in k.aliases:
+            self._index_alias(k, alias)
+
+    def add_alias(self, speaker_id: int, alias: str) -> None:
+        k = self.by_id[speaker_id]
+        key = fold(alias)
+        k.aliases.add(key)
+        self._index_alias(k, key)
+
+    def _index_alias(self, k: Known, key: str) -> None:
+        self.by_alias.setdefault(key, set()).add(k.id)
+        if k.kind is SpeakerKind.person:
+            self.by_surname.setdefault(name_parts(key)[1], set()).add(k.id)
+
+    def match(self, r: ResolvedSpeaker) -> MatchResult | None:
+        """The stored speaker ``r`` most likely is, or None (a new speaker)."""
+        if r.kind is SpeakerKind.anonymous:
+            return None  # "a worker" in two articles is not one person
+        key = fold(r.name)
+        exact = [i for i in self.by_alias.get(key, ()) if self.by_id[i].kind is r.kind]
+        if len(exact) == 1:
+            return MatchResult(exact[0], 100.0, f"same name {key!r}")
+        if r.kind is not SpeakerKind.person:
+            return None
+        first, last = name_parts(r.name)
+        if len(last) < SHORT_NAME:
+            surnames = [(last, 100.0)] if last in self.by_surname else []
+        else:
+            surnames = [(s, sc) for s, sc, _ in process.extract(
+                last, list(self.by_surname), scorer=fuzz.ratio, score_cutoff=SURNAME_MIN_SCORE,
+                limit=10)]
+        cands: dict[int, tuple[float, str]] = {}
+        for surname, s_score in surnames:
+            for sid in self.by_surname[surname]:
+                kfirst, _ = name_parts(self.by_id[sid].name)
+                if first and kfirst:
+                    f_score = fuzz.ratio(first, kfirst)
+                    if (f_score < FIRST_NAME_MIN_SCORE and not (
+                            len(first) == 1 or len(kfirst) == 1)) or first[0] != kfirst[0]:
+                        continue
+                    score = 0.6 * s_score + 0.4 * f_score
+                    why = f"surname {last!r}~{surname!r} {s_score:.0f}, first name {f_score:.0f}"
+                else:
+                    score = s_score * 0.95
+                    why = f"surname {last!r}~{surname!r} {s_score:.0f}, no first name to compare"
+                if score > cands.get(sid, (0.0, ""))[0]:
+                    cands[sid] = (score, why)
+        if not cands:
+            return None
+        ranked = sorted(cands.items(), key=lambda kv: -kv[1][0])
+        if not first and len({name_parts(self.by_id[s].name)[0] for s, _ in ranked}) > 1:
+            return None  # "Clinton" with Hillary and Bill both stored: not merged blindly
+        sid, (score, why) = ranked[0]
+        return MatchResult(sid, round(score, 1), why)
+
+
+def canonical_name(alias_counts: dict[str, int]) -> str:
+    """The alias to show: the most used full name (two or more words), else the most used."""
+    full = {a: c for a, c in alias_counts.items() if len(a.split()) > 1}
+    pool = full or alias_counts
+    return max(pool, key=lambda a: (pool[a], len(a)))
+
+
+def query_matches(query: str, names: dict[int, set[str]]) -> list[int]:
+    """Speaker ids whose name or an alias fits ``query`` (exact first, then by tokens).
+
+    ``names`` maps speaker id to its name and aliases (any spelling). Query
+    tokens of five letters or more match name tokens at rapidfuzz ratio ≥ 80.
+    """
+    q = fold(query)
+    exact = [sid for sid, ns in names.items() if q in {fold(n) for n in ns}]
+    if exact:
+        return exact
+    q_toks = q.split()
+    hits = []
+    for sid, ns in names.items():
+        toks = {t for n in ns for t in fold(n).split()}
+        if all(t in toks or (len(t) >= SHORT_NAME and any(
+                fuzz.ratio(t, x) >= QUERY_TOKEN_MIN_SCORE for x in toks)) for t in q_toks):
+            hits.append(sid)
+    return hits
+
+
+def suggestions(query: str, names: dict[int, set[str]], limit: int = 3) -> list[str]:
+    """The closest names to an unknown query, best first."""
+    pool = sorted({n for ns in names.values() for n in ns})
+    return [n for n, _, _ in process.extract(fold(query), pool, scorer=fuzz.WRatio,
+                                             processor=fold, limit=limit)]
