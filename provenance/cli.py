@@ -17,9 +17,11 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance import __version__
+from provenance.distributed import ingest_dask
 from provenance.documents import read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError
 from provenance.extract import extract
+from provenance.ingest import default_workers
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
 from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
@@ -85,6 +87,10 @@ def ingest(
         help="Decode non-UTF-8 files with this encoding (e.g. cp1252) instead of failing.")]
     = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Extraction processes [default: all cores].")] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="Extract on this Dask scheduler (tcp://host:8786) instead of locally.")] = None,
 ) -> None:
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
     with _guard():
@@ -101,8 +107,16 @@ def ingest(
                     bar.console.print(f"error: {item}", markup=False, highlight=False)
                 bar.advance(task)
 
-            report = run_ingest(store, paths, source=source, published=day,
-                                fallback_encoding=fallback_encoding, progress=tick)
+            options = dict(source=source, published=day, fallback_encoding=fallback_encoding,
+                           progress=tick)
+            with _guard():
+                if dask:
+                    report = ingest_dask(store, paths, dask, **options)  # type: ignore[arg-type]
+                else:
+                    report = run_ingest(store, paths, workers=workers or default_workers(),
+                                        **options)  # type: ignore[arg-type]
+        for warning in report.warnings:
+            err.print(f"warning: {warning}", markup=False)
         for problem in report.problems:
             if not problem.message.startswith("not stored") or show_bar:
                 continue

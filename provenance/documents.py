@@ -179,13 +179,16 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
         yield InputError(name, "empty file")
         return
     try:
-        text, _warning = decode(data, name, fallback_encoding)
+        text, warning = decode(data, name, fallback_encoding)
     except InputError as err:
         yield err
         return
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
-        yield from _read_jsonl(text, name)
+        for item in _read_jsonl(text, name):
+            if warning and isinstance(item, DocumentIn):
+                item.warning = warning
+            yield item
         return
     title: str | None = None
     meta: dict[str, str] = {}
@@ -207,6 +210,7 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
         title=title or meta.get("og:title"),
         published=published,
         url=meta.get("og:url"),
+        warning=warning,
     )
 
 

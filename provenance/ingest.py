@@ -2,68 +2,244 @@
 
 Each document is written in its own transaction, so a failure (or a kill)
 never leaves half a document, and what was stored before stays stored.
+
+Extraction is a pure function of the text, so it can run anywhere: inline,
+in a local process pool (``workers``) or on a Dask cluster (any ``executor``
+with ``submit``). Writing always happens here, in input order, through one
+session: the speaker index lives in this process, and the results do not
+depend on how many workers extracted them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
+from typing import Any, Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlmodel import Session
 
 from provenance.documents import read_paths
 from provenance.errors import InputError
 from provenance.extract import EXTRACTOR_VERSION, extract
-from provenance.models import DocumentIn, IngestProblem, IngestReport
+from provenance.lexicon import load
+from provenance.models import Attribution, DocumentIn, IngestProblem, IngestReport
 from provenance.store import Store, commit_index, has_document, load_speaker_index, write_document
+from provenance.tables import SpeakerRow
 
 Progress = Callable[[DocumentIn | InputError], None]
+Item = DocumentIn | InputError
+
+BATCH_SIZE = 8
+"""Documents per extraction task: enough to hide the cost of shipping a task."""
+WRITE_ATTEMPTS = 5
+"""Tries per document when the database reports a lock or serialisation failure."""
 
 
-def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
-           published: date | None = None, fallback_encoding: str | None = None,
-           progress: Progress | None = None) -> IngestReport:
-    """Read, extract and store every document under ``paths``.
+class Executor(Protocol):
+    """Anything with ``submit(fn, arg)`` returning a future with ``result()``:
+    a :class:`concurrent.futures.Executor`, or the adapter in :mod:`provenance.distributed`."""
 
-    ``source`` and ``published`` override what the files say. Problems are
-    collected in the report (one per bad file or line); they never stop the batch.
-    """
-    report = IngestReport()
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
+
+
+def extract_batch(texts: list[str]) -> list[list[Attribution]]:
+    """:func:`~provenance.extract.extract` over several texts; what workers run."""
+    return [extract(t) for t in texts]
+
+
+class _Inline:
+    """Runs each task at once in this process (``workers=1``)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        fut: Future[Any] = Future()
+        fut.set_result(fn(*args))
+        return fut
+
+
+@dataclass
+class _Chunk:
+    items: list[Item]
+    todo: list[int]  # positions in items that need extraction
+    future: Any = None
+    results: list[list[Attribution]] = field(default_factory=list)
+
+
+def default_workers() -> int:
+    """Worker processes for ``--workers`` when not given: every core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for extraction; fork where available (the lexicons are loaded once)."""
+    load()
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _override(doc: DocumentIn, source: str | None, published: date | None) -> DocumentIn:
+    if source is None and published is None:
+        return doc
+    update = {k: v for k, v in (("source", source), ("published", published)) if v is not None}
+    return doc.model_copy(update=update)
+
+
+def _chunks(items: Iterator[Item], store: Store, size: int) -> Iterator[_Chunk]:
+    """Input in chunks, with the documents already stored marked as not needing extraction."""
     with store.session() as session:
-        index = load_speaker_index(session)
-        for item in read_paths(paths, fallback_encoding):
-            if progress:
-                progress(item)
-            if isinstance(item, InputError):
-                report.failed += 1
-                report.problems.append(IngestProblem(path=item.path, line=item.line,
-                                                     message=item.message))
-                continue
-            doc = item
-            if source is not None or published is not None:
-                doc = doc.model_copy(update={k: v for k, v in
-                                             (("source", source), ("published", published))
-                                             if v is not None})
-            if has_document(session, doc.id):
-                report.unchanged += 1
-                report.document_ids.append(doc.id)
-                continue
+        while chunk := list(islice(items, size)):
+            todo = [i for i, it in enumerate(chunk)
+                    if isinstance(it, DocumentIn) and not has_document(session, it.id)]
+            session.rollback()  # end the read transaction: never hold a snapshot while waiting
+            yield _Chunk(chunk, todo)
+
+
+def _ordered(chunks: Iterator[_Chunk], executor: Executor, window: int) -> Iterator[_Chunk]:
+    """Chunks with extraction results, in input order, at most ``window`` in flight."""
+    pending: deque[_Chunk] = deque()
+    for chunk in chunks:
+        if chunk.todo:
+            texts = [chunk.items[i].text for i in chunk.todo]  # type: ignore[union-attr]
+            chunk.future = executor.submit(extract_batch, texts)
+        pending.append(chunk)
+        while len(pending) >= window:
+            yield _finish(pending.popleft())
+    while pending:
+        yield _finish(pending.popleft())
+
+
+def _finish(chunk: _Chunk) -> _Chunk:
+    if chunk.future is not None:
+        chunk.results = chunk.future.result()
+        chunk.future = None
+    return chunk
+
+
+class Writer:
+    """The one committed path: writes documents in order, one transaction each."""
+
+    def __init__(self, session: Session, report: IngestReport) -> None:
+        self.session = session
+        self.report = report
+        self.index = load_speaker_index(session)
+        self.seen = self._top_speaker()
+        session.commit()
+
+    def _top_speaker(self) -> int:
+        return self.session.execute(select(func.max(SpeakerRow.id))).scalar() or 0
+
+    def _begin(self) -> None:
+        """Start a write transaction and learn speakers other processes added meanwhile."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Concurrent ingests queue here, as they do on SQLite's write lock, so
+            # one does not create a speaker the other is creating too.
+            self.session.execute(text("SELECT pg_advisory_xact_lock(7243191)"))
+        top = self._top_speaker()
+        if top > self.seen:
+            self.index = load_speaker_index(self.session)
+            self.seen = top
+
+    def write(self, doc: DocumentIn, attributions: list[Attribution] | None) -> None:
+        report, session = self.report, self.session
+        if attributions is None:  # stored before this run began
+            report.unchanged += 1
+            report.document_ids.append(doc.id)
+            return
+        for attempt in range(WRITE_ATTEMPTS):
             try:
-                n_quotes, n_speakers = write_document(session, doc, extract(doc.text), index,
+                self._begin()
+                if has_document(session, doc.id):
+                    session.rollback()
+                    report.unchanged += 1
+                    report.document_ids.append(doc.id)
+                    return
+                n_quotes, n_speakers = write_document(session, doc, attributions, self.index,
                                                       EXTRACTOR_VERSION)
-                commit_index(session, index)
+                created = [k.id for k in session.info.get("pending_speakers", [])]
+                commit_index(session, self.index)
+                self.seen = max([self.seen, *created])
+            except (IntegrityError, OperationalError) as exc:
+                self._reset()
+                # Another process stored the same document first, or held the lock too long.
+                if attempt + 1 < WRITE_ATTEMPTS:
+                    time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)
+                    continue
+                self._fail(doc, exc)
+                return
             except SQLAlchemyError as exc:
-                session.rollback()
-                session.info.clear()
-                report.failed += 1
-                report.problems.append(IngestProblem(
-                    path=doc.path or "<input>", line=doc.line,
-                    message=f"not stored: {type(exc).__name__}: {str(exc).splitlines()[0]}"))
-                index = load_speaker_index(session)
-                continue
+                self._reset()
+                self._fail(doc, exc)
+                return
             report.new += 1
             report.quotes += n_quotes
             report.speakers += n_speakers
             report.document_ids.append(doc.id)
+            return
+
+    def _reset(self) -> None:
+        self.session.rollback()
+        self.session.info.clear()
+        self.index = load_speaker_index(self.session)
+        self.seen = self._top_speaker()
+        self.session.rollback()
+
+    def _fail(self, doc: DocumentIn, exc: SQLAlchemyError) -> None:
+        self.report.failed += 1
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        self.report.problems.append(IngestProblem(
+            path=doc.path or "<input>", line=doc.line,
+            message=f"not stored: {type(exc).__name__}: {reason}"))
+
+
+def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
+           published: date | None = None, fallback_encoding: str | None = None,
+           progress: Progress | None = None, workers: int = 1,
+           executor: Executor | None = None, batch_size: int = BATCH_SIZE) -> IngestReport:
+    """Read, extract and store every document under ``paths``.
+
+    ``source`` and ``published`` override what the files say. Problems are
+    collected in the report (one per bad file or line); they never stop the batch.
+    ``workers`` > 1 extracts in that many local processes; ``executor`` (e.g. a
+    Dask client adapter) takes precedence. Results are the same either way.
+    """
+    report = IngestReport()
+    items = (it if isinstance(it, InputError) else _override(it, source, published)
+             for it in read_paths(paths, fallback_encoding))
+    with ExitStack() as stack:
+        if executor is None:
+            executor = stack.enter_context(local_pool(workers)) if workers > 1 else _Inline()
+            window = 2 * workers
+        else:
+            window = 2 * max(1, workers)
+        session = stack.enter_context(store.write_session())
+        writer = Writer(session, report)
+        for chunk in _ordered(_chunks(items, store, batch_size), executor, window):
+            results = dict(zip(chunk.todo, chunk.results, strict=True))
+            for pos, item in enumerate(chunk.items):
+                if progress:
+                    progress(item)
+                if isinstance(item, InputError):
+                    report.failed += 1
+                    report.problems.append(IngestProblem(path=item.path, line=item.line,
+                                                         message=item.message))
+                    continue
+                if item.warning:
+                    report.warnings.append(IngestProblem(path=item.path or "<input>",
+                                                         line=item.line, message=item.warning))
+                writer.write(item, results.get(pos))
     return report

@@ -97,6 +97,7 @@ class DocumentIn(BaseModel):
     title: str | None = None
     published: date | None = None
     line: int | None = Field(default=None, description="1-based line of a JSON Lines input")
+    warning: str | None = Field(default=None, description="read, but with a caveat (e.g. encoding)")
 
     @property
     def id(self) -> str:
@@ -196,6 +197,7 @@ class IngestReport(BaseModel):
     quotes: int = 0
     speakers: int = 0
     problems: list[IngestProblem] = Field(default_factory=list)
+    warnings: list[IngestProblem] = Field(default_factory=list)
     document_ids: list[str] = Field(default_factory=list)
 
     @property

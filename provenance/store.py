@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
 from provenance.errors import NotFoundError, StoreError
+from provenance.migrations import migrate
 from provenance.models import (
     Attribution,
     Document,
@@ -41,11 +42,9 @@ from provenance.speakers import (
     suggestions,
 )
 from provenance.tables import (
-    SCHEMA_VERSION,
     AliasRow,
     DocumentRow,
     MergeRow,
-    MetaRow,
     QuoteRow,
     SpeakerRow,
 )
@@ -64,6 +63,9 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin
+    # (see _sqlite_begin); the module's own implicit BEGIN is deferred.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets readers run beside a writer; busy_timeout waits out other writers.
     cur.execute("PRAGMA journal_mode=WAL")
@@ -71,6 +73,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    """BEGIN IMMEDIATE for write transactions, plain BEGIN for reads.
+
+    A deferred transaction that reads and then writes cannot wait for another
+    writer: SQLite fails it at once with "database is locked" (the busy
+    timeout does not apply to a lock upgrade). Taking the write lock first
+    makes concurrent writers queue on the busy timeout instead.
+    """
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Store:
@@ -89,6 +103,7 @@ class Store:
                 raise StoreError(f"cannot open database {self.url!r}: {exc}") from exc
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
             self._engine = engine
         return self._engine
 
@@ -97,19 +112,9 @@ class Store:
         return self.url.startswith("sqlite")
 
     def init(self) -> Store:
-        """Create tables if needed and check the schema version."""
+        """Create tables, or migrate an older schema (:mod:`provenance.migrations`)."""
         try:
-            SQLModel.metadata.create_all(self.engine)
-            with Session(self.engine) as s:
-                row = s.get(MetaRow, "schema_version")
-                if row is None:
-                    s.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-                    s.commit()
-                elif int(row.value) > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"database schema {row.value} is newer than this provenance "
-                        f"({SCHEMA_VERSION}); upgrade provenance"
-                    )
+            migrate(self.engine)
         except OperationalError as exc:
             raise StoreError(f"cannot use database {self.url!r}: {exc.orig}") from exc
         return self
@@ -117,6 +122,18 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as s:
+            yield s
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session whose transactions take the SQLite write lock up front.
+
+        Use it for read-then-write work such as ingest, so that two processes
+        writing the same SQLite file wait for each other instead of failing.
+        On other databases it is an ordinary session.
+        """
+        engine = self.engine.execution_options(sqlite_immediate=True)
+        with Session(engine, expire_on_commit=False) as s:
             yield s
 
     def dispose(self) -> None:
@@ -295,8 +312,9 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
         stmt = stmt.where(QuoteRow.kind == kind)
     elif not include_nonspeech and speaker is None:
         stmt = stmt.where(QuoteRow.kind != "nonspeech")
-    stmt = stmt.order_by(col(DocumentRow.published), col(QuoteRow.document_id),
-                         col(QuoteRow.start))
+    # NULLS FIRST spelled out: SQLite and PostgreSQL disagree on the default.
+    stmt = stmt.order_by(col(DocumentRow.published).asc().nulls_first(),
+                         col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.end))
     if limit:
         stmt = stmt.limit(limit)
     return [_quote(q, name, d) for q, name, d in session.exec(stmt)]
@@ -307,7 +325,9 @@ def list_speakers(session: Session) -> list[Speaker]:
         QuoteRow.speaker_id)).all())
     names = speaker_names(session)
     out = []
-    for row in session.exec(select(SpeakerRow).order_by(SpeakerRow.name)):
+    # Ordered in Python (code points): database collations differ (PostgreSQL's
+    # en_US sorts case- and accent-insensitively, SQLite compares bytes).
+    for row in sorted(session.exec(select(SpeakerRow)), key=lambda r: (r.name, r.id or 0)):
         assert row.id is not None
         out.append(Speaker(id=row.id, name=row.name, kind=SpeakerKind(row.kind),
                            titles=json.loads(row.titles), affiliation=row.affiliation,

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # bump together with a step in provenance/migrations.py
 
 
 class MetaRow(SQLModel, table=True):
@@ -72,7 +72,10 @@ class MergeRow(SQLModel, table=True):
 
 class QuoteRow(SQLModel, table=True):
     __tablename__ = "quotes"
-    __table_args__ = (Index("ix_quotes_document_start", "document_id", "start"),)
+    __table_args__ = (
+        Index("ix_quotes_document_start", "document_id", "start"),
+        Index("ix_quotes_speaker_document_start", "speaker_id", "document_id", "start"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     document_id: str = Field(foreign_key="documents.id")

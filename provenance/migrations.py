@@ -1,0 +1,104 @@
+"""Versioned schema migrations: an ordered list of steps, no framework.
+
+A new database gets every table from the SQLModel metadata and is stamped
+with the latest version. An older database gets each step newer than its
+``meta.schema_version`` applied in order, one transaction per step, the
+version bumped in the same transaction, so a killed upgrade resumes where it
+stopped. Steps must be idempotent (``checkfirst``) because a fresh database
+already has what they add.
+
+To change the schema: edit :mod:`provenance.tables`, append a step here with
+the next version number, and bump ``tables.SCHEMA_VERSION`` to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlmodel import SQLModel
+
+from provenance.errors import StoreError
+from provenance.tables import SCHEMA_VERSION, MetaRow, QuoteRow
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _baseline(conn: Connection) -> None:
+    SQLModel.metadata.create_all(conn)
+
+
+def _speaker_quote_index(conn: Connection) -> None:
+    # `quotes --speaker` filters on speaker_id and orders by document and start.
+    for index in QuoteRow.__table__.indexes:  # type: ignore[attr-defined]
+        if index.name == "ix_quotes_speaker_document_start":
+            index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "baseline: documents, quotes, speakers, aliases, merges, meta", _baseline),
+    Migration(2, "index quotes(speaker_id, document_id, start) for speaker queries",
+              _speaker_quote_index),
+]
+
+
+def _lock(conn: Connection) -> None:
+    """Serialise schema work between processes opening the same database at once."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7243190)"))
+    # SQLite: the caller's connection already holds a write lock (BEGIN IMMEDIATE).
+
+
+def current_version(conn: Connection) -> int | None:
+    """The stored schema version, or None for a database without provenance tables."""
+    if not inspect(conn).has_table(MetaRow.__tablename__):
+        return None
+    table = MetaRow.__table__  # type: ignore[attr-defined]
+    value = conn.execute(select(table.c.value).where(table.c.key == "schema_version")).scalar()
+    return int(value) if value is not None else None
+
+
+def _stamp(conn: Connection, version: int, *, insert: bool) -> None:
+    table = MetaRow.__table__  # type: ignore[attr-defined]
+    if insert:
+        conn.execute(table.insert().values(key="schema_version", value=str(version)))
+    else:
+        conn.execute(table.update().where(table.c.key == "schema_version")
+                     .values(value=str(version)))
+
+
+def migrate(engine: Engine) -> list[Migration]:
+    """Bring the database at ``engine`` to :data:`SCHEMA_VERSION`; returns the steps applied.
+
+    Raises :class:`StoreError` when the database is newer than this code.
+    """
+    assert MIGRATIONS[-1].version == SCHEMA_VERSION, "append a migration when bumping the schema"
+    applied: list[Migration] = []
+    with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        _lock(conn)
+        found = current_version(conn)
+        if found is None:
+            SQLModel.metadata.create_all(conn)
+            _stamp(conn, SCHEMA_VERSION, insert=True)
+            return applied
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"database schema {found} is newer than this provenance "
+                             f"({SCHEMA_VERSION}); upgrade provenance")
+    for step in MIGRATIONS:
+        if step.version <= found:
+            continue
+        with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+            _lock(conn)
+            now = current_version(conn) or 0
+            if step.version <= now:
+                continue  # another process applied it meanwhile
+            step.apply(conn)
+            _stamp(conn, step.version, insert=False)
+        applied.append(step)
+    return applied
