@@ -169,11 +169,11 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         speaker_id, created = match.speaker_id, False
         session.add(MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
                              score=match.score, evidence=match.evidence, created_at=_now()))
-        row = session.get(SpeakerRow, speaker_id)
-        assert row is not None
-        titles = json.loads(row.titles)
-        row.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
-        row.affiliation = row.affiliation or r.affiliation
+        stored = session.get(SpeakerRow, speaker_id)
+        assert stored is not None
+        titles = json.loads(stored.titles)
+        stored.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
+        stored.affiliation = stored.affiliation or r.affiliation
     names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
     for alias in sorted(names):
         existing = session.exec(select(AliasRow).where(
@@ -189,9 +189,9 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
     if r.kind is SpeakerKind.person:
         counts = {a.alias: a.count for a in session.exec(select(AliasRow).where(
             AliasRow.speaker_id == speaker_id, col(AliasRow.is_name)))}
-        row = session.get(SpeakerRow, speaker_id)
-        assert row is not None
-        row.name = canonical_name(counts) if counts else row.name
+        person = session.get(SpeakerRow, speaker_id)
+        assert person is not None
+        person.name = canonical_name(counts) if counts else person.name
     return speaker_id, created
 
 
@@ -250,7 +250,7 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote
             else None
 
     return Quote(
-        id=row.id, document=row.document_id, kind=row.kind,  # type: ignore[arg-type]
+        id=row.id, document=row.document_id, kind=row.kind,
         content=Span(start=row.start, end=row.end, text=row.text),
         speaker_mention=span(row.speaker_start, row.speaker_end, row.speaker_text),
         cue=span(row.cue_start, row.cue_end, row.cue_text), speaker_id=row.speaker_id,
@@ -304,7 +304,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
 
 def list_speakers(session: Session) -> list[Speaker]:
     counts = dict(session.exec(select(QuoteRow.speaker_id, func.count()).group_by(
-        QuoteRow.speaker_id)).all())
+        col(QuoteRow.speaker_id))).all())
     names = speaker_names(session)
     out = []
     for row in session.exec(select(SpeakerRow).order_by(SpeakerRow.name)):
