@@ -24,7 +24,15 @@ from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
 from provenance.models import DocumentIn, IngestProblem
 from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
-from provenance.store import Store, get_quote, list_quotes, list_speakers, open_store, stats
+from provenance.store import (
+    Store,
+    get_quote,
+    list_merges,
+    list_quotes,
+    list_speakers,
+    open_store,
+    stats,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Claim and quote provenance: who said what, where, and do sources agree.")
@@ -174,6 +182,19 @@ def speakers(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
     with _store(db) as store, store.session() as s:
         rows = [speaker_row(sp) for sp in list_speakers(s)]
     emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+
+
+@app.command()
+def merges(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Speaker merges across documents, with score (0–100) and evidence, for review."""
+    with _store(db) as store, store.session() as s:
+        rows = [m.model_dump() for m in list_merges(s, speaker)]
+    emit(rows, fmt, ["speaker", "alias", "score", "evidence", "document"], title="merges")
 
 
 @app.command()

@@ -24,6 +24,7 @@ from provenance.models import (
     Attribution,
     Document,
     DocumentIn,
+    Merge,
     Quote,
     ResolvedSpeaker,
     Span,
@@ -314,6 +315,17 @@ def list_speakers(session: Session) -> list[Speaker]:
                            aliases=sorted(names.get(row.id, set()) - {row.name}),
                            quotes=counts.get(row.id, 0)))
     return out
+
+
+def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
+    """Cross-document speaker merges with their score (0–100) and evidence, for review."""
+    stmt = select(MergeRow, SpeakerRow.name).join(
+        SpeakerRow, col(MergeRow.speaker_id) == SpeakerRow.id)
+    if speaker is not None:
+        stmt = stmt.where(col(MergeRow.speaker_id).in_(find_speakers(session, speaker)))
+    stmt = stmt.order_by(col(MergeRow.speaker_id), col(MergeRow.id))
+    return [Merge(speaker_id=m.speaker_id, speaker=name, alias=m.alias, document=m.document_id,
+                  score=m.score, evidence=m.evidence) for m, name in session.exec(stmt)]
 
 
 def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:

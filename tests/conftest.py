@@ -58,8 +58,16 @@ def gold(shared: Path) -> list[dict]:
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A CLI runner in an empty working directory with no PROVENANCE_DB set."""
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A CLI runner in an empty working directory with no PROVENANCE_DB set.
+
+    Whatever database the commands left in that directory must still have
+    every span matching its document.
+    """
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PROVENANCE_DB", raising=False)
-    return CliRunner()
+    yield CliRunner()
+    for db in tmp_path.glob("*.db"):
+        st = open_store(str(db))
+        assert_spans_hold(st)
+        st.dispose()

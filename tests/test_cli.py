@@ -191,3 +191,12 @@ def test_python_dash_m_and_version() -> None:
     result = subprocess.run([sys.executable, "-m", "provenance", "--version"], cwd=REPO,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0 and result.stdout.startswith("provenance ")
+
+
+def test_merges_lists_each_cross_document_decision(runner: CliRunner) -> None:
+    _ok(runner.invoke(app, ["ingest", str(SAMPLES)]))
+    result = runner.invoke(app, ["merges", "--speaker", "Ramirez", "-f", "json"])
+    _ok(result)
+    rows = json.loads(result.stdout)
+    assert rows and all(0 < r["score"] <= 100 and r["evidence"] for r in rows)
+    assert len({r["speaker"] for r in rows}) == 1

@@ -82,3 +82,13 @@ NAMES = {
 )
 def test_query_matches(query: str, ids: list[int]) -> None:
     assert sorted(query_matches(query, NAMES)) == ids
+
+
+def test_two_people_sharing_a_surname_in_one_document_stay_apart() -> None:
+    from provenance.extract import extract
+
+    text = ("Riverton Mayor Karen Bass said the shelters were full. Her brother, Tom Bass, "
+            "a firefighter, disagreed.\n\n“We have room for everyone,” Tom Bass said.\n\n"
+            "“We do not,” Karen Bass said.")
+    names = [a.speaker_name for a in extract(text) if a.kind == "direct"]
+    assert names == ["Tom Bass", "Karen Bass"]
