@@ -38,7 +38,8 @@ from provenance.models import Attribution, DocumentIn, IngestProblem, IngestRepo
 from provenance.store import Store, commit_index, has_document, load_speaker_index, write_document
 from provenance.tables import SpeakerRow
 
-Progress = Callable[[DocumentIn | InputError], None]
+Progress = Callable[[DocumentIn | IngestProblem], None]
+"""Called with each document read and each problem, as they happen."""
 Item = DocumentIn | InputError
 
 BATCH_SIZE = 8
@@ -133,9 +134,11 @@ def _finish(chunk: _Chunk) -> _Chunk:
 class Writer:
     """The one committed path: writes documents in order, one transaction each."""
 
-    def __init__(self, session: Session, report: IngestReport) -> None:
+    def __init__(self, session: Session, report: IngestReport,
+                 progress: Progress | None = None) -> None:
         self.session = session
         self.report = report
+        self.progress = progress
         self.index = load_speaker_index(session)
         self.seen = self._top_speaker()
         session.commit()
@@ -198,12 +201,16 @@ class Writer:
         self.seen = self._top_speaker()
         self.session.rollback()
 
-    def _fail(self, doc: DocumentIn, exc: SQLAlchemyError) -> None:
+    def problem(self, p: IngestProblem) -> None:
         self.report.failed += 1
+        self.report.problems.append(p)
+        if self.progress:
+            self.progress(p)
+
+    def _fail(self, doc: DocumentIn, exc: SQLAlchemyError) -> None:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        self.report.problems.append(IngestProblem(
-            path=doc.path or "<input>", line=doc.line,
-            message=f"not stored: {type(exc).__name__}: {reason}"))
+        self.problem(IngestProblem(path=doc.path or "<input>", line=doc.line,
+                                   message=f"not stored: {type(exc).__name__}: {reason}"))
 
 
 def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
@@ -227,17 +234,16 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
         else:
             window = 2 * max(1, workers)
         session = stack.enter_context(store.write_session())
-        writer = Writer(session, report)
+        writer = Writer(session, report, progress)
         for chunk in _ordered(_chunks(items, store, batch_size), executor, window):
             results = dict(zip(chunk.todo, chunk.results, strict=True))
             for pos, item in enumerate(chunk.items):
+                if isinstance(item, InputError):
+                    writer.problem(IngestProblem(path=item.path, line=item.line,
+                                                 message=item.message))
+                    continue
                 if progress:
                     progress(item)
-                if isinstance(item, InputError):
-                    report.failed += 1
-                    report.problems.append(IngestProblem(path=item.path, line=item.line,
-                                                         message=item.message))
-                    continue
                 if item.warning:
                     report.warnings.append(IngestProblem(path=item.path or "<input>",
                                                          line=item.line, message=item.warning))

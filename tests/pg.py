@@ -12,6 +12,7 @@ them). initdb refuses to run as root, so as root the server runs as the
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -93,10 +94,8 @@ class PgServer:
                  "-l", str(self.root / "server.log"))
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
             self.run("pg_ctl", "stop", "-D", str(self.data), "-m", "immediate", "-w")
-        except (subprocess.SubprocessError, OSError):
-            pass
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/{database}"
