@@ -258,7 +258,8 @@ class SpeakerIndex:
                     cands[sid] = (score, why)
         if not cands:
             return None
-        ranked = sorted(cands.items(), key=lambda kv: -kv[1][0])
+        # Ties go to the older speaker, whatever order the index was built in.
+        ranked = sorted(cands.items(), key=lambda kv: (-kv[1][0], kv[0]))
         if not first and len({name_parts(self.by_id[s].name)[0] for s, _ in ranked}) > 1:
             return None  # "Clinton" with Hillary and Bill both stored: not merged blindly
         sid, (score, why) = ranked[0]

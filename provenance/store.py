@@ -210,6 +210,7 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         person = session.get(SpeakerRow, speaker_id)
         assert person is not None
         person.name = canonical_name(counts) if counts else person.name
+        session.info.setdefault("renamed", []).append((speaker_id, person.name))
     return speaker_id, created
 
 
@@ -257,6 +258,10 @@ def commit_index(session: Session, index: SpeakerIndex) -> None:
     # Aliases of matched speakers: re-read the few that changed is cheaper than guessing.
     for merge in session.info.pop("merged", []):
         index.add_alias(*merge)
+    # Keep names as stored, so the index matches what a fresh load_speaker_index
+    # would give: an interrupted and resumed ingest then decides as an unbroken one.
+    for speaker_id, name in session.info.pop("renamed", []):
+        index.by_id[speaker_id].name = name
 
 
 # ---- reading --------------------------------------------------------------

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from articles import snapshot
 from conftest import SAMPLES, assert_spans_hold
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
@@ -21,30 +22,11 @@ from provenance.migrations import MIGRATIONS, current_version, migrate
 from provenance.store import (
     get_document,
     get_quote,
-    list_merges,
     list_quotes,
-    list_speakers,
     open_store,
     stats,
 )
 from provenance.tables import SCHEMA_VERSION
-
-
-def _snapshot(db: str) -> dict[str, object]:
-    """Everything a user can list, in a form that compares across databases."""
-    store = open_store(db)
-    try:
-        with store.session() as s:
-            quotes = [(q.document, q.start, q.end, q.kind, q.text, q.speaker, q.rule,
-                       q.confidence, q.source, q.published)
-                      for q in list_quotes(s, include_nonspeech=True)]
-            speakers = [(sp.name, sp.kind, sp.titles, sp.aliases, sp.quotes, sp.affiliation)
-                        for sp in list_speakers(s)]
-            merges = [(m.speaker, m.alias, m.score, m.document) for m in list_merges(s)]
-            return {"stats": stats(s).model_dump(), "quotes": quotes, "speakers": speakers,
-                    "merges": merges}
-    finally:
-        store.dispose()
 
 
 @pytest.mark.postgres
@@ -56,7 +38,7 @@ def test_postgresql_gives_the_same_results_as_sqlite(tmp_path: Path, pg_url: str
         assert report.failed == 0 and report.new >= len(list(SAMPLES.iterdir()))
         assert_spans_hold(store)
         store.dispose()
-    a, b = _snapshot(lite), _snapshot(pg_url)
+    a, b = snapshot(lite), snapshot(pg_url)
     assert a["stats"] == b["stats"]
     assert a["speakers"] == b["speakers"]
     assert a["merges"] == b["merges"]
