@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 BATCH_SIZE = 32
 """Documents per Dask task: a task costs about a millisecond of scheduling."""
+CONNECT_TIMEOUT = "10s"
+"""How long to wait for the scheduler to answer before giving up."""
 
 
 def _client(scheduler: str | Client) -> tuple[Client, bool]:
@@ -48,7 +50,7 @@ def _client(scheduler: str | Client) -> tuple[Client, bool]:
     if isinstance(scheduler, Client):
         return scheduler, False
     try:
-        return Client(scheduler, timeout="10s"), True
+        return Client(scheduler, timeout=CONNECT_TIMEOUT), True
     except (OSError, TimeoutError) as exc:
         raise ProvenanceError(f"cannot reach Dask scheduler {scheduler}: {exc}") from None
 
