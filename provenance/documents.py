@@ -33,22 +33,30 @@ _HTML_DROP = "script, style, noscript, nav, header, footer, aside, form, templat
 _HTML_BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td"
 
 Result = DocumentIn | InputError
+MAX_NUL_SHARE = 0.05
+"""More NUL bytes than this share of a file's bytes means binary (or UTF-16 without a BOM)."""
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
     """Files named, and supported files below folders named (sorted, recursive)."""
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
-                    yield child
-        elif path.is_file():
-            yield path
-        elif path.exists():
-            yield InputError(str(path), "not a regular file")
-        else:
-            yield InputError(str(path), "no such file or folder")
+        try:
+            yield from _files_under(Path(raw))
+        except OSError as exc:  # a name too long, a folder we may not list
+            yield InputError(str(raw), exc.strerror or str(exc))
+
+
+def _files_under(path: Path) -> Iterator[Path | InputError]:
+    if path.is_dir():
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            if child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
+                yield child
+    elif path.is_file():
+        yield path
+    elif path.exists():
+        yield InputError(str(path), "not a regular file")
+    else:
+        yield InputError(str(path), "no such file or folder")
 
 
 def decode(data: bytes, path: str, fallback: str | None = None) -> tuple[str, str | None]:
@@ -62,10 +70,22 @@ def decode(data: bytes, path: str, fallback: str | None = None) -> tuple[str, st
             return data.decode("utf-16"), None
         except UnicodeDecodeError as exc:
             raise InputError(path, f"invalid UTF-16 at byte {exc.start}") from None
+    note = None
     if b"\x00" in data:
-        raise InputError(path, "binary file (contains NUL bytes)")
+        nuls = data.count(0)
+        binary = InputError(path, "binary file (contains NUL bytes)")
+        if nuls > MAX_NUL_SHARE * len(data):
+            raise binary
+        # A few stray NULs in otherwise valid text (a bad export): no database
+        # keeps them in text (PostgreSQL refuses), so they go, and the user is told.
+        data = data.replace(b"\x00", b"")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise binary from None
+        note = f"removed {nuls} NUL byte{'s' if nuls > 1 else ''}"
     try:
-        return data.decode("utf-8-sig"), None
+        return data.decode("utf-8-sig"), note
     except UnicodeDecodeError as exc:
         if fallback is None:
             raise InputError(
@@ -77,7 +97,11 @@ def decode(data: bytes, path: str, fallback: str | None = None) -> tuple[str, st
             text = data.decode(fallback)
         except (UnicodeDecodeError, LookupError) as exc2:
             raise InputError(path, f"not valid UTF-8 nor {fallback}: {exc2}") from None
-        return text, f"not valid UTF-8; decoded as {fallback}"
+        controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\f")
+        if controls > MAX_NUL_SHARE * len(text):
+            raise InputError(path, f"binary file (not text in UTF-8 or {fallback})") from None
+        warning = f"not valid UTF-8; decoded as {fallback}"
+        return text, f"{warning}; {note}" if note else warning
 
 
 def leading_date(text: str) -> date | None:
@@ -132,7 +156,9 @@ def _parse_date(value: object, path: str, line: int | None) -> date | None:
 
 
 def _read_jsonl(text: str, path: str) -> Iterator[Result]:
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Split on newlines only: str.splitlines() also breaks at U+2028, U+0085 and
+    # form feeds, which JSON strings may hold raw, and would wreck valid lines.
+    for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
@@ -147,6 +173,10 @@ def _read_jsonl(text: str, path: str) -> Iterator[Result]:
         if not isinstance(body, str) or not body.strip():
             yield InputError(path, "missing or empty \"text\"", number)
             continue
+        warning = None
+        if "\x00" in body:
+            warning = f"removed {body.count(chr(0))} NUL character(s) from \"text\""
+            body = body.replace("\x00", "")
         try:
             published = _parse_date(obj.get("date"), path, number) or leading_date(body)
         except InputError as err:
@@ -160,6 +190,7 @@ def _read_jsonl(text: str, path: str) -> Iterator[Result]:
             title=_str_or_none(obj.get("title")),
             published=published,
             line=number,
+            warning=warning,
         )
 
 
@@ -187,7 +218,7 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
     if suffix in JSONL_SUFFIXES:
         for item in _read_jsonl(text, name):
             if warning and isinstance(item, DocumentIn):
-                item.warning = warning
+                item.warning = f"{warning}; {item.warning}" if item.warning else warning
             yield item
         return
     title: str | None = None

@@ -100,6 +100,7 @@ class _Doc:
         self.tokens = tokenize(text)
         self.starts = [t.start for t in self.tokens]
         self.paras = paragraphs(text)
+        self.para_starts = [p[0] for p in self.paras]
         self.sents = [s for p in self.paras for s in sentences(text, *p)]
         self.sent_starts = [s[0] for s in self.sents]
         self.quotes = quotations(text)
@@ -113,13 +114,15 @@ class _Doc:
         return self.sents[i] if self.sents else (0, len(self.text))
 
     def para_of(self, pos: int) -> int:
-        return bisect_right([p[0] for p in self.paras], pos) - 1
+        return bisect_right(self.para_starts, pos) - 1
 
 
 def _inside(quotes: list[Quotation], pos: int) -> Quotation | None:
-    for q in quotes:
-        if q.open <= pos < q.close:
-            return q
+    """The quotation whose marks enclose ``pos``; ``quotes`` are sorted and disjoint."""
+    # Binary search: a linear scan here made long documents quadratic.
+    i = bisect_right(quotes, pos, key=lambda q: q.open) - 1
+    if i >= 0 and pos < quotes[i].close:
+        return quotes[i]
     return None
 
 
@@ -222,7 +225,7 @@ def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention,
     for s_start, s_end in doc.sents:
         lo, hi = doc.tok_index(s_start), doc.tok_index(s_end)
         end = s_end
-        while end > s_start and text[end - 1] in ".!? \n":
+        while end > s_start and text[end - 1] in ".!? \r\n\t":
             end -= 1
         acc = _according_to(doc, lo, hi)
         if acc and acc[0].start not in used_cues:
@@ -275,6 +278,12 @@ def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention,
     return out
 
 
+def _covered(spans: list[tuple[int, int]], pos: int) -> bool:
+    """True when ``pos`` lies in one of ``spans`` (sorted by start, disjoint)."""
+    i = bisect_right(spans, pos, key=lambda se: se[0]) - 1
+    return i >= 0 and pos < spans[i][1]
+
+
 def _trim(text: str, start: int, end: int) -> Span:
     while start < end and text[start] in " ,":
         start += 1
@@ -317,13 +326,18 @@ def extract(text: str) -> list[Attribution]:
         if kind != "nonspeech":
             previous, prev_mention = att, mention
     used = {a.cue.start for a, _ in found if a.cue is not None}
+    # Both lists are sorted and disjoint (quotations do not overlap; indirect
+    # claims come one per sentence, in order), so lookups can bisect.
+    quoted = [(a.content.start, a.content.end) for a, _ in found]
+    claimed: list[tuple[int, int]] = []
     for content, cue, mention, rule in _indirect(doc, used):
-        if _inside(doc.quotes, content.start) or any(
-                a.content.start <= content.start < a.content.end for a, _ in found):
+        if _inside(doc.quotes, content.start) or _covered(quoted, content.start) or _covered(
+                claimed, content.start):
             continue
         att = Attribution(kind="indirect", content=content, cue=cue, confidence=0.7, rule=rule,
                           speaker=Span.of(text, mention.start, mention.end))
         found.append((att, mention))
+        claimed.append((content.start, content.end))
     found.sort(key=lambda pair: pair[0].content.start)
     return [att.model_copy(update={"resolved": speakers.resolve(mention)}) if mention else att
             for att, mention in found]

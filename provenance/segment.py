@@ -92,9 +92,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         s += 1
     for m in _SENT_END.finditer(text, s, end):
         # "Mr." or "J." before the period is not a sentence end.
-        word = re.search(r"(\S+)$", text[s : m.start() + 1])
+        word = _word_before(text, s, m.start() + 1)
         if word and m.group().startswith(".") and len(m.group().rstrip("”’\"')]")) == 1:
-            w = word.group(1).lower().lstrip("“‘\"'(")
+            w = word.lower().lstrip("“‘\"'(")
             if w in abbreviations or re.fullmatch(r"(?:[a-z]\.)+", w):
                 continue
         e = m.end()
@@ -106,6 +106,22 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if s < end and text[s:end].strip():
         out.append((s, end))
     return out
+
+
+MAX_WORD = 64  # longer "words" are never abbreviations; bounds the look-back
+
+
+def _word_before(text: str, start: int, end: int) -> str:
+    """The run of non-space characters ending at ``end`` (not before ``start``).
+
+    Looks back at most :data:`MAX_WORD` characters, so finding sentence ends stays
+    linear however many abbreviations a sentence holds.
+    """
+    k = end
+    floor = max(start, end - MAX_WORD)
+    while k > floor and not text[k - 1].isspace():
+        k -= 1
+    return text[k:end]
 
 
 def _is_apostrophe(text: str, i: int) -> bool:
