@@ -104,6 +104,11 @@ class _Doc:
         self.sents = [s for p in self.paras for s in sentences(text, *p)]
         self.sent_starts = [s[0] for s in self.sents]
         self.quotes = quotations(text)
+        # Token indexes of cue verbs outside quotations, for nearest-cue lookups.
+        self.cue_indexes = [i for i in range(len(self.tokens))
+                            if _cue_at(self.tokens, i) and not _inside(self.quotes,
+                                                                       self.tokens[i].start)]
+        self.according: dict[tuple[int, int], tuple[Span, Mention] | None] = {}
 
     def tok_index(self, pos: int) -> int:
         """Index of the first token starting at or after ``pos``."""
@@ -128,16 +133,22 @@ def _inside(quotes: list[Quotation], pos: int) -> Quotation | None:
 
 def _left_cue(doc: _Doc, lo: int, hi: int) -> CueHit | None:
     """The cue nearest to the left of token index ``hi`` (exclusive), not inside a quote."""
-    for i in range(hi - 1, lo - 1, -1):
-        if _inside(doc.quotes, doc.tokens[i].start):
-            continue
-        hit = _cue_at(doc.tokens, i)
-        if hit:
-            return hit
+    i = bisect_right(doc.cue_indexes, hi - 1) - 1
+    if i >= 0 and doc.cue_indexes[i] >= lo:
+        return _cue_at(doc.tokens, doc.cue_indexes[i])
     return None
 
 
 def _according_to(doc: _Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
+    # Asked once per quotation in the sentence: remembered, or a sentence with
+    # many quotations would be scanned once for each.
+    key = (lo, hi)
+    if key not in doc.according:
+        doc.according[key] = _find_according_to(doc, lo, hi)
+    return doc.according[key]
+
+
+def _find_according_to(doc: _Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
     toks = doc.tokens
     for i in range(lo, min(hi, len(toks)) - 1):
         if toks[i].lower == "according" and toks[i + 1].lower == "to":

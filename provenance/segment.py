@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from provenance.lexicon import load
@@ -171,6 +172,7 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
         pend = paras[p][1] if p >= 0 else len(text)
         out.append(Quotation(at, pend, at + 1, pend, False, double))
 
+    closes_later = _closes_later(events, para_of)
     idx = 0
     while idx < len(events):
         pos, kind = events[idx]
@@ -193,7 +195,7 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
                 close_unbalanced(open_at)
             open_at = pos
         elif open_at is not None:
-            if kind == "maybe_close" and _later_close(events, idx, para_of, pos):
+            if kind == "maybe_close" and closes_later[idx]:
                 idx += 1
                 continue
             out.append(Quotation(open_at, pos + 1, open_at + 1, pos, True, double))
@@ -204,14 +206,21 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
     return out
 
 
-def _later_close(events, idx, para_of, pos) -> bool:  # type: ignore[no-untyped-def]
-    """True when a plain closing mark follows in the same paragraph before any open."""
-    for p2, k2 in events[idx + 1 :]:
-        if para_of(p2) != para_of(pos) or k2 == "open":
-            return False
-        if k2 == "close":
-            return True
-    return False
+def _closes_later(events: list[tuple[int, str]], para_of: Callable[[int], int]) -> list[bool]:
+    """For each mark: does a plain closing mark follow in its paragraph before any open?
+
+    One backward pass; asking each mark separately was quadratic in a paragraph
+    full of possessive apostrophes.
+    """
+    out = [False] * len(events)
+    next_kind, next_para = "", -1  # the nearest open or close after the current mark
+    for idx in range(len(events) - 1, -1, -1):
+        pos, kind = events[idx]
+        para = para_of(pos)
+        out[idx] = next_kind == "close" and next_para == para
+        if kind in ("open", "close"):
+            next_kind, next_para = kind, para
+    return out
 
 
 def quotations(text: str) -> list[Quotation]:
