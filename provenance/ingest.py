@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from provenance.documents import read_paths
 from provenance.errors import InputError
@@ -36,7 +36,7 @@ from provenance.extract import EXTRACTOR_VERSION, extract
 from provenance.lexicon import load
 from provenance.models import Attribution, DocumentIn, IngestProblem, IngestReport
 from provenance.store import Store, commit_index, has_document, load_speaker_index, write_document
-from provenance.tables import SpeakerRow
+from provenance.tables import DocumentRow, MergeRow, SpeakerRow
 
 Progress = Callable[[DocumentIn | IngestProblem], None]
 """Called with each document read and each problem, as they happen."""
@@ -104,8 +104,11 @@ def _chunks(items: Iterator[Item], store: Store, size: int) -> Iterator[_Chunk]:
     """Input in chunks, with the documents already stored marked as not needing extraction."""
     with store.session() as session:
         while chunk := list(islice(items, size)):
+            ids = {it.id for it in chunk if isinstance(it, DocumentIn)}
+            stored = set(session.execute(select(DocumentRow.id).where(
+                col(DocumentRow.id).in_(ids))).scalars()) if ids else set()
             todo = [i for i, it in enumerate(chunk)
-                    if isinstance(it, DocumentIn) and not has_document(session, it.id)]
+                    if isinstance(it, DocumentIn) and it.id not in stored]
             session.rollback()  # end the read transaction: never hold a snapshot while waiting
             yield _Chunk(chunk, todo)
 
@@ -140,22 +143,27 @@ class Writer:
         self.report = report
         self.progress = progress
         self.index = load_speaker_index(session)
-        self.seen = self._top_speaker()
+        self.seen = self._marks()
         session.commit()
 
-    def _top_speaker(self) -> int:
-        return self.session.execute(select(func.max(SpeakerRow.id))).scalar() or 0
+    def _marks(self) -> tuple[int, int]:
+        """Newest speaker and merge ids: every write that touches a speaker moves one."""
+        row = self.session.execute(select(
+            select(func.max(SpeakerRow.id)).scalar_subquery(),
+            select(func.max(MergeRow.id)).scalar_subquery())).one()
+        return row[0] or 0, row[1] or 0
 
     def _begin(self) -> None:
-        """Start a write transaction and learn speakers other processes added meanwhile."""
+        """Start a write transaction; catch up with speakers other processes wrote meanwhile."""
         if self.session.get_bind().dialect.name == "postgresql":
             # Concurrent ingests queue here, as they do on SQLite's write lock, so
             # one does not create a speaker the other is creating too.
             self.session.execute(text("SELECT pg_advisory_xact_lock(7243191)"))
-        top = self._top_speaker()
-        if top > self.seen:
+        marks = self._marks()
+        if marks != self.seen:
             self.index = load_speaker_index(self.session)
-            self.seen = top
+            self.session.info.pop("rows", None)  # cached speaker rows may be stale too
+            self.seen = marks
 
     def write(self, doc: DocumentIn, attributions: list[Attribution] | None) -> None:
         report, session = self.report, self.session
@@ -174,8 +182,11 @@ class Writer:
                 n_quotes, n_speakers = write_document(session, doc, attributions, self.index,
                                                       EXTRACTOR_VERSION)
                 created = [k.id for k in session.info.get("pending_speakers", [])]
+                merges = session.info.pop("merge_rows", [])
                 commit_index(session, self.index)
-                self.seen = max([self.seen, *created])
+                # Under the write lock nobody else wrote: the newest ids are ours.
+                self.seen = (max([self.seen[0], *created]),
+                             max([self.seen[1], *(m.id for m in merges)]))
             except (IntegrityError, OperationalError) as exc:
                 self._reset()
                 # Another process stored the same document first, or held the lock too long.
@@ -198,7 +209,7 @@ class Writer:
         self.session.rollback()
         self.session.info.clear()
         self.index = load_speaker_index(self.session)
-        self.seen = self._top_speaker()
+        self.seen = self._marks()
         self.session.rollback()
 
     def problem(self, p: IngestProblem) -> None:

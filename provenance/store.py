@@ -10,11 +10,12 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func
+from sqlalchemy import event, func, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -134,7 +135,9 @@ class Store:
         On other databases it is an ordinary session.
         """
         engine = self.engine.execution_options(sqlite_immediate=True)
-        with Session(engine, expire_on_commit=False) as s:
+        # No autoflush: write_document flushes when it needs ids, and the rows
+        # it reads are cached, so flushing before every read would only cost.
+        with Session(engine, expire_on_commit=False, autoflush=False) as s:
             yield s
 
     def dispose(self) -> None:
@@ -171,9 +174,51 @@ def has_document(session: Session, doc_id: str) -> bool:
     return session.get(DocumentRow, doc_id) is not None
 
 
+@dataclass
+class _Rows:
+    """Speaker and alias rows a writing session has touched, kept across its commits.
+
+    Ingest writes many documents through one session; re-reading the same
+    speakers and aliases for every document was most of the cost of storing.
+    Cleared with ``session.info`` whenever a transaction rolls back.
+    """
+
+    speakers: dict[int, SpeakerRow] = field(default_factory=dict)
+    aliases: dict[int, dict[str, AliasRow]] = field(default_factory=dict)
+
+
+MAX_CACHED_SPEAKERS = 50_000  # beyond this the cache starts over: memory stays bounded
+
+
+def _rows(session: Session) -> _Rows:
+    rows = session.info.get("rows")
+    if rows is None or len(rows.speakers) > MAX_CACHED_SPEAKERS:
+        rows = session.info["rows"] = _Rows()
+    return rows
+
+
+def _speaker_row(session: Session, rows: _Rows, speaker_id: int) -> SpeakerRow:
+    row = rows.speakers.get(speaker_id)
+    if row is None:
+        row = session.get(SpeakerRow, speaker_id)
+        assert row is not None
+        rows.speakers[speaker_id] = row
+    return row
+
+
+def _alias_rows(session: Session, rows: _Rows, speaker_id: int) -> dict[str, AliasRow]:
+    aliases = rows.aliases.get(speaker_id)
+    if aliases is None:
+        aliases = {a.alias: a for a in session.exec(
+            select(AliasRow).where(AliasRow.speaker_id == speaker_id))}
+        rows.aliases[speaker_id] = aliases
+    return aliases
+
+
 def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
                  doc_id: str, pending: list[Known]) -> tuple[int, bool]:
     """Id of the stored speaker for ``r`` (created if new); True when created."""
+    rows = _rows(session)
     match = index.match(r)
     if match is None:
         row = SpeakerRow(name=r.name, kind=r.kind.value, titles=json.dumps(r.titles),
@@ -182,33 +227,33 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         session.flush()
         assert row.id is not None
         speaker_id, created = row.id, True
+        rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
         pending.append(Known(row.id, r.name, r.kind))
     else:
         speaker_id, created = match.speaker_id, False
-        session.add(MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
-                             score=match.score, evidence=match.evidence, created_at=_now()))
-        stored = session.get(SpeakerRow, speaker_id)
-        assert stored is not None
+        merge = MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
+                         score=match.score, evidence=match.evidence, created_at=_now())
+        session.add(merge)
+        session.info.setdefault("merge_rows", []).append(merge)
+        stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
         stored.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
         stored.affiliation = stored.affiliation or r.affiliation
+    aliases = _alias_rows(session, rows, speaker_id)
     names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
     for alias in sorted(names):
-        existing = session.exec(select(AliasRow).where(
-            AliasRow.speaker_id == speaker_id, AliasRow.alias == alias)).first()
+        existing = aliases.get(alias)
         if existing:
             existing.count += 1
             existing.is_name = existing.is_name or alias == r.name
         else:
-            session.add(AliasRow(speaker_id=speaker_id, alias=alias, key=fold(alias),
-                                 is_name=alias == r.name))
+            aliases[alias] = AliasRow(speaker_id=speaker_id, alias=alias, key=fold(alias),
+                                      is_name=alias == r.name)
+            session.add(aliases[alias])
             session.info.setdefault("merged", []).append((speaker_id, alias))
-    session.flush()
     if r.kind is SpeakerKind.person:
-        counts = {a.alias: a.count for a in session.exec(select(AliasRow).where(
-            AliasRow.speaker_id == speaker_id, col(AliasRow.is_name)))}
-        person = session.get(SpeakerRow, speaker_id)
-        assert person is not None
+        counts = {a.alias: a.count for a in aliases.values() if a.is_name}
+        person = _speaker_row(session, rows, speaker_id)
         person.name = canonical_name(counts) if counts else person.name
         session.info.setdefault("renamed", []).append((speaker_id, person.name))
     return speaker_id, created
@@ -222,13 +267,15 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     new speakers only after the caller's commit succeeds (see :func:`commit_index`).
     """
     doc_id = doc.id
-    session.add(DocumentRow(id=doc_id, text=doc.text, path=doc.path, url=doc.url,
-                            source=doc.source, title=doc.title, published=doc.published,
-                            ingested_at=_now(), size=len(doc.text)))
-    session.flush()
+    # Documents and quotes go in as plain rows (Core inserts, the quotes as one
+    # executemany): building ORM objects for them cost more than the SQL.
+    session.execute(insert(DocumentRow), [dict(
+        id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
+        title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))])
     pending: list[Known] = []
     by_name: dict[tuple[str, str], int] = {}
     created = 0
+    quotes = []
     for att in attributions:
         speaker_id = None
         if att.resolved is not None and att.kind != "nonspeech":
@@ -238,7 +285,7 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
                 created += new
             speaker_id = by_name[key]
         sp, cue = att.speaker, att.cue
-        session.add(QuoteRow(
+        quotes.append(dict(
             id=quote_id(doc_id, att.content.start, att.content.end), document_id=doc_id,
             kind=att.kind, start=att.content.start, end=att.content.end, text=att.content.text,
             speaker_start=sp.start if sp else None, speaker_end=sp.end if sp else None,
@@ -246,6 +293,9 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
             cue_end=cue.end if cue else None, cue_text=cue.text if cue else None,
             speaker_id=speaker_id, mention_name=att.speaker_name, confidence=att.confidence,
             rule=att.rule, extractor_version=extractor_version))
+    if quotes:
+        session.flush()  # speakers and merges first: quotes refer to them
+        session.execute(insert(QuoteRow), quotes)
     session.info.setdefault("pending_speakers", []).extend(pending)
     return len(attributions), created
 
