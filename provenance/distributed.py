@@ -112,4 +112,5 @@ def write_pairs(store: Store, pairs: Iterable[tuple[DocumentIn, list[Attribution
         writer = Writer(session, report)
         for doc, attributions in pairs:
             writer.write(doc, attributions)
+        writer.close()
     return report

@@ -35,7 +35,14 @@ from provenance.errors import InputError
 from provenance.extract import EXTRACTOR_VERSION, extract
 from provenance.lexicon import load
 from provenance.models import Attribution, DocumentIn, IngestProblem, IngestReport
-from provenance.store import Store, commit_index, has_document, load_speaker_index, write_document
+from provenance.store import (
+    Store,
+    commit_index,
+    has_document,
+    learn_index,
+    load_speaker_index,
+    write_document,
+)
 from provenance.tables import DocumentRow, MergeRow, SpeakerRow
 
 Progress = Callable[[DocumentIn | IngestProblem], None]
@@ -46,6 +53,10 @@ BATCH_SIZE = 8
 """Documents per extraction task: enough to hide the cost of shipping a task."""
 WRITE_ATTEMPTS = 5
 """Tries per document when the database reports a lock or serialisation failure."""
+COMMIT_EVERY = 32
+"""Documents per transaction: committing each one alone cost more than writing it."""
+COMMIT_SECONDS = 0.5
+"""…or fewer, so a concurrent writer never waits long for the lock."""
 
 
 class Executor(Protocol):
@@ -134,8 +145,24 @@ def _finish(chunk: _Chunk) -> _Chunk:
     return chunk
 
 
+@dataclass
+class _Written:
+    doc: DocumentIn
+    attributions: list[Attribution]
+    quotes: int
+    speakers: int
+
+
 class Writer:
-    """The one committed path: writes documents in order, one transaction each."""
+    """The one committed path: writes documents in order, a few per transaction.
+
+    A transaction holds at most :data:`COMMIT_EVERY` documents or
+    :data:`COMMIT_SECONDS` of work: each document is stored whole or not at all,
+    and a kill loses at most the uncommitted batch, which a re-run redoes.
+    If a batch fails, it is rolled back and its documents are written again one
+    per transaction, so one bad document costs only itself. Call :meth:`close`
+    at the end to commit the last batch.
+    """
 
     def __init__(self, session: Session, report: IngestReport,
                  progress: Progress | None = None) -> None:
@@ -145,6 +172,9 @@ class Writer:
         self.index = load_speaker_index(session)
         self.seen = self._marks()
         session.commit()
+        self.batch: list[_Written] = []
+        self.batch_ids: set[str] = set()
+        self.started = 0.0
 
     def _marks(self) -> tuple[int, int]:
         """Newest speaker and merge ids: every write that touches a speaker moves one."""
@@ -164,28 +194,82 @@ class Writer:
             self.index = load_speaker_index(self.session)
             self.session.info.pop("rows", None)  # cached speaker rows may be stale too
             self.seen = marks
+        self.started = time.monotonic()
+
+    def _unchanged(self, doc: DocumentIn) -> None:
+        self.report.unchanged += 1
+        self.report.document_ids.append(doc.id)
 
     def write(self, doc: DocumentIn, attributions: list[Attribution] | None) -> None:
-        report, session = self.report, self.session
-        if attributions is None:  # stored before this run began
-            report.unchanged += 1
-            report.document_ids.append(doc.id)
+        """Add ``doc`` to the current transaction (``None``: it was already stored)."""
+        if attributions is None or doc.id in self.batch_ids:
+            self._unchanged(doc)
             return
+        try:
+            if not self.batch:
+                self._begin()
+            # No has_document() here: the caller checked just before, and if another
+            # process stored it since, the insert fails and _replay sorts it out.
+            quotes, speakers = write_document(self.session, doc, attributions, self.index,
+                                              EXTRACTOR_VERSION)
+            # Later documents of this batch must see this one's speakers; a
+            # rollback reloads the index from the database (see _replay).
+            learn_index(self.session, self.index)
+        except SQLAlchemyError:
+            self._replay(_Written(doc, attributions, 0, 0))
+            return
+        self.batch.append(_Written(doc, attributions, quotes, speakers))
+        self.batch_ids.add(doc.id)
+        if len(self.batch) >= COMMIT_EVERY or time.monotonic() - self.started > COMMIT_SECONDS:
+            self.commit()
+
+    def commit(self) -> None:
+        """Commit the documents written since the last commit."""
+        if not self.batch:
+            return
+        merges = self.session.info.pop("merge_rows", [])
+        try:
+            self.session.commit()
+        except SQLAlchemyError:
+            self._replay()
+            return
+        # Under the write lock nobody else wrote: the newest ids are ours.
+        self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
+                     max([self.seen[1], *(m.id for m in merges)]))
+        for w in self.batch:
+            self._count(w)
+        self.batch, self.batch_ids = [], set()
+
+    close = commit
+
+    def _count(self, w: _Written) -> None:
+        self.report.new += 1
+        self.report.quotes += w.quotes
+        self.report.speakers += w.speakers
+        self.report.document_ids.append(w.doc.id)
+
+    def _replay(self, failed: _Written | None = None) -> None:
+        """Roll back the batch and write its documents one per transaction."""
+        todo = self.batch + ([failed] if failed else [])
+        self.batch, self.batch_ids = [], set()
+        self._reset()
+        for w in todo:
+            self._write_alone(w.doc, w.attributions)
+
+    def _write_alone(self, doc: DocumentIn, attributions: list[Attribution]) -> None:
+        session = self.session
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 self._begin()
                 if has_document(session, doc.id):
                     session.rollback()
-                    report.unchanged += 1
-                    report.document_ids.append(doc.id)
+                    self._unchanged(doc)
                     return
-                n_quotes, n_speakers = write_document(session, doc, attributions, self.index,
-                                                      EXTRACTOR_VERSION)
-                created = [k.id for k in session.info.get("pending_speakers", [])]
+                quotes, speakers = write_document(session, doc, attributions, self.index,
+                                                  EXTRACTOR_VERSION)
                 merges = session.info.pop("merge_rows", [])
                 commit_index(session, self.index)
-                # Under the write lock nobody else wrote: the newest ids are ours.
-                self.seen = (max([self.seen[0], *created]),
+                self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
                              max([self.seen[1], *(m.id for m in merges)]))
             except (IntegrityError, OperationalError) as exc:
                 self._reset()
@@ -199,10 +283,7 @@ class Writer:
                 self._reset()
                 self._fail(doc, exc)
                 return
-            report.new += 1
-            report.quotes += n_quotes
-            report.speakers += n_speakers
-            report.document_ids.append(doc.id)
+            self._count(_Written(doc, attributions, quotes, speakers))
             return
 
     def _reset(self) -> None:
@@ -259,4 +340,5 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                     report.warnings.append(IngestProblem(path=item.path or "<input>",
                                                          line=item.line, message=item.warning))
                 writer.write(item, results.get(pos))
+        writer.close()
     return report

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -27,6 +28,7 @@ SHORT_NAME = 5  # surnames shorter than this must match exactly
 QUERY_TOKEN_MIN_SCORE = 80.0
 
 
+@lru_cache(maxsize=1 << 16)  # called for every candidate of every match: names repeat
 def fold(s: str) -> str:
     """Accent-, case- and punctuation-insensitive key: "O’Brién" -> "obrien"."""
     s = unicodedata.normalize("NFKD", s)
@@ -35,6 +37,7 @@ def fold(s: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", s).split())
 
 
+@lru_cache(maxsize=1 << 16)
 def name_parts(name: str) -> tuple[str | None, str]:
     """(first name or None, surname), folded; particles and suffixes skipped."""
     toks = [t for t in fold(name).split() if t.rstrip(".") not in NAME_PARTICLES]

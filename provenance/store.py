@@ -303,6 +303,14 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
 def commit_index(session: Session, index: SpeakerIndex) -> None:
     """Commit, then let the index learn the speakers that commit created."""
     session.commit()
+    learn_index(session, index)
+
+
+def learn_index(session: Session, index: SpeakerIndex) -> None:
+    """Teach ``index`` the speakers, aliases and names written in ``session`` so far.
+
+    Call it after a commit, or before one if a rollback reloads the index.
+    """
     for known in session.info.pop("pending_speakers", []):
         index.add(known)
     # Aliases of matched speakers: re-read the few that changed is cheaper than guessing.
