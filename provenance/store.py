@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, insert
+from sqlalchemy import and_, event, func, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -324,6 +324,24 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
 
 # ---- reading --------------------------------------------------------------
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def id_prefix(column: Any, prefix: str) -> Any:
+    """``column`` starts with ``prefix``, in a form the primary-key index can serve.
+
+    ``LIKE 'abc%'`` alone scans the table on SQLite (its LIKE ignores case) and on
+    PostgreSQL outside the C locale; a range ``abc <= id < abd`` does not. Ids are
+    lower-case hex, so the upper bound is the prefix with its last digit bumped.
+    """
+    condition = column.startswith(prefix, autoescape=True)
+    if prefix and set(prefix) <= _HEX:
+        last = prefix[-1]
+        upper = prefix[:-1] + ("g" if last == "f" else "a" if last == "9" else chr(ord(last) + 1))
+        condition = and_(column >= prefix, column < upper, condition)
+    return condition
+
+
 
 def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote:
     def span(s: int | None, e: int | None, t: str | None) -> Span | None:
@@ -354,6 +372,12 @@ def speaker_names(session: Session) -> dict[int, set[str]]:
 
 def find_speakers(session: Session, query: str) -> list[int]:
     """Ids of the speakers a name query means; :class:`NotFoundError` with suggestions if none."""
+    # Exact (folded) names and aliases first, straight from the index on aliases.key:
+    # the same answer query_matches gives for them, without loading every name.
+    exact = session.exec(select(AliasRow.speaker_id).where(AliasRow.key == fold(query))
+                         .distinct().order_by(col(AliasRow.speaker_id))).all()
+    if exact:
+        return list(exact)
     names = speaker_names(session)
     hits = query_matches(query, names)
     if not hits:
@@ -371,7 +395,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
     if speaker is not None:
         stmt = stmt.where(col(QuoteRow.speaker_id).in_(find_speakers(session, speaker)))
     if document is not None:
-        stmt = stmt.where(col(QuoteRow.document_id).startswith(document))
+        stmt = stmt.where(id_prefix(col(QuoteRow.document_id), document))
     if kind is not None:
         stmt = stmt.where(QuoteRow.kind == kind)
     elif not include_nonspeech and speaker is None:
@@ -414,7 +438,7 @@ def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
 def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     """A quote by id (or unique prefix) and its document's text."""
     rows = session.exec(select(QuoteRow).where(
-        col(QuoteRow.id).startswith(quote_id_prefix)).limit(2)).all()
+        id_prefix(col(QuoteRow.id), quote_id_prefix)).limit(2)).all()
     if len(rows) != 1:
         what = "no quote" if not rows else "more than one quote"
         raise NotFoundError(f"{what} with id {quote_id_prefix!r}")
@@ -427,7 +451,7 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
 
 def get_document(session: Session, doc_id_prefix: str) -> Document:
     rows = session.exec(select(DocumentRow).where(
-        col(DocumentRow.id).startswith(doc_id_prefix)).limit(2)).all()
+        id_prefix(col(DocumentRow.id), doc_id_prefix)).limit(2)).all()
     if len(rows) != 1:
         raise NotFoundError(f"no unique document with id {doc_id_prefix!r}")
     d = rows[0]
