@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
+from provenance import audit
 from provenance.errors import NotFoundError, StoreError
 from provenance.models import (
     Attribution,
@@ -165,10 +166,12 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         assert row.id is not None
         speaker_id, created = row.id, True
         pending.append(Known(row.id, r.name, r.kind))
+        audit.log_speaker_created(session, row, doc_id)
     else:
         speaker_id, created = match.speaker_id, False
         session.add(MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
                              score=match.score, evidence=match.evidence, created_at=_now()))
+        audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence)
         row = session.get(SpeakerRow, speaker_id)
         assert row is not None
         titles = json.loads(row.titles)
@@ -203,10 +206,12 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     new speakers only after the caller's commit succeeds (see :func:`commit_index`).
     """
     doc_id = doc.id
-    session.add(DocumentRow(id=doc_id, text=doc.text, path=doc.path, url=doc.url,
-                            source=doc.source, title=doc.title, published=doc.published,
-                            ingested_at=_now(), size=len(doc.text)))
+    doc_row = DocumentRow(id=doc_id, text=doc.text, path=doc.path, url=doc.url,
+                          source=doc.source, title=doc.title, published=doc.published,
+                          ingested_at=_now(), size=len(doc.text))
+    session.add(doc_row)
     session.flush()
+    audit.log_document(session, doc_row)
     pending: list[Known] = []
     by_name: dict[tuple[str, str], int] = {}
     created = 0
@@ -227,6 +232,7 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
             cue_end=cue.end if cue else None, cue_text=cue.text if cue else None,
             speaker_id=speaker_id, mention_name=att.speaker_name, confidence=att.confidence,
             rule=att.rule, extractor_version=extractor_version))
+    audit.log_extraction(session, doc_id, extractor_version)
     session.info.setdefault("pending_speakers", []).extend(pending)
     return len(attributions), created
 
