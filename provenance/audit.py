@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -63,6 +64,7 @@ REVIEW = "review"
 FLAG_RAISED = "flag.raised"
 FLAG_CLEARED = "flag.cleared"
 CLUSTER_ASSIGNED = "cluster.assigned"
+SUBJECT_KINDS = ("document", "quote", "speaker")
 QUOTE_ACTIONS = (REVIEW, FLAG_RAISED, FLAG_CLEARED, CLUSTER_ASSIGNED)
 """Actions on ``quote:<id>`` subjects that the export folds into each record."""
 
@@ -112,8 +114,9 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-ENTRY_COLUMNS = (AuditRow.seq, AuditRow.ts, AuditRow.actor, AuditRow.action, AuditRow.subject,
-                 AuditRow.payload, AuditRow.prev_hash, AuditRow.hash)
+ENTRY_COLUMNS: tuple[Any, ...] = (
+    AuditRow.seq, AuditRow.ts, AuditRow.actor, AuditRow.action, AuditRow.subject,
+    AuditRow.payload, AuditRow.prev_hash, AuditRow.hash)
 """Selected as plain columns so that long reads keep no ORM objects alive."""
 
 
@@ -224,8 +227,11 @@ def iter_entries(session: Session, subject_prefix: str | None = None,
     after = 0
     while True:
         stmt = select(*ENTRY_COLUMNS).where(col(AuditRow.seq) > after)
-        if subject_prefix:
+        if subject_prefix and ":" in subject_prefix:
             stmt = stmt.where(col(AuditRow.subject).startswith(subject_prefix))
+        elif subject_prefix:  # a bare id: any kind of subject
+            stmt = stmt.where(or_(*(col(AuditRow.subject).startswith(f"{kind}:{subject_prefix}")
+                                    for kind in SUBJECT_KINDS)))
         if action:
             stmt = stmt.where(AuditRow.action == action)
         rows = session.exec(stmt.order_by(col(AuditRow.seq)).limit(batch)).all()
@@ -238,7 +244,7 @@ def iter_entries(session: Session, subject_prefix: str | None = None,
 
 def list_entries(session: Session, subject_prefix: str | None = None,
                  action: str | None = None, limit: int | None = None) -> Iterator[AuditEntry]:
-    """Entries for ``provenance log``: a subject such as ``quote:ab12`` matches by prefix."""
+    """Entries for ``provenance log``: ``quote:ab12`` or a bare ``ab12`` match by prefix."""
     for n, entry in enumerate(iter_entries(session, subject_prefix, action)):
         if limit is not None and n >= limit:
             return

@@ -10,9 +10,9 @@ matched by ``id``); PROV-JSON is in :mod:`provenance.export_prov`.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections.abc import Iterator
-import datetime as dt
 from enum import StrEnum
 from typing import Any, Literal, TextIO
 
@@ -99,12 +99,16 @@ class ExportRecord(BaseModel):
 
 
 class CsvRecord(BaseModel):
-    """One row of ``provenance export --format csv``: cells as written (neutralised)."""
+    """One row of ``provenance export --format csv``: every cell a string, as written.
+
+    A cell that a spreadsheet could run as a formula starts with an added ``'``;
+    the raw value is in the JSON Lines export under the same ``id``.
+    """
 
     id: str
     text: str
-    start: int
-    end: int
+    start: str
+    end: str
     kind: str
     speaker: str
     speaker_mention: str
@@ -118,7 +122,7 @@ class CsvRecord(BaseModel):
     suffix: str
     extractor_version: str
     rule: str
-    confidence: float
+    confidence: str
     cluster_id: str
     conflict_flags: str = Field(description="flags joined with '; '")
     review_status: str
@@ -132,12 +136,13 @@ def _span(s: int | None, e: int | None, t: str | None) -> SpanRef | None:
         else None
 
 
-_COLUMNS = (QuoteRow.id, QuoteRow.document_id, QuoteRow.kind, QuoteRow.start, QuoteRow.end,
-            QuoteRow.text, QuoteRow.speaker_start, QuoteRow.speaker_end, QuoteRow.speaker_text,
-            QuoteRow.cue_start, QuoteRow.cue_end, QuoteRow.cue_text, QuoteRow.speaker_id,
-            QuoteRow.confidence, QuoteRow.rule, QuoteRow.extractor_version,
-            SpeakerRow.name, DocumentRow.path, DocumentRow.url, DocumentRow.source,
-            DocumentRow.title, DocumentRow.published)
+_COLUMNS: tuple[Any, ...] = (
+    QuoteRow.id, QuoteRow.document_id, QuoteRow.kind, QuoteRow.start, QuoteRow.end,
+    QuoteRow.text, QuoteRow.speaker_start, QuoteRow.speaker_end, QuoteRow.speaker_text,
+    QuoteRow.cue_start, QuoteRow.cue_end, QuoteRow.cue_text, QuoteRow.speaker_id,
+    QuoteRow.confidence, QuoteRow.rule, QuoteRow.extractor_version,
+    SpeakerRow.name, DocumentRow.path, DocumentRow.url, DocumentRow.source,
+    DocumentRow.title, DocumentRow.published)
 
 
 class _QuoteLog:
@@ -239,13 +244,14 @@ def csv_record(r: ExportRecord) -> CsvRecord:
     history = " | ".join(f"{d.ts} {d.by}: {d.status.value}" + (f" ({d.note})" if d.note else "")
                          for d in r.review_history)
     return CsvRecord(
-        id=r.id, text=s(r.text), start=r.start, end=r.end, kind=r.kind, speaker=s(r.speaker),
+        id=r.id, text=s(r.text), start=str(r.start), end=str(r.end), kind=r.kind,
+        speaker=s(r.speaker),
         speaker_mention=s(r.speaker_mention.text if r.speaker_mention else None),
         cue=s(r.cue.text if r.cue else None), document_id=r.document.id,
         path=s(r.document.path), url=s(r.document.url), source=s(r.document.source),
         date=r.document.date.isoformat() if r.document.date else "",
         prefix=s(r.selector.prefix), suffix=s(r.selector.suffix),
-        extractor_version=s(r.extractor_version), rule=s(r.rule), confidence=r.confidence,
+        extractor_version=s(r.extractor_version), rule=s(r.rule), confidence=str(r.confidence),
         cluster_id=s(r.cluster_id), conflict_flags=s("; ".join(r.conflict_flags)),
         review_status=r.review_status.value, review_history=s(history),
         log_seq=str(r.created_by.seq) if r.created_by else "",

@@ -151,7 +151,8 @@ def _sections(session: Session, records: Iterator[ExportRecord],
                 continue
             f = spool.get(section)
             if f is None:
-                f = spool[section] = tempfile.SpooledTemporaryFile(
+                # Closed by write_prov_json once joined, whatever happens.
+                f = spool[section] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
                     max_size=SPOOL_BYTES, mode="w+", encoding="utf-8")
             for key, value in items.items():
                 if f.tell():

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.errors import NotFoundError, ProvenanceError
@@ -135,9 +136,9 @@ def delete_document(session: Session, doc_id: str, reason: str, by: str) -> Dele
     entry = audit.record(session, audit.DOCUMENT_DELETED, audit.subject("document", did),
                          {"quotes": quotes, "reason": reason},
                          actor=audit.person_actor(by.strip()))
-    session.exec(delete(ReviewRow).where(col(ReviewRow.quote_id).in_(quotes)))  # type: ignore[call-overload]
-    session.exec(delete(QuoteRow).where(QuoteRow.document_id == did))  # type: ignore[call-overload]
-    session.exec(delete(MergeRow).where(MergeRow.document_id == did))  # type: ignore[call-overload]
-    session.exec(delete(DocumentRow).where(DocumentRow.id == did))  # type: ignore[call-overload]
+    session.execute(delete(ReviewRow).where(col(ReviewRow.quote_id).in_(quotes)))
+    session.execute(delete(QuoteRow).where(col(QuoteRow.document_id) == did))
+    session.execute(delete(MergeRow).where(col(MergeRow.document_id) == did))
+    session.execute(delete(DocumentRow).where(col(DocumentRow.id) == did))
     session.commit()
     return DeletedDocument(document=did, quotes=len(quotes), seq=entry.seq)

@@ -114,7 +114,7 @@ class ChainChecker:
         if not isinstance(p, dict):
             return
         kind, _, ident = subj.partition(":")
-        seq = body.get("seq") if isinstance(body.get("seq"), int) else 0
+        seq: int = body["seq"] if isinstance(body.get("seq"), int) else 0
         if action == audit.DOCUMENT_INGESTED:
             self.documents[ident] = seq
         elif action == audit.DOCUMENT_DELETED:
@@ -131,13 +131,14 @@ class ChainChecker:
         elif action == audit.REVIEW and kind == "quote":
             self.reviews[ident] = (str(p.get("status")), seq)
         elif action == audit.SPEAKER_REASSIGNED and kind == "quote":
-            self.reassigned[ident] = p.get("speaker_id")
+            sid = p.get("speaker_id")
+            self.reassigned[ident] = sid if isinstance(sid, int) else None
 
 
 def _raw_bodies(session: Session, batch: int = 1000) -> Iterator[dict[str, Any] | Mismatch]:
     after = 0
     while True:
-        rows = session.exec(select(*audit.ENTRY_COLUMNS).where(col(AuditRow.seq) > after)
+        rows: list[Any] = session.exec(select(*audit.ENTRY_COLUMNS).where(col(AuditRow.seq) > after)
                             .order_by(col(AuditRow.seq)).limit(batch)).all()
         if not rows:
             return
@@ -237,7 +238,7 @@ def _check_others(session: Session, chain: ChainChecker,
             col(DocumentRow.id).is_(None))):
         yield Mismatch(check="record", record=f"quote:{qid}",
                        detail=f"its document {doc_id[:16]}… does not exist")
-    stored = set(session.exec(select(SpeakerRow.id)))
+    stored = {sid for sid in session.exec(select(SpeakerRow.id)) if sid is not None}
     for sid in sorted(stored - set(chain.speakers)):
         yield Mismatch(check="record", record=f"speaker:{sid}",
                        detail="no speaker.created entry in the log")
