@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import multiprocessing
 from pathlib import Path
@@ -88,7 +89,7 @@ def test_chain_links_every_entry_to_the_one_before(template: Path, tmp_path: Pat
         entries = list(audit.iter_entries(s, batch=7))  # batches cross entry boundaries
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     assert entries[0].prev_hash == audit.GENESIS
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.hash
     assert all(audit.entry_hash(e.body()) == e.hash for e in entries)
     assert all(e.ts.endswith("Z") for e in entries)
@@ -155,7 +156,7 @@ def test_two_processes_appending_at_once_keep_one_unbroken_chain(tmp_path: Path)
         entries = list(audit.iter_entries(s))
     assert len(entries) == 50
     assert [e.seq for e in entries] == list(range(1, 51))
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert {e.subject for e in entries} == {f"quote:w{w}-{i}" for w in range(2) for i in range(25)}
     store.dispose()
 
