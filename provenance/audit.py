@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import or_
+from sqlalchemy import or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -53,6 +53,7 @@ from provenance.tables import AuditRow, DocumentRow, QuoteRow, SpeakerRow
 GENESIS = "0" * 64
 SOFTWARE_ACTOR = f"software:provenance/{__version__}"
 APPEND_RETRIES = 8
+PG_LOCK_KEY = 0x70726F76  # "prov": the advisory lock that orders appends on PostgreSQL
 
 DOCUMENT_INGESTED = "document.ingested"
 DOCUMENT_DELETED = "document.deleted"
@@ -128,13 +129,18 @@ def to_entry(row: Any) -> AuditEntry:
 
 
 def _lock_for_append(session: Session) -> bool:
-    """Hold the database's write lock before reading the chain head; True on SQLite.
+    """Hold the log's write lock before reading the chain head; True when held.
 
-    With SQLite (WAL) only one writer holds the lock, so the head read under it
-    is still the head at commit. Python's sqlite3 opens a transaction only at
+    SQLite (WAL) has one writer at a time, so a head read under the write lock
+    is still the head at commit; Python's sqlite3 opens a transaction only at
     the first write, so a session that has only read yet gets ``BEGIN IMMEDIATE``.
+    PostgreSQL gets a transaction-scoped advisory lock: appenders queue until
+    the previous one commits, then read its entry as the head (READ COMMITTED).
     """
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+        return True
     if conn.dialect.name != "sqlite":
         return False
     raw = conn.connection.driver_connection
@@ -147,9 +153,10 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
            actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     """Append one entry in the session's transaction; the caller commits.
 
-    Safe with concurrent writers: on SQLite the write lock is taken first; on
-    other databases a writer that lost the race to the same ``seq`` (a unique
-    key, like ``prev_hash``) rolls back to a savepoint and re-reads the head.
+    Safe with concurrent writers: on SQLite and PostgreSQL a lock is taken
+    first (see :func:`_lock_for_append`); elsewhere a writer that lost the race
+    to the same ``seq`` (a unique key, like ``prev_hash``) rolls back to a
+    savepoint and re-reads the head.
     """
     locked = _lock_for_append(session)
     body_payload = json.loads(canonical_json(dict(payload)))  # fails early on NaN, sets, …
