@@ -276,6 +276,8 @@ def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
 
 
 REVIEW_COLUMNS = ["id", "status", "by", "at", "note", "history"]
+ByOpt = Annotated[str | None, typer.Option(
+    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
 
 
 @app.command("verify")
@@ -313,8 +315,7 @@ def review_cmd(
     quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
     status: Annotated[ReviewStatus, typer.Option(help="The decision.")],
     note: Annotated[str, typer.Option(help="Why: source checked, correction, ...")] = "",
-    by: Annotated[str | None, typer.Option(
-        help="Reviewer [default: $PROVENANCE_REVIEWER or the login name]")] = None,
+    by: ByOpt = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -382,8 +383,7 @@ def export_cmd(
 def delete_cmd(
     document: Annotated[str, typer.Argument(help="Document id or a unique prefix.")],
     reason: Annotated[str, typer.Option(help="Why it is removed (kept in the log).")],
-    by: Annotated[str | None, typer.Option(
-        help="Who [default: $PROVENANCE_REVIEWER or the login name]")] = None,
+    by: ByOpt = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:

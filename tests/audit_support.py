@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from provenance import audit
 from provenance.ingest import ingest
 from provenance.models import DocumentIn
 from provenance.store import Store, open_store
@@ -34,6 +40,50 @@ def build_sample_db(path: Path) -> Path:
 def copy_db(template: Path, target: Path) -> Store:
     shutil.copy(template, target)
     return open_store(str(target))
+
+
+def template_fixture(name: str) -> Any:
+    """A module-scoped fixture: the path of a sample database built once per module."""
+
+    @pytest.fixture(scope="module")
+    def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return build_sample_db(tmp_path_factory.mktemp(name) / "samples.db")
+
+    return template
+
+
+def store_fixture() -> Any:
+    """A fixture: an open store on a fresh copy of the module's ``template``."""
+
+    @pytest.fixture()
+    def store(template: Path, tmp_path: Path) -> Iterator[Store]:
+        st = copy_db(template, tmp_path / "t.db")
+        yield st
+        st.dispose()
+
+    return store
+
+
+def run_appenders(db: str, workers: int, n: int) -> None:
+    """Start ``workers`` processes that each append ``n`` entries at once; all must succeed."""
+    open_store(db).dispose()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=append_many, args=(db, w, n)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+
+
+def append_many(db: str, worker: int, n: int) -> None:
+    """Append ``n`` entries, one transaction each (run in several processes at once)."""
+    store = open_store(db)
+    for i in range(n):
+        with store.session() as s:
+            audit.record(s, audit.FLAG_RAISED, f"quote:w{worker}-{i}", {"flag": "test"})
+            s.commit()
+    store.dispose()
 
 
 def ingest_text(store: Store, text: str, path: str = "test.txt") -> None:

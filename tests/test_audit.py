@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,9 @@ from sqlmodel import func, select
 from provenance import audit
 from provenance.store import open_store
 from provenance.tables import DocumentRow, MergeRow, QuoteRow, SpeakerRow
-from tests.audit_support import build_sample_db, copy_db, ingest_text
+from tests.audit_support import copy_db, ingest_text, run_appenders, template_fixture
 
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_db(tmp_path_factory.mktemp("audit") / "samples.db")
+template = template_fixture("audit")
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -132,25 +128,10 @@ def test_a_failed_ingest_leaves_neither_document_nor_entry(
     store.dispose()
 
 
-def _append_many(db: str, worker: int, n: int) -> None:
-    store = open_store(db)
-    for i in range(n):
-        with store.session() as s:
-            audit.record(s, audit.FLAG_RAISED, f"quote:w{worker}-{i}", {"flag": "test"})
-            s.commit()
-    store.dispose()
-
 
 def test_two_processes_appending_at_once_keep_one_unbroken_chain(tmp_path: Path) -> None:
     db = str(tmp_path / "t.db")
-    open_store(db).dispose()
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(db, w, 25)) for w in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    run_appenders(db, 2, 25)
     store = open_store(db)
     with store.session() as s:
         entries = list(audit.iter_entries(s))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import multiprocessing
 
 import pytest
 
@@ -19,28 +18,12 @@ from provenance.export import export
 from provenance.ingest import ingest
 from provenance.store import open_store
 from provenance.verify import verify
-from tests.audit_support import SAMPLES
-
-
-def _append_many(url: str, worker: int, n: int) -> None:
-    store = open_store(url)
-    for i in range(n):
-        with store.session() as s:
-            audit.record(s, audit.FLAG_RAISED, f"quote:w{worker}-{i}", {"flag": "test"})
-            s.commit()
-    store.dispose()
+from tests.audit_support import SAMPLES, run_appenders
 
 
 @pytest.mark.postgres
 def test_postgres_appenders_in_three_processes_keep_one_chain(pg_url: str) -> None:
-    open_store(pg_url).dispose()
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(pg_url, w, 20)) for w in range(3)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
+    run_appenders(pg_url, 3, 20)
     store = open_store(pg_url)
     try:
         report = ingest(store, [SAMPLES])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +25,20 @@ from provenance.export import (
 from provenance.review import review
 from provenance.store import Store, open_store
 from provenance.tables import DocumentRow, QuoteRow
-from tests.audit_support import FORMULA_ARTICLE, build_sample_db, copy_db, ingest_text
+from tests.audit_support import (
+    FORMULA_ARTICLE,
+    ingest_text,
+    store_fixture,
+    template_fixture,
+)
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_db(tmp_path_factory.mktemp("export") / "samples.db")
+template = template_fixture("export")
 
 
-@pytest.fixture()
-def store(template: Path, tmp_path: Path) -> Iterator[Store]:
-    st = copy_db(template, tmp_path / "t.db")
-    yield st
-    st.dispose()
+store = store_fixture()
 
 
 def _jsonl(store: Store, **kw: Any) -> list[dict[str, Any]]:

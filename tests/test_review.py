@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -23,21 +21,15 @@ from provenance.review import (
 from provenance.store import Store
 from provenance.tables import DocumentRow, QuoteRow
 from provenance.verify import verify
-from tests.audit_support import build_sample_db, copy_db
+from tests.audit_support import store_fixture, template_fixture
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_db(tmp_path_factory.mktemp("review") / "samples.db")
+template = template_fixture("review")
 
 
-@pytest.fixture()
-def store(template: Path, tmp_path: Path) -> Iterator[Store]:
-    st = copy_db(template, tmp_path / "t.db")
-    yield st
-    st.dispose()
+store = store_fixture()
 
 
 def _quote_ids(store: Store, n: int) -> list[str]:

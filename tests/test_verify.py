@@ -12,14 +12,12 @@ from provenance.cli import app
 from provenance.review import review
 from provenance.store import open_store
 from provenance.verify import verify, verify_log_file
-from tests.audit_support import build_sample_db, copy_db, raw_one, raw_sql
+from tests.audit_support import copy_db, raw_one, raw_sql, template_fixture
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_db(tmp_path_factory.mktemp("verify") / "samples.db")
+template = template_fixture("verify")
 
 
 @pytest.fixture()
