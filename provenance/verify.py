@@ -84,6 +84,7 @@ class ChainChecker:
         self.count = 0
         self.documents: dict[str, int] = {}  # live document id -> seq of its ingest
         self.speakers: dict[int, int] = {}
+        self.speaker_names: dict[int, set[str]] = {}  # every name the log gave a speaker
         self.merges: Counter[tuple[int, str, str, float]] = Counter()
         self.reviews: dict[str, tuple[str, int]] = {}  # quote id -> (status, seq)
         self.reassigned: dict[str, int | None] = {}
@@ -125,7 +126,9 @@ class ChainChecker:
                 del self.merges[key]
         elif action == audit.SPEAKER_CREATED and ident.isdigit():
             self.speakers[int(ident)] = seq
+            self.speaker_names.setdefault(int(ident), set()).add(str(p.get("name")))
         elif action == audit.SPEAKER_MERGED and ident.isdigit():
+            self.speaker_names.setdefault(int(ident), set()).add(str(p.get("alias")))
             self.merges[(int(ident), p.get("alias", ""), p.get("document", ""),
                          float(p.get("score", 0)))] += 1
         elif action == audit.REVIEW and kind == "quote":
@@ -238,7 +241,15 @@ def _check_others(session: Session, chain: ChainChecker,
             col(DocumentRow.id).is_(None))):
         yield Mismatch(check="record", record=f"quote:{qid}",
                        detail=f"its document {doc_id[:16]}… does not exist")
-    stored = {sid for sid in session.exec(select(SpeakerRow.id)) if sid is not None}
+    names = {sid: name for sid, name in session.exec(select(SpeakerRow.id, SpeakerRow.name))
+             if sid is not None}
+    stored = set(names)
+    for sid in sorted(stored & set(chain.speakers)):
+        # The shown name is re-chosen among the names merged in, never a new one.
+        if names[sid] not in chain.speaker_names.get(sid, set()):
+            yield Mismatch(check="record", record=f"speaker:{sid}", detail=(
+                f"name {names[sid]!r} was never logged for this speaker (logged: "
+                f"{', '.join(sorted(chain.speaker_names.get(sid, set())))})"))
     for sid in sorted(stored - set(chain.speakers)):
         yield Mismatch(check="record", record=f"speaker:{sid}",
                        detail="no speaker.created entry in the log")

@@ -81,6 +81,8 @@ TAMPERING = [
      "INSERT INTO speakers (id, name, kind, titles, created_at) "
      "VALUES (?, 'Ghost Writer', 'person', '[]', '2026-03-12')",
      "SELECT max(id) + 1 FROM speakers", {"record"}, "speaker"),
+    ("speaker renamed", "UPDATE speakers SET name = 'Someone Else' WHERE id = ?",
+     "SELECT min(id) FROM speakers", {"record"}, "speaker"),
     ("merge record forged",
      "UPDATE merges SET score = 99.9 WHERE id = ?",
      "SELECT min(id) FROM merges", {"record"}, "speaker"),
