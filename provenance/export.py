@@ -84,6 +84,8 @@ class ExportRecord(BaseModel):
     kind: Literal["direct", "mixed", "indirect", "nonspeech"]
     speaker: str | None = None
     speaker_id: int | None = None
+    speaker_kind: str | None = Field(default=None,
+                                     description="person, organization, document, anonymous")
     speaker_mention: SpanRef | None = None
     cue: SpanRef | None = None
     document: ExportDocument
@@ -141,8 +143,8 @@ _COLUMNS: tuple[Any, ...] = (
     QuoteRow.text, QuoteRow.speaker_start, QuoteRow.speaker_end, QuoteRow.speaker_text,
     QuoteRow.cue_start, QuoteRow.cue_end, QuoteRow.cue_text, QuoteRow.speaker_id,
     QuoteRow.confidence, QuoteRow.rule, QuoteRow.extractor_version,
-    SpeakerRow.name, DocumentRow.path, DocumentRow.url, DocumentRow.source,
-    DocumentRow.title, DocumentRow.published)
+    SpeakerRow.name, col(SpeakerRow.kind).label("speaker_kind"), DocumentRow.path,
+    DocumentRow.url, DocumentRow.source, DocumentRow.title, DocumentRow.published)
 
 
 class _QuoteLog:
@@ -215,7 +217,7 @@ def iter_records(session: Session, speaker: str | None = None, include_nonspeech
             log = logs[r.id]
             yield ExportRecord(
                 id=r.id, text=r.text, start=r.start, end=r.end, kind=r.kind, speaker=r.name,
-                speaker_id=r.speaker_id,
+                speaker_id=r.speaker_id, speaker_kind=r.speaker_kind,
                 speaker_mention=_span(r.speaker_start, r.speaker_end, r.speaker_text),
                 cue=_span(r.cue_start, r.cue_end, r.cue_text),
                 document=ExportDocument(id=r.document_id, path=r.path, url=r.url,

@@ -38,6 +38,7 @@ NAMESPACES = {
     "log": "urn:provenance:log:",
 }
 PV = Namespace("pv", NAMESPACES["pv"])
+SPEAKER_TYPES = {"person": "Person", "organization": "Organization"}
 BATCH = 500
 SPOOL_BYTES = 1 << 20
 
@@ -123,7 +124,10 @@ class _Builder:
             sp = f"speaker:{r.speaker_id}"
             if sp not in self.agents:
                 self.agents.add(sp)
-                self.doc.agent(sp, {"prov:label": r.speaker or ""})
+                attrs = {"prov:label": r.speaker or ""}
+                if r.speaker_kind in SPEAKER_TYPES:
+                    attrs["prov:type"] = PROV[SPEAKER_TYPES[r.speaker_kind]]
+                self.doc.agent(sp, attrs)
             self.doc.wasAttributedTo(q, sp, identifier=f"pv:attr-{r.id}")
         for d in r.review_history:
             act = f"log:{d.seq}"
