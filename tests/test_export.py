@@ -176,6 +176,11 @@ def test_prov_json_rereads_with_prov_and_relates_quotes_documents_speakers(
     assert 0 < len(quoted) < n  # direct and mixed quotes; paraphrase is plain derivation
     labels = {str(label) for a in by_type["Agent"] for label in a.get_attribute("prov:label")}
     assert {"Alicia Ramírez", "Ana Ruiz"} <= labels
+    types = {str(label): {str(t) for t in a.get_attribute("prov:type")}
+             for a in by_type["Agent"] for label in a.get_attribute("prov:label")}
+    assert types["Alicia Ramírez"] == {"prov:Person"}  # a speaker
+    assert types["Ana Ruiz"] == {"prov:Person"}  # a reviewer
+    assert any(t == {"prov:SoftwareAgent"} for t in types.values())
     reviews = [a for a in by_type["Activity"] if any(str(t) == "pv:Review" for t in
                                                      a.get_attribute("prov:type"))]
     assert len(reviews) == 1
