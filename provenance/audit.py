@@ -185,11 +185,12 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
 # ---- hooks called by the store: one call per event ----------------------------
 
 
-def log_document(session: Session, doc: DocumentRow) -> AuditEntry:
+def log_document(session: Session, doc: DocumentRow, actor: str = SOFTWARE_ACTOR,
+                 **extra: Any) -> AuditEntry:
     return record(session, DOCUMENT_INGESTED, subject("document", doc.id), {
         "sha256": doc.id, "size": doc.size, "path": doc.path, "url": doc.url,
         "source": doc.source, "title": doc.title,
-        "published": doc.published.isoformat() if doc.published else None})
+        "published": doc.published.isoformat() if doc.published else None, **extra}, actor)
 
 
 def quote_fingerprint(q: QuoteRow) -> dict[str, Any]:
@@ -204,25 +205,28 @@ def quote_fingerprint(q: QuoteRow) -> dict[str, Any]:
             "cue": pair(q.cue_start, q.cue_end)}
 
 
-def log_extraction(session: Session, doc_id: str, extractor_version: str) -> AuditEntry:
+def log_extraction(session: Session, doc_id: str, extractor_version: str,
+                   actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     """The extraction run over one document, with every record it stored."""
     rows = session.exec(select(QuoteRow).where(QuoteRow.document_id == doc_id).order_by(
         col(QuoteRow.start), col(QuoteRow.end))).all()
     return record(session, EXTRACTION_RUN, subject("document", doc_id), {
         "extractor_version": extractor_version,
-        "quotes": [quote_fingerprint(q) for q in rows]})
+        "quotes": [quote_fingerprint(q) for q in rows]}, actor)
 
 
-def log_speaker_created(session: Session, row: SpeakerRow, doc_id: str) -> AuditEntry:
+def log_speaker_created(session: Session, row: SpeakerRow, doc_id: str,
+                        actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     return record(session, SPEAKER_CREATED, subject("speaker", row.id),
-                  {"name": row.name, "kind": row.kind, "document": doc_id})
+                  {"name": row.name, "kind": row.kind, "document": doc_id}, actor)
 
 
 def log_speaker_merged(session: Session, speaker_id: int, alias: str, doc_id: str,
-                       score: float, evidence: str) -> AuditEntry:
+                       score: float, evidence: str, actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     """A mention matched to a stored speaker; ``score`` is 0–100 (rapidfuzz scale)."""
     return record(session, SPEAKER_MERGED, subject("speaker", speaker_id),
-                  {"alias": alias, "document": doc_id, "score": score, "evidence": evidence})
+                  {"alias": alias, "document": doc_id, "score": score, "evidence": evidence},
+                  actor)
 
 
 # ---- reading -------------------------------------------------------------------

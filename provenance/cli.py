@@ -28,7 +28,13 @@ from provenance.extract import extract
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
 from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
-from provenance.review import ReviewState, ReviewStatus, delete_document, list_reviews
+from provenance.review import (
+    ReviewState,
+    ReviewStatus,
+    adopt,
+    delete_document,
+    list_reviews,
+)
 from provenance.review import review as run_review
 from provenance.schemas import SchemaState, write_schemas
 from provenance.store import Store, get_quote, list_quotes, list_speakers, open_store, stats
@@ -390,6 +396,14 @@ def delete_cmd(
     """Remove a document and its quotes; the log keeps what was removed, by whom and why."""
     with _store(db) as store, store.session() as s:
         result = delete_document(s, document, reason, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@app.command("adopt")
+def adopt_cmd(by: ByOpt = None, fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """Log records stored before the audit log existed (after an upgrade); logs nothing twice."""
+    with _store(db) as store, store.session() as s:
+        result = adopt(s, _reviewer(by))
     emit_object(result, fmt)
 
 

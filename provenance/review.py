@@ -7,6 +7,7 @@ quote's subject), and ``verify`` checks that the two agree.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.tables import DocumentRow, MergeRow, QuoteRow, ReviewRow
+from provenance.tables import DocumentRow, MergeRow, QuoteRow, ReviewRow, SpeakerRow
 
 
 class ReviewStatus(StrEnum):
@@ -142,3 +143,63 @@ def delete_document(session: Session, doc_id: str, reason: str, by: str) -> Dele
     session.execute(delete(DocumentRow).where(col(DocumentRow.id) == did))
     session.commit()
     return DeletedDocument(document=did, quotes=len(quotes), seq=entry.seq)
+
+
+class Adopted(BaseModel):
+    documents: int = 0
+    speakers: int = 0
+    merges: int = 0
+
+
+def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
+    """Log the records stored before this store had an audit log; commits per batch.
+
+    Each entry is made by ``person:<by>`` (not the software: it was recorded
+    after the fact) and document entries carry ``"adopted": true``. Records
+    that already have entries are left alone, so edits to them still show in
+    ``verify``; running it again logs nothing new.
+    """
+    if not by.strip():
+        raise ProvenanceError("adopting records needs a name (--by)")
+    actor = audit.person_actor(by.strip())
+    logged_docs: set[str] = set()
+    logged_speakers: set[int] = set()
+    logged_merges: Counter[tuple[int, str, str, float]] = Counter()
+    for e in audit.iter_entries(session):
+        ident = e.subject.partition(":")[2]
+        if e.action == audit.DOCUMENT_INGESTED:
+            logged_docs.add(ident)
+        elif e.action == audit.SPEAKER_CREATED and ident.isdigit():
+            logged_speakers.add(int(ident))
+        elif e.action == audit.SPEAKER_MERGED and ident.isdigit():
+            logged_merges[(int(ident), e.payload["alias"], e.payload["document"],
+                           float(e.payload["score"]))] += 1
+    out = Adopted()
+    for row in session.exec(select(SpeakerRow).order_by(col(SpeakerRow.id))).all():
+        if row.id is not None and row.id not in logged_speakers:
+            audit.log_speaker_created(session, row, "", actor)
+            out.speakers += 1
+    for m in session.exec(select(MergeRow).order_by(col(MergeRow.id))).all():
+        key = (m.speaker_id, m.alias, m.document_id, float(m.score))
+        if logged_merges[key] > 0:
+            logged_merges[key] -= 1
+            continue
+        audit.log_speaker_merged(session, m.speaker_id, m.alias, m.document_id, m.score,
+                                 m.evidence, actor)
+        out.merges += 1
+    session.commit()
+    missing = [d for d in session.exec(select(DocumentRow.id).order_by(col(DocumentRow.id)))
+               if d not in logged_docs]
+    for start in range(0, len(missing), batch):
+        for doc_id in missing[start:start + batch]:
+            doc = session.get(DocumentRow, doc_id)
+            assert doc is not None
+            versions = Counter(session.exec(select(QuoteRow.extractor_version).where(
+                QuoteRow.document_id == doc_id)))
+            audit.log_document(session, doc, actor, adopted=True)
+            audit.log_extraction(session, doc_id, versions.most_common(1)[0][0]
+                                 if versions else "unknown", actor)
+            out.documents += 1
+        session.commit()
+        session.expunge_all()
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -12,7 +13,9 @@ from provenance import audit
 from provenance.cli import app
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.review import (
+    Adopted,
     ReviewStatus,
+    adopt,
     delete_document,
     list_reviews,
     review,
@@ -21,7 +24,7 @@ from provenance.review import (
 from provenance.store import Store
 from provenance.tables import DocumentRow, QuoteRow
 from provenance.verify import verify
-from tests.audit_support import store_fixture, template_fixture
+from tests.audit_support import raw_sql, store_fixture, template_fixture
 
 runner = CliRunner()
 
@@ -110,6 +113,34 @@ def test_deleting_a_document_is_logged_and_the_store_still_verifies(store: Store
     assert entry is not None and entry.action == audit.DOCUMENT_DELETED
     assert qid in entry.payload["quotes"] and entry.actor == "person:Ana Ruiz"
     assert report.ok, report.problems
+
+
+def test_adopt_logs_a_store_that_predates_the_log_once(store: Store) -> None:
+    db = Path(store.url.removeprefix("sqlite:///"))
+    store.dispose()
+    raw_sql(db, "DELETE FROM audit_log")  # as if stored before the audit log existed
+    with store.session() as s:
+        assert not verify(s).ok
+        first = adopt(s, "Ana Ruiz")
+        report = verify(s)
+        again = adopt(s, "Ana Ruiz")
+        entries = list(audit.iter_entries(s))
+        docs = len(s.exec(select(DocumentRow.id)).all())
+    assert report.ok, report.problems
+    assert first.documents == docs and first.speakers > 0 and first.merges > 0
+    assert again == Adopted()
+    assert {e.actor for e in entries} == {"person:Ana Ruiz"}
+    assert all(e.payload["adopted"] for e in entries if e.action == audit.DOCUMENT_INGESTED)
+
+
+def test_adopt_leaves_logged_records_alone_so_their_edits_still_show(store: Store) -> None:
+    db = Path(store.url.removeprefix("sqlite:///"))
+    (qid,) = _quote_ids(store, 1)
+    store.dispose()
+    raw_sql(db, "UPDATE quotes SET confidence = 0.01 WHERE id = ?", (qid,))
+    with store.session() as s:
+        assert adopt(s, "Mallory") == Adopted()
+        assert [p.record for p in verify(s).problems] == [f"quote:{qid}"]
 
 
 def test_cli_review_then_reviews_and_log_show_status_and_history(store: Store) -> None:
