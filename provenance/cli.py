@@ -27,6 +27,7 @@ from provenance.export import export as run_export
 from provenance.extract import extract
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
+from provenance.models import DocumentIn, IngestProblem
 from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
 from provenance.review import (
     ReviewState,
@@ -37,13 +38,21 @@ from provenance.review import (
 )
 from provenance.review import review as run_review
 from provenance.schemas import SchemaState, write_schemas
-from provenance.store import Store, get_quote, list_quotes, list_speakers, open_store, stats
+from provenance.store import (
+    Store,
+    get_quote,
+    list_merges,
+    list_quotes,
+    list_speakers,
+    open_store,
+    stats,
+)
 from provenance.verify import verify as run_verify
 from provenance.verify import verify_log_file
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Claim and quote provenance: who said what, where, and do sources agree.")
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
@@ -108,23 +117,19 @@ def ingest(
     with _store(db) as store:
         show_bar = sys.stderr.isatty() and not quiet
         with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.description}"), console=err,
-                      disable=not show_bar, transient=True) as bar:
+                      console=err, disable=not show_bar, transient=True) as bar:
             task = bar.add_task("", total=None)
 
-            def tick(item: object) -> None:
-                if isinstance(item, InputError):
-                    bar.console.print(f"error: {item}", markup=False, highlight=False)
-                bar.advance(task)
+            def tick(item: DocumentIn | IngestProblem) -> None:
+                if isinstance(item, IngestProblem):
+                    # One line per problem, printed above the bar while it runs.
+                    bar.console.print(f"error: {item}", markup=False, highlight=False,
+                                      soft_wrap=True)
+                else:
+                    bar.advance(task)
 
             report = run_ingest(store, paths, source=source, published=day,
                                 fallback_encoding=fallback_encoding, progress=tick)
-        for problem in report.problems:
-            if not problem.message.startswith("not stored") or show_bar:
-                continue
-        if not show_bar:
-            for problem in report.problems:
-                err.print(f"error: {problem}", markup=False)
         if not quiet:
             typer.echo(f"documents: {report.new} new, {report.unchanged} unchanged, "
                        f"{report.failed} failed; quotes: {report.quotes}; "
@@ -193,6 +198,19 @@ def speakers(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
     with _store(db) as store, store.session() as s:
         rows = [speaker_row(sp) for sp in list_speakers(s)]
     emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+
+
+@app.command()
+def merges(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Speaker merges across documents, with score (0–100) and evidence, for review."""
+    with _store(db) as store, store.session() as s:
+        rows = [m.model_dump() for m in list_merges(s, speaker)]
+    emit(rows, fmt, ["speaker", "alias", "score", "evidence", "document"], title="merges")
 
 
 @app.command()

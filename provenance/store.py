@@ -25,6 +25,7 @@ from provenance.models import (
     Attribution,
     Document,
     DocumentIn,
+    Merge,
     Quote,
     ResolvedSpeaker,
     Span,
@@ -172,11 +173,11 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         session.add(MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
                              score=match.score, evidence=match.evidence, created_at=_now()))
         audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence)
-        row = session.get(SpeakerRow, speaker_id)
-        assert row is not None
-        titles = json.loads(row.titles)
-        row.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
-        row.affiliation = row.affiliation or r.affiliation
+        stored = session.get(SpeakerRow, speaker_id)
+        assert stored is not None
+        titles = json.loads(stored.titles)
+        stored.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
+        stored.affiliation = stored.affiliation or r.affiliation
     names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
     for alias in sorted(names):
         existing = session.exec(select(AliasRow).where(
@@ -192,9 +193,9 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
     if r.kind is SpeakerKind.person:
         counts = {a.alias: a.count for a in session.exec(select(AliasRow).where(
             AliasRow.speaker_id == speaker_id, col(AliasRow.is_name)))}
-        row = session.get(SpeakerRow, speaker_id)
-        assert row is not None
-        row.name = canonical_name(counts) if counts else row.name
+        person = session.get(SpeakerRow, speaker_id)
+        assert person is not None
+        person.name = canonical_name(counts) if counts else person.name
     return speaker_id, created
 
 
@@ -256,7 +257,7 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote
             else None
 
     return Quote(
-        id=row.id, document=row.document_id, kind=row.kind,  # type: ignore[arg-type]
+        id=row.id, document=row.document_id, kind=row.kind,
         content=Span(start=row.start, end=row.end, text=row.text),
         speaker_mention=span(row.speaker_start, row.speaker_end, row.speaker_text),
         cue=span(row.cue_start, row.cue_end, row.cue_text), speaker_id=row.speaker_id,
@@ -310,7 +311,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
 
 def list_speakers(session: Session) -> list[Speaker]:
     counts = dict(session.exec(select(QuoteRow.speaker_id, func.count()).group_by(
-        QuoteRow.speaker_id)).all())
+        col(QuoteRow.speaker_id))).all())
     names = speaker_names(session)
     out = []
     for row in session.exec(select(SpeakerRow).order_by(SpeakerRow.name)):
@@ -320,6 +321,17 @@ def list_speakers(session: Session) -> list[Speaker]:
                            aliases=sorted(names.get(row.id, set()) - {row.name}),
                            quotes=counts.get(row.id, 0)))
     return out
+
+
+def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
+    """Cross-document speaker merges with their score (0–100) and evidence, for review."""
+    stmt = select(MergeRow, SpeakerRow.name).join(
+        SpeakerRow, col(MergeRow.speaker_id) == SpeakerRow.id)
+    if speaker is not None:
+        stmt = stmt.where(col(MergeRow.speaker_id).in_(find_speakers(session, speaker)))
+    stmt = stmt.order_by(col(MergeRow.speaker_id), col(MergeRow.id))
+    return [Merge(speaker_id=m.speaker_id, speaker=name, alias=m.alias, document=m.document_id,
+                  score=m.score, evidence=m.evidence) for m, name in session.exec(stmt)]
 
 
 def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
