@@ -128,7 +128,7 @@ def to_entry(row: Any) -> AuditEntry:
                       prev_hash=row.prev_hash, hash=row.hash)
 
 
-def _lock_for_append(session: Session) -> bool:
+def lock_for_append(session: Session) -> bool:
     """Hold the log's write lock before reading the chain head; True when held.
 
     SQLite (WAL) has one writer at a time, so a head read under the write lock
@@ -154,11 +154,11 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
     """Append one entry in the session's transaction; the caller commits.
 
     Safe with concurrent writers: on SQLite and PostgreSQL a lock is taken
-    first (see :func:`_lock_for_append`); elsewhere a writer that lost the race
+    first (see :func:`lock_for_append`); elsewhere a writer that lost the race
     to the same ``seq`` (a unique key, like ``prev_hash``) rolls back to a
     savepoint and re-reads the head.
     """
-    locked = _lock_for_append(session)
+    locked = lock_for_append(session)
     body_payload = json.loads(canonical_json(dict(payload)))  # fails early on NaN, sets, …
     for _ in range(APPEND_RETRIES):
         last = session.exec(select(AuditRow.seq, AuditRow.hash).order_by(

@@ -74,6 +74,7 @@ def review(session: Session, quote_id: str, status: ReviewStatus | str, note: st
     if not by.strip():
         raise ProvenanceError("a review needs a reviewer name (--by)")
     status = ReviewStatus(status)
+    audit.lock_for_append(session)  # the status read below is then the one we replace
     qid = _resolve_quote(session, quote_id)
     current = session.get(ReviewRow, qid)
     previous = ReviewStatus(current.status) if current else ReviewStatus.unreviewed
