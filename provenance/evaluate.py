@@ -247,19 +247,50 @@ def cue_correct(gold: GoldAttribution, pred: Attribution) -> bool:
     return pred.cue is not None and overlap([(pred.cue.start, pred.cue.end)], gold.cues) > 0
 
 
-def _ranges(span: Span) -> Ranges:
-    return merge_ranges([(span.start, span.end)])
+class _Predicted:
+    """Predictions sharing one cue span, scored as one attribution.
+
+    The extractor reports one speech event at the granularity a reader needs:
+    "X said (clause with “a fragment”) and “another”" gives the clause as an
+    ``indirect`` record plus each quoted fragment as a ``mixed`` record, and
+    a quote continued after "…,” X said. “…”" gives one record per quotation,
+    all with the same cue. Gold (PolNeAR) has one attribution per cue with a
+    possibly discontinuous content, so records with the same cue span are
+    pooled: content is the union, the group is a quote when any member is
+    direct or mixed, and speaker and cue come from the first member.
+    """
+
+    def __init__(self, members: list[Attribution]) -> None:
+        self.first = members[0]
+        self.ranges = merge_ranges((m.content.start, m.content.end) for m in members)
+        self.is_quote = any(m.kind in QUOTE_KINDS for m in members)
+        self.members = members
+
+
+def group_by_cue(predictions: Sequence[Attribution]) -> list[_Predicted]:
+    """Speech predictions (``nonspeech`` dropped) pooled by identical cue span."""
+    groups: dict[object, list[Attribution]] = {}
+    for i, p in enumerate(predictions):
+        if p.kind not in SPEECH_KINDS:
+            continue
+        key = (p.cue.start, p.cue.end) if p.cue is not None else i
+        groups.setdefault(key, []).append(p)
+    return [_Predicted(members) for members in groups.values()]
 
 
 def score_document(
     name: str, gold: Sequence[GoldAttribution], predictions: Sequence[Attribution]
 ) -> DocumentResult:
-    """Score one document's predictions (``nonspeech`` ones ignored) against its gold."""
-    preds = [p for p in predictions if p.kind in SPEECH_KINDS]
-    pairs = greedy_match([g.content for g in gold], [_ranges(p.content) for p in preds])
+    """Score one document's predictions (``nonspeech`` ones ignored) against its gold.
+
+    Predictions with the same cue span count as one attribution (:func:`group_by_cue`).
+    """
+    groups = group_by_cue(predictions)
+    preds = [g.first for g in groups]
+    pairs = greedy_match([g.content for g in gold], [g.ranges for g in groups])
     gold_q = [g for g in gold if g.is_quote]
-    pred_q = [p for p in preds if p.kind in QUOTE_KINDS]
-    quote_pairs = greedy_match([g.content for g in gold_q], [_ranges(p.content) for p in pred_q])
+    pred_q = [g for g in groups if g.is_quote]
+    quote_pairs = greedy_match([g.content for g in gold_q], [g.ranges for g in pred_q])
     matched_g = {gi for gi, _, _ in pairs}
     matched_p = {pi for _, pi, _ in pairs}
     with_cue = [(gold[gi], preds[pi]) for gi, pi, _ in pairs if gold[gi].cues]
@@ -271,7 +302,7 @@ def score_document(
         speaker_correct=sum(speaker_correct(gold[gi], preds[pi]) for gi, pi, _ in pairs),
         cue_scored=len(with_cue), cue_correct=sum(cue_correct(g, p) for g, p in with_cue),
         missed=[g for gi, g in enumerate(gold) if gi not in matched_g],
-        spurious=[p for pi, p in enumerate(preds) if pi not in matched_p],
+        spurious=[m for pi, g in enumerate(groups) if pi not in matched_p for m in g.members],
     )  # fmt: skip
 
 

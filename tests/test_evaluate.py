@@ -304,6 +304,25 @@ def test_speaker_and_cue_accuracy() -> None:
     assert (result.speaker_correct, result.cue_scored, result.cue_correct) == (0, 1, 0)
 
 
+def test_records_sharing_a_cue_are_scored_as_one_attribution() -> None:
+    # "critics warned, is 'far too late' for shops": gold E5 has one discontinuous
+    # content; the extractor gives the clause (indirect) and the fragment (mixed).
+    gold = gold_of()
+    cue = at("warned")
+    clause = attribution("indirect", at("is 'far too late' for shops"), cue=cue)
+    fragment = attribution("mixed", at("far too late"), cue=cue)
+    result = score_document("d", gold, [clause, fragment])
+    assert (result.predicted, result.matched) == (1, 1)
+    assert (result.predicted_quotes, result.matched_quotes) == (1, 1)  # a quote via its fragment
+    assert result.spurious == []
+    # The fragment alone is too short to match (Dice < 0.5) and counts as one spurious quote.
+    alone = score_document("d", gold, [fragment])
+    assert (alone.predicted, alone.matched, alone.spurious) == (1, 0, [fragment])
+    # Without a shared cue the two are separate predictions.
+    apart = score_document("d", gold, [clause, fragment.model_copy(update={"cue": None})])
+    assert (apart.predicted, apart.matched) == (2, 1)
+
+
 def test_precomputed_jsonl_predictions(split: Path) -> None:
     docs = load_brat(split)
     lines = []
