@@ -1,13 +1,22 @@
 """Stage 2: find quotes and attributed claims in one document's text.
 
-:func:`extract` is a pure function of the text: no model, no I/O. For each
-quotation it looks for a cue verb and a speaker mention in the same sentence
-(after the quote: "…,” she said; before it: "X said: “…”"), then in a lead-in
-sentence ending with a colon, then in the previous quote of the paragraph
-(continuation). Quotations with no speaker and few words are non-speech: scare
-quotes, sign text, titles. Unquoted reported speech ("X said (that) …", "…, X
-said.", "according to X, …") becomes ``indirect`` attributions. Speakers are
-then resolved inside the document (:mod:`provenance.speakers`).
+:func:`extract` is a pure function of the text: no model, no I/O, linear in
+the text's length. For each quotation it looks for a cue verb and a speaker
+mention in the same sentence (after the quote: "…,” she said; before it: "X
+said: “…”"), then in a lead-in sentence ending with a colon, then in the
+neighbouring attributed quote of the paragraph (continuation). Quotations with
+no speaker and few words are non-speech: scare quotes, sign text, titles.
+
+A quoted fragment inside reported speech ("X described this as an ‘alarming
+abuse of power’") is kept as a ``mixed`` record with the fragment's exact
+offsets; the reported clause around it is a second, ``indirect`` record with
+the same cue and speaker (rule ``clause-with-quote``), so that a reader of the
+store gets the exact quotation and a scorer gets the whole claim.
+
+Unquoted reported speech ("X said (that) …", "…, X said.", "X told reporters
+…", "X accused Y of …", "according to X, …") becomes ``indirect``
+attributions. Speakers are then resolved inside the document
+(:mod:`provenance.speakers`).
 """
 
 from __future__ import annotations
@@ -17,25 +26,20 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from provenance.lexicon import Cue, load
-from provenance.mentions import DETERMINERS, Mention, np_after, np_before
+from provenance.mentions import DETERMINERS, Mention, generic_np_before, np_after, np_before
 from provenance.models import Attribution, Span
 from provenance.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
 from provenance.speakers import DocumentSpeakers
 
-EXTRACTOR_VERSION = "rules-0.1"
+EXTRACTOR_VERSION = "rules-0.2"
 
-AUX = {"has", "have", "had", "was", "is", "were", "are", "been", "be", "will", "would", "also",
-       "later", "previously", "then", "once", "again", "further", "not", "never", "recently",
-       "did", "does", "do", "could", "can", "may", "might", "should", "quickly",
-       "repeatedly", "publicly", "privately", "reportedly", "quoted", "as", "who", "first"}
-NOUN_BEFORE = {"the", "a", "an", "his", "her", "its", "their", "our", "my", "your", "this",
-               "that", "these", "those", "of", "in", "for", "with", "on", "by", "to", "from",
-               "state", "police", "news", "press", "public", "no", "any"}
-BASE_FORM_BEFORE = {"to", "will", "would", "did", "do", "does", "can", "could", "may", "might",
-                    "should", "must", "i", "we", "they", "you", "and", "also", "often"}
-PASSIVE_BE = {"been", "was", "were", "is", "are", "be", "being"}
 MAX_NONSPEECH_WORDS = 6
-MAX_RIGHT_TOKENS = 8
+MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the mayor said)
+MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
+MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
+MIN_CLAUSE_CHARS = 12
+PREPOSITIONS_AFTER_CUE = {"to", "by", "as", "for", "about", "with", "on", "in", "at", "from",
+                          "of", "during", "after", "before", "over", "into", "up", "out"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,36 +61,61 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
         return None
     prev = tokens[i - 1].lower if i > 0 else ""
     nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
-    if prev in NOUN_BEFORE or nxt == "of":
+    if prev in lex.words("noun_before") or nxt == "of" and cue.complement != "of":
         return None
     if tok.is_cap and i > 0 and tokens[i - 1].text not in "“‘\"'":
         return None  # a capitalised cue form mid-sentence is a name ("Bill Said")
-    if tok.lower == cue.lemma and prev not in BASE_FORM_BEFORE and nxt != "that":
+    if tok.lower == cue.lemma and prev not in lex.words("base_form_before") and nxt != "that" \
+            and not (i > 0 and _plural_subject(tokens[i - 1])):
         return None  # a bare base form is mostly a noun ("state elected leaders")
     k = i - 1
     while k >= 0 and (tokens[k].lower.endswith("ly") or tokens[k].lower in ("not", "never")):
         k -= 1
-    if k >= 0 and tokens[k].lower in PASSIVE_BE and cue.lemma not in ("quote", "interview"):
+    if k >= 0 and tokens[k].lower in lex.words("passive") and cue.lemma not in (
+            "quote", "interview"):
         return None  # "she has been told": the subject is not the speaker
-    return CueHit(i, i, cue)
+    first = i
+    if k >= 0 and tokens[k].lower in ("has", "have", "had") and k == i - 1:
+        first = k  # "has said": PolNeAR cues include the auxiliary
+    return CueHit(i, first, cue)
+
+
+def _plural_subject(tok: Token) -> bool:
+    """True for a word that can be a plural subject before a bare verb ("lawmakers say")."""
+    low = tok.lower
+    return tok.is_word and ((low.endswith("s") and not low.endswith("ss") and len(low) > 3)
+                            or low in ("police", "people") or tok.text.isupper())
 
 
 def _subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Mention | None:
     """The speaker phrase before a cue, skipping auxiliaries and one appositive."""
+    lex = load()
+    between = lex.words("between_subject_cue")
     j = cue_index
-    while j - 1 >= floor and (tokens[j - 1].lower in AUX or tokens[j - 1].lower.endswith("ly")):
+    while j - 1 >= floor and (tokens[j - 1].lower in between or tokens[j - 1].lower.endswith("ly")):
         j -= 1
-    if j - 1 >= floor and tokens[j - 1].text == ",":
-        # "X, a doctor, said" / "X, along with others, described": the appositive
-        # ends at this comma and starts at the previous one.
-        for k in range(j - 2, floor - 1, -1):
-            if tokens[k].text == ",":
+    if j - 1 >= floor and tokens[j - 1].lower in lex.words("relative"):
+        # "Mr. X, who said …": the speaker is the phrase before ", who".
+        j -= 1
+        if j - 1 >= floor and tokens[j - 1].text == ",":
+            j -= 1
+        found = np_before(text, tokens, j)
+        return found if found is not None and found.start >= tokens[floor].start else None
+    if j - 1 >= floor and tokens[j - 1].text in ",)":
+        # "X, a doctor, said" / "X (R-Ohio) said": the aside ends here; the
+        # speaker ends where the aside starts.
+        close = tokens[j - 1].text
+        opener = "," if close == "," else "("
+        for k in range(j - 2, max(floor - 1, j - 16), -1):
+            if tokens[k].text == opener:
                 found = np_before(text, tokens, k)
                 if found is not None and found.start >= tokens[floor].start:
                     return found
                 break
         return None
     found = np_before(text, tokens, j)
+    if found is None:
+        found = generic_np_before(text, tokens, j)
     if found is not None and found.start < tokens[floor].start:
         return None
     return found
@@ -100,9 +129,13 @@ class _Doc:
         self.tokens = tokenize(text)
         self.starts = [t.start for t in self.tokens]
         self.paras = paragraphs(text)
+        self.para_starts = [p[0] for p in self.paras]
         self.sents = [s for p in self.paras for s in sentences(text, *p)]
         self.sent_starts = [s[0] for s in self.sents]
         self.quotes = quotations(text)
+        self.quote_opens = [q.open for q in self.quotes]
+        # Whether each token lies inside a quotation (marks included).
+        self.quoted = [self.quote_at(t.start) is not None for t in self.tokens]
 
     def tok_index(self, pos: int) -> int:
         """Index of the first token starting at or after ``pos``."""
@@ -113,20 +146,19 @@ class _Doc:
         return self.sents[i] if self.sents else (0, len(self.text))
 
     def para_of(self, pos: int) -> int:
-        return bisect_right([p[0] for p in self.paras], pos) - 1
+        return bisect_right(self.para_starts, pos) - 1
 
-
-def _inside(quotes: list[Quotation], pos: int) -> Quotation | None:
-    for q in quotes:
-        if q.open <= pos < q.close:
-            return q
-    return None
+    def quote_at(self, pos: int) -> Quotation | None:
+        i = bisect_right(self.quote_opens, pos) - 1
+        if i >= 0 and self.quotes[i].open <= pos < self.quotes[i].close:
+            return self.quotes[i]
+        return None
 
 
 def _left_cue(doc: _Doc, lo: int, hi: int) -> CueHit | None:
     """The cue nearest to the left of token index ``hi`` (exclusive), not inside a quote."""
     for i in range(hi - 1, lo - 1, -1):
-        if _inside(doc.quotes, doc.tokens[i].start):
+        if doc.quoted[i]:
             continue
         hit = _cue_at(doc.tokens, i)
         if hit:
@@ -137,7 +169,7 @@ def _left_cue(doc: _Doc, lo: int, hi: int) -> CueHit | None:
 def _according_to(doc: _Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
     toks = doc.tokens
     for i in range(lo, min(hi, len(toks)) - 1):
-        if toks[i].lower == "according" and toks[i + 1].lower == "to":
+        if toks[i].lower == "according" and toks[i + 1].lower == "to" and not doc.quoted[i]:
             m = np_after(doc.text, toks, i + 2)
             if m:
                 return Span.of(doc.text, toks[i].start, toks[i + 1].end), m
@@ -147,24 +179,27 @@ def _according_to(doc: _Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
 def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
                      ) -> tuple[Span | None, Mention | None, str, float]:
     """Cue span, speaker mention, rule name and confidence for one quotation."""
+    lex = load()
     text, toks = doc.text, doc.tokens
     s_start, _ = doc.sentence_of(q.open)
     _, s_end = doc.sentence_of(max(q.close - 1, q.open))
     lo, qi = doc.tok_index(s_start), doc.tok_index(q.open)
     after, hi = doc.tok_index(q.close), doc.tok_index(s_end)
     # Right of the quote: "…,” she said." or "…,” said the mayor."
-    right = [i for i in range(after, min(hi, after + MAX_RIGHT_TOKENS))]
-    for i in right:
-        if _inside(doc.quotes, toks[i].start):
+    for i in range(after, min(hi, after + MAX_RIGHT_TOKENS)):
+        if doc.quoted[i]:
             break
         hit = _cue_at(toks, i)
         if hit is None:
-            if toks[i].text == "," or toks[i].lower in load().pronouns or toks[i].is_cap or (
-                    toks[i].lower in DETERMINERS or toks[i].lower in load().speaker_nouns
-                    or toks[i].lower in load().titles):
+            low = toks[i].lower
+            if toks[i].text in ",(" or low in lex.pronouns or toks[i].is_cap or (
+                    low in DETERMINERS or low in lex.speaker_nouns or low in lex.titles
+                    or low in lex.words("between_subject_cue")):
                 continue
             break
-        m = np_before(text, toks, i) if i > after else None
+        m = np_before(text, toks, hit.first) if hit.first > after else None
+        if m is None and hit.first > after:
+            m = _subject(text, toks, hit.first, after)
         if m is not None and m.start >= toks[after].start:
             return hit.span(text, toks), m, "quote-then-subject-cue", 0.95
         m = np_after(text, toks, i + 1)
@@ -215,15 +250,100 @@ def _quote_kind(doc: _Doc, q: Quotation) -> str:
     return "mixed"
 
 
+def _sentence_body(text: str, start: int, end: int) -> int:
+    """``end`` moved left over final punctuation and spaces outside quotation marks."""
+    while end > start and text[end - 1] in ".!?;: \n\t":
+        end -= 1
+    return end
+
+
+def _quote_clause(doc: _Doc, q: Quotation, cue: Span, mention: Mention | None) -> Span | None:
+    """The reported clause around a quotation, when it holds more than the quotation."""
+    text = doc.text
+    s_start, _ = doc.sentence_of(q.open)
+    _, s_end = doc.sentence_of(max(q.close - 1, q.open))
+    if cue.end <= q.open:
+        start, end = cue.end, _sentence_body(text, q.close, s_end)
+        if text[q.close:end].strip(" ,.;:!?—–-”’\"'") and text[q.close:end].lstrip()[:1] == ",":
+            end = q.close  # "…“X,” which …": the clause stops with the quote
+    else:
+        edge = min(cue.start, mention.start) if mention is not None else cue.start
+        start, end = s_start, text.rfind(",", s_start, edge)
+        if end < q.close - 1:
+            return None
+    clause = _trim(text, start, end)
+    outside = text[clause.start:q.open] + text[q.close:clause.end]
+    if len(outside.strip(" ,.;:!?—–-\"'“”‘’")) < 4 or clause.end <= clause.start:
+        return None
+    return clause
+
+
+def _clause_like(doc: _Doc, k: int, hi: int, strict: bool) -> bool:
+    """Whether ``tokens[k:hi]`` reads as a reported clause (subject and verb)."""
+    lex = load()
+    toks = doc.tokens
+    if k >= hi or doc.quoted[k] and doc.quote_at(toks[k].start) is None:
+        return False
+    first = toks[k].lower
+    if first in PREPOSITIONS_AFTER_CUE or not (toks[k].is_word or toks[k].text in "“\"‘'"):
+        return False
+    if first in lex.pronouns and first not in ("it",) or first in ("i", "we", "you", "there"):
+        return True
+    finite = lex.words("finite")
+    for j in range(k + 1, min(hi, k + 10)):
+        low = toks[j].lower
+        if toks[j].text in ",;:" and strict:
+            return False
+        if low in finite or (low.endswith("ed") and len(low) > 4 and not toks[j].is_cap
+                             and toks[j - 1].lower not in DETERMINERS):
+            return True
+    return not strict
+
+
+def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
+    """Token index where the reported clause after a cue starts, or None."""
+    lex = load()
+    toks = doc.tokens
+    k = hit.index + 1
+    comp = hit.cue.complement
+    if k >= hi or comp == "none" or hit.cue.frame == "describe":
+        return None
+    # "said that", "said Tuesday that", "said in a statement that", "pointed out that".
+    for j in range(k, min(hi, k + MAX_THAT_DISTANCE)):
+        low = toks[j].lower
+        if doc.quoted[j] or toks[j].text in ";:" or (toks[j].text == "," and j > k):
+            break
+        if low == "that" and j + 1 < hi and toks[j + 1].is_word \
+                and toks[j + 1].lower not in lex.words("finite"):
+            return j
+        if low in lex.words("finite") or (low in lex.cue_forms and j > k):
+            break
+    if comp == "of":
+        for j in range(k, min(hi, k + 6)):
+            if toks[j].lower == "of":
+                return j + 1 if j + 1 < hi else None
+        return None
+    while k < hi and (toks[k].lower in lex.words("time") and toks[k].lower not in (
+            "at", "in", "on", "during") or toks[k].text == ","):
+        k += 1  # "said Tuesday he would", "said, however, …"
+    if comp == "object":
+        # "told reporters he …", "warned Democrats the bill …": skip the addressee.
+        m = np_after(doc.text, toks, k)
+        if m is None and k < hi and toks[k].lower in ("him", "her", "them", "us", "me", "reporters"):
+            k += 1
+        elif m is not None:
+            k = doc.tok_index(m.end)
+        return k if _clause_like(doc, k, hi, strict=True) else None
+    return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
+
+
 def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention, str]]:
     """(content, cue, speaker, rule) for unquoted reported speech."""
     text, toks = doc.text, doc.tokens
     out = []
     for s_start, s_end in doc.sents:
         lo, hi = doc.tok_index(s_start), doc.tok_index(s_end)
-        end = s_end
-        while end > s_start and text[end - 1] in ".!? \n":
-            end -= 1
+        end = _sentence_body(text, s_start, s_end)
         acc = _according_to(doc, lo, hi)
         if acc and acc[0].start not in used_cues:
             cue, m = acc
@@ -236,42 +356,47 @@ def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention,
                 if stop > s_start:
                     out.append((_trim(text, s_start, stop), cue, m, "clause-according-to"))
             continue
+        last_subject: Mention | None = None
         for i in range(lo, hi):
-            if toks[i].start in used_cues or _inside(doc.quotes, toks[i].start):
+            if toks[i].start in used_cues or doc.quoted[i]:
                 continue
             hit = _cue_at(toks, i)
-            if hit is None or hit.cue.frame == "describe":
+            if hit is None:
                 continue
-            m = _subject(text, toks, i, lo)
+            m = _subject(text, toks, hit.first, lo)
+            if m is None and i > lo and toks[hit.first - 1].lower == "and":
+                m = last_subject  # "X praised the plan and said …"
             cue = hit.span(text, toks)
-            tail = text[toks[i].end:end]
-            # "…, X said." closes the sentence: the content is what comes before.
-            if m is not None and not tail.strip(" ,.") and text[s_start:m.start].rstrip()[-1:] == ",":
+            tail = toks[i + 1 : hi]
+            closing = len(tail) <= MAX_TAIL_TOKENS and not any(
+                t.lower == "that" or doc.quoted[i + 1 + n] for n, t in enumerate(tail))
+            # "…, X said (on Friday)." closes the sentence: the content is what comes before.
+            if m is not None and closing and text[s_start:m.start].rstrip()[-1:] == ",":
                 stop = text.rfind(",", s_start, m.start)
-                out.append((_trim(text, s_start, stop), cue, m, "clause-subject-cue"))
-                break
+                if stop - s_start >= MIN_CLAUSE_CHARS:
+                    out.append((_trim(text, s_start, stop), cue, m, "clause-subject-cue"))
+                    last_subject = m
+                    continue
             if m is None and i > lo and toks[i - 1].text == "," and i + 1 < hi:
                 m2 = np_after(text, toks, i + 1)
-                if m2 and not text[m2.end:end].strip(" ,."):
+                if m2 and len(toks[doc.tok_index(m2.end):hi]) <= MAX_TAIL_TOKENS:
                     stop = text.rfind(",", s_start, toks[i].start)
-                    out.append((_trim(text, s_start, stop), cue, m2, "clause-cue-subject"))
-                    break
-            if m is None or i + 1 >= hi:
+                    if stop - s_start >= MIN_CLAUSE_CHARS:
+                        out.append((_trim(text, s_start, stop), cue, m2, "clause-cue-subject"))
+                        last_subject = m2
+                        continue
+            if m is None:
                 continue
-            nxt = toks[i + 1]
-            if nxt.lower in ("to", "by", "as", "for", "about", "with", "on", "in", ","):
+            last_subject = m
+            # "The plan, X said, is too late": the claim is the sentence around the aside.
+            if m is not None and text[s_start:m.start].rstrip()[-1:] == "," and i + 1 < hi \
+                    and toks[i + 1].text == ",":
+                out.append((_trim(text, s_start, end), cue, m, "aside-subject-cue"))
                 continue
-            c_start = nxt.start
-            if hit.cue.lemma in ("tell", "ask", "warn", "assure", "remind", "inform"):
-                that = next((k for k in range(i + 1, min(hi, i + 8)) if toks[k].lower == "that"),
-                            None)
-                if that is None:
-                    continue
-                c_start = toks[that].start
-            if end - c_start < 12:
+            k = _clause_after(doc, hit, hi)
+            if k is None or end - toks[k].start < MIN_CLAUSE_CHARS:
                 continue
-            out.append((_trim(text, c_start, end), cue, m, "subject-cue-clause"))
-            break
+            out.append((_trim(text, toks[k].start, end), cue, m, "subject-cue-clause"))
     return out
 
 
@@ -310,20 +435,24 @@ def extract(text: str) -> list[Attribution]:
         if not q.closed:
             conf *= 0.8
             rule = f"{rule or 'no-speaker'}+unbalanced"
+        speaker = Span.of(text, mention.start, mention.end) if mention else None
         att = Attribution(kind=kind, content=content, cue=cue, confidence=conf,  # type: ignore[arg-type]
-                          rule=rule or "no-speaker",
-                          speaker=Span.of(text, mention.start, mention.end) if mention else None)
+                          rule=rule or "no-speaker", speaker=speaker)
         found.append((att, mention))
         if kind != "nonspeech":
             previous, prev_mention = att, mention
+            clause = _quote_clause(doc, q, cue, mention) if cue is not None else None
+            if clause is not None:
+                found.append((Attribution(kind="indirect", content=clause, cue=cue,
+                                          speaker=speaker, confidence=conf * 0.9,
+                                          rule="clause-with-quote"), mention))
     used = {a.cue.start for a, _ in found if a.cue is not None}
     for content, cue, mention, rule in _indirect(doc, used):
-        if _inside(doc.quotes, content.start) or any(
-                a.content.start <= content.start < a.content.end for a, _ in found):
+        if (q := doc.quote_at(content.start)) is not None and q.start < content.start:
             continue
         att = Attribution(kind="indirect", content=content, cue=cue, confidence=0.7, rule=rule,
                           speaker=Span.of(text, mention.start, mention.end))
         found.append((att, mention))
-    found.sort(key=lambda pair: pair[0].content.start)
+    found.sort(key=lambda pair: (pair[0].content.start, -pair[0].content.end))
     return [att.model_copy(update={"resolved": speakers.resolve(mention)}) if mention else att
             for att, mention in found]

@@ -35,6 +35,7 @@ def _rows(name: str) -> list[list[str]]:
 class Cue:
     lemma: str
     frame: str  # speech | written | cognition | describe
+    complement: str = "clause"  # clause | object (tell X that) | of (accuse X of) | none
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,12 @@ class Lexicon:
     speaker_nouns: dict[str, str]  # noun -> kind
     abbreviations: frozenset[str]
     name_stopwords: frozenset[str]
+    word_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     max_title_words: int = field(default=3)
+
+    def words(self, word_class: str) -> frozenset[str]:
+        """Lower-case words of one class of ``grammar.tsv`` (empty if the class is unknown)."""
+        return self.word_classes.get(word_class, frozenset())
 
 
 @cache
@@ -54,11 +60,12 @@ def load() -> Lexicon:
     """All lexicons, read from disk once per process."""
     cue_forms: dict[str, Cue] = {}
     for row in _rows("cues.tsv"):
-        if len(row) != 3:
-            raise LexiconError(f"cues.tsv: expected 3 columns, got {row!r}")
-        lemma, forms, frame = row
+        if len(row) not in (3, 4):
+            raise LexiconError(f"cues.tsv: expected 3 or 4 columns, got {row!r}")
+        lemma, forms, frame = row[:3]
+        complement = row[3] if len(row) == 4 else "clause"
         for form in forms.split():
-            cue_forms.setdefault(form.lower(), Cue(lemma, frame))
+            cue_forms.setdefault(form.lower(), Cue(lemma, frame, complement))
     multi = {}
     for row in _rows("multiword_cues.tsv"):
         if len(row) != 3:
@@ -69,6 +76,12 @@ def load() -> Lexicon:
     nouns = {row[0].lower(): row[1] for row in _rows("speaker_nouns.tsv")}
     abbreviations = frozenset(row[0].lower() for row in _rows("abbreviations.txt"))
     stop = frozenset(row[0] for row in _rows("name_stopwords.txt"))
+    classes: dict[str, set[str]] = {}
+    for row in _rows("grammar.tsv"):
+        if len(row) != 2:
+            raise LexiconError(f"grammar.tsv: expected 2 columns, got {row!r}")
+        for word_class in row[1].split(","):
+            classes.setdefault(word_class.strip(), set()).add(row[0].lower())
     return Lexicon(
         cue_forms=cue_forms,
         multiword_cues=multi,
@@ -77,5 +90,6 @@ def load() -> Lexicon:
         speaker_nouns=nouns,
         abbreviations=abbreviations,
         name_stopwords=stop,
+        word_classes={k: frozenset(v) for k, v in classes.items()},
         max_title_words=max(len(t.split()) for t in titles),
     )

@@ -231,3 +231,36 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     elif kind is SpeakerKind.anonymous:
         name = phrase[:1].upper() + phrase[1:]
     return Mention(start, end, phrase, kind, name, titles, affiliation, gender=gender)
+
+
+def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
+    """A common-noun subject ending before ``tokens[i]``: "the bank", "many lawmakers".
+
+    Used when :func:`np_before` finds no name, title or speaker noun. The phrase
+    must start with a determiner or quantifier, or end in a plural (-s) noun, so
+    that a stray word is not taken for a speaker. Its kind is anonymous.
+    """
+    lex = load()
+    function = lex.words("between_subject_cue") | lex.words("noun_before") | lex.words("finite")
+    j = i - 1
+    if j < 0 or not tokens[j].is_word or tokens[j].lower in function \
+            or tokens[j].lower in lex.cue_forms or tokens[j].lower in lex.words("relative"):
+        return None
+    k = j
+    while k - 1 >= 0 and j - k < MAX_MODIFIERS and tokens[k - 1].is_word \
+            and tokens[k - 1].lower not in function and tokens[k - 1].lower not in DETERMINERS \
+            and tokens[k - 1].lower not in lex.words("quantifier") \
+            and tokens[k - 1].lower not in lex.cue_forms:
+        k -= 1
+    first = k
+    if k - 1 >= 0 and (tokens[k - 1].lower in DETERMINERS
+                       or tokens[k - 1].lower in lex.words("quantifier")):
+        first = k - 1
+    head = tokens[j].lower
+    if first == k and not (head.endswith("s") and not head.endswith("ss") and len(head) > 3):
+        return None
+    if first == k and k > 0 and tokens[k - 1].is_word and tokens[k - 1].lower not in function:
+        return None  # no clear left edge
+    start, end = tokens[first].start, tokens[j].end
+    phrase = text[start:end]
+    return Mention(start, end, phrase, SpeakerKind.anonymous, phrase[:1].upper() + phrase[1:])

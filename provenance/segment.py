@@ -139,10 +139,32 @@ def _kind_of_mark(text: str, i: int) -> str | None:
     return None
 
 
+_DOUBLE_MARK = re.compile(r"''|[\"“”«»„]")
+_SINGLE_MARK = re.compile(r"(?<!')['‘’](?!')")
+
+
+def _events(text: str, double: bool) -> list[tuple[int, str]]:
+    """Positions and kinds of quotation marks; two apostrophes ('') are one double mark."""
+    out = []
+    for m in (_DOUBLE_MARK if double else _SINGLE_MARK).finditer(text):
+        i = m.start()
+        if m.group() == "''":
+            before = text[i - 1] if i > 0 else " "
+            after = text[i + 2] if i + 2 < len(text) else " "
+            if before.isspace() or before in "([{—–-:/" or i == 0:
+                kind: str | None = "open" if not after.isspace() else None
+            else:
+                kind = "close"
+        else:
+            kind = _kind_of_mark(text, i)
+        if kind:
+            out.append((i, kind))
+    return out
+
+
 def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotation]:
-    marks = "\"“”«»„" if double else "'‘’"
     para_starts = [p[0] for p in paras]
-    events = [(i, k) for i, ch in enumerate(text) if ch in marks and (k := _kind_of_mark(text, i))]
+    events = _events(text, double)
     out: list[Quotation] = []
     open_at: int | None = None
 
@@ -153,7 +175,7 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
         # An unclosed quotation ends at its paragraph's end, never later.
         p = para_of(at)
         pend = paras[p][1] if p >= 0 else len(text)
-        out.append(Quotation(at, pend, at + 1, pend, False, double))
+        out.append(Quotation(at, pend, at + _width(text, at, double), pend, False, double))
 
     idx = 0
     while idx < len(events):
@@ -180,12 +202,18 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
             if kind == "maybe_close" and _later_close(events, idx, para_of, pos):
                 idx += 1
                 continue
-            out.append(Quotation(open_at, pos + 1, open_at + 1, pos, True, double))
+            close = pos + (2 if text.startswith("''", pos) and double else 1)
+            out.append(Quotation(open_at, close, open_at + _width(text, open_at, double), pos,
+                                 True, double))
             open_at = None
         idx += 1
     if open_at is not None:
         close_unbalanced(open_at)
     return out
+
+
+def _width(text: str, at: int, double: bool) -> int:
+    return 2 if double and text.startswith("''", at) else 1
 
 
 def _later_close(events, idx, para_of, pos) -> bool:  # type: ignore[no-untyped-def]
