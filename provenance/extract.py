@@ -429,6 +429,8 @@ def extract(text: str) -> list[Attribution]:
                 and words > MAX_NONSPEECH_WORDS and content.text[:1].isupper() \
                 and doc.para_of(previous.content.start) >= doc.para_of(q.open) - 1:
             mention, rule, conf = prev_mention, "continuation", 0.7
+            if doc.para_of(previous.content.start) == doc.para_of(q.open):
+                cue = previous.cue  # "“A,” she said. “B.”": one statement, one cue
         kind = _quote_kind(doc, q)
         if mention is None and (words <= MAX_NONSPEECH_WORDS or kind == "mixed"):
             kind, rule, conf, cue = "nonspeech", rule or "no-speaker", 0.6, None
