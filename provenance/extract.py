@@ -38,6 +38,8 @@ MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the 
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
 MIN_CLAUSE_CHARS = 12
+SAME_SENTENCE_RULES = {"quote-then-subject-cue", "quote-then-cue-subject", "according-to",
+                       "subject-cue-quote", "same-sentence-speaker"}
 PREPOSITIONS_AFTER_CUE = {"to", "by", "as", "for", "about", "with", "on", "in", "at", "from",
                           "of", "during", "after", "before", "over", "into", "up", "out"}
 
@@ -192,9 +194,9 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         hit = _cue_at(toks, i)
         if hit is None:
             low = toks[i].lower
-            if toks[i].text in ",(" or low in lex.pronouns or toks[i].is_cap or (
-                    low in DETERMINERS or low in lex.speaker_nouns or low in lex.titles
-                    or low in lex.words("between_subject_cue")):
+            if toks[i].text in ",()" or (toks[i].is_word and low not in lex.words("finite")
+                                         and low not in lex.words("relative")
+                                         and low not in ("and", "but", "or")):
                 continue
             break
         m = np_before(text, toks, hit.first) if hit.first > after else None
@@ -215,6 +217,8 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         m = _subject(text, toks, hit.first, lo)
         if m is None and previous is not None and previous.content.start >= s_start:
             return hit.span(text, toks), None, "same-sentence-speaker", 0.85
+        if m is None and toks[hit.first - 1].text == "," and toks[hit.index].lower.endswith("ing"):
+            m = _main_subject(doc, lo, hit.first)  # "X attacked Y, saying “…”"
         if m is not None:
             return hit.span(text, toks), m, "subject-cue-quote", 0.9
     # A lead-in sentence ending with a colon: "A worker … provided more background:"
@@ -230,6 +234,29 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         if m is not None:
             return (hit.span(text, toks) if hit else None), m, "colon-lead-in", 0.8
     return None, None, "", 0.0
+
+
+def _main_subject(doc: _Doc, lo: int, hi: int) -> Mention | None:
+    """The subject of a sentence's main clause, before token ``hi``.
+
+    For a participle cue after a comma ("X attacked Y, saying …"): a leading
+    adverbial ("During the speech, …") is skipped; the subject is the phrase
+    before the first lower-case word that is not a function word.
+    """
+    lex = load()
+    toks = doc.tokens
+    k = lo
+    if k < hi and toks[k].lower in PREPOSITIONS_AFTER_CUE | {"after", "while", "when", "at"}:
+        while k < hi and toks[k].text != ",":
+            k += 1
+        k += 1
+    for j in range(k + 1, hi):
+        tok = toks[j]
+        if tok.is_word and not tok.is_cap and tok.lower not in DETERMINERS \
+                and tok.lower not in lex.speaker_nouns and tok.lower not in lex.titles:
+            m = np_before(doc.text, toks, j)
+            return m if m is not None and m.start >= toks[k].start else None
+    return None
 
 
 def _first_verbish(toks: list[Token], lo: int, hi: int) -> int:
@@ -419,6 +446,7 @@ def extract(text: str) -> list[Attribution]:
     found: list[tuple[Attribution, Mention | None]] = []
     previous: Attribution | None = None
     prev_mention: Mention | None = None
+    clauses: set[tuple[int, int]] = set()
     for q in doc.quotes:
         content = Span.of(text, q.start, q.end)
         cue, mention, rule, conf = _attribute_quote(doc, q, previous)
@@ -443,8 +471,11 @@ def extract(text: str) -> list[Attribution]:
         found.append((att, mention))
         if kind != "nonspeech":
             previous, prev_mention = att, mention
-            clause = _quote_clause(doc, q, cue, mention) if cue is not None else None
-            if clause is not None:
+            clause = None
+            if cue is not None and rule.split("+")[0] in SAME_SENTENCE_RULES:
+                clause = _quote_clause(doc, q, cue, mention)
+            if clause is not None and (clause.start, clause.end) not in clauses:
+                clauses.add((clause.start, clause.end))
                 found.append((Attribution(kind="indirect", content=clause, cue=cue,
                                           speaker=speaker, confidence=conf * 0.9,
                                           rule="clause-with-quote"), mention))
