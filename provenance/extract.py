@@ -38,7 +38,8 @@ MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the 
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
 MIN_CLAUSE_CHARS = 12
-SAME_SENTENCE_RULES = {"quote-then-subject-cue", "quote-then-cue-subject", "according-to",
+DASHES = {"―", "—", "–", "-", "--"}
+SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "quote-then-subject-cue", "quote-then-cue-subject", "according-to",
                        "subject-cue-quote", "same-sentence-speaker"}
 PREPOSITIONS_AFTER_CUE = {"to", "by", "as", "for", "about", "with", "on", "in", "at", "from",
                           "of", "during", "after", "before", "over", "into", "up", "out"}
@@ -208,6 +209,19 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         if m is not None:
             return hit.span(text, toks), m, "quote-then-cue-subject", 0.95
         break
+    if after < len(toks) and toks[after].text in DASHES:
+        # "“…” ― Jane Roe": a signature after a dash.
+        m = np_after(text, toks, after + 1)
+        if m is not None:
+            return Span.of(text, toks[after].start, toks[after].end), m, "quote-dash-speaker", 0.85
+    if text[q.start:q.end].rstrip()[-1:] in ",?!" and (m := np_after(text, toks, after)):
+        # "“…,” Jane Roe, the director of a long-named institute, said on Monday."
+        for i in range(doc.tok_index(m.end), hi):
+            if doc.quoted[i]:
+                break
+            hit = _cue_at(toks, i)
+            if hit is not None and toks[hit.first - 1].text == ",":
+                return hit.span(text, toks), m, "quote-then-subject-aside-cue", 0.9
     acc = _according_to(doc, lo, hi)
     if acc:
         return acc[0], acc[1], "according-to", 0.9
@@ -221,6 +235,11 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
             m = _main_subject(doc, lo, hit.first)  # "X attacked Y, saying “…”"
         if m is not None:
             return hit.span(text, toks), m, "subject-cue-quote", 0.9
+    if qi > lo and toks[qi - 1].text in DASHES and text[s_start:q.open].count(" ") <= 6:
+        # "Jane Roe ― “…”"
+        m = np_before(text, toks, qi - 1)
+        if m is not None and m.start >= s_start:
+            return Span.of(text, toks[qi - 1].start, toks[qi - 1].end), m, "speaker-dash-quote", 0.85
     # A lead-in sentence ending with a colon: "A worker … provided more background:"
     lead = text[:q.open].rstrip()
     if (lead.endswith(":") and text[s_start:q.open].strip() in ("", ":")) or (
