@@ -26,7 +26,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from provenance.lexicon import Cue, load
-from provenance.mentions import DETERMINERS, Mention, generic_np_before, np_after, np_before
+from provenance.mentions import (
+    DETERMINERS,
+    Mention,
+    generic_np_after,
+    generic_np_before,
+    np_after,
+    np_before,
+)
 from provenance.models import Attribution, Span
 from provenance.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
 from provenance.speakers import DocumentSpeakers
@@ -69,7 +76,7 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
     if tok.is_cap and i > 0 and tokens[i - 1].text not in "“‘\"'":
         return None  # a capitalised cue form mid-sentence is a name ("Bill Said")
     if tok.lower == cue.lemma and prev not in lex.words("base_form_before") and nxt != "that" \
-            and not (i > 0 and _plural_subject(tokens[i - 1])):
+            and not (i > 0 and (_plural_subject(tokens[i - 1]) or tokens[i - 1].is_cap)):
         return None  # a bare base form is mostly a noun ("state elected leaders")
     k = i - 1
     while k >= 0 and (tokens[k].lower.endswith("ly") or tokens[k].lower in ("not", "never")):
@@ -173,10 +180,27 @@ def _according_to(doc: _Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
     toks = doc.tokens
     for i in range(lo, min(hi, len(toks)) - 1):
         if toks[i].lower == "according" and toks[i + 1].lower == "to" and not doc.quoted[i]:
-            m = np_after(doc.text, toks, i + 2)
+            m = np_after(doc.text, toks, i + 2) or generic_np_after(doc.text, toks, i + 2, hi)
             if m:
                 return Span.of(doc.text, toks[i].start, toks[i + 1].end), m
     return None
+
+
+def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
+    """Whether ``toks[lo:hi]`` after a cue is empty or only says when, where or to whom.
+
+    "…, she said on Friday." / "…, he told CNN." qualify; "…, she acknowledged
+    their battle." does not (an object, so the cue is not reporting the clause).
+    """
+    if hi - lo > MAX_TAIL_TOKENS:
+        return False
+    if lo >= hi:
+        return True
+    first = toks[lo]
+    lex = load()
+    return (first.lower in PREPOSITIONS_AFTER_CUE or first.lower in lex.words("time")
+            or first.is_cap or first.lower in ("reporters", "them", "him", "her", "us")
+            or first.text in ",(")
 
 
 def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
@@ -383,6 +407,21 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
     return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
 
 
+def _clause_end(doc: _Doc, k: int, hi: int, end: int) -> int:
+    """Where a reported clause starting at token ``k`` ends: the sentence end, a
+    semicolon, or the comma before a participle cue (", arguing that …")."""
+    toks = doc.tokens
+    for j in range(k + 1, hi):
+        if toks[j].start >= end:
+            break
+        if toks[j].text == ";" and not doc.quoted[j]:
+            return toks[j].start
+        if toks[j].text == "," and j + 1 < hi and not doc.quoted[j] \
+                and toks[j + 1].lower.endswith("ing") and _cue_at(toks, j + 1) is not None:
+            return toks[j].start
+    return end
+
+
 def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention, str]]:
     """(content, cue, speaker, rule) for unquoted reported speech."""
     text, toks = doc.text, doc.tokens
@@ -412,9 +451,13 @@ def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention,
             m = _subject(text, toks, hit.first, lo)
             if m is None and i > lo and toks[hit.first - 1].lower == "and":
                 m = last_subject  # "X praised the plan and said …"
+            participle = m is None and toks[i].lower.endswith("ing") and i > lo \
+                and toks[hit.first - 1].text == ","
+            if participle:
+                m = last_subject or _main_subject(doc, lo, hit.first)  # "…, arguing that …"
             cue = hit.span(text, toks)
             tail = toks[i + 1 : hi]
-            closing = len(tail) <= MAX_TAIL_TOKENS and not any(
+            closing = _adverbial_tail(toks, i + 1, hi) and not any(
                 t.lower == "that" or doc.quoted[i + 1 + n] for n, t in enumerate(tail))
             # "…, X said (on Friday)." closes the sentence: the content is what comes before.
             if m is not None and closing and text[s_start:m.start].rstrip()[-1:] == ",":
@@ -440,9 +483,12 @@ def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention,
                 out.append((_trim(text, s_start, end), cue, m, "aside-subject-cue"))
                 continue
             k = _clause_after(doc, hit, hi)
-            if k is None or end - toks[k].start < MIN_CLAUSE_CHARS:
+            if k is None:
                 continue
-            out.append((_trim(text, toks[k].start, end), cue, m, "subject-cue-clause"))
+            stop = _clause_end(doc, k, hi, end)
+            if stop - toks[k].start < MIN_CLAUSE_CHARS:
+                continue
+            out.append((_trim(text, toks[k].start, stop), cue, m, "subject-cue-clause"))
     return out
 
 

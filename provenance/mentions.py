@@ -264,3 +264,19 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     start, end = tokens[first].start, tokens[j].end
     phrase = text[start:end]
     return Mention(start, end, phrase, SpeakerKind.anonymous, phrase[:1].upper() + phrase[1:])
+
+
+def generic_np_after(text: str, tokens: list[Token], i: int, hi: int) -> Mention | None:
+    """The words after "according to" up to a comma or the sentence end (at most 8).
+
+    "according to federal statistics", "according to exit polls": a source
+    that is neither a name nor a speaker noun. Its kind is document.
+    """
+    j = i
+    while j < min(hi, i + 8) and tokens[j].text not in ",;:.()\"“”" and tokens[j].text != "—":
+        j += 1
+    if j == i or (j < hi and j == i + 8 and tokens[j].text not in ",;:.)"):
+        return None
+    start, end = tokens[i].start, tokens[j - 1].end
+    phrase = text[start:end]
+    return Mention(start, end, phrase, SpeakerKind.document, phrase[:1].upper() + phrase[1:])
