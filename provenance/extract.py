@@ -45,6 +45,7 @@ MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the 
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
 MIN_CLAUSE_CHARS = 12
+CALL_FOR = Cue("call for", "speech", "np")
 DASHES = {"―", "—", "–", "-", "--"}
 SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "quote-then-subject-cue", "quote-then-cue-subject", "according-to",
                        "subject-cue-quote", "same-sentence-speaker"}
@@ -87,6 +88,8 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
     first = i
     if k >= 0 and tokens[k].lower in ("has", "have", "had") and k == i - 1:
         first = k  # "has said": PolNeAR cues include the auxiliary
+    if cue.lemma == "call" and nxt in ("for", "on"):
+        return CueHit(i + 1, first, CALL_FOR)  # "called for new rules", "called on X to"
     return CueHit(i, first, cue)
 
 
@@ -396,6 +399,12 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
     while k < hi and (toks[k].lower in lex.words("time") and toks[k].lower not in (
             "at", "in", "on", "during") or toks[k].text == ","):
         k += 1  # "said Tuesday he would", "said, however, …"
+    if comp == "np":
+        # "cited derogatory comments", "wants to triple …", "called for new rules"
+        if k < hi and (toks[k].is_word or toks[k].text in "“\"‘'") \
+                and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at"):
+            return k
+        return None
     if comp == "object":
         # "told reporters he …", "warned Democrats the bill …": skip the addressee.
         m = np_after(doc.text, toks, k)
