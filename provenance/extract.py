@@ -74,6 +74,10 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
     nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
     if prev in lex.words("noun_before") or nxt == "of" and cue.complement != "of":
         return None
+    if tok.lower in lex.words("noun_cue") and i > 1 and not tokens[i - 1].is_cap \
+            and tokens[i - 2].lower in lex.words("noun_before") and tokens[i - 1].is_word \
+            and tokens[i - 1].lower not in lex.speaker_nouns and tokens[i - 1].lower not in lex.titles:
+        return None  # "his latest tweets", "the early reports": a plural noun
     if tok.is_cap and i > 0 and tokens[i - 1].text not in "“‘\"'":
         return None  # a capitalised cue form mid-sentence is a name ("Bill Said")
     if tok.lower == cue.lemma and prev not in lex.words("base_form_before") and nxt != "that" \

@@ -259,6 +259,9 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     head = tokens[j].lower
     if first == k and not (head.endswith("s") and not head.endswith("ss") and len(head) > 3):
         return None
+    if head in lex.words("not_speaker") or head.endswith(("ing", "ed")) \
+            or any(t.lower in lex.words("not_speaker") for t in tokens[first:j]):
+        return None
     if first == k and k > 0 and tokens[k - 1].is_word and tokens[k - 1].lower not in function:
         return None  # no clear left edge
     start, end = tokens[first].start, tokens[j].end
