@@ -72,7 +72,8 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
         return None
     prev = tokens[i - 1].lower if i > 0 else ""
     nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
-    if prev in lex.words("noun_before") or nxt == "of" and cue.complement != "of":
+    if prev in lex.words("noun_before") or (nxt == "of" and cue.complement != "of"
+                                             and not tok.lower.endswith(("ed", "id", "ys"))):
         return None
     if tok.lower in lex.words("noun_cue") and i > 1 and not tokens[i - 1].is_cap \
             and tokens[i - 2].lower in lex.words("noun_before") and tokens[i - 1].is_word \
@@ -226,7 +227,7 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         hit = _cue_at(toks, i)
         if hit is None:
             low = toks[i].lower
-            if toks[i].text in ",()" or (toks[i].is_word and low not in lex.words("finite")
+            if toks[i].text in ",()." or (toks[i].is_word and low not in lex.words("finite")
                                          and low not in lex.words("relative")
                                          and low not in ("and", "but", "or")):
                 continue
@@ -245,7 +246,7 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         m = np_after(text, toks, after + 1)
         if m is not None:
             return Span.of(text, toks[after].start, toks[after].end), m, "quote-dash-speaker", 0.85
-    if text[q.start:q.end].rstrip()[-1:] in ",?!" and (m := np_after(text, toks, after)):
+    if text[q.start:q.end].rstrip(" ’'\"”")[-1:] in ",?!" and (m := np_after(text, toks, after)):
         # "“…,” Jane Roe, the director of a long-named institute, said on Monday."
         for i in range(doc.tok_index(m.end), hi):
             if doc.quoted[i]:
