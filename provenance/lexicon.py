@@ -49,6 +49,7 @@ class Lexicon:
     name_stopwords: frozenset[str]
     word_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     max_title_words: int = field(default=3)
+    title_ends: frozenset[str] = field(default_factory=frozenset)  # last word of each title
 
     def words(self, word_class: str) -> frozenset[str]:
         """Lower-case words of one class of ``grammar.tsv`` (empty if the class is unknown)."""
@@ -92,4 +93,5 @@ def load() -> Lexicon:
         name_stopwords=stop,
         word_classes={k: frozenset(v) for k, v in classes.items()},
         max_title_words=max(len(t.split()) for t in titles),
+        title_ends=frozenset(t.split()[-1] for t in titles),
     )

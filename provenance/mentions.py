@@ -49,6 +49,8 @@ class Mention:
 def _title_at(tokens: list[Token], i: int) -> int:
     """Length in tokens of the longest title ending at ``tokens[i]`` (0 if none)."""
     lex = load()
+    if tokens[i].lower not in lex.title_ends:
+        return 0
     for n in range(min(lex.max_title_words, i + 1), 0, -1):
         phrase = " ".join(t.lower for t in tokens[i - n + 1 : i + 1])
         if phrase in lex.titles:

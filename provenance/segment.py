@@ -17,6 +17,7 @@ _TOKEN = re.compile(
     r"[^\W_]+(?:[’'][^\W_]+)*(?:[-‑.][^\W_]+(?:[’'][^\W_]+)*)*(?:(?<=s)[’'](?![^\W_]))?\.?"
     r"|[“”‘’\"'«»„]|[^\w\s]",
 )
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _PARA = re.compile(r"[^\n]+")
 _SENT_END = re.compile(r"[.!?]+[”’\"')\]]*(?=\s+[“‘\"'(\[]?[A-Z0-9])|[.!?]+[”’\"')\]]*$")
 
@@ -30,18 +31,14 @@ class Token:
     start: int
     end: int
     text: str
+    lower: str
+    is_cap: bool  # starts with an upper-case letter
+    is_word: bool  # starts with a letter or digit
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
-
-    @property
-    def is_cap(self) -> bool:
-        return self.text[:1].isupper()
-
-    @property
-    def is_word(self) -> bool:
-        return self.text[:1].isalnum()
+    @classmethod
+    def make(cls, start: int, end: int, text: str) -> Token:
+        head = text[:1]
+        return cls(start, end, text, text.lower(), head.isupper(), head.isalnum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +60,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     a plural (workers’) stays with its word.
     """
     end = len(text) if end is None else end
+    abbreviations = load().abbreviations
     out = []
     for m in _TOKEN.finditer(text, start, end):
         tok = m.group()
@@ -70,11 +68,11 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         # A trailing period belongs to the word only for abbreviations and initials.
         if tok.endswith(".") and len(tok) > 1:
             low = tok.lower()
-            if not (low in load().abbreviations or re.fullmatch(r"(?:[A-Za-z]\.)+", tok)):
-                out.append(Token(s, e - 1, tok[:-1]))
-                out.append(Token(e - 1, e, "."))
+            if not (low in abbreviations or _INITIALS.fullmatch(tok)):
+                out.append(Token.make(s, e - 1, tok[:-1]))
+                out.append(Token.make(e - 1, e, "."))
                 continue
-        out.append(Token(s, e, tok))
+        out.append(Token.make(s, e, tok))
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -76,6 +77,12 @@ class DocumentSpeakers:
     def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text = text
         self.entities: list[_Entity] = []
+        # Where each capitalised word occurs (possessive ’s dropped), for antecedents.
+        self._word_at: dict[str, list[int]] = {}
+        for tok in tokens:
+            if tok.is_cap:
+                word = tok.text.removesuffix("’s").removesuffix("'s")
+                self._word_at.setdefault(word, []).append(tok.start)
         self._prescan(tokens)
 
     def _prescan(self, toks: list[Token]) -> None:
@@ -136,12 +143,17 @@ class DocumentSpeakers:
                 best = e
         return best
 
-    def _occurrences(self, ent: _Entity) -> list[int]:
+    def _last_before(self, ent: _Entity, pos: int) -> int | None:
+        """The last offset before ``pos`` where ``ent`` is mentioned (or its surname occurs)."""
         words = ent.name.split()
         surname = words[-1] if words else ""
-        pat = re.compile(rf"\b{re.escape(surname)}\b") if len(surname) > 1 else None
-        found = [m.start() for m in pat.finditer(self.text)] if pat else []
-        return found + ent.positions
+        found = self._word_at.get(surname, []) if len(surname) > 1 else []
+        i = bisect_left(found, pos)
+        best = found[i - 1] if i > 0 else None
+        for p in ent.positions:
+            if p < pos and (best is None or p > best):
+                best = p
+        return best
 
     def resolve(self, m: Mention) -> ResolvedSpeaker | None:
         """The entity a mention refers to; None when a pronoun has no antecedent."""
@@ -166,9 +178,9 @@ class DocumentSpeakers:
                 continue
             if want_person and e.gender not in ("-", m.gender):
                 continue
-            before = [p for p in self._occurrences(e) if p < m.start]
-            if before and (best is None or max(before) > best[0]):
-                best = (max(before), e)
+            last = self._last_before(e, m.start)
+            if last is not None and (best is None or last > best[0]):
+                best = (last, e)
         if best is None:
             return None
         ent = best[1]
