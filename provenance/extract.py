@@ -153,7 +153,10 @@ class _Doc:
         self.quotes = quotations(text)
         self.quote_opens = [q.open for q in self.quotes]
         # Whether each token lies inside a quotation (marks included).
-        self.quoted = [self.quote_at(t.start) is not None for t in self.tokens]
+        self.quoted = [False] * len(self.tokens)
+        for q in self.quotes:
+            for i in range(self.tok_index(q.open), self.tok_index(q.close)):
+                self.quoted[i] = True
 
     def tok_index(self, pos: int) -> int:
         """Index of the first token starting at or after ``pos``."""

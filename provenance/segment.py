@@ -64,15 +64,16 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     out = []
     for m in _TOKEN.finditer(text, start, end):
         tok = m.group()
-        s, e = m.start(), m.end()
+        s, e = m.span()
+        low = tok.lower()
+        head = tok[0]
         # A trailing period belongs to the word only for abbreviations and initials.
-        if tok.endswith(".") and len(tok) > 1:
-            low = tok.lower()
-            if not (low in abbreviations or _INITIALS.fullmatch(tok)):
-                out.append(Token.make(s, e - 1, tok[:-1]))
-                out.append(Token.make(e - 1, e, "."))
-                continue
-        out.append(Token.make(s, e, tok))
+        if tok[-1] == "." and len(tok) > 1 and not (
+                low in abbreviations or _INITIALS.fullmatch(tok)):
+            out.append(Token(s, e - 1, tok[:-1], low[:-1], head.isupper(), head.isalnum()))
+            out.append(Token(e - 1, e, ".", ".", False, False))
+            continue
+        out.append(Token(s, e, tok, low, head.isupper(), head.isalnum()))
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -42,6 +43,10 @@ def name_parts(name: str) -> tuple[str | None, str]:
     if not toks:
         return None, fold(name)
     return (toks[0] if len(toks) > 1 else None), toks[-1]
+
+
+_name_parts = lru_cache(maxsize=4096)(name_parts)  # in-document coreference asks often
+_fold = lru_cache(maxsize=4096)(fold)
 
 
 @dataclass
@@ -128,14 +133,14 @@ class DocumentSpeakers:
 
     def _find(self, m: Mention) -> _Entity | None:
         if m.kind is not SpeakerKind.person or not m.name:
-            key = fold(m.name or m.text)
-            return next((e for e in self.entities if fold(e.name) == key), None)
-        first, last = name_parts(m.name)
+            key = _fold(m.name or m.text)
+            return next((e for e in self.entities if _fold(e.name) == key), None)
+        first, last = _name_parts(m.name)
         best = None
         for e in self.entities:
             if e.kind is not SpeakerKind.person:
                 continue
-            efirst, elast = name_parts(e.name)
+            efirst, elast = _name_parts(e.name)
             if elast != last or (first and efirst and first[0] != efirst[0]):
                 continue
             # Several people with this surname: the one introduced last before the mention.
