@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from provenance import __version__
 from provenance.documents import read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError
+from provenance.evaluate import evaluate as run_evaluate
 from provenance.extract import extract
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
@@ -135,6 +136,7 @@ def extract_cmd(
 ) -> None:
     """Extract attributions without a database, streaming one record per line."""
     failed = 0
+    collected: list[dict[str, object]] = []
     with _guard():
         for item in read_paths(paths):
             if isinstance(item, InputError):
@@ -144,9 +146,14 @@ def extract_cmd(
             name = item.path or "-"
             if item.line:
                 name = f"{name}:{item.line}"
-            rows = (attribution_row(name, a) for a in extract(item.text)
-                    if include_nonspeech or a.kind != "nonspeech")
-            emit(rows, fmt, ["document", "kind", "content", "speaker_name", "cue"])
+            rows = [attribution_row(name, a) for a in extract(item.text)
+                    if include_nonspeech or a.kind != "nonspeech"]
+            if fmt is Format.jsonl:
+                emit(rows, fmt)  # streamed: memory stays flat in the number of documents
+            else:
+                collected.extend(rows)
+        if fmt is not Format.jsonl:
+            emit(collected, fmt, ["document", "kind", "content", "speaker_name", "cue"])
     if failed:
         raise typer.Exit(1)
 
@@ -245,6 +252,31 @@ def demo(
         for problem in report.problems:
             err.print(f"error: {problem}", markup=False)
         raise typer.Exit(1)
+
+
+# --- Extraction quality on real news: evaluate ---------------------------------------------
+
+@app.command("evaluate")
+def evaluate_cmd(
+    gold: Annotated[Path, typer.Argument(
+        help="PolNeAR-style split folder (text/ + attributions/) or a JSON Lines gold file.")],
+    predictions: Annotated[Path | None, typer.Option(
+        "--predictions", "-p", help="JSON Lines from `provenance extract`; default: run extract.")]
+    = None,
+    corpus: Annotated[Path | None, typer.Option(
+        help="Documents of a JSON Lines gold [default: ../corpus beside the gold file].")] = None,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N brat texts.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Score attributions against gold: P/R/F1, quotes, indirect recall, speakers, cues."""
+    with _guard():
+        report = run_evaluate(gold, extract, predictions=predictions, corpus=corpus, limit=limit)
+    if fmt is Format.json:
+        emit_object(report.model_dump(mode="json", exclude={"details"}), fmt)
+        return
+    rows = [m.model_dump() for m in report.metrics()]
+    emit(rows, fmt, ["metric", "value", "numerator", "denominator", "of"],
+         title=f"{gold}: {report.documents} documents")
 
 
 def main() -> None:

@@ -45,9 +45,11 @@ MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the 
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
 MIN_CLAUSE_CHARS = 12
-CALL_FOR = Cue("call for", "speech", "np")
+CALL_FOR = Cue("call for", "speech", "np")  # "called for new rules", "called on X to …"
+OBJECT_PRONOUNS = {"him", "her", "them", "us", "me", "reporters"}
 DASHES = {"―", "—", "–", "-", "--"}
-SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "quote-then-subject-cue", "quote-then-cue-subject", "according-to",
+SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "quote-then-subject-cue",
+                       "quote-then-cue-subject", "according-to",
                        "subject-cue-quote", "same-sentence-speaker"}
 PREPOSITIONS_AFTER_CUE = {"to", "by", "as", "for", "about", "with", "on", "in", "at", "from",
                           "of", "during", "after", "before", "over", "into", "up", "out"}
@@ -77,12 +79,18 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
         return None
     if tok.lower in lex.words("noun_cue") and i > 1 and not tokens[i - 1].is_cap \
             and tokens[i - 2].lower in lex.words("noun_before") and tokens[i - 1].is_word \
-            and tokens[i - 1].lower not in lex.speaker_nouns and tokens[i - 1].lower not in lex.titles:
+            and tokens[i - 1].lower not in lex.speaker_nouns \
+            and tokens[i - 1].lower not in lex.titles:
         return None  # "his latest tweets", "the early reports": a plural noun
     if tok.is_cap and i > 0 and tokens[i - 1].text not in "“‘\"'":
         return None  # a capitalised cue form mid-sentence is a name ("Bill Said")
+    if i > 0 and tokens[i - 1].text.endswith(("’s", "'s", "s’")) and tokens[i - 1].is_word \
+            and nxt != "that":
+        return None  # after a possessive: a noun ("Trump’s plans"), unless "…’s claim that"
     if tok.lower == cue.lemma and prev not in lex.words("base_form_before") and nxt != "that" \
-            and not (i > 0 and (_plural_subject(tokens[i - 1]) or tokens[i - 1].is_cap)):
+            and not (i > 0 and _plural_subject(tokens[i - 1]) and cue.lemma != "state") \
+            and not (i > 0 and tokens[i - 1].is_cap and any(
+                t.lower == "and" for t in tokens[max(0, i - 5) : i - 1])):
         return None  # a bare base form is mostly a noun ("state elected leaders")
     k = i - 1
     while k >= 0 and (tokens[k].lower.endswith("ly") or tokens[k].lower in ("not", "never")):
@@ -274,7 +282,8 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         # "Jane Roe ― “…”"
         m = np_before(text, toks, qi - 1)
         if m is not None and m.start >= s_start:
-            return Span.of(text, toks[qi - 1].start, toks[qi - 1].end), m, "speaker-dash-quote", 0.85
+            dash = Span.of(text, toks[qi - 1].start, toks[qi - 1].end)
+            return dash, m, "speaker-dash-quote", 0.85
     # A lead-in sentence ending with a colon: "A worker … provided more background:"
     lead = text[:q.open].rstrip()
     if (lead.endswith(":") and text[s_start:q.open].strip() in ("", ":")) or (
@@ -283,10 +292,15 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         llo, lhi = doc.tok_index(ls), doc.tok_index(len(lead) - 1)
         hit = _left_cue(doc, llo, lhi + 1)
         m = _subject(text, toks, hit.first, llo) if hit else None
+        cue_span = hit.span(text, toks) if hit else None
         if m is None:
-            m = np_before(text, toks, _first_verbish(toks, llo, lhi))
+            verb = _first_verbish(toks, llo, lhi)
+            m = np_before(text, toks, verb)
+            if m is not None and verb < lhi:
+                # "A worker … interviewed by X provided more background:" — the lead-in's verb.
+                cue_span = Span.of(text, toks[verb].start, toks[verb].end)
         if m is not None:
-            return (hit.span(text, toks) if hit else None), m, "colon-lead-in", 0.8
+            return cue_span, m, "colon-lead-in", 0.8
     return None, None, "", 0.0
 
 
@@ -363,12 +377,12 @@ def _clause_like(doc: _Doc, k: int, hi: int, strict: bool) -> bool:
     """Whether ``tokens[k:hi]`` reads as a reported clause (subject and verb)."""
     lex = load()
     toks = doc.tokens
-    if k >= hi or doc.quoted[k] and doc.quote_at(toks[k].start) is None:
+    if k >= hi or (doc.quoted[k] and doc.quote_at(toks[k].start) is None):
         return False
     first = toks[k].lower
     if first in PREPOSITIONS_AFTER_CUE or not (toks[k].is_word or toks[k].text in "“\"‘'"):
         return False
-    if first in lex.pronouns and first not in ("it",) or first in ("i", "we", "you", "there"):
+    if (first in lex.pronouns and first not in ("it",)) or first in ("i", "we", "you", "there"):
         return True
     finite = lex.words("finite")
     for j in range(k + 1, min(hi, k + 10)):
@@ -404,8 +418,8 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
             if toks[j].lower == "of":
                 return j + 1 if j + 1 < hi else None
         return None
-    while k < hi and (toks[k].lower in lex.words("time") and toks[k].lower not in (
-            "at", "in", "on", "during") or toks[k].text == ","):
+    while k < hi and ((toks[k].lower in lex.words("time") and toks[k].lower not in (
+            "at", "in", "on", "during")) or toks[k].text == ","):
         k += 1  # "said Tuesday he would", "said, however, …"
     if comp == "np":
         # "cited derogatory comments", "wants to triple …", "called for new rules"
@@ -416,7 +430,7 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
     if comp == "object":
         # "told reporters he …", "warned Democrats the bill …": skip the addressee.
         m = np_after(doc.text, toks, k)
-        if m is None and k < hi and toks[k].lower in ("him", "her", "them", "us", "me", "reporters"):
+        if m is None and k < hi and toks[k].lower in OBJECT_PRONOUNS:
             k += 1
         elif m is not None:
             k = doc.tok_index(m.end)
@@ -448,15 +462,17 @@ def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention,
         end = _sentence_body(text, s_start, s_end)
         acc = _according_to(doc, lo, hi)
         if acc and acc[0].start not in used_cues:
-            cue, m = acc
-            if cue.start == s_start:
-                comma = text.find(",", m.end, end)
+            acc_cue, source = acc
+            if acc_cue.start == s_start:
+                comma = text.find(",", source.end, end)
                 if comma > 0:
-                    out.append((_trim(text, comma + 1, end), cue, m, "according-to-clause"))
+                    out.append((_trim(text, comma + 1, end), acc_cue, source,
+                                "according-to-clause"))
             else:
-                stop = text.rfind(",", s_start, cue.start)
+                stop = text.rfind(",", s_start, acc_cue.start)
                 if stop > s_start:
-                    out.append((_trim(text, s_start, stop), cue, m, "clause-according-to"))
+                    out.append((_trim(text, s_start, stop), acc_cue, source,
+                                "clause-according-to"))
             continue
         last_subject: Mention | None = None
         for i in range(lo, hi):
@@ -548,7 +564,7 @@ def extract(text: str) -> list[Attribution]:
             conf *= 0.8
             rule = f"{rule or 'no-speaker'}+unbalanced"
         speaker = Span.of(text, mention.start, mention.end) if mention else None
-        att = Attribution(kind=kind, content=content, cue=cue, confidence=conf,  # type: ignore[arg-type]
+        att = Attribution(kind=kind, content=content, cue=cue, confidence=conf,
                           rule=rule or "no-speaker", speaker=speaker)
         found.append((att, mention))
         if kind != "nonspeech":
@@ -563,7 +579,7 @@ def extract(text: str) -> list[Attribution]:
                                           rule="clause-with-quote"), mention))
     used = {a.cue.start for a, _ in found if a.cue is not None}
     for content, cue, mention, rule in _indirect(doc, used):
-        if (q := doc.quote_at(content.start)) is not None and q.start < content.start:
+        if (inside := doc.quote_at(content.start)) is not None and inside.start < content.start:
             continue
         att = Attribution(kind="indirect", content=content, cue=cue, confidence=0.7, rule=rule,
                           speaker=Span.of(text, mention.start, mention.end))

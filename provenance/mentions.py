@@ -173,8 +173,8 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
                     name = text[toks[1].start : end]
                 elif kind is SpeakerKind.anonymous:
                     name = phrase[:1].upper() + phrase[1:]
-                titles = [head.text] if head.lower in lex.titles else []
-                return Mention(start, end, phrase, kind, name, titles)
+                head_title = [head.text] if head.lower in lex.titles else []
+                return Mention(start, end, phrase, kind, name, head_title)
             break
     # The name is the trailing run of capitalised tokens after the last title.
     titles: list[str] = []
@@ -206,7 +206,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
         affiliation = " ".join(words).removesuffix("’s").removesuffix("'s").rstrip("’'") or None
     elif before and all(t.is_cap for t in before if t.lower not in DETERMINERS) and titles:
         affiliation = " ".join(t.text for t in before if t.lower not in DETERMINERS) or None
-    head = toks[-1].lower
+    last_word = toks[-1].lower
     if name_toks and not (toks[0].lower == "the" and not titles):
         name = " ".join(t.text for t in name_toks)
         kind = SpeakerKind.person
@@ -216,7 +216,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     if name_toks:  # "the New York Post"
         name = " ".join(t.text for t in name_toks)
         return Mention(start, end, phrase, SpeakerKind.organization, name, titles, affiliation)
-    noun_kind = lex.speaker_nouns.get(head)
+    noun_kind = lex.speaker_nouns.get(last_word)
     if titles and noun_kind is None:
         # "the governor": a person known only by a title; coreference may name them.
         return Mention(start, end, phrase, SpeakerKind.person, None, titles, affiliation,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from provenance.lexicon import load
@@ -186,7 +187,8 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
             p = para_of(pos)
             starts_para = text[paras[p][0] : pos].strip() == ""
             too_far = p - para_of(open_at) > MAX_PARAGRAPHS
-            if too_far or not (kind in ("close", "maybe_close") or (kind == "open" and starts_para)):
+            closes = kind in ("close", "maybe_close")
+            if too_far or not (closes or (kind == "open" and starts_para)):
                 close_unbalanced(open_at)
                 open_at = None
                 continue
@@ -215,7 +217,8 @@ def _width(text: str, at: int, double: bool) -> int:
     return 2 if double and text.startswith("''", at) else 1
 
 
-def _later_close(events, idx, para_of, pos) -> bool:  # type: ignore[no-untyped-def]
+def _later_close(events: list[tuple[int, str]], idx: int, para_of: Callable[[int], int],
+                 pos: int) -> bool:
     """True when a plain closing mark follows in the same paragraph before any open."""
     for p2, k2 in events[idx + 1 :]:
         if para_of(p2) != para_of(pos) or k2 == "open":

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
