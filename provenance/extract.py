@@ -211,6 +211,8 @@ def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
     "…, she said on Friday." / "…, he told CNN." qualify; "…, she acknowledged
     their battle." does not (an object, so the cue is not reporting the clause).
     """
+    while hi > lo and not toks[hi - 1].is_word:
+        hi -= 1  # the sentence's final punctuation and closing marks
     if hi - lo > MAX_TAIL_TOKENS:
         return False
     if lo >= hi:
@@ -249,6 +251,8 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         if m is not None and m.start >= toks[after].start:
             return hit.span(text, toks), m, "quote-then-subject-cue", 0.95
         m = np_after(text, toks, i + 1)
+        if m is None and i + 1 < hi and toks[i + 1].lower in DETERMINERS:
+            m = generic_np_after(text, toks, i + 1, hi)  # "said the county health officer"
         if m is not None:
             return hit.span(text, toks), m, "quote-then-cue-subject", 0.95
         break

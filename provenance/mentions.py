@@ -243,7 +243,8 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     that a stray word is not taken for a speaker. Its kind is anonymous.
     """
     lex = load()
-    function = lex.words("between_subject_cue") | lex.words("noun_before") | lex.words("finite")
+    function = (lex.words("between_subject_cue") | lex.words("noun_before") | lex.words("finite")
+                | lex.words("conjunction"))
     j = i - 1
     if j < 0 or not tokens[j].is_word or tokens[j].lower in function \
             or tokens[j].lower in lex.cue_forms or tokens[j].lower in lex.words("relative"):

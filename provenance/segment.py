@@ -188,7 +188,8 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
             starts_para = text[paras[p][0] : pos].strip() == ""
             too_far = p - para_of(open_at) > MAX_PARAGRAPHS
             closes = kind in ("close", "maybe_close")
-            if too_far or not (closes or (kind == "open" and starts_para)):
+            if too_far or not _opens_statement(text, open_at) or not (
+                    closes or (kind == "open" and starts_para)):
                 close_unbalanced(open_at)
                 open_at = None
                 continue
@@ -211,6 +212,14 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
     if open_at is not None:
         close_unbalanced(open_at)
     return out
+
+
+def _opens_statement(text: str, at: int) -> bool:
+    """Whether a mark at ``at`` opens a whole statement (paragraph or sentence start, or
+    after ``:`` or ``,``), the only kind of quotation that runs over paragraphs; a
+    fragment opened mid-clause ("called the plan “a disaster") does not."""
+    before = text[max(0, at - 3) : at].rstrip(" \u00a0")
+    return not before or before[-1] in "\n:,.?!—―" or at == 0
 
 
 def _width(text: str, at: int, double: bool) -> int:

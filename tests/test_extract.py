@@ -83,3 +83,196 @@ def test_seed_speaker_names_are_as_spelled_in_the_text() -> None:
     assert names.get("Donald Trump") == "Trump"
     assert names.get("Gavin Newsom") == "Gavin Newson"
     assert names.get("Nanette Barragán") == "Nanette Barragan"
+
+
+def _find(text: str, content: str) -> Attribution:
+    """The attribution whose content is exactly ``content`` (the test fails if none)."""
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    hits = [a for a in atts if a.content.text == content]
+    assert hits, f"{content!r} not extracted; got {[(a.kind, a.content.text) for a in atts]}"
+    return hits[0]
+
+
+# (text, content, kind, speaker mention, speaker name, cue)
+DIRECT = [
+    ("“We will rebuild the pier by June,” Mayor Ada Lindqvist said.",
+     "We will rebuild the pier by June,", "direct", "Mayor Ada Lindqvist", "Ada Lindqvist", "said"),
+    ("“The water is safe to drink,” said the county health officer.",
+     "The water is safe to drink,", "direct", "the county health officer", None, "said"),
+    ("Councilman Raúl Ortega said: “Nobody told us about the closure.”",
+     "Nobody told us about the closure.", "direct", "Councilman Raúl Ortega", "Raúl Ortega",
+     "said"),
+    ("“It was the least costly option,” Ms. Brandt of the Riverside Trust said on Monday.",
+     "It was the least costly option,", "direct", "Ms. Brandt of the Riverside Trust", None,
+     "said"),
+    ("“The budget is balanced,” Sen. Mara Quist (D-Ore.) said Friday.",
+     "The budget is balanced,", "direct", "Sen. Mara Quist", "Mara Quist", "said"),
+    ("“We have no plans to sell,” Ivo Brandt, the chief executive of a mid-sized regional "
+     "shipping company based in Hamburg, said in an interview.",
+     "We have no plans to sell,", "direct", "Ivo Brandt", "Ivo Brandt", "said"),
+    ("“Nobody listens to us anymore.” ― Dana Whitfield",
+     "Nobody listens to us anymore.", "direct", "Dana Whitfield", "Dana Whitfield", "―"),
+    ("''The numbers simply do not add up,'' said Paul Renner, an economist.",
+     "The numbers simply do not add up,", "direct", "Paul Renner", "Paul Renner", "said"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "kind", "mention", "name", "cue"), DIRECT)
+def test_direct_quotes(text: str, content: str, kind: str, mention: str, name: str | None,
+                       cue: str) -> None:
+    att = _find(text, content)
+    assert att.kind == kind
+    assert att.speaker is not None and att.speaker.text.endswith(mention.split()[-1])
+    if name:
+        assert att.speaker_name == name
+    assert att.cue is not None and att.cue.text == cue
+
+
+# Mixed quotes: the fragment is a record with exact offsets, and the clause around
+# it is a second (indirect) record with the same cue and speaker.
+MIXED = [
+    ("The governor described the raid as an ‘outrageous abuse of power’ on Sunday.",
+     "outrageous abuse of power", "the raid as an ‘outrageous abuse of power’ on Sunday",
+     "described"),
+    ("Lena Ortiz said the bridge plan was “far too late” for local shops.",
+     "far too late", "the bridge plan was “far too late” for local shops", "said"),
+    ("The union accused the board of “stalling on purpose” during the talks.",
+     "stalling on purpose", "the board of “stalling on purpose” during the talks", "accused"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment", "clause", "cue"), MIXED)
+def test_mixed_quotes_keep_fragment_and_clause(text: str, fragment: str, clause: str,
+                                               cue: str) -> None:
+    frag = _find(text, fragment)
+    assert frag.kind == "mixed"
+    assert text[frag.content.start - 1] in "‘“" and text[frag.content.end] in "’”"
+    whole = _find(text, clause)
+    assert whole.kind == "indirect" and whole.rule == "clause-with-quote"
+    assert frag.cue == whole.cue and frag.cue is not None and frag.cue.text == cue
+    assert frag.speaker == whole.speaker
+
+
+# (text, content, speaker name token, cue)
+INDIRECT = [
+    ("Mayor Lena Ortiz said the bridge would reopen in May.",
+     "the bridge would reopen in May", "Ortiz", "said"),
+    ("The bank said Tuesday that it had closed 40 branches.",
+     "that it had closed 40 branches", "bank", "said"),
+    ("Senator Hal Brody said in a statement that the vote was rushed.",
+     "that the vote was rushed", "Brody", "said"),
+    ("The ferry will not run this weekend, the harbor authority said.",
+     "The ferry will not run this weekend", "authority", "said"),
+    ("Prices rose sharply last year, said Ines Falk, a grocer in Bremen.",
+     "Prices rose sharply last year", "Falk", "said"),
+    ("Coach Tomas Reyes told reporters the team would play on Sunday.",
+     "the team would play on Sunday", "Reyes", "told"),
+    ("The council accused the mayor of hiding the audit.",
+     "hiding the audit", "council", "accused"),
+    ("According to the county emergency office, three roads remain closed.",
+     "three roads remain closed", "county", "According to"),
+    ("Three roads remain closed, according to state police.",
+     "Three roads remain closed", "police", "according to"),
+    ("Many farmers say the new rules will cost them their land.",
+     "the new rules will cost them their land", "farmers", "say"),
+    ("Dr. Noor Aziz, a pediatrician, said the clinic needs more nurses.",
+     "the clinic needs more nurses", "Aziz", "said"),
+    ("The senator praised the deal and said it would create jobs in the valley.",
+     "it would create jobs in the valley", "senator", "said"),
+    ("Rita Vance opposed the plan, arguing that it would raise rents.",
+     "that it would raise rents", "Vance", "arguing"),
+    ("Officials have called for an independent review of the contract.",
+     "an independent review of the contract", "officials", "have called for"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "speaker", "cue"), INDIRECT)
+def test_indirect_speech(text: str, content: str, speaker: str, cue: str) -> None:
+    att = _find(text, content)
+    assert att.kind == "indirect"
+    assert att.speaker_name is not None and speaker.lower() in att.speaker_name.lower()
+    assert att.cue is not None and att.cue.text == cue
+
+
+# Sentences with a cue word that report nobody's words: nothing indirect is extracted.
+NOT_CLAIMS = [
+    "The governor declared a state of emergency on Friday.",
+    "The state elected leaders in a special vote.",
+    "His latest tweets drew thousands of replies.",
+    "Trump’s plans to cut taxes were debated in the Senate.",
+    "She has been told to prepare for the worst.",
+    "In a statement last week, the company acknowledged the delay.",
+    "Bill Said is a carpenter from Ohio.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_CLAIMS)
+def test_cue_words_that_are_not_attributions(text: str) -> None:
+    atts = [a for a in extract(text) if a.kind != "nonspeech"]
+    assert atts == [], [(a.rule, a.content.text) for a in atts]
+
+
+# Speakers found outside the quote's own sentence.
+def test_speaker_from_colon_lead_in_paragraph() -> None:
+    text = ("A nurse in Leeds described the night shift:\n"
+            "“We had four patients for every bed and nobody to call for help.”")
+    att = _find(text, "We had four patients for every bed and nobody to call for help.")
+    assert att.kind == "direct" and att.speaker_name is not None
+    assert "nurse" in att.speaker_name.lower()
+
+
+def test_continuation_shares_speaker_and_cue_in_paragraph() -> None:
+    text = "“The rent doubled,” Ana Ruiz said. “We could not stay, so we left the city.”"
+    first = _find(text, "The rent doubled,")
+    second = _find(text, "We could not stay, so we left the city.")
+    assert second.speaker_name == first.speaker_name == "Ana Ruiz"
+    assert second.cue == first.cue
+
+
+def test_pronoun_speaker_resolves_to_named_person() -> None:
+    text = ("Governor Maria Solis visited the shelter on Monday.\n\n"
+            "“These families deserve better,” she said.")
+    att = _find(text, "These families deserve better,")
+    assert att.speaker is not None and att.speaker.text == "she"
+    assert att.speaker_name == "Maria Solis"
+
+
+def test_quote_across_paragraphs_with_reopened_marks() -> None:
+    text = ("“We asked for a crossing guard three times,” said Pia Lund, a parent.\n"
+            "“Each time the district said there was no money for one.\n"
+            "“Now we are paying for it ourselves.”")
+    att = _find(text, "Each time the district said there was no money for one.\n"
+                      "“Now we are paying for it ourselves.")
+    assert att.kind == "direct" and att.speaker_name == "Pia Lund"
+
+
+# Unbalanced marks cost at most their paragraph; later quotes are still found.
+def test_unbalanced_quote_is_local() -> None:
+    text = ("He called the plan “a disaster and walked out.\n\n"
+            "“We will appeal the ruling,” said Olga Berg.")
+    att = _find(text, "We will appeal the ruling,")
+    assert att.speaker_name == "Olga Berg"
+    stray = [a for a in extract(text) if a.content.start < text.index("\n")]
+    assert all(a.content.end <= text.index("\n") for a in stray)
+
+
+# No speaker anywhere near: null, not a guess.
+NONSPEECH = [
+    ("Protesters held signs reading “No More Cuts” outside the hall.", "No More Cuts"),
+    ("The so-called “reform” left most families worse off.", "reform"),
+]
+
+
+@pytest.mark.parametrize(("text", "content"), NONSPEECH)
+def test_scare_quotes_and_signs_have_no_speaker(text: str, content: str) -> None:
+    att = _find(text, content)
+    assert att.kind == "nonspeech"
+    assert att.speaker is None and att.speaker_name is None and att.cue is None
+
+
+def test_output_is_in_document_order() -> None:
+    text = ("Officials said the road would reopen. “It is safe now,” said Tom Hale. "
+            "Residents say the repairs took too long.")
+    starts = [a.content.start for a in extract(text)]
+    assert starts == sorted(starts) and len(starts) >= 3
