@@ -46,6 +46,7 @@ class Lexicon:
     pronouns: dict[str, tuple[str, str]]  # pronoun -> (gender, number)
     speaker_nouns: dict[str, str]  # noun -> kind
     abbreviations: frozenset[str]
+    number_abbreviations: frozenset[str]  # abbreviations only before a number ("No. 5")
     name_stopwords: frozenset[str]
     word_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     max_title_words: int = field(default=3)
@@ -75,7 +76,9 @@ def load() -> Lexicon:
     titles = {row[0].lower(): (row[1] if len(row) > 1 else "-") for row in _rows("titles.tsv")}
     pronouns = {row[0].lower(): (row[1], row[2]) for row in _rows("pronouns.tsv")}
     nouns = {row[0].lower(): row[1] for row in _rows("speaker_nouns.tsv")}
-    abbreviations = frozenset(row[0].lower() for row in _rows("abbreviations.txt"))
+    abbreviation_rows = _rows("abbreviations.txt")
+    abbreviations = frozenset(row[0].lower() for row in abbreviation_rows if len(row) == 1)
+    number_abbreviations = frozenset(row[0].lower() for row in abbreviation_rows if len(row) > 1)
     stop = frozenset(row[0] for row in _rows("name_stopwords.txt"))
     classes: dict[str, set[str]] = {}
     for row in _rows("grammar.tsv"):
@@ -90,6 +93,7 @@ def load() -> Lexicon:
         pronouns=pronouns,
         speaker_nouns=nouns,
         abbreviations=abbreviations,
+        number_abbreviations=number_abbreviations,
         name_stopwords=stop,
         word_classes={k: frozenset(v) for k, v in classes.items()},
         max_title_words=max(len(t.split()) for t in titles),

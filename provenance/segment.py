@@ -62,6 +62,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """
     end = len(text) if end is None else end
     abbreviations = load().abbreviations
+    number_abbreviations = load().number_abbreviations
     out = []
     for m in _TOKEN.finditer(text, start, end):
         tok = m.group()
@@ -70,7 +71,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         head = tok[0]
         # A trailing period belongs to the word only for abbreviations and initials.
         if tok[-1] == "." and len(tok) > 1 and not (
-                low in abbreviations or _INITIALS.fullmatch(tok)):
+                low in abbreviations or _INITIALS.fullmatch(tok)
+                or (low in number_abbreviations and text[e : e + 2].strip()[:1].isdigit())):
             out.append(Token(s, e - 1, tok[:-1], low[:-1], head.isupper(), head.isalnum()))
             out.append(Token(e - 1, e, ".", ".", False, False))
             continue
@@ -95,7 +97,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         word = re.search(r"(\S+)$", text[s : m.start() + 1])
         if word and m.group().startswith(".") and len(m.group().rstrip("”’\"')]")) == 1:
             w = word.group(1).lower().lstrip("“‘\"'(")
-            if w in abbreviations or re.fullmatch(r"(?:[a-z]\.)+", w):
+            if w in abbreviations or _INITIALS.fullmatch(w) or (
+                    w in load().number_abbreviations
+                    and text[m.end() : m.end() + 2].strip()[:1].isdigit()):
                 continue
         e = m.end()
         if e > s:

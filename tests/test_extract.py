@@ -276,3 +276,51 @@ def test_output_is_in_document_order() -> None:
             "Residents say the repairs took too long.")
     starts = [a.content.start for a in extract(text)]
     assert starts == sorted(starts) and len(starts) >= 3
+
+
+def test_cli_extract_jsonl_records(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    one = "“The dam is safe,” said Fire Chief Olu Bello. Residents say they were not told."
+    two = "Protesters carried signs reading “Save the Pier” on Sunday."
+    (folder / "a.txt").write_text(one, encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text(two, encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(folder), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows and all(r["document"].endswith("a.txt") for r in rows)  # nonspeech left out
+    keys = {"document", "kind", "content", "speaker", "speaker_name", "cue"}
+    assert all(keys <= set(r) for r in rows)
+    starts = [r["content"]["start"] for r in rows]
+    assert starts == sorted(starts)
+    for r in rows:
+        for field in ("content", "speaker", "cue"):
+            span = r[field]
+            if span is not None:
+                assert one[span["start"] : span["end"]] == span["text"]
+    direct = next(r for r in rows if r["kind"] == "direct")
+    assert direct["content"]["text"] == "The dam is safe,"  # outer marks excluded
+    assert direct["speaker_name"] == "Olu Bello" and direct["cue"]["text"] == "said"
+    with_all = CliRunner().invoke(app, ["extract", str(folder), "--all", "-f", "json"])
+    assert with_all.exit_code == 0
+    kinds = {(Path(r["document"]).name, r["kind"]) for r in json.loads(with_all.output)}
+    assert ("b.txt", "nonspeech") in kinds
+
+
+def test_cli_extract_bad_file_goes_on(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    good = tmp_path / "good.txt"
+    good.write_text("“We are ready,” said Nia Park.", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 broken \x81 bytes")
+    result = CliRunner().invoke(app, ["extract", str(bad), str(good)])
+    assert result.exit_code == 1
+    assert "bad.txt" in result.output and "Traceback" not in result.output
+    assert "Nia Park" in result.output
