@@ -186,8 +186,9 @@ class _Doc:
 
 def _left_cue(doc: _Doc, lo: int, hi: int) -> CueHit | None:
     """The cue nearest to the left of token index ``hi`` (exclusive), not inside a quote."""
+    forms = load().cue_forms
     for i in range(hi - 1, lo - 1, -1):
-        if doc.quoted[i]:
+        if doc.quoted[i] or doc.tokens[i].lower not in forms:
             continue
         hit = _cue_at(doc.tokens, i)
         if hit:
@@ -460,6 +461,7 @@ def _clause_end(doc: _Doc, k: int, hi: int, end: int) -> int:
 def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention, str]]:
     """(content, cue, speaker, rule) for unquoted reported speech."""
     text, toks = doc.text, doc.tokens
+    forms = load().cue_forms
     out = []
     for s_start, s_end in doc.sents:
         lo, hi = doc.tok_index(s_start), doc.tok_index(s_end)
@@ -480,7 +482,7 @@ def _indirect(doc: _Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention,
             continue
         last_subject: Mention | None = None
         for i in range(lo, hi):
-            if toks[i].start in used_cues or doc.quoted[i]:
+            if toks[i].lower not in forms or toks[i].start in used_cues or doc.quoted[i]:
                 continue
             hit = _cue_at(toks, i)
             if hit is None:

@@ -94,6 +94,8 @@ class DocumentSpeakers:
         """Titled names ("President Trump", "Nanette Barragan, Democratic Congresswoman")."""
         lex = load()
         for i in range(len(toks) - 1):
+            if toks[i].lower not in lex.title_ends and toks[i].text != ",":
+                continue
             n = _title_at(toks, i)
             if n and _is_name_token(toks[i + 1]):
                 j = i + 1
