@@ -77,8 +77,13 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
     if prev in lex.words("noun_before") or (nxt == "of" and cue.complement != "of"
                                              and not tok.lower.endswith(("ed", "id", "ys"))):
         return None
+    if tok.lower in lex.words("noun_cue") and nxt in lex.words("finite"):
+        return None  # "health worries have dogged her": a plural noun before its verb
+    if cue.complement == "of" and nxt == "of":
+        return None  # "people accused of fraud": a participle, not X accusing Y
     if tok.lower in lex.words("noun_cue") and i > 1 and not tokens[i - 1].is_cap \
-            and tokens[i - 2].lower in lex.words("noun_before") and tokens[i - 1].is_word \
+            and (tokens[i - 2].lower in lex.words("noun_before")
+                 or tokens[i - 2].lower in lex.words("quantifier")) and tokens[i - 1].is_word \
             and tokens[i - 1].lower not in lex.speaker_nouns \
             and tokens[i - 1].lower not in lex.titles:
         return None  # "his latest tweets", "the early reports": a plural noun

@@ -20,7 +20,8 @@ _TOKEN = re.compile(
 )
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _PARA = re.compile(r"[^\n]+")
-_SENT_END = re.compile(r"[.!?]+[”’\"')\]]*(?=\s+[“‘\"'(\[]?[A-Z0-9])|[.!?]+[”’\"')\]]*$")
+_SENT_END = re.compile(
+    r"[.!?]+(?:''|[”’\"')\]])*(?=\s+(?:''|[“‘\"'(\[])?[A-Z0-9])|[.!?]+(?:''|[”’\"')\]])*$")
 
 OPEN_DOUBLE = "“«„"
 CLOSE_DOUBLE = "”»"
