@@ -100,12 +100,13 @@ def _cue_at(tokens: list[Token], i: int) -> CueHit | None:
     k = i - 1
     while k >= 0 and (tokens[k].lower.endswith("ly") or tokens[k].lower in ("not", "never")):
         k -= 1
-    if k >= 0 and tokens[k].lower in lex.words("passive") and cue.lemma not in (
-            "quote", "interview"):
+    progressive = tok.lower.endswith("ing")
+    if k >= 0 and tokens[k].lower in lex.words("passive") and not progressive:
         return None  # "she has been told": the subject is not the speaker
     first = i
-    if k >= 0 and tokens[k].lower in ("has", "have", "had") and k == i - 1:
-        first = k  # "has said": PolNeAR cues include the auxiliary
+    if k >= 0 and k == i - 1 and (tokens[k].lower in ("has", "have", "had") or (
+            progressive and tokens[k].lower in lex.words("passive"))):
+        first = k  # "has said", "is demanding": PolNeAR cues include the auxiliary
     if cue.lemma == "call" and nxt in ("for", "on"):
         return CueHit(i + 1, first, CALL_FOR)  # "called for new rules", "called on X to"
     return CueHit(i, first, cue)
@@ -411,7 +412,7 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
     toks = doc.tokens
     k = hit.index + 1
     comp = hit.cue.complement
-    if k >= hi or comp == "none" or hit.cue.frame == "describe":
+    if k >= hi or comp == "none":
         return None
     # "said that", "said Tuesday that", "said in a statement that", "pointed out that".
     for j in range(k, min(hi, k + MAX_THAT_DISTANCE)):
@@ -431,7 +432,7 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
     while k < hi and ((toks[k].lower in lex.words("time") and toks[k].lower not in (
             "at", "in", "on", "during")) or toks[k].text == ","):
         k += 1  # "said Tuesday he would", "said, however, …"
-    if comp == "np":
+    if comp == "np" or hit.cue.frame == "describe":
         # "cited derogatory comments", "wants to triple …", "called for new rules"
         if k < hi and (toks[k].is_word or toks[k].text in "“\"‘'") \
                 and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at"):
@@ -439,11 +440,14 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
         return None
     if comp == "object":
         # "told reporters he …", "warned Democrats the bill …": skip the addressee.
+        start = k
         m = np_after(doc.text, toks, k)
         if m is None and k < hi and toks[k].lower in OBJECT_PRONOUNS:
             k += 1
         elif m is not None:
             k = doc.tok_index(m.end)
+        if k > start and k < hi and toks[k].lower == "to":
+            return start  # "urged Republicans to join …": addressee and infinitive
         return k if _clause_like(doc, k, hi, strict=True) else None
     return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
 
