@@ -61,7 +61,8 @@ def _title_at(tokens: list[Token], i: int) -> int:
 def _is_name_token(tok: Token) -> bool:
     if not tok.is_cap or not tok.is_word:
         return False
-    return tok.text.rstrip("’'s") not in load().name_stopwords or tok.text.isupper()
+    # Stop words are listed capitalised ("This"); an all-caps acronym ("IT") is not one.
+    return tok.text.removesuffix("’s").removesuffix("'s") not in load().name_stopwords
 
 
 def _is_possessive(tok: Token) -> bool:
