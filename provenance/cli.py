@@ -274,7 +274,7 @@ def evaluate_cmd(
     if fmt is Format.json:
         emit_object(report.model_dump(mode="json", exclude={"details"}), fmt)
         return
-    rows = [m.model_dump() for m in report.metrics()]
+    rows = [{**m.model_dump(), "value": round(m.value, 4)} for m in report.metrics()]
     emit(rows, fmt, ["metric", "value", "numerator", "denominator", "of"],
          title=f"{gold}: {report.documents} documents")
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from provenance.lexicon import Cue, load
 from provenance.mentions import (
+    CONNECTORS,
     DETERMINERS,
     Mention,
     generic_np_after,
@@ -339,9 +340,16 @@ def _main_subject(doc: _Doc, lo: int, hi: int) -> Mention | None:
 
 
 def _first_verbish(toks: list[Token], lo: int, hi: int) -> int:
-    """Index of the first lower-case word after a sentence's opening noun phrase."""
+    """Index of the first lower-case word after a sentence's opening noun phrase.
+
+    Prepositional phrases inside the phrase are skipped: in "A worker in Leeds
+    interviewed by …" the verb is "interviewed".
+    """
+    lex = load()
     for i in range(lo + 1, hi):
-        if toks[i].is_word and not toks[i].is_cap and toks[i].lower not in load().speaker_nouns:
+        low = toks[i].lower
+        if toks[i].is_word and not toks[i].is_cap and low not in lex.speaker_nouns \
+                and low not in CONNECTORS and low not in DETERMINERS:
             return i
     return hi
 
@@ -432,7 +440,7 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
     while k < hi and ((toks[k].lower in lex.words("time") and toks[k].lower not in (
             "at", "in", "on", "during")) or toks[k].text == ","):
         k += 1  # "said Tuesday he would", "said, however, …"
-    if comp == "np" or hit.cue.frame == "describe":
+    if comp == "np" or (hit.cue.frame == "describe" and hit.cue.lemma != "call"):
         # "cited derogatory comments", "wants to triple …", "called for new rules"
         if k < hi and (toks[k].is_word or toks[k].text in "“\"‘'") \
                 and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at"):

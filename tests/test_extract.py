@@ -324,3 +324,13 @@ def test_cli_extract_bad_file_goes_on(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "bad.txt" in result.output and "Traceback" not in result.output
     assert "Nia Park" in result.output
+
+
+def test_seed_gold_scores_one_in_evaluate() -> None:
+    _seed_rows()  # skips when ../shared is absent
+    from provenance.evaluate import evaluate_jsonl_gold
+
+    report = evaluate_jsonl_gold(SEED_GOLD, SEED_CORPUS, extract)
+    assert report.gold == 7 and report.matched == 7
+    assert (report.precision, report.recall, report.quote_f1) == (1.0, 1.0, 1.0)
+    assert (report.speaker_accuracy, report.cue_accuracy) == (1.0, 1.0)
