@@ -35,7 +35,7 @@ from provenance.mentions import (
     np_after,
     np_before,
 )
-from provenance.models import Attribution, Span
+from provenance.models import Attribution, Span, SpeakerKind
 from provenance.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
 from provenance.speakers import DocumentSpeakers
 
@@ -142,9 +142,16 @@ def _subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Ment
         for k in range(j - 2, max(floor - 1, j - 16), -1):
             if tokens[k].text == opener:
                 found = np_before(text, tokens, k)
-                if found is not None and found.start >= tokens[floor].start:
-                    return found
-                break
+                if found is not None and found.start < tokens[floor].start:
+                    found = None
+                # "The head of the port, Ana Ruiz, argues": the aside is the name.
+                aside = np_before(text, tokens, j - 1) if close == "," else None
+                named = aside is not None and aside.start > tokens[k].start \
+                    and aside.kind is SpeakerKind.person and bool(aside.name)
+                if named and (found is None or found.kind is not SpeakerKind.person
+                              or not found.name):
+                    return aside
+                return found
         return None
     found = np_before(text, tokens, j)
     if found is None:
@@ -427,9 +434,9 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
         low = toks[j].lower
         if doc.quoted[j] or toks[j].text in ";:" or (toks[j].text == "," and j > k):
             break
-        if low == "that" and j + 1 < hi and toks[j + 1].is_word \
+        if low == "that" and j + 1 < hi and (toks[j + 1].is_word or toks[j + 1].text == ",") \
                 and toks[j + 1].lower not in lex.words("finite"):
-            return j
+            return j  # "noted that, like him, …" too
         if low in lex.words("finite") or (low in lex.cue_forms and j > k):
             break
     if comp == "of":
@@ -454,6 +461,13 @@ def _clause_after(doc: _Doc, hit: CueHit, hi: int) -> int | None:
             k += 1
         elif m is not None:
             k = doc.tok_index(m.end)
+        elif k < hi and toks[k].lower in DETERMINERS:
+            # "told his advisers to …": a common-noun addressee of a few words.
+            j = k + 1
+            while j < min(hi, k + 4) and toks[j].is_word and toks[j].lower != "to" \
+                    and toks[j].lower not in lex.words("finite"):
+                j += 1
+            k = j
         if k > start and k < hi and toks[k].lower == "to":
             return start  # "urged Republicans to join …": addressee and infinitive
         return k if _clause_like(doc, k, hi, strict=True) else None
