@@ -49,7 +49,7 @@ MIN_CLAUSE_CHARS = 12
 CALL_FOR = Cue("call for", "speech", "np")  # "called for new rules", "called on X to …"
 OBJECT_PRONOUNS = {"him", "her", "them", "us", "me", "reporters"}
 DASHES = {"―", "—", "–", "-", "--"}
-SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "quote-then-subject-cue",
+SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "speaker-colon", "quote-then-subject-cue",
                        "quote-then-cue-subject", "according-to",
                        "subject-cue-quote", "same-sentence-speaker"}
 PREPOSITIONS_AFTER_CUE = {"to", "by", "as", "for", "about", "with", "on", "in", "at", "from",
@@ -303,6 +303,9 @@ def _attribute_quote(doc: _Doc, q: Quotation, previous: Attribution | None
         if m is not None and m.start >= s_start:
             dash = Span.of(text, toks[qi - 1].start, toks[qi - 1].end)
             return dash, m, "speaker-dash-quote", 0.85
+    label = _speaker_label(doc, doc.para_of(q.open))
+    if label is not None and label[0].end <= q.open:
+        return label[0], label[1], "speaker-colon", 0.85  # "Sanders: Clinton needs to ‘…’"
     # A lead-in sentence ending with a colon: "A worker … provided more background:"
     lead = text[:q.open].rstrip()
     if (lead.endswith(":") and text[s_start:q.open].strip() in ("", ":")) or (
@@ -343,6 +346,33 @@ def _main_subject(doc: _Doc, lo: int, hi: int) -> Mention | None:
                 and tok.lower not in lex.speaker_nouns and tok.lower not in lex.titles:
             m = np_before(doc.text, toks, j)
             return m if m is not None and m.start >= toks[k].start else None
+    return None
+
+
+def _speaker_label(doc: _Doc, para: int) -> tuple[Span, Mention] | None:
+    """A paragraph opening with a speaker and a colon: "PENCE: …", "Sanders: …".
+
+    Returns the colon (as the cue) and the speaker; None when the words before
+    the colon are not a name or speaker noun of at most four words.
+    """
+    if para < 0:
+        return None
+    start, end = doc.paras[para]
+    lo = doc.tok_index(start)
+    for k in range(lo + 1, min(lo + 5, len(doc.tokens))):
+        tok = doc.tokens[k]
+        if tok.start >= end:
+            return None
+        if tok.text == ":":
+            m = np_before(doc.text, doc.tokens, k)
+            if m is None or m.start != doc.tokens[lo].start or m.pronoun or any(
+                    w in load().words("not_label") for w in m.text.lower().split()):
+                return None
+            if len(doc.text[tok.end : end].split()) < 3:
+                return None
+            return Span.of(doc.text, tok.start, tok.end), m
+        if not tok.is_word and tok.text not in ".’'":
+            return None
     return None
 
 
@@ -615,6 +645,18 @@ def extract(text: str) -> list[Attribution]:
                                           speaker=speaker, confidence=conf * 0.9,
                                           rule="clause-with-quote"), mention))
     used = {a.cue.start for a, _ in found if a.cue is not None}
+    for p, (_, p_end) in enumerate(doc.paras):
+        label = _speaker_label(doc, p)
+        if label is None or label[0].start in used:
+            continue
+        # A transcript turn ("PENCE: Well, …") is verbatim; "Poll: Voters …" paraphrases.
+        cue, mention = label
+        content = _trim(text, cue.end, p_end)
+        kind = "direct" if mention.text.isupper() and len(mention.text) > 1 else "indirect"
+        used.add(cue.start)
+        found.append((Attribution(kind=kind, content=content, cue=cue, confidence=0.8,
+                                  rule="speaker-colon",
+                                  speaker=Span.of(text, mention.start, mention.end)), mention))
     for content, cue, mention, rule in _indirect(doc, used):
         if (inside := doc.quote_at(content.start)) is not None and inside.start < content.start:
             continue

@@ -346,3 +346,33 @@ def test_seed_gold_scores_one_in_evaluate() -> None:
     assert report.gold == 7 and report.matched == 7
     assert (report.precision, report.recall, report.quote_f1) == (1.0, 1.0, 1.0)
     assert (report.speaker_accuracy, report.cue_accuracy) == (1.0, 1.0)
+
+
+# Colon attributions: a paragraph opening with a speaker label.
+COLON = [
+    ("HALE: We will not raise the toll this year, and that is final.",
+     "We will not raise the toll this year, and that is final.", "direct", "HALE"),
+    ("Ortiz: City to Rebuild the Old Pier by Spring", "City to Rebuild the Old Pier by Spring",
+     "indirect", "Ortiz"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "kind", "speaker"), COLON)
+def test_speaker_colon(text: str, content: str, kind: str, speaker: str) -> None:
+    att = _find(text, content)
+    assert att.kind == kind and att.rule == "speaker-colon"
+    assert att.speaker is not None and att.speaker.text == speaker
+    assert att.cue is not None and att.cue.text == ":"
+
+
+@pytest.mark.parametrize("text", ["UPDATE: The road reopened at noon today.",
+                                  "Photo: the pier after the storm last week"])
+def test_colon_labels_that_are_not_speakers(text: str) -> None:
+    assert [a for a in extract(text) if a.kind != "nonspeech"] == []
+
+
+def test_speaker_colon_with_quoted_fragment() -> None:
+    text = "Ortiz: City must ‘stop the delays’ on the pier"
+    frag = _find(text, "stop the delays")
+    assert frag.kind == "mixed" and frag.speaker_name == "Ortiz"
+    assert frag.cue is not None and frag.cue.text == ":"
