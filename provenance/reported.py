@@ -1,0 +1,215 @@
+"""Indirect speech: reported claims without quotation marks.
+
+"X said (Tuesday / in a statement) (that) …", "…, X said (on Friday).", "…,
+said X.", "The plan, X said, is …", "X told reporters …", "X accused Y of …",
+"X urged Y to …", "X called for …", "…, arguing that …". A cue's complement
+(``data/lexicons/cues.tsv``) decides what may follow it: any clause after
+"say", a clause with a subject and a finite verb after "announce" (so
+"announced a plan" is no claim), an addressee after "tell", or the rest of the
+clause after "cite" or "want".
+"""
+
+from __future__ import annotations
+
+from provenance.cues import (
+    PREPOSITIONS_AFTER_CUE,
+    CueHit,
+    Doc,
+    according_to,
+    cue_at,
+    main_subject,
+    sentence_body,
+    subject,
+    trim,
+)
+from provenance.lexicon import load
+from provenance.mentions import DETERMINERS, Mention, np_after
+from provenance.models import Span
+from provenance.segment import Token
+
+MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
+MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
+MIN_CLAUSE_CHARS = 12
+OBJECT_PRONOUNS = {"him", "her", "them", "us", "me", "reporters"}
+
+
+def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
+    """Whether ``toks[lo:hi]`` after a cue is empty or only says when, where or to whom.
+
+    "…, she said on Friday." / "…, he told CNN." qualify; "…, she acknowledged
+    their battle." does not (an object, so the cue is not reporting the clause).
+    """
+    while hi > lo and not toks[hi - 1].is_word:
+        hi -= 1  # the sentence's final punctuation and closing marks
+    if hi - lo > MAX_TAIL_TOKENS:
+        return False
+    if lo >= hi:
+        return True
+    first = toks[lo]
+    lex = load()
+    return (first.lower in PREPOSITIONS_AFTER_CUE or first.lower in lex.words("time")
+            or first.is_cap or first.lower in ("reporters", "them", "him", "her", "us")
+            or first.text in ",(")
+
+
+def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
+    """Whether ``tokens[k:hi]`` reads as a reported clause (subject and verb)."""
+    lex = load()
+    toks = doc.tokens
+    if k >= hi or (doc.quoted[k] and doc.quote_at(toks[k].start) is None):
+        return False
+    first = toks[k].lower
+    if first in PREPOSITIONS_AFTER_CUE or not (toks[k].is_word or toks[k].text in "“\"‘'"):
+        return False
+    if (first in lex.pronouns and first not in ("it",)) or first in ("i", "we", "you", "there"):
+        return True
+    finite = lex.words("finite")
+    for j in range(k + 1, min(hi, k + 10)):
+        low = toks[j].lower
+        if toks[j].text in ",;:" and strict:
+            return False
+        if low in finite or (low.endswith("ed") and len(low) > 4 and not toks[j].is_cap
+                             and toks[j - 1].lower not in DETERMINERS):
+            return True
+    return not strict
+
+
+def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
+    """Token index where the reported clause after a cue starts, or None."""
+    lex = load()
+    toks = doc.tokens
+    k = hit.index + 1
+    comp = hit.cue.complement
+    if k >= hi or comp == "none":
+        return None
+    # "said that", "said Tuesday that", "said in a statement that", "pointed out that".
+    for j in range(k, min(hi, k + MAX_THAT_DISTANCE)):
+        low = toks[j].lower
+        if doc.quoted[j] or toks[j].text in ";:" or (toks[j].text == "," and j > k):
+            break
+        if low == "that" and j + 1 < hi and (toks[j + 1].is_word or toks[j + 1].text == ",") \
+                and toks[j + 1].lower not in lex.words("finite"):
+            return j  # "noted that, like him, …" too
+        if low in lex.words("finite") or (low in lex.cue_forms and j > k):
+            break
+    if comp == "of":
+        for j in range(k, min(hi, k + 6)):
+            if toks[j].lower == "of":
+                return j + 1 if j + 1 < hi else None
+        return None
+    while k < hi and ((toks[k].lower in lex.words("time") and toks[k].lower not in (
+            "at", "in", "on", "during")) or toks[k].text == ","):
+        k += 1  # "said Tuesday he would", "said, however, …"
+    if comp == "np" or (hit.cue.frame == "describe" and hit.cue.lemma != "call"):
+        # "cited derogatory comments", "wants to triple …", "called for new rules"
+        if k < hi and (toks[k].is_word or toks[k].text in "“\"‘'") \
+                and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at"):
+            return k
+        return None
+    if comp == "object":
+        # "told reporters he …", "warned Democrats the bill …": skip the addressee.
+        start = k
+        m = np_after(doc.text, toks, k)
+        if m is None and k < hi and toks[k].lower in OBJECT_PRONOUNS:
+            k += 1
+        elif m is not None:
+            k = doc.tok_index(m.end)
+        elif k < hi and toks[k].lower in DETERMINERS:
+            # "told his advisers to …": a common-noun addressee of a few words.
+            j = k + 1
+            while j < min(hi, k + 4) and toks[j].is_word and toks[j].lower != "to" \
+                    and toks[j].lower not in lex.words("finite"):
+                j += 1
+            k = j
+        if k > start and k < hi and toks[k].lower == "to":
+            return start  # "urged Republicans to join …": addressee and infinitive
+        return k if _clause_like(doc, k, hi, strict=True) else None
+    return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
+
+
+def _clause_end(doc: Doc, k: int, hi: int, end: int) -> int:
+    """Where a reported clause starting at token ``k`` ends: the sentence end, a
+    semicolon, or the comma before a participle cue (", arguing that …")."""
+    toks = doc.tokens
+    for j in range(k + 1, hi):
+        if toks[j].start >= end:
+            break
+        if toks[j].text == ";" and not doc.quoted[j]:
+            return toks[j].start
+        if toks[j].text == "," and j + 1 < hi and not doc.quoted[j] \
+                and toks[j + 1].lower.endswith("ing") and cue_at(toks, j + 1) is not None:
+            return toks[j].start
+    return end
+
+
+def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention, str]]:
+    """(content, cue, speaker, rule) for unquoted reported speech."""
+    text, toks = doc.text, doc.tokens
+    forms = load().cue_forms
+    out = []
+    for s_start, s_end in doc.sents:
+        lo, hi = doc.tok_index(s_start), doc.tok_index(s_end)
+        end = sentence_body(text, s_start, s_end)
+        acc = according_to(doc, lo, hi)
+        if acc and acc[0].start not in used_cues:
+            acc_cue, source = acc
+            if acc_cue.start == s_start:
+                comma = text.find(",", source.end, end)
+                if comma > 0:
+                    out.append((trim(text, comma + 1, end), acc_cue, source,
+                                "according-to-clause"))
+            else:
+                stop = text.rfind(",", s_start, acc_cue.start)
+                if stop > s_start:
+                    out.append((trim(text, s_start, stop), acc_cue, source,
+                                "clause-according-to"))
+            continue
+        last_subject: Mention | None = None
+        for i in range(lo, hi):
+            if toks[i].lower not in forms or toks[i].start in used_cues or doc.quoted[i]:
+                continue
+            hit = cue_at(toks, i)
+            if hit is None:
+                continue
+            m = subject(text, toks, hit.first, lo)
+            if m is None and i > lo and toks[hit.first - 1].lower == "and":
+                m = last_subject  # "X praised the plan and said …"
+            participle = m is None and toks[i].lower.endswith("ing") and i > lo \
+                and toks[hit.first - 1].text == ","
+            if participle:
+                m = last_subject or main_subject(doc, lo, hit.first)  # "…, arguing that …"
+            cue = hit.span(text, toks)
+            tail = toks[i + 1 : hi]
+            closing = _adverbial_tail(toks, i + 1, hi) and not any(
+                t.lower == "that" or doc.quoted[i + 1 + n] for n, t in enumerate(tail))
+            # "…, X said (on Friday)." closes the sentence: the content is what comes before.
+            if m is not None and closing and text[s_start:m.start].rstrip()[-1:] == ",":
+                stop = text.rfind(",", s_start, m.start)
+                if stop - s_start >= MIN_CLAUSE_CHARS:
+                    out.append((trim(text, s_start, stop), cue, m, "clause-subject-cue"))
+                    last_subject = m
+                    continue
+            if m is None and i > lo and toks[i - 1].text == "," and i + 1 < hi:
+                m2 = np_after(text, toks, i + 1)
+                if m2 and len(toks[doc.tok_index(m2.end):hi]) <= MAX_TAIL_TOKENS:
+                    stop = text.rfind(",", s_start, toks[i].start)
+                    if stop - s_start >= MIN_CLAUSE_CHARS:
+                        out.append((trim(text, s_start, stop), cue, m2, "clause-cue-subject"))
+                        last_subject = m2
+                        continue
+            if m is None:
+                continue
+            last_subject = m
+            # "The plan, X said, is too late": the claim is the sentence around the aside.
+            if m is not None and text[s_start:m.start].rstrip()[-1:] == "," and i + 1 < hi \
+                    and toks[i + 1].text == ",":
+                out.append((trim(text, s_start, end), cue, m, "aside-subject-cue"))
+                continue
+            k = _clause_after(doc, hit, hi)
+            if k is None:
+                continue
+            stop = _clause_end(doc, k, hi, end)
+            if stop - toks[k].start < MIN_CLAUSE_CHARS:
+                continue
+            out.append((trim(text, toks[k].start, stop), cue, m, "subject-cue-clause"))
+    return out
