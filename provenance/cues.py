@@ -68,6 +68,8 @@ def cue_at(tokens: list[Token], i: int) -> CueHit | None:
         return None  # after a possessive: a noun ("Trump’s plans"), unless "…’s claim that"
     if tok.lower == cue.lemma and prev not in lex.words("base_form_before") and nxt != "that" \
             and not (i > 0 and plural_subject(tokens[i - 1]) and cue.lemma != "state") \
+            and not (cue.lemma == "say" and i > 0 and tokens[i - 1].is_word
+                     and prev not in lex.words("noun_before")) \
             and not (i > 0 and tokens[i - 1].is_cap and any(
                 t.lower == "and" for t in tokens[max(0, i - 5) : i - 1])):
         return None  # a bare base form is mostly a noun ("state elected leaders")

@@ -59,6 +59,8 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
     if k >= hi or (doc.quoted[k] and doc.quote_at(toks[k].start) is None):
         return False
     first = toks[k].lower
+    if first == "about" and k + 1 < hi and toks[k + 1].text[:1].isdigit():
+        return True  # "said about 20 people …": a number, not a topic
     if first in PREPOSITIONS_AFTER_CUE or not (toks[k].is_word or toks[k].text in "“\"‘'"):
         return False
     if (first in lex.pronouns and first not in ("it",)) or first in ("i", "we", "you", "there"):
@@ -139,6 +141,11 @@ def _clause_end(doc: Doc, k: int, hi: int, end: int) -> int:
         if toks[j].text == "," and j + 1 < hi and not doc.quoted[j] \
                 and toks[j + 1].lower.endswith("ing") and cue_at(toks, j + 1) is not None:
             return toks[j].start
+        if toks[j].lower in ("and", "but") and j + 1 < hi and not doc.quoted[j] \
+                and cue_at(toks, j + 1) is not None:
+            # "… too early, but noted that …": a second statement of the same speaker.
+            stop = toks[j - 1].start if toks[j - 1].text == "," else toks[j].start
+            return stop
     return end
 
 
@@ -179,8 +186,11 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             if participle:
                 m = last_subject or main_subject(doc, lo, hit.first)  # "…, arguing that …"
             cue = hit.span(text, toks)
-            tail = toks[i + 1 : hi]
-            closing = _adverbial_tail(toks, i + 1, hi) and not any(
+            # The tail after the cue runs to the sentence end or to a comma that
+            # starts another clause ("…, lawmakers said Friday, as they …").
+            tail_end = next((n for n in range(i + 1, hi) if toks[n].text == ","), hi)
+            tail = toks[i + 1 : tail_end]
+            closing = _adverbial_tail(toks, i + 1, tail_end) and not any(
                 t.lower == "that" or doc.quoted[i + 1 + n] for n, t in enumerate(tail))
             # "…, X said (on Friday)." closes the sentence: the content is what comes before.
             if m is not None and closing and text[s_start:m.start].rstrip()[-1:] == ",":
