@@ -129,15 +129,23 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
     return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
 
 
-def _clause_end(doc: Doc, k: int, hi: int, end: int) -> int:
+def _clause_end(doc: Doc, k: int, hi: int, end: int, phrase: bool = False) -> int:
     """Where a reported clause starting at token ``k`` ends: the sentence end, a
-    semicolon, or the comma before a participle cue (", arguing that …")."""
+    semicolon, the comma before a participle cue (", arguing that …"), or "and"/"but"
+    before a new verb of the speaker ("… and has since left"). A noun-phrase
+    content (``phrase``: "cited X", "called Y Z") also ends at its first comma."""
     toks = doc.tokens
+    finite = load().words("finite")
     for j in range(k + 1, hi):
         if toks[j].start >= end:
             break
-        if toks[j].text == ";" and not doc.quoted[j]:
+        if doc.quoted[j]:
+            continue
+        if toks[j].text == ";" or (phrase and toks[j].text in ",—–―"):
             return toks[j].start
+        if toks[j].lower in ("and", "but") and j + 1 < hi and toks[j + 1].lower in finite \
+                and toks[j + 1].lower not in ("is", "are", "was", "were"):
+            return toks[j - 1].start if toks[j - 1].text == "," else toks[j].start
         if toks[j].text == "," and j + 1 < hi and not doc.quoted[j] \
                 and toks[j + 1].lower.endswith("ing") and cue_at(toks, j + 1) is not None:
             return toks[j].start
@@ -218,7 +226,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             k = _clause_after(doc, hit, hi)
             if k is None:
                 continue
-            stop = _clause_end(doc, k, hi, end)
+            phrase = hit.cue.complement == "np" or hit.cue.frame == "describe"
+            stop = _clause_end(doc, k, hi, end, phrase and toks[k].lower != "that")
             if stop - toks[k].start < MIN_CLAUSE_CHARS:
                 continue
             out.append((trim(text, toks[k].start, stop), cue, m, "subject-cue-clause"))
