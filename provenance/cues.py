@@ -55,7 +55,7 @@ def cue_at(tokens: list[Token], i: int) -> CueHit | None:
         return None  # "health worries have dogged her": a plural noun before its verb
     if cue.complement == "of" and nxt == "of":
         return None  # "people accused of fraud": a participle, not X accusing Y
-    if tok.lower in lex.words("noun_cue") and i > 1 and not tokens[i - 1].is_cap \
+    if tok.lower in lex.words("noun_cue") and i > 1 and not tokens[i - 1].is_cap and nxt != "that" \
             and (tokens[i - 2].lower in lex.words("noun_before")
                  or tokens[i - 2].lower in lex.words("quantifier")) and tokens[i - 1].is_word \
             and tokens[i - 1].lower not in lex.speaker_nouns \
