@@ -109,7 +109,10 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     first = k + 1
     for m in range(k, max(-1, k - MAX_MODIFIERS - 1), -1):
         if tokens[m].lower in DETERMINERS:
-            first = m
+            # "… said that President Obama called …": "that" before a name is a
+            # conjunction, not a determiner of the speaker phrase.
+            if not (tokens[m].lower in ("that", "this") and tokens[m + 1].is_cap):
+                first = m
             break
         if not tokens[m].is_word or tokens[m].is_cap:
             break

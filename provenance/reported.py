@@ -63,6 +63,8 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
         return True  # "said about 20 people …": a number, not a topic
     if first in PREPOSITIONS_AFTER_CUE or not (toks[k].is_word or toks[k].text in "“\"‘'"):
         return False
+    if first in lex.words("finite"):
+        return False  # "everything Trump says is a lie": the cue sits in a relative clause
     if (first in lex.pronouns and first not in ("it",)) or first in ("i", "we", "you", "there"):
         return True
     finite = lex.words("finite")
