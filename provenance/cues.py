@@ -39,8 +39,12 @@ class CueHit:
         return Span.of(text, tokens[self.first].start, tokens[self.index].end)
 
 
-def cue_at(tokens: list[Token], i: int) -> CueHit | None:
-    """A cue verb at ``tokens[i]`` used as a verb (not "the state", "a report")."""
+def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None:
+    """A cue verb at ``tokens[i]`` used as a verb (not "the state", "a report").
+
+    In a title-case ``headline`` ("Obama Says Museum Will …") a capitalised cue
+    form is a verb; elsewhere it is taken for a name ("Bill Said").
+    """
     lex = load()
     tok = tokens[i]
     cue = lex.cue_forms.get(tok.lower)
@@ -61,7 +65,7 @@ def cue_at(tokens: list[Token], i: int) -> CueHit | None:
             and tokens[i - 1].lower not in lex.speaker_nouns \
             and tokens[i - 1].lower not in lex.titles:
         return None  # "his latest tweets", "the early reports": a plural noun
-    if tok.is_cap and i > 0 and tokens[i - 1].text not in "“‘\"'":
+    if tok.is_cap and i > 0 and tokens[i - 1].text not in "“‘\"'" and not headline:
         return None  # a capitalised cue form mid-sentence is a name ("Bill Said")
     if i > 0 and tokens[i - 1].text.endswith(("’s", "'s", "s’")) and tokens[i - 1].is_word \
             and nxt != "that":
@@ -149,11 +153,23 @@ class Doc:
         self.sent_starts = [s[0] for s in self.sents]
         self.quotes = quotations(text)
         self.quote_opens = [q.open for q in self.quotes]
+        # Tokens of a title-case first line (a headline), where "Says" is a verb.
+        self.headline_tokens = self._headline()
         # Whether each token lies inside a quotation (marks included).
         self.quoted = [False] * len(self.tokens)
         for q in self.quotes:
             for i in range(self.tok_index(q.open), self.tok_index(q.close)):
                 self.quoted[i] = True
+
+    def _headline(self) -> int:
+        """Number of tokens in the first paragraph when it is a title-case headline."""
+        if not self.paras:
+            return 0
+        end = self.tok_index(self.paras[0][1])
+        words = [t for t in self.tokens[:end] if t.is_word and len(t.text) > 3]
+        if not words or len(words) > 20 or sum(t.is_cap for t in words) < 0.7 * len(words):
+            return 0
+        return end
 
     def tok_index(self, pos: int) -> int:
         """Index of the first token starting at or after ``pos``."""
@@ -179,7 +195,7 @@ def left_cue(doc: Doc, lo: int, hi: int) -> CueHit | None:
     for i in range(hi - 1, lo - 1, -1):
         if doc.quoted[i] or doc.tokens[i].lower not in forms:
             continue
-        hit = cue_at(doc.tokens, i)
+        hit = cue_at(doc.tokens, i, i < doc.headline_tokens)
         if hit:
             return hit
     return None

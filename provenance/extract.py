@@ -72,7 +72,7 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     for i in range(after, min(hi, after + MAX_RIGHT_TOKENS)):
         if doc.quoted[i]:
             break
-        hit = cue_at(toks, i)
+        hit = cue_at(toks, i, i < doc.headline_tokens)
         if hit is None:
             low = toks[i].lower
             if toks[i].text in ",()." or (toks[i].is_word and low not in lex.words("finite")
@@ -101,7 +101,7 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         for i in range(doc.tok_index(m.end), hi):
             if doc.quoted[i]:
                 break
-            hit = cue_at(toks, i)
+            hit = cue_at(toks, i, i < doc.headline_tokens)
             if hit is not None and toks[hit.first - 1].text == ",":
                 return hit.span(text, toks), m, "quote-then-subject-aside-cue", 0.9
     acc = according_to(doc, lo, hi)

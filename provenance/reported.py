@@ -185,7 +185,7 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
         for i in range(lo, hi):
             if toks[i].lower not in forms or toks[i].start in used_cues or doc.quoted[i]:
                 continue
-            hit = cue_at(toks, i)
+            hit = cue_at(toks, i, i < doc.headline_tokens)
             if hit is None:
                 continue
             m = subject(text, toks, hit.first, lo)

@@ -376,3 +376,13 @@ def test_speaker_colon_with_quoted_fragment() -> None:
     frag = _find(text, "stop the delays")
     assert frag.kind == "mixed" and frag.speaker_name == "Ortiz"
     assert frag.cue is not None and frag.cue.text == ":"
+
+
+def test_title_case_headline_cue() -> None:
+    text = ("Mayor Ortiz Says City Will Rebuild the ‘Crumbling’ Pier by Spring\n\n"
+            "The city council met on Tuesday.")
+    frag = _find(text, "Crumbling")
+    assert frag.kind == "mixed" and frag.speaker_name == "Ortiz"
+    assert frag.cue is not None and frag.cue.text == "Says"
+    # Outside a headline a capitalised cue form mid-sentence is a name, not a verb.
+    assert [a for a in extract("We met Bill Says at the pier.") if a.kind != "nonspeech"] == []
