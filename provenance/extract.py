@@ -68,8 +68,15 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     _, s_end = doc.sentence_of(max(q.close - 1, q.open))
     lo, qi = doc.tok_index(s_start), doc.tok_index(q.open)
     after, hi = doc.tok_index(q.close), doc.tok_index(s_end)
+    right_hi = hi
+    if after >= hi and s_end < len(text) and doc.para_of(s_end) == doc.para_of(q.open):
+        # "“Why not?” Trump said.": the sentence ended inside the marks; the
+        # attribution is the short sentence that follows, if that is all it says.
+        next_hi = doc.tok_index(doc.sentence_of(s_end + 1)[1])
+        if next_hi - after <= MAX_RIGHT_TOKENS:
+            right_hi = next_hi
     # Right of the quote: "…,” she said." or "…,” said the mayor."
-    for i in range(after, min(hi, after + MAX_RIGHT_TOKENS)):
+    for i in range(after, min(right_hi, after + MAX_RIGHT_TOKENS)):
         if doc.quoted[i]:
             break
         hit = cue_at(toks, i, i < doc.headline_tokens)
@@ -86,8 +93,8 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         if m is not None and m.start >= toks[after].start:
             return hit.span(text, toks), m, "quote-then-subject-cue", 0.95
         m = np_after(text, toks, i + 1)
-        if m is None and i + 1 < hi and toks[i + 1].lower in DETERMINERS:
-            m = generic_np_after(text, toks, i + 1, hi)  # "said the county health officer"
+        if m is None and i + 1 < right_hi and toks[i + 1].lower in DETERMINERS:
+            m = generic_np_after(text, toks, i + 1, right_hi)  # "said the county officer"
         if m is not None:
             return hit.span(text, toks), m, "quote-then-cue-subject", 0.95
         break
@@ -115,6 +122,8 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
             return hit.span(text, toks), None, "same-sentence-speaker", 0.85
         if m is None and toks[hit.first - 1].text == "," and toks[hit.index].lower.endswith("ing"):
             m = main_subject(doc, lo, hit.first)  # "X attacked Y, saying “…”"
+        if m is None and toks[hit.first - 1].lower == "to":
+            m = main_subject(doc, lo, hit.first)  # "X went on to say, “…”"
         if m is not None:
             return hit.span(text, toks), m, "subject-cue-quote", 0.9
     if qi > lo and toks[qi - 1].text in DASHES and text[s_start:q.open].count(" ") <= 6:

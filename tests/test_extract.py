@@ -386,3 +386,18 @@ def test_title_case_headline_cue() -> None:
     assert frag.cue is not None and frag.cue.text == "Says"
     # Outside a headline a capitalised cue form mid-sentence is a name, not a verb.
     assert [a for a in extract("We met Bill Says at the pier.") if a.kind != "nonspeech"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "name"),
+    [
+        ("“Why would we wait?” Ana Ruiz said. The vote is on Monday.",
+         "Why would we wait?", "Ana Ruiz"),
+        ("Nell Park paused, then went on to say, “We are not giving up on this town.”",
+         "We are not giving up on this town.", "Nell Park"),
+    ],
+)
+def test_speaker_in_short_next_sentence_or_main_clause(text: str, content: str,
+                                                        name: str) -> None:
+    att = _find(text, content)
+    assert att.kind == "direct" and att.speaker_name == name
