@@ -52,9 +52,11 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         return None
     prev = tokens[i - 1].lower if i > 0 else ""
     nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
-    if prev in lex.words("noun_before") or (nxt == "of" and cue.complement != "of"
-                                             and not tok.lower.endswith(("ed", "id", "ys"))):
+    infinitive = prev == "to" and tok.lower == cue.lemma  # "went on to say"
+    if prev in lex.words("noun_before") and not infinitive:
         return None
+    if nxt == "of" and cue.complement != "of" and not tok.lower.endswith(("ed", "id", "ys")):
+        return None  # "the claims of fraud"; "said of the plan" is a verb
     if tok.lower in lex.words("noun_cue") and nxt in lex.words("finite"):
         return None  # "health worries have dogged her": a plural noun before its verb
     if cue.complement == "of" and nxt == "of":
