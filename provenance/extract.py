@@ -292,5 +292,31 @@ def extract(text: str) -> list[Attribution]:
                           speaker=Span.of(text, mention.start, mention.end))
         found.append((att, mention))
     found.sort(key=lambda pair: (pair[0].content.start, -pair[0].content.end))
+    _speakers_from_previous_paragraph(doc, found)
     return [att.model_copy(update={"resolved": speakers.resolve(mention)}) if mention else att
             for att, mention in found]
+
+
+def _speakers_from_previous_paragraph(
+        doc: Doc, found: list[tuple[Attribution, Mention | None]]) -> None:
+    """Give a whole-paragraph quote with no speaker the speaker of the paragraph before.
+
+    "Mr. Lund said the paper would change course. ⏎ “We owe readers better.”":
+    the quote continues what the previous paragraph reported, even when that was
+    indirect speech. Only a quote opening its paragraph qualifies, and only when
+    the previous paragraph's last attribution has a speaker. ``found`` is in
+    document order and is updated in place.
+    """
+    last: tuple[int, Mention, Span] | None = None  # paragraph, speaker, its span
+    for n, (att, mention) in enumerate(found):
+        para = doc.para_of(att.content.start)
+        opens_para = doc.text[doc.paras[para][0] : att.content.start].strip() in "“\"‘'" \
+            if para >= 0 else False
+        if att.rule.startswith("no-speaker") and att.kind == "direct" and opens_para \
+                and last is not None and last[0] == para - 1:
+            rule = att.rule.replace("no-speaker", "previous-paragraph-speaker")
+            found[n] = (att.model_copy(update={"speaker": last[2], "rule": rule,
+                                               "confidence": 0.6}), last[1])
+            continue
+        if mention is not None and att.speaker is not None:
+            last = (para, mention, att.speaker)

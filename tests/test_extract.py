@@ -401,3 +401,11 @@ def test_speaker_in_short_next_sentence_or_main_clause(text: str, content: str,
                                                         name: str) -> None:
     att = _find(text, content)
     assert att.kind == "direct" and att.speaker_name == name
+
+
+def test_quote_paragraph_after_indirect_speech_takes_its_speaker() -> None:
+    text = ("Editor Jonas Lund said the paper would change course after the complaints.\n\n"
+            "“We owe our readers a clearer account of how we check every story.”")
+    att = _find(text, "We owe our readers a clearer account of how we check every story.")
+    assert att.rule == "previous-paragraph-speaker"
+    assert att.speaker_name == "Jonas Lund"
