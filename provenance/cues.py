@@ -55,6 +55,9 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
     infinitive = prev == "to" and tok.lower == cue.lemma  # "went on to say"
     if prev in lex.words("noun_before") and not infinitive:
         return None
+    if prev in lex.words("noun_modifier") and (tok.lower == cue.lemma
+                                               or tok.lower in lex.words("noun_cue")):
+        return None  # "police reports", "state claims"; "police said" is a verb
     if nxt == "of" and cue.complement != "of" and not tok.lower.endswith(("ed", "id", "ys")):
         return None  # "the claims of fraud"; "said of the plan" is a verb
     if tok.lower in lex.words("noun_cue") and nxt in lex.words("finite"):
@@ -229,11 +232,36 @@ def main_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
         k += 1
     for j in range(k + 1, hi):
         tok = toks[j]
-        if tok.is_word and not tok.is_cap and tok.lower not in DETERMINERS \
-                and tok.lower not in lex.speaker_nouns and tok.lower not in lex.titles:
-            m = np_before(doc.text, toks, j)
+        if doc.quoted[j]:
+            continue  # "“Our hearts …,” O’Brien said.": the words quoted are no subject
+        if tok.text[:1].isalpha() and not tok.is_cap and tok.lower not in DETERMINERS \
+                and tok.lower not in lex.speaker_nouns and tok.lower not in lex.titles \
+                and not (toks[j - 1].text == "," and tok.lower in lex.words("relative")):
+            # "Gloria Pettway, 67, lives …": subject() steps over the aside.
+            m = subject(doc.text, toks, j, k) if toks[j - 1].text == "," \
+                else np_before(doc.text, toks, j)
             return m if m is not None and m.start >= toks[k].start else None
     return None
+
+
+def previous_person(doc: Doc, pos: int) -> Mention | None:
+    """The named person who is the subject of the sentence before offset ``pos``.
+
+    "Gloria Pettway, 67, lives nearby. “…,” she said.": news introduces a speaker
+    as a sentence subject and then quotes them with a pronoun. Only a sentence
+    in the same paragraph counts, and only a name (not "the mayor").
+    """
+    i = bisect_right(doc.sent_starts, pos) - 1
+    if i < 1 or doc.para_of(doc.sents[i - 1][0]) != doc.para_of(pos):
+        return None
+    start, end = doc.sents[i - 1]
+    lo, hi = doc.tok_index(start), doc.tok_index(end)
+    m = np_after(doc.text, doc.tokens, lo) if lo < hi and doc.tokens[lo].is_cap else None
+    if m is None:
+        m = main_subject(doc, lo, hi)
+    if m is None or m.kind is not SpeakerKind.person or not m.name or m.pronoun:
+        return None
+    return m
 
 
 def sentence_body(text: str, start: int, end: int) -> int:

@@ -31,6 +31,7 @@ from provenance.cues import (
     cue_at,
     left_cue,
     main_subject,
+    previous_person,
     sentence_body,
     subject,
     trim,
@@ -293,8 +294,15 @@ def extract(text: str) -> list[Attribution]:
         found.append((att, mention))
     found.sort(key=lambda pair: (pair[0].content.start, -pair[0].content.end))
     _speakers_from_previous_paragraph(doc, found)
-    return [att.model_copy(update={"resolved": speakers.resolve(mention)}) if mention else att
-            for att, mention in found]
+    out = []
+    for att, mention in found:
+        if mention is not None and mention.pronoun in ("he", "she"):
+            # The subject of the sentence before is the likeliest antecedent; the
+            # document's entity list decides otherwise.
+            mention = previous_person(doc, mention.start) or mention
+        out.append(att.model_copy(update={"resolved": speakers.resolve(mention)})
+                   if mention else att)
+    return out
 
 
 def _speakers_from_previous_paragraph(
