@@ -109,7 +109,9 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     lex = load()
     between = lex.words("between_subject_cue")
     j = cue_index
-    while j - 1 >= floor and (tokens[j - 1].lower in between or tokens[j - 1].lower.endswith("ly")):
+    time = lex.words("time")
+    while j - 1 >= floor and (tokens[j - 1].lower in between or tokens[j - 1].lower.endswith("ly")
+                              or tokens[j - 1].lower in time):  # "X, who on Thursday called"
         j -= 1
     if j - 1 >= floor and tokens[j - 1].lower in lex.words("relative"):
         # "Mr. X, who said …": the speaker is the phrase before ", who".

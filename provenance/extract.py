@@ -69,6 +69,8 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     _, s_end = doc.sentence_of(max(q.close - 1, q.open))
     lo, qi = doc.tok_index(s_start), doc.tok_index(q.open)
     after, hi = doc.tok_index(q.close), doc.tok_index(s_end)
+    if qi > lo and toks[qi - 1].lower in lex.words("title_marker"):
+        return None, None, "title", 0.0  # "a report titled “Safer Storage Now”"
     right_hi = hi
     if after >= hi and s_end < len(text) and doc.para_of(s_end) == doc.para_of(q.open):
         # "“Why not?” Trump said.": the sentence ended inside the marks; the
@@ -147,7 +149,7 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         cue_span = hit.span(text, toks) if hit else None
         if m is None:
             verb = _first_verbish(toks, llo, lhi)
-            m = np_before(text, toks, verb)
+            m = np_before(text, toks, verb) or main_subject(doc, llo, lhi)
             if m is not None and verb < lhi:
                 # "A worker … interviewed by X provided more background:" — the lead-in's verb.
                 cue_span = Span.of(text, toks[verb].start, toks[verb].end)

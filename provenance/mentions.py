@@ -102,6 +102,10 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
                      or _is_name_token(tokens[k - 1]))):
             k -= 1
             continue
+        if (tok.lower in ("the", "a") and saw_head and k > 1 and tokens[k - 1].lower in CONNECTORS
+                and (tokens[k - 2].lower in lex.speaker_nouns or _title_at(tokens, k - 2))):
+            k -= 2  # "organizers with the Riverton Clean Air Coalition"
+            continue
         break
     if not saw_head:
         return None

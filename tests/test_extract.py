@@ -409,3 +409,66 @@ def test_quote_paragraph_after_indirect_speech_takes_its_speaker() -> None:
     att = _find(text, "We owe our readers a clearer account of how we check every story.")
     assert att.rule == "previous-paragraph-speaker"
     assert att.speaker_name == "Jonas Lund"
+
+
+# The fictional demo corpus (docs/sample-corpus.md): (file[:line], content starts with,
+# a word of the speaker's name, or None for non-speech).
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLE_CASES = [
+    ("01_riverton_ledger.txt", "We will not rest until every family is home,", "Ramírez"),
+    ("01_riverton_ledger.txt", "This is the most dangerous fire", "Bell"),
+    ("01_riverton_ledger.txt", "The air quality readings are improving", "Whitfield"),
+    ("01_riverton_ledger.txt", "Riverton’s tap water is safe to drink.", "Ortiz"),
+    ("01_riverton_ledger.txt", "We are going to be here until the last hot spot", "Bell"),
+    ("01_riverton_ledger.txt", "Nobody knocked on my door.", "Pettway"),
+    ("01_riverton_ledger.txt", "the cause of the fire had not been determined", "O’Brien"),
+    ("01_riverton_ledger.txt", "about 300 families were moved", "office"),
+    ("01_riverton_ledger.txt", "controlled burn", None),
+    ("02_valley_courier.md", "We will not rest until every family is home.", "Ramires"),
+    ("02_valley_courier.md", "My kids keep asking when we can go home", "Caldwell"),
+    ("02_valley_courier.md", "does not bring anyone home sooner.", "Ortiz"),
+    ("02_valley_courier.md", "The air quality readings are improving", "Ortiz"),
+    ("03_kxrv_news.html", "If it's safe, they can prove it,", "Ferreira"),
+    ("04_state_wire.jsonl:1", "the emergency declaration would also let", "Ramírez"),
+    ("04_state_wire.jsonl:2", "passed every inspection required by its permit", "O'Brien"),
+    ("04_state_wire.jsonl:2", "Safer Storage Now,", None),
+    ("05_eastside_herald.txt", "Officers used pepper spray", "Maddox"),
+    ("05_eastside_herald.txt", "eight people were arrested", "Police"),
+    ("05_eastside_herald.txt", "What happened on Main Street tonight", "Maddox"),
+    ("05_eastside_herald.txt", "I came down here because", "Delacroix"),
+    ("05_eastside_herald.txt", "For three days we have been told", "Reyes"),
+    ("05_eastside_herald.txt", "the most dangerous fire this department", "Bell"),
+    ("05_eastside_herald.txt", "NOT OUR AIR", None),
+    ("05_eastside_herald.txt", "WHAT WAS IN THE BUILDING?", None),
+    ("06_capitol_dispatch.txt", "that his department had done what the law allowed", "Lin"),
+    ("06_capitol_dispatch.txt", "the bill should also cover warehouses", "Hale"),
+    ("06_capitol_dispatch.txt", "I will sign it the day it reaches my desk,", "Ramírez"),
+    ("06_capitol_dispatch.txt", "Our inspectors did their jobs.", "Lin"),
+    ("06_capitol_dispatch.txt", "Safer Storage Now,", None),
+    ("06_capitol_dispatch.txt", "passed every inspection required by its permit", "O’Brien"),
+]
+
+
+def _sample_texts() -> dict[str, str]:
+    from provenance.documents import read_paths
+
+    texts = {}
+    for item in read_paths([SAMPLES]):
+        assert not isinstance(item, Exception), item
+        texts[Path(str(item.path)).name + (f":{item.line}" if item.line else "")] = item.text
+    return texts
+
+
+@pytest.mark.parametrize(("name", "content", "speaker"), SAMPLE_CASES)
+def test_sample_corpus_cases(name: str, content: str, speaker: str | None) -> None:
+    text = _sample_texts()[name]
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    hits = [a for a in atts if a.content.text.startswith(content)]
+    assert hits, f"{content!r} not extracted from {name}"
+    att = hits[0]
+    if speaker is None:
+        assert att.kind == "nonspeech" and att.speaker_name is None
+    else:
+        assert att.kind != "nonspeech" and att.speaker_name is not None
+        assert speaker.lower() in att.speaker_name.lower(), (att.speaker_name, att.rule)
