@@ -83,7 +83,8 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
                 t.lower == "and" for t in tokens[max(0, i - 5) : i - 1])):
         return None  # a bare base form is mostly a noun ("state elected leaders")
     k = i - 1
-    while k >= 0 and (tokens[k].lower.endswith("ly") or tokens[k].lower in ("not", "never")):
+    adverbs = lex.words("between_subject_cue") - lex.words("passive") - lex.words("finite")
+    while k >= 0 and (tokens[k].lower.endswith("ly") or tokens[k].lower in adverbs):
         k -= 1
     progressive = tok.lower.endswith("ing")
     if k >= 0 and tokens[k].lower in lex.words("passive") and not progressive:

@@ -21,6 +21,8 @@ CONNECTORS = {"of", "for", "in", "at", "from", "on", "with"}
 NAME_PARTICLES = {"de", "da", "del", "della", "van", "von", "der", "den", "bin", "al", "la", "le",
                   "du", "st.", "jr.", "sr.", "ii", "iii", "iv"}
 APOSTROPHES = ("’s", "'s", "s’", "s'")
+AGENT_STOPS = {"that", "on", "in", "at", "during", "after", "before", "to", "for", "when", "as",
+               "because", "while", "and", "but", "who", "which"}
 MAX_MODIFIERS = 4
 
 
@@ -287,7 +289,8 @@ def generic_np_after(text: str, tokens: list[Token], i: int, hi: int) -> Mention
     that is neither a name nor a speaker noun. Its kind is document.
     """
     j = i
-    while j < min(hi, i + 8) and tokens[j].text not in ",;:.()\"“”" and tokens[j].text != "—":
+    while j < min(hi, i + 8) and tokens[j].text not in ",;:.()\"“”" and tokens[j].text != "—" \
+            and not (j > i and tokens[j].lower in AGENT_STOPS):
         j += 1
     if j == i or (j < hi and j == i + 8 and tokens[j].text not in ",;:.)"):
         return None

@@ -23,7 +23,7 @@ from provenance.cues import (
     trim,
 )
 from provenance.lexicon import load
-from provenance.mentions import DETERMINERS, Mention, np_after
+from provenance.mentions import DETERMINERS, Mention, generic_np_after, np_after
 from provenance.models import Span
 from provenance.segment import Token
 
@@ -159,6 +159,35 @@ def _clause_end(doc: Doc, k: int, hi: int, end: int, phrase: bool = False) -> in
     return end
 
 
+def _passive_by(doc: Doc, i: int, lo: int, hi: int, end: int
+                ) -> tuple[Span, Span, Mention, str] | None:
+    """ "X was told by Y that …" / "The plan was announced by the mayor": the agent
+    after "by" is the speaker; the content is the "that" clause, or else the
+    sentence's subject before the verb "be"."""
+    lex = load()
+    toks, text = doc.tokens, doc.text
+    be = i - 1
+    adverbs = lex.words("between_subject_cue") - lex.words("passive") - lex.words("finite")
+    while be > lo and (toks[be].lower.endswith("ly") or toks[be].lower in adverbs):
+        be -= 1
+    if be <= lo or toks[be].lower not in lex.words("passive") or i + 2 >= hi \
+            or toks[i + 1].lower != "by" or toks[i].lower == lex.cue_forms[toks[i].lower].lemma:
+        return None
+    agent = np_after(text, toks, i + 2) or generic_np_after(text, toks, i + 2, hi)
+    if agent is None:
+        return None
+    cue = Span.of(text, toks[be].start, toks[i + 1].end)
+    after = doc.tok_index(agent.end)
+    if after < hi and toks[after].lower == "that":
+        return trim(text, toks[after].start, end), cue, agent, "passive-by-clause"
+    first = be
+    while first > lo and toks[first - 1].lower in lex.words("between_subject_cue"):
+        first -= 1
+    if text[toks[lo].start : toks[first].start].strip().count(" ") < 1:
+        return None  # a one-word subject ("It was said by …") says nothing
+    return trim(text, toks[lo].start, toks[first].start), cue, agent, "subject-passive-by"
+
+
 def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention, str]]:
     """(content, cue, speaker, rule) for unquoted reported speech."""
     text, toks = doc.text, doc.tokens
@@ -187,6 +216,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 continue
             hit = cue_at(toks, i, i < doc.headline_tokens)
             if hit is None:
+                if (passive := _passive_by(doc, i, lo, hi, end)) is not None:
+                    out.append(passive)
                 continue
             m = subject(text, toks, hit.first, lo)
             if m is None and i > lo and toks[hit.first - 1].lower == "and":

@@ -194,6 +194,10 @@ INDIRECT = [
      "the vote was rushed through the committee", "Republicans", "said"),
     ("Mayor Ana Rios is demanding that the state repay the city.",
      "that the state repay the city", "Rios", "is demanding"),
+    ("She was told by county officials that the water was safe.",
+     "that the water was safe", "officials", "was told by"),
+    ("The registration problem was first reported by The Harbor Times.",
+     "The registration problem", "Harbor Times", "was first reported by"),
     ("Officials have called for an independent review of the contract.",
      "an independent review of the contract", "officials", "have called for"),
 ]
