@@ -11,6 +11,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance.extract import extract
 from provenance.models import Attribution
@@ -476,3 +478,22 @@ def test_sample_corpus_cases(name: str, content: str, speaker: str | None) -> No
     else:
         assert att.kind != "nonspeech" and att.speaker_name is not None
         assert speaker.lower() in att.speaker_name.lower(), (att.speaker_name, att.rule)
+
+
+_PIECES = ["“", "”", "‘", "’", '"', "'", "''", " ", " ", " ", "\n", "\n\n", ",", ".", ":", "—",
+           "said", "she", "He", "Mayor Ana Ruiz", "told reporters", "that", "according to",
+           "the plan", "was", "It’s", "workers’", "Officials", "(D-Ore.)", "―", "PENCE:"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60))
+def test_any_text_keeps_the_span_invariant(pieces: list[str]) -> None:
+    # Unbalanced and stray marks anywhere: extraction never fails and never
+    # reports a span that is not exactly the text at its offsets.
+    text = "".join(pieces)
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    starts = [a.content.start for a in atts]
+    assert starts == sorted(starts)
+    for a in atts:
+        assert a.kind != "nonspeech" or a.speaker is None
