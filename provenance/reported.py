@@ -30,6 +30,7 @@ from provenance.segment import Token
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
 MIN_CLAUSE_CHARS = 12
+MIN_CLAIM_WORDS = 5  # a claim before ", X said." has at least this many words
 OBJECT_PRONOUNS = {"him", "her", "them", "us", "me", "reporters"}
 
 
@@ -236,7 +237,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             # "…, X said (on Friday)." closes the sentence: the content is what comes before.
             if m is not None and closing and text[s_start:m.start].rstrip()[-1:] == ",":
                 stop = text.rfind(",", s_start, m.start)
-                if stop - s_start >= MIN_CLAUSE_CHARS:
+                # "At one point, a woman asked …" opens with an adverbial, not a claim.
+                if len(text[s_start:stop].split()) >= MIN_CLAIM_WORDS:
                     out.append((trim(text, s_start, stop), cue, m, "clause-subject-cue"))
                     last_subject = m
                     continue

@@ -222,6 +222,8 @@ NOT_CLAIMS = [
     "She has been told to prepare for the worst.",
     "In a statement last week, the company acknowledged the delay.",
     "Bill Said is a carpenter from Ohio.",
+    "At one point, a woman asked Trump about the wall.",
+    "Police reports describe the scene as chaotic.",
 ]
 
 
@@ -372,7 +374,8 @@ def test_speaker_colon(text: str, content: str, kind: str, speaker: str) -> None
 
 
 @pytest.mark.parametrize("text", ["UPDATE: The road reopened at noon today.",
-                                  "Photo: the pier after the storm last week"])
+                                  "Photo: the pier after the storm last week",
+                                  "The Latest: Ortiz wins the mayoral primary in Riverton"])
 def test_colon_labels_that_are_not_speakers(text: str) -> None:
     assert [a for a in extract(text) if a.kind != "nonspeech"] == []
 
