@@ -107,6 +107,8 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
         k += 1  # "said Tuesday he would", "said, however, …"
     if comp == "np" or (hit.cue.frame == "describe" and hit.cue.lemma != "call"):
         # "cited derogatory comments", "wants to triple …", "called for new rules"
+        if k < hi and toks[k].lower == "to" and hit.cue.lemma not in lex.words("takes_infinitive"):
+            return None  # "a star likened to …": a participle, not a speaker's act
         if k < hi and (toks[k].is_word or toks[k].text in "“\"‘'") \
                 and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at"):
             return k
