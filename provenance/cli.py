@@ -22,6 +22,7 @@ from provenance import __version__
 from provenance.audit import list_entries
 from provenance.documents import read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
+from provenance.evaluate import evaluate as run_evaluate
 from provenance.export import ExportFormat
 from provenance.export import export as run_export
 from provenance.extract import extract
@@ -156,6 +157,7 @@ def extract_cmd(
 ) -> None:
     """Extract attributions without a database, streaming one record per line."""
     failed = 0
+    collected: list[dict[str, object]] = []
     with _guard():
         for item in read_paths(paths):
             if isinstance(item, InputError):
@@ -165,9 +167,14 @@ def extract_cmd(
             name = item.path or "-"
             if item.line:
                 name = f"{name}:{item.line}"
-            rows = (attribution_row(name, a) for a in extract(item.text)
-                    if include_nonspeech or a.kind != "nonspeech")
-            emit(rows, fmt, ["document", "kind", "content", "speaker_name", "cue"])
+            rows = [attribution_row(name, a) for a in extract(item.text)
+                    if include_nonspeech or a.kind != "nonspeech"]
+            if fmt is Format.jsonl:
+                emit(rows, fmt)  # streamed: memory stays flat in the number of documents
+            else:
+                collected.extend(rows)
+        if fmt is not Format.jsonl:
+            emit(collected, fmt, ["document", "kind", "content", "speaker_name", "cue"])
     if failed:
         raise typer.Exit(1)
 
@@ -442,6 +449,31 @@ def schemas_cmd(
         err.print(f"error: stale schema files (run `provenance schemas`): {', '.join(stale)}",
                   markup=False)
         raise typer.Exit(1)
+
+
+# --- Extraction quality on real news: evaluate ---------------------------------------------
+
+@app.command("evaluate")
+def evaluate_cmd(
+    gold: Annotated[Path, typer.Argument(
+        help="PolNeAR-style split folder (text/ + attributions/) or a JSON Lines gold file.")],
+    predictions: Annotated[Path | None, typer.Option(
+        "--predictions", "-p", help="JSON Lines from `provenance extract`; default: run extract.")]
+    = None,
+    corpus: Annotated[Path | None, typer.Option(
+        help="Documents of a JSON Lines gold [default: ../corpus beside the gold file].")] = None,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N brat texts.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Score attributions against gold: P/R/F1, quotes, indirect recall, speakers, cues."""
+    with _guard():
+        report = run_evaluate(gold, extract, predictions=predictions, corpus=corpus, limit=limit)
+    if fmt is Format.json:
+        emit_object(report.model_dump(mode="json", exclude={"details"}), fmt)
+        return
+    rows = [{**m.model_dump(), "value": round(m.value, 4)} for m in report.metrics()]
+    emit(rows, fmt, ["metric", "value", "numerator", "denominator", "of"],
+         title=f"{gold}: {report.documents} documents")
 
 
 def main() -> None:

@@ -99,6 +99,16 @@ def f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+class Metric(BaseModel):
+    """One score of a report: ``value`` = ``numerator`` / ``denominator`` (0.0–1.0)."""
+
+    metric: str
+    value: float
+    numerator: int | None = None
+    denominator: int | None = None
+    of: str = ""
+
+
 class EvalReport(Counts):
     """Micro-averaged scores; all ratios are 0.0–1.0 (0.0 when undefined).
 
@@ -124,6 +134,29 @@ class EvalReport(Counts):
     unknown_documents: list[str] = Field(
         default_factory=list, description="prediction documents with no gold, ignored"
     )
+
+    def metrics(self) -> list[Metric]:
+        """The scores as rows, with the counts each ratio is made of."""
+        return [
+            Metric(metric="precision", value=self.precision, numerator=self.matched,
+                   denominator=self.predicted, of="predicted attributions"),
+            Metric(metric="recall", value=self.recall, numerator=self.matched,
+                   denominator=self.gold, of="gold attributions"),
+            Metric(metric="f1", value=self.f1),
+            Metric(metric="quote_precision", value=self.quote_precision,
+                   numerator=self.matched_quotes, denominator=self.predicted_quotes,
+                   of="predicted direct+mixed"),
+            Metric(metric="quote_recall", value=self.quote_recall, numerator=self.matched_quotes,
+                   denominator=self.gold_quotes, of="gold quotes"),
+            Metric(metric="quote_f1", value=self.quote_f1),
+            Metric(metric="indirect_recall", value=self.indirect_recall,
+                   numerator=self.matched_indirect, denominator=self.gold_indirect,
+                   of="gold non-quotes"),
+            Metric(metric="speaker_accuracy", value=self.speaker_accuracy,
+                   numerator=self.speaker_correct, denominator=self.matched, of="matched pairs"),
+            Metric(metric="cue_accuracy", value=self.cue_accuracy, numerator=self.cue_correct,
+                   denominator=self.cue_scored, of="matched pairs with a gold cue"),
+        ]  # fmt: skip
 
     @classmethod
     def from_results(cls, results: Sequence[DocumentResult], skipped_gold: int = 0) -> EvalReport:
@@ -173,11 +206,23 @@ def greedy_match(
     Only pairs with Dice ≥ ``threshold`` (0.0–1.0) are considered; ties are broken by
     gold index, then prediction index, so results are deterministic.
     """
+    return match_alternatives(gold, [[p] for p in predicted], threshold)
+
+
+def match_alternatives(
+    gold: Sequence[Ranges], predicted: Sequence[Sequence[Ranges]],
+    threshold: float = MATCH_THRESHOLD,
+) -> list[tuple[int, int, float]]:
+    """:func:`greedy_match` where each prediction offers alternative contents.
+
+    The Dice of a gold/prediction pair is the best over the prediction's
+    alternatives (0.0–1.0); matching stays one to one between gold and predictions.
+    """
     candidates = [
         (d, gi, pi)
         for gi, g in enumerate(gold)
-        for pi, p in enumerate(predicted)
-        if (d := dice(g, p)) >= threshold
+        for pi, alts in enumerate(predicted)
+        if (d := max(dice(g, a) for a in alts)) >= threshold
     ]
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_g: set[int] = set()
@@ -247,19 +292,56 @@ def cue_correct(gold: GoldAttribution, pred: Attribution) -> bool:
     return pred.cue is not None and overlap([(pred.cue.start, pred.cue.end)], gold.cues) > 0
 
 
-def _ranges(span: Span) -> Ranges:
-    return merge_ranges([(span.start, span.end)])
+class _Predicted:
+    """Predictions sharing one cue span, scored as one attribution.
+
+    The extractor reports one speech event at the granularity a reader needs:
+    "X said (clause with “a fragment”) and “another”" gives the clause as an
+    ``indirect`` record plus each quoted fragment as a ``mixed`` record, and
+    a quote continued after "…,” X said. “…”" gives one record per quotation,
+    all with the same cue. Gold (PolNeAR) has one attribution per cue with a
+    possibly discontinuous content, so records with the same cue span are
+    pooled: content is the union, the group is a quote when any member is
+    direct or mixed, and speaker and cue come from the first member. A group
+    matches gold by the union or by any one member's content, whichever
+    overlaps more: gold that keeps only the quoted fragment is matched too.
+    """
+
+    def __init__(self, members: list[Attribution]) -> None:
+        self.first = members[0]
+        self.ranges = merge_ranges((m.content.start, m.content.end) for m in members)
+        self.is_quote = any(m.kind in QUOTE_KINDS for m in members)
+        self.members = members
+        # A gold that keeps only the quoted fragment (this project's JSONL gold)
+        # matches the fragment's own record; PolNeAR's clause matches the union.
+        own = [[(m.content.start, m.content.end)] for m in members]
+        self.alternatives = [self.ranges, *(r for r in own if r != self.ranges)]
+
+
+def group_by_cue(predictions: Sequence[Attribution]) -> list[_Predicted]:
+    """Speech predictions (``nonspeech`` dropped) pooled by identical cue span."""
+    groups: dict[object, list[Attribution]] = {}
+    for i, p in enumerate(predictions):
+        if p.kind not in SPEECH_KINDS:
+            continue
+        key = (p.cue.start, p.cue.end) if p.cue is not None else i
+        groups.setdefault(key, []).append(p)
+    return [_Predicted(members) for members in groups.values()]
 
 
 def score_document(
     name: str, gold: Sequence[GoldAttribution], predictions: Sequence[Attribution]
 ) -> DocumentResult:
-    """Score one document's predictions (``nonspeech`` ones ignored) against its gold."""
-    preds = [p for p in predictions if p.kind in SPEECH_KINDS]
-    pairs = greedy_match([g.content for g in gold], [_ranges(p.content) for p in preds])
+    """Score one document's predictions (``nonspeech`` ones ignored) against its gold.
+
+    Predictions with the same cue span count as one attribution (:func:`group_by_cue`).
+    """
+    groups = group_by_cue(predictions)
+    preds = [g.first for g in groups]
+    pairs = match_alternatives([g.content for g in gold], [g.alternatives for g in groups])
     gold_q = [g for g in gold if g.is_quote]
-    pred_q = [p for p in preds if p.kind in QUOTE_KINDS]
-    quote_pairs = greedy_match([g.content for g in gold_q], [_ranges(p.content) for p in pred_q])
+    pred_q = [g for g in groups if g.is_quote]
+    quote_pairs = match_alternatives([g.content for g in gold_q], [g.alternatives for g in pred_q])
     matched_g = {gi for gi, _, _ in pairs}
     matched_p = {pi for _, pi, _ in pairs}
     with_cue = [(gold[gi], preds[pi]) for gi, pi, _ in pairs if gold[gi].cues]
@@ -271,7 +353,7 @@ def score_document(
         speaker_correct=sum(speaker_correct(gold[gi], preds[pi]) for gi, pi, _ in pairs),
         cue_scored=len(with_cue), cue_correct=sum(cue_correct(g, p) for g, p in with_cue),
         missed=[g for gi, g in enumerate(gold) if gi not in matched_g],
-        spurious=[p for pi, p in enumerate(preds) if pi not in matched_p],
+        spurious=[m for pi, g in enumerate(groups) if pi not in matched_p for m in g.members],
     )  # fmt: skip
 
 
@@ -481,3 +563,30 @@ def evaluate_predictions(
             if bad := [s for s in a.spans() if not s.holds_in(doc.text)]:
                 raise InputError(source, f"{doc.name}: span {bad[0]!r} is not in the text")
     return score_documents(documents, grouped)
+
+
+def evaluate(
+    gold: Path,
+    extractor: Extractor,
+    predictions: Path | None = None,
+    corpus: Path | None = None,
+    limit: int | None = None,
+) -> EvalReport:
+    """Score ``predictions`` (a JSON Lines file) or, without them, ``extractor`` against gold.
+
+    ``gold`` is a PolNeAR-style split folder (never ``test``) or a JSON Lines gold
+    file whose documents live in ``corpus`` (default: ``corpus/`` beside the gold
+    file's folder, as in ``shared/eval`` and ``shared/corpus``). ``limit`` keeps
+    the first N brat texts. Raises GoldFormatError or InputError naming the file.
+    """
+    if gold.is_dir():
+        documents = load_brat(gold, limit)
+    elif gold.is_file():
+        documents = load_jsonl_gold(gold, corpus or gold.resolve().parent.parent / "corpus")
+    else:
+        raise InputError(str(gold), "no such gold file or folder")
+    if predictions is None:
+        return run_extractor(documents, extractor)
+    if not predictions.is_file():
+        raise InputError(str(predictions), "no such predictions file")
+    return evaluate_predictions(predictions, documents)
