@@ -24,8 +24,10 @@ from functools import cache
 from sqlmodel import Session, select
 
 from provenance.lexicon import _rows, load
+from provenance.errors import NotFoundError
 from provenance.models import Claim
 from provenance.segment import paragraphs, sentences
+from provenance.store import find_speakers
 from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
 
 _WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'][^\W\d_]+)*|[^\w\s]")
@@ -284,7 +286,8 @@ def find_quantities(text: str) -> list[Found]:
                                    and noun[2] > q.next_index + 3)
                     if speaker is None:
                         speaker = attributed_body(ws) or ""
-                    out.append(Found((s_start, s_end), q, noun[0], noun[1], event, days,
+                    written = text[ws[q.next_index].start:ws[noun[2] - 1].end]
+                    out.append(Found((s_start, s_end), q, written, noun[1], event, days,
                                      places, speaker or None))
                 n = max(q.next_index, n + 1)
     return out
@@ -362,3 +365,17 @@ def list_claims(session: Session, speaker_ids: list[int] | None = None,
         keep.append(claim)
     keep.sort(key=lambda c: (c.published or date.max, c.document, c.start))
     return keep
+
+
+def claims_for(session: Session, speaker: str | None = None) -> list[Claim]:
+    """:func:`list_claims` for a person (any spelling) or a body such as "police"."""
+    if speaker is None:
+        return list_claims(session)
+    try:
+        ids: list[int] | None = find_speakers(session, speaker)
+    except NotFoundError:
+        ids = None
+    found = list_claims(session, ids if ids is not None else [], speaker)
+    if not found and ids is None:
+        raise NotFoundError(f"no claims by {speaker!r}")
+    return found

@@ -22,7 +22,20 @@ from provenance.errors import InputError, NotFoundError, ProvenanceError
 from provenance.extract import extract
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
-from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
+from provenance.claims import claims_for as verify_claims
+from provenance.conflicts import CONFLICT_KINDS, list_conflicts
+from provenance.conflicts import rebuild as rebuild_verification
+from provenance.match import clusters_for as verify_clusters
+from provenance.output import (
+    Format,
+    attribution_row,
+    cluster_row,
+    conflict_row,
+    emit,
+    emit_object,
+    quote_row,
+    speaker_row,
+)
 from provenance.store import Store, get_quote, list_quotes, list_speakers, open_store, stats
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -245,6 +258,74 @@ def demo(
         for problem in report.problems:
             err.print(f"error: {problem}", markup=False)
         raise typer.Exit(1)
+
+
+# ---- cross-source verification (issue: match) -------------------------------
+
+CLUSTER_COLUMNS = ["id", "text", "speakers", "distinct_sources", "first_source", "first_date",
+                   "sources"]
+CLAIM_COLUMNS = ["kind", "speaker", "text", "quantity", "noun_class", "event", "source",
+                 "document", "start", "end"]
+CONFLICT_COLUMNS = ["kind", "score", "explanation", "diff", "records"]
+
+
+@app.command()
+def matches(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    min_sources: Annotated[int, typer.Option(help="Only clusters from this many outlets.")] = 1,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Quotes grouped as one statement across documents (corroboration)."""
+    with _store(db) as store, store.session() as s:
+        rows = verify_clusters(s, speaker, min_sources)
+    if fmt in (Format.json, Format.jsonl):
+        emit((c.model_dump(mode="json") for c in rows), fmt)
+    else:
+        emit((cluster_row(c) for c in rows), fmt, CLUSTER_COLUMNS, title="quote clusters")
+
+
+@app.command()
+def claims(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s",
+                                                help="Person or body (\"police\").")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Attributed claims (indirect speech) and quantified statements, with their source."""
+    with _store(db) as store, store.session() as s:
+        rows = verify_claims(s, speaker)
+    emit((c.model_dump(mode="json") for c in rows), fmt, CLAIM_COLUMNS, title="claims")
+
+
+@app.command()
+def conflicts(
+    kind: Annotated[str | None, typer.Option(
+        help="misquote, misattribution or numeric.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Misquotes, misattributions and conflicting numbers between sources."""
+    with _guard():
+        if kind is not None and kind not in CONFLICT_KINDS:
+            raise ProvenanceError(f"--kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}")
+    with _store(db) as store, store.session() as s:
+        rows = list_conflicts(s, kind)
+    if fmt in (Format.json, Format.jsonl):
+        emit((c.model_dump(mode="json") for c in rows), fmt)
+    else:
+        emit((conflict_row(c) for c in rows), fmt, CONFLICT_COLUMNS, title="conflicts")
+
+
+@app.command("match")
+def match_cmd(db: DbOpt = None) -> None:
+    """Rebuild claims, clusters and flags from every stored document."""
+    with _store(db) as store, store.session() as s:
+        report = rebuild_verification(s)
+        s.commit()
+    typer.echo(f"claims: {report.claims}; quotes matched: {report.quotes}; "
+               f"flags raised: {report.raised}")
 
 
 def main() -> None:
