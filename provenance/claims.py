@@ -23,22 +23,24 @@ from functools import cache
 
 from sqlmodel import Session, select
 
-from provenance.lexicon import _rows, load
 from provenance.errors import NotFoundError
+from provenance.lexicon import _rows, load
 from provenance.models import Claim
 from provenance.segment import paragraphs, sentences
 from provenance.store import find_speakers
 from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
 
-_WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'][^\W\d_]+)*|[^\w\s]")
+_WORD = re.compile(
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'][^\W\d_]+)*|[^\w\s]")
 _CLAUSE_END = frozenset(",;:.!?—–()")
 NOUN_WINDOW = 4  # words from the number to its counted noun ("2,000 National Guard troops")
 EVENT_WINDOW = 12  # words after the noun searched for the event trigger
 BEFORE_WINDOW = 8  # words before the number searched when nothing follows
 SPEAKER_MAX_WORDS = 7
-_FUNCTION_WORDS = frozenset(
-    "a an the of for to in at on by with from and or but that which who whom were was is are "
-    "had have has been be after before since than as".split())
+_FUNCTION_WORDS = frozenset((
+    "a", "an", "the", "of", "for", "to", "in", "at", "on", "by", "with", "from", "and", "or",
+    "but", "that", "which", "who", "whom", "were", "was", "is", "are", "had", "have", "has",
+    "been", "be", "after", "before", "since", "than", "as"))
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ def parse_number(ws: list[Word], i: int) -> Quantity | None:
             for p in parts:
                 kind, lo, hi = lex.units[p]
                 if kind == "scale":
-                    base_lo, base_hi = (low, high) if low is not None else (1.0, 1.0)
+                    base_lo, base_hi = (low, high) if low is not None and high is not None \
+                        else (1.0, 1.0)
                     low, high = base_lo * lo, base_hi * hi
                     if lo >= 1000:
                         total_lo, total_hi, low, high = total_lo + low, total_hi + high, None, None
@@ -167,7 +170,7 @@ def parse_number(ws: list[Word], i: int) -> Quantity | None:
                     hedge[0] if hedge else None, k)
 
 
-def _noun_after(ws: list[Word], k: int) -> tuple[str, int, int] | None:
+def _noun_after(ws: list[Word], k: int) -> tuple[str, str, int] | None:
     """(noun phrase, class, index after it) of the counted noun near word ``k``."""
     lex = lexicon()
     if k < len(ws) and ws[k].low == "of":  # "dozens of firefighters", "3,000 of the 9,000"
@@ -180,7 +183,7 @@ def _noun_after(ws: list[Word], k: int) -> tuple[str, int, int] | None:
     for n in range(k, min(k + NOUN_WINDOW, len(ws))):
         hit = _phrase(ws, n, lex.nouns, lex.max_phrase)
         if hit:
-            return hit[0], lex.nouns[hit[0]], n + hit[1]  # type: ignore[return-value]
+            return hit[0], lex.nouns[hit[0]], n + hit[1]
         # Only modifiers ("National Guard", "east Riverton") sit between number and noun.
         if ws[n].text in _CLAUSE_END or ws[n].low in _FUNCTION_WORDS \
                 or parse_number(ws, n) is not None:
@@ -246,10 +249,10 @@ def attributed_body(ws: list[Word]) -> str | None:
                     break
                 body.append(w.text)
             return " ".join(body) or None
-    for n, w in enumerate(text[:SPEAKER_MAX_WORDS + 1]):
-        if w in cues and n > 0 and all(x.text not in _CLAUSE_END for x in ws[:n]):
+    for n, low in enumerate(text[:SPEAKER_MAX_WORDS + 1]):
+        if low in cues and n > 0 and all(x.text not in _CLAUSE_END for x in ws[:n]):
             return " ".join(x.text for x in ws[:n])
-    tail = [n for n, w in enumerate(text[:-1]) if w in cues and ws[n + 1].text in _CLAUSE_END
+    tail = [n for n, low in enumerate(text[:-1]) if low in cues and ws[n + 1].text in _CLAUSE_END
             and n >= len(ws) - SPEAKER_MAX_WORDS - 2]
     if tail:
         n = tail[-1]

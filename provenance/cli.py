@@ -17,14 +17,14 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance import __version__
+from provenance.claims import claims_for as verify_claims
+from provenance.conflicts import CONFLICT_KINDS, list_conflicts
+from provenance.conflicts import rebuild as rebuild_verification
 from provenance.documents import read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError
 from provenance.extract import extract
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
-from provenance.claims import claims_for as verify_claims
-from provenance.conflicts import CONFLICT_KINDS, list_conflicts
-from provenance.conflicts import rebuild as rebuild_verification
 from provenance.match import clusters_for as verify_clusters
 from provenance.output import (
     Format,

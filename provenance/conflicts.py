@@ -217,9 +217,9 @@ def update(session: Session, document_ids: list[str], workers: int = 1) -> Updat
 def rebuild(session: Session, workers: int = 1) -> UpdateReport:
     """Forget all claims, clusters and flags and recompute them from stored documents."""
     match.clear(session)
-    session.exec(delete(ClaimRow))  # type: ignore[call-overload]
+    session.exec(delete(ClaimRow))
     # audit: every stored flag is cleared here and re-raised below if it still holds.
-    session.exec(delete(ConflictRow))  # type: ignore[call-overload]
+    session.exec(delete(ConflictRow))
     docs = session.exec(select(DocumentRow.id).order_by(col(DocumentRow.published),
                                                         col(DocumentRow.ingested_at))).all()
     return update(session, list(docs), workers)
@@ -233,7 +233,7 @@ def list_conflicts(session: Session, kind: str | None = None) -> list[Conflict]:
     out = []
     for r in session.exec(stmt):
         explanation, _, diff = r.explanation.partition("\n")
-        out.append(Conflict(id=r.id, kind=r.kind,  # type: ignore[arg-type]
+        out.append(Conflict(id=r.id, kind=r.kind,
                             score=r.score, explanation=explanation, diff=diff or None,
                             records=[SourceRef(**x) for x in json.loads(r.records)]))
     order = {"misattribution": 0, "misquote": 1, "numeric": 2}

@@ -109,8 +109,9 @@ def minhash(toks: set[str]) -> MinHash:
 def band_keys(signature: np.ndarray) -> list[str]:
     """LSH band keys of one MinHash signature (uint64 array of :data:`NUM_PERM`)."""
     b, r = _lsh_params()
-    return [f"b{i}:{hashlib.blake2b(signature[i * r:(i + 1) * r].tobytes(), digest_size=8).hexdigest()}"
-            for i in range(b)]
+    digest = [hashlib.blake2b(signature[i * r:(i + 1) * r].tobytes(), digest_size=8)
+              for i in range(b)]
+    return [f"b{i}:{d.hexdigest()}" for i, d in enumerate(digest)]
 
 
 def exact_key(norm: str) -> str:
@@ -229,17 +230,17 @@ def cluster_texts(texts: Sequence[str], speakers: Sequence[object] | None = None
         cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
         for group in np.split(order, cuts):
             if 1 < len(group) <= MAX_BLOCK:
-                g = group.tolist()
-                comparisons += _score_block(norms, spk, g, g, uf, workers)
+                ids = group.tolist()
+                comparisons += _score_block(norms, spk, ids, ids, uf, workers)
                 blocks += 1
     # Speaker: a misquote may share few words with what the speaker really said.
     by_speaker: dict[object, list[int]] = defaultdict(list)
     for i, s in enumerate(spk):
         if s is not None:
             by_speaker[s].append(i)
-    for group in by_speaker.values():
-        if 1 < len(group) <= MAX_BLOCK:
-            comparisons += _score_block(norms, spk, group, group, uf, workers)
+    for same in by_speaker.values():
+        if 1 < len(same) <= MAX_BLOCK:
+            comparisons += _score_block(norms, spk, same, same, uf, workers)
             blocks += 1
     roots = np.fromiter((uf.find(i) for i in range(len(norms))), dtype=np.int64,
                         count=len(norms))
@@ -317,7 +318,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                 for m in session.exec(select(ClusterMemberRow).where(
                         ClusterMemberRow.cluster_id == other)):
                     m.cluster_id = target
-                session.exec(delete(ClusterRow).where(col(ClusterRow.id) == other))  # type: ignore[call-overload]
+                session.exec(delete(ClusterRow).where(col(ClusterRow.id) == other))
         else:
             cluster = ClusterRow(canonical_quote_id=row.id, text=row.text, updated_at=_now())
             session.add(cluster)
@@ -412,7 +413,7 @@ def list_clusters(session: Session, speaker_ids: list[int] | None = None,
 def clear(session: Session) -> None:
     """Forget every cluster and blocking key (before a rebuild)."""
     for table in (MatchKeyRow, ClusterMemberRow, ClusterRow):
-        session.exec(delete(table))  # type: ignore[call-overload]
+        session.exec(delete(table))
 
 
 def clusters_for(session: Session, speaker: str | None = None,
