@@ -32,6 +32,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
@@ -54,10 +55,12 @@ MATCHED_KINDS = ("direct", "mixed")
 NUM_PERM = 64
 LSH_THRESHOLD = 0.5  # Jaccard of word sets; datasketch picks bands and rows from it
 SEED = 1
+SCHEME = "legacy"  # the (a·h + b) mod (2^61 − 1) permutations that signatures() vectorizes
 RARE_TOKENS = 3  # each quote looks up its this-many rarest tokens
 MAX_DF = 200  # tokens in more quotes than this are too common to block on
 MIN_TOKEN = 3  # characters; shorter tokens never block
-MAX_BLOCK = 2000  # a larger LSH bucket or speaker group is not compared as a whole
+MAX_BLOCK = 2000
+PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
 _ELLIPSIS = re.compile(r"…|\.\s*\.\s*\.|\[\s*\.\.\.\s*\]")
@@ -66,8 +69,10 @@ _NON_WORD = re.compile(r"[^\w\s]|_")
 
 def normalize(text: str) -> str:
     """Comparison form: "“It’s safe…”" and "it's safe" both become "its safe"."""
-    s = unicodedata.normalize("NFKD", _ELLIPSIS.sub(" ", text))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = _ELLIPSIS.sub(" ", text)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = _APOSTROPHES.sub("", s.casefold())
     return " ".join(_NON_WORD.sub(" ", s).split())
 
@@ -101,7 +106,7 @@ def tokens(norm: str) -> set[str]:
 
 
 def minhash(toks: set[str]) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED)
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     m.update_batch([t.encode("utf-8") for t in sorted(toks)])
     return m
 
@@ -119,15 +124,16 @@ def exact_key(norm: str) -> str:
 
 
 def signatures(token_sets: Sequence[set[str]], chunk: int = 20_000) -> np.ndarray:
-    """MinHash signatures of many token sets at once: shape (n, NUM_PERM), uint64.
+    """MinHash signatures of many token sets at once: shape (n, NUM_PERM), uint32.
 
     The same values as ``datasketch.MinHash(num_perm, seed).update(...)`` — it uses
-    datasketch's permutations and sha1 hash — computed with numpy over chunks.
+    datasketch's permutations and sha1 hash — computed with numpy over chunks
+    (datasketch keeps them in uint64 but they never exceed 32 bits).
     """
-    a, b = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
     prime, max_hash = np.uint64((1 << 61) - 1), np.uint64((1 << 32) - 1)
     vocab: dict[str, int] = {}
-    out = np.full((len(token_sets), NUM_PERM), max_hash, dtype=np.uint64)
+    out = np.full((len(token_sets), NUM_PERM), max_hash, dtype=np.uint32)
     for lo in range(0, len(token_sets), chunk):
         sets = token_sets[lo:lo + chunk]
         flat = [vocab.setdefault(t, sha1_hash32(t.encode("utf-8"))) for s in sets for t in s]
@@ -138,7 +144,8 @@ def signatures(token_sets: Sequence[set[str]], chunk: int = 20_000) -> np.ndarra
         phv = ((hv * a + b) % prime) & max_hash
         nonempty = lengths > 0
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[nonempty]
-        out[lo:lo + len(sets)][nonempty] = np.minimum.reduceat(phv, starts, axis=0)
+        out[lo:lo + len(sets)][nonempty] = np.minimum.reduceat(phv, starts, axis=0).astype(
+            np.uint32)
     return out
 
 
@@ -171,23 +178,35 @@ class _Union:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
+def candidate_matrix(q: Sequence[str], c: Sequence[str], workers: int = 1) -> np.ndarray:
+    """Boolean matrix: which pairs may relate (ratio ≥ VARIANT or one nearly inside the other).
+
+    One ``cdist`` of LCS lengths gives both filters: ``fuzz.ratio`` is
+    ``200·LCS/(len a + len b)``, and a fragment's LCS with its source is nearly its
+    own length. :func:`relation` then checks the few pairs that pass.
+    """
+    # Threads cost more than they save on the many small blocks.
+    workers = workers if len(q) * len(c) >= PARALLEL_MIN_PAIRS else 1
+    lcs = process.cdist(q, c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)
+    lq = np.fromiter((len(x) for x in q), dtype=np.int32, count=len(q))[:, None]
+    lc = np.fromiter((len(x) for x in c), dtype=np.int32, count=len(c))[None, :]
+    ratio_ok = 200 * lcs >= VARIANT * (lq + lc)
+    inside_ok = 100 * lcs >= FRAGMENT * np.minimum(lq, lc)
+    return ratio_ok | inside_ok  # type: ignore[no-any-return]
+
+
 def _score_block(norms: list[str], speakers: list[object], rows: list[int], cols: list[int],
                  uf: _Union, workers: int) -> int:
-    """Score rows × cols with cdist and join accepted pairs; returns pairs scored."""
-    q = [norms[i] for i in rows]
-    c = [norms[j] for j in cols]
-    ratio = process.cdist(q, c, scorer=fuzz.ratio, score_cutoff=VARIANT, workers=workers,
-                          dtype=np.uint8)
-    partial = process.cdist(q, c, scorer=fuzz.partial_ratio, score_cutoff=FRAGMENT,
-                            workers=workers, dtype=np.uint8)
-    for x, y in zip(*np.nonzero((ratio > 0) | (partial > 0)), strict=True):
+    """Score rows × cols and join the pairs :func:`relation` accepts; returns pairs scored."""
+    ok = candidate_matrix([norms[i] for i in rows], [norms[j] for j in cols], workers)
+    for x, y in zip(*np.nonzero(ok), strict=True):
         i, j = rows[x], cols[y]
         if i == j or uf.find(i) == uf.find(j):
             continue
         same_speaker = speakers[i] is not None and speakers[i] == speakers[j]
         if relation(norms[i], norms[j], same_speaker)[0] is not None:
             uf.union(i, j)
-    return len(q) * len(c)
+    return len(rows) * len(cols)
 
 
 def cluster_texts(texts: Sequence[str], speakers: Sequence[object] | None = None,
@@ -216,15 +235,17 @@ def cluster_texts(texts: Sequence[str], speakers: Sequence[object] | None = None
                 postings[t].append(i)
         for t in rare[:RARE_TOKENS]:
             queries[t].append(i)
+    sig = signatures(toks)
+    del toks, df  # the largest structures; blocks below only need ids and texts
     for t, rows in queries.items():
         comparisons += _score_block(norms, spk, rows, postings[t], uf, workers)
         blocks += 1
+    del postings, queries
     # MinHash LSH bands: quotes sharing a band are compared as a block.
-    sig = signatures(toks)
     b, r = _lsh_params()
     for band in range(b):
         key = np.ascontiguousarray(sig[:, band * r:(band + 1) * r]).view(
-            np.dtype((np.void, 8 * r))).ravel()
+            np.dtype((np.void, 4 * r))).ravel()
         order = np.argsort(key, kind="stable")
         sorted_keys = key[order]
         cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
@@ -305,10 +326,10 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         joined: set[int] = set()
         if cands:
             cnorms = [normalize(c.text) for c in cands]
-            scores = process.cdist([norm], cnorms, scorer=fuzz.ratio, workers=workers)[0]
-            for c, cn, score in zip(cands, cnorms, scores, strict=True):
+            maybe = candidate_matrix([norm], cnorms, workers)[0]
+            for c, cn, ok in zip(cands, cnorms, maybe, strict=True):
                 same_speaker = row.speaker_id is not None and row.speaker_id == c.speaker_id
-                rel = "same" if score >= SAME else relation(norm, cn, same_speaker)[0]
+                rel = relation(norm, cn, same_speaker)[0] if ok else None
                 member = session.get(ClusterMemberRow, c.id) if rel else None
                 if member is not None:
                     joined.add(member.cluster_id)
