@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from provenance.match import (  # noqa: E402
+from provenance.match import (
     candidate_matrix,
     cluster_texts,
     normalize,

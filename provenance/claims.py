@@ -31,7 +31,7 @@ from provenance.store import find_speakers
 from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
 
 _WORD = re.compile(
-    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'][^\W\d_]+)*|[^\w\s]")
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'-][^\W\d_]+)*|[^\w\s]")
 _CLAUSE_END = frozenset(",;:.!?—–()")
 NOUN_WINDOW = 4  # words from the number to its counted noun ("2,000 National Guard troops")
 EVENT_WINDOW = 12  # words after the noun searched for the event trigger

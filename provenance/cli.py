@@ -245,6 +245,8 @@ def demo(
                 for q in list_quotes(s):
                     if q.speaker:
                         by_speaker.setdefault(q.speaker, []).append(quote_row(q))
+                clusters = verify_clusters(s, min_sources=2)
+                flags = list_conflicts(s)
         out = Console(highlight=False)
         for name in sorted(by_speaker, key=lambda n: (-len(by_speaker[n]), n)):
             rows = by_speaker[name]
@@ -254,6 +256,17 @@ def demo(
                 short = text if len(text) <= 110 else text[:107] + "..."
                 out.print(f"  [{row['kind']}] “{short}” — {row['source'] or row['path']}",
                           markup=False)
+        out.print("\n[bold]Reported by more than one outlet[/bold]")
+        for c in clusters:
+            out.print(f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
+                      f"{c.distinct_sources} sources", markup=False)
+            for ref in cluster_row(c)["sources"]:
+                out.print(f"      {ref}", markup=False)
+        out.print("\n[bold]Conflicts between sources[/bold]")
+        for f in flags:
+            out.print(f"  [{f.kind} {f.score:.0f}] {f.explanation}", markup=False)
+            if f.diff:
+                out.print(f"      diff: {f.diff}", markup=False)
     if not report.ok:
         for problem in report.problems:
             err.print(f"error: {problem}", markup=False)

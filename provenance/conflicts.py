@@ -150,12 +150,12 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> lis
             continue  # ranges overlap: compatible figures
         score = round(100 * (1 - lo.high / hi.low), 1) if hi.low else 100.0
         refs = [_claim_ref(lo, docs[lo.document_id]), _claim_ref(hi, docs[hi.document_id])]
-        thing = f"{lo.noun_class} ({lo.event})"
+        thing = f"{lo.noun_class}, {lo.event}"
         out.append(Conflict(
             id=_conflict_id("numeric", refs), kind="numeric", score=score,
             explanation=(f"{_where(refs[0])} says “{lo.q_text} {lo.noun}” ({_range(lo)}) but "
                          f"{_where(refs[1])} says “{hi.q_text} {hi.noun}” ({_range(hi)}) "
-                         f"for the same {thing}; the ranges do not overlap."),
+                         f"about the same thing ({thing}); the ranges do not overlap."),
             records=refs))
     return out
 
