@@ -46,10 +46,10 @@ def vocabulary(rng: random.Random, size: int) -> list[str]:
     return [w + "'s" if i % 50 == 7 else w for i, w in enumerate(out)]
 
 
-def base_quote(rng: random.Random, vocab: list[str], weights: np.ndarray,
+def base_quote(rng: random.Random, vocab: list[str], cdf: np.ndarray,
                nprng: np.random.Generator) -> str:
     n = rng.randint(8, 28)
-    idx = nprng.choice(len(vocab), size=n, p=weights)
+    idx = np.searchsorted(cdf, nprng.random(n))
     ws = [vocab[i] for i in idx]
     ws[0] = ws[0].capitalize()
     if n > 12:
@@ -84,14 +84,15 @@ def generate(n: int, seed: int) -> tuple[list[str], list[int], list[tuple[int, i
     vocab = vocabulary(rng, max(20_000, n // 5))
     ranks = np.arange(1, len(vocab) + 1, dtype=np.float64)
     weights = 1.0 / ranks**1.05
-    weights /= weights.sum()
+    cdf = np.cumsum(weights / weights.sum())
+    cdf[-1] = 1.0
     texts: list[str] = []
     speakers: list[int] = []
     planted: list[tuple[int, int]] = []
     n_speakers = max(10, n // 20)
     while len(texts) < n:
         i = len(texts)
-        texts.append(base_quote(rng, vocab, weights, nprng))
+        texts.append(base_quote(rng, vocab, cdf, nprng))
         speakers.append(rng.randrange(n_speakers))
         if rng.random() < 0.25:
             for kind in rng.sample(KINDS, rng.randint(1, 2)):

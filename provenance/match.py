@@ -122,7 +122,7 @@ def exact_key(norm: str) -> str:
     return "x:" + hashlib.blake2b(norm.encode("utf-8"), digest_size=10).hexdigest()
 
 
-def signatures(token_sets: Sequence[set[str]], chunk: int = 20_000) -> np.ndarray:
+def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray:
     """MinHash signatures of many token sets at once: shape (n, NUM_PERM), uint32.
 
     The same values as ``datasketch.MinHash(num_perm, seed).update(...)`` — it uses
