@@ -68,6 +68,11 @@ def _where(ref: SourceRef) -> str:
     return ref.source or (ref.path.rsplit("/", 1)[-1] if ref.path else ref.document[:12])
 
 
+def _at(ref: SourceRef) -> str:
+    """Outlet and character range: one document may give the same figure twice."""
+    return f"{_where(ref)} [{ref.start}:{ref.end}]"
+
+
 def _conflict_id(kind: str, refs: list[SourceRef], extra: str = "") -> str:
     keys = sorted(f"{r.document}:{r.start}:{r.end}" for r in refs)
     return hashlib.sha256(f"{kind}|{extra}|{'|'.join(keys)}".encode()).hexdigest()[:32]
@@ -153,8 +158,8 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> lis
         thing = f"{lo.noun_class}, {lo.event}"
         out.append(Conflict(
             id=_conflict_id("numeric", refs), kind="numeric", score=score,
-            explanation=(f"{_where(refs[0])} says “{lo.q_text} {lo.noun}” ({_range(lo)}) but "
-                         f"{_where(refs[1])} says “{hi.q_text} {hi.noun}” ({_range(hi)}) "
+            explanation=(f"{_at(refs[0])} says “{lo.q_text} {lo.noun}” ({_range(lo)}) but "
+                         f"{_at(refs[1])} says “{hi.q_text} {hi.noun}” ({_range(hi)}) "
                          f"about the same thing ({thing}); the ranges do not overlap."),
             records=refs))
     return out

@@ -9,7 +9,6 @@ import pytest
 from sqlmodel import select
 
 from provenance.claims import attributed_body, find_quantities, list_claims, parse_number, words
-from provenance.ingest import ingest
 from provenance.lexicon import data_dir
 from provenance.store import Store
 from provenance.tables import ClaimRow, DocumentRow
@@ -99,14 +98,6 @@ def test_sentence_without_occasion_inherits_the_previous() -> None:
 ])
 def test_attributed_body(sentence: str, body: str | None) -> None:
     assert attributed_body(words(sentence)) == body
-
-
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    db = tmp_path_factory.mktemp("claims") / "c.db"
-    store = Store(f"sqlite:///{db}").init()
-    ingest(store, [data_dir() / "samples"])
-    return store
 
 
 def test_claim_spans_hold(samples: Store) -> None:

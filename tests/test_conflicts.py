@@ -103,14 +103,6 @@ def test_numeric(tmp_path: Path, first: str, second: str, conflict: bool) -> Non
 
 
 @pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    db = tmp_path_factory.mktemp("conflicts") / "s.db"
-    store = Store(f"sqlite:///{db}").init()
-    ingest(store, [data_dir() / "samples"])
-    return store
-
-
-@pytest.fixture(scope="module")
 def flags(samples: Store) -> list[Conflict]:
     with samples.session() as s:
         return list_conflicts(s)

@@ -107,14 +107,6 @@ def test_cluster_texts_groups_variants_not_strangers() -> None:
     assert labels[0] != labels[4]
 
 
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    db = tmp_path_factory.mktemp("match") / "m.db"
-    store = Store(f"sqlite:///{db}").init()
-    ingest(store, [SAMPLES])
-    return store
-
-
 def _cluster_with(store: Store, words: str) -> list[dict[str, object]]:
     with store.session() as s:
         found = [c for c in list_clusters(s) if words in normalize(c.text)]
