@@ -60,6 +60,7 @@ SCHEME = "legacy"  # the (a·h + b) mod (2^61 − 1) permutations that signature
 RARE_TOKENS = 3  # each quote looks up its this-many rarest tokens
 MAX_DF = 200  # tokens in more quotes than this are too common to block on
 MIN_TOKEN = 3  # characters; shorter tokens never block
+MAX_KEY_TOKEN = 64  # characters of a token kept in its stored key
 MAX_BLOCK = 2000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
 
@@ -281,7 +282,8 @@ def quote_keys(text: str) -> tuple[str, list[str]]:
     """(normalized text, blocking keys) of one quote: exact, token and LSH band keys."""
     norm = normalize(text)
     toks = tokens(norm)
-    keys = [exact_key(norm), *(f"t:{t}" for t in sorted(toks))]
+    # Keys must fit their 80-character column on every database.
+    keys = [exact_key(norm), *(f"t:{t[:MAX_KEY_TOKEN]}" for t in sorted(toks))]
     if toks:
         keys += band_keys(minhash(toks).hashvalues.astype(np.uint64))
     return norm, keys
