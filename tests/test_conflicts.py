@@ -234,3 +234,24 @@ def test_demo_shows_clusters_and_conflicts() -> None:
     assert result.exit_code == 0, result.output
     assert "Reported by more than one outlet" in result.output
     assert "misattribution" in result.output and "numeric" in result.output
+
+
+def test_flags_follow_new_documents(tmp_path: Path) -> None:
+    """New reports of the agreed wording replace the flag: the old one is cleared."""
+    first = "“We will reopen the bridge before the first snow,” said Mayor Ana Ruiz."
+    other = "Mayor Ana Ruiz said: “We will reopen the old bridge after the first snow.”"
+    store = _store(tmp_path, [first, "Weather today: rain.\n\n" + other])
+    with store.session() as s:
+        (before,) = list_conflicts(s, "misquote")
+    assert len(before.records) == 2
+    folder = tmp_path / "more"
+    folder.mkdir()
+    for i in range(2):
+        (folder / f"late{i}.txt").write_text(f"Report {i}.\n\n{other}\n", encoding="utf-8")
+    report = ingest(store, [folder])
+    assert report.ok
+    with store.session() as s:
+        (after,) = list_conflicts(s, "misquote")
+    assert after.id != before.id
+    assert "before the first snow" in after.records[0].text  # now the odd one out
+    assert len({r.document for r in after.records[1:]}) == 3
