@@ -145,24 +145,43 @@ def same_occasion(a: ClaimRow, b: ClaimRow) -> bool:
 
 
 def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> list[Conflict]:
-    """Pairs of claims from different documents whose ranges for one thing do not overlap."""
-    out = []
+    """Claims from different documents whose ranges for one thing do not overlap.
+
+    One flag per pair of disagreeing ranges, holding every claim on either side
+    (two outlets saying eight against one saying 14 is one flag, not two).
+    """
+    sides: dict[tuple[tuple[float, float | None], tuple[float, float | None]],
+                tuple[dict[str, ClaimRow], dict[str, ClaimRow]]] = {}
     for a, b in combinations(rows, 2):
         if a.document_id == b.document_id or a.unit != b.unit or not same_occasion(a, b):
             continue
         lo, hi = (a, b) if (a.high if a.high is not None else float("inf")) < b.low else (b, a)
         if lo.high is None or lo.high >= hi.low:
             continue  # ranges overlap: compatible figures
-        score = round(100 * (1 - lo.high / hi.low), 1) if hi.low else 100.0
-        refs = [_claim_ref(lo, docs[lo.document_id]), _claim_ref(hi, docs[hi.document_id])]
-        thing = f"{lo.noun_class}, {lo.event}"
+        low_side, high_side = sides.setdefault(((lo.low, lo.high), (hi.low, hi.high)), ({}, {}))
+        low_side[lo.id], high_side[hi.id] = lo, hi
+    out = []
+    for ((_, lo_high), (hi_low, _)), (low_side, high_side) in sides.items():
+        assert lo_high is not None
+        score = round(100 * (1 - lo_high / hi_low), 1) if hi_low else 100.0
+        los, his = list(low_side.values()), list(high_side.values())
+        refs = [_claim_ref(c, docs[c.document_id]) for c in los + his]
+        first = his[0]
         out.append(Conflict(
             id=_conflict_id("numeric", refs), kind="numeric", score=score,
-            explanation=(f"{_at(refs[0])} says “{lo.q_text} {lo.noun}” ({_range(lo)}) but "
-                         f"{_at(refs[1])} says “{hi.q_text} {hi.noun}” ({_range(hi)}) "
-                         f"about the same thing ({thing}); the ranges do not overlap."),
+            explanation=(f"{_side(los, refs[:len(los)])} but {_side(his, refs[len(los):])} "
+                         f"about the same thing ({first.noun_class}, {first.event}); "
+                         "the ranges do not overlap."),
             records=refs))
     return out
+
+
+def _side(claims: list[ClaimRow], refs: list[SourceRef]) -> str:
+    """"A [0:9] and B [5:20] say “eight people” (8)" for claims sharing one range."""
+    where = ", ".join(_at(r) for r in refs)
+    said = " / ".join(dict.fromkeys(f"“{c.q_text} {c.noun}”" for c in claims))
+    verb = "says" if len(refs) == 1 else "say"
+    return f"{where} {verb} {said} ({_range(claims[0])})"
 
 
 def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateReport) -> None:

@@ -130,7 +130,8 @@ def test_misattribution(flags: list[Conflict]) -> None:
 def test_numeric_guard(flags: list[Conflict]) -> None:
     guard = [c for c in flags if c.kind == "numeric" and "4,000" in " ".join(_texts(c))]
     others = {t for c in guard for t in _texts(c) if "4,000" not in t}
-    assert len(guard) == 2
+    assert len(guard) == 1
+    assert len(guard[0].records) == 3
     assert any("2,000 National Guard" in t for t in others)
     assert any("two thousand National Guard" in t for t in others)
 
@@ -138,8 +139,9 @@ def test_numeric_guard(flags: list[Conflict]) -> None:
 def test_numeric_arrests(flags: list[Conflict]) -> None:
     arrests = [c for c in flags if c.kind == "numeric" and "14 people were arrested"
                in " ".join(_texts(c))]
-    assert len(arrests) >= 2
-    assert len({r.document for c in arrests for r in c.records}) >= 3
+    assert len(arrests) == 1
+    assert len({r.document for r in arrests[0].records}) == 3  # two say eight, one says 14
+    assert sum("eight" in r.text for r in arrests[0].records) == 3
 
 
 @pytest.mark.parametrize("decoy", [
