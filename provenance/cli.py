@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,15 +19,19 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance import __version__
+from provenance.audit import list_entries
 from provenance.claims import claims_for as verify_claims
 from provenance.conflicts import CONFLICT_KINDS, list_conflicts
 from provenance.conflicts import rebuild as rebuild_verification
 from provenance.documents import read_paths
-from provenance.errors import InputError, NotFoundError, ProvenanceError
+from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
+from provenance.export import ExportFormat
+from provenance.export import export as run_export
 from provenance.extract import extract
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
 from provenance.match import clusters_for as verify_clusters
+from provenance.models import DocumentIn, IngestProblem
 from provenance.output import (
     Format,
     attribution_row,
@@ -36,11 +42,30 @@ from provenance.output import (
     quote_row,
     speaker_row,
 )
-from provenance.store import Store, get_quote, list_quotes, list_speakers, open_store, stats
+from provenance.review import (
+    ReviewState,
+    ReviewStatus,
+    adopt,
+    delete_document,
+    list_reviews,
+)
+from provenance.review import review as run_review
+from provenance.schemas import SchemaState, write_schemas
+from provenance.store import (
+    Store,
+    get_quote,
+    list_merges,
+    list_quotes,
+    list_speakers,
+    open_store,
+    stats,
+)
+from provenance.verify import verify as run_verify
+from provenance.verify import verify_log_file
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Claim and quote provenance: who said what, where, and do sources agree.")
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
@@ -105,23 +130,19 @@ def ingest(
     with _store(db) as store:
         show_bar = sys.stderr.isatty() and not quiet
         with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.description}"), console=err,
-                      disable=not show_bar, transient=True) as bar:
+                      console=err, disable=not show_bar, transient=True) as bar:
             task = bar.add_task("", total=None)
 
-            def tick(item: object) -> None:
-                if isinstance(item, InputError):
-                    bar.console.print(f"error: {item}", markup=False, highlight=False)
-                bar.advance(task)
+            def tick(item: DocumentIn | IngestProblem) -> None:
+                if isinstance(item, IngestProblem):
+                    # One line per problem, printed above the bar while it runs.
+                    bar.console.print(f"error: {item}", markup=False, highlight=False,
+                                      soft_wrap=True)
+                else:
+                    bar.advance(task)
 
             report = run_ingest(store, paths, source=source, published=day,
                                 fallback_encoding=fallback_encoding, progress=tick)
-        for problem in report.problems:
-            if not problem.message.startswith("not stored") or show_bar:
-                continue
-        if not show_bar:
-            for problem in report.problems:
-                err.print(f"error: {problem}", markup=False)
         if not quiet:
             typer.echo(f"documents: {report.new} new, {report.unchanged} unchanged, "
                        f"{report.failed} failed; quotes: {report.quotes}; "
@@ -190,6 +211,19 @@ def speakers(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
     with _store(db) as store, store.session() as s:
         rows = [speaker_row(sp) for sp in list_speakers(s)]
     emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+
+
+@app.command()
+def merges(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Speaker merges across documents, with score (0–100) and evidence, for review."""
+    with _store(db) as store, store.session() as s:
+        rows = [m.model_dump() for m in list_merges(s, speaker)]
+    emit(rows, fmt, ["speaker", "alias", "score", "evidence", "document"], title="merges")
 
 
 @app.command()
@@ -270,6 +304,169 @@ def demo(
     if not report.ok:
         for problem in report.problems:
             err.print(f"error: {problem}", markup=False)
+        raise typer.Exit(1)
+
+# ---- issue: audit trail (log, verify, review, export, schemas) --------------------
+
+
+def _reviewer(by: str | None) -> str:
+    return by or os.environ.get("PROVENANCE_REVIEWER") or getpass.getuser()
+
+
+def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for st in states:
+        last = st.history[-1] if st.history else None
+        rows.append({"id": st.quote_id, "status": st.status.value,
+                     "by": last.by if last else None, "at": last.ts if last else None,
+                     "note": last.note if last else None,
+                     "history": " → ".join([d.status.value for d in st.history]),
+                     "decisions": [d.model_dump(mode="json") for d in st.history]})
+    return rows
+
+
+REVIEW_COLUMNS = ["id", "status", "by", "at", "note", "history"]
+ByOpt = Annotated[str | None, typer.Option(
+    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
+
+
+@app.command("verify")
+def verify_cmd(
+    log_file: Annotated[Path | None, typer.Option(
+        "--log", help="Check an exported log (provenance log -f jsonl) instead of a database.")]
+    = None,
+    expect_head: Annotated[str | None, typer.Option(
+        help="A log hash published earlier: fail unless it is still in the chain.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Re-derive the log's hash chain, document hashes, spans and records; exit 4 on mismatch."""
+    if log_file is not None:
+        with _guard():
+            report = verify_log_file(log_file, expect_head)
+    else:
+        with _store(db) as store, store.session() as s:
+            report = run_verify(s, expect_head)
+    if report.problems:
+        emit((p.model_dump() for p in report.problems), fmt, ["check", "record", "detail"],
+             title="verify: mismatches")
+        err.print(f"verify: {len(report.problems)} mismatches", markup=False)
+        raise typer.Exit(VerificationError.exit_code)
+    if fmt is Format.table:
+        typer.echo(f"ok: {report.entries} log entries, {report.documents} documents, "
+                   f"{report.spans} spans, {report.records} records; "
+                   f"head {report.head_seq} {report.head_hash}")
+    else:
+        emit_object(report, fmt)
+
+
+@app.command("review")
+def review_cmd(
+    quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
+    status: Annotated[ReviewStatus, typer.Option(help="The decision.")],
+    note: Annotated[str, typer.Option(help="Why: source checked, correction, ...")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Record a human decision on a quote in the audit log."""
+    with _store(db) as store, store.session() as s:
+        state = run_review(s, quote_id, status, note, _reviewer(by))
+    emit(_review_rows([state]), fmt, REVIEW_COLUMNS, title="review")
+
+
+@app.command("reviews")
+def reviews_cmd(
+    status: Annotated[ReviewStatus | None, typer.Option(help="Only this status.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Reviewed quotes: current status and the history of decisions."""
+    with _store(db) as store, store.session() as s:
+        rows = _review_rows(list_reviews(s, status))
+    emit(rows, fmt, REVIEW_COLUMNS, title="reviews")
+
+
+@app.command("log")
+def log_cmd(
+    subject: Annotated[str | None, typer.Argument(
+        help="quote:ID, document:ID, speaker:N or a bare id prefix.")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. review.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """The audit log, oldest first (--format jsonl gives a file `verify --log` checks)."""
+    with _store(db) as store, store.session() as s:
+        emit((e.model_dump() for e in list_entries(s, subject, action, limit)), fmt,
+             ["seq", "ts", "actor", "action", "subject", "hash"], title="audit log")
+
+
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Export format.")]
+    = ExportFormat.jsonl,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File [default: stdout].")]
+    = None,
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    include_nonspeech: Annotated[bool, typer.Option("--all", help="Include non-speech.")]
+    = False,
+    db: DbOpt = None,
+) -> None:
+    """Every quote and claim with full provenance, streamed: jsonl, csv or prov-json."""
+    with _store(db) as store, store.session() as s:
+        try:
+            target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+        except OSError as exc:
+            raise ProvenanceError(f"{out}: cannot write: {exc.strerror}") from None
+        try:
+            n = run_export(s, fmt, target, speaker, include_nonspeech)
+        finally:
+            if out:
+                target.close()
+    if out:
+        err.print(f"exported {n} records to {out}", markup=False)
+
+
+@app.command("delete")
+def delete_cmd(
+    document: Annotated[str, typer.Argument(help="Document id or a unique prefix.")],
+    reason: Annotated[str, typer.Option(help="Why it is removed (kept in the log).")],
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Remove a document and its quotes; the log keeps what was removed, by whom and why."""
+    with _store(db) as store, store.session() as s:
+        result = delete_document(s, document, reason, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@app.command("adopt")
+def adopt_cmd(by: ByOpt = None, fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """Log records stored before the audit log existed (after an upgrade); logs nothing twice."""
+    with _store(db) as store, store.session() as s:
+        result = adopt(s, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@app.command("schemas")
+def schemas_cmd(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the schema files live.")]
+    = Path("schemas"),
+    check: Annotated[bool, typer.Option(help="Only compare; exit 1 if any file is stale.")]
+    = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Write JSON Schemas (draft 2020-12) of the exported records, generated from the models."""
+    with _guard():
+        files = write_schemas(directory, check)
+    emit((f.model_dump() for f in files), fmt, ["name", "state", "path"], title="schemas")
+    stale = [f.path for f in files if f.state in (SchemaState.stale, SchemaState.missing)]
+    if stale:
+        err.print(f"error: stale schema files (run `provenance schemas`): {', '.join(stale)}",
+                  markup=False)
         raise typer.Exit(1)
 
 

@@ -238,6 +238,26 @@ def update(session: Session, document_ids: list[str], workers: int = 1) -> Updat
     return report
 
 
+def forget_document(session: Session, document_id: str) -> UpdateReport:
+    """Drop a document's claims and cluster memberships before it is deleted; no commit.
+
+    Flags that relied on it are cleared. A cluster that the document's quote was
+    the only bridge of stays whole until ``provenance match`` rebuilds.
+    """
+    report = UpdateReport()
+    quote_ids = list(session.exec(select(QuoteRow.id).where(QuoteRow.document_id == document_id)))
+    touched = match.forget_quotes(session, quote_ids)
+    keys = {(c, e) for c, e in session.exec(select(ClaimRow.noun_class, ClaimRow.event).where(
+        ClaimRow.document_id == document_id)) if e is not None}
+    session.exec(delete(ClaimRow).where(col(ClaimRow.document_id) == document_id))
+    for cluster_id in sorted(touched):
+        _sync(session, f"cluster:{cluster_id}",
+              cluster_conflicts(match.refresh_cluster(session, cluster_id)), report)
+    refresh_numeric(session, keys, report)
+    session.flush()
+    return report
+
+
 def rebuild(session: Session, workers: int = 1) -> UpdateReport:
     """Forget all claims, clusters and flags and recompute them from stored documents."""
     match.clear(session)

@@ -19,7 +19,8 @@ from provenance.extract import EXTRACTOR_VERSION, extract
 from provenance.models import DocumentIn, IngestProblem, IngestReport
 from provenance.store import Store, commit_index, has_document, load_speaker_index, write_document
 
-Progress = Callable[[DocumentIn | InputError], None]
+Progress = Callable[[DocumentIn | IngestProblem], None]
+"""Called with each document read and each problem, as they happen."""
 
 
 def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
@@ -34,14 +35,18 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
     new_ids: list[str] = []
     with store.session() as session:
         index = load_speaker_index(session)
+        def problem(p: IngestProblem) -> None:
+            report.failed += 1
+            report.problems.append(p)
+            if progress:
+                progress(p)
+
         for item in read_paths(paths, fallback_encoding):
+            if isinstance(item, InputError):
+                problem(IngestProblem(path=item.path, line=item.line, message=item.message))
+                continue
             if progress:
                 progress(item)
-            if isinstance(item, InputError):
-                report.failed += 1
-                report.problems.append(IngestProblem(path=item.path, line=item.line,
-                                                     message=item.message))
-                continue
             doc = item
             if source is not None or published is not None:
                 doc = doc.model_copy(update={k: v for k, v in
@@ -58,8 +63,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
             except SQLAlchemyError as exc:
                 session.rollback()
                 session.info.clear()
-                report.failed += 1
-                report.problems.append(IngestProblem(
+                problem(IngestProblem(
                     path=doc.path or "<input>", line=doc.line,
                     message=f"not stored: {type(exc).__name__}: {str(exc).splitlines()[0]}"))
                 index = load_speaker_index(session)

@@ -356,6 +356,24 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     return touched
 
 
+def forget_quotes(session: Session, quote_ids: Sequence[str]) -> set[int]:
+    """Remove quotes from the blocking keys and their clusters; returns clusters changed.
+
+    A cluster left empty is deleted.
+    """
+    ids = list(quote_ids)
+    touched = set(session.exec(select(ClusterMemberRow.cluster_id).where(
+        col(ClusterMemberRow.quote_id).in_(ids))).all())
+    session.exec(delete(MatchKeyRow).where(col(MatchKeyRow.quote_id).in_(ids)))
+    session.exec(delete(ClusterMemberRow).where(col(ClusterMemberRow.quote_id).in_(ids)))
+    session.flush()
+    for cluster_id in touched:
+        if session.exec(select(ClusterMemberRow.quote_id).where(
+                ClusterMemberRow.cluster_id == cluster_id).limit(1)).first() is None:
+            session.exec(delete(ClusterRow).where(col(ClusterRow.id) == cluster_id))
+    return touched
+
+
 @dataclass
 class Member:
     """A cluster member with what conflict checks need."""

@@ -19,11 +19,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
 
+from provenance import audit
 from provenance.errors import NotFoundError, StoreError
 from provenance.models import (
     Attribution,
     Document,
     DocumentIn,
+    Merge,
     Quote,
     ResolvedSpeaker,
     Span,
@@ -165,15 +167,17 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         assert row.id is not None
         speaker_id, created = row.id, True
         pending.append(Known(row.id, r.name, r.kind))
+        audit.log_speaker_created(session, row, doc_id)
     else:
         speaker_id, created = match.speaker_id, False
         session.add(MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
                              score=match.score, evidence=match.evidence, created_at=_now()))
-        row = session.get(SpeakerRow, speaker_id)
-        assert row is not None
-        titles = json.loads(row.titles)
-        row.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
-        row.affiliation = row.affiliation or r.affiliation
+        audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence)
+        stored = session.get(SpeakerRow, speaker_id)
+        assert stored is not None
+        titles = json.loads(stored.titles)
+        stored.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
+        stored.affiliation = stored.affiliation or r.affiliation
     names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
     for alias in sorted(names):
         existing = session.exec(select(AliasRow).where(
@@ -189,9 +193,9 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
     if r.kind is SpeakerKind.person:
         counts = {a.alias: a.count for a in session.exec(select(AliasRow).where(
             AliasRow.speaker_id == speaker_id, col(AliasRow.is_name)))}
-        row = session.get(SpeakerRow, speaker_id)
-        assert row is not None
-        row.name = canonical_name(counts) if counts else row.name
+        person = session.get(SpeakerRow, speaker_id)
+        assert person is not None
+        person.name = canonical_name(counts) if counts else person.name
     return speaker_id, created
 
 
@@ -203,10 +207,12 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     new speakers only after the caller's commit succeeds (see :func:`commit_index`).
     """
     doc_id = doc.id
-    session.add(DocumentRow(id=doc_id, text=doc.text, path=doc.path, url=doc.url,
-                            source=doc.source, title=doc.title, published=doc.published,
-                            ingested_at=_now(), size=len(doc.text)))
+    doc_row = DocumentRow(id=doc_id, text=doc.text, path=doc.path, url=doc.url,
+                          source=doc.source, title=doc.title, published=doc.published,
+                          ingested_at=_now(), size=len(doc.text))
+    session.add(doc_row)
     session.flush()
+    audit.log_document(session, doc_row)
     pending: list[Known] = []
     by_name: dict[tuple[str, str], int] = {}
     created = 0
@@ -227,6 +233,7 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
             cue_end=cue.end if cue else None, cue_text=cue.text if cue else None,
             speaker_id=speaker_id, mention_name=att.speaker_name, confidence=att.confidence,
             rule=att.rule, extractor_version=extractor_version))
+    audit.log_extraction(session, doc_id, extractor_version)
     session.info.setdefault("pending_speakers", []).extend(pending)
     return len(attributions), created
 
@@ -250,7 +257,7 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote
             else None
 
     return Quote(
-        id=row.id, document=row.document_id, kind=row.kind,  # type: ignore[arg-type]
+        id=row.id, document=row.document_id, kind=row.kind,
         content=Span(start=row.start, end=row.end, text=row.text),
         speaker_mention=span(row.speaker_start, row.speaker_end, row.speaker_text),
         cue=span(row.cue_start, row.cue_end, row.cue_text), speaker_id=row.speaker_id,
@@ -304,7 +311,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
 
 def list_speakers(session: Session) -> list[Speaker]:
     counts = dict(session.exec(select(QuoteRow.speaker_id, func.count()).group_by(
-        QuoteRow.speaker_id)).all())
+        col(QuoteRow.speaker_id))).all())
     names = speaker_names(session)
     out = []
     for row in session.exec(select(SpeakerRow).order_by(SpeakerRow.name)):
@@ -314,6 +321,17 @@ def list_speakers(session: Session) -> list[Speaker]:
                            aliases=sorted(names.get(row.id, set()) - {row.name}),
                            quotes=counts.get(row.id, 0)))
     return out
+
+
+def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
+    """Cross-document speaker merges with their score (0–100) and evidence, for review."""
+    stmt = select(MergeRow, SpeakerRow.name).join(
+        SpeakerRow, col(MergeRow.speaker_id) == SpeakerRow.id)
+    if speaker is not None:
+        stmt = stmt.where(col(MergeRow.speaker_id).in_(find_speakers(session, speaker)))
+    stmt = stmt.order_by(col(MergeRow.speaker_id), col(MergeRow.id))
+    return [Merge(speaker_id=m.speaker_id, speaker=name, alias=m.alias, document=m.document_id,
+                  score=m.score, evidence=m.evidence) for m, name in session.exec(stmt)]
 
 
 def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:

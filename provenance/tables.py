@@ -162,3 +162,38 @@ class ConflictRow(SQLModel, table=True):
     explanation: str = Field(sa_column=Column(Text, nullable=False))
     records: str = Field(sa_column=Column(Text, nullable=False), description="JSON array")
     raised_at: datetime
+
+
+class AuditRow(SQLModel, table=True):
+    """One entry of the append-only audit log (see :mod:`provenance.audit`).
+
+    ``seq`` is assigned by the appender, not the database, and both ``seq`` and
+    ``prev_hash`` are unique: two writers that read the same head cannot both
+    append, so the chain never forks. ``ts`` is ISO 8601 UTC text and
+    ``payload`` canonical JSON text, so the hash re-derives byte for byte.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_subject_seq", "subject", "seq"),)
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ts: str = Field(max_length=40)
+    actor: str = Field(sa_column=Column(Text, nullable=False))
+    action: str = Field(max_length=64, index=True)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    hash: str = Field(max_length=64, unique=True)
+    prev_hash: str = Field(max_length=64, unique=True)
+
+
+class ReviewRow(SQLModel, table=True):
+    """The current human review status of one quote; its history is in the audit log."""
+
+    __tablename__ = "reviews"
+
+    quote_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(max_length=16, index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    reviewer: str
+    ts: str = Field(max_length=40)
+    seq: int = Field(description="audit log entry that recorded this decision")

@@ -257,3 +257,21 @@ def test_flags_follow_new_documents(tmp_path: Path) -> None:
     assert after.id != before.id
     assert "before the first snow" in after.records[0].text  # now the odd one out
     assert len({r.document for r in after.records[1:]}) == 3
+
+
+def test_deleting_a_document_clears_its_flags(tmp_path: Path) -> None:
+    from provenance.match import list_clusters
+    from provenance.review import delete_document
+
+    store = Store(f"sqlite:///{tmp_path / 'd.db'}").init()
+    ingest(store, [data_dir() / "samples"])
+    with store.session() as s:
+        (flag,) = list_conflicts(s, "misattribution")
+        ortiz = next(r.document for r in flag.records if r.speaker == "Lena Ortiz")
+        delete_document(s, ortiz, "test", "tester")
+    with store.session() as s:
+        assert list_conflicts(s, "misattribution") == []
+        numeric = list_conflicts(s, "numeric")
+        assert all(r.document != ortiz for c in numeric for r in c.records)
+        assert not any("14 people were arrested" in r.text for c in numeric for r in c.records)
+        assert all(r.document != ortiz for c in list_clusters(s) for r in c.sources)
