@@ -20,6 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from provenance import __version__
 from provenance.audit import list_entries
+from provenance.claims import claims_for as verify_claims
+from provenance.conflicts import CONFLICT_KINDS, list_conflicts
+from provenance.conflicts import rebuild as rebuild_verification
 from provenance.documents import read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
 from provenance.evaluate import evaluate as run_evaluate
@@ -28,8 +31,18 @@ from provenance.export import export as run_export
 from provenance.extract import extract
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
+from provenance.match import clusters_for as verify_clusters
 from provenance.models import DocumentIn, IngestProblem
-from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
+from provenance.output import (
+    Format,
+    attribution_row,
+    cluster_row,
+    conflict_row,
+    emit,
+    emit_object,
+    quote_row,
+    speaker_row,
+)
 from provenance.review import (
     ReviewState,
     ReviewStatus,
@@ -273,6 +286,8 @@ def demo(
                 for q in list_quotes(s):
                     if q.speaker:
                         by_speaker.setdefault(q.speaker, []).append(quote_row(q))
+                clusters = verify_clusters(s, min_sources=2)
+                flags = list_conflicts(s)
         out = Console(highlight=False)
         for name in sorted(by_speaker, key=lambda n: (-len(by_speaker[n]), n)):
             rows = by_speaker[name]
@@ -282,6 +297,17 @@ def demo(
                 short = text if len(text) <= 110 else text[:107] + "..."
                 out.print(f"  [{row['kind']}] “{short}” — {row['source'] or row['path']}",
                           markup=False)
+        out.print("\n[bold]Reported by more than one outlet[/bold]")
+        for c in clusters:
+            out.print(f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
+                      f"{c.distinct_sources} sources", markup=False)
+            for ref in cluster_row(c)["sources"]:
+                out.print(f"      {ref}", markup=False)
+        out.print("\n[bold]Conflicts between sources[/bold]")
+        for f in flags:
+            out.print(f"  [{f.kind} {f.score:.0f}] {f.explanation}", markup=False)
+            if f.diff:
+                out.print(f"      diff: {f.diff}", markup=False)
     if not report.ok:
         for problem in report.problems:
             err.print(f"error: {problem}", markup=False)
@@ -474,6 +500,74 @@ def evaluate_cmd(
     rows = [{**m.model_dump(), "value": round(m.value, 4)} for m in report.metrics()]
     emit(rows, fmt, ["metric", "value", "numerator", "denominator", "of"],
          title=f"{gold}: {report.documents} documents")
+
+
+# ---- cross-source verification (issue: match) -------------------------------
+
+CLUSTER_COLUMNS = ["id", "text", "speakers", "distinct_sources", "first_source", "first_date",
+                   "sources"]
+CLAIM_COLUMNS = ["kind", "speaker", "text", "quantity", "noun_class", "event", "source",
+                 "document", "start", "end"]
+CONFLICT_COLUMNS = ["kind", "score", "explanation", "diff", "records"]
+
+
+@app.command()
+def matches(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    min_sources: Annotated[int, typer.Option(help="Only clusters from this many outlets.")] = 1,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Quotes grouped as one statement across documents (corroboration)."""
+    with _store(db) as store, store.session() as s:
+        rows = verify_clusters(s, speaker, min_sources)
+    if fmt in (Format.json, Format.jsonl):
+        emit((c.model_dump(mode="json") for c in rows), fmt)
+    else:
+        emit((cluster_row(c) for c in rows), fmt, CLUSTER_COLUMNS, title="quote clusters")
+
+
+@app.command()
+def claims(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s",
+                                                help="Person or body (\"police\").")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Attributed claims (indirect speech) and quantified statements, with their source."""
+    with _store(db) as store, store.session() as s:
+        rows = verify_claims(s, speaker)
+    emit((c.model_dump(mode="json") for c in rows), fmt, CLAIM_COLUMNS, title="claims")
+
+
+@app.command()
+def conflicts(
+    kind: Annotated[str | None, typer.Option(
+        help="misquote, misattribution or numeric.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Misquotes, misattributions and conflicting numbers between sources."""
+    with _guard():
+        if kind is not None and kind not in CONFLICT_KINDS:
+            raise ProvenanceError(f"--kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}")
+    with _store(db) as store, store.session() as s:
+        rows = list_conflicts(s, kind)
+    if fmt in (Format.json, Format.jsonl):
+        emit((c.model_dump(mode="json") for c in rows), fmt)
+    else:
+        emit((conflict_row(c) for c in rows), fmt, CONFLICT_COLUMNS, title="conflicts")
+
+
+@app.command("match")
+def match_cmd(db: DbOpt = None) -> None:
+    """Rebuild claims, clusters and flags from every stored document."""
+    with _store(db) as store, store.session() as s:
+        report = rebuild_verification(s)
+        s.commit()
+    typer.echo(f"claims: {report.claims}; quotes matched: {report.quotes}; "
+               f"flags raised: {report.raised}")
 
 
 def main() -> None:

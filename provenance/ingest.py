@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from provenance import conflicts
 from provenance.documents import read_paths
 from provenance.errors import InputError
 from provenance.extract import EXTRACTOR_VERSION, extract
@@ -31,6 +32,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
     collected in the report (one per bad file or line); they never stop the batch.
     """
     report = IngestReport()
+    new_ids: list[str] = []
     with store.session() as session:
         index = load_speaker_index(session)
         def problem(p: IngestProblem) -> None:
@@ -70,4 +72,16 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
             report.quotes += n_quotes
             report.speakers += n_speakers
             report.document_ids.append(doc.id)
+            new_ids.append(doc.id)
+        if new_ids:
+            # Clusters and flags follow the stored quotes; documents stay stored if this fails.
+            try:
+                conflicts.update(session, new_ids)
+                session.commit()
+            except SQLAlchemyError as exc:
+                session.rollback()
+                report.problems.append(IngestProblem(
+                    path="<verification>",
+                    message=f"clusters and flags not updated: {type(exc).__name__}; "
+                            "run `provenance match` to rebuild"))
     return report

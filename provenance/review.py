@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.conflicts import forget_document
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.tables import DocumentRow, MergeRow, QuoteRow, ReviewRow, SpeakerRow
 
@@ -139,6 +140,8 @@ def delete_document(session: Session, doc_id: str, reason: str, by: str) -> Dele
                          {"quotes": quotes, "reason": reason},
                          actor=audit.person_actor(by.strip()))
     session.execute(delete(ReviewRow).where(col(ReviewRow.quote_id).in_(quotes)))
+    # Clusters, claims and flags point at the quotes: they go first (issue: match).
+    forget_document(session, did)
     session.execute(delete(QuoteRow).where(col(QuoteRow.document_id) == did))
     session.execute(delete(MergeRow).where(col(MergeRow.document_id) == did))
     session.execute(delete(DocumentRow).where(col(DocumentRow.id) == did))
