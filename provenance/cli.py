@@ -295,8 +295,8 @@ def demo(
             for row in rows:
                 text = str(row["text"])
                 short = text if len(text) <= 110 else text[:107] + "..."
-                out.print(f"  [{row['kind']}] “{short}” — {row['source'] or row['path']}",
-                          markup=False)
+                where = row["source"] or Path(str(row["path"])).name
+                out.print(f"  [{row['kind']}] “{short}” — {where}", markup=False)
         out.print("\n[bold]Reported by more than one outlet[/bold]")
         for c in clusters:
             out.print(f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
