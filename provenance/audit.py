@@ -10,7 +10,8 @@ re-derive from an exported log with ten lines of code):
 * An entry is the JSON object ``{"seq", "ts", "actor", "action", "subject",
   "payload", "prev_hash"}``: ``seq`` is 1, 2, 3, … with no gaps; ``ts`` is UTC,
   ISO 8601 with microseconds and a ``Z``; ``subject`` is ``"<kind>:<id>"``
-  (``document:<sha256>``, ``quote:<id>``, ``speaker:<n>``); ``payload`` is an
+  (``document:<sha256>``, ``quote:<id>``, ``speaker:<n>``, ``conflict:<id>``,
+  ``cluster:*``); ``payload`` is an
   object; ``prev_hash`` is the previous entry's ``hash`` (64 zeros for seq 1).
 * Its canonical JSON is ``json.dumps(entry, sort_keys=True,
   separators=(",", ":"), ensure_ascii=False, allow_nan=False)``, and its
@@ -23,14 +24,22 @@ Actions written by the library (payload keys in brackets):
 * ``extraction.run`` [extractor_version, quotes: one object per stored record
   with id, kind, start, end, text_sha256, rule, confidence (0–1), speaker_id,
   speaker and cue offsets]
+* ``claims.extracted`` [claims: id, start, end, text_sha256, quantity offsets,
+  low, high, unit, noun_class, event, speaker_id of every claim of the document]
 * ``speaker.created`` [name, kind, document]; ``speaker.merged`` [alias,
   document, score (0–100, rapidfuzz scale), evidence]
 * ``review`` [status, previous, note]; ``document.deleted`` [quotes, reason]
 
-Other stages append through :func:`record`: ``flag.raised`` / ``flag.cleared``
-[flag, …] and ``cluster.assigned`` [cluster] on ``quote:<id>`` subjects are
-read back by the export; ``speaker.reassigned`` [speaker_id] on a quote subject
-tells ``verify`` that a quote's speaker changed after extraction.
+* ``cluster.assigned`` on ``quote:<id>`` [cluster (``None``: left every cluster),
+  previous, reason (new | joined | merged | forgotten), relation, score (0–100),
+  matched (the stored quote it matched)]; ``cluster.reset`` on ``cluster:*``
+  [clusters, members] before a rebuild forgets every membership
+* ``flag.raised`` / ``flag.updated`` / ``flag.cleared`` on ``conflict:<id>``
+  [flag, kind, scope, score (0–100), explanation, records (document, start,
+  end, quote of each record involved), records_sha256, reason]
+
+``speaker.reassigned`` [speaker_id] on a quote subject tells ``verify`` that a
+quote's speaker changed after extraction.
 """
 
 from __future__ import annotations
@@ -48,7 +57,14 @@ from sqlmodel import Session, col, select
 
 from provenance import __version__
 from provenance.errors import StoreError
-from provenance.tables import AuditRow, DocumentRow, QuoteRow, SpeakerRow
+from provenance.tables import (
+    AuditRow,
+    ClaimRow,
+    ConflictRow,
+    DocumentRow,
+    QuoteRow,
+    SpeakerRow,
+)
 
 GENESIS = "0" * 64
 SOFTWARE_ACTOR = f"software:provenance/{__version__}"
@@ -58,16 +74,18 @@ PG_LOCK_KEY = 0x70726F76  # "prov": the advisory lock that orders appends on Pos
 DOCUMENT_INGESTED = "document.ingested"
 DOCUMENT_DELETED = "document.deleted"
 EXTRACTION_RUN = "extraction.run"
+CLAIMS_EXTRACTED = "claims.extracted"
 SPEAKER_CREATED = "speaker.created"
 SPEAKER_MERGED = "speaker.merged"
 SPEAKER_REASSIGNED = "speaker.reassigned"
 REVIEW = "review"
 FLAG_RAISED = "flag.raised"
 FLAG_CLEARED = "flag.cleared"
+FLAG_UPDATED = "flag.updated"
 CLUSTER_ASSIGNED = "cluster.assigned"
-SUBJECT_KINDS = ("document", "quote", "speaker")
-QUOTE_ACTIONS = (REVIEW, FLAG_RAISED, FLAG_CLEARED, CLUSTER_ASSIGNED)
-"""Actions on ``quote:<id>`` subjects that the export folds into each record."""
+CLUSTER_RESET = "cluster.reset"
+FLAG_ACTIONS = (FLAG_RAISED, FLAG_UPDATED, FLAG_CLEARED)
+SUBJECT_KINDS = ("document", "quote", "speaker", "cluster", "conflict")
 
 
 class AuditEntry(BaseModel):
@@ -215,6 +233,21 @@ def log_extraction(session: Session, doc_id: str, extractor_version: str,
         "quotes": [quote_fingerprint(q) for q in rows]}, actor)
 
 
+def claim_fingerprint(c: ClaimRow) -> dict[str, Any]:
+    """What the ``claims.extracted`` entry fixes about a stored claim."""
+    return {"id": c.id, "start": c.start, "end": c.end, "text_sha256": text_hash(c.text),
+            "quantity": [c.q_start, c.q_end], "low": c.low, "high": c.high, "unit": c.unit,
+            "noun_class": c.noun_class, "event": c.event, "speaker_id": c.speaker_id}
+
+
+def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """The quantity claims stored for one document (all of them, as after this change)."""
+    rows = session.exec(select(ClaimRow).where(ClaimRow.document_id == doc_id).order_by(
+        col(ClaimRow.start), col(ClaimRow.q_start), col(ClaimRow.id))).all()
+    return record(session, CLAIMS_EXTRACTED, subject("document", doc_id),
+                  {"claims": [claim_fingerprint(c) for c in rows]}, actor)
+
+
 def log_speaker_created(session: Session, row: SpeakerRow, doc_id: str,
                         actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     return record(session, SPEAKER_CREATED, subject("speaker", row.id),
@@ -227,6 +260,40 @@ def log_speaker_merged(session: Session, speaker_id: int, alias: str, doc_id: st
     return record(session, SPEAKER_MERGED, subject("speaker", speaker_id),
                   {"alias": alias, "document": doc_id, "score": score, "evidence": evidence},
                   actor)
+
+
+def log_cluster_assigned(session: Session, quote_id: str, cluster: int | None,
+                         previous: int | None, reason: str, relation: str | None = None,
+                         score: float | None = None, matched: str | None = None,
+                         actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """A quote joined ``cluster`` (or left ``previous`` when ``cluster`` is None).
+
+    ``relation`` and ``score`` (0–100) compare it with ``matched``, the stored
+    quote that brought it in; a new cluster has neither.
+    """
+    return record(session, CLUSTER_ASSIGNED, subject("quote", quote_id), {
+        "cluster": cluster, "previous": previous, "reason": reason, "relation": relation,
+        "score": score, "matched": matched}, actor)
+
+
+def flag_refs(records_json: str) -> list[dict[str, Any]]:
+    """The records a stored flag involves, as (document, start, end, quote) objects."""
+    return [{"document": r.get("document"), "start": r.get("start"), "end": r.get("end"),
+             "quote": r.get("quote_id")} for r in json.loads(records_json)]
+
+
+def flag_fingerprint(row: ConflictRow) -> dict[str, Any]:
+    """What a flag entry fixes about a stored conflict (compared by ``verify``)."""
+    return {"flag": row.id, "kind": row.kind, "scope": row.scope, "score": row.score,
+            "explanation": row.explanation, "records": flag_refs(row.records),
+            "records_sha256": text_hash(row.records)}
+
+
+def log_flag(session: Session, action: str, row: ConflictRow, reason: str,
+             actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """A conflict flag raised, updated or cleared; ``reason`` says which refresh did it."""
+    return record(session, action, subject("conflict", row.id),
+                  {**flag_fingerprint(row), "reason": reason}, actor)
 
 
 # ---- reading -------------------------------------------------------------------

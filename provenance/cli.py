@@ -71,7 +71,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "source", "document", "start", "end"]
+QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "source", "document", "start", "end",
+                 "status"]
 
 
 @contextmanager
@@ -508,7 +509,7 @@ CLUSTER_COLUMNS = ["id", "text", "speakers", "distinct_sources", "first_source",
                    "sources"]
 CLAIM_COLUMNS = ["kind", "speaker", "text", "quantity", "noun_class", "event", "source",
                  "document", "start", "end"]
-CONFLICT_COLUMNS = ["kind", "score", "explanation", "diff", "records"]
+CONFLICT_COLUMNS = ["id", "kind", "score", "explanation", "diff", "records"]
 
 
 @app.command()

@@ -20,8 +20,8 @@ from rapidfuzz import fuzz
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from provenance import audit, match
 from provenance import claims as claims_stage
-from provenance import match
 from provenance.models import Conflict, SourceRef
 from provenance.speakers import fold, name_parts
 from provenance.tables import ClaimRow, ConflictRow, DocumentRow, QuoteRow
@@ -184,27 +184,33 @@ def _side(claims: list[ClaimRow], refs: list[SourceRef]) -> str:
     return f"{where} {verb} {said} ({_range(claims[0])})"
 
 
-def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateReport) -> None:
-    """Store ``found`` as the flags of ``scope``: raise new ones, clear vanished ones."""
+def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateReport,
+          reason: str = "refresh") -> None:
+    """Store ``found`` as the flags of ``scope``: raise new ones, clear vanished ones.
+
+    Each flag raised, changed or cleared is one audit entry in this transaction.
+    """
     existing = {r.id: r for r in session.exec(select(ConflictRow).where(
         ConflictRow.scope == scope))}
     wanted = {c.id: c for c in found}
-    for cid, row in existing.items():
-        if cid not in wanted:
-            # audit: flag cleared (row.kind, row.records) — it no longer holds.
-            session.delete(row)
-            report.cleared += 1
+    for cid in sorted(set(existing) - set(wanted)):
+        row = existing[cid]
+        audit.log_flag(session, audit.FLAG_CLEARED, row, reason)  # it no longer holds
+        session.delete(row)
+        report.cleared += 1
     for cid, c in wanted.items():
         payload = json.dumps([r.model_dump(mode="json") for r in c.records], ensure_ascii=False)
+        explanation = c.explanation if c.diff is None else f"{c.explanation}\n{c.diff}"
         if cid in existing:
             row = existing[cid]
-            row.score, row.explanation, row.records = c.score, c.explanation, payload
+            if (row.score, row.explanation, row.records) != (c.score, explanation, payload):
+                row.score, row.explanation, row.records = c.score, explanation, payload
+                audit.log_flag(session, audit.FLAG_UPDATED, row, reason)
             continue
-        # audit: flag raised (c.kind, c.records, c.explanation).
-        session.add(ConflictRow(id=cid, kind=c.kind, scope=scope, score=c.score,
-                                explanation=c.explanation if c.diff is None
-                                else f"{c.explanation}\n{c.diff}",
-                                records=payload, raised_at=datetime.now(UTC)))
+        row = ConflictRow(id=cid, kind=c.kind, scope=scope, score=c.score,
+                          explanation=explanation, records=payload, raised_at=datetime.now(UTC))
+        session.add(row)
+        audit.log_flag(session, audit.FLAG_RAISED, row, reason)
         report.raised += 1
 
 
@@ -216,13 +222,22 @@ def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: Update
         _sync(session, f"numeric:{noun_class}:{event}", numeric_conflicts(rows, docs), report)
 
 
-def update(session: Session, document_ids: list[str], workers: int = 1) -> UpdateReport:
-    """Claims, clusters and flags for newly stored documents; the caller commits."""
+def update(session: Session, document_ids: list[str], workers: int = 1,
+           relog_claims: frozenset[str] = frozenset()) -> UpdateReport:
+    """Claims, clusters and flags for newly stored documents; the caller commits.
+
+    A document's claims are logged when it has some, or when it is in
+    ``relog_claims`` (its claims were dropped: the log must say it has none now).
+    """
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
     quote_ids: list[str] = []
     for doc_id in document_ids:
-        report.claims += claims_stage.store_claims(session, doc_id)
+        found = claims_stage.store_claims(session, doc_id)
+        if found or doc_id in relog_claims:
+            session.flush()
+            audit.log_claims(session, doc_id)
+        report.claims += found
         keys |= {(c, e) for c, e in session.exec(select(ClaimRow.noun_class, ClaimRow.event)
                                                   .where(ClaimRow.document_id == doc_id))
                  if e is not None}
@@ -261,12 +276,16 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
 def rebuild(session: Session, workers: int = 1) -> UpdateReport:
     """Forget all claims, clusters and flags and recompute them from stored documents."""
     match.clear(session)
+    had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())
     session.exec(delete(ClaimRow))
-    # audit: every stored flag is cleared here and re-raised below if it still holds.
+    # Cluster ids (the scopes of flags) are renumbered: every flag is cleared and
+    # re-raised below if it still holds, each change logged.
+    for row in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))).all():
+        audit.log_flag(session, audit.FLAG_CLEARED, row, "rebuild")
     session.exec(delete(ConflictRow))
     docs = session.exec(select(DocumentRow.id).order_by(col(DocumentRow.published),
                                                         col(DocumentRow.ingested_at))).all()
-    return update(session, list(docs), workers)
+    return update(session, list(docs), workers, had_claims)
 
 
 def list_conflicts(session: Session, kind: str | None = None) -> list[Conflict]:

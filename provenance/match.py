@@ -14,7 +14,8 @@ rapidfuzz ``process.cdist``. A pair joins one cluster when
   long opening ("We are going to be here until …") can pass this; see the tests.
 
 Clusters live in tables (``clusters``, ``cluster_members``, ``match_keys``) so a
-new document only looks up its own quotes' keys: :func:`add_quotes`.
+new document only looks up its own quotes' keys: :func:`add_quotes`. Every
+membership change is a ``cluster.assigned`` audit entry in the same transaction.
 :func:`cluster_texts` is the same algorithm in memory, for bulk runs.
 """
 
@@ -37,6 +38,7 @@ from rapidfuzz.distance import LCSseq
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from provenance import audit
 from provenance.models import Cluster, SourceRef
 from provenance.store import find_speakers
 from provenance.tables import (
@@ -327,29 +329,40 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             col(QuoteRow.id).in_(_candidates(session, row, keys)))).all()
         for k in keys:
             session.add(MatchKeyRow(quote_id=row.id, key=k))
-        joined: set[int] = set()
+        # cluster id -> (score 0–100, relation, quote) of the best match in it
+        best: dict[int, tuple[float, str, str]] = {}
         if cands:
             cnorms = [normalize(c.text) for c in cands]
             maybe = candidate_matrix([norm], cnorms, workers)[0]
             for c, cn, ok in zip(cands, cnorms, maybe, strict=True):
                 same_speaker = row.speaker_id is not None and row.speaker_id == c.speaker_id
-                rel = relation(norm, cn, same_speaker)[0] if ok else None
+                rel, score = relation(norm, cn, same_speaker) if ok else (None, 0.0)
                 member = session.get(ClusterMemberRow, c.id) if rel else None
-                if member is not None:
-                    joined.add(member.cluster_id)
+                if member is None or rel is None:
+                    continue
+                held = best.get(member.cluster_id)
+                if held is None or (score, c.id) > (held[0], held[2]):
+                    best[member.cluster_id] = (score, rel, c.id)
+        joined = set(best)
         if joined:
             target = min(joined)
             for other in sorted(joined - {target}):
                 for m in session.exec(select(ClusterMemberRow).where(
-                        ClusterMemberRow.cluster_id == other)):
+                        ClusterMemberRow.cluster_id == other).order_by(
+                        col(ClusterMemberRow.quote_id))):
                     m.cluster_id = target
+                    audit.log_cluster_assigned(session, m.quote_id, target, other, "merged")
                 session.exec(delete(ClusterRow).where(col(ClusterRow.id) == other))
+            score, rel, matched = best[target]
+            audit.log_cluster_assigned(session, row.id, target, None, "joined", rel,
+                                       round(score, 1), matched)
         else:
             cluster = ClusterRow(canonical_quote_id=row.id, text=row.text, updated_at=_now())
             session.add(cluster)
             session.flush()
             assert cluster.id is not None
             target = cluster.id
+            audit.log_cluster_assigned(session, row.id, target, None, "new")
         session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
         session.flush()
         touched |= joined | {target}
@@ -362,8 +375,11 @@ def forget_quotes(session: Session, quote_ids: Sequence[str]) -> set[int]:
     A cluster left empty is deleted.
     """
     ids = list(quote_ids)
-    touched = set(session.exec(select(ClusterMemberRow.cluster_id).where(
-        col(ClusterMemberRow.quote_id).in_(ids))).all())
+    gone = session.exec(select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id).where(
+        col(ClusterMemberRow.quote_id).in_(ids)).order_by(col(ClusterMemberRow.quote_id))).all()
+    for quote_id, cluster_id in gone:
+        audit.log_cluster_assigned(session, quote_id, None, cluster_id, "forgotten")
+    touched = {cluster_id for _, cluster_id in gone}
     session.exec(delete(MatchKeyRow).where(col(MatchKeyRow.quote_id).in_(ids)))
     session.exec(delete(ClusterMemberRow).where(col(ClusterMemberRow.quote_id).in_(ids)))
     session.flush()
@@ -454,7 +470,11 @@ def list_clusters(session: Session, speaker_ids: list[int] | None = None,
 
 
 def clear(session: Session) -> None:
-    """Forget every cluster and blocking key (before a rebuild)."""
+    """Forget every cluster and blocking key (before a rebuild); one ``cluster.reset`` entry."""
+    clusters = session.exec(select(func.count()).select_from(ClusterRow)).one()
+    members_ = session.exec(select(func.count()).select_from(ClusterMemberRow)).one()
+    audit.record(session, audit.CLUSTER_RESET, audit.subject("cluster", "*"),
+                 {"clusters": clusters, "members": members_})
     for table in (MatchKeyRow, ClusterMemberRow, ClusterRow):
         session.exec(delete(table))
 

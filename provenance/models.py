@@ -157,6 +157,8 @@ class Quote(BaseModel):
     source: str | None = None
     path: str | None = None
     published: date | None = None
+    review_status: str = Field(default="unreviewed",
+                               description="unreviewed, verified, disputed or retracted")
 
     @property
     def start(self) -> int:

@@ -44,6 +44,7 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "published": q.published.isoformat() if q.published else None,
         "confidence": q.confidence,
         "rule": q.rule,
+        "status": q.review_status,
     }
 
 
@@ -135,5 +136,7 @@ def cluster_row(c: Cluster) -> dict[str, Any]:
 
 
 def conflict_row(c: Conflict) -> dict[str, Any]:
-    return {"kind": c.kind, "score": c.score, "explanation": c.explanation, "diff": c.diff,
+    # The id is what exports list in conflict_flags (as <kind>:<id>) and the log's subject.
+    return {"id": c.id, "kind": c.kind, "score": c.score, "explanation": c.explanation,
+            "diff": c.diff,
             "records": [f"{_where(r)} {r.speaker or '-'}: {r.text}" for r in c.records]}

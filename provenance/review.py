@@ -18,7 +18,16 @@ from sqlmodel import Session, col, select
 from provenance import audit
 from provenance.conflicts import forget_document
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.tables import DocumentRow, MergeRow, QuoteRow, ReviewRow, SpeakerRow
+from provenance.tables import (
+    ClaimRow,
+    ClusterMemberRow,
+    ConflictRow,
+    DocumentRow,
+    MergeRow,
+    QuoteRow,
+    ReviewRow,
+    SpeakerRow,
+)
 
 
 class ReviewStatus(StrEnum):
@@ -153,6 +162,8 @@ class Adopted(BaseModel):
     documents: int = 0
     speakers: int = 0
     merges: int = 0
+    memberships: int = Field(default=0, description="cluster memberships logged")
+    flags: int = Field(default=0, description="conflict flags logged")
 
 
 def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
@@ -169,10 +180,21 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
     logged_docs: set[str] = set()
     logged_speakers: set[int] = set()
     logged_merges: Counter[tuple[int, str, str, float]] = Counter()
+    logged_members: set[str] = set()
+    logged_flags: set[str] = set()
     for e in audit.iter_entries(session):
         ident = e.subject.partition(":")[2]
         if e.action == audit.DOCUMENT_INGESTED:
             logged_docs.add(ident)
+        elif e.action == audit.CLUSTER_ASSIGNED:
+            (logged_members.add if e.payload.get("cluster") is not None
+             else logged_members.discard)(ident)
+        elif e.action == audit.CLUSTER_RESET:
+            logged_members.clear()
+        elif e.action in (audit.FLAG_RAISED, audit.FLAG_UPDATED):
+            logged_flags.add(ident)
+        elif e.action == audit.FLAG_CLEARED:
+            logged_flags.discard(ident)
         elif e.action == audit.SPEAKER_CREATED and ident.isdigit():
             logged_speakers.add(int(ident))
         elif e.action == audit.SPEAKER_MERGED and ident.isdigit():
@@ -203,7 +225,21 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
             audit.log_document(session, doc, actor, adopted=True)
             audit.log_extraction(session, doc_id, versions.most_common(1)[0][0]
                                  if versions else "unknown", actor)
+            if session.exec(select(ClaimRow.id).where(ClaimRow.document_id == doc_id)
+                            .limit(1)).first() is not None:
+                audit.log_claims(session, doc_id, actor)
             out.documents += 1
         session.commit()
         session.expunge_all()
+    for member in session.exec(select(ClusterMemberRow).order_by(
+            col(ClusterMemberRow.quote_id))).all():
+        if member.quote_id not in logged_members:
+            audit.log_cluster_assigned(session, member.quote_id, member.cluster_id, None,
+                                       "adopted", member.relation, member.score, actor=actor)
+            out.memberships += 1
+    for f in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))).all():
+        if f.id not in logged_flags:
+            audit.log_flag(session, audit.FLAG_RAISED, f, "adopted", actor)
+            out.flags += 1
+    session.commit()
     return out

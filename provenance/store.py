@@ -49,6 +49,7 @@ from provenance.tables import (
     MergeRow,
     MetaRow,
     QuoteRow,
+    ReviewRow,
     SpeakerRow,
 )
 
@@ -251,7 +252,8 @@ def commit_index(session: Session, index: SpeakerIndex) -> None:
 # ---- reading --------------------------------------------------------------
 
 
-def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote:
+def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None,
+           status: str | None = None) -> Quote:
     def span(s: int | None, e: int | None, t: str | None) -> Span | None:
         return Span(start=s, end=e, text=t) if s is not None and e is not None and t is not None \
             else None
@@ -265,6 +267,7 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote
         extractor_version=row.extractor_version,
         source=doc.source if doc else None, path=doc.path if doc else None,
         published=doc.published if doc else None,
+        review_status=status or "unreviewed",
     )
 
 
@@ -290,10 +293,14 @@ def find_speakers(session: Session, query: str) -> list[int]:
 def list_quotes(session: Session, speaker: str | None = None, document: str | None = None,
                 kind: str | None = None, include_nonspeech: bool = False,
                 limit: int | None = None) -> list[Quote]:
-    """Stored quotes in document order, filtered by speaker query, document id prefix, kind."""
-    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow).join(
+    """Stored quotes in document order, filtered by speaker query, document id prefix, kind.
+
+    Each carries its current review status (``unreviewed`` until someone reviews it).
+    """
+    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow, ReviewRow.status).join(
         SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
-        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id)
+        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).join(
+        ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
     if speaker is not None:
         stmt = stmt.where(col(QuoteRow.speaker_id).in_(find_speakers(session, speaker)))
     if document is not None:
@@ -306,7 +313,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
                          col(QuoteRow.start))
     if limit:
         stmt = stmt.limit(limit)
-    return [_quote(q, name, d) for q, name, d in session.exec(stmt)]
+    return [_quote(q, name, d, status) for q, name, d, status in session.exec(stmt)]
 
 
 def list_speakers(session: Session) -> list[Speaker]:
@@ -345,7 +352,9 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     doc = session.get(DocumentRow, row.document_id)
     assert doc is not None
     speaker = session.get(SpeakerRow, row.speaker_id) if row.speaker_id else None
-    return _quote(row, speaker.name if speaker else None, doc), doc.text
+    review = session.get(ReviewRow, row.id)
+    return _quote(row, speaker.name if speaker else None, doc,
+                  review.status if review else None), doc.text
 
 
 def get_document(session: Session, doc_id_prefix: str) -> Document:

@@ -8,8 +8,11 @@ Four checks, each reported as :class:`Mismatch` rows naming the record:
 * ``document``: each document's id is the SHA-256 of its stored text;
 * ``span``: ``text[start:end]`` equals the stored text of every content,
   speaker and cue span;
-* ``record``: documents, quotes, speakers, merges and review statuses agree
-  with the log entries that created them, and nothing exists that no entry made.
+* ``record``: documents, quotes, claims, speakers, merges, review statuses,
+  cluster memberships and conflict flags agree with the log entries that
+  created them (the last ``cluster.assigned`` of each quote, the last
+  ``flag.raised``/``flag.updated`` of each flag not cleared since), and
+  nothing exists that no entry made.
 
 Deleting the last entries of the log leaves a valid shorter chain; it is caught
 by the ``record`` check when those entries made records, and always when the
@@ -32,6 +35,10 @@ from provenance.errors import InputError
 from provenance.models import document_id
 from provenance.tables import (
     AuditRow,
+    ClaimRow,
+    ClusterMemberRow,
+    ClusterRow,
+    ConflictRow,
     DocumentRow,
     MergeRow,
     QuoteRow,
@@ -88,6 +95,8 @@ class ChainChecker:
         self.merges: Counter[tuple[int, str, str, float]] = Counter()
         self.reviews: dict[str, tuple[str, int]] = {}  # quote id -> (status, seq)
         self.reassigned: dict[str, int | None] = {}
+        self.members: dict[str, tuple[int, int]] = {}  # quote id -> (cluster, seq)
+        self.flags: dict[str, tuple[dict[str, Any], int]] = {}  # flag id -> (payload, seq)
 
     def feed(self, body: dict[str, Any]) -> Iterator[Mismatch]:
         seq = body.get("seq")
@@ -122,6 +131,7 @@ class ChainChecker:
             self.documents.pop(ident, None)
             for q in p.get("quotes", []):
                 self.reviews.pop(q, None)
+                self.members.pop(q, None)
             for key in [k for k in self.merges if k[2] == ident]:
                 del self.merges[key]
         elif action == audit.SPEAKER_CREATED and ident.isdigit():
@@ -133,6 +143,18 @@ class ChainChecker:
                          float(p.get("score", 0)))] += 1
         elif action == audit.REVIEW and kind == "quote":
             self.reviews[ident] = (str(p.get("status")), seq)
+        elif action == audit.CLUSTER_ASSIGNED and kind == "quote":
+            cluster = p.get("cluster")
+            if isinstance(cluster, int):
+                self.members[ident] = (cluster, seq)
+            else:
+                self.members.pop(ident, None)
+        elif action == audit.CLUSTER_RESET:
+            self.members.clear()
+        elif action in (audit.FLAG_RAISED, audit.FLAG_UPDATED) and kind == "conflict":
+            self.flags[ident] = (p, seq)
+        elif action == audit.FLAG_CLEARED and kind == "conflict":
+            self.flags.pop(ident, None)
         elif action == audit.SPEAKER_REASSIGNED and kind == "quote":
             sid = p.get("speaker_id")
             self.reassigned[ident] = sid if isinstance(sid, int) else None
@@ -154,23 +176,47 @@ def _raw_bodies(session: Session, batch: int = 1000) -> Iterator[dict[str, Any] 
         after = rows[-1].seq
 
 
-def _logged_document(session: Session, doc_id: str) -> tuple[dict[str, Any] | None,
-                                                             audit.AuditEntry | None]:
-    """The payload of the document's last ingest entry and its last extraction entry."""
-    ingested, run = None, None
+def _logged_document(session: Session, doc_id: str) -> tuple[
+        dict[str, Any] | None, audit.AuditEntry | None, audit.AuditEntry | None]:
+    """The document's last ingest payload and its last extraction and claims entries."""
+    ingested, run, claims = None, None, None
     for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
             AuditRow.subject == audit.subject("document", doc_id),
-            col(AuditRow.action).in_([audit.DOCUMENT_INGESTED, audit.EXTRACTION_RUN]))
+            col(AuditRow.action).in_([audit.DOCUMENT_INGESTED, audit.EXTRACTION_RUN,
+                                      audit.CLAIMS_EXTRACTED]))
             .order_by(col(AuditRow.seq))):
         try:
             entry = audit.to_entry(row)
         except ValueError:
             continue  # reported by the chain check
         if entry.action == audit.DOCUMENT_INGESTED:
-            ingested, run = entry.payload, None
-        else:
+            ingested, run, claims = entry.payload, None, None
+        elif entry.action == audit.EXTRACTION_RUN:
             run = entry
-    return ingested, run
+        else:
+            claims = entry
+    return ingested, run, claims
+
+
+def _check_claims(session: Session, doc_id: str,
+                  entry: audit.AuditEntry | None) -> Iterator[Mismatch]:
+    """The document's claims against its last ``claims.extracted`` entry."""
+    logged = {c["id"]: c for c in (entry.payload.get("claims", []) if entry else [])}
+    for row in session.exec(select(ClaimRow).where(ClaimRow.document_id == doc_id)):
+        name = f"claim:{row.id}"
+        expected = logged.pop(row.id, None)
+        if expected is None or entry is None:
+            yield Mismatch(check="record", record=name,
+                           detail="no claims.extracted entry in the log created this record")
+            continue
+        for key, value in audit.claim_fingerprint(row).items():
+            want = expected.get(key)
+            if (list(want) if isinstance(want, tuple) else want) != value:
+                yield Mismatch(check="record", record=name, detail=(
+                    f"{key} is {_value(value)}; log entry {entry.seq} says {_value(want)}"))
+    for cid in logged:
+        yield Mismatch(check="record", record=f"claim:{cid}", detail=(
+            f"created by log entry {entry.seq if entry else '?'} but missing from the database"))
 
 
 def _check_document(session: Session, doc: Any, chain: ChainChecker,
@@ -183,7 +229,7 @@ def _check_document(session: Session, doc: Any, chain: ChainChecker,
     if doc.size != len(text):
         yield Mismatch(check="document", record=name,
                        detail=f"size {doc.size} but the text has {len(text)} characters")
-    ingested, run = _logged_document(session, doc.id)
+    ingested, run, claims = _logged_document(session, doc.id)
     if doc.id not in chain.documents or ingested is None:
         yield Mismatch(check="record", record=name, detail="no document.ingested entry in the log")
     else:
@@ -228,6 +274,7 @@ def _check_document(session: Session, doc: Any, chain: ChainChecker,
     for qid in logged:
         yield Mismatch(check="record", record=f"quote:{qid}", detail=(
             f"created by log entry {run.seq if run else '?'} but missing from the database"))
+    yield from _check_claims(session, doc.id, claims)
 
 
 def _check_others(session: Session, chain: ChainChecker,
@@ -275,6 +322,58 @@ def _check_others(session: Session, chain: ChainChecker,
                 f"{logged[0]!r} (entry {logged[1]})"))
 
 
+def _check_clusters(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
+    """Cluster memberships against each quote's last ``cluster.assigned`` entry."""
+    stored = dict(session.exec(select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id))
+                  .all())
+    for qid in sorted(set(stored) | set(chain.members)):
+        cluster, logged = stored.get(qid), chain.members.get(qid)
+        if logged is None:
+            yield Mismatch(check="record", record=f"quote:{qid}", detail=(
+                f"member of cluster {cluster} but no cluster.assigned entry put it there"))
+        elif cluster is None:
+            yield Mismatch(check="record", record=f"quote:{qid}", detail=(
+                f"put in cluster {logged[0]} by log entry {logged[1]} but in no cluster now"))
+        elif cluster != logged[0]:
+            yield Mismatch(check="record", record=f"quote:{qid}", detail=(
+                f"member of cluster {cluster}; log entry {logged[1]} put it in {logged[0]}"))
+    clusters = {c for c in session.exec(select(ClusterRow.id)).all() if c is not None}
+    for cid in sorted(set(stored.values()) - clusters):
+        yield Mismatch(check="record", record=f"cluster:{cid}",
+                       detail="has members but no cluster row")
+    for cid in sorted(clusters - set(stored.values())):
+        yield Mismatch(check="record", record=f"cluster:{cid}", detail="has no members")
+
+
+def _check_flags(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
+    """Stored conflict flags against their last raising or updating entry."""
+    seen: set[str] = set()
+    for row in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))):
+        seen.add(row.id)
+        name = f"conflict:{row.id}"
+        logged = chain.flags.get(row.id)
+        if logged is None:
+            yield Mismatch(check="record", record=name,
+                           detail="no flag.raised entry in the log (or it was cleared)")
+            continue
+        payload, seq = logged
+        try:
+            fingerprint = audit.flag_fingerprint(row)
+        except (ValueError, AttributeError) as exc:
+            yield Mismatch(check="record", record=name, detail=(
+                f"records are unreadable ({str(exc).splitlines()[0]}); log entry {seq} has "
+                f"{len(payload.get('records') or [])} records"))
+            continue
+        for key, value in fingerprint.items():
+            if payload.get(key) != value:
+                yield Mismatch(check="record", record=name, detail=(
+                    f"{key} is {_value(value)}; log entry {seq} says {_value(payload.get(key))}"))
+    for fid in sorted(set(chain.flags) - seen):
+        yield Mismatch(check="record", record=f"conflict:{fid}", detail=(
+            f"raised by log entry {chain.flags[fid][1]} and never cleared, "
+            "but missing from the database"))
+
+
 def verify(session: Session, expect_head: str | None = None, batch: int = 50) -> VerifyReport:
     """Run every check; ``expect_head`` is a log hash published earlier (must be in the chain)."""
     report = VerifyReport()
@@ -305,6 +404,8 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 50) ->
         after = docs[-1].id
         session.expunge_all()  # document texts can be large; keep one batch at a time
     report.problems.extend(_check_others(session, chain, seen))
+    report.problems.extend(_check_clusters(session, chain))
+    report.problems.extend(_check_flags(session, chain))
     return report
 
 

@@ -8,12 +8,29 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
 from provenance import audit
+from provenance.ingest import ingest
 from provenance.store import open_store
-from provenance.tables import DocumentRow, MergeRow, QuoteRow, SpeakerRow
-from tests.audit_support import copy_db, ingest_text, run_appenders, template_fixture
+from provenance.tables import (
+    ClaimRow,
+    ClusterMemberRow,
+    ConflictRow,
+    DocumentRow,
+    MergeRow,
+    QuoteRow,
+    SpeakerRow,
+)
+from provenance.verify import verify
+from tests.audit_support import (
+    SAMPLES,
+    copy_db,
+    ingest_text,
+    run_appenders,
+    template_fixture,
+)
 
 template = template_fixture("audit")
 
@@ -154,4 +171,61 @@ def test_list_entries_filters_by_subject(template: Path, tmp_path: Path, query: 
         limited = list(audit.list_entries(s, query, limit=2))
     assert kinds == expected_kinds
     assert len(limited) == 2
+    store.dispose()
+
+
+def test_ingest_logs_each_cluster_membership_flag_and_claim_set(template: Path,
+                                                                tmp_path: Path) -> None:
+    store = copy_db(template, tmp_path / "t.db")
+    with store.session() as s:
+        entries = list(audit.iter_entries(s))
+        members = {m.quote_id: m.cluster_id for m in s.exec(select(ClusterMemberRow))}
+        flags = {f.id: f for f in s.exec(select(ConflictRow))}
+        claim_docs = set(s.exec(select(ClaimRow.document_id)).all())
+        n_claims = s.exec(select(func.count()).select_from(ClaimRow)).one()
+    last_cluster: dict[str, object] = {}
+    for e in entries:
+        if e.action == audit.CLUSTER_ASSIGNED:
+            assert e.subject.startswith("quote:")
+            assert e.payload["reason"] in ("new", "joined", "merged")
+            if e.payload["reason"] == "joined":
+                assert e.payload["relation"] in ("same", "fragment", "variant")
+                assert 0 <= e.payload["score"] <= 100 and e.payload["matched"] in members
+            last_cluster[e.subject.removeprefix("quote:")] = e.payload["cluster"]
+    assert last_cluster == members and len({*members.values()}) < len(members)
+    raised = [e for e in entries if e.action == audit.FLAG_RAISED]
+    # Samples raise each flag once and nothing clears them during ingest.
+    assert sorted(e.subject for e in raised) == sorted(f"conflict:{f}" for f in flags)
+    assert not [e for e in entries if e.action == audit.FLAG_CLEARED]
+    for e in raised:
+        row = flags[e.payload["flag"]]
+        assert (e.payload["kind"], e.payload["score"], e.payload["scope"]) == (
+            row.kind, row.score, row.scope)
+        assert {r["quote"] for r in e.payload["records"]} <= {*members, None}
+        assert len(e.payload["records"]) >= 2  # a conflict is between records
+    runs = [e for e in entries if e.action == audit.CLAIMS_EXTRACTED]
+    assert {e.subject.removeprefix("document:") for e in runs} == claim_docs
+    assert sum(len(e.payload["claims"]) for e in runs) == n_claims > 0
+    store.dispose()
+
+
+def test_a_failed_cluster_update_rolls_back_its_entries_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = open_store(str(tmp_path / "t.db"))
+
+    def broken(*_args: object, **_kw: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(audit, "log_flag", broken)
+    report = ingest(store, [SAMPLES])
+    assert report.new == 7 and any("clusters and flags not updated" in p.message
+                                   for p in report.problems)
+    with store.session() as s:
+        actions = {e.action for e in audit.iter_entries(s)}
+        assert s.exec(select(func.count()).select_from(ConflictRow)).one() == 0
+        assert s.exec(select(func.count()).select_from(ClusterMemberRow)).one() == 0
+        assert verify(s).ok
+    # Documents and their extraction stay; no membership or claim entry outlived its change.
+    assert audit.EXTRACTION_RUN in actions
+    assert not actions & {audit.CLUSTER_ASSIGNED, audit.CLAIMS_EXTRACTED, *audit.FLAG_ACTIONS}
     store.dispose()

@@ -22,7 +22,7 @@ from provenance.review import (
     review_state,
 )
 from provenance.store import Store
-from provenance.tables import DocumentRow, QuoteRow
+from provenance.tables import ClusterMemberRow, DocumentRow, QuoteRow
 from provenance.verify import verify
 from tests.audit_support import raw_sql, store_fixture, template_fixture
 
@@ -103,15 +103,25 @@ def test_deleting_a_document_is_logged_and_the_store_still_verifies(store: Store
         review(s, qid, "verified", "", "Ana Ruiz")
         doc_id = s.get(QuoteRow, qid).document_id  # type: ignore[union-attr]
         n_quotes = len(s.exec(select(QuoteRow.id).where(QuoteRow.document_id == doc_id)).all())
+        clustered = set(s.exec(select(ClusterMemberRow.quote_id).join(
+            QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id).where(
+            QuoteRow.document_id == doc_id)).all())
         result = delete_document(s, doc_id[:12], "Published in error; withdrawn by the editor.",
                                  "Ana Ruiz")
-        entry = audit.head(s)
+        entry = audit.list_entries(s, action=audit.DOCUMENT_DELETED)
+        (entry,) = list(entry)
+        after = [e for e in audit.iter_entries(s) if e.seq > entry.seq]
         report = verify(s)
         assert s.get(DocumentRow, doc_id) is None
         assert list_reviews(s) == []
     assert result.document == doc_id and result.quotes == n_quotes
-    assert entry is not None and entry.action == audit.DOCUMENT_DELETED
+    assert result.seq == entry.seq
     assert qid in entry.payload["quotes"] and entry.actor == "person:Ana Ruiz"
+    # Then, in the same transaction: each quote leaves its cluster, flags follow.
+    left = [e for e in after if e.action == audit.CLUSTER_ASSIGNED]
+    assert clustered and {e.subject.removeprefix("quote:") for e in left} == clustered
+    assert all(e.payload["cluster"] is None and e.payload["reason"] == "forgotten" for e in left)
+    assert {e.action for e in after} <= {audit.CLUSTER_ASSIGNED, *audit.FLAG_ACTIONS}
     assert report.ok, report.problems
 
 
@@ -128,6 +138,7 @@ def test_adopt_logs_a_store_that_predates_the_log_once(store: Store) -> None:
         docs = len(s.exec(select(DocumentRow.id)).all())
     assert report.ok, report.problems
     assert first.documents == docs and first.speakers > 0 and first.merges > 0
+    assert first.memberships > 0 and first.flags > 0  # clusters and flags are records too
     assert again == Adopted()
     assert {e.actor for e in entries} == {"person:Ana Ruiz"}
     assert all(e.payload["adopted"] for e in entries if e.action == audit.DOCUMENT_INGESTED)
@@ -160,8 +171,13 @@ def test_cli_review_then_reviews_and_log_show_status_and_history(store: Store) -
     assert [d["note"] for d in row["decisions"]] == ["Matches the transcript.",
                                                      "Transcript was edited."]
     log = runner.invoke(app, ["log", f"quote:{qid[:8]}", "--db", db, "--format", "jsonl"])
-    actions = [json.loads(line)["action"] for line in log.stdout.splitlines()]
-    assert actions == ["review", "review"]
+    entries = [json.loads(line) for line in log.stdout.splitlines()]
+    # Ingest put the quote in its cluster (logged first); then the two decisions.
+    actions = [e["action"] for e in entries]
+    assert actions[-2:] == ["review", "review"] and set(actions[:-2]) == {"cluster.assigned"}
+    with store.session() as s:
+        member = s.get(ClusterMemberRow, qid)
+    assert member is not None and entries[-3]["payload"]["cluster"] == member.cluster_id
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [

@@ -32,7 +32,7 @@ def _validator(name: str) -> Draft202012Validator:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Samples plus formula-like quotes, a review, a flag and a cluster."""
+    """Samples (with their clusters, claims and flags) plus formula-like quotes and a review."""
     path = build_sample_db(tmp_path_factory.mktemp("schemas") / "samples.db")
     store = open_store(str(path))
     ingest_text(store, FORMULA_ARTICLE)
@@ -40,8 +40,6 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         first = next(iter(audit.iter_entries(s, action=audit.EXTRACTION_RUN))).payload["quotes"]
         qid = next(q["id"] for q in first if q["kind"] != "nonspeech")
         review(s, qid, "disputed", "Two outlets disagree.", "Ana Ruiz")
-        audit.record(s, audit.FLAG_RAISED, audit.subject("quote", qid), {"flag": "conflict"})
-        audit.record(s, audit.CLUSTER_ASSIGNED, audit.subject("quote", qid), {"cluster": "c-1"})
         s.commit()
     store.dispose()
     return path
@@ -92,9 +90,14 @@ def test_every_jsonl_export_line_validates(db: Path) -> None:
     validator = _validator("export-record")
     lines = _export(db, "jsonl").splitlines()
     assert len(lines) > 50
+    kinds = set()
     for line in lines:
         record = json.loads(line)
         assert not _errors(validator, record), record["id"]
+        kinds.add((record["record_type"], record["cluster_id"] is not None,
+                   bool(record["conflict_flags"])))
+    # Quotes in clusters, flagged quotes and flagged claims are all covered.
+    assert {("quote", True, True), ("claim", False, True), ("quote", False, False)} <= kinds
     broken = dict(json.loads(lines[0]), start="twelve")
     assert _errors(validator, broken)  # the schema does constrain records
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from provenance import audit
 from provenance.cli import app
+from provenance.conflicts import list_conflicts, rebuild
 from provenance.review import review
 from provenance.store import open_store
 from provenance.verify import verify, verify_log_file
@@ -48,6 +50,12 @@ def test_untouched_store_verifies(db: Path) -> None:
 
 A_QUOTE = "SELECT id FROM quotes WHERE kind = 'direct' ORDER BY id LIMIT 1"
 LAST_DOC_RUN = "SELECT max(seq) FROM audit_log WHERE action = 'extraction.run'"
+A_CONFLICT = "SELECT id FROM conflicts ORDER BY score DESC, id LIMIT 1"
+# A quote sharing its cluster with another, so that the cluster outlives a move.
+A_CLUSTERED = ("SELECT quote_id FROM cluster_members WHERE cluster_id IN (SELECT cluster_id "
+               "FROM cluster_members GROUP BY cluster_id HAVING count(*) > 1) "
+               "AND cluster_id != (SELECT max(id) FROM clusters) ORDER BY quote_id LIMIT 1")
+A_CLAIM = "SELECT id FROM claims WHERE high IS NOT NULL ORDER BY id LIMIT 1"
 
 # name, SQL run directly on the file (?: the id from the lookup), lookup, check, record kind
 TAMPERING = [
@@ -86,6 +94,34 @@ TAMPERING = [
     ("merge record forged",
      "UPDATE merges SET score = 99.9 WHERE id = ?",
      "SELECT min(id) FROM merges", {"record"}, "speaker"),
+    ("conflict score raised", "UPDATE conflicts SET score = score + 10 WHERE id = ?",
+     A_CONFLICT, {"record"}, "conflict"),
+    ("conflict explanation reworded",
+     "UPDATE conflicts SET explanation = 'All sources agree.' WHERE id = ?",
+     A_CONFLICT, {"record"}, "conflict"),
+    ("conflict record text edited",
+     "UPDATE conflicts SET records = replace(records, '\"text\": \"', '\"text\": \"Not ') "
+     "WHERE id = ?", A_CONFLICT, {"record"}, "conflict"),
+    ("conflict records made unreadable",
+     "UPDATE conflicts SET records = replace(records, '\"start\":', '\"start\": 1') WHERE id = ?",
+     A_CONFLICT, {"record"}, "conflict"),
+    ("conflict kind changed", "UPDATE conflicts SET kind = 'misattribution' WHERE id = ?",
+     "SELECT id FROM conflicts WHERE kind = 'misquote' ORDER BY id LIMIT 1", {"record"},
+     "conflict"),
+    ("conflict flag deleted", "DELETE FROM conflicts WHERE id = ?", A_CONFLICT, {"record"},
+     "conflict"),
+    ("conflict flag forged",
+     "INSERT INTO conflicts (id, kind, scope, score, explanation, records, raised_at) "
+     "SELECT 'forged' || ?, kind, scope, score, explanation, records, raised_at FROM conflicts "
+     "ORDER BY id LIMIT 1", "SELECT 1", {"record"}, "conflict"),
+    ("quote moved to another cluster",
+     "UPDATE cluster_members SET cluster_id = (SELECT max(id) FROM clusters) WHERE quote_id = ?",
+     A_CLUSTERED, {"record"}, "quote"),
+    ("quote taken out of its cluster", "DELETE FROM cluster_members WHERE quote_id = ?",
+     A_CLUSTERED, {"record"}, "quote"),
+    ("claim figure changed", "UPDATE claims SET low = low * 2, high = high * 2 WHERE id = ?",
+     A_CLAIM, {"record"}, "claim"),
+    ("claim deleted", "DELETE FROM claims WHERE id = ?", A_CLAIM, {"record"}, "claim"),
 ]
 
 
@@ -99,8 +135,9 @@ def test_each_kind_of_tampering_is_reported(db: Path, name: str, sql: str, looku
     assert problems, f"{name}: verify passed"
     assert {c for c, _, _ in problems} >= checks
     assert any(r.startswith(f"{kind}:") for _, r, _ in problems)
-    if kind in ("quote", "document"):
-        assert any(r == f"{kind}:{target}" for _, r, _ in problems)
+    if kind in ("quote", "document", "conflict", "claim"):
+        named = f"conflict:forged{target}" if name == "conflict flag forged" else f"{kind}:{target}"
+        assert any(r == named for _, r, _ in problems), problems
 
 
 def test_deleting_the_last_log_entries_is_caught_by_records_and_by_the_head(db: Path) -> None:
@@ -168,3 +205,26 @@ def test_a_broken_log_file_is_one_clear_error(tmp_path: Path, content: str, mess
     assert result.exit_code == 1
     # rich wraps stderr at the terminal width; the message is one line before wrapping.
     assert message in " ".join(result.output.split()) and "Traceback" not in result.output
+
+
+def test_a_rebuild_and_a_deletion_keep_clusters_and_flags_verifiable(db: Path) -> None:
+    store = open_store(str(db))
+    with store.session() as s:
+        before = {c.id: (c.kind, c.score) for c in list_conflicts(s)}
+        head = audit.head(s)
+        rebuild(s)
+        s.commit()
+        after_rebuild = [e for e in audit.iter_entries(s) if head and e.seq > head.seq]
+        rebuilt = verify(s)
+        assert {c.id: (c.kind, c.score) for c in list_conflicts(s)} == before
+    actions = [e.action for e in after_rebuild]
+    assert actions[0] == audit.CLUSTER_RESET
+    assert actions.count(audit.FLAG_CLEARED) == actions.count(audit.FLAG_RAISED) == len(before)
+    assert rebuilt.ok, rebuilt.problems
+    store.dispose()
+    # The flag's log entries alone, without its row, are a deletion verify reports.
+    (fid,) = raw_one(db, A_CONFLICT)
+    raw_sql(db, "DELETE FROM conflicts WHERE id = ?", (fid,))
+    problems = _verify(db)
+    assert [(c, r) for c, r, _ in problems] == [("record", f"conflict:{fid}")]
+    assert "never cleared" in problems[0][2]
