@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,15 +19,41 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance import __version__
+from provenance.audit import list_entries
+from provenance.claims import claims_for as verify_claims
+from provenance.conflicts import CONFLICT_KINDS, list_conflicts
+from provenance.conflicts import rebuild as rebuild_verification
 from provenance.distributed import ingest_dask
 from provenance.documents import read_paths
-from provenance.errors import InputError, NotFoundError, ProvenanceError
+from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
+from provenance.evaluate import evaluate as run_evaluate
+from provenance.export import ExportFormat
+from provenance.export import export as run_export
 from provenance.extract import extract
 from provenance.ingest import default_workers
 from provenance.ingest import ingest as run_ingest
 from provenance.lexicon import data_dir
+from provenance.match import clusters_for as verify_clusters
 from provenance.models import DocumentIn, IngestProblem
-from provenance.output import Format, attribution_row, emit, emit_object, quote_row, speaker_row
+from provenance.output import (
+    Format,
+    attribution_row,
+    cluster_row,
+    conflict_row,
+    emit,
+    emit_object,
+    quote_row,
+    speaker_row,
+)
+from provenance.review import (
+    ReviewState,
+    ReviewStatus,
+    adopt,
+    delete_document,
+    list_reviews,
+)
+from provenance.review import review as run_review
+from provenance.schemas import SchemaState, write_schemas
 from provenance.store import (
     Store,
     get_quote,
@@ -35,6 +63,8 @@ from provenance.store import (
     open_store,
     stats,
 )
+from provenance.verify import verify as run_verify
+from provenance.verify import verify_log_file
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Claim and quote provenance: who said what, where, and do sources agree.")
@@ -43,7 +73,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "source", "document", "start", "end"]
+QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "source", "document", "start", "end",
+                 "status"]
 
 
 @contextmanager
@@ -154,6 +185,7 @@ def extract_cmd(
 ) -> None:
     """Extract attributions without a database, streaming one record per line."""
     failed = 0
+    collected: list[dict[str, object]] = []
     with _guard():
         for item in read_paths(paths):
             if isinstance(item, InputError):
@@ -163,9 +195,14 @@ def extract_cmd(
             name = item.path or "-"
             if item.line:
                 name = f"{name}:{item.line}"
-            rows = (attribution_row(name, a) for a in extract(item.text)
-                    if include_nonspeech or a.kind != "nonspeech")
-            emit(rows, fmt, ["document", "kind", "content", "speaker_name", "cue"])
+            rows = [attribution_row(name, a) for a in extract(item.text)
+                    if include_nonspeech or a.kind != "nonspeech"]
+            if fmt is Format.jsonl:
+                emit(rows, fmt)  # streamed: memory stays flat in the number of documents
+            else:
+                collected.extend(rows)
+        if fmt is not Format.jsonl:
+            emit(collected, fmt, ["document", "kind", "content", "speaker_name", "cue"])
     if failed:
         raise typer.Exit(1)
 
@@ -264,6 +301,8 @@ def demo(
                 for q in list_quotes(s):
                     if q.speaker:
                         by_speaker.setdefault(q.speaker, []).append(quote_row(q))
+                clusters = verify_clusters(s, min_sources=2)
+                flags = list_conflicts(s)
         out = Console(highlight=False)
         for name in sorted(by_speaker, key=lambda n: (-len(by_speaker[n]), n)):
             rows = by_speaker[name]
@@ -271,12 +310,279 @@ def demo(
             for row in rows:
                 text = str(row["text"])
                 short = text if len(text) <= 110 else text[:107] + "..."
-                out.print(f"  [{row['kind']}] “{short}” — {row['source'] or row['path']}",
-                          markup=False)
+                where = row["source"] or Path(str(row["path"])).name
+                out.print(f"  [{row['kind']}] “{short}” — {where}", markup=False)
+        out.print("\n[bold]Reported by more than one outlet[/bold]")
+        for c in clusters:
+            out.print(f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
+                      f"{c.distinct_sources} sources", markup=False)
+            for ref in cluster_row(c)["sources"]:
+                out.print(f"      {ref}", markup=False)
+        out.print("\n[bold]Conflicts between sources[/bold]")
+        for f in flags:
+            out.print(f"  [{f.kind} {f.score:.0f}] {f.explanation}", markup=False)
+            if f.diff:
+                out.print(f"      diff: {f.diff}", markup=False)
     if not report.ok:
         for problem in report.problems:
             err.print(f"error: {problem}", markup=False)
         raise typer.Exit(1)
+
+# ---- issue: audit trail (log, verify, review, export, schemas) --------------------
+
+
+def _reviewer(by: str | None) -> str:
+    return by or os.environ.get("PROVENANCE_REVIEWER") or getpass.getuser()
+
+
+def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for st in states:
+        last = st.history[-1] if st.history else None
+        rows.append({"id": st.quote_id, "status": st.status.value,
+                     "by": last.by if last else None, "at": last.ts if last else None,
+                     "note": last.note if last else None,
+                     "history": " → ".join([d.status.value for d in st.history]),
+                     "decisions": [d.model_dump(mode="json") for d in st.history]})
+    return rows
+
+
+REVIEW_COLUMNS = ["id", "status", "by", "at", "note", "history"]
+ByOpt = Annotated[str | None, typer.Option(
+    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
+
+
+@app.command("verify")
+def verify_cmd(
+    log_file: Annotated[Path | None, typer.Option(
+        "--log", help="Check an exported log (provenance log -f jsonl) instead of a database.")]
+    = None,
+    expect_head: Annotated[str | None, typer.Option(
+        help="A log hash published earlier: fail unless it is still in the chain.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Re-derive the log's hash chain, document hashes, spans and records; exit 4 on mismatch."""
+    if log_file is not None:
+        with _guard():
+            report = verify_log_file(log_file, expect_head)
+    else:
+        with _store(db) as store, store.session() as s:
+            report = run_verify(s, expect_head)
+    if report.problems:
+        emit((p.model_dump() for p in report.problems), fmt, ["check", "record", "detail"],
+             title="verify: mismatches")
+        err.print(f"verify: {len(report.problems)} mismatches", markup=False)
+        raise typer.Exit(VerificationError.exit_code)
+    if fmt is Format.table:
+        typer.echo(f"ok: {report.entries} log entries, {report.documents} documents, "
+                   f"{report.spans} spans, {report.records} records; "
+                   f"head {report.head_seq} {report.head_hash}")
+    else:
+        emit_object(report, fmt)
+
+
+@app.command("review")
+def review_cmd(
+    quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
+    status: Annotated[ReviewStatus, typer.Option(help="The decision.")],
+    note: Annotated[str, typer.Option(help="Why: source checked, correction, ...")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Record a human decision on a quote in the audit log."""
+    with _store(db) as store, store.session() as s:
+        state = run_review(s, quote_id, status, note, _reviewer(by))
+    emit(_review_rows([state]), fmt, REVIEW_COLUMNS, title="review")
+
+
+@app.command("reviews")
+def reviews_cmd(
+    status: Annotated[ReviewStatus | None, typer.Option(help="Only this status.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Reviewed quotes: current status and the history of decisions."""
+    with _store(db) as store, store.session() as s:
+        rows = _review_rows(list_reviews(s, status))
+    emit(rows, fmt, REVIEW_COLUMNS, title="reviews")
+
+
+@app.command("log")
+def log_cmd(
+    subject: Annotated[str | None, typer.Argument(
+        help="quote:ID, document:ID, speaker:N or a bare id prefix.")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action, e.g. review.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """The audit log, oldest first (--format jsonl gives a file `verify --log` checks)."""
+    with _store(db) as store, store.session() as s:
+        emit((e.model_dump() for e in list_entries(s, subject, action, limit)), fmt,
+             ["seq", "ts", "actor", "action", "subject", "hash"], title="audit log")
+
+
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Export format.")]
+    = ExportFormat.jsonl,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File [default: stdout].")]
+    = None,
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    include_nonspeech: Annotated[bool, typer.Option("--all", help="Include non-speech.")]
+    = False,
+    db: DbOpt = None,
+) -> None:
+    """Every quote and claim with full provenance, streamed: jsonl, csv or prov-json."""
+    with _store(db) as store, store.session() as s:
+        try:
+            target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+        except OSError as exc:
+            raise ProvenanceError(f"{out}: cannot write: {exc.strerror}") from None
+        try:
+            n = run_export(s, fmt, target, speaker, include_nonspeech)
+        finally:
+            if out:
+                target.close()
+    if out:
+        err.print(f"exported {n} records to {out}", markup=False)
+
+
+@app.command("delete")
+def delete_cmd(
+    document: Annotated[str, typer.Argument(help="Document id or a unique prefix.")],
+    reason: Annotated[str, typer.Option(help="Why it is removed (kept in the log).")],
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Remove a document and its quotes; the log keeps what was removed, by whom and why."""
+    with _store(db) as store, store.session() as s:
+        result = delete_document(s, document, reason, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@app.command("adopt")
+def adopt_cmd(by: ByOpt = None, fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """Log records stored before the audit log existed (after an upgrade); logs nothing twice."""
+    with _store(db) as store, store.session() as s:
+        result = adopt(s, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@app.command("schemas")
+def schemas_cmd(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the schema files live.")]
+    = Path("schemas"),
+    check: Annotated[bool, typer.Option(help="Only compare; exit 1 if any file is stale.")]
+    = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Write JSON Schemas (draft 2020-12) of the exported records, generated from the models."""
+    with _guard():
+        files = write_schemas(directory, check)
+    emit((f.model_dump() for f in files), fmt, ["name", "state", "path"], title="schemas")
+    stale = [f.path for f in files if f.state in (SchemaState.stale, SchemaState.missing)]
+    if stale:
+        err.print(f"error: stale schema files (run `provenance schemas`): {', '.join(stale)}",
+                  markup=False)
+        raise typer.Exit(1)
+
+
+# --- Extraction quality on real news: evaluate ---------------------------------------------
+
+@app.command("evaluate")
+def evaluate_cmd(
+    gold: Annotated[Path, typer.Argument(
+        help="PolNeAR-style split folder (text/ + attributions/) or a JSON Lines gold file.")],
+    predictions: Annotated[Path | None, typer.Option(
+        "--predictions", "-p", help="JSON Lines from `provenance extract`; default: run extract.")]
+    = None,
+    corpus: Annotated[Path | None, typer.Option(
+        help="Documents of a JSON Lines gold [default: ../corpus beside the gold file].")] = None,
+    limit: Annotated[int | None, typer.Option(help="Score only the first N brat texts.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Score attributions against gold: P/R/F1, quotes, indirect recall, speakers, cues."""
+    with _guard():
+        report = run_evaluate(gold, extract, predictions=predictions, corpus=corpus, limit=limit)
+    if fmt is Format.json:
+        emit_object(report.model_dump(mode="json", exclude={"details"}), fmt)
+        return
+    rows = [{**m.model_dump(), "value": round(m.value, 4)} for m in report.metrics()]
+    emit(rows, fmt, ["metric", "value", "numerator", "denominator", "of"],
+         title=f"{gold}: {report.documents} documents")
+
+
+# ---- cross-source verification (issue: match) -------------------------------
+
+CLUSTER_COLUMNS = ["id", "text", "speakers", "distinct_sources", "first_source", "first_date",
+                   "sources"]
+CLAIM_COLUMNS = ["kind", "speaker", "text", "quantity", "noun_class", "event", "source",
+                 "document", "start", "end"]
+CONFLICT_COLUMNS = ["id", "kind", "score", "explanation", "diff", "records"]
+
+
+@app.command()
+def matches(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
+    = None,
+    min_sources: Annotated[int, typer.Option(help="Only clusters from this many outlets.")] = 1,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Quotes grouped as one statement across documents (corroboration)."""
+    with _store(db) as store, store.session() as s:
+        rows = verify_clusters(s, speaker, min_sources)
+    if fmt in (Format.json, Format.jsonl):
+        emit((c.model_dump(mode="json") for c in rows), fmt)
+    else:
+        emit((cluster_row(c) for c in rows), fmt, CLUSTER_COLUMNS, title="quote clusters")
+
+
+@app.command()
+def claims(
+    speaker: Annotated[str | None, typer.Option("--speaker", "-s",
+                                                help="Person or body (\"police\").")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Attributed claims (indirect speech) and quantified statements, with their source."""
+    with _store(db) as store, store.session() as s:
+        rows = verify_claims(s, speaker)
+    emit((c.model_dump(mode="json") for c in rows), fmt, CLAIM_COLUMNS, title="claims")
+
+
+@app.command()
+def conflicts(
+    kind: Annotated[str | None, typer.Option(
+        help="misquote, misattribution or numeric.")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Misquotes, misattributions and conflicting numbers between sources."""
+    with _guard():
+        if kind is not None and kind not in CONFLICT_KINDS:
+            raise ProvenanceError(f"--kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}")
+    with _store(db) as store, store.session() as s:
+        rows = list_conflicts(s, kind)
+    if fmt in (Format.json, Format.jsonl):
+        emit((c.model_dump(mode="json") for c in rows), fmt)
+    else:
+        emit((conflict_row(c) for c in rows), fmt, CONFLICT_COLUMNS, title="conflicts")
+
+
+@app.command("match")
+def match_cmd(db: DbOpt = None) -> None:
+    """Rebuild claims, clusters and flags from every stored document."""
+    with _store(db) as store, store.session() as s:
+        report = rebuild_verification(s)
+        s.commit()
+    typer.echo(f"claims: {report.claims}; quotes matched: {report.quotes}; "
+               f"flags raised: {report.raised}")
 
 
 def main() -> None:

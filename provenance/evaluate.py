@@ -18,51 +18,39 @@ prediction lines and the reserved PolNeAR ``test`` split raise
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from provenance.errors import GoldFormatError, InputError
-from provenance.models import Attribution, ResolvedSpeaker, Span
+from provenance.errors import InputError
+from provenance.gold import (  # noqa: F401  (re-exported: evaluate is the entry point)
+    APOSTROPHES,
+    QUOTE_KINDS,
+    QUOTE_MARKS,
+    GoldAttribution,
+    GoldDocument,
+    Ranges,
+    _locate,
+    has_quote_mark,
+    is_apostrophe,
+    load_brat,
+    load_jsonl_gold,
+    merge_ranges,
+    parse_brat,
+    read_predictions,
+    read_text,
+    refuse_test_split,
+)
+from provenance.models import Attribution
 
 Extractor = Callable[[str], list[Attribution]]
-Ranges = list[tuple[int, int]]
-"""Sorted, non-overlapping, non-empty half-open character ranges."""
 
 MATCH_THRESHOLD = 0.5
 SPEECH_KINDS = frozenset({"direct", "mixed", "indirect"})
-QUOTE_KINDS = frozenset({"direct", "mixed"})
-QUOTE_MARKS = frozenset("\"“”‘’'«»")
-APOSTROPHES = frozenset("’'")
 _STOP = "the a an of and or for to in on at by with from as his her their its he she they them it"
 NAME_STOPWORDS = frozenset(f"{_STOP} we us our you your me my mr mrs ms dr jr sr".split(" "))
-_T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)(?:\t|$)")
-_ID_LINE = re.compile(r"^[TERAMN#*]\d*\t")
-
-
-class GoldAttribution(BaseModel):
-    """One gold attribution: ranges are character offsets into its document."""
-
-    content: Ranges
-    text: str = Field(description="content fragments joined by one space")
-    sources: Ranges = Field(default_factory=list)
-    source_text: str = Field(default="", description="source fragments (or name) joined by a space")
-    cues: Ranges = Field(default_factory=list)
-    is_quote: bool = False
-    annotation: str = Field(default="", description="where it came from: event id or line")
-
-
-class GoldDocument(BaseModel):
-    """An annotated document: its text and gold attributions."""
-
-    name: str = Field(description="file name of the text, e.g. NAME.txt; predictions key on it")
-    text: str
-    gold: list[GoldAttribution]
-    source_file: str = ""
-    skipped: int = Field(default=0, description="gold events without any Content role")
 
 
 class Counts(BaseModel):
@@ -99,6 +87,16 @@ def f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
+class Metric(BaseModel):
+    """One score of a report: ``value`` = ``numerator`` / ``denominator`` (0.0–1.0)."""
+
+    metric: str
+    value: float
+    numerator: int | None = None
+    denominator: int | None = None
+    of: str = ""
+
+
 class EvalReport(Counts):
     """Micro-averaged scores; all ratios are 0.0–1.0 (0.0 when undefined).
 
@@ -125,6 +123,29 @@ class EvalReport(Counts):
         default_factory=list, description="prediction documents with no gold, ignored"
     )
 
+    def metrics(self) -> list[Metric]:
+        """The scores as rows, with the counts each ratio is made of."""
+        return [
+            Metric(metric="precision", value=self.precision, numerator=self.matched,
+                   denominator=self.predicted, of="predicted attributions"),
+            Metric(metric="recall", value=self.recall, numerator=self.matched,
+                   denominator=self.gold, of="gold attributions"),
+            Metric(metric="f1", value=self.f1),
+            Metric(metric="quote_precision", value=self.quote_precision,
+                   numerator=self.matched_quotes, denominator=self.predicted_quotes,
+                   of="predicted direct+mixed"),
+            Metric(metric="quote_recall", value=self.quote_recall, numerator=self.matched_quotes,
+                   denominator=self.gold_quotes, of="gold quotes"),
+            Metric(metric="quote_f1", value=self.quote_f1),
+            Metric(metric="indirect_recall", value=self.indirect_recall,
+                   numerator=self.matched_indirect, denominator=self.gold_indirect,
+                   of="gold non-quotes"),
+            Metric(metric="speaker_accuracy", value=self.speaker_accuracy,
+                   numerator=self.speaker_correct, denominator=self.matched, of="matched pairs"),
+            Metric(metric="cue_accuracy", value=self.cue_accuracy, numerator=self.cue_correct,
+                   denominator=self.cue_scored, of="matched pairs with a gold cue"),
+        ]  # fmt: skip
+
     @classmethod
     def from_results(cls, results: Sequence[DocumentResult], skipped_gold: int = 0) -> EvalReport:
         """Sum per-document counts and derive the micro-averaged ratios."""
@@ -141,17 +162,6 @@ class EvalReport(Counts):
             speaker_accuracy=ratio(c["speaker_correct"], c["matched"]),
             cue_accuracy=ratio(c["cue_correct"], c["cue_scored"]), **c,
         )  # fmt: skip
-
-
-def merge_ranges(ranges: Iterable[tuple[int, int]]) -> Ranges:
-    """Union of half-open ranges, sorted, with empty ranges dropped."""
-    out: Ranges = []
-    for start, end in sorted(r for r in ranges if r[1] > r[0]):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
 
 
 def overlap(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> int:
@@ -173,11 +183,23 @@ def greedy_match(
     Only pairs with Dice ≥ ``threshold`` (0.0–1.0) are considered; ties are broken by
     gold index, then prediction index, so results are deterministic.
     """
+    return match_alternatives(gold, [[p] for p in predicted], threshold)
+
+
+def match_alternatives(
+    gold: Sequence[Ranges], predicted: Sequence[Sequence[Ranges]],
+    threshold: float = MATCH_THRESHOLD,
+) -> list[tuple[int, int, float]]:
+    """:func:`greedy_match` where each prediction offers alternative contents.
+
+    The Dice of a gold/prediction pair is the best over the prediction's
+    alternatives (0.0–1.0); matching stays one to one between gold and predictions.
+    """
     candidates = [
         (d, gi, pi)
         for gi, g in enumerate(gold)
-        for pi, p in enumerate(predicted)
-        if (d := dice(g, p)) >= threshold
+        for pi, alts in enumerate(predicted)
+        if (d := max(dice(g, a) for a in alts)) >= threshold
     ]
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     used_g: set[int] = set()
@@ -189,36 +211,6 @@ def greedy_match(
             used_p.add(pi)
             pairs.append((gi, pi, d))
     return pairs
-
-
-def is_apostrophe(text: str, i: int) -> bool:
-    """Whether the ’ or ' at ``text[i]`` is an apostrophe rather than a quotation mark.
-
-    It is when between two letters ("It’s"); also, beyond the plain letter rule,
-    before an ``s`` ending a word ("U.N.'s", "1990's") or after a word-final ``s``
-    ("voters’ choice"). A plural possessive that closes a quoted word is still found
-    by the opening mark that precedes it.
-    """
-    before, after = text[i - 1 : i] or " ", text[i + 1 : i + 2] or " "
-    end_of_s = after in "sS" and not (text[i + 2 : i + 3] or " ").isalpha()
-    return (
-        (before.isalpha() and after.isalpha())
-        or (end_of_s and not before.isspace())
-        or (before in "sS" and not after.isalpha())
-    )
-
-
-def has_quote_mark(text: str, ranges: Sequence[tuple[int, int]]) -> bool:
-    """True when ``text`` within ``ranges`` holds a quotation mark (:data:`QUOTE_MARKS`).
-
-    ’ and ' do not count where :func:`is_apostrophe`; neighbours are read from the
-    whole text, across range ends.
-    """
-    return any(
-        text[i] in QUOTE_MARKS and not (text[i] in APOSTROPHES and is_apostrophe(text, i))
-        for start, end in ranges
-        for i in range(start, end)
-    )
 
 
 def name_tokens(name: str) -> set[str]:
@@ -247,19 +239,56 @@ def cue_correct(gold: GoldAttribution, pred: Attribution) -> bool:
     return pred.cue is not None and overlap([(pred.cue.start, pred.cue.end)], gold.cues) > 0
 
 
-def _ranges(span: Span) -> Ranges:
-    return merge_ranges([(span.start, span.end)])
+class _Predicted:
+    """Predictions sharing one cue span, scored as one attribution.
+
+    The extractor reports one speech event at the granularity a reader needs:
+    "X said (clause with “a fragment”) and “another”" gives the clause as an
+    ``indirect`` record plus each quoted fragment as a ``mixed`` record, and
+    a quote continued after "…,” X said. “…”" gives one record per quotation,
+    all with the same cue. Gold (PolNeAR) has one attribution per cue with a
+    possibly discontinuous content, so records with the same cue span are
+    pooled: content is the union, the group is a quote when any member is
+    direct or mixed, and speaker and cue come from the first member. A group
+    matches gold by the union or by any one member's content, whichever
+    overlaps more: gold that keeps only the quoted fragment is matched too.
+    """
+
+    def __init__(self, members: list[Attribution]) -> None:
+        self.first = members[0]
+        self.ranges = merge_ranges((m.content.start, m.content.end) for m in members)
+        self.is_quote = any(m.kind in QUOTE_KINDS for m in members)
+        self.members = members
+        # A gold that keeps only the quoted fragment (this project's JSONL gold)
+        # matches the fragment's own record; PolNeAR's clause matches the union.
+        own = [[(m.content.start, m.content.end)] for m in members]
+        self.alternatives = [self.ranges, *(r for r in own if r != self.ranges)]
+
+
+def group_by_cue(predictions: Sequence[Attribution]) -> list[_Predicted]:
+    """Speech predictions (``nonspeech`` dropped) pooled by identical cue span."""
+    groups: dict[object, list[Attribution]] = {}
+    for i, p in enumerate(predictions):
+        if p.kind not in SPEECH_KINDS:
+            continue
+        key = (p.cue.start, p.cue.end) if p.cue is not None else i
+        groups.setdefault(key, []).append(p)
+    return [_Predicted(members) for members in groups.values()]
 
 
 def score_document(
     name: str, gold: Sequence[GoldAttribution], predictions: Sequence[Attribution]
 ) -> DocumentResult:
-    """Score one document's predictions (``nonspeech`` ones ignored) against its gold."""
-    preds = [p for p in predictions if p.kind in SPEECH_KINDS]
-    pairs = greedy_match([g.content for g in gold], [_ranges(p.content) for p in preds])
+    """Score one document's predictions (``nonspeech`` ones ignored) against its gold.
+
+    Predictions with the same cue span count as one attribution (:func:`group_by_cue`).
+    """
+    groups = group_by_cue(predictions)
+    preds = [g.first for g in groups]
+    pairs = match_alternatives([g.content for g in gold], [g.alternatives for g in groups])
     gold_q = [g for g in gold if g.is_quote]
-    pred_q = [p for p in preds if p.kind in QUOTE_KINDS]
-    quote_pairs = greedy_match([g.content for g in gold_q], [_ranges(p.content) for p in pred_q])
+    pred_q = [g for g in groups if g.is_quote]
+    quote_pairs = match_alternatives([g.content for g in gold_q], [g.alternatives for g in pred_q])
     matched_g = {gi for gi, _, _ in pairs}
     matched_p = {pi for _, pi, _ in pairs}
     with_cue = [(gold[gi], preds[pi]) for gi, pi, _ in pairs if gold[gi].cues]
@@ -271,7 +300,7 @@ def score_document(
         speaker_correct=sum(speaker_correct(gold[gi], preds[pi]) for gi, pi, _ in pairs),
         cue_scored=len(with_cue), cue_correct=sum(cue_correct(g, p) for g, p in with_cue),
         missed=[g for gi, g in enumerate(gold) if gi not in matched_g],
-        spurious=[p for pi, p in enumerate(preds) if pi not in matched_p],
+        spurious=[m for pi, g in enumerate(groups) if pi not in matched_p for m in g.members],
     )  # fmt: skip
 
 
@@ -289,169 +318,6 @@ def score_documents(
 def run_extractor(documents: Sequence[GoldDocument], extractor: Extractor) -> EvalReport:
     """Run ``extractor`` on each document's text (its exceptions propagate) and score it."""
     return score_documents(documents, {d.name: extractor(d.text) for d in documents})
-
-
-def read_text(path: Path) -> str:
-    """A document's text exactly as stored (UTF-8, newlines untranslated)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        return fh.read()
-
-
-def refuse_test_split(folder: Path) -> None:
-    """Raise InputError for a PolNeAR ``test`` split, which is reserved and never read."""
-    if folder.name == "test" or folder.resolve().name == "test":
-        raise InputError(str(folder), "the test split is reserved; evaluate on dev or train")
-
-
-def parse_brat(ann: str, text: str, source: str = "<ann>") -> tuple[list[GoldAttribution], int]:
-    """Gold attributions in one brat ``.ann`` string over ``text``, and events skipped.
-
-    Events whose type starts with ``Attribution`` are read; roles are named by the
-    text before any trailing digits (``Content2`` is ``Content``), may be missing or
-    repeated, and their fragments are pooled. Events with no Content are skipped.
-    Other annotation types (``Discard``, ``Discuss``, notes) are ignored, and so are
-    continuation lines of text-bound annotations whose quoted text holds a newline.
-    Ranges must lie in ``text`` and the annotated text must agree with it.
-    """
-    spans: dict[str, Ranges] = {}
-    events: list[tuple[str, list[tuple[str, str]]]] = []
-    for number, line in enumerate(ann.splitlines(), 1):
-        where = f"{source}:{number}"
-        if line.startswith("T") and _ID_LINE.match(line):
-            m = _T_LINE.match(line)
-            if not m:
-                raise GoldFormatError(f"{where}: malformed text-bound line {line[:80]!r}")
-            frags = [tuple(map(int, f.split())) for f in m.group(3).split(";")]
-            if any(not 0 <= start <= end <= len(text) for start, end in frags):
-                raise GoldFormatError(f"{where}: range outside text of {len(text)} chars")
-            shown = line.split("\t", 2)[2] if line.count("\t") >= 2 else ""
-            if not " ".join(text[s:e] for s, e in frags).startswith(shown):
-                raise GoldFormatError(f"{where}: annotated text differs from the document")
-            spans[m.group(1)] = merge_ranges((s, e) for s, e in frags)
-        elif line.startswith("E") and _ID_LINE.match(line):
-            eid, _, body = line.partition("\t")
-            args = [a.partition(":") for a in body.split()]
-            if not args or not args[0][0].startswith("Attribution"):
-                continue
-            roles = [(re.sub(r"\d+$", "", role), ref) for role, _, ref in args[1:]]
-            events.append((f"{source}:{eid}", roles))
-    gold: list[GoldAttribution] = []
-    skipped = 0
-    for eid, roles in events:
-        pooled: dict[str, Ranges] = {"Content": [], "Source": [], "Cue": []}
-        for role, ref in roles:
-            if ref not in spans:
-                raise GoldFormatError(f"{eid}: role {role} refers to unknown {ref!r}")
-            if role in pooled:
-                pooled[role] = merge_ranges(pooled[role] + spans[ref])
-        if not pooled["Content"]:
-            skipped += 1
-            continue
-        content = pooled["Content"]
-        gold.append(GoldAttribution(
-            content=content, text=" ".join(text[s:e] for s, e in content),
-            sources=pooled["Source"], source_text=" ".join(text[s:e] for s, e in pooled["Source"]),
-            cues=pooled["Cue"], is_quote=has_quote_mark(text, content), annotation=eid,
-        ))  # fmt: skip
-    return gold, skipped
-
-
-def load_brat(folder: Path, limit: int | None = None) -> list[GoldDocument]:
-    """Gold documents of a PolNeAR-style split folder (``text/`` and ``attributions/``).
-
-    Texts are taken in sorted file-name order (the first ``limit`` of them, if given);
-    texts with no ``.ann`` are not annotated and are left out. When several annotators
-    annotated one text (``NAME_<annotator>.ann``), only the lexicographically first
-    file name is used, so results are deterministic and each text counts once.
-    """
-    refuse_test_split(folder)
-    text_dir, ann_dir = folder / "text", folder / "attributions"
-    if not text_dir.is_dir() or not ann_dir.is_dir():
-        raise GoldFormatError(f"{folder}: expected text/ and attributions/ folders")
-    anns: dict[str, Path] = {}
-    for found in sorted(ann_dir.glob("*.ann")):
-        anns.setdefault(found.stem.rsplit("_", 1)[0], found)
-    docs: list[GoldDocument] = []
-    for path in sorted(text_dir.glob("*.txt")):
-        if limit is not None and len(docs) >= limit:
-            break
-        if (ann := anns.get(path.stem)) is None:
-            continue
-        text = read_text(path)
-        gold, skipped = parse_brat(read_text(ann), text, ann.name)
-        docs.append(GoldDocument(
-            name=path.name, text=text, gold=gold, source_file=str(ann), skipped=skipped
-        ))  # fmt: skip
-    return docs
-
-
-def _locate(text: str, needle: str, near: int) -> Ranges:
-    """The whole-word, case-insensitive occurrence of ``needle`` nearest offset ``near``."""
-    word = re.compile(rf"(?<!\w){re.escape(needle)}(?!\w)", re.IGNORECASE)
-    found = [m.span() for m in word.finditer(text)]
-    return [min(found, key=lambda s: abs(s[0] - near))] if needle and found else []
-
-
-def load_jsonl_gold(gold_path: Path, corpus_dir: Path) -> list[GoldDocument]:
-    """Gold documents from this project's JSON Lines gold (one quote per line).
-
-    Fields: ``doc`` (file in ``corpus_dir``), ``start``/``end`` (characters), ``text``,
-    ``speaker`` (a name; null means not speech and the line is skipped, though its
-    document still counts), ``kind`` and ``cue`` (the cue word, located as its
-    nearest whole-word occurrence to the content). A line is a quote when its
-    ``kind`` is direct or mixed, since these spans exclude the quotation marks.
-    """
-    docs: dict[str, GoldDocument] = {}
-    for number, line in enumerate(read_text(gold_path).splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{gold_path}:{number}"
-        try:
-            row = json.loads(line)
-            name, start, end = str(row["doc"]), int(row["start"]), int(row["end"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise GoldFormatError(f"{where}: {exc}") from exc
-        if name not in docs:
-            if not (corpus_dir / name).is_file():
-                raise GoldFormatError(f"{where}: no document {corpus_dir / name}")
-            text = read_text(corpus_dir / name)
-            docs[name] = GoldDocument(name=name, text=text, gold=[], source_file=str(gold_path))
-        text = docs[name].text
-        if not 0 <= start < end <= len(text) or text[start:end] != row.get("text", text[start:end]):
-            raise GoldFormatError(f"{where}: text does not match {name}[{start}:{end}]")
-        if row.get("speaker") is None:
-            continue
-        docs[name].gold.append(GoldAttribution(
-            content=[(start, end)], text=text[start:end], source_text=str(row["speaker"]),
-            cues=_locate(text, str(row.get("cue") or ""), start),
-            is_quote=row.get("kind") in QUOTE_KINDS, annotation=where,
-        ))  # fmt: skip
-    return list(docs.values())
-
-
-def read_predictions(
-    lines: Iterable[str], source: str = "<predictions>"
-) -> dict[str, list[Attribution]]:
-    """``provenance extract --format jsonl`` lines grouped by the file name of ``document``.
-
-    Raises :class:`InputError` (naming ``source`` and the 1-based line) for a bad line.
-    """
-    out: dict[str, list[Attribution]] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            name = row.get("speaker_name")
-            out.setdefault(Path(str(row["document"])).name, []).append(Attribution(
-                kind=row["kind"], content=Span(**row["content"]),
-                speaker=Span(**row["speaker"]) if row.get("speaker") else None,
-                cue=Span(**row["cue"]) if row.get("cue") else None,
-                resolved=ResolvedSpeaker(name=name) if name else None,
-            ))  # fmt: skip
-        except (ValueError, KeyError, TypeError, ValidationError) as exc:
-            raise InputError(source, f"not an attribution record: {exc}", number) from exc
-    return out
 
 
 def evaluate_brat(folder: Path, extractor: Extractor, limit: int | None = None) -> EvalReport:
@@ -481,3 +347,30 @@ def evaluate_predictions(
             if bad := [s for s in a.spans() if not s.holds_in(doc.text)]:
                 raise InputError(source, f"{doc.name}: span {bad[0]!r} is not in the text")
     return score_documents(documents, grouped)
+
+
+def evaluate(
+    gold: Path,
+    extractor: Extractor,
+    predictions: Path | None = None,
+    corpus: Path | None = None,
+    limit: int | None = None,
+) -> EvalReport:
+    """Score ``predictions`` (a JSON Lines file) or, without them, ``extractor`` against gold.
+
+    ``gold`` is a PolNeAR-style split folder (never ``test``) or a JSON Lines gold
+    file whose documents live in ``corpus`` (default: ``corpus/`` beside the gold
+    file's folder, as in ``shared/eval`` and ``shared/corpus``). ``limit`` keeps
+    the first N brat texts. Raises GoldFormatError or InputError naming the file.
+    """
+    if gold.is_dir():
+        documents = load_brat(gold, limit)
+    elif gold.is_file():
+        documents = load_jsonl_gold(gold, corpus or gold.resolve().parent.parent / "corpus")
+    else:
+        raise InputError(str(gold), "no such gold file or folder")
+    if predictions is None:
+        return run_extractor(documents, extractor)
+    if not predictions.is_file():
+        raise InputError(str(predictions), "no such predictions file")
+    return evaluate_predictions(predictions, documents)

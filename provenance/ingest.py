@@ -30,6 +30,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col
 
+from provenance import conflicts
 from provenance.documents import read_paths
 from provenance.errors import InputError
 from provenance.extract import EXTRACTOR_VERSION, extract
@@ -175,6 +176,7 @@ class Writer:
         self.batch: list[_Written] = []
         self.batch_ids: set[str] = set()
         self.started = 0.0
+        self.new_ids: list[str] = []
 
     def _marks(self) -> tuple[int, int]:
         """Newest speaker and merge ids: every write that touches a speaker moves one."""
@@ -243,6 +245,7 @@ class Writer:
     close = commit
 
     def _count(self, w: _Written) -> None:
+        self.new_ids.append(w.doc.id)
         self.report.new += 1
         self.report.quotes += w.quotes
         self.report.speakers += w.speakers
@@ -341,4 +344,15 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                                                          line=item.line, message=item.warning))
                 writer.write(item, results.get(pos))
         writer.close()
+        if writer.new_ids:
+            # Clusters and flags follow the stored quotes; documents stay stored if this fails.
+            try:
+                conflicts.update(session, writer.new_ids, workers if executor is None else 1)
+                session.commit()
+            except SQLAlchemyError as exc:
+                session.rollback()
+                report.problems.append(IngestProblem(
+                    path="<verification>",
+                    message=f"clusters and flags not updated: {type(exc).__name__}; "
+                            "run `provenance match` to rebuild"))
     return report

@@ -35,6 +35,7 @@ def _rows(name: str) -> list[list[str]]:
 class Cue:
     lemma: str
     frame: str  # speech | written | cognition | describe
+    complement: str = "clause"  # clause | object (tell X that) | of (accuse X of) | none
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,15 @@ class Lexicon:
     pronouns: dict[str, tuple[str, str]]  # pronoun -> (gender, number)
     speaker_nouns: dict[str, str]  # noun -> kind
     abbreviations: frozenset[str]
+    number_abbreviations: frozenset[str]  # abbreviations only before a number ("No. 5")
     name_stopwords: frozenset[str]
+    word_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     max_title_words: int = field(default=3)
+    title_ends: frozenset[str] = field(default_factory=frozenset)  # last word of each title
+
+    def words(self, word_class: str) -> frozenset[str]:
+        """Lower-case words of one class of ``grammar.tsv`` (empty if the class is unknown)."""
+        return self.word_classes.get(word_class, frozenset())
 
 
 @cache
@@ -54,11 +62,12 @@ def load() -> Lexicon:
     """All lexicons, read from disk once per process."""
     cue_forms: dict[str, Cue] = {}
     for row in _rows("cues.tsv"):
-        if len(row) != 3:
-            raise LexiconError(f"cues.tsv: expected 3 columns, got {row!r}")
-        lemma, forms, frame = row
+        if len(row) not in (3, 4):
+            raise LexiconError(f"cues.tsv: expected 3 or 4 columns, got {row!r}")
+        lemma, forms, frame = row[:3]
+        complement = row[3] if len(row) == 4 else "clause"
         for form in forms.split():
-            cue_forms.setdefault(form.lower(), Cue(lemma, frame))
+            cue_forms.setdefault(form.lower(), Cue(lemma, frame, complement))
     multi = {}
     for row in _rows("multiword_cues.tsv"):
         if len(row) != 3:
@@ -67,8 +76,16 @@ def load() -> Lexicon:
     titles = {row[0].lower(): (row[1] if len(row) > 1 else "-") for row in _rows("titles.tsv")}
     pronouns = {row[0].lower(): (row[1], row[2]) for row in _rows("pronouns.tsv")}
     nouns = {row[0].lower(): row[1] for row in _rows("speaker_nouns.tsv")}
-    abbreviations = frozenset(row[0].lower() for row in _rows("abbreviations.txt"))
+    abbreviation_rows = _rows("abbreviations.txt")
+    abbreviations = frozenset(row[0].lower() for row in abbreviation_rows if len(row) == 1)
+    number_abbreviations = frozenset(row[0].lower() for row in abbreviation_rows if len(row) > 1)
     stop = frozenset(row[0] for row in _rows("name_stopwords.txt"))
+    classes: dict[str, set[str]] = {}
+    for row in _rows("grammar.tsv"):
+        if len(row) != 2:
+            raise LexiconError(f"grammar.tsv: expected 2 columns, got {row!r}")
+        for word_class in row[1].split(","):
+            classes.setdefault(word_class.strip(), set()).add(row[0].lower())
     return Lexicon(
         cue_forms=cue_forms,
         multiword_cues=multi,
@@ -76,6 +93,9 @@ def load() -> Lexicon:
         pronouns=pronouns,
         speaker_nouns=nouns,
         abbreviations=abbreviations,
+        number_abbreviations=number_abbreviations,
         name_stopwords=stop,
+        word_classes={k: frozenset(v) for k, v in classes.items()},
         max_title_words=max(len(t.split()) for t in titles),
+        title_ends=frozenset(t.split()[-1] for t in titles),
     )

@@ -21,6 +21,8 @@ CONNECTORS = {"of", "for", "in", "at", "from", "on", "with"}
 NAME_PARTICLES = {"de", "da", "del", "della", "van", "von", "der", "den", "bin", "al", "la", "le",
                   "du", "st.", "jr.", "sr.", "ii", "iii", "iv"}
 APOSTROPHES = ("’s", "'s", "s’", "s'")
+AGENT_STOPS = {"that", "on", "in", "at", "during", "after", "before", "to", "for", "when", "as",
+               "because", "while", "and", "but", "who", "which"}
 MAX_MODIFIERS = 4
 
 
@@ -49,6 +51,8 @@ class Mention:
 def _title_at(tokens: list[Token], i: int) -> int:
     """Length in tokens of the longest title ending at ``tokens[i]`` (0 if none)."""
     lex = load()
+    if tokens[i].lower not in lex.title_ends:
+        return 0
     for n in range(min(lex.max_title_words, i + 1), 0, -1):
         phrase = " ".join(t.lower for t in tokens[i - n + 1 : i + 1])
         if phrase in lex.titles:
@@ -59,7 +63,8 @@ def _title_at(tokens: list[Token], i: int) -> int:
 def _is_name_token(tok: Token) -> bool:
     if not tok.is_cap or not tok.is_word:
         return False
-    return tok.text.rstrip("’'s") not in load().name_stopwords or tok.text.isupper()
+    # Stop words are listed capitalised ("This"); an all-caps acronym ("IT") is not one.
+    return tok.text.removesuffix("’s").removesuffix("'s") not in load().name_stopwords
 
 
 def _is_possessive(tok: Token) -> bool:
@@ -99,6 +104,10 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
                      or _is_name_token(tokens[k - 1]))):
             k -= 1
             continue
+        if (tok.lower in ("the", "a") and saw_head and k > 1 and tokens[k - 1].lower in CONNECTORS
+                and (tokens[k - 2].lower in lex.speaker_nouns or _title_at(tokens, k - 2))):
+            k -= 2  # "organizers with the Riverton Clean Air Coalition"
+            continue
         break
     if not saw_head:
         return None
@@ -106,7 +115,10 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     first = k + 1
     for m in range(k, max(-1, k - MAX_MODIFIERS - 1), -1):
         if tokens[m].lower in DETERMINERS:
-            first = m
+            # "… said that President Obama called …": "that" before a name is a
+            # conjunction, not a determiner of the speaker phrase.
+            if not (tokens[m].lower in ("that", "this") and tokens[m + 1].is_cap):
+                first = m
             break
         if not tokens[m].is_word or tokens[m].is_cap:
             break
@@ -171,8 +183,8 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
                     name = text[toks[1].start : end]
                 elif kind is SpeakerKind.anonymous:
                     name = phrase[:1].upper() + phrase[1:]
-                titles = [head.text] if head.lower in lex.titles else []
-                return Mention(start, end, phrase, kind, name, titles)
+                head_title = [head.text] if head.lower in lex.titles else []
+                return Mention(start, end, phrase, kind, name, head_title)
             break
     # The name is the trailing run of capitalised tokens after the last title.
     titles: list[str] = []
@@ -204,7 +216,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
         affiliation = " ".join(words).removesuffix("’s").removesuffix("'s").rstrip("’'") or None
     elif before and all(t.is_cap for t in before if t.lower not in DETERMINERS) and titles:
         affiliation = " ".join(t.text for t in before if t.lower not in DETERMINERS) or None
-    head = toks[-1].lower
+    last_word = toks[-1].lower
     if name_toks and not (toks[0].lower == "the" and not titles):
         name = " ".join(t.text for t in name_toks)
         kind = SpeakerKind.person
@@ -214,7 +226,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     if name_toks:  # "the New York Post"
         name = " ".join(t.text for t in name_toks)
         return Mention(start, end, phrase, SpeakerKind.organization, name, titles, affiliation)
-    noun_kind = lex.speaker_nouns.get(head)
+    noun_kind = lex.speaker_nouns.get(last_word)
     if titles and noun_kind is None:
         # "the governor": a person known only by a title; coreference may name them.
         return Mention(start, end, phrase, SpeakerKind.person, None, titles, affiliation,
@@ -231,3 +243,57 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     elif kind is SpeakerKind.anonymous:
         name = phrase[:1].upper() + phrase[1:]
     return Mention(start, end, phrase, kind, name, titles, affiliation, gender=gender)
+
+
+def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
+    """A common-noun subject ending before ``tokens[i]``: "the bank", "many lawmakers".
+
+    Used when :func:`np_before` finds no name, title or speaker noun. The phrase
+    must start with a determiner or quantifier, or end in a plural (-s) noun, so
+    that a stray word is not taken for a speaker. Its kind is anonymous.
+    """
+    lex = load()
+    function = (lex.words("between_subject_cue") | lex.words("noun_before") | lex.words("finite")
+                | lex.words("conjunction"))
+    j = i - 1
+    if j < 0 or not tokens[j].is_word or tokens[j].lower in function \
+            or tokens[j].lower in lex.cue_forms or tokens[j].lower in lex.words("relative"):
+        return None
+    k = j
+    while k - 1 >= 0 and j - k < MAX_MODIFIERS and tokens[k - 1].is_word \
+            and tokens[k - 1].lower not in function and tokens[k - 1].lower not in DETERMINERS \
+            and tokens[k - 1].lower not in lex.words("quantifier") \
+            and tokens[k - 1].lower not in lex.cue_forms:
+        k -= 1
+    first = k
+    if k - 1 >= 0 and (tokens[k - 1].lower in DETERMINERS
+                       or tokens[k - 1].lower in lex.words("quantifier")):
+        first = k - 1
+    head = tokens[j].lower
+    if first == k and not (head.endswith("s") and not head.endswith("ss") and len(head) > 3):
+        return None
+    if head in lex.words("not_speaker") or head.endswith(("ing", "ed")) \
+            or any(t.lower in lex.words("not_speaker") for t in tokens[first:j]):
+        return None
+    if first == k and k > 0 and tokens[k - 1].is_word and tokens[k - 1].lower not in function:
+        return None  # no clear left edge
+    start, end = tokens[first].start, tokens[j].end
+    phrase = text[start:end]
+    return Mention(start, end, phrase, SpeakerKind.anonymous, phrase[:1].upper() + phrase[1:])
+
+
+def generic_np_after(text: str, tokens: list[Token], i: int, hi: int) -> Mention | None:
+    """The words after "according to" up to a comma or the sentence end (at most 8).
+
+    "according to federal statistics", "according to exit polls": a source
+    that is neither a name nor a speaker noun. Its kind is document.
+    """
+    j = i
+    while j < min(hi, i + 8) and tokens[j].text not in ",;:.()\"“”" and tokens[j].text != "—" \
+            and not (j > i and tokens[j].lower in AGENT_STOPS):
+        j += 1
+    if j == i or (j < hi and j == i + 8 and tokens[j].text not in ",;:.)"):
+        return None
+    start, end = tokens[i].start, tokens[j - 1].end
+    phrase = text[start:end]
+    return Mention(start, end, phrase, SpeakerKind.document, phrase[:1].upper() + phrase[1:])

@@ -7,7 +7,9 @@ version bumped in the same transaction, so a killed upgrade resumes where it
 stopped. Steps must be idempotent (``checkfirst``) because a fresh database
 already has what they add.
 
-To change the schema: edit :mod:`provenance.tables`, append a step here with
+A table added to :mod:`provenance.tables` appears in older databases by
+itself (missing tables are created on open). Anything else (a new column or
+index, changed data): edit :mod:`provenance.tables`, append a step here with
 the next version number, and bump ``tables.SCHEMA_VERSION`` to it.
 """
 
@@ -90,6 +92,8 @@ def migrate(engine: Engine) -> list[Migration]:
         if found > SCHEMA_VERSION:
             raise StoreError(f"database schema {found} is newer than this provenance "
                              f"({SCHEMA_VERSION}); upgrade provenance")
+        # New tables need no step: create_all adds the missing ones and leaves the rest.
+        SQLModel.metadata.create_all(conn)
     for step in MIGRATIONS:
         if step.version <= found:
             continue

@@ -158,6 +158,8 @@ class Quote(BaseModel):
     source: str | None = None
     path: str | None = None
     published: date | None = None
+    review_status: str = Field(default="unreviewed",
+                               description="unreviewed, verified, disputed or retracted")
 
     @property
     def start(self) -> int:
@@ -211,3 +213,66 @@ def quote_id(document: str, start: int, end: int) -> str:
 
 
 AttributionKinds: tuple[QuoteKind, ...] = ("direct", "mixed", "indirect", "nonspeech")
+
+
+# ---- cross-source verification (issue: match) ------------------------------
+
+
+class SourceRef(BaseModel):
+    """Where a quote or claim appears: document, outlet, date, character offsets, speaker."""
+
+    document: str
+    source: str | None = None
+    path: str | None = None
+    published: date | None = None
+    start: int
+    end: int
+    text: str
+    speaker: str | None = None
+    quote_id: str | None = None
+    relation: str = Field(default="same", description="same | fragment | variant")
+    score: float = Field(default=100.0, description="0–100 similarity to the canonical text")
+
+
+class Cluster(BaseModel):
+    """One statement as reported across documents."""
+
+    id: int
+    text: str = Field(description="canonical wording: the most reported full version")
+    speakers: list[str] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+    first_appearance: SourceRef | None = None
+    distinct_sources: int = 0
+
+
+class Claim(BaseModel):
+    """An attributed claim (indirect speech) or a quantified factual statement."""
+
+    id: str
+    kind: Literal["indirect", "quantity"]
+    document: str
+    source: str | None = None
+    path: str | None = None
+    published: date | None = None
+    start: int
+    end: int
+    text: str = Field(description="the claim as written in the source, numbers included")
+    speaker: str | None = Field(default=None, description="a person, or the attributed body")
+    quantity: str | None = None
+    low: float | None = None
+    high: float | None = Field(default=None, description="None: unbounded (or not a quantity)")
+    unit: str | None = None
+    noun: str | None = None
+    noun_class: str | None = None
+    event: str | None = None
+
+
+class Conflict(BaseModel):
+    """A disagreement between sources, with a 0–100 score and a plain explanation."""
+
+    id: str
+    kind: Literal["misquote", "misattribution", "numeric"]
+    score: float = Field(description="0–100; higher is a stronger disagreement")
+    explanation: str
+    records: list[SourceRef]
+    diff: str | None = Field(default=None, description="word diff: [-removed-] {+added+}")

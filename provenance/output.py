@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
-from provenance.models import Attribution, Quote, Speaker
+from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
 
 
 class Format(StrEnum):
@@ -44,6 +44,7 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "published": q.published.isoformat() if q.published else None,
         "confidence": q.confidence,
         "rule": q.rule,
+        "status": q.review_status,
     }
 
 
@@ -114,3 +115,28 @@ def emit_object(obj: BaseModel | dict[str, Any], fmt: Format, out: TextIO | None
         return
     emit(({"field": k, "value": _cell(v)} for k, v in data.items()), fmt, ["field", "value"],
          out=out)
+
+
+# ---- cross-source verification (issue: match) -------------------------------
+
+
+def _where(r: SourceRef) -> str:
+    name = r.source or (r.path.rsplit("/", 1)[-1] if r.path else r.document[:12])
+    return f"{name} [{r.start}:{r.end}]"
+
+
+def cluster_row(c: Cluster) -> dict[str, Any]:
+    """A cluster flattened for table/csv: sources as "outlet [start:end] (relation)"."""
+    first = c.first_appearance
+    return {"id": c.id, "text": c.text, "speakers": c.speakers,
+            "distinct_sources": c.distinct_sources,
+            "first_source": _where(first) if first else None,
+            "first_date": first.published.isoformat() if first and first.published else None,
+            "sources": [f"{_where(r)} {r.speaker or '-'} ({r.relation})" for r in c.sources]}
+
+
+def conflict_row(c: Conflict) -> dict[str, Any]:
+    # The id is what exports list in conflict_flags (as <kind>:<id>) and the log's subject.
+    return {"id": c.id, "kind": c.kind, "score": c.score, "explanation": c.explanation,
+            "diff": c.diff,
+            "records": [f"{_where(r)} {r.speaker or '-'}: {r.text}" for r in c.records]}

@@ -18,31 +18,29 @@ _TOKEN = re.compile(
     r"[^\W_]+(?:[’'][^\W_]+)*(?:[-‑.][^\W_]+(?:[’'][^\W_]+)*)*(?:(?<=s)[’'](?![^\W_]))?\.?"
     r"|[“”‘’\"'«»„]|[^\w\s]",
 )
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _PARA = re.compile(r"[^\n]+")
-_SENT_END = re.compile(r"[.!?]+[”’\"')\]]*(?=\s+[“‘\"'(\[]?[A-Z0-9])|[.!?]+[”’\"')\]]*$")
+_SENT_END = re.compile(
+    r"[.!?]+(?:''|[”’\"')\]])*(?=\s+(?:''|[“‘\"'(\[])?[A-Z0-9])|[.!?]+(?:''|[”’\"')\]])*$")
 
 OPEN_DOUBLE = "“«„"
 CLOSE_DOUBLE = "”»"
 MAX_PARAGRAPHS = 6  # a quotation may run over at most this many paragraphs
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen __init__ costs a third of tokenizing
 class Token:
     start: int
     end: int
     text: str
+    lower: str
+    is_cap: bool  # starts with an upper-case letter
+    is_word: bool  # starts with a letter or digit
 
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
-
-    @property
-    def is_cap(self) -> bool:
-        return self.text[:1].isupper()
-
-    @property
-    def is_word(self) -> bool:
-        return self.text[:1].isalnum()
+    @classmethod
+    def make(cls, start: int, end: int, text: str) -> Token:
+        head = text[:1]
+        return cls(start, end, text, text.lower(), head.isupper(), head.isalnum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +62,22 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     a plural (workers’) stays with its word.
     """
     end = len(text) if end is None else end
+    abbreviations = load().abbreviations
+    number_abbreviations = load().number_abbreviations
     out = []
     for m in _TOKEN.finditer(text, start, end):
         tok = m.group()
-        s, e = m.start(), m.end()
+        s, e = m.span()
+        low = tok.lower()
+        head = tok[0]
         # A trailing period belongs to the word only for abbreviations and initials.
-        if tok.endswith(".") and len(tok) > 1:
-            low = tok.lower()
-            if not (low in load().abbreviations or re.fullmatch(r"(?:[A-Za-z]\.)+", tok)):
-                out.append(Token(s, e - 1, tok[:-1]))
-                out.append(Token(e - 1, e, "."))
-                continue
-        out.append(Token(s, e, tok))
+        if tok[-1] == "." and len(tok) > 1 and not (
+                low in abbreviations or _INITIALS.fullmatch(tok)
+                or (low in number_abbreviations and text[e : e + 2].strip()[:1].isdigit())):
+            out.append(Token(s, e - 1, tok[:-1], low[:-1], head.isupper(), head.isalnum()))
+            out.append(Token(e - 1, e, ".", ".", False, False))
+            continue
+        out.append(Token(s, e, tok, low, head.isupper(), head.isalnum()))
     return out
 
 
@@ -96,7 +98,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         word = _word_before(text, s, m.start() + 1)
         if word and m.group().startswith(".") and len(m.group().rstrip("”’\"')]")) == 1:
             w = word.lower().lstrip("“‘\"'(")
-            if w in abbreviations or re.fullmatch(r"(?:[a-z]\.)+", w):
+            if w in abbreviations or _INITIALS.fullmatch(w) or (
+                    w in load().number_abbreviations
+                    and text[m.end() : m.end() + 2].strip()[:1].isdigit()):
                 continue
         e = m.end()
         if e > s:
@@ -156,10 +160,32 @@ def _kind_of_mark(text: str, i: int) -> str | None:
     return None
 
 
+_DOUBLE_MARK = re.compile(r"''|[\"“”«»„]")
+_SINGLE_MARK = re.compile(r"(?<!')['‘’](?!')")
+
+
+def _events(text: str, double: bool) -> list[tuple[int, str]]:
+    """Positions and kinds of quotation marks; two apostrophes ('') are one double mark."""
+    out = []
+    for m in (_DOUBLE_MARK if double else _SINGLE_MARK).finditer(text):
+        i = m.start()
+        if m.group() == "''":
+            before = text[i - 1] if i > 0 else " "
+            after = text[i + 2] if i + 2 < len(text) else " "
+            if before.isspace() or before in "([{—–-:/" or i == 0:
+                kind: str | None = "open" if not after.isspace() else None
+            else:
+                kind = "close"
+        else:
+            kind = _kind_of_mark(text, i)
+        if kind:
+            out.append((i, kind))
+    return out
+
+
 def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotation]:
-    marks = "\"“”«»„" if double else "'‘’"
     para_starts = [p[0] for p in paras]
-    events = [(i, k) for i, ch in enumerate(text) if ch in marks and (k := _kind_of_mark(text, i))]
+    events = _events(text, double)
     out: list[Quotation] = []
     open_at: int | None = None
 
@@ -170,7 +196,7 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
         # An unclosed quotation ends at its paragraph's end, never later.
         p = para_of(at)
         pend = paras[p][1] if p >= 0 else len(text)
-        out.append(Quotation(at, pend, at + 1, pend, False, double))
+        out.append(Quotation(at, pend, at + _width(text, at, double), pend, False, double))
 
     closes_later = _closes_later(events, para_of)
     idx = 0
@@ -183,7 +209,9 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
             p = para_of(pos)
             starts_para = text[paras[p][0] : pos].strip() == ""
             too_far = p - para_of(open_at) > MAX_PARAGRAPHS
-            if too_far or not (kind in ("close", "maybe_close") or (kind == "open" and starts_para)):
+            closes = kind in ("close", "maybe_close")
+            if too_far or not _opens_statement(text, open_at) or not (
+                    closes or (kind == "open" and starts_para)):
                 close_unbalanced(open_at)
                 open_at = None
                 continue
@@ -198,7 +226,9 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
             if kind == "maybe_close" and closes_later[idx]:
                 idx += 1
                 continue
-            out.append(Quotation(open_at, pos + 1, open_at + 1, pos, True, double))
+            close = pos + (2 if text.startswith("''", pos) and double else 1)
+            out.append(Quotation(open_at, close, open_at + _width(text, open_at, double), pos,
+                                 True, double))
             open_at = None
         idx += 1
     if open_at is not None:
@@ -221,6 +251,18 @@ def _closes_later(events: list[tuple[int, str]], para_of: Callable[[int], int]) 
         if kind in ("open", "close"):
             next_kind, next_para = kind, para
     return out
+
+
+def _opens_statement(text: str, at: int) -> bool:
+    """Whether a mark at ``at`` opens a whole statement (paragraph or sentence start, or
+    after ``:`` or ``,``), the only kind of quotation that runs over paragraphs; a
+    fragment opened mid-clause ("called the plan “a disaster") does not."""
+    before = text[max(0, at - 3) : at].rstrip(" \u00a0")
+    return not before or before[-1] in "\n:,.?!—―" or at == 0
+
+
+def _width(text: str, at: int, double: bool) -> int:
+    return 2 if double and text.startswith("''", at) else 1
 
 
 def quotations(text: str) -> list[Quotation]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -44,6 +45,10 @@ def name_parts(name: str) -> tuple[str | None, str]:
     if not toks:
         return None, fold(name)
     return (toks[0] if len(toks) > 1 else None), toks[-1]
+
+
+_name_parts = lru_cache(maxsize=4096)(name_parts)  # in-document coreference asks often
+_fold = lru_cache(maxsize=4096)(fold)
 
 
 @dataclass
@@ -79,12 +84,20 @@ class DocumentSpeakers:
     def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text = text
         self.entities: list[_Entity] = []
+        # Where each capitalised word occurs (possessive ’s dropped), for antecedents.
+        self._word_at: dict[str, list[int]] = {}
+        for tok in tokens:
+            if tok.is_cap:
+                word = tok.text.removesuffix("’s").removesuffix("'s")
+                self._word_at.setdefault(word, []).append(tok.start)
         self._prescan(tokens)
 
     def _prescan(self, toks: list[Token]) -> None:
         """Titled names ("President Trump", "Nanette Barragan, Democratic Congresswoman")."""
         lex = load()
         for i in range(len(toks) - 1):
+            if toks[i].lower not in lex.title_ends and toks[i].text != ",":
+                continue
             n = _title_at(toks, i)
             if n and _is_name_token(toks[i + 1]):
                 j = i + 1
@@ -124,14 +137,14 @@ class DocumentSpeakers:
 
     def _find(self, m: Mention) -> _Entity | None:
         if m.kind is not SpeakerKind.person or not m.name:
-            key = fold(m.name or m.text)
-            return next((e for e in self.entities if fold(e.name) == key), None)
-        first, last = name_parts(m.name)
+            key = _fold(m.name or m.text)
+            return next((e for e in self.entities if _fold(e.name) == key), None)
+        first, last = _name_parts(m.name)
         best = None
         for e in self.entities:
             if e.kind is not SpeakerKind.person:
                 continue
-            efirst, elast = name_parts(e.name)
+            efirst, elast = _name_parts(e.name)
             if elast != last or (first and efirst and first[0] != efirst[0]):
                 continue
             # Several people with this surname: the one introduced last before the mention.
@@ -139,12 +152,17 @@ class DocumentSpeakers:
                 best = e
         return best
 
-    def _occurrences(self, ent: _Entity) -> list[int]:
+    def _last_before(self, ent: _Entity, pos: int) -> int | None:
+        """The last offset before ``pos`` where ``ent`` is mentioned (or its surname occurs)."""
         words = ent.name.split()
         surname = words[-1] if words else ""
-        pat = re.compile(rf"\b{re.escape(surname)}\b") if len(surname) > 1 else None
-        found = [m.start() for m in pat.finditer(self.text)] if pat else []
-        return found + ent.positions
+        found = self._word_at.get(surname, []) if len(surname) > 1 else []
+        i = bisect_left(found, pos)
+        best = found[i - 1] if i > 0 else None
+        for p in ent.positions:
+            if p < pos and (best is None or p > best):
+                best = p
+        return best
 
     def resolve(self, m: Mention) -> ResolvedSpeaker | None:
         """The entity a mention refers to; None when a pronoun has no antecedent."""
@@ -169,9 +187,9 @@ class DocumentSpeakers:
                 continue
             if want_person and e.gender not in ("-", m.gender):
                 continue
-            before = [p for p in self._occurrences(e) if p < m.start]
-            if before and (best is None or max(before) > best[0]):
-                best = (max(before), e)
+            last = self._last_before(e, m.start)
+            if last is not None and (best is None or last > best[0]):
+                best = (last, e)
         if best is None:
             return None
         ent = best[1]
@@ -286,7 +304,9 @@ def query_matches(query: str, names: dict[int, set[str]]) -> list[int]:
     exact = [sid for sid, ns in names.items() if q in {fold(n) for n in ns}]
     if exact:
         return exact
-    q_toks = q.split()
+    # "Gov. Ramirez", "Mayor Ortiz": a title in the query narrows nothing down.
+    titles = {fold(t) for t in load().titles}
+    q_toks = [t for t in q.split() if t not in titles] or q.split()
     hits = []
     for sid, ns in names.items():
         toks = {t for n in ns for t in fold(n).split()}

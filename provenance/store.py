@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
+from provenance import audit
 from provenance.errors import NotFoundError, StoreError
 from provenance.migrations import migrate
 from provenance.models import (
@@ -48,6 +49,7 @@ from provenance.tables import (
     DocumentRow,
     MergeRow,
     QuoteRow,
+    ReviewRow,
     SpeakerRow,
 )
 
@@ -65,9 +67,6 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin
-    # (see _sqlite_begin); the module's own implicit BEGIN is deferred.
-    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets readers run beside a writer; busy_timeout waits out other writers.
     cur.execute("PRAGMA journal_mode=WAL")
@@ -78,15 +77,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    """BEGIN IMMEDIATE for write transactions, plain BEGIN for reads.
+    """BEGIN IMMEDIATE for write sessions (:meth:`Store.write_session`).
 
     A deferred transaction that reads and then writes cannot wait for another
     writer: SQLite fails it at once with "database is locked" (the busy
     timeout does not apply to a lock upgrade). Taking the write lock first
-    makes concurrent writers queue on the busy timeout instead.
+    makes concurrent writers queue on the busy timeout instead. Other sessions
+    keep the sqlite3 module's own behaviour (a transaction opens at the first
+    write), which :func:`provenance.audit.lock_for_append` relies on.
     """
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if conn.get_execution_options().get("sqlite_immediate", False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Store:
@@ -229,12 +230,14 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         speaker_id, created = row.id, True
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
         pending.append(Known(row.id, r.name, r.kind))
+        audit.log_speaker_created(session, row, doc_id)
     else:
         speaker_id, created = match.speaker_id, False
         merge = MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
                          score=match.score, evidence=match.evidence, created_at=_now())
         session.add(merge)
         session.info.setdefault("merge_rows", []).append(merge)
+        audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence)
         stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
         stored.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
@@ -269,9 +272,11 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     doc_id = doc.id
     # Documents and quotes go in as plain rows (Core inserts, the quotes as one
     # executemany): building ORM objects for them cost more than the SQL.
-    session.execute(insert(DocumentRow), [dict(
-        id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
-        title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))])
+    values = dict(id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
+                  title=doc.title, published=doc.published, ingested_at=_now(),
+                  size=len(doc.text))
+    session.execute(insert(DocumentRow), [values])
+    audit.log_document(session, DocumentRow(**values))
     pending: list[Known] = []
     by_name: dict[tuple[str, str], int] = {}
     created = 0
@@ -296,6 +301,7 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     if quotes:
         session.flush()  # speakers and merges first: quotes refer to them
         session.execute(insert(QuoteRow), quotes)
+    audit.log_extraction(session, doc_id, extractor_version)
     session.info.setdefault("pending_speakers", []).extend(pending)
     return len(attributions), created
 
@@ -343,7 +349,8 @@ def id_prefix(column: Any, prefix: str) -> Any:
 
 
 
-def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote:
+def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None,
+           status: str | None = None) -> Quote:
     def span(s: int | None, e: int | None, t: str | None) -> Span | None:
         return Span(start=s, end=e, text=t) if s is not None and e is not None and t is not None \
             else None
@@ -357,6 +364,7 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None) -> Quote
         extractor_version=row.extractor_version,
         source=doc.source if doc else None, path=doc.path if doc else None,
         published=doc.published if doc else None,
+        review_status=status or "unreviewed",
     )
 
 
@@ -388,10 +396,14 @@ def find_speakers(session: Session, query: str) -> list[int]:
 def list_quotes(session: Session, speaker: str | None = None, document: str | None = None,
                 kind: str | None = None, include_nonspeech: bool = False,
                 limit: int | None = None) -> list[Quote]:
-    """Stored quotes in document order, filtered by speaker query, document id prefix, kind."""
-    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow).join(
+    """Stored quotes in document order, filtered by speaker query, document id prefix, kind.
+
+    Each carries its current review status (``unreviewed`` until someone reviews it).
+    """
+    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow, ReviewRow.status).join(
         SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
-        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id)
+        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).join(
+        ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
     if speaker is not None:
         stmt = stmt.where(col(QuoteRow.speaker_id).in_(find_speakers(session, speaker)))
     if document is not None:
@@ -405,7 +417,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
                          col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.end))
     if limit:
         stmt = stmt.limit(limit)
-    return [_quote(q, name, d) for q, name, d in session.exec(stmt)]
+    return [_quote(q, name, d, status) for q, name, d, status in session.exec(stmt)]
 
 
 def list_speakers(session: Session) -> list[Speaker]:
@@ -446,7 +458,9 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     doc = session.get(DocumentRow, row.document_id)
     assert doc is not None
     speaker = session.get(SpeakerRow, row.speaker_id) if row.speaker_id else None
-    return _quote(row, speaker.name if speaker else None, doc), doc.text
+    review = session.get(ReviewRow, row.id)
+    return _quote(row, speaker.name if speaker else None, doc,
+                  review.status if review else None), doc.text
 
 
 def get_document(session: Session, doc_id_prefix: str) -> Document:

@@ -94,3 +94,109 @@ class QuoteRow(SQLModel, table=True):
     confidence: float
     rule: str
     extractor_version: str
+
+
+# ---- cross-source verification (issue: match) ------------------------------
+
+
+class MatchKeyRow(SQLModel, table=True):
+    """Blocking keys of a quote: normalized text hash, tokens, MinHash LSH bands."""
+
+    __tablename__ = "match_keys"
+    __table_args__ = (Index("ix_match_keys_key", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    quote_id: str = Field(foreign_key="quotes.id", index=True, max_length=64)
+    key: str = Field(max_length=80)
+
+
+class ClusterRow(SQLModel, table=True):
+    """One statement reported by one or more documents."""
+
+    __tablename__ = "clusters"
+
+    id: int | None = Field(default=None, primary_key=True)
+    canonical_quote_id: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime
+
+
+class ClusterMemberRow(SQLModel, table=True):
+    __tablename__ = "cluster_members"
+
+    quote_id: str = Field(primary_key=True, foreign_key="quotes.id", max_length=64)
+    cluster_id: int = Field(index=True)
+    score: float = Field(default=100.0, description="0–100 similarity to the canonical text")
+    relation: str = Field(default="same", description="same | fragment | variant")
+
+
+class ClaimRow(SQLModel, table=True):
+    """A quantified factual statement: a number of something in one sentence."""
+
+    __tablename__ = "claims"
+
+    id: str = Field(primary_key=True, max_length=64)
+    document_id: str = Field(foreign_key="documents.id", index=True)
+    start: int
+    end: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    q_start: int
+    q_end: int
+    q_text: str
+    low: float
+    high: float | None = Field(default=None, description="None: no upper bound")
+    unit: str = Field(description="count | fraction")
+    noun: str
+    noun_class: str = Field(index=True)
+    event: str | None = Field(default=None, index=True)
+    days: str = Field(default="[]", description="JSON array of weekday names")
+    places: str = Field(default="[]", description="JSON array of folded place words")
+    speaker: str | None = None
+    speaker_id: int | None = Field(default=None, foreign_key="speakers.id")
+
+
+class ConflictRow(SQLModel, table=True):
+    __tablename__ = "conflicts"
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(index=True, description="misquote | misattribution | numeric")
+    scope: str = Field(index=True, description="cluster:<id> or numeric:<class>:<event>")
+    score: float = Field(description="0–100")
+    explanation: str = Field(sa_column=Column(Text, nullable=False))
+    records: str = Field(sa_column=Column(Text, nullable=False), description="JSON array")
+    raised_at: datetime
+
+
+class AuditRow(SQLModel, table=True):
+    """One entry of the append-only audit log (see :mod:`provenance.audit`).
+
+    ``seq`` is assigned by the appender, not the database, and both ``seq`` and
+    ``prev_hash`` are unique: two writers that read the same head cannot both
+    append, so the chain never forks. ``ts`` is ISO 8601 UTC text and
+    ``payload`` canonical JSON text, so the hash re-derives byte for byte.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_subject_seq", "subject", "seq"),)
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ts: str = Field(max_length=40)
+    actor: str = Field(sa_column=Column(Text, nullable=False))
+    action: str = Field(max_length=64, index=True)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    hash: str = Field(max_length=64, unique=True)
+    prev_hash: str = Field(max_length=64, unique=True)
+
+
+class ReviewRow(SQLModel, table=True):
+    """The current human review status of one quote; its history is in the audit log."""
+
+    __tablename__ = "reviews"
+
+    quote_id: str = Field(primary_key=True, max_length=64)
+    status: str = Field(max_length=16, index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    reviewer: str
+    ts: str = Field(max_length=40)
+    seq: int = Field(description="audit log entry that recorded this decision")

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from provenance.ingest import ingest
 from provenance.store import Store, open_store
 from provenance.tables import DocumentRow, QuoteRow
 
@@ -74,3 +75,12 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
         st = open_store(str(db))
         assert_spans_hold(st)
         st.dispose()
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The demo corpus (data/samples) ingested once into a temporary SQLite database."""
+    db = tmp_path_factory.mktemp("samples") / "samples.db"
+    store = Store(f"sqlite:///{db}").init()
+    ingest(store, [SAMPLES])
+    return store

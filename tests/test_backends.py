@@ -99,6 +99,7 @@ def test_version_1_database_is_migrated_in_place(db_url: str) -> None:
     report = ingest(store, [SAMPLES])
     with store.engine.begin() as conn:  # make it look like a database from version 1
         conn.execute(text("DROP INDEX ix_quotes_speaker_document_start"))
+        conn.execute(text("DROP TABLE reviews"))  # a table added since
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     store.dispose()
     store = open_store(db_url)
@@ -106,6 +107,8 @@ def test_version_1_database_is_migrated_in_place(db_url: str) -> None:
         assert current_version(conn) == SCHEMA_VERSION
         names = {ix["name"] for ix in inspect(conn).get_indexes("quotes")}
     assert "ix_quotes_speaker_document_start" in names
+    with store.engine.connect() as conn:
+        assert inspect(conn).has_table("reviews")
     with store.session() as s:
         assert stats(s).documents == report.new  # data survives the upgrade
     store.dispose()

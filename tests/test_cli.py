@@ -200,3 +200,24 @@ def test_merges_lists_each_cross_document_decision(runner: CliRunner) -> None:
     rows = json.loads(result.stdout)
     assert rows and all(0 < r["score"] <= 100 and r["evidence"] for r in rows)
     assert len({r["speaker"] for r in rows}) == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_quotes_listing_shows_the_current_review_status(runner: CliRunner, fmt: str) -> None:
+    _ok(runner.invoke(app, ["ingest", str(SAMPLES)]))
+    rows = json.loads(runner.invoke(app, ["quotes", "-f", "json"]).stdout)
+    assert rows and {r["status"] for r in rows} == {"unreviewed"}
+    target = rows[1]["id"]
+    for status in ("verified", "disputed"):
+        _ok(runner.invoke(app, ["review", target[:12], "--status", status, "--by", "Ana Ruiz"]))
+    out = runner.invoke(app, ["quotes", "-f", fmt], env={"COLUMNS": "400"})
+    _ok(out)
+    if fmt == "json":
+        statuses = {r["id"]: r["status"] for r in json.loads(out.stdout)}
+    elif fmt == "csv":
+        statuses = {r["id"]: r["status"] for r in csv.DictReader(io.StringIO(out.stdout))}
+    else:
+        assert "status" in out.stdout and out.stdout.count("disputed") == 1
+        return
+    assert statuses[target] == "disputed"  # the last decision, not the first
+    assert {s for q, s in statuses.items() if q != target} == {"unreviewed"}

@@ -304,6 +304,25 @@ def test_speaker_and_cue_accuracy() -> None:
     assert (result.speaker_correct, result.cue_scored, result.cue_correct) == (0, 1, 0)
 
 
+def test_records_sharing_a_cue_are_scored_as_one_attribution() -> None:
+    # "critics warned, is 'far too late' for shops": gold E5 has one discontinuous
+    # content; the extractor gives the clause (indirect) and the fragment (mixed).
+    gold = gold_of()
+    cue = at("warned")
+    clause = attribution("indirect", at("is 'far too late' for shops"), cue=cue)
+    fragment = attribution("mixed", at("far too late"), cue=cue)
+    result = score_document("d", gold, [clause, fragment])
+    assert (result.predicted, result.matched) == (1, 1)
+    assert (result.predicted_quotes, result.matched_quotes) == (1, 1)  # a quote via its fragment
+    assert result.spurious == []
+    # The fragment alone is too short to match (Dice < 0.5) and counts as one spurious quote.
+    alone = score_document("d", gold, [fragment])
+    assert (alone.predicted, alone.matched, alone.spurious) == (1, 0, [fragment])
+    # Without a shared cue the two are separate predictions.
+    apart = score_document("d", gold, [clause, fragment.model_copy(update={"cue": None})])
+    assert (apart.predicted, apart.matched) == (2, 1)
+
+
 def test_precomputed_jsonl_predictions(split: Path) -> None:
     docs = load_brat(split)
     lines = []
@@ -356,3 +375,63 @@ def test_jsonl_gold(tmp_path: Path) -> None:
 def test_test_split_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="reserved"):
         load_brat(tmp_path / "test")
+
+
+def test_cli_evaluate_runs_extraction_on_a_split(split: Path) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    result = CliRunner().invoke(app, ["evaluate", str(split), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["documents"] == 1 and report["gold"] == 5  # the unannotated text is left out
+    assert 0.0 <= report["f1"] <= 1.0 and report["predicted"] >= 1
+    csv_out = CliRunner().invoke(app, ["evaluate", str(split), "-f", "csv"])
+    assert csv_out.exit_code == 0
+    assert csv_out.output.splitlines()[0] == "metric,value,numerator,denominator,of"
+    assert {line.split(",")[0] for line in csv_out.output.splitlines()[1:]} >= {
+        "precision", "recall", "f1", "quote_f1", "indirect_recall", "speaker_accuracy",
+        "cue_accuracy"}
+
+
+def test_cli_evaluate_scores_given_predictions(split: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    preds = tmp_path / "preds.jsonl"
+    rows = []
+    for a in as_predictions(gold_of()):
+        rows.append(json.dumps({
+            "document": "somewhere/story.txt", "kind": a.kind,
+            "content": a.content.model_dump(), "speaker": None, "speaker_name": None,
+            "cue": a.cue.model_dump() if a.cue else None,
+        }))  # fmt: skip
+    preds.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", str(split), "-p", str(preds), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["precision"] == 1.0 and report["recall"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["evaluate", "{tmp}/missing"], "no such gold"),
+        (["evaluate", "{split}", "-p", "{tmp}/none.jsonl"], "no such predictions"),
+        (["evaluate", "{tmp}/test"], "reserved"),
+        (["evaluate", "{split}", "-p", "{tmp}/bad.jsonl"], "bad.jsonl:1"),
+    ],
+)
+def test_cli_evaluate_errors(split: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    (tmp_path / "test").mkdir()
+    (tmp_path / "bad.jsonl").write_text("{not json\n", encoding="utf-8")
+    argv = [a.format(tmp=tmp_path, split=split) for a in args]
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code != 0
+    assert message in " ".join(result.output.split()) and "Traceback" not in result.output

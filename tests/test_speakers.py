@@ -92,3 +92,9 @@ def test_two_people_sharing_a_surname_in_one_document_stay_apart() -> None:
             "“We do not,” Karen Bass said.")
     names = [a.speaker_name for a in extract(text) if a.kind == "direct"]
     assert names == ["Tom Bass", "Karen Bass"]
+
+
+@pytest.mark.parametrize(("query", "ids"), [("Gov. Newsom", [1]), ("Mayor Bass", [5]),
+                                            ("governor", [])])
+def test_query_titles_are_ignored_unless_alone(query: str, ids: list[int]) -> None:
+    assert sorted(query_matches(query, NAMES)) == ids

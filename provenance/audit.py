@@ -1,0 +1,335 @@
+"""The audit log: an append-only, hash-chained record of every change.
+
+Each change to the store appends one entry in the same transaction as the
+change, so a change and its entry are committed together or not at all.
+Entries are never updated or deleted; a correction is a new entry.
+
+The hash contract (what ``provenance verify`` re-derives, and what anyone can
+re-derive from an exported log with ten lines of code):
+
+* An entry is the JSON object ``{"seq", "ts", "actor", "action", "subject",
+  "payload", "prev_hash"}``: ``seq`` is 1, 2, 3, … with no gaps; ``ts`` is UTC,
+  ISO 8601 with microseconds and a ``Z``; ``subject`` is ``"<kind>:<id>"``
+  (``document:<sha256>``, ``quote:<id>``, ``speaker:<n>``, ``conflict:<id>``,
+  ``cluster:*``); ``payload`` is an
+  object; ``prev_hash`` is the previous entry's ``hash`` (64 zeros for seq 1).
+* Its canonical JSON is ``json.dumps(entry, sort_keys=True,
+  separators=(",", ":"), ensure_ascii=False, allow_nan=False)``, and its
+  ``hash`` is the lowercase hex SHA-256 of that string encoded as UTF-8
+  (:func:`entry_hash`).
+
+Actions written by the library (payload keys in brackets):
+
+* ``document.ingested`` [sha256, size (characters), path, url, source, title, published]
+* ``extraction.run`` [extractor_version, quotes: one object per stored record
+  with id, kind, start, end, text_sha256, rule, confidence (0–1), speaker_id,
+  speaker and cue offsets]
+* ``claims.extracted`` [claims: id, start, end, text_sha256, quantity offsets,
+  low, high, unit, noun_class, event, speaker_id of every claim of the document]
+* ``speaker.created`` [name, kind, document]; ``speaker.merged`` [alias,
+  document, score (0–100, rapidfuzz scale), evidence]
+* ``review`` [status, previous, note]; ``document.deleted`` [quotes, reason]
+
+* ``cluster.assigned`` on ``quote:<id>`` [cluster (``None``: left every cluster),
+  previous, reason (new | joined | merged | forgotten), relation, score (0–100),
+  matched (the stored quote it matched)]; ``cluster.reset`` on ``cluster:*``
+  [clusters, members] before a rebuild forgets every membership
+* ``flag.raised`` / ``flag.updated`` / ``flag.cleared`` on ``conflict:<id>``
+  [flag, kind, scope, score (0–100), explanation, records (document, start,
+  end, quote of each record involved), records_sha256, reason]
+
+``speaker.reassigned`` [speaker_id] on a quote subject tells ``verify`` that a
+quote's speaker changed after extraction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import or_, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from provenance import __version__
+from provenance.errors import StoreError
+from provenance.tables import (
+    AuditRow,
+    ClaimRow,
+    ConflictRow,
+    DocumentRow,
+    QuoteRow,
+    SpeakerRow,
+)
+
+GENESIS = "0" * 64
+SOFTWARE_ACTOR = f"software:provenance/{__version__}"
+APPEND_RETRIES = 8
+PG_LOCK_KEY = 0x70726F76  # "prov": the advisory lock that orders appends on PostgreSQL
+
+DOCUMENT_INGESTED = "document.ingested"
+DOCUMENT_DELETED = "document.deleted"
+EXTRACTION_RUN = "extraction.run"
+CLAIMS_EXTRACTED = "claims.extracted"
+SPEAKER_CREATED = "speaker.created"
+SPEAKER_MERGED = "speaker.merged"
+SPEAKER_REASSIGNED = "speaker.reassigned"
+REVIEW = "review"
+FLAG_RAISED = "flag.raised"
+FLAG_CLEARED = "flag.cleared"
+FLAG_UPDATED = "flag.updated"
+CLUSTER_ASSIGNED = "cluster.assigned"
+CLUSTER_RESET = "cluster.reset"
+FLAG_ACTIONS = (FLAG_RAISED, FLAG_UPDATED, FLAG_CLEARED)
+SUBJECT_KINDS = ("document", "quote", "speaker", "cluster", "conflict")
+
+
+class AuditEntry(BaseModel):
+    """One audit log entry, as stored and as exported (``provenance log``)."""
+
+    seq: int = Field(ge=1, description="1, 2, 3, … without gaps")
+    ts: str = Field(description="UTC, ISO 8601 with microseconds and Z")
+    actor: str = Field(description="software:provenance/<version> or person:<name>")
+    action: str
+    subject: str = Field(description="<kind>:<id>, e.g. quote:<id> or document:<sha256>")
+    payload: dict[str, Any]
+    prev_hash: str = Field(description="hash of entry seq-1; 64 zeros for seq 1")
+    hash: str = Field(description="SHA-256 hex of the canonical JSON of the other fields")
+
+    def body(self) -> dict[str, Any]:
+        """The hashed fields: everything but ``hash``."""
+        return self.model_dump(exclude={"hash"})
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation that is hashed: sorted keys, no spaces, UTF-8 kept, no NaN."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def entry_hash(body: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of an entry without its ``hash`` field."""
+    fields = {k: v for k, v in body.items() if k != "hash"}
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def subject(kind: str, ident: object) -> str:
+    return f"{kind}:{ident}"
+
+
+def person_actor(name: str) -> str:
+    return f"person:{name}"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+ENTRY_COLUMNS: tuple[Any, ...] = (
+    AuditRow.seq, AuditRow.ts, AuditRow.actor, AuditRow.action, AuditRow.subject,
+    AuditRow.payload, AuditRow.prev_hash, AuditRow.hash)
+"""Selected as plain columns so that long reads keep no ORM objects alive."""
+
+
+def to_entry(row: Any) -> AuditEntry:
+    """An entry from an :class:`AuditRow` or a row of :data:`ENTRY_COLUMNS`."""
+    return AuditEntry(seq=row.seq, ts=row.ts, actor=row.actor, action=row.action,
+                      subject=row.subject, payload=json.loads(row.payload),
+                      prev_hash=row.prev_hash, hash=row.hash)
+
+
+def lock_for_append(session: Session) -> bool:
+    """Hold the log's write lock before reading the chain head; True when held.
+
+    SQLite (WAL) has one writer at a time, so a head read under the write lock
+    is still the head at commit; Python's sqlite3 opens a transaction only at
+    the first write, so a session that has only read yet gets ``BEGIN IMMEDIATE``.
+    PostgreSQL gets a transaction-scoped advisory lock: appenders queue until
+    the previous one commits, then read its entry as the head (READ COMMITTED).
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
+        return True
+    if conn.dialect.name != "sqlite":
+        return False
+    raw = conn.connection.driver_connection
+    if raw is not None and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
+    return True
+
+
+def record(session: Session, action: str, subject: str, payload: Mapping[str, Any],
+           actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """Append one entry in the session's transaction; the caller commits.
+
+    Safe with concurrent writers: on SQLite and PostgreSQL a lock is taken
+    first (see :func:`lock_for_append`); elsewhere a writer that lost the race
+    to the same ``seq`` (a unique key, like ``prev_hash``) rolls back to a
+    savepoint and re-reads the head.
+    """
+    locked = lock_for_append(session)
+    body_payload = json.loads(canonical_json(dict(payload)))  # fails early on NaN, sets, …
+    for _ in range(APPEND_RETRIES):
+        last = session.exec(select(AuditRow.seq, AuditRow.hash).order_by(
+            col(AuditRow.seq).desc()).limit(1)).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        body = {"seq": seq, "ts": utc_now(), "actor": actor, "action": action,
+                "subject": subject, "payload": body_payload, "prev_hash": prev}
+        entry = AuditEntry(**body, hash=entry_hash(body))
+        row = AuditRow(seq=seq, ts=entry.ts, actor=actor, action=action, subject=subject,
+                       payload=canonical_json(body_payload), hash=entry.hash, prev_hash=prev)
+        if locked:
+            session.add(row)
+            session.flush()
+            return entry
+        try:
+            with session.begin_nested():
+                session.add(row)
+            return entry
+        except IntegrityError:
+            continue  # another writer appended seq first
+    raise StoreError(f"could not append to the audit log after {APPEND_RETRIES} attempts")
+
+
+# ---- hooks called by the store: one call per event ----------------------------
+
+
+def log_document(session: Session, doc: DocumentRow, actor: str = SOFTWARE_ACTOR,
+                 **extra: Any) -> AuditEntry:
+    return record(session, DOCUMENT_INGESTED, subject("document", doc.id), {
+        "sha256": doc.id, "size": doc.size, "path": doc.path, "url": doc.url,
+        "source": doc.source, "title": doc.title,
+        "published": doc.published.isoformat() if doc.published else None, **extra}, actor)
+
+
+def quote_fingerprint(q: QuoteRow) -> dict[str, Any]:
+    """What the extraction entry fixes about a stored quote (compared by ``verify``)."""
+
+    def pair(s: int | None, e: int | None) -> list[int] | None:
+        return [s, e] if s is not None and e is not None else None
+
+    return {"id": q.id, "kind": q.kind, "start": q.start, "end": q.end,
+            "text_sha256": text_hash(q.text), "rule": q.rule, "confidence": q.confidence,
+            "speaker_id": q.speaker_id, "speaker": pair(q.speaker_start, q.speaker_end),
+            "cue": pair(q.cue_start, q.cue_end)}
+
+
+def log_extraction(session: Session, doc_id: str, extractor_version: str,
+                   actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """The extraction run over one document, with every record it stored."""
+    rows = session.exec(select(QuoteRow).where(QuoteRow.document_id == doc_id).order_by(
+        col(QuoteRow.start), col(QuoteRow.end))).all()
+    return record(session, EXTRACTION_RUN, subject("document", doc_id), {
+        "extractor_version": extractor_version,
+        "quotes": [quote_fingerprint(q) for q in rows]}, actor)
+
+
+def claim_fingerprint(c: ClaimRow) -> dict[str, Any]:
+    """What the ``claims.extracted`` entry fixes about a stored claim."""
+    return {"id": c.id, "start": c.start, "end": c.end, "text_sha256": text_hash(c.text),
+            "quantity": [c.q_start, c.q_end], "low": c.low, "high": c.high, "unit": c.unit,
+            "noun_class": c.noun_class, "event": c.event, "speaker_id": c.speaker_id}
+
+
+def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """The quantity claims stored for one document (all of them, as after this change)."""
+    rows = session.exec(select(ClaimRow).where(ClaimRow.document_id == doc_id).order_by(
+        col(ClaimRow.start), col(ClaimRow.q_start), col(ClaimRow.id))).all()
+    return record(session, CLAIMS_EXTRACTED, subject("document", doc_id),
+                  {"claims": [claim_fingerprint(c) for c in rows]}, actor)
+
+
+def log_speaker_created(session: Session, row: SpeakerRow, doc_id: str,
+                        actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    return record(session, SPEAKER_CREATED, subject("speaker", row.id),
+                  {"name": row.name, "kind": row.kind, "document": doc_id}, actor)
+
+
+def log_speaker_merged(session: Session, speaker_id: int, alias: str, doc_id: str,
+                       score: float, evidence: str, actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """A mention matched to a stored speaker; ``score`` is 0–100 (rapidfuzz scale)."""
+    return record(session, SPEAKER_MERGED, subject("speaker", speaker_id),
+                  {"alias": alias, "document": doc_id, "score": score, "evidence": evidence},
+                  actor)
+
+
+def log_cluster_assigned(session: Session, quote_id: str, cluster: int | None,
+                         previous: int | None, reason: str, relation: str | None = None,
+                         score: float | None = None, matched: str | None = None,
+                         actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """A quote joined ``cluster`` (or left ``previous`` when ``cluster`` is None).
+
+    ``relation`` and ``score`` (0–100) compare it with ``matched``, the stored
+    quote that brought it in; a new cluster has neither.
+    """
+    return record(session, CLUSTER_ASSIGNED, subject("quote", quote_id), {
+        "cluster": cluster, "previous": previous, "reason": reason, "relation": relation,
+        "score": score, "matched": matched}, actor)
+
+
+def flag_refs(records_json: str) -> list[dict[str, Any]]:
+    """The records a stored flag involves, as (document, start, end, quote) objects."""
+    return [{"document": r.get("document"), "start": r.get("start"), "end": r.get("end"),
+             "quote": r.get("quote_id")} for r in json.loads(records_json)]
+
+
+def flag_fingerprint(row: ConflictRow) -> dict[str, Any]:
+    """What a flag entry fixes about a stored conflict (compared by ``verify``)."""
+    return {"flag": row.id, "kind": row.kind, "scope": row.scope, "score": row.score,
+            "explanation": row.explanation, "records": flag_refs(row.records),
+            "records_sha256": text_hash(row.records)}
+
+
+def log_flag(session: Session, action: str, row: ConflictRow, reason: str,
+             actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+    """A conflict flag raised, updated or cleared; ``reason`` says which refresh did it."""
+    return record(session, action, subject("conflict", row.id),
+                  {**flag_fingerprint(row), "reason": reason}, actor)
+
+
+# ---- reading -------------------------------------------------------------------
+
+
+def iter_entries(session: Session, subject_prefix: str | None = None,
+                 action: str | None = None, batch: int = 1000) -> Iterator[AuditEntry]:
+    """Entries in ``seq`` order, read ``batch`` at a time (memory stays flat)."""
+    after = 0
+    while True:
+        stmt = select(*ENTRY_COLUMNS).where(col(AuditRow.seq) > after)
+        if subject_prefix and ":" in subject_prefix:
+            stmt = stmt.where(col(AuditRow.subject).startswith(subject_prefix))
+        elif subject_prefix:  # a bare id: any kind of subject
+            stmt = stmt.where(or_(*(col(AuditRow.subject).startswith(f"{kind}:{subject_prefix}")
+                                    for kind in SUBJECT_KINDS)))
+        if action:
+            stmt = stmt.where(AuditRow.action == action)
+        rows = session.exec(stmt.order_by(col(AuditRow.seq)).limit(batch)).all()
+        if not rows:
+            return
+        for row in rows:
+            yield to_entry(row)
+        after = rows[-1].seq
+
+
+def list_entries(session: Session, subject_prefix: str | None = None,
+                 action: str | None = None, limit: int | None = None) -> Iterator[AuditEntry]:
+    """Entries for ``provenance log``: ``quote:ab12`` or a bare ``ab12`` match by prefix."""
+    for n, entry in enumerate(iter_entries(session, subject_prefix, action)):
+        if limit is not None and n >= limit:
+            return
+        yield entry
+
+
+def head(session: Session) -> AuditEntry | None:
+    """The last entry: its hash stands for the whole log (publish it to anchor the log)."""
+    row = session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1)).first()
+    return to_entry(row) if row else None

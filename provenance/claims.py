@@ -1,0 +1,384 @@
+"""Quantified claims: "Police said eight people were arrested" as (8, people, arrest).
+
+Works on the document text, sentence by sentence, so it finds quantities the
+quote extractor does not report (a bare "Eight people were arrested." has no
+speech cue). Each claim keeps the whole sentence as its span and the number
+phrase as a second span; both satisfy ``text[start:end] == span text``.
+
+Hedges become ranges ("about 300" is 270–330, "at least 8" is 8–∞), number
+words are parsed ("two thousand", "Fourteen", "a third"), and each quantity gets
+a counted-noun class, an event and the days and places its sentence names, so
+that :mod:`provenance.conflicts` only compares like with like.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+from sqlmodel import Session, select
+
+from provenance.errors import NotFoundError
+from provenance.lexicon import _rows, load
+from provenance.models import Claim
+from provenance.segment import paragraphs, sentences
+from provenance.store import find_speakers
+from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
+
+_WORD = re.compile(
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'-][^\W\d_]+)*|[^\w\s]")
+_CLAUSE_END = frozenset(",;:.!?—–()")
+NOUN_WINDOW = 4  # words from the number to its counted noun ("2,000 National Guard troops")
+EVENT_WINDOW = 12  # words after the noun searched for the event trigger
+BEFORE_WINDOW = 8  # words before the number searched when nothing follows
+SPEAKER_MAX_WORDS = 7
+_FUNCTION_WORDS = frozenset((
+    "a", "an", "the", "of", "for", "to", "in", "at", "on", "by", "with", "from", "and", "or",
+    "but", "that", "which", "who", "whom", "were", "was", "is", "are", "had", "have", "has",
+    "been", "be", "after", "before", "since", "than", "as"))
+
+
+@dataclass(frozen=True)
+class Word:
+    start: int
+    end: int
+    text: str
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+
+@dataclass(frozen=True)
+class NumberWords:
+    units: dict[str, tuple[str, float, float]]
+    hedges: dict[str, tuple[float, float]]
+    nouns: dict[str, str]
+    events: dict[str, str]
+    occasions: dict[str, str]
+    max_phrase: int = 3
+
+
+@cache
+def lexicon() -> NumberWords:
+    """The number, hedge, noun, event and occasion word lists from ``data/lexicons``."""
+    units = {r[0]: (r[1], float(r[2]), float(r[3])) for r in _rows("numbers.tsv")}
+    hedges = {r[0]: (float(r[1]), float(r[2])) for r in _rows("hedges.tsv")}
+    nouns = {r[0]: r[1] for r in _rows("counted_nouns.tsv")}
+    events = {r[0]: r[1] for r in _rows("events.tsv")}
+    occasions = {r[0]: r[1] for r in _rows("occasions.tsv")}
+    longest = max(len(p.split()) for p in (*hedges, *nouns, *events, *occasions))
+    return NumberWords(units, hedges, nouns, events, occasions, longest)
+
+
+@dataclass
+class Quantity:
+    """A parsed number phrase: ``low``–``high`` (``high`` is ``inf`` when unbounded)."""
+
+    start: int
+    end: int
+    low: float
+    high: float
+    unit: str = "count"  # count | fraction
+    hedge: str | None = None
+    next_index: int = 0
+
+
+@dataclass
+class Found:
+    """One quantity claim inside one sentence (offsets are document characters)."""
+
+    sentence: tuple[int, int]
+    quantity: Quantity
+    noun: str
+    noun_class: str
+    event: str | None
+    days: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    speaker: str | None = None
+
+
+def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
+    end = len(text) if end is None else end
+    return [Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
+
+
+def _phrase(ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[float, float]],
+            longest: int) -> tuple[str, int] | None:
+    """Longest phrase of ``table`` starting at word ``i``: (phrase, words used)."""
+    for n in range(min(longest, len(ws) - i), 0, -1):
+        phrase = " ".join(w.low for w in ws[i:i + n])
+        if phrase in table:
+            return phrase, n
+    return None
+
+
+def parse_number(ws: list[Word], i: int) -> Quantity | None:
+    """The quantity starting at word ``i`` ("about 300", "two thousand", "a third"), or None."""
+    lex = lexicon()
+    hedge = _phrase(ws, i, lex.hedges, lex.max_phrase)
+    j = i + hedge[1] if hedge else i
+    if j < len(ws) and ws[j].low in ("a", "an") and j + 1 < len(ws) \
+            and ws[j + 1].low in lex.units and lex.units[ws[j + 1].low][0] != "vague":
+        j += 1  # "a third", "a dozen", "a hundred"
+    low = high = None
+    unit = "count"
+    total_lo = total_hi = 0.0
+    k = j
+    while k < len(ws):
+        w = ws[k].low
+        if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", w) and low is None and total_lo == 0:
+            if k > 0 and lex.occasions.get(ws[k - 1].low) == "street":
+                return None  # "Route 9"
+            if k + 1 < len(ws) and ws[k + 1].low in ("a", "p") and k + 2 < len(ws) \
+                    and ws[k + 2].low == ".":
+                return None  # "8 p.m."
+            low = high = float(w.replace(",", ""))
+        elif w in lex.units or ("-" in w and all(p in lex.units for p in w.split("-"))):
+            parts = w.split("-")
+            for p in parts:
+                kind, lo, hi = lex.units[p]
+                if kind == "scale":
+                    base_lo, base_hi = (low, high) if low is not None and high is not None \
+                        else (1.0, 1.0)
+                    low, high = base_lo * lo, base_hi * hi
+                    if lo >= 1000:
+                        total_lo, total_hi, low, high = total_lo + low, total_hi + high, None, None
+                elif kind == "fraction":
+                    low, high = (low or 1.0) * lo, (high or 1.0) * hi
+                    unit = "fraction"
+                else:
+                    low, high = (low or 0.0) + lo, (high or 0.0) + hi
+        elif w == "and" and (low is not None or total_lo) and k + 1 < len(ws) \
+                and ws[k + 1].low in lex.units:
+            pass  # "two hundred and fifty"
+        else:
+            break
+        k += 1
+    if k == j:
+        return None
+    lo_v, hi_v = total_lo + (low or 0.0), total_hi + (high or 0.0)
+    if hedge:
+        f_lo, f_hi = lex.hedges[hedge[0]]
+        lo_v, hi_v = lo_v * f_lo, hi_v * f_hi
+    return Quantity(ws[i].start, ws[k - 1].end, lo_v, hi_v, unit,
+                    hedge[0] if hedge else None, k)
+
+
+def _noun_after(ws: list[Word], k: int) -> tuple[str, str, int] | None:
+    """(noun phrase, class, index after it) of the counted noun near word ``k``."""
+    lex = lexicon()
+    if k < len(ws) and ws[k].low == "of":  # "dozens of firefighters", "3,000 of the 9,000"
+        k += 1
+        if k < len(ws) and ws[k].low in ("the", "them", "its", "their"):
+            k += 1
+        inner = parse_number(ws, k)
+        if inner is not None:
+            k = inner.next_index
+    for n in range(k, min(k + NOUN_WINDOW, len(ws))):
+        hit = _phrase(ws, n, lex.nouns, lex.max_phrase)
+        if hit:
+            return hit[0], lex.nouns[hit[0]], n + hit[1]
+        # Only modifiers ("National Guard", "east Riverton") sit between number and noun.
+        if ws[n].text in _CLAUSE_END or ws[n].low in _FUNCTION_WORDS \
+                or parse_number(ws, n) is not None:
+            return None
+    return None
+
+
+def _event(ws: list[Word], q_first: int, after: int, partitive: bool) -> str | None:
+    """The event trigger of a quantity: after its noun in the clause, else just before it."""
+    lex = lexicon()
+    auxiliary = {"were", "was", "are", "is", "been", "had", "have"}
+    seen_aux = not partitive  # "3,000 of the 9,000 residents ordered out ... were allowed"
+    for n in range(after, min(after + EVENT_WINDOW, len(ws))):
+        if ws[n].text in _CLAUSE_END:
+            break
+        if ws[n].low in auxiliary:
+            seen_aux = True
+        hit = _phrase(ws, n, lex.events, lex.max_phrase)
+        if hit and seen_aux:
+            return lex.events[hit[0]]
+    for n in range(q_first - 1, max(q_first - BEFORE_WINDOW, 0) - 1, -1):
+        if ws[n].text in _CLAUSE_END:
+            break
+        hit = _phrase(ws, n, lex.events, lex.max_phrase)
+        if hit:
+            return lex.events[hit[0]]
+    return None
+
+
+def occasion(ws: list[Word]) -> tuple[list[str], list[str]]:
+    """(weekdays, places) a sentence names; street names keep the word before the suffix."""
+    lex = lexicon()
+    days: set[str] = set()
+    places: set[str] = set()
+    for n, w in enumerate(ws):
+        hit = _phrase(ws, n, lex.occasions, lex.max_phrase)
+        if not hit:
+            continue
+        kind = lex.occasions[hit[0]]
+        if kind == "day" and w.text[:1].isupper():
+            days.add(hit[0])
+        elif kind == "place":
+            places.add(hit[0])
+        elif kind == "street" and w.text[:1].isupper():
+            if n > 0 and ws[n - 1].text[:1].isupper():
+                places.add(f"{ws[n - 1].low} {w.low}")
+            elif n + 1 < len(ws) and ws[n + 1].text[:1].isdigit():
+                places.add(f"{w.low} {ws[n + 1].low}")
+    return sorted(days), sorted(places)
+
+
+def attributed_body(ws: list[Word]) -> str | None:
+    """Who a sentence credits: "X said ..." first, "..., X said." last, "according to X"."""
+    # A bare lemma ("state", "report") is as often a noun as a verb; inflected forms are not.
+    cues = {f for f, c in load().cue_forms.items()
+            if c.frame in ("speech", "written") and f != c.lemma}
+    text = [w.low for w in ws]
+    for n in range(len(ws) - 1):
+        if text[n] == "according" and text[n + 1] == "to":
+            body = []
+            for w in ws[n + 2:]:
+                if w.text in _CLAUSE_END:
+                    break
+                body.append(w.text)
+            return " ".join(body) or None
+    for n, low in enumerate(text[:SPEAKER_MAX_WORDS + 1]):
+        if low in cues and n > 0 and all(x.text not in _CLAUSE_END for x in ws[:n]):
+            return " ".join(x.text for x in ws[:n])
+    tail = [n for n, low in enumerate(text[:-1]) if low in cues and ws[n + 1].text in _CLAUSE_END
+            and n >= len(ws) - SPEAKER_MAX_WORDS - 2]
+    if tail:
+        n = tail[-1]
+        commas = [m for m in range(n) if ws[m].text == ","]
+        if commas and n - commas[-1] - 1 <= SPEAKER_MAX_WORDS:
+            return " ".join(x.text for x in ws[commas[-1] + 1:n]) or None
+    return None
+
+
+def find_quantities(text: str) -> list[Found]:
+    """Every quantity with a counted noun in ``text``, sentence by sentence."""
+    out: list[Found] = []
+    previous: tuple[list[str], list[str]] = ([], [])
+    for p_start, p_end in paragraphs(text):
+        for s_start, s_end in sentences(text, p_start, p_end):
+            ws = words(text, s_start, s_end)
+            days, places = occasion(ws)
+            # A sentence naming no day and no place inherits its predecessor's.
+            if not days and not places:
+                days, places = previous
+            previous = (days, places)
+            speaker = None
+            n = 0
+            while n < len(ws):
+                q = parse_number(ws, n)
+                if q is None:
+                    n += 1
+                    continue
+                noun = _noun_after(ws, q.next_index)
+                if noun is not None:
+                    partitive = q.next_index < len(ws) and ws[q.next_index].low == "of" \
+                        and re.match(r"\d|[a-z]", ws[min(q.next_index + 2, len(ws) - 1)].low)
+                    event = _event(ws, n, noun[2], bool(partitive)
+                                   and noun[2] > q.next_index + 3)
+                    if speaker is None:
+                        speaker = attributed_body(ws) or ""
+                    written = text[ws[q.next_index].start:ws[noun[2] - 1].end]
+                    out.append(Found((s_start, s_end), q, written, noun[1], event, days,
+                                     places, speaker or None))
+                n = max(q.next_index, n + 1)
+    return out
+
+
+def claim_id(document: str, start: int, end: int) -> str:
+    return hashlib.sha256(f"claim:{document}:{start}:{end}".encode()).hexdigest()[:32]
+
+
+def store_claims(session: Session, document_id: str) -> int:
+    """Find and store the quantity claims of one stored document; returns how many.
+
+    The speaker of a claim is the extractor's speaker when one of its quotes covers
+    the number, else the body the sentence credits ("police", "county officials").
+    """
+    doc = session.get(DocumentRow, document_id)
+    if doc is None:
+        return 0
+    quotes = session.exec(select(QuoteRow).where(QuoteRow.document_id == document_id,
+                                                 QuoteRow.kind != "nonspeech")).all()
+    n = 0
+    for f in find_quantities(doc.text):
+        q = f.quantity
+        cover = next((r for r in quotes if r.start <= q.start and q.end <= r.end
+                      and r.speaker_id is not None), None)
+        speaker, speaker_id = f.speaker, None
+        if cover is not None:
+            row = session.get(SpeakerRow, cover.speaker_id)
+            speaker, speaker_id = (row.name if row else cover.mention_name), cover.speaker_id
+        cid = claim_id(document_id, q.start, q.end)
+        if session.get(ClaimRow, cid) is not None:
+            continue
+        session.add(ClaimRow(
+            id=cid, document_id=document_id, start=f.sentence[0], end=f.sentence[1],
+            text=doc.text[f.sentence[0]:f.sentence[1]], q_start=q.start, q_end=q.end,
+            q_text=doc.text[q.start:q.end], low=q.low,
+            high=None if math.isinf(q.high) else q.high, unit=q.unit, noun=f.noun,
+            noun_class=f.noun_class, event=f.event, days=json.dumps(f.days),
+            places=json.dumps(f.places), speaker=speaker, speaker_id=speaker_id))
+        n += 1
+    session.flush()
+    return n
+
+
+def list_claims(session: Session, speaker_ids: list[int] | None = None,
+                speaker_query: str | None = None) -> list[Claim]:
+    """Indirect-speech quotes and quantity claims, in document order.
+
+    ``speaker_ids`` keeps claims by those stored speakers; ``speaker_query`` also
+    keeps claims credited to a body whose name contains it ("police").
+    """
+    docs = {d.id: d for d in session.exec(select(DocumentRow))}
+    names = dict(session.exec(select(SpeakerRow.id, SpeakerRow.name)).all())
+    found: list[tuple[Claim, int | None]] = []
+    for r in session.exec(select(QuoteRow).where(QuoteRow.kind == "indirect")):
+        name = names.get(r.speaker_id) if r.speaker_id else r.mention_name
+        found.append((Claim(id=r.id, kind="indirect", document=r.document_id, start=r.start,
+                            end=r.end, text=r.text, speaker=name), r.speaker_id))
+    for c in session.exec(select(ClaimRow)):
+        found.append((Claim(id=c.id, kind="quantity", document=c.document_id, start=c.start,
+                            end=c.end, text=c.text, speaker=c.speaker, quantity=c.q_text,
+                            low=c.low, high=c.high, unit=c.unit, noun=c.noun,
+                            noun_class=c.noun_class, event=c.event), c.speaker_id))
+    keep = []
+    for claim, sid in found:
+        if speaker_ids is not None or speaker_query is not None:
+            by_id = speaker_ids is not None and sid in speaker_ids
+            by_body = bool(speaker_query and claim.speaker
+                           and speaker_query.casefold() in claim.speaker.casefold())
+            if not (by_id or by_body):
+                continue
+        d = docs.get(claim.document)
+        if d is not None:
+            claim.source, claim.path, claim.published = d.source, d.path, d.published
+        keep.append(claim)
+    keep.sort(key=lambda c: (c.published or date.max, c.document, c.start))
+    return keep
+
+
+def claims_for(session: Session, speaker: str | None = None) -> list[Claim]:
+    """:func:`list_claims` for a person (any spelling) or a body such as "police"."""
+    if speaker is None:
+        return list_claims(session)
+    try:
+        ids: list[int] | None = find_speakers(session, speaker)
+    except NotFoundError:
+        ids = None
+    found = list_claims(session, ids if ids is not None else [], speaker)
+    if not found and ids is None:
+        raise NotFoundError(f"no claims by {speaker!r}")
+    return found

@@ -1,0 +1,303 @@
+"""Indirect speech: reported claims without quotation marks.
+
+"X said (Tuesday / in a statement) (that) …", "…, X said (on Friday).", "…,
+said X.", "The plan, X said, is …", "X told reporters …", "X accused Y of …",
+"X urged Y to …", "X called for …", "…, arguing that …". A cue's complement
+(``data/lexicons/cues.tsv``) decides what may follow it: any clause after
+"say", a clause with a subject and a finite verb after "announce" (so
+"announced a plan" is no claim), an addressee after "tell", or the rest of the
+clause after "cite" or "want".
+"""
+
+from __future__ import annotations
+
+from provenance.cues import (
+    PREPOSITIONS_AFTER_CUE,
+    CueHit,
+    Doc,
+    according_to,
+    cue_at,
+    main_subject,
+    sentence_body,
+    subject,
+    trim,
+)
+from provenance.lexicon import load
+from provenance.mentions import DETERMINERS, Mention, generic_np_after, np_after
+from provenance.models import Span
+from provenance.segment import Token
+
+MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
+MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
+MIN_CLAUSE_CHARS = 12
+MIN_CLAIM_WORDS = 5  # a claim before ", X said." has at least this many words
+OBJECT_PRONOUNS = {"him", "her", "them", "us", "me", "reporters"}
+
+
+def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
+    """Whether ``toks[lo:hi]`` after a cue is empty or only says when, where or to whom.
+
+    "…, she said on Friday." / "…, he told CNN." qualify; "…, she acknowledged
+    their battle." does not (an object, so the cue is not reporting the clause).
+    """
+    while hi > lo and not toks[hi - 1].is_word:
+        hi -= 1  # the sentence's final punctuation and closing marks
+    if hi - lo > MAX_TAIL_TOKENS:
+        return False
+    if lo >= hi:
+        return True
+    first = toks[lo]
+    lex = load()
+    return (first.lower in PREPOSITIONS_AFTER_CUE or first.lower in lex.words("time")
+            or first.is_cap or first.lower in ("reporters", "them", "him", "her", "us")
+            or first.text in ",(")
+
+
+def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
+    """Whether ``tokens[k:hi]`` reads as a reported clause (subject and verb)."""
+    lex = load()
+    toks = doc.tokens
+    if k >= hi or (doc.quoted[k] and doc.quote_at(toks[k].start) is None):
+        return False
+    first = toks[k].lower
+    if first == "about" and k + 1 < hi and toks[k + 1].text[:1].isdigit():
+        return True  # "said about 20 people …": a number, not a topic
+    if first in PREPOSITIONS_AFTER_CUE or not (toks[k].is_word or toks[k].text in "“\"‘'"):
+        return False
+    if first in lex.words("finite"):
+        return False  # "everything Trump says is a lie": the cue sits in a relative clause
+    if (first in lex.pronouns and first not in ("it",)) or first in ("i", "we", "you", "there"):
+        return True
+    finite = lex.words("finite")
+    for j in range(k + 1, min(hi, k + 10)):
+        low = toks[j].lower
+        if toks[j].text in ",;:" and strict:
+            return False
+        if low in finite or (low.endswith("ed") and len(low) > 4 and not toks[j].is_cap
+                             and toks[j - 1].lower not in DETERMINERS):
+            return True
+    return not strict
+
+
+def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
+    """Token index where the reported clause after a cue starts, or None."""
+    lex = load()
+    toks = doc.tokens
+    k = hit.index + 1
+    comp = hit.cue.complement
+    if k >= hi or comp == "none":
+        return None
+    # "said that", "said Tuesday that", "said in a statement that", "pointed out that".
+    for j in range(k, min(hi, k + MAX_THAT_DISTANCE)):
+        low = toks[j].lower
+        if doc.quoted[j] or toks[j].text in ";:" or (toks[j].text == "," and j > k):
+            break
+        if low == "that" and j + 1 < hi and (toks[j + 1].is_word or toks[j + 1].text == ",") \
+                and toks[j + 1].lower not in lex.words("finite"):
+            return j  # "noted that, like him, …" too
+        if low in lex.words("finite") or (low in lex.cue_forms and j > k):
+            break
+    if comp == "of":
+        for j in range(k, min(hi, k + 6)):
+            if toks[j].lower == "of":
+                return j + 1 if j + 1 < hi else None
+        return None
+    while k < hi and ((toks[k].lower in lex.words("time") and toks[k].lower not in (
+            "at", "in", "on", "during")) or toks[k].text == ","):
+        k += 1  # "said Tuesday he would", "said, however, …"
+    if comp == "np" or (hit.cue.frame == "describe" and hit.cue.lemma != "call"):
+        # "cited derogatory comments", "wants to triple …", "called for new rules"
+        if k < hi and toks[k].lower == "to" and hit.cue.lemma not in lex.words("takes_infinitive"):
+            return None  # "a star likened to …": a participle, not a speaker's act
+        if k < hi and (toks[k].is_word or toks[k].text in "“\"‘'") \
+                and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at"):
+            return k
+        return None
+    if comp == "object":
+        # "told reporters he …", "warned Democrats the bill …": skip the addressee.
+        start = k
+        m = np_after(doc.text, toks, k)
+        if m is None and k < hi and toks[k].lower in OBJECT_PRONOUNS:
+            k += 1
+        elif m is not None:
+            k = doc.tok_index(m.end)
+        elif k < hi and toks[k].lower in DETERMINERS:
+            # "told his advisers to …": a common-noun addressee of a few words.
+            j = k + 1
+            while j < min(hi, k + 4) and toks[j].is_word and toks[j].lower != "to" \
+                    and toks[j].lower not in lex.words("finite"):
+                j += 1
+            k = j
+        if k > start and k < hi and toks[k].lower == "to":
+            return start  # "urged Republicans to join …": addressee and infinitive
+        return k if _clause_like(doc, k, hi, strict=True) else None
+    return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
+
+
+def _char_before(text: str, start: int, end: int) -> str:
+    """The last non-space character of ``text[start:end]`` ("" if none), without slicing."""
+    k = end
+    while k > start and text[k - 1].isspace():
+        k -= 1
+    return text[k - 1] if k > start else ""
+
+
+def _clause_end(doc: Doc, k: int, hi: int, end: int, stops: list[int],
+                phrase: bool = False) -> int:
+    """Where a reported clause starting at token ``k`` ends: the sentence end, a
+    semicolon, the comma before a participle cue (", arguing that …"), or "and"/"but"
+    before a new verb of the speaker ("… and has since left"). A noun-phrase
+    content also ends at its first comma. ``stops`` is :func:`_clause_stops` for
+    the kind of content (one lookup, not a scan to the sentence end per cue)."""
+    j = stops[k + 1] if k + 1 < len(stops) else len(doc.tokens)
+    if j >= hi or doc.tokens[j].start >= end:
+        return end
+    stop = _stop_at(doc, j, hi, phrase)
+    return end if stop is None else stop  # None: its test needed a token past the sentence
+
+
+def _stop_at(doc: Doc, j: int, hi: int, phrase: bool = False) -> int | None:
+    """The offset where a clause ends if token ``j`` ends it, else None."""
+    toks = doc.tokens
+    if doc.quoted[j]:
+        return None
+    if toks[j].text == ";" or (phrase and toks[j].text in ",—–―"):
+        return toks[j].start
+    if toks[j].lower in ("and", "but") and j + 1 < hi and toks[j + 1].lower in \
+            load().words("finite") and toks[j + 1].lower not in ("is", "are", "was", "were"):
+        return toks[j - 1].start if toks[j - 1].text == "," else toks[j].start
+    if toks[j].text == "," and j + 1 < hi and toks[j + 1].lower.endswith("ing") \
+            and cue_at(toks, j + 1) is not None:
+        return toks[j].start
+    if toks[j].lower in ("and", "but") and j + 1 < hi and cue_at(toks, j + 1) is not None:
+        # "… too early, but noted that …": a second statement of the same speaker.
+        return toks[j - 1].start if toks[j - 1].text == "," else toks[j].start
+    return None
+
+
+def _clause_stops(doc: Doc, phrase: bool) -> list[int]:
+    """For each token index, the first token at or after it that ends a clause."""
+    n = len(doc.tokens)
+    out = [n] * (n + 1)
+    for j in range(n - 1, -1, -1):
+        # Stops are judged with the document as the bound; _clause_end re-checks
+        # the sentence bound, and a stop's tests only look one token ahead.
+        out[j] = j if _stop_at(doc, j, n, phrase) is not None else out[j + 1]
+    return out
+
+
+def _passive_by(doc: Doc, i: int, lo: int, hi: int, end: int
+                ) -> tuple[Span, Span, Mention, str] | None:
+    """ "X was told by Y that …" / "The plan was announced by the mayor": the agent
+    after "by" is the speaker; the content is the "that" clause, or else the
+    sentence's subject before the verb "be"."""
+    lex = load()
+    toks, text = doc.tokens, doc.text
+    be = i - 1
+    adverbs = lex.words("between_subject_cue") - lex.words("passive") - lex.words("finite")
+    while be > lo and (toks[be].lower.endswith("ly") or toks[be].lower in adverbs):
+        be -= 1
+    if be <= lo or toks[be].lower not in lex.words("passive") or i + 2 >= hi \
+            or toks[i + 1].lower != "by" or toks[i].lower == lex.cue_forms[toks[i].lower].lemma:
+        return None
+    agent = np_after(text, toks, i + 2) or generic_np_after(text, toks, i + 2, hi)
+    if agent is None:
+        return None
+    cue = Span.of(text, toks[be].start, toks[i + 1].end)
+    after = doc.tok_index(agent.end)
+    if after < hi and toks[after].lower == "that":
+        return trim(text, toks[after].start, end), cue, agent, "passive-by-clause"
+    first = be
+    while first > lo and toks[first - 1].lower in lex.words("between_subject_cue"):
+        first -= 1
+    if text[toks[lo].start : toks[first].start].strip().count(" ") < 1:
+        return None  # a one-word subject ("It was said by …") says nothing
+    return trim(text, toks[lo].start, toks[first].start), cue, agent, "subject-passive-by"
+
+
+def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention, str]]:
+    """(content, cue, speaker, rule) for unquoted reported speech."""
+    text, toks = doc.text, doc.tokens
+    forms = load().cue_forms
+    # next_comma[i]: index of the first "," token at or after i (one backward pass,
+    # so finding each cue's tail does not rescan a long sentence).
+    next_comma = [len(toks)] * (len(toks) + 1)
+    for n in range(len(toks) - 1, -1, -1):
+        next_comma[n] = n if toks[n].text == "," else next_comma[n + 1]
+    stops: dict[bool, list[int]] = {}
+    out = []
+    for s_start, s_end in doc.sents:
+        lo, hi = doc.tok_index(s_start), doc.tok_index(s_end)
+        end = sentence_body(text, s_start, s_end)
+        acc = according_to(doc, lo, hi)
+        if acc and acc[0].start not in used_cues:
+            acc_cue, source = acc
+            if acc_cue.start == s_start:
+                comma = text.find(",", source.end, end)
+                if comma > 0:
+                    out.append((trim(text, comma + 1, end), acc_cue, source,
+                                "according-to-clause"))
+            else:
+                stop = text.rfind(",", s_start, acc_cue.start)
+                if stop > s_start:
+                    out.append((trim(text, s_start, stop), acc_cue, source,
+                                "clause-according-to"))
+            continue
+        last_subject: Mention | None = None
+        for i in range(lo, hi):
+            if toks[i].lower not in forms or toks[i].start in used_cues or doc.quoted[i]:
+                continue
+            hit = cue_at(toks, i, i < doc.headline_tokens)
+            if hit is None:
+                if (passive := _passive_by(doc, i, lo, hi, end)) is not None:
+                    out.append(passive)
+                continue
+            m = subject(text, toks, hit.first, lo)
+            if m is None and i > lo and toks[hit.first - 1].lower == "and":
+                m = last_subject  # "X praised the plan and said …"
+            participle = m is None and toks[i].lower.endswith("ing") and i > lo \
+                and toks[hit.first - 1].text == ","
+            if participle:
+                m = last_subject or main_subject(doc, lo, hit.first)  # "…, arguing that …"
+            cue = hit.span(text, toks)
+            # The tail after the cue runs to the sentence end or to a comma that
+            # starts another clause ("…, lawmakers said Friday, as they …").
+            tail_end = min(next_comma[i + 1], hi)
+            closing = _adverbial_tail(toks, i + 1, tail_end) and not any(
+                toks[n].lower == "that" or doc.quoted[n] for n in range(i + 1, tail_end))
+            # "…, X said (on Friday)." closes the sentence: the content is what comes before.
+            if m is not None and closing and _char_before(text, s_start, m.start) == ",":
+                stop = text.rfind(",", s_start, m.start)
+                # "At one point, a woman asked …" opens with an adverbial, not a claim.
+                if len(text[s_start:stop].split()) >= MIN_CLAIM_WORDS:
+                    out.append((trim(text, s_start, stop), cue, m, "clause-subject-cue"))
+                    last_subject = m
+                    continue
+            if m is None and i > lo and toks[i - 1].text == "," and i + 1 < hi:
+                m2 = np_after(text, toks, i + 1)
+                if m2 and hi - doc.tok_index(m2.end) <= MAX_TAIL_TOKENS:
+                    stop = text.rfind(",", s_start, toks[i].start)
+                    if stop - s_start >= MIN_CLAUSE_CHARS:
+                        out.append((trim(text, s_start, stop), cue, m2, "clause-cue-subject"))
+                        last_subject = m2
+                        continue
+            if m is None:
+                continue
+            last_subject = m
+            # "The plan, X said, is too late": the claim is the sentence around the aside.
+            if m is not None and _char_before(text, s_start, m.start) == "," and i + 1 < hi \
+                    and toks[i + 1].text == ",":
+                out.append((trim(text, s_start, end), cue, m, "aside-subject-cue"))
+                continue
+            k = _clause_after(doc, hit, hi)
+            if k is None:
+                continue
+            phrase = hit.cue.complement == "np" or hit.cue.frame == "describe"
+            as_phrase = phrase and toks[k].lower != "that"
+            if as_phrase not in stops:
+                stops[as_phrase] = _clause_stops(doc, as_phrase)
+            stop = _clause_end(doc, k, hi, end, stops[as_phrase], as_phrase)
+            if stop - toks[k].start < MIN_CLAUSE_CHARS:
+                continue
+            out.append((trim(text, toks[k].start, stop), cue, m, "subject-cue-clause"))
+    return out

@@ -1,0 +1,245 @@
+"""Human decisions: review a quote, delete a document. Each is an audit log entry.
+
+The ``reviews`` table holds only the current status of each reviewed quote, for
+fast listings and exports; the history is the log (``review`` entries on the
+quote's subject), and ``verify`` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from provenance import audit
+from provenance.conflicts import forget_document
+from provenance.errors import NotFoundError, ProvenanceError
+from provenance.tables import (
+    ClaimRow,
+    ClusterMemberRow,
+    ConflictRow,
+    DocumentRow,
+    MergeRow,
+    QuoteRow,
+    ReviewRow,
+    SpeakerRow,
+)
+
+
+class ReviewStatus(StrEnum):
+    unreviewed = "unreviewed"
+    verified = "verified"
+    disputed = "disputed"
+    retracted = "retracted"
+
+
+class ReviewDecision(BaseModel):
+    """One decision as the log recorded it."""
+
+    seq: int = Field(description="audit log entry")
+    ts: str = Field(description="UTC, ISO 8601")
+    by: str = Field(description="reviewer name")
+    status: ReviewStatus
+    previous: ReviewStatus
+    note: str = ""
+    hash: str = Field(description="SHA-256 of the audit log entry")
+
+
+class ReviewState(BaseModel):
+    """A quote's current status and every decision that led to it, oldest first."""
+
+    quote_id: str
+    status: ReviewStatus = ReviewStatus.unreviewed
+    history: list[ReviewDecision] = Field(default_factory=list)
+
+
+class DeletedDocument(BaseModel):
+    document: str
+    quotes: int
+    seq: int = Field(description="audit log entry")
+
+
+def _resolve_quote(session: Session, prefix: str) -> str:
+    ids = session.exec(select(QuoteRow.id).where(col(QuoteRow.id).startswith(prefix))
+                       .limit(2)).all()
+    if len(ids) != 1:
+        raise NotFoundError(f"{'no' if not ids else 'more than one'} quote with id {prefix!r}")
+    return ids[0]
+
+
+def decision(entry: audit.AuditEntry) -> ReviewDecision:
+    p = entry.payload
+    return ReviewDecision(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
+                          status=p["status"], previous=p.get("previous", "unreviewed"),
+                          note=p.get("note", ""), hash=entry.hash)
+
+
+def review(session: Session, quote_id: str, status: ReviewStatus | str, note: str = "",
+           by: str = "") -> ReviewState:
+    """Record a reviewer's decision on a quote (id or unique prefix) and commit."""
+    if not by.strip():
+        raise ProvenanceError("a review needs a reviewer name (--by)")
+    status = ReviewStatus(status)
+    audit.lock_for_append(session)  # the status read below is then the one we replace
+    qid = _resolve_quote(session, quote_id)
+    current = session.get(ReviewRow, qid)
+    previous = ReviewStatus(current.status) if current else ReviewStatus.unreviewed
+    entry = audit.record(session, audit.REVIEW, audit.subject("quote", qid),
+                         {"status": status.value, "previous": previous.value, "note": note},
+                         actor=audit.person_actor(by.strip()))
+    row = current or ReviewRow(quote_id=qid, status=status.value, reviewer=by, ts=entry.ts,
+                               seq=entry.seq)
+    row.status, row.note, row.reviewer, row.ts, row.seq = (status.value, note, by.strip(),
+                                                           entry.ts, entry.seq)
+    session.add(row)
+    session.commit()
+    return review_state(session, qid)
+
+
+def review_state(session: Session, quote_id: str) -> ReviewState:
+    """Current status and history of one quote (id or unique prefix)."""
+    qid = _resolve_quote(session, quote_id)
+    return review_states(session, [qid])[qid]
+
+
+def review_states(session: Session, quote_ids: Iterable[str]) -> dict[str, ReviewState]:
+    """States of many quotes with two queries; unreviewed quotes get an empty history."""
+    ids = list(quote_ids)
+    states = {q: ReviewState(quote_id=q) for q in ids}
+    subjects = [audit.subject("quote", q) for q in ids]
+    if not ids:
+        return states
+    for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
+            col(audit.AuditRow.subject).in_(subjects), audit.AuditRow.action == audit.REVIEW)
+            .order_by(col(audit.AuditRow.seq))):
+        entry = audit.to_entry(row)
+        states[entry.subject.removeprefix("quote:")].history.append(decision(entry))
+    for qid, status in session.exec(select(ReviewRow.quote_id, ReviewRow.status).where(
+            col(ReviewRow.quote_id).in_(ids))):
+        states[qid].status = ReviewStatus(status)
+    return states
+
+
+def list_reviews(session: Session, status: ReviewStatus | str | None = None) -> list[ReviewState]:
+    """Every reviewed quote (optionally only one status), most recent decision first."""
+    stmt = select(ReviewRow.quote_id).order_by(col(ReviewRow.seq).desc())
+    if status is not None:
+        stmt = stmt.where(ReviewRow.status == ReviewStatus(status).value)
+    ids = list(session.exec(stmt))
+    states = review_states(session, ids)
+    return [states[q] for q in ids]
+
+
+def delete_document(session: Session, doc_id: str, reason: str, by: str) -> DeletedDocument:
+    """Remove a document and its records, logging what went; commits."""
+    if not by.strip():
+        raise ProvenanceError("a deletion needs a name (--by)")
+    ids = session.exec(select(DocumentRow.id).where(col(DocumentRow.id).startswith(doc_id))
+                       .limit(2)).all()
+    if len(ids) != 1:
+        raise NotFoundError(f"no unique document with id {doc_id!r}")
+    did = ids[0]
+    quotes = list(session.exec(select(QuoteRow.id).where(QuoteRow.document_id == did)
+                               .order_by(col(QuoteRow.id))))
+    entry = audit.record(session, audit.DOCUMENT_DELETED, audit.subject("document", did),
+                         {"quotes": quotes, "reason": reason},
+                         actor=audit.person_actor(by.strip()))
+    session.execute(delete(ReviewRow).where(col(ReviewRow.quote_id).in_(quotes)))
+    # Clusters, claims and flags point at the quotes: they go first (issue: match).
+    forget_document(session, did)
+    session.execute(delete(QuoteRow).where(col(QuoteRow.document_id) == did))
+    session.execute(delete(MergeRow).where(col(MergeRow.document_id) == did))
+    session.execute(delete(DocumentRow).where(col(DocumentRow.id) == did))
+    session.commit()
+    return DeletedDocument(document=did, quotes=len(quotes), seq=entry.seq)
+
+
+class Adopted(BaseModel):
+    documents: int = 0
+    speakers: int = 0
+    merges: int = 0
+    memberships: int = Field(default=0, description="cluster memberships logged")
+    flags: int = Field(default=0, description="conflict flags logged")
+
+
+def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
+    """Log the records stored before this store had an audit log; commits per batch.
+
+    Each entry is made by ``person:<by>`` (not the software: it was recorded
+    after the fact) and document entries carry ``"adopted": true``. Records
+    that already have entries are left alone, so edits to them still show in
+    ``verify``; running it again logs nothing new.
+    """
+    if not by.strip():
+        raise ProvenanceError("adopting records needs a name (--by)")
+    actor = audit.person_actor(by.strip())
+    logged_docs: set[str] = set()
+    logged_speakers: set[int] = set()
+    logged_merges: Counter[tuple[int, str, str, float]] = Counter()
+    logged_members: set[str] = set()
+    logged_flags: set[str] = set()
+    for e in audit.iter_entries(session):
+        ident = e.subject.partition(":")[2]
+        if e.action == audit.DOCUMENT_INGESTED:
+            logged_docs.add(ident)
+        elif e.action == audit.CLUSTER_ASSIGNED:
+            (logged_members.add if e.payload.get("cluster") is not None
+             else logged_members.discard)(ident)
+        elif e.action == audit.CLUSTER_RESET:
+            logged_members.clear()
+        elif e.action in (audit.FLAG_RAISED, audit.FLAG_UPDATED):
+            logged_flags.add(ident)
+        elif e.action == audit.FLAG_CLEARED:
+            logged_flags.discard(ident)
+        elif e.action == audit.SPEAKER_CREATED and ident.isdigit():
+            logged_speakers.add(int(ident))
+        elif e.action == audit.SPEAKER_MERGED and ident.isdigit():
+            logged_merges[(int(ident), e.payload["alias"], e.payload["document"],
+                           float(e.payload["score"]))] += 1
+    out = Adopted()
+    for row in session.exec(select(SpeakerRow).order_by(col(SpeakerRow.id))).all():
+        if row.id is not None and row.id not in logged_speakers:
+            audit.log_speaker_created(session, row, "", actor)
+            out.speakers += 1
+    for m in session.exec(select(MergeRow).order_by(col(MergeRow.id))).all():
+        key = (m.speaker_id, m.alias, m.document_id, float(m.score))
+        if logged_merges[key] > 0:
+            logged_merges[key] -= 1
+            continue
+        audit.log_speaker_merged(session, m.speaker_id, m.alias, m.document_id, m.score,
+                                 m.evidence, actor)
+        out.merges += 1
+    session.commit()
+    missing = [d for d in session.exec(select(DocumentRow.id).order_by(col(DocumentRow.id)))
+               if d not in logged_docs]
+    for start in range(0, len(missing), batch):
+        for doc_id in missing[start:start + batch]:
+            doc = session.get(DocumentRow, doc_id)
+            assert doc is not None
+            versions = Counter(session.exec(select(QuoteRow.extractor_version).where(
+                QuoteRow.document_id == doc_id)))
+            audit.log_document(session, doc, actor, adopted=True)
+            audit.log_extraction(session, doc_id, versions.most_common(1)[0][0]
+                                 if versions else "unknown", actor)
+            if session.exec(select(ClaimRow.id).where(ClaimRow.document_id == doc_id)
+                            .limit(1)).first() is not None:
+                audit.log_claims(session, doc_id, actor)
+            out.documents += 1
+        session.commit()
+        session.expunge_all()
+    for member in session.exec(select(ClusterMemberRow).order_by(
+            col(ClusterMemberRow.quote_id))).all():
+        if member.quote_id not in logged_members:
+            audit.log_cluster_assigned(session, member.quote_id, member.cluster_id, None,
+                                       "adopted", member.relation, member.score, actor=actor)
+            out.memberships += 1
+    for f in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))).all():
+        if f.id not in logged_flags:
+            audit.log_flag(session, audit.FLAG_RAISED, f, "adopted", actor)
+            out.flags += 1
+    session.commit()
+    return out

@@ -1,0 +1,502 @@
+"""Tests for provenance.extract: the seed gold, then table-driven rule families.
+
+Every sentence in the tables was written for these tests (none is copied from a
+corpus). Each row says what one rule family must (or must not) produce.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provenance.extract import extract
+from provenance.models import Attribution
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED_GOLD = SHARED / "eval" / "seeds.quotes.gold.jsonl"
+SEED_CORPUS = SHARED / "corpus"
+
+
+def _fold_tokens(name: str) -> set[str]:
+    """Lower-case, accent-free word tokens of a name ("Barragán" -> {"barragan"})."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
+    return {w for w in "".join(c if c.isalnum() else " " for c in plain).split() if len(w) > 1}
+
+
+def _seed_rows() -> list[dict[str, object]]:
+    if not SEED_GOLD.is_file() or not SEED_CORPUS.is_dir():
+        pytest.skip(f"seed gold not present at {SHARED} (shared folder outside the repository)")
+    return [json.loads(line) for line in SEED_GOLD.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def _read(name: str) -> str:
+    with (SEED_CORPUS / name).open(encoding="utf-8", newline="") as fh:
+        return fh.read()
+
+
+def _assert_invariant(text: str, atts: list[Attribution]) -> None:
+    for a in atts:
+        for span in a.spans():
+            assert text[span.start : span.end] == span.text, (a.rule, span)
+
+
+def test_seed_gold_is_extracted_exactly() -> None:
+    rows = _seed_rows()
+    texts: dict[str, str] = {}
+    results: dict[str, list[Attribution]] = {}
+    for row in rows:
+        name = str(row["doc"])
+        if name not in results:
+            texts[name] = _read(name)
+            results[name] = extract(texts[name])
+            _assert_invariant(texts[name], results[name])
+        same = [a for a in results[name]
+                if (a.content.start, a.content.end) == (row["start"], row["end"])]
+        assert same, f"{name}[{row['start']}:{row['end']}] {row['text']!r} not extracted"
+        att = same[0]
+        if row["speaker"] is None:
+            assert att.kind == "nonspeech", (row["text"], att.kind, att.rule)
+            assert att.speaker is None and att.speaker_name is None, row["text"]
+        else:
+            assert att.kind != "nonspeech", (row["text"], att.rule)
+            assert att.speaker_name is not None, (row["text"], att.rule)
+            shared = _fold_tokens(att.speaker_name) & _fold_tokens(str(row["speaker"]))
+            assert shared, (row["text"], att.speaker_name, row["speaker"])
+
+
+def test_seed_speaker_names_are_as_spelled_in_the_text() -> None:
+    rows = _seed_rows()
+    names = {}
+    for row in rows:
+        if row["speaker"] is None:
+            continue
+        text = _read(str(row["doc"]))
+        att = next(a for a in extract(text)
+                   if (a.content.start, a.content.end) == (row["start"], row["end"]))
+        names[str(row["speaker"])] = att.speaker_name
+    # The articles spell "Newson" and "Barragan"; Trump is never given a first name there.
+    assert names.get("Donald Trump") == "Trump"
+    assert names.get("Gavin Newsom") == "Gavin Newson"
+    assert names.get("Nanette Barragán") == "Nanette Barragan"
+
+
+def _find(text: str, content: str) -> Attribution:
+    """The attribution whose content is exactly ``content`` (the test fails if none)."""
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    hits = [a for a in atts if a.content.text == content]
+    assert hits, f"{content!r} not extracted; got {[(a.kind, a.content.text) for a in atts]}"
+    return hits[0]
+
+
+# (text, content, kind, speaker mention, speaker name, cue)
+DIRECT = [
+    ("“We will rebuild the pier by June,” Mayor Ada Lindqvist said.",
+     "We will rebuild the pier by June,", "direct", "Mayor Ada Lindqvist", "Ada Lindqvist", "said"),
+    ("“The water is safe to drink,” said the county health officer.",
+     "The water is safe to drink,", "direct", "the county health officer", None, "said"),
+    ("Councilman Raúl Ortega said: “Nobody told us about the closure.”",
+     "Nobody told us about the closure.", "direct", "Councilman Raúl Ortega", "Raúl Ortega",
+     "said"),
+    ("“It was the least costly option,” Ms. Brandt of the Riverside Trust said on Monday.",
+     "It was the least costly option,", "direct", "Ms. Brandt of the Riverside Trust", None,
+     "said"),
+    ("“The budget is balanced,” Sen. Mara Quist (D-Ore.) said Friday.",
+     "The budget is balanced,", "direct", "Sen. Mara Quist", "Mara Quist", "said"),
+    ("“We have no plans to sell,” Ivo Brandt, the chief executive of a mid-sized regional "
+     "shipping company based in Hamburg, said in an interview.",
+     "We have no plans to sell,", "direct", "Ivo Brandt", "Ivo Brandt", "said"),
+    ("“Nobody listens to us anymore.” ― Dana Whitfield",
+     "Nobody listens to us anymore.", "direct", "Dana Whitfield", "Dana Whitfield", "―"),
+    ("''The numbers simply do not add up,'' said Paul Renner, an economist.",
+     "The numbers simply do not add up,", "direct", "Paul Renner", "Paul Renner", "said"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "kind", "mention", "name", "cue"), DIRECT)
+def test_direct_quotes(text: str, content: str, kind: str, mention: str, name: str | None,
+                       cue: str) -> None:
+    att = _find(text, content)
+    assert att.kind == kind
+    assert att.speaker is not None and att.speaker.text.endswith(mention.split()[-1])
+    if name:
+        assert att.speaker_name == name
+    assert att.cue is not None and att.cue.text == cue
+
+
+# Mixed quotes: the fragment is a record with exact offsets, and the clause around
+# it is a second (indirect) record with the same cue and speaker.
+MIXED = [
+    ("The governor described the raid as an ‘outrageous abuse of power’ on Sunday.",
+     "outrageous abuse of power", "the raid as an ‘outrageous abuse of power’ on Sunday",
+     "described"),
+    ("Lena Ortiz said the bridge plan was “far too late” for local shops.",
+     "far too late", "the bridge plan was “far too late” for local shops", "said"),
+    ("The union accused the board of “stalling on purpose” during the talks.",
+     "stalling on purpose", "the board of “stalling on purpose” during the talks", "accused"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment", "clause", "cue"), MIXED)
+def test_mixed_quotes_keep_fragment_and_clause(text: str, fragment: str, clause: str,
+                                               cue: str) -> None:
+    frag = _find(text, fragment)
+    assert frag.kind == "mixed"
+    assert text[frag.content.start - 1] in "‘“" and text[frag.content.end] in "’”"
+    whole = _find(text, clause)
+    assert whole.kind == "indirect" and whole.rule == "clause-with-quote"
+    assert frag.cue == whole.cue and frag.cue is not None and frag.cue.text == cue
+    assert frag.speaker == whole.speaker
+
+
+# (text, content, speaker name token, cue)
+INDIRECT = [
+    ("Mayor Lena Ortiz said the bridge would reopen in May.",
+     "the bridge would reopen in May", "Ortiz", "said"),
+    ("The bank said Tuesday that it had closed 40 branches.",
+     "that it had closed 40 branches", "bank", "said"),
+    ("Senator Hal Brody said in a statement that the vote was rushed.",
+     "that the vote was rushed", "Brody", "said"),
+    ("The ferry will not run this weekend, the harbor authority said.",
+     "The ferry will not run this weekend", "authority", "said"),
+    ("Prices rose sharply last year, said Ines Falk, a grocer in Bremen.",
+     "Prices rose sharply last year", "Falk", "said"),
+    ("Coach Tomas Reyes told reporters the team would play on Sunday.",
+     "the team would play on Sunday", "Reyes", "told"),
+    ("The council accused the mayor of hiding the audit.",
+     "hiding the audit", "council", "accused"),
+    ("According to the county emergency office, three roads remain closed.",
+     "three roads remain closed", "county", "According to"),
+    ("Three roads remain closed, according to state police.",
+     "Three roads remain closed", "police", "according to"),
+    ("Many farmers say the new rules will cost them their land.",
+     "the new rules will cost them their land", "farmers", "say"),
+    ("Dr. Noor Aziz, a pediatrician, said the clinic needs more nurses.",
+     "the clinic needs more nurses", "Aziz", "said"),
+    ("The senator praised the deal and said it would create jobs in the valley.",
+     "it would create jobs in the valley", "senator", "said"),
+    ("Rita Vance opposed the plan, arguing that it would raise rents.",
+     "that it would raise rents", "Vance", "arguing"),
+    ("Senator Ruth Amell urged Republicans to back the flood bill.",
+     "Republicans to back the flood bill", "Amell", "urged"),
+    ("The coach told his players to stay home on Sunday.",
+     "his players to stay home on Sunday", "coach", "told"),
+    ("Dr. Eva Lund noted that, unlike last year, the harvest came early.",
+     "that, unlike last year, the harvest came early", "Lund", "noted"),
+    ("The head of the port authority, Lars Vik, argues the fees are too low.",
+     "the fees are too low", "Lars Vik", "argues"),
+    ("Republicans said the vote was rushed through the committee.",
+     "the vote was rushed through the committee", "Republicans", "said"),
+    ("Mayor Ana Rios is demanding that the state repay the city.",
+     "that the state repay the city", "Rios", "is demanding"),
+    ("She was told by county officials that the water was safe.",
+     "that the water was safe", "officials", "was told by"),
+    ("The registration problem was first reported by The Harbor Times.",
+     "The registration problem", "Harbor Times", "was first reported by"),
+    ("Officials have called for an independent review of the contract.",
+     "an independent review of the contract", "officials", "have called for"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "speaker", "cue"), INDIRECT)
+def test_indirect_speech(text: str, content: str, speaker: str, cue: str) -> None:
+    att = _find(text, content)
+    assert att.kind == "indirect"
+    assert att.speaker_name is not None and speaker.lower() in att.speaker_name.lower()
+    assert att.cue is not None and att.cue.text == cue
+
+
+# Sentences with a cue word that report nobody's words: nothing indirect is extracted.
+NOT_CLAIMS = [
+    "The governor declared a state of emergency on Friday.",
+    "The state elected leaders in a special vote.",
+    "His latest tweets drew thousands of replies.",
+    "Trump’s plans to cut taxes were debated in the Senate.",
+    "She has been told to prepare for the worst.",
+    "In a statement last week, the company acknowledged the delay.",
+    "Bill Said is a carpenter from Ohio.",
+    "At one point, a woman asked Trump about the wall.",
+    "Police reports describe the scene as chaotic.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_CLAIMS)
+def test_cue_words_that_are_not_attributions(text: str) -> None:
+    atts = [a for a in extract(text) if a.kind != "nonspeech"]
+    assert atts == [], [(a.rule, a.content.text) for a in atts]
+
+
+# Speakers found outside the quote's own sentence.
+def test_speaker_from_colon_lead_in_paragraph() -> None:
+    text = ("A nurse in Leeds described the night shift:\n"
+            "“We had four patients for every bed and nobody to call for help.”")
+    att = _find(text, "We had four patients for every bed and nobody to call for help.")
+    assert att.kind == "direct" and att.speaker_name is not None
+    assert "nurse" in att.speaker_name.lower()
+
+
+def test_continuation_shares_speaker_and_cue_in_paragraph() -> None:
+    text = "“The rent doubled,” Ana Ruiz said. “We could not stay, so we left the city.”"
+    first = _find(text, "The rent doubled,")
+    second = _find(text, "We could not stay, so we left the city.")
+    assert second.speaker_name == first.speaker_name == "Ana Ruiz"
+    assert second.cue == first.cue
+
+
+def test_pronoun_speaker_resolves_to_named_person() -> None:
+    text = ("Governor Maria Solis visited the shelter on Monday.\n\n"
+            "“These families deserve better,” she said.")
+    att = _find(text, "These families deserve better,")
+    assert att.speaker is not None and att.speaker.text == "she"
+    assert att.speaker_name == "Maria Solis"
+
+
+def test_quote_across_paragraphs_with_reopened_marks() -> None:
+    text = ("“We asked for a crossing guard three times,” said Pia Lund, a parent.\n"
+            "“Each time the district said there was no money for one.\n"
+            "“Now we are paying for it ourselves.”")
+    att = _find(text, "Each time the district said there was no money for one.\n"
+                      "“Now we are paying for it ourselves.")
+    assert att.kind == "direct" and att.speaker_name == "Pia Lund"
+
+
+# Unbalanced marks cost at most their paragraph; later quotes are still found.
+def test_unbalanced_quote_is_local() -> None:
+    text = ("He called the plan “a disaster and walked out.\n\n"
+            "“We will appeal the ruling,” said Olga Berg.")
+    att = _find(text, "We will appeal the ruling,")
+    assert att.speaker_name == "Olga Berg"
+    stray = [a for a in extract(text) if a.content.start < text.index("\n")]
+    assert all(a.content.end <= text.index("\n") for a in stray)
+
+
+# No speaker anywhere near: null, not a guess.
+NONSPEECH = [
+    ("Protesters held signs reading “No More Cuts” outside the hall.", "No More Cuts"),
+    ("The so-called “reform” left most families worse off.", "reform"),
+]
+
+
+@pytest.mark.parametrize(("text", "content"), NONSPEECH)
+def test_scare_quotes_and_signs_have_no_speaker(text: str, content: str) -> None:
+    att = _find(text, content)
+    assert att.kind == "nonspeech"
+    assert att.speaker is None and att.speaker_name is None and att.cue is None
+
+
+def test_output_is_in_document_order() -> None:
+    text = ("Officials said the road would reopen. “It is safe now,” said Tom Hale. "
+            "Residents say the repairs took too long.")
+    starts = [a.content.start for a in extract(text)]
+    assert starts == sorted(starts) and len(starts) >= 3
+
+
+def test_cli_extract_jsonl_records(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    one = "“The dam is safe,” said Fire Chief Olu Bello. Residents say they were not told."
+    two = "Protesters carried signs reading “Save the Pier” on Sunday."
+    (folder / "a.txt").write_text(one, encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text(two, encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(folder), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows and all(r["document"].endswith("a.txt") for r in rows)  # nonspeech left out
+    keys = {"document", "kind", "content", "speaker", "speaker_name", "cue"}
+    assert all(keys <= set(r) for r in rows)
+    starts = [r["content"]["start"] for r in rows]
+    assert starts == sorted(starts)
+    for r in rows:
+        for field in ("content", "speaker", "cue"):
+            span = r[field]
+            if span is not None:
+                assert one[span["start"] : span["end"]] == span["text"]
+    direct = next(r for r in rows if r["kind"] == "direct")
+    assert direct["content"]["text"] == "The dam is safe,"  # outer marks excluded
+    assert direct["speaker_name"] == "Olu Bello" and direct["cue"]["text"] == "said"
+    with_all = CliRunner().invoke(app, ["extract", str(folder), "--all", "-f", "json"])
+    assert with_all.exit_code == 0
+    kinds = {(Path(r["document"]).name, r["kind"]) for r in json.loads(with_all.output)}
+    assert ("b.txt", "nonspeech") in kinds
+
+
+def test_cli_extract_bad_file_goes_on(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    good = tmp_path / "good.txt"
+    good.write_text("“We are ready,” said Nia Park.", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 broken \x81 bytes")
+    result = CliRunner().invoke(app, ["extract", str(bad), str(good)])
+    assert result.exit_code == 1
+    assert "bad.txt" in result.output and "Traceback" not in result.output
+    assert "Nia Park" in result.output
+
+
+def test_seed_gold_scores_one_in_evaluate() -> None:
+    _seed_rows()  # skips when ../shared is absent
+    from provenance.evaluate import evaluate_jsonl_gold
+
+    report = evaluate_jsonl_gold(SEED_GOLD, SEED_CORPUS, extract)
+    assert report.gold == 7 and report.matched == 7
+    assert (report.precision, report.recall, report.quote_f1) == (1.0, 1.0, 1.0)
+    assert (report.speaker_accuracy, report.cue_accuracy) == (1.0, 1.0)
+
+
+# Colon attributions: a paragraph opening with a speaker label.
+COLON = [
+    ("HALE: We will not raise the toll this year, and that is final.",
+     "We will not raise the toll this year, and that is final.", "direct", "HALE"),
+    ("Ortiz: City to Rebuild the Old Pier by Spring", "City to Rebuild the Old Pier by Spring",
+     "indirect", "Ortiz"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "kind", "speaker"), COLON)
+def test_speaker_colon(text: str, content: str, kind: str, speaker: str) -> None:
+    att = _find(text, content)
+    assert att.kind == kind and att.rule == "speaker-colon"
+    assert att.speaker is not None and att.speaker.text == speaker
+    assert att.cue is not None and att.cue.text == ":"
+
+
+@pytest.mark.parametrize("text", ["UPDATE: The road reopened at noon today.",
+                                  "Photo: the pier after the storm last week",
+                                  "The Latest: Ortiz wins the mayoral primary in Riverton"])
+def test_colon_labels_that_are_not_speakers(text: str) -> None:
+    assert [a for a in extract(text) if a.kind != "nonspeech"] == []
+
+
+def test_speaker_colon_with_quoted_fragment() -> None:
+    text = "Ortiz: City must ‘stop the delays’ on the pier"
+    frag = _find(text, "stop the delays")
+    assert frag.kind == "mixed" and frag.speaker_name == "Ortiz"
+    assert frag.cue is not None and frag.cue.text == ":"
+
+
+def test_title_case_headline_cue() -> None:
+    text = ("Mayor Ortiz Says City Will Rebuild the ‘Crumbling’ Pier by Spring\n\n"
+            "The city council met on Tuesday.")
+    frag = _find(text, "Crumbling")
+    assert frag.kind == "mixed" and frag.speaker_name == "Ortiz"
+    assert frag.cue is not None and frag.cue.text == "Says"
+    # Outside a headline a capitalised cue form mid-sentence is a name, not a verb.
+    assert [a for a in extract("We met Bill Says at the pier.") if a.kind != "nonspeech"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "name"),
+    [
+        ("“Why would we wait?” Ana Ruiz said. The vote is on Monday.",
+         "Why would we wait?", "Ana Ruiz"),
+        ("Nell Park paused, then went on to say, “We are not giving up on this town.”",
+         "We are not giving up on this town.", "Nell Park"),
+    ],
+)
+def test_speaker_in_short_next_sentence_or_main_clause(text: str, content: str,
+                                                        name: str) -> None:
+    att = _find(text, content)
+    assert att.kind == "direct" and att.speaker_name == name
+
+
+def test_quote_paragraph_after_indirect_speech_takes_its_speaker() -> None:
+    text = ("Editor Jonas Lund said the paper would change course after the complaints.\n\n"
+            "“We owe our readers a clearer account of how we check every story.”")
+    att = _find(text, "We owe our readers a clearer account of how we check every story.")
+    assert att.rule == "previous-paragraph-speaker"
+    assert att.speaker_name == "Jonas Lund"
+
+
+# The fictional demo corpus (docs/sample-corpus.md): (file[:line], content starts with,
+# a word of the speaker's name, or None for non-speech).
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SAMPLE_CASES = [
+    ("01_riverton_ledger.txt", "We will not rest until every family is home,", "Ramírez"),
+    ("01_riverton_ledger.txt", "This is the most dangerous fire", "Bell"),
+    ("01_riverton_ledger.txt", "The air quality readings are improving", "Whitfield"),
+    ("01_riverton_ledger.txt", "Riverton’s tap water is safe to drink.", "Ortiz"),
+    ("01_riverton_ledger.txt", "We are going to be here until the last hot spot", "Bell"),
+    ("01_riverton_ledger.txt", "Nobody knocked on my door.", "Pettway"),
+    ("01_riverton_ledger.txt", "the cause of the fire had not been determined", "O’Brien"),
+    ("01_riverton_ledger.txt", "about 300 families were moved", "office"),
+    ("01_riverton_ledger.txt", "controlled burn", None),
+    ("02_valley_courier.md", "We will not rest until every family is home.", "Ramires"),
+    ("02_valley_courier.md", "My kids keep asking when we can go home", "Caldwell"),
+    ("02_valley_courier.md", "does not bring anyone home sooner.", "Ortiz"),
+    ("02_valley_courier.md", "The air quality readings are improving", "Ortiz"),
+    ("03_kxrv_news.html", "If it's safe, they can prove it,", "Ferreira"),
+    ("04_state_wire.jsonl:1", "the emergency declaration would also let", "Ramírez"),
+    ("04_state_wire.jsonl:2", "passed every inspection required by its permit", "O'Brien"),
+    ("04_state_wire.jsonl:2", "Safer Storage Now,", None),
+    ("05_eastside_herald.txt", "Officers used pepper spray", "Maddox"),
+    ("05_eastside_herald.txt", "eight people were arrested", "Police"),
+    ("05_eastside_herald.txt", "What happened on Main Street tonight", "Maddox"),
+    ("05_eastside_herald.txt", "I came down here because", "Delacroix"),
+    ("05_eastside_herald.txt", "For three days we have been told", "Reyes"),
+    ("05_eastside_herald.txt", "the most dangerous fire this department", "Bell"),
+    ("05_eastside_herald.txt", "NOT OUR AIR", None),
+    ("05_eastside_herald.txt", "WHAT WAS IN THE BUILDING?", None),
+    ("06_capitol_dispatch.txt", "that his department had done what the law allowed", "Lin"),
+    ("06_capitol_dispatch.txt", "the bill should also cover warehouses", "Hale"),
+    ("06_capitol_dispatch.txt", "I will sign it the day it reaches my desk,", "Ramírez"),
+    ("06_capitol_dispatch.txt", "Our inspectors did their jobs.", "Lin"),
+    ("06_capitol_dispatch.txt", "Safer Storage Now,", None),
+    ("06_capitol_dispatch.txt", "passed every inspection required by its permit", "O’Brien"),
+]
+
+
+def _sample_texts() -> dict[str, str]:
+    from provenance.documents import read_paths
+
+    texts = {}
+    for item in read_paths([SAMPLES]):
+        assert not isinstance(item, Exception), item
+        texts[Path(str(item.path)).name + (f":{item.line}" if item.line else "")] = item.text
+    return texts
+
+
+@pytest.mark.parametrize(("name", "content", "speaker"), SAMPLE_CASES)
+def test_sample_corpus_cases(name: str, content: str, speaker: str | None) -> None:
+    text = _sample_texts()[name]
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    hits = [a for a in atts if a.content.text.startswith(content)]
+    assert hits, f"{content!r} not extracted from {name}"
+    att = hits[0]
+    if speaker is None:
+        assert att.kind == "nonspeech" and att.speaker_name is None
+    else:
+        assert att.kind != "nonspeech" and att.speaker_name is not None
+        assert speaker.lower() in att.speaker_name.lower(), (att.speaker_name, att.rule)
+
+
+_PIECES = ["“", "”", "‘", "’", '"', "'", "''", " ", " ", " ", "\n", "\n\n", ",", ".", ":", "—",
+           "said", "she", "He", "Mayor Ana Ruiz", "told reporters", "that", "according to",
+           "the plan", "was", "It’s", "workers’", "Officials", "(D-Ore.)", "―", "PENCE:"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60))
+def test_any_text_keeps_the_span_invariant(pieces: list[str]) -> None:
+    # Unbalanced and stray marks anywhere: extraction never fails and never
+    # reports a span that is not exactly the text at its offsets.
+    text = "".join(pieces)
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    starts = [a.content.start for a in atts]
+    assert starts == sorted(starts)
+    for a in atts:
+        assert a.kind != "nonspeech" or a.speaker is None

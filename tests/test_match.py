@@ -1,0 +1,205 @@
+"""Tests for provenance.match: normalization, scoring, blocking, stored clusters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from provenance.cli import app
+from provenance.conflicts import rebuild
+from provenance.ingest import ingest
+from provenance.lexicon import data_dir
+from provenance.match import (
+    candidate_matrix,
+    cluster_texts,
+    list_clusters,
+    minhash,
+    normalize,
+    relation,
+    signatures,
+    tokens,
+)
+from provenance.store import Store
+from provenance.tables import DocumentRow
+
+SAMPLES = data_dir() / "samples"
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("“It’s over,” she said", '"it\'s over," she said'),
+    ("We stay. We rebuild.", "we stay we rebuild"),
+    ("Gracias, Señora Núñez…", "gracias senora nunez"),
+    ("We stay ... we rebuild", "We stay… we rebuild"),
+    ("‘a done deal’", "A DONE DEAL"),
+])
+def test_normalize_equal(a: str, b: str) -> None:
+    assert normalize(a) == normalize(b)
+
+
+@pytest.mark.parametrize(("a", "b", "same_speaker", "expected"), [
+    ("The bridge will reopen before the first snow,",
+     "“The bridge will reopen before the first snow.”", False, "same"),
+    ("The bridge will reopen before the first snow",
+     "The bridge will reopen before the first snowfall", False, "same"),
+    ("reopen before the first snow",
+     "I promise you the bridge will reopen before the first snow", False, "fragment"),
+    ("We will never close a single library in this county",
+     "We will not close any library in this county", True, "variant"),
+    # The same drift from a different speaker is not the same statement.
+    ("We will never close a single library in this county",
+     "We will not close any library in this county", False, None),
+    # Common opening words, different statements.
+    ("We are going to stay here until the pumps are running",
+     "We are going to stay here until someone explains the budget", True, None),
+    # Two-word fragments are too short to mean anything.
+    ("the bridge", "I promise you the bridge will reopen", False, None),
+])
+def test_relation(a: str, b: str, same_speaker: bool, expected: str | None) -> None:
+    rel, score = relation(normalize(a), normalize(b), same_speaker)
+    assert rel == expected
+    assert 0 <= score <= 100
+
+
+def test_candidate_filter_keeps_every_accepted_pair() -> None:
+    texts = [normalize(t) for t in (
+        "The bridge will reopen before the first snow",
+        "reopen before the first snow",
+        "The bridge will reopen before the first snowfall",
+        "Budget talks stalled again on Tuesday night",
+    )]
+    ok = candidate_matrix(texts, texts)
+    for i, a in enumerate(texts):
+        for j, b in enumerate(texts):
+            if relation(a, b)[0] in ("same", "fragment"):
+                assert ok[i, j]
+    assert not ok[0, 3]
+
+
+def test_signatures_are_datasketch_minhashes() -> None:
+    sets = [tokens(normalize(t)) for t in ("The bridge will reopen before the first snow",
+                                            "Budget talks stalled again", "")]
+    sig = signatures(sets)
+    for row, toks in zip(sig, sets, strict=True):
+        assert np.array_equal(row, minhash(toks).hashvalues)
+
+
+def test_cluster_texts_groups_variants_not_strangers() -> None:
+    texts = [
+        "The bridge will reopen before the first snow.",
+        "“THE BRIDGE WILL REOPEN BEFORE THE FIRST SNOW”",
+        "the bridge will reopen … before the first snow",
+        "reopen before the first snow",
+        "We will never close a single library in this county",
+        "We will not close any library in this county",
+        "The library budget will not grow this year",
+        "We will never close this school",
+    ]
+    speakers = ["mayor"] * 4 + ["clerk", "clerk", "clerk", "teacher"]
+    labels = cluster_texts(texts, speakers, workers=1).labels
+    assert len({labels[i] for i in range(4)}) == 1
+    assert labels[4] == labels[5]
+    assert labels[6] != labels[4]
+    assert labels[0] != labels[4]
+
+
+def _cluster_with(store: Store, words: str) -> list[dict[str, object]]:
+    with store.session() as s:
+        found = [c for c in list_clusters(s) if words in normalize(c.text)]
+    assert len(found) == 1, words
+    return [r.model_dump() for r in found[0].sources]
+
+
+@pytest.mark.parametrize(("words", "speaker", "documents"), [
+    ("we will not rest until every family is home", "Alicia Ramírez", 4),
+    ("most dangerous fire this department", "Marcus Bell", 3),
+    ("our hearts go out to every family", "Patrick O’Brien", 2),
+    ("passed every inspection required by its permit", "Patrick O’Brien", 2),
+])
+def test_corroboration(samples: Store, words: str, speaker: str, documents: int) -> None:
+    refs = _cluster_with(samples, words)
+    assert len({r["document"] for r in refs}) >= documents
+    assert speaker in {r["speaker"] for r in refs}
+
+
+def test_fragment_joins_its_full_quote(samples: Store) -> None:
+    refs = _cluster_with(samples, "most dangerous fire this department")
+    assert any(str(r["text"]).startswith("the most dangerous") for r in refs)
+
+
+def test_memo_fragment(samples: Store) -> None:
+    refs = _cluster_with(samples, "an imminent hazard to public health")
+    assert {str(r["text"]).strip(".") for r in refs} >= {"an imminent hazard"}
+
+
+def test_ortiz_fragment(samples: Store) -> None:
+    refs = _cluster_with(samples, "does not bring anyone home sooner")
+    assert len({r["document"] for r in refs}) >= 2
+
+
+def test_decoys_stay_apart(samples: Store) -> None:
+    with samples.session() as s:
+        clusters = list_clusters(s)
+    for c in clusters:
+        words = {normalize(r.text) for r in c.sources}
+        assert not any("last hot spot" in w for w in words) or not any(
+            "tells us the truth" in w for w in words)
+        assert not any("every family is home" in w for w in words) or not any(
+            "hearts go out" in w for w in words)
+
+
+def test_cluster_spans_hold(samples: Store) -> None:
+    with samples.session() as s:
+        docs = {d.id: d.text for d in s.exec(select(DocumentRow))}
+        for c in list_clusters(s):
+            for r in c.sources:
+                assert docs[r.document][r.start:r.end] == r.text
+
+
+def _partition(store: Store) -> set[frozenset[tuple[str, int]]]:
+    with store.session() as s:
+        return {frozenset((r.document, r.start) for r in c.sources) for c in list_clusters(s)}
+
+
+def test_incremental_equals_rebuild(tmp_path: Path, samples: Store) -> None:
+    """Ingesting one document at a time gives the clusters a full rebuild gives."""
+    store = Store(f"sqlite:///{tmp_path / 'i.db'}").init()
+    for path in sorted(SAMPLES.iterdir()):
+        ingest(store, [path])
+    incremental = _partition(store)
+    with store.session() as s:
+        rebuild(s)
+        s.commit()
+    assert _partition(store) == incremental
+    assert incremental == _partition(samples)
+
+
+def test_cli_matches_json(samples: Store) -> None:
+    url = samples.url
+    result = CliRunner().invoke(app, ["matches", "--db", url, "--min-sources", "3",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data and all(c["distinct_sources"] >= 3 for c in data)
+    for c in data:
+        assert c["text"]
+        for src in c["sources"]:
+            assert {"document", "start", "end", "text", "speaker"} <= src.keys()
+
+
+def test_cli_matches_speaker(samples: Store) -> None:
+    result = CliRunner().invoke(app, ["matches", "--db", samples.url, "--speaker", "Ramirez",
+                                      "--format", "csv"])
+    assert result.exit_code == 0
+    assert "every family is home" in result.output
+    assert "dangerous fire" not in result.output
+
+
+def test_cli_matches_unknown_speaker(samples: Store) -> None:
+    result = CliRunner().invoke(app, ["matches", "--db", samples.url, "--speaker", "Zyx Qwv"])
+    assert result.exit_code == 3
+    assert "no speaker matches" in result.output
