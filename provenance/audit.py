@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, text
+from sqlalchemy import event, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -167,6 +167,13 @@ def lock_for_append(session: Session) -> bool:
     return True
 
 
+_HEAD = "audit_head"  # session.info key: (seq, hash) of the last entry this transaction wrote
+
+
+def _forget_head(session: Session, _transaction: Any) -> None:
+    session.info.pop(_HEAD, None)
+
+
 def record(session: Session, action: str, subject: str, payload: Mapping[str, Any],
            actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     """Append one entry in the session's transaction; the caller commits.
@@ -179,8 +186,14 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
     locked = lock_for_append(session)
     body_payload = json.loads(canonical_json(dict(payload)))  # fails early on NaN, sets, …
     for _ in range(APPEND_RETRIES):
-        last = session.exec(select(AuditRow.seq, AuditRow.hash).order_by(
-            col(AuditRow.seq).desc()).limit(1)).first()
+        # Under the lock the head cannot move but by our own appends, so within one
+        # transaction it is read once (ingest appends several entries per document).
+        last = session.info.get(_HEAD) if locked else None
+        if last is None:
+            last = session.exec(select(AuditRow.seq, AuditRow.hash).order_by(
+                col(AuditRow.seq).desc()).limit(1)).first()
+            if locked and not event.contains(session, "after_transaction_end", _forget_head):
+                event.listen(session, "after_transaction_end", _forget_head)
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         body = {"seq": seq, "ts": utc_now(), "actor": actor, "action": action,
                 "subject": subject, "payload": body_payload, "prev_hash": prev}
@@ -188,8 +201,10 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
         row = AuditRow(seq=seq, ts=entry.ts, actor=actor, action=action, subject=subject,
                        payload=canonical_json(body_payload), hash=entry.hash, prev_hash=prev)
         if locked:
+            # No flush per entry: the head is remembered (above), and the entries
+            # go in together, in order, at the next flush or commit.
             session.add(row)
-            session.flush()
+            session.info[_HEAD] = (seq, entry.hash)
             return entry
         try:
             with session.begin_nested():

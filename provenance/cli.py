@@ -131,6 +131,9 @@ def ingest(
         min=1, help="Extraction processes [default: all cores].")] = None,
     dask: Annotated[str | None, typer.Option(
         help="Extract on this Dask scheduler (tcp://host:8786) instead of locally.")] = None,
+    match: Annotated[bool, typer.Option(
+        help="Cluster quotes and flag conflicts now (--no-match: bulk load, "
+             "run `provenance match` later).")] = True,
 ) -> None:
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
     with _guard():
@@ -152,11 +155,12 @@ def ingest(
             with _guard():
                 if dask:
                     report = ingest_dask(store, paths, dask, source=source, published=day,
-                                         fallback_encoding=fallback_encoding, progress=tick)
+                                         fallback_encoding=fallback_encoding, progress=tick,
+                                         match=match)
                 else:
                     report = run_ingest(store, paths, source=source, published=day,
                                         fallback_encoding=fallback_encoding, progress=tick,
-                                        workers=workers or default_workers())
+                                        workers=workers or default_workers(), match=match)
         for warning in report.warnings:
             err.print(f"warning: {warning}", markup=False)
         if not quiet:

@@ -73,7 +73,7 @@ class DaskExecutor:
 def ingest_dask(store: Store, paths: Iterable[str | Path], scheduler: str | Client, *,
                 source: str | None = None, published: date | None = None,
                 fallback_encoding: str | None = None, progress: Progress | None = None,
-                batch_size: int = BATCH_SIZE) -> IngestReport:
+                batch_size: int = BATCH_SIZE, match: bool = True) -> IngestReport:
     """Like :func:`provenance.ingest.ingest`, extracting on the Dask cluster at ``scheduler``.
 
     ``scheduler`` is an address (``tcp://host:8786``) or a connected
@@ -85,7 +85,8 @@ def ingest_dask(store: Store, paths: Iterable[str | Path], scheduler: str | Clie
         executor = DaskExecutor(client)
         return ingest(store, paths, source=source, published=published,
                       fallback_encoding=fallback_encoding, progress=progress,
-                      workers=executor.workers, executor=executor, batch_size=batch_size)
+                      workers=executor.workers, executor=executor, batch_size=batch_size,
+                      match=match)
     finally:
         if owned:
             client.close()

@@ -311,13 +311,16 @@ class Writer:
 def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
            published: date | None = None, fallback_encoding: str | None = None,
            progress: Progress | None = None, workers: int = 1,
-           executor: Executor | None = None, batch_size: int = BATCH_SIZE) -> IngestReport:
+           executor: Executor | None = None, batch_size: int = BATCH_SIZE,
+           match: bool = True) -> IngestReport:
     """Read, extract and store every document under ``paths``.
 
     ``source`` and ``published`` override what the files say. Problems are
     collected in the report (one per bad file or line); they never stop the batch.
     ``workers`` > 1 extracts in that many local processes; ``executor`` (e.g. a
     Dask client adapter) takes precedence. Results are the same either way.
+    ``match=False`` skips clustering and conflict flags for the new documents
+    (for a bulk load: run ``provenance match`` once afterwards).
     """
     report = IngestReport()
     items = (it if isinstance(it, InputError) else _override(it, source, published)
@@ -344,7 +347,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                                                          line=item.line, message=item.warning))
                 writer.write(item, results.get(pos))
         writer.close()
-        if writer.new_ids:
+        if writer.new_ids and match:
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:
                 conflicts.update(session, writer.new_ids, workers if executor is None else 1)

@@ -7,7 +7,6 @@ each is a new document. The benchmarks use them too.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from pathlib import Path
 from typing import Any
@@ -26,12 +25,26 @@ QUOTES = [
     "Nobody told us the costs would double before the vote",
     "We will publish every document as soon as the review is finished",
 ]
+# Quotes are assembled from parts, so that articles rarely repeat each other's words
+# (a corpus where every article quotes the same six sentences is no corpus).
+OPENERS = ["We", "The council", "Our office", "Nobody on this board", "The city", "My neighbors",
+           "The contractor", "Every department"]
+VERBS = ["have asked for", "cannot support", "will publish", "never promised", "still expect",
+         "were told nothing about", "have paid twice for", "will not accept"]
+OBJECTS = ["a full audit of", "new numbers on", "a public vote on", "an honest timeline for",
+           "more money for", "the missing reports on", "a second opinion on"]
+MONTHS = ["January", "March", "May", "July", "September", "November"]
 FILLER = [
     "The meeting ran for nearly four hours and drew a larger crowd than usual.",
     "Several residents waited in the hallway because the chamber was full.",
     "A final decision is expected before the end of the quarter.",
     "The proposal had been delayed twice since the spring.",
 ]
+
+
+def _quote(rng: random.Random, topic: str) -> str:
+    return (f"{rng.choice(OPENERS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {topic} "
+            f"before {rng.choice(MONTHS)} {rng.randint(1, 28)}, and {rng.choice(QUOTES).lower()}")
 
 
 def article(i: int, rng: random.Random, paragraphs: int = 8) -> str:
@@ -44,12 +57,12 @@ def article(i: int, rng: random.Random, paragraphs: int = 8) -> str:
         surname = who.split()[-1]
         kind = rng.randrange(4)
         if kind == 0:
-            out.append(f"“{rng.choice(QUOTES)},” said {who}, {rng.choice(ROLES)}.")
+            out.append(f"“{_quote(rng, topic)},” said {who}, {rng.choice(ROLES)}.")
         elif kind == 1:
             out.append(f"{who} said the vote on {topic} should wait until item {i}-{p} is "
                        f"reviewed. {rng.choice(FILLER)}")
         elif kind == 2:
-            out.append(f"“{rng.choice(QUOTES)}.” {surname} added that the review of {topic} "
+            out.append(f"“{_quote(rng, topic)}.” {surname} added that the review of {topic} "
                        "would take weeks.")
         else:
             out.append(f"{rng.choice(FILLER)} {rng.choice(FILLER)}")
@@ -89,35 +102,30 @@ def snapshot(db: str) -> dict[str, Any]:
 
 
 def check_invariants(db: str) -> dict[str, int]:
-    """Assert what ``provenance verify`` checks; returns quotes stored per document id.
+    """Run ``provenance verify`` on ``db`` (it must pass); returns quotes stored per document id.
 
-    Every document's id is the SHA-256 of its text, and every quote, speaker
-    and cue span matches its document's text.
+    verify re-derives document hashes, every span and the audit chain; the
+    per-document counts let a test compare a run with a clean one.
     """
-    # TODO(verify): switch to `provenance verify` once the verify command is merged.
+    import subprocess
+    import sys
+
+    from sqlalchemy import func
     from sqlmodel import select
 
     from provenance.store import open_store
     from provenance.tables import DocumentRow, QuoteRow
 
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "provenance", "verify", "--db", db],
+                          cwd=repo, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
     store = open_store(db)
-    per_doc: dict[str, int] = {}
     try:
         with store.session() as s:
-            texts = {}
-            for d in s.exec(select(DocumentRow)):
-                assert d.id == hashlib.sha256(d.text.encode("utf-8")).hexdigest(), d.path
-                assert d.size == len(d.text)
-                texts[d.id] = d.text
-                per_doc[d.id] = 0
-            for q in s.exec(select(QuoteRow)):
-                text = texts[q.document_id]
-                assert text[q.start:q.end] == q.text, q.id
-                for start, end, value in ((q.speaker_start, q.speaker_end, q.speaker_text),
-                                          (q.cue_start, q.cue_end, q.cue_text)):
-                    if start is not None:
-                        assert text[start:end] == value, q.id
-                per_doc[q.document_id] += 1
+            per_doc = {d: 0 for d in s.exec(select(DocumentRow.id))}
+            per_doc.update(dict(s.exec(select(QuoteRow.document_id, func.count())
+                                       .group_by(QuoteRow.document_id)).all()))
     finally:
         store.dispose()
     return per_doc

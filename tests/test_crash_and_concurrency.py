@@ -23,7 +23,8 @@ pytestmark = pytest.mark.slow
 
 
 def _cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "provenance", "ingest", "--quiet", *args]
+    # --no-match: these tests are about storing documents; clustering is its own stage.
+    return [sys.executable, "-m", "provenance", "ingest", "--quiet", "--no-match", *args]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
