@@ -117,7 +117,7 @@ def _chunks(items: Iterator[Item], store: Store, size: int) -> Iterator[_Chunk]:
     with store.session() as session:
         while chunk := list(islice(items, size)):
             ids = {it.id for it in chunk if isinstance(it, DocumentIn)}
-            stored = set(session.execute(select(DocumentRow.id).where(
+            stored = set(session.execute(select(col(DocumentRow.id)).where(
                 col(DocumentRow.id).in_(ids))).scalars()) if ids else set()
             todo = [i for i, it in enumerate(chunk)
                     if isinstance(it, DocumentIn) and it.id not in stored]

@@ -272,9 +272,9 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     doc_id = doc.id
     # Documents and quotes go in as plain rows (Core inserts, the quotes as one
     # executemany): building ORM objects for them cost more than the SQL.
-    values = dict(id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
-                  title=doc.title, published=doc.published, ingested_at=_now(),
-                  size=len(doc.text))
+    values: dict[str, Any] = dict(
+        id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
+        title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))
     session.execute(insert(DocumentRow), [values])
     audit.log_document(session, DocumentRow(**values))
     pending: list[Known] = []
