@@ -73,8 +73,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "source", "document", "start", "end",
-                 "status"]
+# A table shows what fits a terminal; json, jsonl and csv carry every field.
+QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "where", "status"]
 
 
 @contextmanager
@@ -228,7 +228,8 @@ def quotes(
     with _store(db) as store, store.session() as s:
         rows = [quote_row(q) for q in list_quotes(s, speaker, document, kind,
                                                   include_nonspeech, limit)]
-    emit(rows, fmt, QUOTE_COLUMNS, title=f"quotes: {speaker}" if speaker else "quotes")
+    emit(rows, fmt, QUOTE_COLUMNS if fmt is Format.table else None,
+         title=f"quotes: {speaker}" if speaker else "quotes")
 
 
 @app.command()

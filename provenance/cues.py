@@ -287,7 +287,11 @@ def sentence_body(text: str, start: int, end: int) -> int:
 
 
 def trim(text: str, start: int, end: int) -> Span:
-    while start < end and text[start] in " ,":
+    """``text[start:end]`` without the spaces and separators at its edges.
+
+    A leading colon or dash ("saying: ‘…’") introduces the content, it is not part of it.
+    """
+    while start < end and text[start] in " ,:;—–":
         start += 1
     while end > start and text[end - 1] in " ,":
         end -= 1

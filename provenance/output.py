@@ -11,12 +11,14 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from pathlib import PurePath
 from typing import Any, TextIO
 
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from provenance.export import neutralise
 from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
 
 
@@ -41,6 +43,7 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "cue": q.cue.text if q.cue else None,
         "source": q.source,
         "path": q.path,
+        "where": q.source or (PurePath(q.path).name if q.path else None),
         "published": q.published.isoformat() if q.published else None,
         "confidence": q.confidence,
         "rule": q.rule,
@@ -91,13 +94,16 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
         writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({c: _cell(row.get(c)) for c in cols})
+            # Listings are opened in spreadsheets too: same OWASP rule as `export`.
+            writer.writerow({c: neutralise(_cell(row.get(c))) for c in cols})
         return len(rows)
     table = Table(title=title, show_lines=False)
     # Hashes are 64 hex characters; a table shows a prefix that commands accept.
     short = {"id", "document"}
     for c in cols:
-        table.add_column(c, overflow="fold", max_width=70 if c == "text" else None)
+        # The statement is what a reader came for: it gets the room.
+        table.add_column(c, overflow="fold", max_width=70 if c == "text" else None,
+                         min_width=30 if c == "text" else None)
     for row in rows:
         table.add_row(*(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))
                         for c in cols))

@@ -221,3 +221,15 @@ def test_quotes_listing_shows_the_current_review_status(runner: CliRunner, fmt: 
         return
     assert statuses[target] == "disputed"  # the last decision, not the first
     assert {s for q, s in statuses.items() if q != target} == {"unreviewed"}
+
+
+def test_listing_csv_is_safe_in_a_spreadsheet(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("“=HYPERLINK(\"http://x.test\") is what I typed,” "
+                                    "Mayor Lena Ortiz said.\n")
+    _ok(runner.invoke(app, ["ingest", str(tmp_path / "f.txt")]))
+    out = runner.invoke(app, ["quotes", "-f", "csv"]).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and all(not v.lstrip().startswith(("=", "+", "-", "@")) for r in rows
+                        for v in r.values())
+    raw = json.loads(runner.invoke(app, ["quotes", "-f", "json"]).stdout)
+    assert raw[0]["text"].startswith("=HYPERLINK")  # the JSON keeps the raw value

@@ -500,3 +500,15 @@ def test_any_text_keeps_the_span_invariant(pieces: list[str]) -> None:
     assert starts == sorted(starts)
     for a in atts:
         assert a.kind != "nonspeech" or a.speaker is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "The mayor described the plan as ‘a disgrace’ saying: ‘This is a betrayal of the city’ "
+    "and demanding a recount.",
+    "Ortiz said: the shelters will stay open through Sunday night.",
+    "The chief added – as crews packed up – that the site was safe.",
+])
+def test_content_never_starts_or_ends_with_a_separator(sentence: str) -> None:
+    for a in extract(sentence):
+        assert a.content.text == a.content.text.strip(" ,:;—–"), a
+        assert a.content.holds_in(sentence)
