@@ -30,7 +30,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col
 
-from provenance import conflicts
+from provenance import audit, conflicts
 from provenance.documents import read_paths
 from provenance.errors import InputError
 from provenance.extract import EXTRACTOR_VERSION, extract
@@ -191,6 +191,9 @@ class Writer:
             # Concurrent ingests queue here, as they do on SQLite's write lock, so
             # one does not create a speaker the other is creating too.
             self.session.execute(text("SELECT pg_advisory_xact_lock(7243191)"))
+        # Audit entries of the transaction go in as one insert (see audit.BATCH);
+        # set per transaction because a rollback clears session.info.
+        self.session.info[audit.BATCH] = True
         marks = self._marks()
         if marks != self.seen:
             self.index = load_speaker_index(self.session)
@@ -347,6 +350,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                                                          line=item.line, message=item.warning))
                 writer.write(item, results.get(pos))
         writer.close()
+        session.info.pop(audit.BATCH, None)
         if writer.new_ids and match:
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:

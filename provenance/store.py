@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, event, func, insert
+from sqlalchemy import and_, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -275,8 +276,9 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     values: dict[str, Any] = dict(
         id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
         title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))
-    session.execute(insert(DocumentRow), [values])
-    audit.log_document(session, DocumentRow(**values))
+    # Plain Core (the table, not the ORM entity): no ORM bulk-insert machinery per row.
+    session.execute(DocumentRow.__table__.insert(), [values])  # type: ignore[attr-defined]
+    audit.log_document(session, SimpleNamespace(**values))
     pending: list[Known] = []
     by_name: dict[tuple[str, str], int] = {}
     created = 0
@@ -300,8 +302,9 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
             rule=att.rule, extractor_version=extractor_version))
     if quotes:
         session.flush()  # speakers and merges first: quotes refer to them
-        session.execute(insert(QuoteRow), quotes)
-    audit.log_extraction(session, doc_id, extractor_version)
+        session.execute(QuoteRow.__table__.insert(), quotes)  # type: ignore[attr-defined]
+    # The new document's quotes are exactly these: no need to read them back.
+    audit.log_extraction(session, doc_id, extractor_version, audit.SOFTWARE_ACTOR, quotes)
     session.info.setdefault("pending_speakers", []).extend(pending)
     return len(attributions), created
 
