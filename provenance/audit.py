@@ -251,8 +251,9 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
         entry = AuditEntry.model_construct(seq=seq, ts=ts, actor=actor, action=action,
                                            subject=subject, payload=body_payload,
                                            prev_hash=prev, hash=digest)
-        values = {"seq": seq, "ts": ts, "actor": actor, "action": action, "subject": subject,
-                  "payload": payload_json, "hash": digest, "prev_hash": prev}
+        values: dict[str, Any] = {
+            "seq": seq, "ts": ts, "actor": actor, "action": action, "subject": subject,
+            "payload": payload_json, "hash": digest, "prev_hash": prev}
         if locked:
             # No insert per entry: the head is remembered (above), and the entries
             # go in together, in order, at the next flush, ORM query or commit.
@@ -329,7 +330,7 @@ def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> Au
                   {"claims": [claim_fingerprint(c) for c in rows]}, actor)
 
 
-def log_speaker_created(session: Session, row: SpeakerRow, doc_id: str,
+def log_speaker_created(session: Session, row: SpeakerRow | SimpleNamespace, doc_id: str,
                         actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     return record(session, SPEAKER_CREATED, subject("speaker", row.id),
                   {"name": row.name, "kind": row.kind, "document": doc_id}, actor)

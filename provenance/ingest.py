@@ -232,20 +232,30 @@ class Writer:
         """Commit the documents written since the last commit."""
         if not self.batch:
             return
-        merges = self.session.info.pop("merge_rows", [])
         try:
+            merged = self._merged([w.doc.id for w in self.batch])
             self.session.commit()
         except SQLAlchemyError:
             self._replay()
             return
-        # Under the write lock nobody else wrote: the newest ids are ours.
-        self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
-                     max([self.seen[1], *(m.id for m in merges)]))
+        self._saw(merged)
         for w in self.batch:
             self._count(w)
         self.batch, self.batch_ids = [], set()
 
     close = commit
+
+    def _merged(self, doc_ids: list[str]) -> int:
+        """Newest merge id of ``doc_ids`` (0: none), read before their commit."""
+        # Ours only, not the newest id: a speaker someone else wrote meanwhile must
+        # still make the next transaction reload the index.
+        return self.session.execute(select(func.max(MergeRow.id)).where(
+            col(MergeRow.document_id).in_(doc_ids))).scalar() or 0
+
+    def _saw(self, merged: int) -> None:
+        """Count the speakers and merges just committed as already known."""
+        self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
+                     max(self.seen[1], merged))
 
     def _count(self, w: _Written) -> None:
         self.new_ids.append(w.doc.id)
@@ -273,10 +283,9 @@ class Writer:
                     return
                 quotes, speakers = write_document(session, doc, attributions, self.index,
                                                   EXTRACTOR_VERSION)
-                merges = session.info.pop("merge_rows", [])
+                merged = self._merged([doc.id])
                 commit_index(session, self.index)
-                self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
-                             max([self.seen[1], *(m.id for m in merges)]))
+                self._saw(merged)
             except (IntegrityError, OperationalError) as exc:
                 self._reset()
                 # Another process stored the same document first, or held the lock too long.
