@@ -233,7 +233,8 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
     to the same ``seq`` (a unique key, like ``prev_hash``) rolls back to a
     savepoint and re-reads the head.
     """
-    locked = lock_for_append(session)
+    # A remembered head means this transaction holds the lock already.
+    locked = _HEAD in session.info or lock_for_append(session)
     payload_json = canonical_json(dict(payload))  # fails early on NaN, sets, …
     body_payload = json.loads(payload_json)
     for _ in range(APPEND_RETRIES):

@@ -202,10 +202,21 @@ class _Alias:
 class _Pending:
     """Changes of the current transaction, written together (see :func:`write_pending`)."""
 
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
     new_aliases: list[_Alias] = field(default_factory=list)
     aliases: dict[int, _Alias] = field(default_factory=dict)  # by id(): changed stored aliases
     speakers: dict[int, _Speaker] = field(default_factory=dict)  # by speaker id
+
+    def empty(self) -> bool:
+        return not (self.documents or self.quotes or self.merges or self.new_aliases
+                    or self.aliases or self.speakers)
+
+    def clear(self) -> None:
+        for kept in (self.documents, self.quotes, self.merges, self.new_aliases,
+                     self.aliases, self.speakers):
+            kept.clear()
 
 
 @dataclass
@@ -228,13 +239,19 @@ _PENDING = "store_pending"
 
 
 def write_pending(session: Session, *_args: Any) -> None:
-    """Write the speaker, alias and merge changes kept back in this transaction."""
-    pending: _Pending | None = session.info.pop(_PENDING, None)
-    if pending is None:
+    """Write the documents, quotes, speaker, alias and merge changes kept back in this
+    transaction; called before a commit, a flush or an ORM query, so nothing else needs to."""
+    pending: _Pending | None = session.info.get(_PENDING)
+    if pending is None or pending.empty():
         return
     conn = session.connection()
     speakers, aliases, merges = (SpeakerRow.__table__, AliasRow.__table__,  # type: ignore[attr-defined]
                                  MergeRow.__table__)  # type: ignore[attr-defined]
+    # Documents first, then what refers to them (speakers were inserted at once).
+    if pending.documents:
+        conn.execute(DocumentRow.__table__.insert(), pending.documents)  # type: ignore[attr-defined]
+    if pending.quotes:
+        conn.execute(QuoteRow.__table__.insert(), pending.quotes)  # type: ignore[attr-defined]
     if pending.new_aliases:
         conn.execute(aliases.insert(), [
             {"speaker_id": a.speaker_id, "alias": a.alias, "key": a.key, "count": a.count,
@@ -260,11 +277,13 @@ def write_pending(session: Session, *_args: Any) -> None:
               "s_affiliation": sp.affiliation} for sid, sp in pending.speakers.items()])
     if pending.merges:
         conn.execute(merges.insert(), pending.merges)
+    pending.clear()  # the same object: writers may hold it while a query writes it
 
 
 def _before_select(state: Any) -> None:
     # Whatever the ORM reads in this transaction sees the changes kept back so far.
-    if state.is_select and _PENDING in state.session.info:
+    pending = state.session.info.get(_PENDING)
+    if state.is_select and pending is not None and not pending.empty():
         write_pending(state.session)
 
 
@@ -381,13 +400,14 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     new speakers only after the caller's commit succeeds (see :func:`commit_index`).
     """
     doc_id = doc.id
-    # Documents and quotes go in as plain rows (Core inserts, the quotes as one
-    # executemany): building ORM objects for them cost more than the SQL.
+    # Documents and quotes go in as plain rows, kept back and inserted with the
+    # transaction's other changes (see write_pending): ORM objects, and one
+    # statement per document, cost more than the SQL itself.
+    changes = _pending(session)
     values: dict[str, Any] = dict(
         id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
         title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))
-    # Plain Core (the table, not the ORM entity): no ORM bulk-insert machinery per row.
-    session.execute(DocumentRow.__table__.insert(), [values])  # type: ignore[attr-defined]
+    changes.documents.append(values)
     audit.log_document(session, SimpleNamespace(**values))
     pending: list[Known] = []
     by_name: dict[tuple[str, str], int] = {}
@@ -410,8 +430,7 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
             cue_end=cue.end if cue else None, cue_text=cue.text if cue else None,
             speaker_id=speaker_id, mention_name=att.speaker_name, confidence=att.confidence,
             rule=att.rule, extractor_version=extractor_version))
-    if quotes:
-        session.execute(QuoteRow.__table__.insert(), quotes)  # type: ignore[attr-defined]
+    changes.quotes.extend(quotes)
     # The new document's quotes are exactly these: no need to read them back.
     audit.log_extraction(session, doc_id, extractor_version, audit.SOFTWARE_ACTOR, quotes)
     session.info.setdefault("pending_speakers", []).extend(pending)
