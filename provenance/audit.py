@@ -48,6 +48,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from types import SimpleNamespace
 from typing import Any
 
@@ -216,9 +217,7 @@ def _entry_hash(seq: int, ts: str, actor: str, action: str, subject: str, payloa
     The canonical JSON of the body spelled out in its sorted key order, so the
     payload is serialised once; the audit tests check it equals :func:`entry_hash`.
     """
-    def s(v: str) -> str:
-        return canonical_json(v)
-
+    s = encode_basestring  # what canonical_json does to a str (ensure_ascii=False)
     text = (f'{{"action":{s(action)},"actor":{s(actor)},"payload":{payload_json},'
             f'"prev_hash":{s(prev)},"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}')
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

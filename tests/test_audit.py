@@ -242,7 +242,7 @@ def test_record_hashes_as_the_contract_says(tmp_path: Path, payload: dict[str, o
     store = open_store(str(tmp_path / "t.db"))
     with store.write_session() as s:
         s.info[audit.BATCH] = True
-        first = audit.record(s, "review", "quote:ab12", payload, "person:Ana Ruiz")
+        first = audit.record(s, "review", "quote:ab12", payload, "person:Ana Ruíz “Ñ”")
         second = audit.record(s, "review", "quote:ab12", payload)
         s.commit()
     for entry in (first, second):
