@@ -138,8 +138,8 @@ class Store:
         On other databases it is an ordinary session.
         """
         engine = self.engine.execution_options(sqlite_immediate=True)
-        # No autoflush: write_document flushes when it needs ids, and the rows
-        # it reads are cached, so flushing before every read would only cost.
+        # No autoflush: write_document keeps its rows back and writes them per
+        # transaction (see write_pending), so flushing before every read would only cost.
         with Session(engine, expire_on_commit=False, autoflush=False) as s:
             yield s
 
