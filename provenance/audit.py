@@ -46,8 +46,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -168,10 +170,57 @@ def lock_for_append(session: Session) -> bool:
 
 
 _HEAD = "audit_head"  # session.info key: (seq, hash) of the last entry this transaction wrote
+_PENDING = "audit_pending"  # session.info key: entries computed but not yet inserted
+BATCH = "audit_batch"
+"""Set ``session.info[BATCH] = True`` to insert a locked transaction's entries together
+(one executemany) at its next flush, ORM query or commit, instead of one ORM row each.
+For writers that use no savepoints (ingest): an entry kept back inside a savepoint
+that rolls back would survive it."""
 
 
-def _forget_head(session: Session, _transaction: Any) -> None:
-    session.info.pop(_HEAD, None)
+def _forget_head(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the root transaction ended: commit wrote them, or rollback
+        session.info.pop(_HEAD, None)
+        session.info.pop(_PENDING, None)
+    elif transaction.nested:  # a savepoint that rolled back may take entries with it
+        session.info.pop(_HEAD, None)
+    # Else a flush's own subtransaction ended: nothing moved but by our appends.
+
+
+def write_pending(session: Session, *_args: Any) -> None:
+    """Insert the entries :func:`record` kept back (see :data:`BATCH`), in ``seq`` order."""
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(AuditRow.__table__.insert(), rows)  # type: ignore[attr-defined]
+
+
+def _before_orm_execute(state: Any) -> None:
+    # Anything the ORM reads in this transaction sees every entry appended so far.
+    if state.is_select and state.session.info.get(_PENDING):
+        write_pending(state.session)
+
+
+_LISTENERS = (("after_transaction_end", _forget_head), ("before_flush", write_pending),
+              ("before_commit", write_pending), ("do_orm_execute", _before_orm_execute))
+
+
+def _listen(session: Session) -> None:
+    if not event.contains(session, "after_transaction_end", _forget_head):
+        for name, fn in _LISTENERS:
+            event.listen(session, name, fn)
+
+
+def _entry_hash(seq: int, ts: str, actor: str, action: str, subject: str, payload_json: str,
+                prev: str) -> str:
+    """:func:`entry_hash` of the body with its payload already in canonical JSON.
+
+    The canonical JSON of the body spelled out in its sorted key order, so the
+    payload is serialised once; the audit tests check it equals :func:`entry_hash`.
+    """
+    s = encode_basestring  # what canonical_json does to a str (ensure_ascii=False)
+    text = (f'{{"action":{s(action)},"actor":{s(actor)},"payload":{payload_json},'
+            f'"prev_hash":{s(prev)},"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}')
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record(session: Session, action: str, subject: str, payload: Mapping[str, Any],
@@ -183,8 +232,10 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
     to the same ``seq`` (a unique key, like ``prev_hash``) rolls back to a
     savepoint and re-reads the head.
     """
-    locked = lock_for_append(session)
-    body_payload = json.loads(canonical_json(dict(payload)))  # fails early on NaN, sets, …
+    # A remembered head means this transaction holds the lock already.
+    locked = _HEAD in session.info or lock_for_append(session)
+    payload_json = canonical_json(dict(payload))  # fails early on NaN, sets, …
+    body_payload = json.loads(payload_json)
     for _ in range(APPEND_RETRIES):
         # Under the lock the head cannot move but by our own appends, so within one
         # transaction it is read once (ingest appends several entries per document).
@@ -192,23 +243,29 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
         if last is None:
             last = session.exec(select(AuditRow.seq, AuditRow.hash).order_by(
                 col(AuditRow.seq).desc()).limit(1)).first()
-            if locked and not event.contains(session, "after_transaction_end", _forget_head):
-                event.listen(session, "after_transaction_end", _forget_head)
+            if locked:
+                _listen(session)
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        body = {"seq": seq, "ts": utc_now(), "actor": actor, "action": action,
-                "subject": subject, "payload": body_payload, "prev_hash": prev}
-        entry = AuditEntry(**body, hash=entry_hash(body))
-        row = AuditRow(seq=seq, ts=entry.ts, actor=actor, action=action, subject=subject,
-                       payload=canonical_json(body_payload), hash=entry.hash, prev_hash=prev)
+        ts = utc_now()
+        digest = _entry_hash(seq, ts, actor, action, subject, payload_json, prev)
+        entry = AuditEntry.model_construct(seq=seq, ts=ts, actor=actor, action=action,
+                                           subject=subject, payload=body_payload,
+                                           prev_hash=prev, hash=digest)
+        values: dict[str, Any] = {
+            "seq": seq, "ts": ts, "actor": actor, "action": action, "subject": subject,
+            "payload": payload_json, "hash": digest, "prev_hash": prev}
         if locked:
-            # No flush per entry: the head is remembered (above), and the entries
-            # go in together, in order, at the next flush or commit.
-            session.add(row)
-            session.info[_HEAD] = (seq, entry.hash)
+            # No insert per entry: the head is remembered (above), and the entries
+            # go in together, in order, at the next flush, ORM query or commit.
+            if session.info.get(BATCH):
+                session.info.setdefault(_PENDING, []).append(values)
+            else:
+                session.add(AuditRow(**values))
+            session.info[_HEAD] = (seq, digest)
             return entry
         try:
             with session.begin_nested():
-                session.add(row)
+                session.add(AuditRow(**values))
             return entry
         except IntegrityError:
             continue  # another writer appended seq first
@@ -218,7 +275,7 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
 # ---- hooks called by the store: one call per event ----------------------------
 
 
-def log_document(session: Session, doc: DocumentRow, actor: str = SOFTWARE_ACTOR,
+def log_document(session: Session, doc: DocumentRow | SimpleNamespace, actor: str = SOFTWARE_ACTOR,
                  **extra: Any) -> AuditEntry:
     return record(session, DOCUMENT_INGESTED, subject("document", doc.id), {
         "sha256": doc.id, "size": doc.size, "path": doc.path, "url": doc.url,
@@ -226,7 +283,7 @@ def log_document(session: Session, doc: DocumentRow, actor: str = SOFTWARE_ACTOR
         "published": doc.published.isoformat() if doc.published else None, **extra}, actor)
 
 
-def quote_fingerprint(q: QuoteRow) -> dict[str, Any]:
+def quote_fingerprint(q: QuoteRow | SimpleNamespace) -> dict[str, Any]:
     """What the extraction entry fixes about a stored quote (compared by ``verify``)."""
 
     def pair(s: int | None, e: int | None) -> list[int] | None:
@@ -239,10 +296,20 @@ def quote_fingerprint(q: QuoteRow) -> dict[str, Any]:
 
 
 def log_extraction(session: Session, doc_id: str, extractor_version: str,
-                   actor: str = SOFTWARE_ACTOR) -> AuditEntry:
-    """The extraction run over one document, with every record it stored."""
-    rows = session.exec(select(QuoteRow).where(QuoteRow.document_id == doc_id).order_by(
-        col(QuoteRow.start), col(QuoteRow.end))).all()
+                   actor: str = SOFTWARE_ACTOR,
+                   stored: list[dict[str, Any]] | None = None) -> AuditEntry:
+    """The extraction run over one document, with every record it stored.
+
+    ``stored``: the quote rows (column values) the caller has just inserted for a
+    new document, which are then all it has; without it they are read back.
+    """
+    rows: Sequence[QuoteRow | SimpleNamespace]
+    if stored is not None:
+        # Quote ids are unique per (start, end), so this is the database's order too.
+        rows = sorted((SimpleNamespace(**q) for q in stored), key=lambda q: (q.start, q.end))
+    else:
+        rows = session.exec(select(QuoteRow).where(QuoteRow.document_id == doc_id).order_by(
+            col(QuoteRow.start), col(QuoteRow.end))).all()
     return record(session, EXTRACTION_RUN, subject("document", doc_id), {
         "extractor_version": extractor_version,
         "quotes": [quote_fingerprint(q) for q in rows]}, actor)
@@ -263,7 +330,7 @@ def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> Au
                   {"claims": [claim_fingerprint(c) for c in rows]}, actor)
 
 
-def log_speaker_created(session: Session, row: SpeakerRow, doc_id: str,
+def log_speaker_created(session: Session, row: SpeakerRow | SimpleNamespace, doc_id: str,
                         actor: str = SOFTWARE_ACTOR) -> AuditEntry:
     return record(session, SPEAKER_CREATED, subject("speaker", row.id),
                   {"name": row.name, "kind": row.kind, "document": doc_id}, actor)

@@ -30,7 +30,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col
 
-from provenance import conflicts
+from provenance import audit, conflicts
 from provenance.documents import read_paths
 from provenance.errors import InputError
 from provenance.extract import EXTRACTOR_VERSION, extract
@@ -54,8 +54,8 @@ BATCH_SIZE = 8
 """Documents per extraction task: enough to hide the cost of shipping a task."""
 WRITE_ATTEMPTS = 5
 """Tries per document when the database reports a lock or serialisation failure."""
-COMMIT_EVERY = 32
-"""Documents per transaction: committing each one alone cost more than writing it."""
+COMMIT_EVERY = 128
+"""Documents per transaction: a commit costs about as much as writing ten documents."""
 COMMIT_SECONDS = 0.5
 """…or fewer, so a concurrent writer never waits long for the lock."""
 
@@ -191,6 +191,9 @@ class Writer:
             # Concurrent ingests queue here, as they do on SQLite's write lock, so
             # one does not create a speaker the other is creating too.
             self.session.execute(text("SELECT pg_advisory_xact_lock(7243191)"))
+        # Audit entries of the transaction go in as one insert (see audit.BATCH);
+        # set per transaction because a rollback clears session.info.
+        self.session.info[audit.BATCH] = True
         marks = self._marks()
         if marks != self.seen:
             self.index = load_speaker_index(self.session)
@@ -229,20 +232,30 @@ class Writer:
         """Commit the documents written since the last commit."""
         if not self.batch:
             return
-        merges = self.session.info.pop("merge_rows", [])
         try:
+            merged = self._merged([w.doc.id for w in self.batch])
             self.session.commit()
         except SQLAlchemyError:
             self._replay()
             return
-        # Under the write lock nobody else wrote: the newest ids are ours.
-        self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
-                     max([self.seen[1], *(m.id for m in merges)]))
+        self._saw(merged)
         for w in self.batch:
             self._count(w)
         self.batch, self.batch_ids = [], set()
 
     close = commit
+
+    def _merged(self, doc_ids: list[str]) -> int:
+        """Newest merge id of ``doc_ids`` (0: none), read before their commit."""
+        # Ours only, not the newest id: a speaker someone else wrote meanwhile must
+        # still make the next transaction reload the index.
+        return self.session.execute(select(func.max(MergeRow.id)).where(
+            col(MergeRow.document_id).in_(doc_ids))).scalar() or 0
+
+    def _saw(self, merged: int) -> None:
+        """Count the speakers and merges just committed as already known."""
+        self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
+                     max(self.seen[1], merged))
 
     def _count(self, w: _Written) -> None:
         self.new_ids.append(w.doc.id)
@@ -270,10 +283,9 @@ class Writer:
                     return
                 quotes, speakers = write_document(session, doc, attributions, self.index,
                                                   EXTRACTOR_VERSION)
-                merges = session.info.pop("merge_rows", [])
+                merged = self._merged([doc.id])
                 commit_index(session, self.index)
-                self.seen = (max(self.seen[0], max(self.index.by_id, default=0)),
-                             max([self.seen[1], *(m.id for m in merges)]))
+                self._saw(merged)
             except (IntegrityError, OperationalError) as exc:
                 self._reset()
                 # Another process stored the same document first, or held the lock too long.
@@ -347,6 +359,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                                                          line=item.line, message=item.warning))
                 writer.write(item, results.get(pos))
         writer.close()
+        session.info.pop(audit.BATCH, None)
         if writer.new_ids and match:
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:

@@ -13,9 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, event, func, insert
+from sqlalchemy import and_, bindparam, event, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -136,8 +138,8 @@ class Store:
         On other databases it is an ordinary session.
         """
         engine = self.engine.execution_options(sqlite_immediate=True)
-        # No autoflush: write_document flushes when it needs ids, and the rows
-        # it reads are cached, so flushing before every read would only cost.
+        # No autoflush: write_document keeps its rows back and writes them per
+        # transaction (see write_pending), so flushing before every read would only cost.
         with Session(engine, expire_on_commit=False, autoflush=False) as s:
             yield s
 
@@ -176,42 +178,160 @@ def has_document(session: Session, doc_id: str) -> bool:
 
 
 @dataclass
+class _Speaker:
+    """The columns of a stored speaker that writing changes (``titles``: JSON text)."""
+
+    name: str
+    titles: str
+    affiliation: str | None
+
+
+@dataclass(eq=False)
+class _Alias:
+    """An alias row; ``id`` is None for rows this session inserted (found by speaker and alias)."""
+
+    speaker_id: int
+    alias: str
+    key: str
+    count: int
+    is_name: bool
+    id: int | None = None
+
+
+@dataclass
+class _Pending:
+    """Changes of the current transaction, written together (see :func:`write_pending`)."""
+
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    merges: list[dict[str, Any]] = field(default_factory=list)
+    new_aliases: list[_Alias] = field(default_factory=list)
+    aliases: dict[int, _Alias] = field(default_factory=dict)  # by id(): changed stored aliases
+    speakers: dict[int, _Speaker] = field(default_factory=dict)  # by speaker id
+
+    def empty(self) -> bool:
+        return not (self.documents or self.quotes or self.merges or self.new_aliases
+                    or self.aliases or self.speakers)
+
+    def clear(self) -> None:
+        for kept in (self.documents, self.quotes, self.merges, self.new_aliases,
+                     self.aliases, self.speakers):
+            kept.clear()
+
+
+@dataclass
 class _Rows:
-    """Speaker and alias rows a writing session has touched, kept across its commits.
+    """Speakers and aliases a writing session has touched, kept across its commits.
 
     Ingest writes many documents through one session; re-reading the same
-    speakers and aliases for every document was most of the cost of storing.
-    Cleared with ``session.info`` whenever a transaction rolls back.
+    speakers and aliases for every document was most of the cost of storing,
+    and so was the ORM's bookkeeping for them: these are plain records, and
+    their changes go in as a few executemany statements per transaction.
+    Dropped when a transaction rolls back.
     """
 
-    speakers: dict[int, SpeakerRow] = field(default_factory=dict)
-    aliases: dict[int, dict[str, AliasRow]] = field(default_factory=dict)
+    speakers: dict[int, _Speaker] = field(default_factory=dict)
+    aliases: dict[int, dict[str, _Alias]] = field(default_factory=dict)
 
 
 MAX_CACHED_SPEAKERS = 50_000  # beyond this the cache starts over: memory stays bounded
+_PENDING = "store_pending"
+
+
+def write_pending(session: Session, *_args: Any) -> None:
+    """Write the documents, quotes, speaker, alias and merge changes kept back in this
+    transaction; called before a commit, a flush or an ORM query, so nothing else needs to."""
+    pending: _Pending | None = session.info.get(_PENDING)
+    if pending is None or pending.empty():
+        return
+    conn = session.connection()
+    speakers, aliases, merges = (SpeakerRow.__table__, AliasRow.__table__,  # type: ignore[attr-defined]
+                                 MergeRow.__table__)  # type: ignore[attr-defined]
+    # Documents first, then what refers to them (speakers were inserted at once).
+    if pending.documents:
+        conn.execute(DocumentRow.__table__.insert(), pending.documents)  # type: ignore[attr-defined]
+    if pending.quotes:
+        conn.execute(QuoteRow.__table__.insert(), pending.quotes)  # type: ignore[attr-defined]
+    if pending.new_aliases:
+        conn.execute(aliases.insert(), [
+            {"speaker_id": a.speaker_id, "alias": a.alias, "key": a.key, "count": a.count,
+             "is_name": a.is_name} for a in pending.new_aliases])
+    by_id = [a for a in pending.aliases.values() if a.id is not None]
+    if by_id:
+        conn.execute(aliases.update().where(aliases.c.id == bindparam("a_id")).values(
+            count=bindparam("a_count"), is_name=bindparam("a_is_name")),
+            [{"a_id": a.id, "a_count": a.count, "a_is_name": a.is_name} for a in by_id])
+    by_name = [a for a in pending.aliases.values() if a.id is None]
+    if by_name:
+        conn.execute(aliases.update().where(
+            aliases.c.speaker_id == bindparam("a_speaker"),
+            aliases.c.alias == bindparam("a_alias")).values(
+            count=bindparam("a_count"), is_name=bindparam("a_is_name")),
+            [{"a_speaker": a.speaker_id, "a_alias": a.alias, "a_count": a.count,
+              "a_is_name": a.is_name} for a in by_name])
+    if pending.speakers:
+        conn.execute(speakers.update().where(speakers.c.id == bindparam("s_id")).values(
+            name=bindparam("s_name"), titles=bindparam("s_titles"),
+            affiliation=bindparam("s_affiliation")),
+            [{"s_id": sid, "s_name": sp.name, "s_titles": sp.titles,
+              "s_affiliation": sp.affiliation} for sid, sp in pending.speakers.items()])
+    if pending.merges:
+        conn.execute(merges.insert(), pending.merges)
+    pending.clear()  # the same object: writers may hold it while a query writes it
+
+
+def _before_select(state: Any) -> None:
+    # Whatever the ORM reads in this transaction sees the changes kept back so far.
+    pending = state.session.info.get(_PENDING)
+    if state.is_select and pending is not None and not pending.empty():
+        write_pending(state.session)
+
+
+def _drop_changes(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+    session.info.pop("rows", None)  # the records may hold what the rollback undid
+
+
+_LISTENERS = (("before_flush", write_pending), ("before_commit", write_pending),
+              ("do_orm_execute", _before_select), ("after_rollback", _drop_changes))
+
+
+def _pending(session: Session) -> _Pending:
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        if not event.contains(session, "before_commit", write_pending):
+            for name, fn in _LISTENERS:
+                event.listen(session, name, fn)
+        pending = session.info[_PENDING] = _Pending()
+    return pending
 
 
 def _rows(session: Session) -> _Rows:
     rows = session.info.get("rows")
     if rows is None or len(rows.speakers) > MAX_CACHED_SPEAKERS:
+        write_pending(session)  # the changes must not leave with the records
         rows = session.info["rows"] = _Rows()
     return rows
 
 
-def _speaker_row(session: Session, rows: _Rows, speaker_id: int) -> SpeakerRow:
+def _speaker_row(session: Session, rows: _Rows, speaker_id: int) -> _Speaker:
     row = rows.speakers.get(speaker_id)
     if row is None:
-        row = session.get(SpeakerRow, speaker_id)
-        assert row is not None
-        rows.speakers[speaker_id] = row
+        t = SpeakerRow.__table__  # type: ignore[attr-defined]
+        name, titles, affiliation = session.connection().execute(
+            sa_select(t.c.name, t.c.titles, t.c.affiliation).where(t.c.id == speaker_id)).one()
+        row = rows.speakers[speaker_id] = _Speaker(name, titles, affiliation)
     return row
 
 
-def _alias_rows(session: Session, rows: _Rows, speaker_id: int) -> dict[str, AliasRow]:
+def _alias_rows(session: Session, rows: _Rows, speaker_id: int) -> dict[str, _Alias]:
     aliases = rows.aliases.get(speaker_id)
     if aliases is None:
-        aliases = {a.alias: a for a in session.exec(
-            select(AliasRow).where(AliasRow.speaker_id == speaker_id))}
+        t = AliasRow.__table__  # type: ignore[attr-defined]
+        aliases = {alias: _Alias(speaker_id, alias, key, count, is_name, alias_id)
+                   for alias_id, alias, key, count, is_name in session.connection().execute(
+                       sa_select(t.c.id, t.c.alias, t.c.key, t.c.count, t.c.is_name).where(
+                           t.c.speaker_id == speaker_id).order_by(t.c.id))}
         rows.aliases[speaker_id] = aliases
     return aliases
 
@@ -220,28 +340,34 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
                  doc_id: str, pending: list[Known]) -> tuple[int, bool]:
     """Id of the stored speaker for ``r`` (created if new); True when created."""
     rows = _rows(session)
+    changes = _pending(session)
     match = index.match(r)
     if match is None:
-        row = SpeakerRow(name=r.name, kind=r.kind.value, titles=json.dumps(r.titles),
-                         affiliation=r.affiliation, created_at=_now())
-        session.add(row)
-        session.flush()
-        assert row.id is not None
-        speaker_id, created = row.id, True
+        titles_json = json.dumps(r.titles)
+        values: dict[str, Any] = dict(name=r.name, kind=r.kind.value, titles=titles_json,
+                                      affiliation=r.affiliation, created_at=_now())
+        # Inserted at once: the quotes and the audit entry need its id.
+        key = session.connection().execute(
+            SpeakerRow.__table__.insert(), values).inserted_primary_key  # type: ignore[attr-defined]
+        assert key is not None
+        speaker_id, created = int(key[0]), True
+        row = _Speaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
-        pending.append(Known(row.id, r.name, r.kind))
-        audit.log_speaker_created(session, row, doc_id)
+        pending.append(Known(speaker_id, r.name, r.kind))
+        audit.log_speaker_created(session, SimpleNamespace(id=speaker_id, **values), doc_id)
     else:
         speaker_id, created = match.speaker_id, False
-        merge = MergeRow(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
-                         score=match.score, evidence=match.evidence, created_at=_now())
-        session.add(merge)
-        session.info.setdefault("merge_rows", []).append(merge)
+        changes.merges.append(dict(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
+                                   score=match.score, evidence=match.evidence,
+                                   created_at=_now()))
         audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence)
         stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
-        stored.titles = json.dumps(titles + [t for t in r.titles if t not in titles])
-        stored.affiliation = stored.affiliation or r.affiliation
+        new_titles = json.dumps(titles + [t for t in r.titles if t not in titles])
+        affiliation = stored.affiliation or r.affiliation
+        if (new_titles, affiliation) != (stored.titles, stored.affiliation):
+            stored.titles, stored.affiliation = new_titles, affiliation
+            changes.speakers[speaker_id] = stored
     aliases = _alias_rows(session, rows, speaker_id)
     names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
     for alias in sorted(names):
@@ -249,15 +375,19 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         if existing:
             existing.count += 1
             existing.is_name = existing.is_name or alias == r.name
+            if existing not in changes.new_aliases:
+                changes.aliases[id(existing)] = existing
         else:
-            aliases[alias] = AliasRow(speaker_id=speaker_id, alias=alias, key=fold(alias),
-                                      is_name=alias == r.name)
-            session.add(aliases[alias])
+            aliases[alias] = _Alias(speaker_id, alias, fold(alias), 1, alias == r.name)
+            changes.new_aliases.append(aliases[alias])
             session.info.setdefault("merged", []).append((speaker_id, alias))
     if r.kind is SpeakerKind.person:
         counts = {a.alias: a.count for a in aliases.values() if a.is_name}
         person = _speaker_row(session, rows, speaker_id)
-        person.name = canonical_name(counts) if counts else person.name
+        name = canonical_name(counts) if counts else person.name
+        if name != person.name:
+            person.name = name
+            changes.speakers[speaker_id] = person
         session.info.setdefault("renamed", []).append((speaker_id, person.name))
     return speaker_id, created
 
@@ -270,13 +400,15 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     new speakers only after the caller's commit succeeds (see :func:`commit_index`).
     """
     doc_id = doc.id
-    # Documents and quotes go in as plain rows (Core inserts, the quotes as one
-    # executemany): building ORM objects for them cost more than the SQL.
+    # Documents and quotes go in as plain rows, kept back and inserted with the
+    # transaction's other changes (see write_pending): ORM objects, and one
+    # statement per document, cost more than the SQL itself.
+    changes = _pending(session)
     values: dict[str, Any] = dict(
         id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
         title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))
-    session.execute(insert(DocumentRow), [values])
-    audit.log_document(session, DocumentRow(**values))
+    changes.documents.append(values)
+    audit.log_document(session, SimpleNamespace(**values))
     pending: list[Known] = []
     by_name: dict[tuple[str, str], int] = {}
     created = 0
@@ -298,10 +430,9 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
             cue_end=cue.end if cue else None, cue_text=cue.text if cue else None,
             speaker_id=speaker_id, mention_name=att.speaker_name, confidence=att.confidence,
             rule=att.rule, extractor_version=extractor_version))
-    if quotes:
-        session.flush()  # speakers and merges first: quotes refer to them
-        session.execute(insert(QuoteRow), quotes)
-    audit.log_extraction(session, doc_id, extractor_version)
+    changes.quotes.extend(quotes)
+    # The new document's quotes are exactly these: no need to read them back.
+    audit.log_extraction(session, doc_id, extractor_version, audit.SOFTWARE_ACTOR, quotes)
     session.info.setdefault("pending_speakers", []).extend(pending)
     return len(attributions), created
 

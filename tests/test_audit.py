@@ -229,3 +229,25 @@ def test_a_failed_cluster_update_rolls_back_its_entries_with_it(
     assert audit.EXTRACTION_RUN in actions
     assert not actions & {audit.CLUSTER_ASSIGNED, audit.CLAIMS_EXTRACTED, *audit.FLAG_ACTIONS}
     store.dispose()
+
+
+@pytest.mark.parametrize("payload", [
+    {},
+    {"alias": "Lena Ortiz", "score": 93.33333333333333, "evidence": "surname+title"},
+    {"title": "Café “Ñandú” reopens — 100 %", "published": None, "size": 0},
+    {"quotes": [{"id": "ab", "speaker": [3, 17], "confidence": 0.85}], "n": -1, "ok": True},
+])
+def test_record_hashes_as_the_contract_says(tmp_path: Path, payload: dict[str, object]) -> None:
+    """The fast path serialises the payload once; its hash must still be entry_hash(body)."""
+    store = open_store(str(tmp_path / "t.db"))
+    with store.write_session() as s:
+        s.info[audit.BATCH] = True
+        first = audit.record(s, "review", "quote:ab12", payload, "person:Ana Ruíz “Ñ”")
+        second = audit.record(s, "review", "quote:ab12", payload)
+        s.commit()
+    for entry in (first, second):
+        assert entry.hash == audit.entry_hash(entry.body())
+    with store.session() as s:
+        stored = list(audit.iter_entries(s))
+    assert stored == [first, second] and second.prev_hash == first.hash
+    store.dispose()

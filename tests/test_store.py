@@ -156,3 +156,50 @@ def test_open_store_twice_keeps_data(tmp_path: Path, shared: Path) -> None:
     with st2.session() as s:
         assert stats(s).documents == 2
     st2.dispose()
+
+
+ONE_SPEAKER_ARTICLES = [
+    "“The reservoir is full,” said Governor Amara Okafor on Monday.",
+    "“We will not raise the toll,” Governor Amara Okafor said at the depot.",
+    "Amara Okafor, the governor, said: “The ferry runs again in June.”",
+]
+
+
+def _speaker_tables(db: Path) -> list[list[tuple[object, ...]]]:
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return [con.execute(sql).fetchall() for sql in (
+            "SELECT id, name, kind, titles, affiliation FROM speakers ORDER BY id",
+            "SELECT speaker_id, alias, key, count, is_name FROM aliases ORDER BY id",
+            "SELECT speaker_id, alias, score, evidence FROM merges ORDER BY id",
+            "SELECT seq, action, subject FROM audit_log ORDER BY seq")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("split", [1, 2])
+def test_speaker_rows_do_not_depend_on_how_the_input_was_split(tmp_path: Path,
+                                                              split: int) -> None:
+    """Alias counts, merges and names written in later runs (speakers read back from the
+    database, not from the writer's cache) come out as in one run over everything."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = []
+    for n, text in enumerate(ONE_SPEAKER_ARTICLES):
+        files.append(folder / f"{n}.txt")
+        files[-1].write_text(text)
+    runs = {"one": [files], "split": [files[:split], files[split:]]}
+    tables = {}
+    for name, parts in runs.items():
+        db = tmp_path / f"{name}.db"
+        for part in parts:
+            store = open_store(str(db))
+            assert ingest(store, part, match=False).failed == 0
+            store.dispose()
+        tables[name] = _speaker_tables(db)
+    assert tables["split"] == tables["one"]
+    speakers, aliases, merges, _ = tables["one"]
+    assert len(speakers) == 1 and len(merges) == 2
+    assert max(count for _, _, _, count, _ in aliases) == 3  # type: ignore[type-var]
