@@ -35,7 +35,7 @@ from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from sqlalchemy import delete, func
+from sqlalchemy import TextClause, delete, func, insert, text
 from sqlmodel import Session, col, select
 
 from provenance import audit
@@ -280,30 +280,70 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _keys(norm: str, toks: set[str], signature: np.ndarray | None) -> list[str]:
+    # Keys must fit their 80-character column on every database.
+    keys = [exact_key(norm), *(f"t:{t[:MAX_KEY_TOKEN]}" for t in sorted(toks))]
+    if toks and signature is not None:
+        keys += band_keys(signature.astype(np.uint64))
+    return keys
+
+
 def quote_keys(text: str) -> tuple[str, list[str]]:
     """(normalized text, blocking keys) of one quote: exact, token and LSH band keys."""
     norm = normalize(text)
     toks = tokens(norm)
-    # Keys must fit their 80-character column on every database.
-    keys = [exact_key(norm), *(f"t:{t[:MAX_KEY_TOKEN]}" for t in sorted(toks))]
-    if toks:
-        keys += band_keys(minhash(toks).hashvalues.astype(np.uint64))
-    return norm, keys
+    return norm, _keys(norm, toks, minhash(toks).hashvalues if toks else None)
 
 
-def _candidates(session: Session, row: QuoteRow, keys: list[str]) -> set[str]:
+def batch_keys(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """:func:`quote_keys` of many quotes, the MinHash signatures computed together."""
+    norms = [normalize(t) for t in texts]
+    toks = [tokens(n) for n in norms]
+    sig = signatures(toks)
+    return [(n, _keys(n, t, sig[i])) for i, (n, t) in enumerate(zip(norms, toks, strict=True))]
+
+
+@cache
+def _count_sql(n: int) -> TextClause:
+    """Counts of ``n`` keys, each stopping at ``MAX_DF + 1`` index entries."""
+    one = ("SELECT :k{i} AS k, (SELECT COUNT(*) FROM (SELECT 1 FROM match_keys "
+           f"WHERE key = :k{{i}} LIMIT {MAX_DF + 1}) AS s{{i}}) AS n")
+    return text(" UNION ALL ".join(one.format(i=i) for i in range(n)))
+
+
+class _TokenCounts:
+    """How many stored quotes hold each token key, read once per :func:`add_quotes` call.
+
+    A count stops at ``MAX_DF + 1`` (too common to block on either way), so a
+    common token costs no more to look up as the database grows; keys this call
+    writes are added here instead of being counted again.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session, self.counts = session, dict[str, int]()
+
+    def rare(self, token_keys: list[str]) -> list[str]:
+        """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
+        todo = [k for k in token_keys if k not in self.counts]
+        if todo:
+            params = {f"k{i}": k for i, k in enumerate(todo)}
+            rows = self.session.execute(_count_sql(len(todo)), params).all()
+            self.counts.update((k, n) for k, n in rows)
+        found = ((self.counts[k], k) for k in token_keys)
+        return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
+
+    def added(self, token_keys: list[str]) -> None:
+        for k in token_keys:
+            if k in self.counts:
+                self.counts[k] = min(self.counts[k] + 1, MAX_DF + 1)
+
+
+def _candidates(session: Session, row: QuoteRow, keys: list[str], counts: _TokenCounts) -> set[str]:
     """Ids of stored quotes sharing a blocking key with ``row`` (itself excluded)."""
-    strong = [k for k in keys if not k.startswith("t:")]
+    looked_up = [k for k in keys if not k.startswith("t:")]
+    looked_up += counts.rare([k for k in keys if k.startswith("t:")])
     found = set(session.exec(select(MatchKeyRow.quote_id).where(
-        col(MatchKeyRow.key).in_(strong))).all())
-    token_keys = [k for k in keys if k.startswith("t:")]
-    if token_keys:
-        counts = session.exec(select(MatchKeyRow.key, func.count()).where(
-            col(MatchKeyRow.key).in_(token_keys)).group_by(MatchKeyRow.key)).all()
-        rare = sorted((n, k) for k, n in counts if n <= MAX_DF)[:RARE_TOKENS]
-        if rare:
-            found |= set(session.exec(select(MatchKeyRow.quote_id).where(
-                col(MatchKeyRow.key).in_([k for _, k in rare]))).all())
+        col(MatchKeyRow.key).in_(looked_up))).all())
     if row.speaker_id is not None:
         found |= set(session.exec(select(QuoteRow.id).where(
             QuoteRow.speaker_id == row.speaker_id,
@@ -317,32 +357,44 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
 
     Clusters a new quote bridges are merged into the oldest one; the caller
     refreshes conflicts for the returned ids (merged-away ids are included).
+    Per quote the cost is a handful of indexed look-ups, whatever the size of
+    the database: candidates come only through blocking keys (each bounded by
+    :data:`MAX_DF` or :data:`MAX_BLOCK`), and keys are written in one statement.
     """
     touched: set[int] = set()
     rows = session.exec(select(QuoteRow).where(col(QuoteRow.id).in_(list(quote_ids)),
                                                col(QuoteRow.kind).in_(MATCHED_KINDS))).all()
-    for row in rows:
-        norm, keys = quote_keys(row.text)
+    norms: dict[str, str] = {}  # normalized text of quotes already looked at, by id
+    counts = _TokenCounts(session)
+    for row, (norm, keys) in zip(rows, batch_keys([r.text for r in rows]), strict=True):
+        norms[row.id] = norm
         if not norm:
             continue
-        cands = session.exec(select(QuoteRow).where(
-            col(QuoteRow.id).in_(_candidates(session, row, keys)))).all()
-        for k in keys:
-            session.add(MatchKeyRow(quote_id=row.id, key=k))
+        cand_ids = _candidates(session, row, keys, counts)
+        cands = session.exec(select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
+                                    ClusterMemberRow.cluster_id).join(
+            ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True).where(
+            col(QuoteRow.id).in_(cand_ids))).all() if cand_ids else []
+        session.execute(insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
+                        [{"quote_id": row.id, "key": k} for k in keys])
+        counts.added([k for k in keys if k.startswith("t:")])
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
         if cands:
-            cnorms = [normalize(c.text) for c in cands]
+            cnorms = [norms.get(c_id) or norms.setdefault(c_id, normalize(text))
+                      for c_id, text, _, _ in cands]
             maybe = candidate_matrix([norm], cnorms, workers)[0]
-            for c, cn, ok in zip(cands, cnorms, maybe, strict=True):
-                same_speaker = row.speaker_id is not None and row.speaker_id == c.speaker_id
-                rel, score = relation(norm, cn, same_speaker) if ok else (None, 0.0)
-                member = session.get(ClusterMemberRow, c.id) if rel else None
-                if member is None or rel is None:
+            for (c_id, _, c_speaker, cluster_id), cn, ok in zip(cands, cnorms, maybe,
+                                                                  strict=True):
+                if not ok or cluster_id is None:
+                    continue  # a quote of this batch not clustered yet has no cluster to join
+                same_speaker = row.speaker_id is not None and row.speaker_id == c_speaker
+                rel, score = relation(norm, cn, same_speaker)
+                if rel is None:
                     continue
-                held = best.get(member.cluster_id)
-                if held is None or (score, c.id) > (held[0], held[2]):
-                    best[member.cluster_id] = (score, rel, c.id)
+                held = best.get(cluster_id)
+                if held is None or (score, c_id) > (held[0], held[2]):
+                    best[cluster_id] = (score, rel, c_id)
         joined = set(best)
         if joined:
             target = min(joined)
