@@ -64,6 +64,9 @@ MAX_DF = 200  # tokens in more quotes than this are too common to block on
 MIN_TOKEN = 3  # characters; shorter tokens never block
 MAX_KEY_TOKEN = 64  # characters of a token kept in its stored key
 MAX_BLOCK = 2000
+LOOKUP_CHUNK = 500  # ids or keys per IN (...) look-up
+COUNT_CHUNK = 200  # token counts per statement (SQLite allows 500 UNION ALL terms)
+KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
@@ -311,45 +314,96 @@ def _count_sql(n: int) -> TextClause:
     return text(" UNION ALL ".join(one.format(i=i) for i in range(n)))
 
 
-class _TokenCounts:
-    """How many stored quotes hold each token key, read once per :func:`add_quotes` call.
+def _chunks(items: list[str], size: int = LOOKUP_CHUNK) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
-    A count stops at ``MAX_DF + 1`` (too common to block on either way), so a
-    common token costs no more to look up as the database grows; keys this call
-    writes are added here instead of being counted again.
+
+class _Batch:
+    """What one :func:`add_quotes` call knows: stored keys it looked up, and its own quotes.
+
+    Every stored blocking key, token count, speaker group and candidate quote is
+    read from the database at most once per call, through the key index; the
+    keys of the call's own quotes are kept here and written at the end. A quote
+    therefore sees exactly what it would see if each earlier quote had been
+    written before it was looked at.
     """
 
-    def __init__(self, session: Session) -> None:
-        self.session, self.counts = session, dict[str, int]()
+    def __init__(self, session: Session, rows: Sequence[QuoteRow]) -> None:
+        self.session = session
+        self.postings: dict[str, list[str]] = {}  # stored key -> quote ids
+        self.fresh: dict[str, list[str]] = defaultdict(list)  # this call's key -> quote ids
+        self.counts: dict[str, int] = {}  # stored token key -> quotes, capped at MAX_DF + 1
+        self.speakers: dict[int, list[str]] = {}
+        # quote id -> (normalized text, speaker id) and its cluster (None: none yet)
+        self.known: dict[str, tuple[str, int | None]] = {}
+        self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
+        self.members_of: dict[int, set[str]] = defaultdict(set)
+        self.new_keys: list[dict[str, str]] = []
 
     def rare(self, token_keys: list[str]) -> list[str]:
         """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
         todo = [k for k in token_keys if k not in self.counts]
-        if todo:
-            params = {f"k{i}": k for i, k in enumerate(todo)}
-            rows = self.session.execute(_count_sql(len(todo)), params).all()
-            self.counts.update((k, n) for k, n in rows)
-        found = ((self.counts[k], k) for k in token_keys)
+        for part in _chunks(todo, COUNT_CHUNK):
+            params = {f"k{i}": k for i, k in enumerate(part)}
+            self.counts.update((k, n) for k, n in self.session.execute(
+                _count_sql(len(part)), params).all())
+        found = ((min(self.counts[k] + len(self.fresh.get(k, ())), MAX_DF + 1), k)
+                 for k in token_keys)
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
-    def added(self, token_keys: list[str]) -> None:
-        for k in token_keys:
-            if k in self.counts:
-                self.counts[k] = min(self.counts[k] + 1, MAX_DF + 1)
+    def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
+        """Ids of quotes sharing a blocking key with ``row`` (itself excluded)."""
+        looked_up = [k for k in keys if not k.startswith("t:")]
+        looked_up += self.rare([k for k in keys if k.startswith("t:")])
+        todo = [k for k in looked_up if k not in self.postings]
+        for k in todo:
+            self.postings[k] = []
+        for part in _chunks(todo):
+            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
+                                                   .where(col(MatchKeyRow.key).in_(part))):
+                self.postings[key].append(quote_id)
+        found = {q for k in looked_up for q in (*self.postings[k], *self.fresh.get(k, ()))}
+        if row.speaker_id is not None:
+            if row.speaker_id not in self.speakers:
+                self.speakers[row.speaker_id] = list(self.session.exec(select(QuoteRow.id).where(
+                    QuoteRow.speaker_id == row.speaker_id,
+                    col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
+            found.update(self.speakers[row.speaker_id])
+        found.discard(row.id)
+        return found
 
+    def clustered(self, ids: set[str]) -> list[tuple[str, str, int | None, int]]:
+        """(id, normalized text, speaker id, cluster id) of those of ``ids`` in a cluster."""
+        todo = [q for q in ids if q not in self.known and q not in self.cluster_of]
+        for part in _chunks(todo):
+            for q_id, q_text, speaker, cluster in self.session.exec(
+                    select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
+                           ClusterMemberRow.cluster_id)
+                    .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id,
+                          isouter=True).where(col(QuoteRow.id).in_(part))):
+                self.known[q_id] = normalize(q_text), speaker
+                self.place(q_id, cluster)
+        out = []
+        for q in sorted(ids):
+            joined = self.cluster_of.get(q)
+            if joined is not None and q in self.known:
+                norm, speaker_id = self.known[q]
+                out.append((q, norm, speaker_id, joined))
+        return out
 
-def _candidates(session: Session, row: QuoteRow, keys: list[str], counts: _TokenCounts) -> set[str]:
-    """Ids of stored quotes sharing a blocking key with ``row`` (itself excluded)."""
-    looked_up = [k for k in keys if not k.startswith("t:")]
-    looked_up += counts.rare([k for k in keys if k.startswith("t:")])
-    found = set(session.exec(select(MatchKeyRow.quote_id).where(
-        col(MatchKeyRow.key).in_(looked_up))).all())
-    if row.speaker_id is not None:
-        found |= set(session.exec(select(QuoteRow.id).where(
-            QuoteRow.speaker_id == row.speaker_id,
-            col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
-    found.discard(row.id)
-    return found
+    def place(self, quote_id: str, cluster: int | None) -> None:
+        self.cluster_of[quote_id] = cluster
+        if cluster is not None:
+            self.members_of[cluster].add(quote_id)
+
+    def merged(self, other: int, target: int) -> None:
+        for q in self.members_of.pop(other, set()):
+            self.place(q, target)
+
+    def indexed(self, quote_id: str, keys: list[str]) -> None:
+        for k in keys:
+            self.fresh[k].append(quote_id)
+            self.new_keys.append({"quote_id": quote_id, "key": k})
 
 
 def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> set[int]:
@@ -357,37 +411,28 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
 
     Clusters a new quote bridges are merged into the oldest one; the caller
     refreshes conflicts for the returned ids (merged-away ids are included).
-    Per quote the cost is a handful of indexed look-ups, whatever the size of
-    the database: candidates come only through blocking keys (each bounded by
-    :data:`MAX_DF` or :data:`MAX_BLOCK`), and keys are written in one statement.
+    The cost per quote does not grow with the database: candidates come only
+    through indexed blocking keys (a token counts only while it is in at most
+    :data:`MAX_DF` quotes, a speaker group is cut at :data:`MAX_BLOCK`), each
+    read once per call (:class:`_Batch`), and the keys are written together.
     """
     touched: set[int] = set()
     rows = session.exec(select(QuoteRow).where(col(QuoteRow.id).in_(list(quote_ids)),
                                                col(QuoteRow.kind).in_(MATCHED_KINDS))).all()
-    norms: dict[str, str] = {}  # normalized text of quotes already looked at, by id
-    counts = _TokenCounts(session)
+    batch = _Batch(session, rows)
     for row, (norm, keys) in zip(rows, batch_keys([r.text for r in rows]), strict=True):
-        norms[row.id] = norm
+        batch.known[row.id] = norm, row.speaker_id
         if not norm:
             continue
-        cand_ids = _candidates(session, row, keys, counts)
-        cands = session.exec(select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
-                                    ClusterMemberRow.cluster_id).join(
-            ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True).where(
-            col(QuoteRow.id).in_(cand_ids))).all() if cand_ids else []
-        session.execute(insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
-                        [{"quote_id": row.id, "key": k} for k in keys])
-        counts.added([k for k in keys if k.startswith("t:")])
+        cands = batch.clustered(batch.candidates(row, keys))
+        batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
         if cands:
-            cnorms = [norms.get(c_id) or norms.setdefault(c_id, normalize(text))
-                      for c_id, text, _, _ in cands]
-            maybe = candidate_matrix([norm], cnorms, workers)[0]
-            for (c_id, _, c_speaker, cluster_id), cn, ok in zip(cands, cnorms, maybe,
-                                                                  strict=True):
-                if not ok or cluster_id is None:
-                    continue  # a quote of this batch not clustered yet has no cluster to join
+            maybe = candidate_matrix([norm], [c[1] for c in cands], workers)[0]
+            for (c_id, cn, c_speaker, cluster_id), ok in zip(cands, maybe, strict=True):
+                if not ok:
+                    continue
                 same_speaker = row.speaker_id is not None and row.speaker_id == c_speaker
                 rel, score = relation(norm, cn, same_speaker)
                 if rel is None:
@@ -398,6 +443,8 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         joined = set(best)
         if joined:
             target = min(joined)
+            if len(joined) > 1:
+                session.flush()  # the members this call added are read back below
             for other in sorted(joined - {target}):
                 for m in session.exec(select(ClusterMemberRow).where(
                         ClusterMemberRow.cluster_id == other).order_by(
@@ -405,6 +452,9 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                     m.cluster_id = target
                     audit.log_cluster_assigned(session, m.quote_id, target, other, "merged")
                 session.exec(delete(ClusterRow).where(col(ClusterRow.id) == other))
+                batch.merged(other, target)
+            if len(joined) > 1:
+                session.flush()  # quotes read later must see the merged membership
             score, rel, matched = best[target]
             audit.log_cluster_assigned(session, row.id, target, None, "joined", rel,
                                        round(score, 1), matched)
@@ -416,8 +466,12 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             target = cluster.id
             audit.log_cluster_assigned(session, row.id, target, None, "new")
         session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
-        session.flush()
+        batch.place(row.id, target)
         touched |= joined | {target}
+    for part in range(0, len(batch.new_keys), KEY_INSERT_CHUNK):
+        session.execute(insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
+                        batch.new_keys[part:part + KEY_INSERT_CHUNK])
+    session.flush()
     return touched
 
 
