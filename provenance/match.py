@@ -91,7 +91,8 @@ def relation(a: str, b: str, same_speaker: bool = False) -> tuple[str | None, fl
         return "same", ratio
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short.split()) >= FRAGMENT_MIN_WORDS:
-        partial = fuzz.partial_ratio(short, long)
+        # The cut-off lets rapidfuzz stop early; a score at or above it is exact.
+        partial = fuzz.partial_ratio(short, long, score_cutoff=FRAGMENT)
         if partial >= FRAGMENT:
             return "fragment", partial
     if same_speaker and ratio >= VARIANT:
@@ -429,12 +430,17 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
         if cands:
-            maybe = candidate_matrix([norm], [c[1] for c in cands], workers)[0]
-            for (c_id, cn, c_speaker, cluster_id), ok in zip(cands, maybe, strict=True):
+            cnorms = [c[1] for c in cands]
+            maybe = candidate_matrix([norm], cnorms, workers)[0]
+            # fuzz.ratio of every candidate in one call: the "same" pairs need nothing more.
+            ratios = process.cdist([norm], cnorms, scorer=fuzz.ratio, dtype=np.float64)[0]
+            for (c_id, cn, c_speaker, cluster_id), ok, ratio in zip(cands, maybe, ratios,
+                                                                     strict=True):
                 if not ok:
                     continue
                 same_speaker = row.speaker_id is not None and row.speaker_id == c_speaker
-                rel, score = relation(norm, cn, same_speaker)
+                rel, score = ("same", float(ratio)) if ratio >= SAME \
+                    else relation(norm, cn, same_speaker)
                 if rel is None:
                     continue
                 held = best.get(cluster_id)
@@ -520,7 +526,10 @@ def canonical(ms: list[Member]) -> Member:
     docs: dict[str, set[str]] = defaultdict(set)
     for m in ms:
         docs[m.norm].add(m.doc.id)
-    full = [m for m in ms if not any(m.norm != o.norm and m.norm in o.norm for o in ms)]
+    # Compared over distinct wordings: a much-reported cluster repeats a few of them.
+    wordings = set(docs)
+    full_wordings = {n for n in wordings if not any(n != o and n in o for o in wordings)}
+    full = [m for m in ms if m.norm in full_wordings]
     return max(full or ms, key=lambda m: (len(docs[m.norm]), len(m.norm), -_order(m)[0]))
 
 
