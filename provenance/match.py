@@ -201,6 +201,33 @@ def candidate_matrix(q: Sequence[str], c: Sequence[str], workers: int = 1) -> np
     return ratio_ok | inside_ok
 
 
+def relations(q: str, c: Sequence[str], same_speaker: Sequence[bool],
+              workers: int = 1) -> list[tuple[str | None, float]]:
+    """:func:`relation` of ``q`` with each of ``c`` — (None, 0.0) where
+    :func:`candidate_matrix` rules the pair out — with three C calls for the row.
+
+    ``partial_ratio`` runs only where it can reach :data:`FRAGMENT`: a window of
+    the longer text scoring ``F`` shares at least ``F·len/(200 − F)`` characters
+    (LCS) with the shorter, so a pair whose LCS is below that cannot be a fragment.
+    """
+    workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
+    lcs = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)[0]
+    ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
+    out: list[tuple[str | None, float]] = []
+    for cn, common, ratio, same in zip(c, lcs.tolist(), ratios.tolist(), same_speaker,
+                                       strict=True):
+        shorter = min(len(q), len(cn))
+        if 200 * common < VARIANT * (len(q) + len(cn)) and 100 * common < FRAGMENT * shorter:
+            out.append((None, 0.0))  # what candidate_matrix rules out
+        elif ratio >= SAME:
+            out.append(("same", ratio))
+        elif common * (200 - FRAGMENT) >= FRAGMENT * shorter:
+            out.append(relation(q, cn, same))
+        else:
+            out.append(("variant", ratio) if same and ratio >= VARIANT else (None, ratio))
+    return out
+
+
 def _score_block(norms: list[str], speakers: list[object], rows: list[int], cols: list[int],
                  uf: _Union, workers: int) -> int:
     """Score rows × cols and join the pairs :func:`relation` accepts; returns pairs scored."""
@@ -430,17 +457,9 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
         if cands:
-            cnorms = [c[1] for c in cands]
-            maybe = candidate_matrix([norm], cnorms, workers)[0]
-            # fuzz.ratio of every candidate in one call: the "same" pairs need nothing more.
-            ratios = process.cdist([norm], cnorms, scorer=fuzz.ratio, dtype=np.float64)[0]
-            for (c_id, cn, c_speaker, cluster_id), ok, ratio in zip(cands, maybe, ratios,
-                                                                     strict=True):
-                if not ok:
-                    continue
-                same_speaker = row.speaker_id is not None and row.speaker_id == c_speaker
-                rel, score = ("same", float(ratio)) if ratio >= SAME \
-                    else relation(norm, cn, same_speaker)
+            same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
+            scored = relations(norm, [c[1] for c in cands], same, workers)
+            for (c_id, _, _, cluster_id), (rel, score) in zip(cands, scored, strict=True):
                 if rel is None:
                     continue
                 held = best.get(cluster_id)
