@@ -484,11 +484,11 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             audit.log_cluster_assigned(session, row.id, target, None, "joined", rel,
                                        round(score, 1), matched)
         else:
-            cluster = ClusterRow(canonical_quote_id=row.id, text=row.text, updated_at=_now())
-            session.add(cluster)
-            session.flush()
-            assert cluster.id is not None
-            target = cluster.id
+            # A Core insert gives the id without flushing the whole session for it.
+            clusters = ClusterRow.__table__  # type: ignore[attr-defined]
+            created = session.execute(insert(clusters).values(
+                canonical_quote_id=row.id, text=row.text, updated_at=_now()))
+            target = int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
             audit.log_cluster_assigned(session, row.id, target, None, "new")
         session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
         batch.place(row.id, target)
