@@ -62,6 +62,7 @@ class NumberWords:
     events: dict[str, str]
     occasions: dict[str, str]
     max_phrase: int = 3
+    firsts: frozenset[str] = frozenset()  # first words of every phrase above
 
 
 @cache
@@ -72,8 +73,10 @@ def lexicon() -> NumberWords:
     nouns = {r[0]: r[1] for r in _rows("counted_nouns.tsv")}
     events = {r[0]: r[1] for r in _rows("events.tsv")}
     occasions = {r[0]: r[1] for r in _rows("occasions.tsv")}
-    longest = max(len(p.split()) for p in (*hedges, *nouns, *events, *occasions))
-    return NumberWords(units, hedges, nouns, events, occasions, longest)
+    phrases = (*hedges, *nouns, *events, *occasions)
+    longest = max(len(p.split()) for p in phrases)
+    return NumberWords(units, hedges, nouns, events, occasions, longest,
+                       frozenset(p.split()[0] for p in phrases if p.split()))
 
 
 @dataclass
@@ -111,6 +114,8 @@ def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
 def _phrase(ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[float, float]],
             longest: int) -> tuple[str, int] | None:
     """Longest phrase of ``table`` starting at word ``i``: (phrase, words used)."""
+    if i >= len(ws) or ws[i].low not in lexicon().firsts:
+        return None  # most words start no phrase: skip joining the longer windows
     for n in range(min(longest, len(ws) - i), 0, -1):
         phrase = " ".join(w.low for w in ws[i:i + n])
         if phrase in table:

@@ -135,13 +135,21 @@ def _range(c: ClaimRow) -> str:
     return f"{c.low:g}" if c.low == c.high else f"{c.low:g}–{c.high:g}"
 
 
+Occasion = tuple[frozenset[str], frozenset[str]]
+
+
+def occasion_of(c: ClaimRow) -> Occasion:
+    """(weekdays, places) a claim's sentence names, parsed from their JSON columns."""
+    return frozenset(json.loads(c.days)), frozenset(json.loads(c.places))
+
+
 def same_occasion(a: ClaimRow, b: ClaimRow) -> bool:
     """False when both name days (or places) and none are shared."""
-    for field in ("days", "places"):
-        xa, xb = set(json.loads(getattr(a, field))), set(json.loads(getattr(b, field)))
-        if xa and xb and not xa & xb:
-            return False
-    return True
+    return _same_occasion(occasion_of(a), occasion_of(b))
+
+
+def _same_occasion(a: Occasion, b: Occasion) -> bool:
+    return all(not (xa and xb) or bool(xa & xb) for xa, xb in zip(a, b, strict=True))
 
 
 def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> list[Conflict]:
@@ -152,8 +160,10 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> lis
     """
     sides: dict[tuple[tuple[float, float | None], tuple[float, float | None]],
                 tuple[dict[str, ClaimRow], dict[str, ClaimRow]]] = {}
+    occasions = {c.id: occasion_of(c) for c in rows}  # parsed once, not once per pair
     for a, b in combinations(rows, 2):
-        if a.document_id == b.document_id or a.unit != b.unit or not same_occasion(a, b):
+        if a.document_id == b.document_id or a.unit != b.unit \
+                or not _same_occasion(occasions[a.id], occasions[b.id]):
             continue
         lo, hi = (a, b) if (a.high if a.high is not None else float("inf")) < b.low else (b, a)
         if lo.high is None or lo.high >= hi.low:
@@ -215,10 +225,19 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
 
 
 def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport) -> None:
-    docs = {d.id: d for d in session.exec(select(DocumentRow))}
+    """Re-check the numeric flags of each (noun class, event) key in ``keys``.
+
+    Only the claims of that key are read (index ``ix_claims_class_event``) and
+    only their documents, so the cost follows the key's claims, not the database.
+    """
+    docs: dict[str, DocumentRow] = {}
     for noun_class, event in sorted(keys):
         rows = list(session.exec(select(ClaimRow).where(ClaimRow.noun_class == noun_class,
                                                         ClaimRow.event == event)))
+        todo = sorted({r.document_id for r in rows} - set(docs))
+        for lo in range(0, len(todo), match.LOOKUP_CHUNK):
+            docs.update((d.id, d) for d in session.exec(select(DocumentRow).where(
+                col(DocumentRow.id).in_(todo[lo:lo + match.LOOKUP_CHUNK]))))
         _sync(session, f"numeric:{noun_class}:{event}", numeric_conflicts(rows, docs), report)
 
 

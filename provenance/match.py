@@ -35,7 +35,7 @@ from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from sqlalchemy import delete, func
+from sqlalchemy import TextClause, delete, func, insert, text
 from sqlmodel import Session, col, select
 
 from provenance import audit
@@ -64,6 +64,9 @@ MAX_DF = 200  # tokens in more quotes than this are too common to block on
 MIN_TOKEN = 3  # characters; shorter tokens never block
 MAX_KEY_TOKEN = 64  # characters of a token kept in its stored key
 MAX_BLOCK = 2000
+LOOKUP_CHUNK = 500  # ids or keys per IN (...) look-up
+COUNT_CHUNK = 200  # token counts per statement (SQLite allows 500 UNION ALL terms)
+KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
@@ -88,7 +91,8 @@ def relation(a: str, b: str, same_speaker: bool = False) -> tuple[str | None, fl
         return "same", ratio
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short.split()) >= FRAGMENT_MIN_WORDS:
-        partial = fuzz.partial_ratio(short, long)
+        # The cut-off lets rapidfuzz stop early; a score at or above it is exact.
+        partial = fuzz.partial_ratio(short, long, score_cutoff=FRAGMENT)
         if partial >= FRAGMENT:
             return "fragment", partial
     if same_speaker and ratio >= VARIANT:
@@ -197,6 +201,33 @@ def candidate_matrix(q: Sequence[str], c: Sequence[str], workers: int = 1) -> np
     return ratio_ok | inside_ok
 
 
+def relations(q: str, c: Sequence[str], same_speaker: Sequence[bool],
+              workers: int = 1) -> list[tuple[str | None, float]]:
+    """:func:`relation` of ``q`` with each of ``c`` — (None, 0.0) where
+    :func:`candidate_matrix` rules the pair out — with three C calls for the row.
+
+    ``partial_ratio`` runs only where it can reach :data:`FRAGMENT`: a window of
+    the longer text scoring ``F`` shares at least ``F·len/(200 − F)`` characters
+    (LCS) with the shorter, so a pair whose LCS is below that cannot be a fragment.
+    """
+    workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
+    lcs = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)[0]
+    ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
+    out: list[tuple[str | None, float]] = []
+    for cn, common, ratio, same in zip(c, lcs.tolist(), ratios.tolist(), same_speaker,
+                                       strict=True):
+        shorter = min(len(q), len(cn))
+        if 200 * common < VARIANT * (len(q) + len(cn)) and 100 * common < FRAGMENT * shorter:
+            out.append((None, 0.0))  # what candidate_matrix rules out
+        elif ratio >= SAME:
+            out.append(("same", ratio))
+        elif common * (200 - FRAGMENT) >= FRAGMENT * shorter:
+            out.append(relation(q, cn, same))
+        else:
+            out.append(("variant", ratio) if same and ratio >= VARIANT else (None, ratio))
+    return out
+
+
 def _score_block(norms: list[str], speakers: list[object], rows: list[int], cols: list[int],
                  uf: _Union, workers: int) -> int:
     """Score rows × cols and join the pairs :func:`relation` accepts; returns pairs scored."""
@@ -280,36 +311,127 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _keys(norm: str, toks: set[str], signature: np.ndarray | None) -> list[str]:
+    # Keys must fit their 80-character column on every database.
+    keys = [exact_key(norm), *(f"t:{t[:MAX_KEY_TOKEN]}" for t in sorted(toks))]
+    if toks and signature is not None:
+        keys += band_keys(signature.astype(np.uint64))
+    return keys
+
+
 def quote_keys(text: str) -> tuple[str, list[str]]:
     """(normalized text, blocking keys) of one quote: exact, token and LSH band keys."""
     norm = normalize(text)
     toks = tokens(norm)
-    # Keys must fit their 80-character column on every database.
-    keys = [exact_key(norm), *(f"t:{t[:MAX_KEY_TOKEN]}" for t in sorted(toks))]
-    if toks:
-        keys += band_keys(minhash(toks).hashvalues.astype(np.uint64))
-    return norm, keys
+    return norm, _keys(norm, toks, minhash(toks).hashvalues if toks else None)
 
 
-def _candidates(session: Session, row: QuoteRow, keys: list[str]) -> set[str]:
-    """Ids of stored quotes sharing a blocking key with ``row`` (itself excluded)."""
-    strong = [k for k in keys if not k.startswith("t:")]
-    found = set(session.exec(select(MatchKeyRow.quote_id).where(
-        col(MatchKeyRow.key).in_(strong))).all())
-    token_keys = [k for k in keys if k.startswith("t:")]
-    if token_keys:
-        counts = session.exec(select(MatchKeyRow.key, func.count()).where(
-            col(MatchKeyRow.key).in_(token_keys)).group_by(MatchKeyRow.key)).all()
-        rare = sorted((n, k) for k, n in counts if n <= MAX_DF)[:RARE_TOKENS]
-        if rare:
-            found |= set(session.exec(select(MatchKeyRow.quote_id).where(
-                col(MatchKeyRow.key).in_([k for _, k in rare]))).all())
-    if row.speaker_id is not None:
-        found |= set(session.exec(select(QuoteRow.id).where(
-            QuoteRow.speaker_id == row.speaker_id,
-            col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
-    found.discard(row.id)
-    return found
+def batch_keys(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """:func:`quote_keys` of many quotes, the MinHash signatures computed together."""
+    norms = [normalize(t) for t in texts]
+    toks = [tokens(n) for n in norms]
+    sig = signatures(toks)
+    return [(n, _keys(n, t, sig[i])) for i, (n, t) in enumerate(zip(norms, toks, strict=True))]
+
+
+@cache
+def _count_sql(n: int) -> TextClause:
+    """Counts of ``n`` keys, each stopping at ``MAX_DF + 1`` index entries."""
+    one = ("SELECT :k{i} AS k, (SELECT COUNT(*) FROM (SELECT 1 FROM match_keys "
+           f"WHERE key = :k{{i}} LIMIT {MAX_DF + 1}) AS s{{i}}) AS n")
+    return text(" UNION ALL ".join(one.format(i=i) for i in range(n)))
+
+
+def _chunks(items: list[str], size: int = LOOKUP_CHUNK) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class _Batch:
+    """What one :func:`add_quotes` call knows: stored keys it looked up, and its own quotes.
+
+    Every stored blocking key, token count, speaker group and candidate quote is
+    read from the database at most once per call, through the key index; the
+    keys of the call's own quotes are kept here and written at the end. A quote
+    therefore sees exactly what it would see if each earlier quote had been
+    written before it was looked at.
+    """
+
+    def __init__(self, session: Session, rows: Sequence[QuoteRow]) -> None:
+        self.session = session
+        self.postings: dict[str, list[str]] = {}  # stored key -> quote ids
+        self.fresh: dict[str, list[str]] = defaultdict(list)  # this call's key -> quote ids
+        self.counts: dict[str, int] = {}  # stored token key -> quotes, capped at MAX_DF + 1
+        self.speakers: dict[int, list[str]] = {}
+        # quote id -> (normalized text, speaker id) and its cluster (None: none yet)
+        self.known: dict[str, tuple[str, int | None]] = {}
+        self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
+        self.members_of: dict[int, set[str]] = defaultdict(set)
+        self.new_keys: list[dict[str, str]] = []
+
+    def rare(self, token_keys: list[str]) -> list[str]:
+        """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
+        todo = [k for k in token_keys if k not in self.counts]
+        for part in _chunks(todo, COUNT_CHUNK):
+            params = {f"k{i}": k for i, k in enumerate(part)}
+            self.counts.update((k, n) for k, n in self.session.execute(
+                _count_sql(len(part)), params).all())
+        found = ((min(self.counts[k] + len(self.fresh.get(k, ())), MAX_DF + 1), k)
+                 for k in token_keys)
+        return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
+
+    def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
+        """Ids of quotes sharing a blocking key with ``row`` (itself excluded)."""
+        looked_up = [k for k in keys if not k.startswith("t:")]
+        looked_up += self.rare([k for k in keys if k.startswith("t:")])
+        todo = [k for k in looked_up if k not in self.postings]
+        for k in todo:
+            self.postings[k] = []
+        for part in _chunks(todo):
+            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
+                                                   .where(col(MatchKeyRow.key).in_(part))):
+                self.postings[key].append(quote_id)
+        found = {q for k in looked_up for q in (*self.postings[k], *self.fresh.get(k, ()))}
+        if row.speaker_id is not None:
+            if row.speaker_id not in self.speakers:
+                self.speakers[row.speaker_id] = list(self.session.exec(select(QuoteRow.id).where(
+                    QuoteRow.speaker_id == row.speaker_id,
+                    col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
+            found.update(self.speakers[row.speaker_id])
+        found.discard(row.id)
+        return found
+
+    def clustered(self, ids: set[str]) -> list[tuple[str, str, int | None, int]]:
+        """(id, normalized text, speaker id, cluster id) of those of ``ids`` in a cluster."""
+        todo = [q for q in ids if q not in self.known and q not in self.cluster_of]
+        for part in _chunks(todo):
+            for q_id, q_text, speaker, cluster in self.session.exec(
+                    select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
+                           ClusterMemberRow.cluster_id)
+                    .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id,
+                          isouter=True).where(col(QuoteRow.id).in_(part))):
+                self.known[q_id] = normalize(q_text), speaker
+                self.place(q_id, cluster)
+        out = []
+        for q in sorted(ids):
+            joined = self.cluster_of.get(q)
+            if joined is not None and q in self.known:
+                norm, speaker_id = self.known[q]
+                out.append((q, norm, speaker_id, joined))
+        return out
+
+    def place(self, quote_id: str, cluster: int | None) -> None:
+        self.cluster_of[quote_id] = cluster
+        if cluster is not None:
+            self.members_of[cluster].add(quote_id)
+
+    def merged(self, other: int, target: int) -> None:
+        for q in self.members_of.pop(other, set()):
+            self.place(q, target)
+
+    def indexed(self, quote_id: str, keys: list[str]) -> None:
+        for k in keys:
+            self.fresh[k].append(quote_id)
+            self.new_keys.append({"quote_id": quote_id, "key": k})
 
 
 def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> set[int]:
@@ -317,35 +439,37 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
 
     Clusters a new quote bridges are merged into the oldest one; the caller
     refreshes conflicts for the returned ids (merged-away ids are included).
+    The cost per quote does not grow with the database: candidates come only
+    through indexed blocking keys (a token counts only while it is in at most
+    :data:`MAX_DF` quotes, a speaker group is cut at :data:`MAX_BLOCK`), each
+    read once per call (:class:`_Batch`), and the keys are written together.
     """
     touched: set[int] = set()
     rows = session.exec(select(QuoteRow).where(col(QuoteRow.id).in_(list(quote_ids)),
                                                col(QuoteRow.kind).in_(MATCHED_KINDS))).all()
-    for row in rows:
-        norm, keys = quote_keys(row.text)
+    batch = _Batch(session, rows)
+    for row, (norm, keys) in zip(rows, batch_keys([r.text for r in rows]), strict=True):
+        batch.known[row.id] = norm, row.speaker_id
         if not norm:
             continue
-        cands = session.exec(select(QuoteRow).where(
-            col(QuoteRow.id).in_(_candidates(session, row, keys)))).all()
-        for k in keys:
-            session.add(MatchKeyRow(quote_id=row.id, key=k))
+        cands = batch.clustered(batch.candidates(row, keys))
+        batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
         if cands:
-            cnorms = [normalize(c.text) for c in cands]
-            maybe = candidate_matrix([norm], cnorms, workers)[0]
-            for c, cn, ok in zip(cands, cnorms, maybe, strict=True):
-                same_speaker = row.speaker_id is not None and row.speaker_id == c.speaker_id
-                rel, score = relation(norm, cn, same_speaker) if ok else (None, 0.0)
-                member = session.get(ClusterMemberRow, c.id) if rel else None
-                if member is None or rel is None:
+            same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
+            scored = relations(norm, [c[1] for c in cands], same, workers)
+            for (c_id, _, _, cluster_id), (rel, score) in zip(cands, scored, strict=True):
+                if rel is None:
                     continue
-                held = best.get(member.cluster_id)
-                if held is None or (score, c.id) > (held[0], held[2]):
-                    best[member.cluster_id] = (score, rel, c.id)
+                held = best.get(cluster_id)
+                if held is None or (score, c_id) > (held[0], held[2]):
+                    best[cluster_id] = (score, rel, c_id)
         joined = set(best)
         if joined:
             target = min(joined)
+            if len(joined) > 1:
+                session.flush()  # the members this call added are read back below
             for other in sorted(joined - {target}):
                 for m in session.exec(select(ClusterMemberRow).where(
                         ClusterMemberRow.cluster_id == other).order_by(
@@ -353,19 +477,26 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                     m.cluster_id = target
                     audit.log_cluster_assigned(session, m.quote_id, target, other, "merged")
                 session.exec(delete(ClusterRow).where(col(ClusterRow.id) == other))
+                batch.merged(other, target)
+            if len(joined) > 1:
+                session.flush()  # quotes read later must see the merged membership
             score, rel, matched = best[target]
             audit.log_cluster_assigned(session, row.id, target, None, "joined", rel,
                                        round(score, 1), matched)
         else:
-            cluster = ClusterRow(canonical_quote_id=row.id, text=row.text, updated_at=_now())
-            session.add(cluster)
-            session.flush()
-            assert cluster.id is not None
-            target = cluster.id
+            # A Core insert gives the id without flushing the whole session for it.
+            clusters = ClusterRow.__table__  # type: ignore[attr-defined]
+            created = session.execute(insert(clusters).values(
+                canonical_quote_id=row.id, text=row.text, updated_at=_now()))
+            target = int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
             audit.log_cluster_assigned(session, row.id, target, None, "new")
         session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
-        session.flush()
+        batch.place(row.id, target)
         touched |= joined | {target}
+    for part in range(0, len(batch.new_keys), KEY_INSERT_CHUNK):
+        session.execute(insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
+                        batch.new_keys[part:part + KEY_INSERT_CHUNK])
+    session.flush()
     return touched
 
 
@@ -414,7 +545,10 @@ def canonical(ms: list[Member]) -> Member:
     docs: dict[str, set[str]] = defaultdict(set)
     for m in ms:
         docs[m.norm].add(m.doc.id)
-    full = [m for m in ms if not any(m.norm != o.norm and m.norm in o.norm for o in ms)]
+    # Compared over distinct wordings: a much-reported cluster repeats a few of them.
+    wordings = set(docs)
+    full_wordings = {n for n in wordings if not any(n != o and n in o for o in wordings)}
+    full = [m for m in ms if m.norm in full_wordings]
     return max(full or ms, key=lambda m: (len(docs[m.norm]), len(m.norm), -_order(m)[0]))
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlmodel import SQLModel
 
 from provenance.errors import StoreError
-from provenance.tables import SCHEMA_VERSION, MetaRow, QuoteRow
+from provenance.tables import SCHEMA_VERSION, ClaimRow, MetaRow, QuoteRow
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,19 @@ def _speaker_quote_index(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
+def _claim_key_index(conn: Connection) -> None:
+    # Numeric conflict checks read the claims of one (noun class, event) key.
+    for index in ClaimRow.__table__.indexes:  # type: ignore[attr-defined]
+        if index.name == "ix_claims_class_event":
+            index.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline: documents, quotes, speakers, aliases, merges, meta", _baseline),
     Migration(2, "index quotes(speaker_id, document_id, start) for speaker queries",
               _speaker_quote_index),
+    Migration(3, "index claims(noun_class, event) for numeric conflict checks",
+              _claim_key_index),
 ]
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # bump together with a step in provenance/migrations.py
+SCHEMA_VERSION = 3  # bump together with a step in provenance/migrations.py
 
 
 class MetaRow(SQLModel, table=True):
@@ -134,6 +134,8 @@ class ClaimRow(SQLModel, table=True):
     """A quantified factual statement: a number of something in one sentence."""
 
     __tablename__ = "claims"
+    # Numeric flags compare only the claims of one (noun class, event) key.
+    __table_args__ = (Index("ix_claims_class_event", "noun_class", "event"),)
 
     id: str = Field(primary_key=True, max_length=64)
     document_id: str = Field(foreign_key="documents.id", index=True)

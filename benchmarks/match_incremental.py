@@ -1,0 +1,107 @@
+"""Incremental verification cost per document as the database grows.
+
+Usage::
+
+    python benchmarks/match_incremental.py [--steps 100,100,200] [--db URL] [--profile FILE]
+
+Generates articles (tests/articles.py) in batches and ingests each batch with
+matching on into one SQLite database (or ``--db``, an empty database). For each
+batch it prints the documents stored so far, the milliseconds per document
+spent in the incremental update after ingest (claims, quote clusters and
+conflict flags: ``conflicts.update``) and its ratio to the extraction time of
+the same batch (``extract`` alone, measured in this run). With blocking keys
+looked up through indexes the per-document figure should stay roughly flat as
+the database grows. ``--profile`` writes cProfile stats of the updates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+
+from articles import write_corpus  # noqa: E402
+
+from provenance import ingest as ingest_module  # noqa: E402
+from provenance.documents import read_paths  # noqa: E402
+from provenance.extract import extract  # noqa: E402
+from provenance.models import DocumentIn  # noqa: E402
+from provenance.store import open_store  # noqa: E402
+
+
+def extract_alone(folder: Path) -> float:
+    start = time.perf_counter()
+    for d in read_paths([folder]):
+        if isinstance(d, DocumentIn):
+            extract(d.text)
+    return time.perf_counter() - start
+
+
+class TimedUpdate:
+    """Wraps ``conflicts.update`` as ingest calls it and adds up its time."""
+
+    def __init__(self, inner: Callable[..., Any], profiler: cProfile.Profile | None) -> None:
+        self.inner, self.profiler, self.seconds = inner, profiler, 0.0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        if self.profiler is not None:
+            self.profiler.enable()
+        try:
+            return self.inner(*args, **kwargs)
+        finally:
+            if self.profiler is not None:
+                self.profiler.disable()
+            self.seconds += time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", default="100,100,200",
+                        help="comma-separated batch sizes, ingested one after another")
+    parser.add_argument("--db", default=None, help="empty database URL (default: temp SQLite)")
+    parser.add_argument("--profile", default=None, help="write cProfile stats here")
+    args = parser.parse_args(argv)
+    steps = [int(s) for s in args.steps.split(",")]
+    profiler = cProfile.Profile() if args.profile else None
+    conflicts = ingest_module.conflicts
+    original = conflicts.update
+    timed = TimedUpdate(original, profiler)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(args.db or str(Path(tmp) / "bench.db"))
+        conflicts.update = timed  # type: ignore[assignment]
+        try:
+            print(f"database: {args.db or 'SQLite (temp file)'}")
+            print(f"{'documents':>9} {'batch':>6} {'update ms/doc':>14} {'extract ms/doc':>15} "
+                  f"{'update/extract':>15}")
+            total = 0
+            for n, size in enumerate(steps):
+                folder = Path(tmp) / f"batch{n}"
+                write_corpus(folder, size, seed=7 + n, start=total)
+                extract_alone(folder)  # warm the page cache and the lexicons
+                t_extract = extract_alone(folder)
+                before = timed.seconds
+                report = ingest_module.ingest(store, [folder])
+                assert report.failed == 0, report.problems[:3]
+                t_update = timed.seconds - before
+                total += size
+                print(f"{total:9d} {size:6d} {1000 * t_update / size:14.1f} "
+                      f"{1000 * t_extract / size:15.1f} {t_update / t_extract:14.2f}x")
+        finally:
+            conflicts.update = original  # type: ignore[assignment]
+            store.dispose()
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
