@@ -12,7 +12,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import combinations
 
 from pydantic import BaseModel
@@ -22,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from provenance import audit, match
 from provenance import claims as claims_stage
+from provenance.lexicon import load
 from provenance.models import Conflict, SourceRef
 from provenance.speakers import fold, name_parts
 from provenance.tables import ClaimRow, ConflictRow, DocumentRow, QuoteRow
@@ -152,6 +155,43 @@ def _same_occasion(a: Occasion, b: Occasion) -> bool:
     return all(not (xa and xb) or bool(xa & xb) for xa, xb in zip(a, b, strict=True))
 
 
+_NAME_RUN = re.compile(r"[A-Z][\w’'-]+(?:[ \t]+(?:of[ \t]+|de[ \t]+)?[A-Z][\w’'-]+)*")
+STORY_MIN_SHARED = 2
+"""Proper names two documents must share to be reports of one story."""
+
+
+@lru_cache(maxsize=4096)
+def story_keys(text: str) -> frozenset[str]:
+    """Proper names (maximal capitalised runs, folded) a document mentions.
+
+    A sentence-initial single word ("Police", "Thousands") is not a name; an
+    all-capitals dateline ("RIVERTON —") is. Two documents about different
+    events rarely share two such names; two reports of one event nearly always do.
+    """
+    stop = {w.lower() for w in load().name_stopwords}
+    keys = set()
+    for m in _NAME_RUN.finditer(text):
+        run = m.group()
+        before = text[max(0, m.start() - 2) : m.start()]
+        initial = m.start() == 0 or before.endswith(("\n", ". ", "! ", "? ", "“", "\""))
+        words = run.split()
+        if len(words) == 1 and ((initial and not run.isupper()) or run.lower() in stop
+                                or len(run) < 3):
+            continue
+        keys.add(fold(run))
+    return frozenset(keys)
+
+
+def different_stories(a: DocumentRow, b: DocumentRow) -> bool:
+    """Whether two documents name enough places and people to tell they report other events.
+
+    Both must name at least :data:`STORY_MIN_SHARED` proper names and share fewer; a
+    short text naming none cannot be told apart and stays comparable.
+    """
+    ka, kb = story_keys(a.text), story_keys(b.text)
+    return min(len(ka), len(kb)) >= STORY_MIN_SHARED and len(ka & kb) < STORY_MIN_SHARED
+
+
 def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> list[Conflict]:
     """Claims from different documents whose ranges for one thing do not overlap.
 
@@ -163,7 +203,8 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> lis
     occasions = {c.id: occasion_of(c) for c in rows}  # parsed once, not once per pair
     for a, b in combinations(rows, 2):
         if a.document_id == b.document_id or a.unit != b.unit \
-                or not _same_occasion(occasions[a.id], occasions[b.id]):
+                or not _same_occasion(occasions[a.id], occasions[b.id]) \
+                or different_stories(docs[a.document_id], docs[b.document_id]):
             continue
         lo, hi = (a, b) if (a.high if a.high is not None else float("inf")) < b.low else (b, a)
         if lo.high is None or lo.high >= hi.low:

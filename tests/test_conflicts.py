@@ -275,3 +275,43 @@ def test_deleting_a_document_clears_its_flags(tmp_path: Path) -> None:
         assert all(r.document != ortiz for c in numeric for r in c.records)
         assert not any("14 people were arrested" in r.text for c in numeric for r in c.records)
         assert all(r.document != ortiz for c in list_clusters(s) for r in c.sources)
+
+
+# Our own decoy: another city's unrest, sharing only "National Guard" with the samples.
+DECOY = (
+    "PORT ELLIS — About 2,000 people gathered at Harbor Plaza on Saturday to protest the "
+    "closure of the Delmar Shipyard, and police said eight people were arrested. Governor "
+    "Ruth Okafor sent 4,000 National Guard troops to Port Ellis on Friday, her office said.\n\n"
+    "“We will reopen Delmar,” Mayor Ines Calder said."
+)
+
+
+def test_numbers_from_another_story_are_not_conflicts(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "decoy.txt").write_text(DECOY + "\n", encoding="utf-8")
+    store = Store(f"sqlite:///{tmp_path / 't.db'}").init()
+    assert ingest(store, [data_dir() / "samples", folder]).ok
+    with store.session() as s:
+        decoy_id = next(d.id for d in s.exec(select(DocumentRow))
+                        if (d.path or "").endswith("decoy.txt"))
+        numeric = list_conflicts(s, "numeric")
+    assert numeric  # the samples' own conflicts are still raised
+    assert all(r.document != decoy_id for c in numeric for r in c.records)
+    store.dispose()
+
+
+@pytest.mark.parametrize(("a", "b", "apart"), [
+    ("RIVERTON — Mayor Lena Ortiz said ...", "Riverton Mayor Lena Ortiz spoke.", False),
+    ("PORT ELLIS — Governor Ruth Okafor spoke.", "RIVERTON — Mayor Lena Ortiz spoke.", True),
+    ("Eight people were arrested.", "Fourteen people were arrested.", False),  # nothing named
+])
+def test_different_stories(a: str, b: str, apart: bool) -> None:
+    from datetime import UTC, datetime
+
+    from provenance.conflicts import different_stories
+
+    def row(text: str) -> DocumentRow:
+        return DocumentRow(id=text[:8], text=text, ingested_at=datetime.now(UTC), size=len(text))
+
+    assert different_stories(row(a), row(b)) is apart
