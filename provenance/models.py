@@ -87,15 +87,20 @@ class Attribution(BaseModel):
         return [s for s in (self.content, self.speaker, self.cue) if s is not None]
 
 
-class DocumentIn(BaseModel):
-    """A document as read from input, before storage."""
+class DocumentMeta(BaseModel):
+    """Where a document came from: what a reader needs to cite it."""
 
-    text: str
     path: str | None = None
     url: str | None = None
     source: str | None = None
     title: str | None = None
     published: date | None = None
+
+
+class DocumentIn(DocumentMeta):
+    """A document as read from input, before storage."""
+
+    text: str
     line: int | None = Field(default=None, description="1-based line of a JSON Lines input")
     warning: str | None = Field(default=None, description="read, but with a caveat (e.g. encoding)")
 
@@ -109,13 +114,10 @@ def document_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class Document(BaseModel):
+class Document(DocumentMeta):
+    """A stored document, without its text."""
+
     id: str
-    path: str | None = None
-    url: str | None = None
-    source: str | None = None
-    title: str | None = None
-    published: date | None = None
     ingested_at: datetime
     size: int = Field(description="length of the text in characters")
 
