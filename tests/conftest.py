@@ -21,6 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SAMPLES = REPO / "data" / "samples"
 
+# Issue 2's done-when: the gold speaker (real spelling) and the names a user may type for it.
+SPEAKER_QUERIES = {
+    "Gavin Newsom": ["Newsom", "newson", "Gavin Newsom"],
+    "Nanette Barragán": ["Barragán", "Barragan"],
+    "Karen Bass": ["Bass"],
+    "Donald Trump": ["Trump"],
+    "White House memo": ["White House"],
+    "A worker in Los Angeles": ["worker"],
+}
+
 
 def assert_spans_hold(store: Store) -> int:
     """Every stored span matches its document's text; returns how many were checked."""

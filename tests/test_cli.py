@@ -10,19 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES
+from conftest import REPO, SAMPLES, SPEAKER_QUERIES
 from typer.testing import CliRunner
 
 from provenance.cli import app
-
-SPEAKER_QUERIES = {
-    "Gavin Newsom": ["Newsom", "newson", "Gavin Newsom"],
-    "Nanette Barragán": ["Barragán", "Barragan"],
-    "Karen Bass": ["Bass"],
-    "Donald Trump": ["Trump"],
-    "White House memo": ["White House"],
-    "A worker in Los Angeles": ["worker"],
-}
 
 
 def _ok(result) -> None:  # type: ignore[no-untyped-def]

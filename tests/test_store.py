@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, SPEAKER_QUERIES
 from sqlmodel import select
 
 from provenance.errors import NotFoundError
@@ -41,17 +41,9 @@ def test_sqlite_uses_wal_and_a_busy_timeout(store: Store) -> None:
 def test_seed_corpus_quotes_by_speaker(store: Store, shared: Path, gold: list[dict]) -> None:
     report = ingest(store, [shared / "corpus"])
     assert (report.new, report.failed) == (2, 0)
-    queries = {
-        "Gavin Newsom": ["Newsom", "newson", "Gavin Newsom"],
-        "Nanette Barragán": ["Barragán", "Barragan"],
-        "Karen Bass": ["Bass"],
-        "Donald Trump": ["Trump"],
-        "White House memo": ["White House"],
-        "A worker in Los Angeles": ["worker"],
-    }
     with store.session() as s:
         paths = {d.id: Path(d.path or "").name for d in s.exec(select(DocumentRow))}
-        for speaker, names in queries.items():
+        for speaker, names in SPEAKER_QUERIES.items():
             want = {(g["doc"], g["start"], g["end"]) for g in gold if g["speaker"] == speaker}
             assert want, speaker
             for name in names:
