@@ -24,7 +24,7 @@ from functools import cache
 from sqlmodel import Session, select
 
 from provenance.errors import NotFoundError
-from provenance.lexicon import _rows, load
+from provenance.lexicon import _rows, load, word_class
 from provenance.models import Claim
 from provenance.segment import paragraphs, sentences
 from provenance.store import find_speakers
@@ -37,10 +37,6 @@ NOUN_WINDOW = 4  # words from the number to its counted noun ("2,000 National Gu
 EVENT_WINDOW = 12  # words after the noun searched for the event trigger
 BEFORE_WINDOW = 8  # words before the number searched when nothing follows
 SPEAKER_MAX_WORDS = 7
-_FUNCTION_WORDS = frozenset((
-    "a", "an", "the", "of", "for", "to", "in", "at", "on", "by", "with", "from", "and", "or",
-    "but", "that", "which", "who", "whom", "were", "was", "is", "are", "had", "have", "has",
-    "been", "be", "after", "before", "since", "than", "as"))
 
 
 @dataclass(frozen=True)
@@ -190,7 +186,7 @@ def _noun_after(ws: list[Word], k: int) -> tuple[str, str, int] | None:
         if hit:
             return hit[0], lex.nouns[hit[0]], n + hit[1]
         # Only modifiers ("National Guard", "east Riverton") sit between number and noun.
-        if ws[n].text in _CLAUSE_END or ws[n].low in _FUNCTION_WORDS \
+        if ws[n].text in _CLAUSE_END or ws[n].low in word_class("claim_function") \
                 or parse_number(ws, n) is not None:
             return None
     return None

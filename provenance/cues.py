@@ -12,9 +12,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from provenance.lexicon import Cue, load
+from provenance.lexicon import Cue, load, word_class
 from provenance.mentions import (
-    DETERMINERS,
     Mention,
     generic_np_after,
     generic_np_before,
@@ -25,8 +24,6 @@ from provenance.models import Span, SpeakerKind
 from provenance.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
 
 CALL_FOR = Cue("call for", "speech", "np")  # "called for new rules", "called on X to …"
-PREPOSITIONS_AFTER_CUE = {"to", "by", "as", "for", "about", "with", "on", "in", "at", "from",
-                          "of", "during", "after", "before", "over", "into", "up", "out"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +238,8 @@ def main_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
     lex = load()
     toks = doc.tokens
     k = lo
-    if k < hi and toks[k].lower in PREPOSITIONS_AFTER_CUE | {"after", "while", "when", "at"}:
+    opens_adjunct = word_class("preposition_after_cue") | {"after", "while", "when", "at"}
+    if k < hi and toks[k].lower in opens_adjunct:
         while k < hi and toks[k].text != ",":
             k += 1
         k += 1
@@ -249,7 +247,7 @@ def main_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
         tok = toks[j]
         if doc.quoted[j]:
             continue  # "“Our hearts …,” O’Brien said.": the words quoted are no subject
-        if tok.text[:1].isalpha() and not tok.is_cap and tok.lower not in DETERMINERS \
+        if tok.text[:1].isalpha() and not tok.is_cap and tok.lower not in word_class("determiner") \
                 and tok.lower not in lex.speaker_nouns and tok.lower not in lex.titles \
                 and not (toks[j - 1].text == "," and tok.lower in lex.words("relative")):
             # "Gloria Pettway, 67, lives …": subject() steps over the aside.

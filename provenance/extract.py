@@ -36,10 +36,8 @@ from provenance.cues import (
     subject,
     trim,
 )
-from provenance.lexicon import load
+from provenance.lexicon import load, word_class
 from provenance.mentions import (
-    CONNECTORS,
-    DETERMINERS,
     Mention,
     generic_np_after,
     np_after,
@@ -96,7 +94,7 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         if m is not None and m.start >= toks[after].start:
             return hit.span(text, toks), m, "quote-then-subject-cue", 0.95
         m = np_after(text, toks, i + 1)
-        if m is None and i + 1 < right_hi and toks[i + 1].lower in DETERMINERS:
+        if m is None and i + 1 < right_hi and toks[i + 1].lower in word_class("determiner"):
             m = generic_np_after(text, toks, i + 1, right_hi)  # "said the county officer"
         if m is not None:
             return hit.span(text, toks), m, "quote-then-cue-subject", 0.95
@@ -175,7 +173,7 @@ def _speaker_label(doc: Doc, para: int) -> tuple[Span, Mention] | None:
         if tok.text == ":":
             m = np_before(doc.text, doc.tokens, k)
             if m is None or m.start != doc.tokens[lo].start or m.pronoun or any(
-                    w in load().words("not_label") for w in m.text.lower().split()):
+                    w in word_class("not_label") for w in m.text.lower().split()):
                 return None
             if len(doc.text[tok.end : end].split()) < 3:
                 return None
@@ -195,7 +193,7 @@ def _first_verbish(toks: list[Token], lo: int, hi: int) -> int:
     for i in range(lo + 1, hi):
         low = toks[i].lower
         if toks[i].is_word and not toks[i].is_cap and low not in lex.speaker_nouns \
-                and low not in CONNECTORS and low not in DETERMINERS:
+                and low not in word_class("connector") and low not in word_class("determiner"):
             return i
     return hi
 

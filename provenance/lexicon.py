@@ -53,8 +53,15 @@ class Lexicon:
     title_ends: frozenset[str] = field(default_factory=frozenset)  # last word of each title
 
     def words(self, word_class: str) -> frozenset[str]:
-        """Lower-case words of one class of ``grammar.tsv`` (empty if the class is unknown)."""
-        return self.word_classes.get(word_class, frozenset())
+        """Lower-case words of one class of ``grammar.tsv``.
+
+        An unknown class is an error, not an empty set: a misspelt class name
+        would otherwise silently switch a rule off.
+        """
+        try:
+            return self.word_classes[word_class]
+        except KeyError:
+            raise LexiconError(f"grammar.tsv has no word class {word_class!r}") from None
 
 
 @cache
@@ -99,3 +106,8 @@ def load() -> Lexicon:
         max_title_words=max(len(t.split()) for t in titles),
         title_ends=frozenset(t.split()[-1] for t in titles),
     )
+
+
+def word_class(name: str) -> frozenset[str]:
+    """Lower-case words of one class of ``data/lexicons/grammar.tsv``."""
+    return load().words(name)

@@ -10,19 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from provenance.lexicon import load
+from provenance.lexicon import load, word_class
 from provenance.models import SpeakerKind
 from provenance.segment import Token
 
-DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "one", "two", "three",
-               "four", "five", "several", "some", "many", "other", "another", "his", "her",
-               "their", "its", "our"}
-CONNECTORS = {"of", "for", "in", "at", "from", "on", "with"}
-NAME_PARTICLES = {"de", "da", "del", "della", "van", "von", "der", "den", "bin", "al", "la", "le",
-                  "du", "st.", "jr.", "sr.", "ii", "iii", "iv"}
 APOSTROPHES = ("’s", "'s", "s’", "s'")
-AGENT_STOPS = {"that", "on", "in", "at", "during", "after", "before", "to", "for", "when", "as",
-               "because", "while", "and", "but", "who", "which"}
 MAX_MODIFIERS = 4
 
 
@@ -44,7 +36,8 @@ class Mention:
     def surname(self) -> str | None:
         if self.kind is not SpeakerKind.person or not self.name:
             return None
-        parts = [p for p in self.name.split() if p.lower().rstrip(".") not in NAME_PARTICLES]
+        particles = word_class("name_particle")
+        parts = [p for p in self.name.split() if p.lower().rstrip(".") not in particles]
         return parts[-1] if parts else None
 
 
@@ -91,7 +84,7 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             k -= n_title
             saw_head = True
             continue
-        if _is_name_token(tok) or (tok.lower in NAME_PARTICLES and saw_head):
+        if _is_name_token(tok) or (tok.lower in word_class("name_particle") and saw_head):
             k -= 1
             saw_head = True
             continue
@@ -99,12 +92,13 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             k -= 1
             saw_head = True
             continue
-        if (tok.lower in CONNECTORS and saw_head and k > 0
+        if (tok.lower in word_class("connector") and saw_head and k > 0
                 and (tokens[k - 1].lower in lex.speaker_nouns or _title_at(tokens, k - 1)
                      or _is_name_token(tokens[k - 1]))):
             k -= 1
             continue
-        if (tok.lower in ("the", "a") and saw_head and k > 1 and tokens[k - 1].lower in CONNECTORS
+        if (tok.lower in ("the", "a") and saw_head and k > 1
+                and tokens[k - 1].lower in word_class("connector")
                 and (tokens[k - 2].lower in lex.speaker_nouns or _title_at(tokens, k - 2))):
             k -= 2  # "organizers with the Riverton Clean Air Coalition"
             continue
@@ -114,7 +108,7 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     # Lower-case modifiers count only when a determiner starts the phrase.
     first = k + 1
     for m in range(k, max(-1, k - MAX_MODIFIERS - 1), -1):
-        if tokens[m].lower in DETERMINERS:
+        if tokens[m].lower in word_class("determiner"):
             # "… said that President Obama called …": "that" before a name is a
             # conjunction, not a determiner of the speaker phrase.
             if not (tokens[m].lower in ("that", "this") and tokens[m + 1].is_cap):
@@ -122,7 +116,7 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             break
         if not tokens[m].is_word or tokens[m].is_cap:
             break
-    while first <= j and tokens[first].lower in CONNECTORS:
+    while first <= j and tokens[first].lower in word_class("connector"):
         first += 1
     return parse_mention(text, tokens[first : j + 1])
 
@@ -138,7 +132,7 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
         return Mention(tok.start, tok.end, tok.text, SpeakerKind.person, None,
                        pronoun=tok.lower, gender=gender)
     k = i
-    if tokens[k].lower in DETERMINERS:
+    if tokens[k].lower in word_class("determiner"):
         k += 1
     last = -1
     while k < len(tokens):
@@ -148,11 +142,11 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
             last = k
             k += 1
             continue
-        if tok.lower in CONNECTORS and last == k - 1 and k + 1 < len(tokens) and (
+        if tok.lower in word_class("connector") and last == k - 1 and k + 1 < len(tokens) and (
                 _is_name_token(tokens[k + 1]) or tokens[k + 1].lower in ("the", "a")):
             k += 1
             continue
-        if tok.lower in ("the", "a") and k > i and tokens[k - 1].lower in CONNECTORS:
+        if tok.lower in ("the", "a") and k > i and tokens[k - 1].lower in word_class("connector"):
             k += 1
             continue
         break
@@ -171,7 +165,8 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     # "a worker in Los Angeles", "a spokesman for the campaign": the head comes
     # before the first connector; what follows only qualifies it.
     for c, tok in enumerate(toks[1:-1], start=1):
-        if tok.lower in CONNECTORS and not _title_at(toks, c + 1) and not _title_at(toks, c):
+        if tok.lower in word_class("connector") and not _title_at(toks, c + 1) \
+                and not _title_at(toks, c):
             head = toks[c - 1]
             kind_word = lex.speaker_nouns.get(head.lower)
             if kind_word is None and head.lower in lex.titles:
@@ -179,7 +174,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
             if kind_word is not None and not _is_name_token(head):
                 kind = SpeakerKind(kind_word)
                 name = phrase
-                if kind is not SpeakerKind.anonymous and toks[0].lower in DETERMINERS:
+                if kind is not SpeakerKind.anonymous and toks[0].lower in word_class("determiner"):
                     name = text[toks[1].start : end]
                 elif kind is SpeakerKind.anonymous:
                     name = phrase[:1].upper() + phrase[1:]
@@ -192,7 +187,8 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     gender = "-"
     name_toks: list[Token] = []
     idx = len(toks) - 1
-    while idx >= 0 and (_is_name_token(toks[idx]) or toks[idx].lower in NAME_PARTICLES) \
+    particles = word_class("name_particle")
+    while idx >= 0 and (_is_name_token(toks[idx]) or toks[idx].lower in particles) \
             and not _title_at(toks, idx) and not _is_possessive(toks[idx]):
         name_toks.insert(0, toks[idx])
         idx -= 1
@@ -214,8 +210,10 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
         p = before.index(poss[-1])
         words = [t.text for t in before[: p + 1] if t.is_cap]
         affiliation = " ".join(words).removesuffix("’s").removesuffix("'s").rstrip("’'") or None
-    elif before and all(t.is_cap for t in before if t.lower not in DETERMINERS) and titles:
-        affiliation = " ".join(t.text for t in before if t.lower not in DETERMINERS) or None
+    elif titles and before and all(t.is_cap for t in before
+                                   if t.lower not in word_class("determiner")):
+        affiliation = " ".join(t.text for t in before
+                               if t.lower not in word_class("determiner")) or None
     last_word = toks[-1].lower
     if name_toks and not (toks[0].lower == "the" and not titles):
         name = " ".join(t.text for t in name_toks)
@@ -238,7 +236,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
         noun_kind = next(lex.speaker_nouns[t.lower] for t in toks if t.lower in lex.speaker_nouns)
     kind = SpeakerKind(noun_kind)
     name = phrase
-    if kind is not SpeakerKind.anonymous and toks[0].lower in DETERMINERS:
+    if kind is not SpeakerKind.anonymous and toks[0].lower in word_class("determiner"):
         name = text[toks[1].start : end] if len(toks) > 1 else phrase
     elif kind is SpeakerKind.anonymous:
         name = phrase[:1].upper() + phrase[1:]
@@ -261,12 +259,13 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
         return None
     k = j
     while k - 1 >= 0 and j - k < MAX_MODIFIERS and tokens[k - 1].is_word \
-            and tokens[k - 1].lower not in function and tokens[k - 1].lower not in DETERMINERS \
+            and tokens[k - 1].lower not in function \
+            and tokens[k - 1].lower not in word_class("determiner") \
             and tokens[k - 1].lower not in lex.words("quantifier") \
             and tokens[k - 1].lower not in lex.cue_forms:
         k -= 1
     first = k
-    if k - 1 >= 0 and (tokens[k - 1].lower in DETERMINERS
+    if k - 1 >= 0 and (tokens[k - 1].lower in word_class("determiner")
                        or tokens[k - 1].lower in lex.words("quantifier")):
         first = k - 1
     head = tokens[j].lower
@@ -290,7 +289,7 @@ def generic_np_after(text: str, tokens: list[Token], i: int, hi: int) -> Mention
     """
     j = i
     while j < min(hi, i + 8) and tokens[j].text not in ",;:.()\"“”" and tokens[j].text != "—" \
-            and not (j > i and tokens[j].lower in AGENT_STOPS):
+            and not (j > i and tokens[j].lower in word_class("agent_stop")):
         j += 1
     if j == i or (j < hi and j == i + 8 and tokens[j].text not in ",;:.)"):
         return None

@@ -12,7 +12,6 @@ clause after "cite" or "want".
 from __future__ import annotations
 
 from provenance.cues import (
-    PREPOSITIONS_AFTER_CUE,
     CueHit,
     Doc,
     according_to,
@@ -22,8 +21,8 @@ from provenance.cues import (
     subject,
     trim,
 )
-from provenance.lexicon import load
-from provenance.mentions import DETERMINERS, Mention, generic_np_after, np_after
+from provenance.lexicon import load, word_class
+from provenance.mentions import Mention, generic_np_after, np_after
 from provenance.models import Span
 from provenance.segment import Token
 
@@ -31,7 +30,6 @@ MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a st
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
 MIN_CLAUSE_CHARS = 12
 MIN_CLAIM_WORDS = 5  # a claim before ", X said." has at least this many words
-OBJECT_PRONOUNS = {"him", "her", "them", "us", "me", "reporters"}
 
 
 def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
@@ -48,7 +46,7 @@ def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
         return True
     first = toks[lo]
     lex = load()
-    return (first.lower in PREPOSITIONS_AFTER_CUE or first.lower in lex.words("time")
+    return (first.lower in word_class("preposition_after_cue") or first.lower in lex.words("time")
             or first.is_cap or first.lower in ("reporters", "them", "him", "her", "us")
             or first.text in ",(")
 
@@ -62,7 +60,8 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
     first = toks[k].lower
     if first == "about" and k + 1 < hi and toks[k + 1].text[:1].isdigit():
         return True  # "said about 20 people …": a number, not a topic
-    if first in PREPOSITIONS_AFTER_CUE or not (toks[k].is_word or toks[k].text in "“\"‘'"):
+    if first in word_class("preposition_after_cue") \
+            or not (toks[k].is_word or toks[k].text in "“\"‘'"):
         return False
     if first in lex.words("finite"):
         return False  # "everything Trump says is a lie": the cue sits in a relative clause
@@ -74,7 +73,7 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
         if toks[j].text in ",;:" and strict:
             return False
         if low in finite or (low.endswith("ed") and len(low) > 4 and not toks[j].is_cap
-                             and toks[j - 1].lower not in DETERMINERS):
+                             and toks[j - 1].lower not in word_class("determiner")):
             return True
     return not strict
 
@@ -117,11 +116,11 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
         # "told reporters he …", "warned Democrats the bill …": skip the addressee.
         start = k
         m = np_after(doc.text, toks, k)
-        if m is None and k < hi and toks[k].lower in OBJECT_PRONOUNS:
+        if m is None and k < hi and toks[k].lower in word_class("object_pronoun"):
             k += 1
         elif m is not None:
             k = doc.tok_index(m.end)
-        elif k < hi and toks[k].lower in DETERMINERS:
+        elif k < hi and toks[k].lower in word_class("determiner"):
             # "told his advisers to …": a common-noun addressee of a few words.
             j = k + 1
             while j < min(hi, k + 4) and toks[j].is_word and toks[j].lower != "to" \
@@ -164,7 +163,7 @@ def _stop_at(doc: Doc, j: int, hi: int, phrase: bool = False) -> int | None:
     if toks[j].text == ";" or (phrase and toks[j].text in ",—–―"):
         return toks[j].start
     if toks[j].lower in ("and", "but") and j + 1 < hi and toks[j + 1].lower in \
-            load().words("finite") and toks[j + 1].lower not in ("is", "are", "was", "were"):
+            word_class("finite") and toks[j + 1].lower not in ("is", "are", "was", "were"):
         return toks[j - 1].start if toks[j - 1].text == "," else toks[j].start
     if toks[j].text == "," and j + 1 < hi and toks[j + 1].lower.endswith("ing") \
             and cue_at(toks, j + 1) is not None:

@@ -18,8 +18,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from provenance.lexicon import load
-from provenance.mentions import NAME_PARTICLES, Mention, _is_name_token, _title_at
+from provenance.lexicon import load, word_class
+from provenance.mentions import Mention, _is_name_token, _title_at
 from provenance.models import ResolvedSpeaker, SpeakerKind
 from provenance.segment import Token
 
@@ -41,7 +41,7 @@ def fold(s: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def name_parts(name: str) -> tuple[str | None, str]:
     """(first name or None, surname), folded; particles and suffixes skipped."""
-    toks = [t for t in fold(name).split() if t.rstrip(".") not in NAME_PARTICLES]
+    toks = [t for t in fold(name).split() if t.rstrip(".") not in word_class("name_particle")]
     if not toks:
         return None, fold(name)
     return (toks[0] if len(toks) > 1 else None), toks[-1]
