@@ -146,12 +146,8 @@ def occasion_of(c: ClaimRow) -> Occasion:
     return frozenset(json.loads(c.days)), frozenset(json.loads(c.places))
 
 
-def same_occasion(a: ClaimRow, b: ClaimRow) -> bool:
-    """False when both name days (or places) and none are shared."""
-    return _same_occasion(occasion_of(a), occasion_of(b))
-
-
 def _same_occasion(a: Occasion, b: Occasion) -> bool:
+    """False when both name days (or places) and none are shared."""
     return all(not (xa and xb) or bool(xa & xb) for xa, xb in zip(a, b, strict=True))
 
 
