@@ -66,6 +66,7 @@ from provenance.tables import (
     DocumentRow,
     QuoteRow,
     SpeakerRow,
+    insert_rows,
 )
 
 GENESIS = "0" * 64
@@ -191,7 +192,7 @@ def write_pending(session: Session, *_args: Any) -> None:
     """Insert the entries :func:`record` kept back (see :data:`BATCH`), in ``seq`` order."""
     rows = session.info.pop(_PENDING, None)
     if rows:
-        session.connection().execute(AuditRow.__table__.insert(), rows)  # type: ignore[attr-defined]
+        insert_rows(session.connection(), AuditRow.__table__, rows)  # type: ignore[attr-defined]
 
 
 def _before_orm_execute(state: Any) -> None:
@@ -232,10 +233,19 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
     to the same ``seq`` (a unique key, like ``prev_hash``) rolls back to a
     savepoint and re-reads the head.
     """
+    values = _append(session, action, subject, payload, actor)
+    return AuditEntry.model_construct(**{**values, "payload": json.loads(values["payload"])})
+
+
+def _append(session: Session, action: str, subject: str, payload: Mapping[str, Any],
+            actor: str) -> dict[str, Any]:
+    """:func:`record` without building the entry to return: the row's column values.
+
+    The store's hooks append ~5 entries per ingested document and use none of them.
+    """
     # A remembered head means this transaction holds the lock already.
     locked = _HEAD in session.info or lock_for_append(session)
     payload_json = canonical_json(dict(payload))  # fails early on NaN, sets, …
-    body_payload = json.loads(payload_json)
     for _ in range(APPEND_RETRIES):
         # Under the lock the head cannot move but by our own appends, so within one
         # transaction it is read once (ingest appends several entries per document).
@@ -248,9 +258,6 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         ts = utc_now()
         digest = _entry_hash(seq, ts, actor, action, subject, payload_json, prev)
-        entry = AuditEntry.model_construct(seq=seq, ts=ts, actor=actor, action=action,
-                                           subject=subject, payload=body_payload,
-                                           prev_hash=prev, hash=digest)
         values: dict[str, Any] = {
             "seq": seq, "ts": ts, "actor": actor, "action": action, "subject": subject,
             "payload": payload_json, "hash": digest, "prev_hash": prev}
@@ -262,11 +269,11 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
             else:
                 session.add(AuditRow(**values))
             session.info[_HEAD] = (seq, digest)
-            return entry
+            return values
         try:
             with session.begin_nested():
                 session.add(AuditRow(**values))
-            return entry
+            return values
         except IntegrityError:
             continue  # another writer appended seq first
     raise StoreError(f"could not append to the audit log after {APPEND_RETRIES} attempts")
@@ -276,8 +283,8 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
 
 
 def log_document(session: Session, doc: DocumentRow | SimpleNamespace, actor: str = SOFTWARE_ACTOR,
-                 **extra: Any) -> AuditEntry:
-    return record(session, DOCUMENT_INGESTED, subject("document", doc.id), {
+                 **extra: Any) -> None:
+    _append(session, DOCUMENT_INGESTED, subject("document", doc.id), {
         "sha256": doc.id, "size": doc.size, "path": doc.path, "url": doc.url,
         "source": doc.source, "title": doc.title,
         "published": doc.published.isoformat() if doc.published else None, **extra}, actor)
@@ -297,7 +304,7 @@ def quote_fingerprint(q: QuoteRow | SimpleNamespace) -> dict[str, Any]:
 
 def log_extraction(session: Session, doc_id: str, extractor_version: str,
                    actor: str = SOFTWARE_ACTOR,
-                   stored: list[dict[str, Any]] | None = None) -> AuditEntry:
+                   stored: list[dict[str, Any]] | None = None) -> None:
     """The extraction run over one document, with every record it stored.
 
     ``stored``: the quote rows (column values) the caller has just inserted for a
@@ -310,7 +317,7 @@ def log_extraction(session: Session, doc_id: str, extractor_version: str,
     else:
         rows = session.exec(select(QuoteRow).where(QuoteRow.document_id == doc_id).order_by(
             col(QuoteRow.start), col(QuoteRow.end))).all()
-    return record(session, EXTRACTION_RUN, subject("document", doc_id), {
+    _append(session, EXTRACTION_RUN, subject("document", doc_id), {
         "extractor_version": extractor_version,
         "quotes": [quote_fingerprint(q) for q in rows]}, actor)
 
@@ -322,38 +329,38 @@ def claim_fingerprint(c: ClaimRow) -> dict[str, Any]:
             "noun_class": c.noun_class, "event": c.event, "speaker_id": c.speaker_id}
 
 
-def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> None:
     """The quantity claims stored for one document (all of them, as after this change)."""
     rows = session.exec(select(ClaimRow).where(ClaimRow.document_id == doc_id).order_by(
         col(ClaimRow.start), col(ClaimRow.q_start), col(ClaimRow.id))).all()
-    return record(session, CLAIMS_EXTRACTED, subject("document", doc_id),
-                  {"claims": [claim_fingerprint(c) for c in rows]}, actor)
+    _append(session, CLAIMS_EXTRACTED, subject("document", doc_id),
+            {"claims": [claim_fingerprint(c) for c in rows]}, actor)
 
 
 def log_speaker_created(session: Session, row: SpeakerRow | SimpleNamespace, doc_id: str,
-                        actor: str = SOFTWARE_ACTOR) -> AuditEntry:
-    return record(session, SPEAKER_CREATED, subject("speaker", row.id),
-                  {"name": row.name, "kind": row.kind, "document": doc_id}, actor)
+                        actor: str = SOFTWARE_ACTOR) -> None:
+    _append(session, SPEAKER_CREATED, subject("speaker", row.id),
+            {"name": row.name, "kind": row.kind, "document": doc_id}, actor)
 
 
 def log_speaker_merged(session: Session, speaker_id: int, alias: str, doc_id: str,
-                       score: float, evidence: str, actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+                       score: float, evidence: str, actor: str = SOFTWARE_ACTOR) -> None:
     """A mention matched to a stored speaker; ``score`` is 0–100 (rapidfuzz scale)."""
-    return record(session, SPEAKER_MERGED, subject("speaker", speaker_id),
-                  {"alias": alias, "document": doc_id, "score": score, "evidence": evidence},
-                  actor)
+    _append(session, SPEAKER_MERGED, subject("speaker", speaker_id),
+            {"alias": alias, "document": doc_id, "score": score, "evidence": evidence},
+            actor)
 
 
 def log_cluster_assigned(session: Session, quote_id: str, cluster: int | None,
                          previous: int | None, reason: str, relation: str | None = None,
                          score: float | None = None, matched: str | None = None,
-                         actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+                         actor: str = SOFTWARE_ACTOR) -> None:
     """A quote joined ``cluster`` (or left ``previous`` when ``cluster`` is None).
 
     ``relation`` and ``score`` (0–100) compare it with ``matched``, the stored
     quote that brought it in; a new cluster has neither.
     """
-    return record(session, CLUSTER_ASSIGNED, subject("quote", quote_id), {
+    _append(session, CLUSTER_ASSIGNED, subject("quote", quote_id), {
         "cluster": cluster, "previous": previous, "reason": reason, "relation": relation,
         "score": score, "matched": matched}, actor)
 
@@ -372,10 +379,10 @@ def flag_fingerprint(row: ConflictRow) -> dict[str, Any]:
 
 
 def log_flag(session: Session, action: str, row: ConflictRow, reason: str,
-             actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+             actor: str = SOFTWARE_ACTOR) -> None:
     """A conflict flag raised, updated or cleared; ``reason`` says which refresh did it."""
-    return record(session, action, subject("conflict", row.id),
-                  {**flag_fingerprint(row), "reason": reason}, actor)
+    _append(session, action, subject("conflict", row.id),
+            {**flag_fingerprint(row), "reason": reason}, actor)
 
 
 # ---- reading -------------------------------------------------------------------

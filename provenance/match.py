@@ -29,10 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
-from datasketch.hashfunc import sha1_hash32
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 from sqlalchemy import TextClause, delete, func, insert, text
@@ -40,6 +39,9 @@ from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.models import Cluster, SourceRef
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 from provenance.store import find_speakers
 from provenance.tables import (
     ClusterMemberRow,
@@ -103,6 +105,9 @@ def relation(a: str, b: str, same_speaker: bool = False) -> tuple[str | None, fl
 @cache
 def _lsh_params() -> tuple[int, int]:
     """(bands, rows) datasketch chooses for :data:`LSH_THRESHOLD` and :data:`NUM_PERM`."""
+    # datasketch is imported where used: it pulls in scipy, a third of the CLI's start-up.
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
     return lsh.b, lsh.r
 
@@ -112,6 +117,8 @@ def tokens(norm: str) -> set[str]:
 
 
 def minhash(toks: set[str]) -> MinHash:
+    from datasketch import MinHash
+
     m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     m.update_batch([t.encode("utf-8") for t in sorted(toks)])
     return m
@@ -136,6 +143,9 @@ def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray
     datasketch's permutations and sha1 hash — computed with numpy over chunks
     (datasketch keeps them in uint64 but they never exceed 32 bits).
     """
+    from datasketch import MinHash
+    from datasketch.hashfunc import sha1_hash32
+
     a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
     prime, max_hash = np.uint64((1 << 61) - 1), np.uint64((1 << 32) - 1)
     vocab: dict[str, int] = {}

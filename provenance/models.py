@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 QuoteKind = Literal["direct", "mixed", "indirect", "nonspeech"]
 """``direct``: a whole quoted statement; ``mixed``: a quoted fragment inside
@@ -104,9 +104,15 @@ class DocumentIn(DocumentMeta):
     line: int | None = Field(default=None, description="1-based line of a JSON Lines input")
     warning: str | None = Field(default=None, description="read, but with a caveat (e.g. encoding)")
 
+    # (text, its id): ingest asks for the id of every document several times.
+    _id_of: tuple[str, str] | None = PrivateAttr(default=None)
+
     @property
     def id(self) -> str:
-        return document_id(self.text)
+        known = self._id_of
+        if known is None or known[0] is not self.text:  # the text may have been replaced
+            known = self._id_of = (self.text, document_id(self.text))
+        return known[1]
 
 
 def document_id(text: str) -> str:

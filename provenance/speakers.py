@@ -218,12 +218,22 @@ class MatchResult:
 
 
 class SpeakerIndex:
-    """In-memory index of stored speakers for cross-document identity."""
+    """In-memory index of stored speakers for cross-document identity.
+
+    A large store holds many speakers with one surname (every unresolved
+    "Okafor" of every article is its own speaker), so candidates are grouped by
+    (surname, first name): a match costs the number of distinct first names met
+    with a surname, not the number of speakers, and ingest does not slow down
+    as the store grows.
+    """
 
     def __init__(self, known: list[Known] | None = None) -> None:
         self.by_id: dict[int, Known] = {}
-        self.by_alias: dict[str, set[int]] = {}
-        self.by_surname: dict[str, set[int]] = {}
+        self._by_alias: dict[tuple[str, SpeakerKind], set[int]] = {}
+        # surname -> first name of the speaker's name (None: none) -> ids, oldest first
+        self._by_surname: dict[str, dict[str | None, list[int]]] = {}
+        self._listed: dict[int, set[str]] = {}  # person id -> surnames it is filed under
+        self._surnames: list[str] | None = None  # keys of _by_surname, for the fuzzy scan
         for k in known or []:
             self.add(k)
 
@@ -239,32 +249,65 @@ class SpeakerIndex:
         k.aliases.add(key)
         self._index_alias(k, key)
 
+    def rename(self, speaker_id: int, name: str) -> None:
+        """The stored speaker's shown name changed (its first name may have too)."""
+        k = self.by_id[speaker_id]
+        if name == k.name:
+            return
+        for surname in self._listed.get(speaker_id, ()):
+            self._file(surname, k, remove=True)
+        k.name = name
+        for surname in self._listed.get(speaker_id, ()):
+            self._file(surname, k)
+
     def _index_alias(self, k: Known, key: str) -> None:
-        self.by_alias.setdefault(key, set()).add(k.id)
+        self._by_alias.setdefault((key, k.kind), set()).add(k.id)
         if k.kind is SpeakerKind.person:
-            self.by_surname.setdefault(name_parts(key)[1], set()).add(k.id)
+            surname = name_parts(key)[1]
+            listed = self._listed.setdefault(k.id, set())
+            if surname not in listed:
+                listed.add(surname)
+                self._file(surname, k)
+
+    def _file(self, surname: str, k: Known, remove: bool = False) -> None:
+        if surname not in self._by_surname:
+            self._by_surname[surname] = {}
+            self._surnames = None
+        ids = self._by_surname[surname].setdefault(name_parts(k.name)[0], [])
+        if remove:
+            ids.remove(k.id)
+        elif not ids or k.id > ids[-1]:
+            ids.append(k.id)  # ids grow: the usual case
+        else:
+            ids.insert(bisect_left(ids, k.id), k.id)
 
     def match(self, r: ResolvedSpeaker) -> MatchResult | None:
         """The stored speaker ``r`` most likely is, or None (a new speaker)."""
         if r.kind is SpeakerKind.anonymous:
             return None  # "a worker" in two articles is not one person
         key = fold(r.name)
-        exact = [i for i in self.by_alias.get(key, ()) if self.by_id[i].kind is r.kind]
+        exact = self._by_alias.get((key, r.kind), ())
         if len(exact) == 1:
-            return MatchResult(exact[0], 100.0, f"same name {key!r}")
+            return MatchResult(next(iter(exact)), 100.0, f"same name {key!r}")
         if r.kind is not SpeakerKind.person:
             return None
         first, last = name_parts(r.name)
         if len(last) < SHORT_NAME:
-            surnames = [(last, 100.0)] if last in self.by_surname else []
+            surnames = [(last, 100.0)] if last in self._by_surname else []
         else:
+            if self._surnames is None:
+                self._surnames = list(self._by_surname)
             surnames = [(s, sc) for s, sc, _ in process.extract(
-                last, list(self.by_surname), scorer=fuzz.ratio, score_cutoff=SURNAME_MIN_SCORE,
+                last, self._surnames, scorer=fuzz.ratio, score_cutoff=SURNAME_MIN_SCORE,
                 limit=10)]
+        # Every speaker of one (surname, first name) group scores the same, so each
+        # group offers its oldest speaker: ties go to the older speaker.
         cands: dict[int, tuple[float, str]] = {}
+        firsts: set[str | None] = set()
         for surname, s_score in surnames:
-            for sid in self.by_surname[surname]:
-                kfirst, _ = name_parts(self.by_id[sid].name)
+            for kfirst, ids in self._by_surname[surname].items():
+                if not ids:
+                    continue
                 if first and kfirst:
                     f_score = fuzz.ratio(first, kfirst)
                     if (f_score < FIRST_NAME_MIN_SCORE and not (
@@ -275,15 +318,15 @@ class SpeakerIndex:
                 else:
                     score = s_score * 0.95
                     why = f"surname {last!r}~{surname!r} {s_score:.0f}, no first name to compare"
+                firsts.add(kfirst)
+                sid = ids[0]
                 if score > cands.get(sid, (0.0, ""))[0]:
                     cands[sid] = (score, why)
         if not cands:
             return None
-        # Ties go to the older speaker, whatever order the index was built in.
-        ranked = sorted(cands.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        if not first and len({name_parts(self.by_id[s].name)[0] for s, _ in ranked}) > 1:
+        if not first and len(firsts) > 1:
             return None  # "Clinton" with Hillary and Bill both stored: not merged blindly
-        sid, (score, why) = ranked[0]
+        sid, (score, why) = min(cands.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return MatchResult(sid, round(score, 1), why)
 
 

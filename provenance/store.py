@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, event, func
+from sqlalchemy import and_, bindparam, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -53,6 +53,7 @@ from provenance.tables import (
     QuoteRow,
     ReviewRow,
     SpeakerRow,
+    insert_rows,
 )
 
 DEFAULT_DB = "provenance.db"
@@ -203,19 +204,23 @@ class _Pending:
     """Changes of the current transaction, written together (see :func:`write_pending`)."""
 
     documents: list[dict[str, Any]] = field(default_factory=list)
+    new_speakers: list[dict[str, Any]] = field(default_factory=list)
     quotes: list[dict[str, Any]] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
     new_aliases: list[_Alias] = field(default_factory=list)
     aliases: dict[int, _Alias] = field(default_factory=dict)  # by id(): changed stored aliases
     speakers: dict[int, _Speaker] = field(default_factory=dict)  # by speaker id
 
+    # Next free speaker id; read under the write lock, so valid until the transaction ends.
+    next_speaker: int | None = None
+
     def empty(self) -> bool:
-        return not (self.documents or self.quotes or self.merges or self.new_aliases
-                    or self.aliases or self.speakers)
+        return not (self.documents or self.new_speakers or self.quotes or self.merges
+                    or self.new_aliases or self.aliases or self.speakers)
 
     def clear(self) -> None:
-        for kept in (self.documents, self.quotes, self.merges, self.new_aliases,
-                     self.aliases, self.speakers):
+        for kept in (self.documents, self.new_speakers, self.quotes, self.merges,
+                     self.new_aliases, self.aliases, self.speakers):
             kept.clear()
 
 
@@ -247,11 +252,18 @@ def write_pending(session: Session, *_args: Any) -> None:
     conn = session.connection()
     speakers, aliases, merges = (SpeakerRow.__table__, AliasRow.__table__,  # type: ignore[attr-defined]
                                  MergeRow.__table__)  # type: ignore[attr-defined]
-    # Documents first, then what refers to them (speakers were inserted at once).
+    # Documents and speakers first, then what refers to them.
     if pending.documents:
         conn.execute(DocumentRow.__table__.insert(), pending.documents)  # type: ignore[attr-defined]
+    if pending.new_speakers:
+        conn.execute(speakers.insert(), pending.new_speakers)
+        if conn.dialect.name == "postgresql":
+            # The ids were chosen here (see _new_speaker_id): the sequence must not
+            # hand them out again.
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('speakers', 'id'), "
+                              "(SELECT max(id) FROM speakers))"))
     if pending.quotes:
-        conn.execute(QuoteRow.__table__.insert(), pending.quotes)  # type: ignore[attr-defined]
+        insert_rows(conn, QuoteRow.__table__, pending.quotes)  # type: ignore[attr-defined]
     if pending.new_aliases:
         conn.execute(aliases.insert(), [
             {"speaker_id": a.speaker_id, "alias": a.alias, "key": a.key, "count": a.count,
@@ -292,8 +304,34 @@ def _drop_changes(session: Session) -> None:
     session.info.pop("rows", None)  # the records may hold what the rollback undid
 
 
+def _forget_next_speaker(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if pending is not None:
+        pending.next_speaker = None  # another writer may take the next ids now
+
+
 _LISTENERS = (("before_flush", write_pending), ("before_commit", write_pending),
-              ("do_orm_execute", _before_select), ("after_rollback", _drop_changes))
+              ("do_orm_execute", _before_select), ("after_rollback", _drop_changes),
+              ("after_commit", _forget_next_speaker))
+
+
+def _new_speaker_id(session: Session, changes: _Pending) -> int:
+    """An id for a speaker this transaction is creating.
+
+    Chosen here rather than by an insert per speaker (a statement, and a round trip
+    to a server, for every new speaker) so that new speakers go in with the
+    transaction's other rows. The first one reads the largest id; the writer holds
+    the write lock from its first statement (SQLite's BEGIN IMMEDIATE, the ingest
+    advisory lock on PostgreSQL), so nobody else creates speakers until it commits,
+    and the ids are the ones the database would have given.
+    """
+    if changes.next_speaker is None:
+        t = SpeakerRow.__table__  # type: ignore[attr-defined]
+        changes.next_speaker = (session.connection().execute(
+            sa_select(func.max(t.c.id))).scalar() or 0) + 1
+    speaker_id = changes.next_speaker
+    changes.next_speaker += 1
+    return speaker_id
 
 
 def _pending(session: Session) -> _Pending:
@@ -344,17 +382,15 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
     match = index.match(r)
     if match is None:
         titles_json = json.dumps(r.titles)
-        values: dict[str, Any] = dict(name=r.name, kind=r.kind.value, titles=titles_json,
-                                      affiliation=r.affiliation, created_at=_now())
-        # Inserted at once: the quotes and the audit entry need its id.
-        key = session.connection().execute(
-            SpeakerRow.__table__.insert(), values).inserted_primary_key  # type: ignore[attr-defined]
-        assert key is not None
-        speaker_id, created = int(key[0]), True
+        speaker_id, created = _new_speaker_id(session, changes), True
+        values: dict[str, Any] = dict(id=speaker_id, name=r.name, kind=r.kind.value,
+                                      titles=titles_json, affiliation=r.affiliation,
+                                      created_at=_now())
+        changes.new_speakers.append(values)
         row = _Speaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
         pending.append(Known(speaker_id, r.name, r.kind))
-        audit.log_speaker_created(session, SimpleNamespace(id=speaker_id, **values), doc_id)
+        audit.log_speaker_created(session, SimpleNamespace(**values), doc_id)
     else:
         speaker_id, created = match.speaker_id, False
         changes.merges.append(dict(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
@@ -456,7 +492,7 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
     # Keep names as stored, so the index matches what a fresh load_speaker_index
     # would give: an interrupted and resumed ingest then decides as an unbroken one.
     for speaker_id, name in session.info.pop("renamed", []):
-        index.by_id[speaker_id].name = name
+        index.rename(speaker_id, name)
 
 
 # ---- reading --------------------------------------------------------------

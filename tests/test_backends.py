@@ -90,6 +90,7 @@ def test_new_database_is_stamped_with_the_latest_schema(db_url: str) -> None:
         assert current_version(conn) == SCHEMA_VERSION == MIGRATIONS[-1].version
         names = {ix["name"] for ix in inspect(conn).get_indexes("quotes")}
     assert "ix_quotes_speaker_document_start" in names
+    assert "ix_quotes_speaker_id" not in names  # covered by the one above
     assert migrate(store.engine) == []  # nothing left to do
     store.dispose()
 
@@ -99,6 +100,7 @@ def test_version_1_database_is_migrated_in_place(db_url: str) -> None:
     report = ingest(store, [SAMPLES])
     with store.engine.begin() as conn:  # make it look like a database from version 1
         conn.execute(text("DROP INDEX ix_quotes_speaker_document_start"))
+        conn.execute(text("CREATE INDEX ix_quotes_speaker_id ON quotes (speaker_id)"))
         conn.execute(text("DROP TABLE reviews"))  # a table added since
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     store.dispose()
@@ -107,6 +109,7 @@ def test_version_1_database_is_migrated_in_place(db_url: str) -> None:
         assert current_version(conn) == SCHEMA_VERSION
         names = {ix["name"] for ix in inspect(conn).get_indexes("quotes")}
     assert "ix_quotes_speaker_document_start" in names
+    assert "ix_quotes_speaker_id" not in names  # version 4 dropped it
     with store.engine.connect() as conn:
         assert inspect(conn).has_table("reviews")
     with store.session() as s:

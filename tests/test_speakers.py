@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provenance.models import ResolvedSpeaker, SpeakerKind
 from provenance.speakers import Known, SpeakerIndex, canonical_name, fold, query_matches
@@ -37,6 +39,10 @@ def _index(*names: str, kind: SpeakerKind = P) -> SpeakerIndex:
         (["Hillary Clinton", "Bill Clinton"], "Bill Clinton", 2),
         (["Karen Bass"], "Karen Bush", None),
         (["Mark Li"], "Mark Lu", None),  # short surnames must match exactly
+        (["Okafor", "Okafor"], "Okafor", 1),  # two unresolved "Okafor": the older one
+        (["Okafor", "Okafor", "Mara Okafor"], "Okafor", None),  # a first name is known now
+        (["Okafor", "Okafor", "Mara Okafor"], "Mara Okafur", 3),  # first name beats none
+        (["Okafor", "Tobias Okafor", "Okafor"], "Tobias Okafor", 2),
     ],
 )
 def test_person_matching(stored: list[str], mention: str, expected: int | None) -> None:
@@ -44,6 +50,77 @@ def test_person_matching(stored: list[str], mention: str, expected: int | None) 
     assert (got.speaker_id if got else None) == expected
     if got:
         assert 0 <= got.score <= 100 and got.evidence
+
+
+def test_a_renamed_speaker_is_matched_by_its_new_first_name() -> None:
+    idx = _index("Okafor")
+    tobias = ResolvedSpeaker(name="Tobias Okafor", kind=P)
+    assert idx.match(tobias) is not None  # no first name to tell them apart
+    idx.rename(1, "Mara Okafor")  # a later article gave the full name
+    assert idx.match(tobias) is None
+    got = idx.match(ResolvedSpeaker(name="Mara Okafer", kind=P))
+    assert got is not None and got.speaker_id == 1
+
+
+def _naive_match(known: list[Known], r: ResolvedSpeaker) -> int | None:
+    """The rule of SpeakerIndex.match spelt out speaker by speaker (what it must equal)."""
+    from rapidfuzz import fuzz
+
+    from provenance.speakers import (
+        FIRST_NAME_MIN_SCORE,
+        SHORT_NAME,
+        SURNAME_MIN_SCORE,
+        name_parts,
+    )
+
+    key = fold(r.name)
+    exact = [k.id for k in known if k.kind is r.kind and key in ({fold(k.name)} | k.aliases)]
+    if len(exact) == 1:
+        return exact[0]
+    if r.kind is not P:
+        return None
+    first, last = name_parts(r.name)
+    cands: dict[int, float] = {}
+    for k in known:
+        if k.kind is not P:
+            continue
+        kfirst = name_parts(k.name)[0]
+        for alias in {fold(k.name)} | k.aliases:
+            surname = name_parts(alias)[1]
+            s_score = 100.0 if surname == last else (
+                fuzz.ratio(last, surname) if len(last) >= SHORT_NAME else 0.0)
+            if s_score < SURNAME_MIN_SCORE:
+                continue
+            if first and kfirst:
+                f_score = fuzz.ratio(first, kfirst)
+                if (f_score < FIRST_NAME_MIN_SCORE and not (
+                        len(first) == 1 or len(kfirst) == 1)) or first[0] != kfirst[0]:
+                    continue
+                score = 0.6 * s_score + 0.4 * f_score
+            else:
+                score = s_score * 0.95
+            cands[k.id] = max(score, cands.get(k.id, 0.0))
+    if not cands:
+        return None
+    if not first and len({name_parts(k.name)[0] for k in known if k.id in cands}) > 1:
+        return None
+    return min(cands, key=lambda i: (-cands[i], i))
+
+
+FIRSTS = ["Mara", "Mira", "Tobias", "Ines", "M.", ""]
+LASTS = ["Okafor", "Okafur", "Lindqvist", "Lindquist", "Li", "Lu", "Novak"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIRSTS), st.sampled_from(LASTS)), max_size=12),
+       st.sampled_from(FIRSTS), st.sampled_from(LASTS))
+def test_index_decides_as_comparing_every_stored_speaker(
+        stored: list[tuple[str, str]], first: str, last: str) -> None:
+    known = [Known(i + 1, f"{f} {s}".strip(), P) for i, (f, s) in enumerate(stored)]
+    idx = SpeakerIndex([Known(k.id, k.name, P) for k in known])
+    r = ResolvedSpeaker(name=f"{first} {last}".strip(), kind=P)
+    got = idx.match(r)
+    assert (got.speaker_id if got else None) == _naive_match(known, r)
 
 
 def test_anonymous_speakers_never_merge_across_documents() -> None:
