@@ -29,13 +29,18 @@ SHORT_NAME = 5  # surnames shorter than this must match exactly
 QUERY_TOKEN_MIN_SCORE = 80.0
 
 
+_APOSTROPHES = re.compile(r"[’'`´]")
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
 @lru_cache(maxsize=1 << 16)  # called for every candidate of every match: names repeat
 def fold(s: str) -> str:
     """Accent-, case- and punctuation-insensitive key: "O’Brién" -> "obrien"."""
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    s = re.sub(r"[’'`´]", "", s.casefold())
-    return " ".join(re.sub(r"[^\w\s]", " ", s).split())
+    if not s.isascii():  # ASCII has no accents to take off (most names, and fast)
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = _APOSTROPHES.sub("", s.casefold())
+    return " ".join(_NOT_WORD.sub(" ", s).split())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -342,21 +347,35 @@ def query_matches(query: str, names: dict[int, set[str]]) -> list[int]:
 
     ``names`` maps speaker id to its name and aliases (any spelling). Query
     tokens of five letters or more match name tokens at rapidfuzz ratio ≥ 80.
+    Ids come in the order of ``names``.
     """
     q = fold(query)
-    exact = [sid for sid, ns in names.items() if q in {fold(n) for n in ns}]
+    keys = {sid: {fold(n) for n in ns} for sid, ns in names.items()}
+    exact = [sid for sid, ks in keys.items() if q in ks]
     if exact:
         return exact
     # "Gov. Ramirez", "Mayor Ortiz": a title in the query narrows nothing down.
     titles = {fold(t) for t in load().titles}
     q_toks = [t for t in q.split() if t not in titles] or q.split()
-    hits = []
-    for sid, ns in names.items():
-        toks = {t for n in ns for t in fold(n).split()}
-        if all(t in toks or (len(t) >= SHORT_NAME and any(
-                fuzz.ratio(t, x) >= QUERY_TOKEN_MIN_SCORE for x in toks)) for t in q_toks):
-            hits.append(sid)
-    return hits
+    # Every name token once, with the speakers it belongs to: a misspelt query is
+    # scored against the distinct tokens (in C), not speaker by speaker.
+    by_token: dict[str, set[int]] = {}
+    for sid, ks in keys.items():
+        for k in ks:
+            for t in k.split():
+                by_token.setdefault(t, set()).add(sid)
+    vocab = list(by_token)
+    hits: set[int] = set(keys)
+    for t in q_toks:
+        fits = set(by_token.get(t, ()))
+        if len(t) >= SHORT_NAME:
+            for x, _, _ in process.extract(t, vocab, scorer=fuzz.ratio,
+                                           score_cutoff=QUERY_TOKEN_MIN_SCORE, limit=None):
+                fits |= by_token[x]
+        hits &= fits
+        if not hits:
+            return []
+    return [sid for sid in keys if sid in hits]
 
 
 def suggestions(query: str, names: dict[int, set[str]], limit: int = 3) -> list[str]:

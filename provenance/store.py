@@ -538,9 +538,11 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None,
 def speaker_names(session: Session) -> dict[int, set[str]]:
     """Speaker id -> its canonical name and every alias (original spellings)."""
     names: dict[int, set[str]] = {}
-    for sid, name in session.exec(select(SpeakerRow.id, SpeakerRow.name)):
-        names.setdefault(sid, set()).add(name)  # type: ignore[arg-type]
-    for sid, alias in session.exec(select(AliasRow.speaker_id, AliasRow.alias)):
+    conn = session.connection()  # plain rows: a store may hold tens of thousands of names
+    speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
+    for sid, name in conn.execute(sa_select(speakers.c.id, speakers.c.name)):
+        names.setdefault(sid, set()).add(name)
+    for sid, alias in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.alias)):
         names.setdefault(sid, set()).add(alias)
     return names
 

@@ -46,11 +46,12 @@ def _count(db: Path) -> int:
 def test_sigkill_mid_batch_loses_nothing_and_a_rerun_completes(tmp_path: Path,
                                                                workers: str) -> None:
     corpus = tmp_path / "corpus"
-    write_corpus(corpus, 300)
+    # More than one transaction's worth (ingest.COMMIT_EVERY), so the kill lands mid-run.
+    write_corpus(corpus, 1200)
     clean, crashed = tmp_path / "clean.db", tmp_path / "crashed.db"
     assert _run(str(corpus), "--db", str(clean), "--workers", "1").returncode == 0
     expected = check_invariants(str(clean))
-    assert len(expected) == 300
+    assert len(expected) == 1200
 
     # Its own process group, so the kill takes the extraction workers too, like kill -9 of a job.
     proc = subprocess.Popen(_cmd(str(corpus), "--db", str(crashed), "--workers", workers),
@@ -64,7 +65,7 @@ def test_sigkill_mid_batch_loses_nothing_and_a_rerun_completes(tmp_path: Path,
     assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
 
     stored = check_invariants(str(crashed))
-    assert 30 <= len(stored) < 300
+    assert 30 <= len(stored) < 1200
     # No partial document: each one stored has exactly the quotes a clean run stores for it.
     assert {d: stored[d] for d in stored} == {d: expected[d] for d in stored}
 

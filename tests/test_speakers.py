@@ -21,6 +21,24 @@ def test_fold(raw: str, key: str) -> None:
     assert fold(raw) == key
 
 
+def _reference_fold(s: str) -> str:
+    """fold() without its ASCII shortcut."""
+    import re
+    import unicodedata
+
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = re.sub(r"[’'`´]", "", s.casefold())
+    return " ".join(re.sub(r"[^\w\s]", " ", s).split())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
+       | st.text(alphabet="AbcÉé’'` .-ßĲﬁ", max_size=12))
+def test_fold_shortcut_changes_nothing(raw: str) -> None:
+    assert fold(raw) == _reference_fold(raw)
+
+
 def _index(*names: str, kind: SpeakerKind = P) -> SpeakerIndex:
     return SpeakerIndex([Known(i + 1, n, kind) for i, n in enumerate(names)])
 
