@@ -165,12 +165,16 @@ def _now() -> datetime:
 def load_speaker_index(session: Session) -> SpeakerIndex:
     """Every stored speaker with its aliases, for cross-document matching."""
     known: dict[int, Known] = {}
-    for row in session.exec(select(SpeakerRow)):
-        assert row.id is not None
-        known[row.id] = Known(row.id, row.name, SpeakerKind(row.kind))
-    for alias in session.exec(select(AliasRow)):
-        if alias.speaker_id in known:
-            known[alias.speaker_id].aliases.add(alias.key)
+    write_pending(session)  # plain rows below: no ORM hook writes what is kept back
+    conn = session.connection()  # plain rows: read whole at the start of every ingest
+    speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
+    kinds = {k.value: k for k in SpeakerKind}
+    for sid, name, kind in conn.execute(sa_select(speakers.c.id, speakers.c.name,
+                                                  speakers.c.kind).order_by(speakers.c.id)):
+        known[sid] = Known(sid, name, kinds[kind])
+    for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
+        if sid in known:
+            known[sid].aliases.add(key)
     return SpeakerIndex(list(known.values()))
 
 
@@ -538,6 +542,7 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None,
 def speaker_names(session: Session) -> dict[int, set[str]]:
     """Speaker id -> its canonical name and every alias (original spellings)."""
     names: dict[int, set[str]] = {}
+    write_pending(session)  # plain rows below: no ORM hook writes what is kept back
     conn = session.connection()  # plain rows: a store may hold tens of thousands of names
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     for sid, name in conn.execute(sa_select(speakers.c.id, speakers.c.name)):
