@@ -222,6 +222,19 @@ class MatchResult:
     evidence: str
 
 
+def person_score(s_score: float, first: str | None,
+                 kfirst: str | None) -> tuple[float, float | None] | None:
+    """(score, first-name score) of a mention against a stored person whose surname
+    scored ``s_score``; None when their first names rule it out. Scores are 0–100."""
+    if not (first and kfirst):
+        return s_score * 0.95, None  # nothing to compare: a little below a full match
+    f_score = fuzz.ratio(first, kfirst)
+    if (f_score < FIRST_NAME_MIN_SCORE and not (len(first) == 1 or len(kfirst) == 1)) \
+            or first[0] != kfirst[0]:
+        return None
+    return 0.6 * s_score + 0.4 * f_score, f_score
+
+
 class SpeakerIndex:
     """In-memory index of stored speakers for cross-document identity.
 
@@ -313,16 +326,13 @@ class SpeakerIndex:
             for kfirst, ids in self._by_surname[surname].items():
                 if not ids:
                     continue
-                if first and kfirst:
-                    f_score = fuzz.ratio(first, kfirst)
-                    if (f_score < FIRST_NAME_MIN_SCORE and not (
-                            len(first) == 1 or len(kfirst) == 1)) or first[0] != kfirst[0]:
-                        continue
-                    score = 0.6 * s_score + 0.4 * f_score
-                    why = f"surname {last!r}~{surname!r} {s_score:.0f}, first name {f_score:.0f}"
-                else:
-                    score = s_score * 0.95
-                    why = f"surname {last!r}~{surname!r} {s_score:.0f}, no first name to compare"
+                scored = person_score(s_score, first, kfirst)
+                if scored is None:
+                    continue
+                score, f_score = scored
+                why = f"surname {last!r}~{surname!r} {s_score:.0f}, " + (
+                    f"first name {f_score:.0f}" if f_score is not None
+                    else "no first name to compare")
                 firsts.add(kfirst)
                 sid = ids[0]
                 if score > cands.get(sid, (0.0, ""))[0]:

@@ -81,15 +81,11 @@ def test_a_renamed_speaker_is_matched_by_its_new_first_name() -> None:
 
 
 def _naive_match(known: list[Known], r: ResolvedSpeaker) -> int | None:
-    """The rule of SpeakerIndex.match spelt out speaker by speaker (what it must equal)."""
+    """SpeakerIndex.match spelt out speaker by speaker and alias by alias (what it must
+    equal): the grouping and ranking are under test here, person_score is shared."""
     from rapidfuzz import fuzz
 
-    from provenance.speakers import (
-        FIRST_NAME_MIN_SCORE,
-        SHORT_NAME,
-        SURNAME_MIN_SCORE,
-        name_parts,
-    )
+    from provenance.speakers import SHORT_NAME, SURNAME_MIN_SCORE, name_parts, person_score
 
     key = fold(r.name)
     exact = [k.id for k in known if k.kind is r.kind and key in ({fold(k.name)} | k.aliases)]
@@ -109,15 +105,9 @@ def _naive_match(known: list[Known], r: ResolvedSpeaker) -> int | None:
                 fuzz.ratio(last, surname) if len(last) >= SHORT_NAME else 0.0)
             if s_score < SURNAME_MIN_SCORE:
                 continue
-            if first and kfirst:
-                f_score = fuzz.ratio(first, kfirst)
-                if (f_score < FIRST_NAME_MIN_SCORE and not (
-                        len(first) == 1 or len(kfirst) == 1)) or first[0] != kfirst[0]:
-                    continue
-                score = 0.6 * s_score + 0.4 * f_score
-            else:
-                score = s_score * 0.95
-            cands[k.id] = max(score, cands.get(k.id, 0.0))
+            scored = person_score(s_score, first, kfirst)
+            if scored is not None:
+                cands[k.id] = max(scored[0], cands.get(k.id, 0.0))
     if not cands:
         return None
     if not first and len({name_parts(k.name)[0] for k in known if k.id in cands}) > 1:
