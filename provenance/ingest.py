@@ -59,9 +59,9 @@ WRITE_ATTEMPTS = 5
 """Tries per document when the database reports a lock or serialisation failure."""
 COMMIT_EVERY = 512
 """Documents per transaction. Quote and audit keys are hashes, so each row lands on
-a random index page: the fewer commits, the fewer times a page is written. With 128
-a store of 10,000 articles took a third longer per document than an empty one;
-with 512, under a tenth (benchmarks/ingest_throughput.py)."""
+a random index page: the fewer commits, the fewer times a page is written. The last
+2,000 articles into a store of 10,000 took 40 % longer than the first 2,000 with 128
+per transaction, 28 % with 512 (more gained little)."""
 COMMIT_SECONDS = 1.0
 """…or fewer, so a concurrent writer never waits long for the lock, and a kill loses
 at most this much work (which a re-run redoes)."""
@@ -367,8 +367,8 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
         if executor is None:
             executor = stack.enter_context(local_pool(workers)) if workers > 1 else _Inline()
         # Tasks in flight: enough that the workers keep extracting while the writer
-        # commits a batch (a 128-document commit outlasts a task); 2 per worker left
-        # them idle a fifth of the time on 2 cores.
+        # commits a batch (a commit outlasts a task); 2 per worker left them idle a
+        # fifth of the time on 2 cores.
         window = WINDOW_PER_WORKER * max(1, workers)
         session = stack.enter_context(store.write_session())
         writer = Writer(session, report, progress)

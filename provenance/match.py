@@ -39,9 +39,6 @@ from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.models import Cluster, SourceRef
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 from provenance.store import find_speakers
 from provenance.tables import (
     ClusterMemberRow,
@@ -51,6 +48,9 @@ from provenance.tables import (
     QuoteRow,
     SpeakerRow,
 )
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SAME = 90.0
 FRAGMENT = 95.0

@@ -218,13 +218,15 @@ class _Pending:
     # Next free speaker id; read under the write lock, so valid until the transaction ends.
     next_speaker: int | None = None
 
+    def _kept(self) -> tuple[list[Any] | dict[int, Any], ...]:
+        return (self.documents, self.new_speakers, self.quotes, self.merges,
+                self.new_aliases, self.aliases, self.speakers)
+
     def empty(self) -> bool:
-        return not (self.documents or self.new_speakers or self.quotes or self.merges
-                    or self.new_aliases or self.aliases or self.speakers)
+        return not any(self._kept())
 
     def clear(self) -> None:
-        for kept in (self.documents, self.new_speakers, self.quotes, self.merges,
-                     self.new_aliases, self.aliases, self.speakers):
+        for kept in self._kept():
             kept.clear()
 
 
