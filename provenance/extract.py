@@ -293,6 +293,7 @@ def extract(text: str) -> list[Attribution]:
                           speaker=Span.of(text, mention.start, mention.end))
         found.append((att, mention))
     found.sort(key=lambda pair: (pair[0].content.start, -pair[0].content.end))
+    found = _one_per_span(found)
     _speakers_from_previous_paragraph(doc, found)
     out = []
     for att, mention in found:
@@ -302,6 +303,26 @@ def extract(text: str) -> list[Attribution]:
             mention = previous_person(doc, mention.start) or mention
         out.append(att.model_copy(update={"resolved": speakers.resolve(mention)})
                    if mention else att)
+    return out
+
+
+def _one_per_span(
+        found: list[tuple[Attribution, Mention | None]],
+) -> list[tuple[Attribution, Mention | None]]:
+    """Keep the first record of each content span (``found`` sorted by span, stable).
+
+    A record's identity is its document and content offsets, so two rules that
+    reach the same span (a clause around a mixed quote that is also "X said
+    that …") must yield one record, or the document cannot be stored. The
+    first wins: quote-driven records are added before the reported-speech pass.
+    """
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for pair in found:
+        key = (pair[0].content.start, pair[0].content.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(pair)
     return out
 
 

@@ -1,0 +1,138 @@
+"""Real news as one archive: PolNeAR train + dev ingested the way a user would, then measured.
+
+Usage::
+
+    python benchmarks/real_news.py [--polnear ../polnear] [--workdir DIR] [--reuse]
+                                   [--sections ingest,speakers,flags]
+
+Builds one JSON Lines archive from the PolNeAR ``train`` and ``dev`` texts (outlet
+and date from each file name ``outlet_YYYY-MM-DD_slug.txt``; the ``test`` split is
+reserved and never read), then runs the commands a user runs, as whole processes:
+
+- ``provenance extract ARCHIVE`` (extraction alone, output discarded): the baseline;
+- ``provenance ingest ARCHIVE --db DB`` with its default settings (cross-source
+  update on).
+
+and prints wall time of each, their ratio, and the documents stored and failed
+(section ``ingest``). Other sections read the database this run made and print
+their own figures; each lives in a module ``benchmarks/real_news_<name>.py`` with
+a function ``report(db_url: str, archive: Path) -> list[str]`` (lines to print).
+
+``--reuse`` keeps an existing ``DB`` in ``--workdir`` instead of ingesting again
+(for reading a section's figures after a change that does not touch ingest).
+Nothing from PolNeAR is written inside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_POLNEAR = REPO.parent / "polnear"
+NAME = re.compile(r"(?P<outlet>[a-z-]+)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<slug>.+)\.txt$")
+SPLITS = ("train", "dev")
+
+
+def build_archive(polnear: Path, out: Path) -> int:
+    """Write PolNeAR train+dev texts to ``out`` as JSON Lines; return the number of articles.
+
+    Each line: ``text``, ``source`` (outlet), ``date`` (YYYY-MM-DD), ``title`` (the
+    file's slug) and ``url`` (``polnear:<split>/<file name>``, so a record can be
+    traced back to its file without storing the text anywhere else).
+    """
+    count = 0
+    with out.open("w", encoding="utf-8") as sink:
+        for split in SPLITS:
+            folder = polnear / "data" / split / "text"
+            if not folder.is_dir():
+                raise SystemExit(f"{folder}: no such folder (fetch PolNeAR beside the repo)")
+            for path in sorted(folder.glob("*.txt")):
+                m = NAME.match(path.name)
+                if not m:
+                    continue
+                record = {
+                    "text": path.read_text(encoding="utf-8"),
+                    "source": m["outlet"],
+                    "date": m["date"],
+                    "title": m["slug"],
+                    "url": f"polnear:{split}/{path.name}",
+                }
+                sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+    return count
+
+
+def _provenance(*args: str, stdout: object = subprocess.DEVNULL) -> tuple[float, int, str]:
+    """Run ``provenance ARGS`` as its own process; (wall seconds, exit status, stderr)."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "provenance", *args],
+        stdout=stdout, stderr=subprocess.PIPE, text=True, check=False, cwd=REPO,
+    )
+    return time.perf_counter() - started, proc.returncode, proc.stderr
+
+
+def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[str]:
+    lines = []
+    t_extract, rc, _ = _provenance("extract", str(archive))
+    lines.append(f"extract alone: {t_extract:.1f} s (exit {rc}), "
+                 f"{articles / t_extract:.0f} articles/s")
+    if reuse and db.exists():
+        lines.append(f"ingest: reused {db}")
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        t_ingest, rc, stderr = _provenance("ingest", str(archive), "--db", str(db), "--quiet")
+        errors = [ln for ln in stderr.splitlines() if ln.startswith("error:")]
+        lines.append(f"ingest (default, cross-source on): {t_ingest:.1f} s (exit {rc}), "
+                     f"{t_ingest / t_extract:.2f}x extract alone")
+        lines.append(f"documents failed (error lines): {len(errors)}")
+        lines.extend(f"  {ln}" for ln in errors[:5])
+    with sqlite3.connect(db) as con:
+        stored = con.execute("select count(*) from documents").fetchone()[0]
+        quotes = con.execute("select count(*) from quotes").fetchone()[0]
+    # Identical texts are one document (id = hash of the text): PolNeAR has one repeat.
+    distinct = len({json.loads(line)["text"] for line in archive.open(encoding="utf-8")})
+    lines.append(f"documents stored: {stored} of {distinct} distinct texts "
+                 f"({articles} articles); records: {quotes}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--polnear", type=Path, default=DEFAULT_POLNEAR)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/provenance-real-news"))
+    parser.add_argument("--reuse", action="store_true", help="keep an existing database")
+    parser.add_argument("--sections", default="ingest",
+                        help="comma-separated: ingest and any real_news_<name>.py module")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    archive = args.workdir / "polnear-train-dev.jsonl"
+    db = args.workdir / "real-news.db"
+    articles = build_archive(args.polnear, archive)
+    print(f"archive: {articles} articles (PolNeAR {' + '.join(SPLITS)}) -> {archive}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    for name in [s.strip() for s in args.sections.split(",") if s.strip()]:
+        print(f"== {name}")
+        if name == "ingest":
+            lines = ingest_section(archive, db, articles, args.reuse)
+        else:
+            if not db.exists():
+                lines = ingest_section(archive, db, articles, reuse=False)
+                print("\n".join(lines))
+            module = importlib.import_module(f"real_news_{name}")
+            lines = module.report(f"sqlite:///{db}", archive)
+        print("\n".join(lines), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
