@@ -20,6 +20,7 @@ from rich.table import Table
 
 from provenance.export import neutralise
 from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
+from provenance.trace import Appearance
 
 
 class Format(StrEnum):
@@ -48,6 +49,9 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "confidence": q.confidence,
         "rule": q.rule,
         "status": q.review_status,
+        "cluster_id": q.cluster_id,
+        "first": q.first_appearance,
+        "sources": q.sources,
     }
 
 
@@ -102,8 +106,9 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
     short = {"id", "document"}
     for c in cols:
         # The statement is what a reader came for: it gets the room.
-        table.add_column(c, overflow="fold", max_width=70 if c == "text" else None,
-                         min_width=30 if c == "text" else None)
+        wide = c in ("text", "wording")
+        table.add_column(c, overflow="fold", max_width=70 if wide else None,
+                         min_width=30 if wide else None)
     for row in rows:
         table.add_row(*(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))
                         for c in cols))
@@ -146,3 +151,13 @@ def conflict_row(c: Conflict) -> dict[str, Any]:
     return {"id": c.id, "kind": c.kind, "score": c.score, "explanation": c.explanation,
             "diff": c.diff,
             "records": [f"{_where(r)} {r.speaker or '-'}: {r.text}" for r in c.records]}
+
+
+def trace_row(a: Appearance) -> dict[str, Any]:
+    """One report in ``provenance trace``: every field, plus ``wording`` for the table
+    (the text of the first report and of identical ones, the word diff of the others)."""
+    row = a.model_dump(mode="json")
+    row["where"] = a.outlet or (PurePath(a.path).name if a.path else a.document[:12])
+    row["reported_as"] = a.speaker_as_reported
+    row["wording"] = a.diff or a.text
+    return row
