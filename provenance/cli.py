@@ -27,8 +27,8 @@ from provenance.distributed import ingest_dask
 from provenance.documents import read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
 from provenance.evaluate import evaluate as run_evaluate
-from provenance.export import ExportFormat
-from provenance.export import export as run_export
+from provenance.exports import ExportFormat
+from provenance.exports import write_export as run_export
 from provenance.extract import extract
 from provenance.ingest import default_workers
 from provenance.ingest import ingest as run_ingest
@@ -447,7 +447,11 @@ def export_cmd(
     = False,
     db: DbOpt = None,
 ) -> None:
-    """Every quote and claim with full provenance, streamed: jsonl, csv or prov-json."""
+    """Every quote and claim with full provenance, streamed.
+
+    jsonl, csv, prov-json; web-annotation (W3C, one annotation per span) and
+    claimreview (schema.org ClaimReview of reviews and flags, Quotation per quote).
+    """
     with _store(db) as store, store.session() as s:
         try:
             target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
