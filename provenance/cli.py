@@ -45,6 +45,7 @@ from provenance.output import (
     quote_row,
     speaker_row,
     trace_row,
+    trace_table_row,
 )
 from provenance.review import (
     ReviewState,
@@ -534,8 +535,7 @@ def evaluate_cmd(
 
 # ---- cross-source verification (issue: match) -------------------------------
 
-TRACE_COLUMNS = ["position", "published", "where", "reported_as", "speaker", "change",
-                 "wording"]
+TRACE_COLUMNS = ["#", "date", "outlet", "as reported", "speaker", "change", "wording"]
 
 
 @app.command("trace")
@@ -550,17 +550,16 @@ def trace_cmd(
     if fmt is Format.json:
         emit_object(result, fmt)
         return
-    rows = [trace_row(a) for a in result.appearances]
     if fmt is not Format.table:
-        emit(rows, fmt)
+        emit((trace_row(a) for a in result.appearances), fmt)
         return
     first = result.first_appearance
     score = f" (match {result.match_score:.0f}/100)" if result.match_score is not None else ""
     Console(highlight=False).print(
-        f"“{result.text.strip(' ,')}”{score}\n{len(rows)} reports, {result.sources} "
+        f"“{result.text.strip(' ,')}”{score}\n{len(result.appearances)} reports, {result.sources} "
         f"source{'s' if result.sources > 1 else ''}; first: {trace_row(first)['where']}"
         f" {first.published or 'undated'}", markup=False)
-    emit(rows, fmt, TRACE_COLUMNS, title=f"trace {result.quote_id[:12]}")
+    emit((trace_table_row(a) for a in result.appearances), fmt, TRACE_COLUMNS)
 
 
 CLUSTER_COLUMNS = ["id", "text", "speakers", "distinct_sources", "first_source", "first_date",

@@ -106,9 +106,8 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
     short = {"id", "document"}
     for c in cols:
         # The statement is what a reader came for: it gets the room.
-        wide = c in ("text", "wording")
-        table.add_column(c, overflow="fold", max_width=70 if wide else None,
-                         min_width=30 if wide else None)
+        table.add_column(c, overflow="fold", max_width=70 if c == "text" else None,
+                         min_width=30 if c == "text" else None)
     for row in rows:
         table.add_row(*(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))
                         for c in cols))
@@ -161,3 +160,11 @@ def trace_row(a: Appearance) -> dict[str, Any]:
     row["reported_as"] = a.speaker_as_reported
     row["wording"] = a.diff or a.text
     return row
+
+
+def trace_table_row(a: Appearance) -> dict[str, Any]:
+    """The table view of one report: what a reader compares, in a terminal's width."""
+    row = trace_row(a)
+    return {"#": a.position, "date": row["published"], "outlet": row["where"],
+            "as reported": a.speaker_as_reported, "speaker": a.speaker,
+            "change": a.change.value, "wording": row["wording"]}

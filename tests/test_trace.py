@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from provenance.cli import app
@@ -164,3 +165,23 @@ def test_cli_trace_in_every_format_and_error_exits(demo: Store, tmp_path: Path) 
     header = listing.splitlines()[0].split(",")
     assert header[:6] == ["id", "speaker", "text", "kind", "document", "start"]
     assert {"first", "sources", "cluster_id"} <= set(header)
+
+
+def test_trace_json_and_jsonl_validate_against_their_schemas(demo: Store) -> None:
+    schemas = Path(__file__).resolve().parents[1] / "schemas"
+
+    def validator(name: str) -> Draft202012Validator:
+        return Draft202012Validator(json.loads(
+            (schemas / f"{name}.schema.json").read_text(encoding="utf-8")))
+
+    db = ["--db", demo.url.removeprefix("sqlite:///")]
+    whole = json.loads(runner.invoke(app, ["trace", "most dangerous fire", "-f", "json",
+                                           *db]).output)
+    assert not list(validator("trace").iter_errors(whole))
+    lines = runner.invoke(app, ["trace", "most dangerous fire", "-f", "jsonl", *db]).output
+    rows = [json.loads(x) for x in lines.splitlines()]
+    assert len(rows) == 4
+    for row in rows:
+        assert not list(validator("trace-appearance").iter_errors(row))
+    broken = {**rows[0], "change": "paraphrased"}
+    assert list(validator("trace-appearance").iter_errors(broken))
