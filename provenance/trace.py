@@ -7,12 +7,15 @@ then ingest order. Each later report is compared with the first one, word by
 word on the normalized text (case, accents and punctuation ignored), in the
 terms quote-drift studies use (Leskovec et al. 2009, MemeTracker; Simmons,
 Adamic & Adar 2011): identical, truncated, words inserted, words removed, words
-substituted; a report whose resolved speaker is another person is re-attributed.
+substituted. A report whose resolved speaker is another named speaker than the
+first report that names one is re-attributed (anonymous descriptions such as "the
+candidates" and unresolved pronouns neither count nor set the reference).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -22,10 +25,10 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from provenance.appearances import ingest_order, order_key, outlet
-from provenance.conflicts import same_person, word_diff
+from provenance.conflicts import same_person
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.match import normalize
-from provenance.models import QuoteKind
+from provenance.models import QuoteKind, SpeakerKind
 from provenance.store import id_prefix
 from provenance.tables import (
     ClusterMemberRow,
@@ -75,6 +78,8 @@ class Appearance(BaseModel):
     speaker_as_reported: str | None = Field(default=None, description="the speaker mention")
     speaker: str | None = Field(default=None, description="resolved speaker")
     speaker_id: int | None = None
+    speaker_kind: str | None = Field(default=None,
+                                     description="person, organization, document, anonymous")
     change: Change = Field(description="re-attributed if the speaker differs, else text_change")
     text_change: Change
     reattributed: bool = False
@@ -99,25 +104,65 @@ class Trace(BaseModel):
     text: str = Field(description="the cluster's canonical wording (or the quote's)")
     sources: int = Field(ge=1, description="distinct outlets")
     speakers: list[str] = Field(default_factory=list)
+    attributed_to: str | None = Field(
+        default=None, description="speaker of the first report that names one (not anonymous): "
+                                  "what re-attribution is judged against")
     first_appearance: Appearance
     appearances: list[Appearance]
 
 
-def text_change(first: str, other: str) -> Change:
-    """How ``other`` differs from ``first``, word by word after normalization."""
-    a, b = normalize(first).split(), normalize(other).split()
-    if a == b:
-        return Change.identical
-    ops = [op for op in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
-    kinds = {op[0] for op in ops}
+_POSSESSIVE = re.compile(r"(?<=\w)['’](?:s\b)?", re.IGNORECASE)
+
+
+def _words(text: str) -> list[tuple[str, str]]:
+    """(word as written, comparison key) pairs; punctuation-only tokens dropped.
+
+    The key is the normalized word with a possessive folded away, so "ISIS’s",
+    "ISIS'" and "ISIS" are one word, and "home," and "home." are too.
+    """
+    out = []
+    for raw in text.split():
+        key = normalize(_POSSESSIVE.sub("", raw))
+        if key:
+            out.append((raw, key))
+    return out
+
+
+def compare(first: str, other: str) -> tuple[Change, str | None]:
+    """How ``other`` differs from ``first``, word by word, and the word diff (None if identical).
+
+    The diff shows ``other``'s words as written, ``[-removed-]`` and ``{+added+}``.
+    """
+    a, b = _words(first), _words(other)
+    ops = difflib.SequenceMatcher(a=[k for _, k in a], b=[k for _, k in b],
+                                  autojunk=False).get_opcodes()
+    changed = [op for op in ops if op[0] != "equal"]
+    if not changed:
+        return Change.identical, None
+    parts: list[str] = []
+    for op, i1, i2, j1, j2 in ops:
+        if op == "equal":
+            parts += [w for w, _ in b[j1:j2]]
+            continue
+        if i2 > i1:
+            parts.append("[-" + " ".join(w for w, _ in a[i1:i2]) + "-]")
+        if j2 > j1:
+            parts.append("{+" + " ".join(w for w, _ in b[j1:j2]) + "+}")
+    kinds = {op[0] for op in changed}
     if kinds == {"delete"}:
         # Cut at the ends only (a sentence dropped before or after): truncated.
-        ends = all(i1 == 0 or i2 == len(a) for _, i1, i2, _, _ in ops)
-        return Change.truncated if ends else Change.removed
-    if kinds == {"insert"}:
-        return Change.inserted
-    return Change.substituted
+        ends = all(i1 == 0 or i2 == len(a) for _, i1, i2, _, _ in changed)
+        change = Change.truncated if ends else Change.removed
+    elif kinds == {"insert"}:
+        change = Change.inserted
+    else:
+        change = Change.substituted
+    return change, " ".join(parts)
+
+
+def text_change(first: str, other: str) -> Change:
+    """How ``other`` differs from ``first``, word by word after normalization."""
+    return compare(first, other)[0]
 
 
 def score_text(query: str, quote: str, **_: Any) -> float:
@@ -170,7 +215,7 @@ def _short(text: str, width: int = 60) -> str:
 
 
 _COLUMNS: tuple[Any, ...] = (QuoteRow, DocumentRow, SpeakerRow.name, ReviewRow.status,
-                             ClusterMemberRow.relation)
+                             ClusterMemberRow.relation, SpeakerRow.kind)
 
 
 def _rows(session: Session, quote_id: str) -> tuple[int | None, str | None, list[Any]]:
@@ -197,28 +242,38 @@ def trace_quote(session: Session, quote_id: str, query: str | None = None,
         raise NotFoundError(f"no quote with id {quote_id!r}")
     seqs = ingest_order(session, [r[1].id for r in rows])
     rows.sort(key=lambda r: order_key(r[1].published, seqs.get(r[1].id), r[1].id, r[0].start))
-    first_q, first_name = rows[0][0], rows[0][2]
+    first_q = rows[0][0]
     first_norm = normalize(first_q.text)
+    # Who said it is judged against the first report that names someone: an unresolved
+    # pronoun ("she") or a description ("the Democratic front-runner", stored as an
+    # anonymous speaker) in an early report says nothing about a later report's speaker.
+    named = next((r for r in rows if _named(r[0].speaker_id, r[5])), None)
     out: list[Appearance] = []
-    for i, (q, doc, name, status, rel) in enumerate(rows, 1):
-        change = text_change(first_q.text, q.text)
-        moved = (q.speaker_id is not None and first_q.speaker_id is not None
-                 and q.speaker_id != first_q.speaker_id and not same_person(name, first_name))
+    for i, (q, doc, name, status, rel, kind) in enumerate(rows, 1):
+        change, diff = compare(first_q.text, q.text)
+        moved = (named is not None and _named(q.speaker_id, kind)
+                 and q.speaker_id != named[0].speaker_id and not same_person(name, named[2]))
         out.append(Appearance(
             position=i, quote_id=q.id, document=doc.id, outlet=doc.source, path=doc.path,
             url=doc.url, title=doc.title, published=doc.published, ingest_seq=seqs.get(doc.id),
             kind=q.kind, start=q.start, end=q.end, text=q.text,
             speaker_as_reported=q.speaker_text, speaker=name, speaker_id=q.speaker_id,
+            speaker_kind=kind,
             change=Change.reattributed if moved else change, text_change=change,
             reattributed=moved, similarity=round(fuzz.ratio(first_norm, normalize(q.text)), 1),
-            diff=None if change is Change.identical else word_diff(
-                first_q.text.strip(" ,."), q.text.strip(" ,.")),
+            diff=diff,
             relation=rel, review_status=status or "unreviewed"))
     return Trace(
         query=query if query is not None else quote_id, quote_id=quote_id, match_score=score,
         cluster_id=cid, text=canonical or first_q.text,
         sources=len({outlet(r[1].source, r[1].path, r[1].id) for r in rows}),
-        speakers=sorted({r[2] for r in rows if r[2]}), first_appearance=out[0], appearances=out)
+        speakers=sorted({r[2] for r in rows if r[2]}),
+        attributed_to=named[2] if named is not None else None,
+        first_appearance=out[0], appearances=out)
+
+
+def _named(speaker_id: int | None, kind: str | None) -> bool:
+    return speaker_id is not None and kind != SpeakerKind.anonymous.value
 
 
 def trace(session: Session, query: str) -> Trace:
