@@ -9,7 +9,9 @@ terms quote-drift studies use (Leskovec et al. 2009, MemeTracker; Simmons,
 Adamic & Adar 2011): identical, truncated, words inserted, words removed, words
 substituted. A report whose resolved speaker is another named speaker than the
 first report that names one is re-attributed (anonymous descriptions such as "the
-candidates" and unresolved pronouns neither count nor set the reference).
+candidates" and unresolved pronouns neither count nor set the reference; a phrase
+shorter than six words, "top secret", is never re-attributed, as for the
+misattribution flag).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from provenance.appearances import ingest_order, order_key, outlet
-from provenance.conflicts import same_person
+from provenance.conflicts import MISATTRIBUTION_MIN_WORDS, same_person
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.match import normalize
 from provenance.models import QuoteKind, SpeakerKind
@@ -251,8 +253,11 @@ def trace_quote(session: Session, quote_id: str, query: str | None = None,
     out: list[Appearance] = []
     for i, (q, doc, name, status, rel, kind) in enumerate(rows, 1):
         change, diff = compare(first_q.text, q.text)
+        # A phrase of a few words ("top secret") is repeated by anyone: as for the
+        # misattribution flag, only a longer statement can be re-attributed.
         moved = (named is not None and _named(q.speaker_id, kind)
-                 and q.speaker_id != named[0].speaker_id and not same_person(name, named[2]))
+                 and q.speaker_id != named[0].speaker_id and not same_person(name, named[2])
+                 and len(_words(q.text)) >= MISATTRIBUTION_MIN_WORDS)
         out.append(Appearance(
             position=i, quote_id=q.id, document=doc.id, outlet=doc.source, path=doc.path,
             url=doc.url, title=doc.title, published=doc.published, ingest_seq=seqs.get(doc.id),

@@ -210,3 +210,18 @@ def test_only_named_speakers_set_or_break_the_attribution(store: Store, tmp_path
     assert t.attributed_to == "Ada Quinn"
     assert [a.reattributed for a in t.appearances] == [False, False, False, True]
     assert t.appearances[3].change is Change.reattributed and t.appearances[3].speaker == "Bo Park"
+
+
+def test_a_short_phrase_in_other_mouths_is_not_re_attributed(store: Store, tmp_path: Path) -> None:
+    for i, (text, day) in enumerate((
+            ("Officials met on Friday.\n\n“Rock bottom,” Mayor Ada Quinn said of the budget.\n",
+             date(2026, 6, 1)),
+            ("The council voted late.\n\n“Rock bottom,” Sen. Bo Park said of the budget.\n",
+             date(2026, 6, 2)))):
+        path = tmp_path / f"phrase{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        assert ingest(store, [path], source=f"Outlet {i}", published=day).ok
+    with store.session() as s:
+        t = trace(s, "Rock bottom")
+    assert [a.speaker for a in t.appearances] == ["Ada Quinn", "Bo Park"]
+    assert [a.change for a in t.appearances] == [Change.identical, Change.identical]
