@@ -49,7 +49,7 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "confidence": q.confidence,
         "rule": q.rule,
         "status": q.review_status,
-        "cluster_id": q.cluster_id,
+        # Not the cluster id: it is numbered by the database (PostgreSQL and SQLite differ).
         "first": q.first_appearance,
         "sources": q.sources,
     }

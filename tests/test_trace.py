@@ -168,7 +168,7 @@ def test_cli_trace_in_every_format_and_error_exits(demo: Store, tmp_path: Path) 
     listing = runner.invoke(app, ["quotes", "-f", "csv", "--speaker", "Marcus Bell", *db]).output
     header = listing.splitlines()[0].split(",")
     assert header[:6] == ["id", "speaker", "text", "kind", "document", "start"]
-    assert {"first", "sources", "cluster_id"} <= set(header)
+    assert {"first", "sources"} <= set(header)
 
 
 def test_trace_json_and_jsonl_validate_against_their_schemas(demo: Store) -> None:
