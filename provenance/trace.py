@@ -9,9 +9,10 @@ terms quote-drift studies use (Leskovec et al. 2009, MemeTracker; Simmons,
 Adamic & Adar 2011): identical, truncated, words inserted, words removed, words
 substituted. A report whose resolved speaker is another named speaker than the
 first report that names one is re-attributed (anonymous descriptions such as "the
-candidates" and unresolved pronouns neither count nor set the reference; a phrase
-shorter than six words, "top secret", is never re-attributed, as for the
-misattribution flag).
+candidates" and unresolved pronouns neither count nor set the reference; the two
+reports must be one statement (:func:`same_statement`): at least six shared words,
+as for the misattribution flag, covering two thirds of the shorter report: "top
+secret" or "their fair share" inside another statement is no re-attribution).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ MIN_SCORE = 80.0
 MIN_ID_PREFIX = 6
 """Shorter hexadecimal queries are read as words, not as an id prefix."""
 SUGGESTIONS = 3
+SHARED_SHARE = 2 / 3
+"""Share (0–1) of the shorter report's words two reports must have in common to be
+one statement (for re-attribution)."""
 _HEX = frozenset("0123456789abcdef")
 
 
@@ -162,6 +166,20 @@ def compare(first: str, other: str) -> tuple[Change, str | None]:
     return change, " ".join(parts)
 
 
+def same_statement(a: str, b: str) -> bool:
+    """True when two reports carry one statement, not just a common phrase.
+
+    They share at least ``MISATTRIBUTION_MIN_WORDS`` words (in order, compared as
+    :func:`compare` does), and those cover at least :data:`SHARED_SHARE` of the
+    shorter report: a fragment of a quote is all shared; two different sentences
+    that both say "the next president of the United States" are not.
+    """
+    ka, kb = [k for _, k in _words(a)], [k for _, k in _words(b)]
+    shared = sum(block.size for block in difflib.SequenceMatcher(
+        a=ka, b=kb, autojunk=False).get_matching_blocks())
+    return shared >= MISATTRIBUTION_MIN_WORDS and shared >= SHARED_SHARE * min(len(ka), len(kb))
+
+
 def text_change(first: str, other: str) -> Change:
     """How ``other`` differs from ``first``, word by word after normalization."""
     return compare(first, other)[0]
@@ -253,11 +271,11 @@ def trace_quote(session: Session, quote_id: str, query: str | None = None,
     out: list[Appearance] = []
     for i, (q, doc, name, status, rel, kind) in enumerate(rows, 1):
         change, diff = compare(first_q.text, q.text)
-        # A phrase of a few words ("top secret") is repeated by anyone: as for the
-        # misattribution flag, only a longer statement can be re-attributed.
+        # A phrase of a few words ("top secret", "their fair share") is repeated by anyone,
+        # also inside other statements: only the same statement can be re-attributed.
         moved = (named is not None and _named(q.speaker_id, kind)
                  and q.speaker_id != named[0].speaker_id and not same_person(name, named[2])
-                 and len(_words(q.text)) >= MISATTRIBUTION_MIN_WORDS)
+                 and same_statement(named[0].text, q.text))
         out.append(Appearance(
             position=i, quote_id=q.id, document=doc.id, outlet=doc.source, path=doc.path,
             url=doc.url, title=doc.title, published=doc.published, ingest_seq=seqs.get(doc.id),

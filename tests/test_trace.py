@@ -225,3 +225,25 @@ def test_a_short_phrase_in_other_mouths_is_not_re_attributed(store: Store, tmp_p
         t = trace(s, "Rock bottom")
     assert [a.speaker for a in t.appearances] == ["Ada Quinn", "Bo Park"]
     assert [a.change for a in t.appearances] == [Change.identical, Change.identical]
+
+
+def test_a_common_phrase_inside_another_statement_is_not_re_attributed(
+        store: Store, tmp_path: Path) -> None:
+    for i, (text, day) in enumerate((
+            ("Taxes were the topic.\n\nEveryone should pay “their fair share of taxes,” "
+             "Mayor Ada Quinn said.\n", date(2026, 7, 1)),
+            ("The debate ran late.\n\n“Large landlords do not pay their fair share of "
+             "taxes and never have,” Sen. Bo Park said.\n", date(2026, 7, 2)),
+            ("The council met again.\n\n“Everyone should pay their fair share of taxes, "
+             "every single year,” Sen. Bo Park said.\n", date(2026, 7, 3)))):
+        path = tmp_path / f"levy{i}.txt"
+        path.write_text(text, encoding="utf-8")
+        assert ingest(store, [path], source=f"Outlet {i}", published=day).ok
+    with store.session() as s:
+        t = trace(s, "their fair share of taxes")
+    by_outlet = {a.outlet: a for a in t.appearances}
+    assert t.attributed_to == "Ada Quinn" and len(by_outlet) == 3
+    # Each shares only the five words Ada Quinn was quoted with: a phrase, not her quote.
+    assert [a.reattributed for a in t.appearances] == [False, False, False]
+    assert by_outlet["Outlet 1"].change is Change.inserted
+    assert by_outlet["Outlet 1"].speaker == "Bo Park"
