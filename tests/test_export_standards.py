@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hst
 from jsonschema import Draft202012Validator
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -17,6 +19,7 @@ from typer.testing import CliRunner
 from provenance.cli import app
 from provenance.conflicts import list_conflicts
 from provenance.export_claimreview import SCALE
+from provenance.export_webanno import Utf16
 from provenance.exports import write_export
 from provenance.ingest import ingest
 from provenance.review import review
@@ -249,3 +252,10 @@ def test_the_term_check_catches_what_expansion_would_drop() -> None:
                                                            "offset": 3}]},
             "bodyy": {"type": "Attributin"}}
     assert undefined_terms(node, known) == {"offset", "bodyy", "type Attributin"}
+
+
+@given(hst.text(alphabet=hst.sampled_from("ab é\n“”😀🏠𝄞\u200d"), max_size=60), hst.data())
+def test_utf16_offset_is_the_length_of_the_prefix_in_utf16(text: str, data: hst.DataObject
+                                                           ) -> None:
+    offset = data.draw(hst.integers(min_value=0, max_value=len(text)))
+    assert Utf16(text)(offset) == len(text[:offset].encode("utf-16-le")) // 2
