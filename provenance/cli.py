@@ -27,8 +27,8 @@ from provenance.distributed import ingest_dask
 from provenance.documents import read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
 from provenance.evaluate import evaluate as run_evaluate
-from provenance.export import ExportFormat
-from provenance.export import export as run_export
+from provenance.exports import ExportFormat
+from provenance.exports import write_export as run_export
 from provenance.extract import extract
 from provenance.ingest import default_workers
 from provenance.ingest import ingest as run_ingest
@@ -44,6 +44,8 @@ from provenance.output import (
     emit_object,
     quote_row,
     speaker_row,
+    trace_row,
+    trace_table_row,
 )
 from provenance.review import (
     ReviewState,
@@ -63,6 +65,7 @@ from provenance.store import (
     open_store,
     stats,
 )
+from provenance.trace import trace as run_trace
 from provenance.verify import verify as run_verify
 from provenance.verify import verify_log_file
 
@@ -74,7 +77,7 @@ DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 # A table shows what fits a terminal; json, jsonl and csv carry every field.
-QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "where", "status"]
+QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "where", "status", "first", "sources"]
 
 
 @contextmanager
@@ -277,6 +280,10 @@ def show(
               f"cue: {quote.cue.text if quote.cue else '-'}  confidence: {quote.confidence:.2f}")
     out.print(f"document {quote.document[:16]}  {quote.path or ''}  [{quote.start}:{quote.end}]",
               markup=False)
+    if quote.cluster_id is not None:
+        out.print(f"{'first appearance' if quote.first_appearance else 'not the first report'}"
+                  f" of its statement; {quote.sources} source{'s' if quote.sources > 1 else ''}"
+                  f" (provenance trace {quote.id[:12]})", markup=False)
     out.print(view)
 
 
@@ -441,7 +448,11 @@ def export_cmd(
     = False,
     db: DbOpt = None,
 ) -> None:
-    """Every quote and claim with full provenance, streamed: jsonl, csv or prov-json."""
+    """Every quote and claim with full provenance, streamed.
+
+    jsonl, csv, prov-json; web-annotation (W3C, one annotation per span) and
+    claimreview (schema.org ClaimReview of reviews and flags, Quotation per quote).
+    """
     with _store(db) as store, store.session() as s:
         try:
             target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
@@ -523,6 +534,33 @@ def evaluate_cmd(
 
 
 # ---- cross-source verification (issue: match) -------------------------------
+
+TRACE_COLUMNS = ["#", "date", "outlet", "as reported", "speaker", "change", "wording"]
+
+
+@app.command("trace")
+def trace_cmd(
+    query: Annotated[str, typer.Argument(help="Quote id (or unique prefix) or some of its words.")],
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """A statement from its first report on: outlet, date, speaker and how the words changed."""
+    with _store(db) as store, store.session() as s:
+        result = run_trace(s, query)
+    if fmt is Format.json:
+        emit_object(result, fmt)
+        return
+    if fmt is not Format.table:
+        emit((trace_row(a) for a in result.appearances), fmt)
+        return
+    first = result.first_appearance
+    score = f" (match {result.match_score:.0f}/100)" if result.match_score is not None else ""
+    Console(highlight=False).print(
+        f"“{result.text.strip(' ,')}”{score}\n{len(result.appearances)} reports, {result.sources} "
+        f"source{'s' if result.sources > 1 else ''}; first: {trace_row(first)['where']}"
+        f" {first.published or 'undated'}", markup=False)
+    emit((trace_table_row(a) for a in result.appearances), fmt, TRACE_COLUMNS)
+
 
 CLUSTER_COLUMNS = ["id", "text", "speakers", "distinct_sources", "first_source", "first_date",
                    "sources"]

@@ -168,6 +168,10 @@ class Quote(BaseModel):
     published: date | None = None
     review_status: str = Field(default="unreviewed",
                                description="unreviewed, verified, disputed or retracted")
+    cluster_id: int | None = Field(default=None, description="the statement it reports, if any")
+    first_appearance: bool = Field(
+        default=True, description="the earliest report of its statement (see `provenance trace`)")
+    sources: int = Field(default=1, ge=1, description="distinct outlets that carry its statement")
 
     @property
     def start(self) -> int:

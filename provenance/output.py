@@ -20,6 +20,7 @@ from rich.table import Table
 
 from provenance.export import neutralise
 from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
+from provenance.trace import Appearance
 
 
 class Format(StrEnum):
@@ -48,6 +49,9 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "confidence": q.confidence,
         "rule": q.rule,
         "status": q.review_status,
+        # Not the cluster id: it is numbered by the database (PostgreSQL and SQLite differ).
+        "first": q.first_appearance,
+        "sources": q.sources,
     }
 
 
@@ -146,3 +150,21 @@ def conflict_row(c: Conflict) -> dict[str, Any]:
     return {"id": c.id, "kind": c.kind, "score": c.score, "explanation": c.explanation,
             "diff": c.diff,
             "records": [f"{_where(r)} {r.speaker or '-'}: {r.text}" for r in c.records]}
+
+
+def trace_row(a: Appearance) -> dict[str, Any]:
+    """One report in ``provenance trace``: every field, plus ``wording`` for the table
+    (the text of the first report and of identical ones, the word diff of the others)."""
+    row = a.model_dump(mode="json")
+    row["where"] = a.outlet or (PurePath(a.path).name if a.path else a.document[:12])
+    row["reported_as"] = a.speaker_as_reported
+    row["wording"] = a.diff or a.text
+    return row
+
+
+def trace_table_row(a: Appearance) -> dict[str, Any]:
+    """The table view of one report: what a reader compares, in a terminal's width."""
+    row = trace_row(a)
+    return {"#": a.position, "date": row["published"], "outlet": row["where"],
+            "as reported": a.speaker_as_reported, "speaker": a.speaker,
+            "change": a.change.value, "wording": row["wording"]}

@@ -16,6 +16,9 @@ from pydantic import BaseModel
 
 from provenance.audit import AuditEntry
 from provenance.export import CsvRecord, ExportRecord
+from provenance.export_claimreview import ClaimReviewDocument
+from provenance.export_webanno import WebAnnotationPage
+from provenance.trace import Appearance, Trace
 from provenance.verify import Mismatch
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -24,10 +27,16 @@ MODELS: dict[str, type[BaseModel]] = {
     "csv-record": CsvRecord,
     "audit-entry": AuditEntry,
     "verify-mismatch": Mismatch,
+    "web-annotation": WebAnnotationPage,
+    "claimreview": ClaimReviewDocument,
+    "trace": Trace,
+    "trace-appearance": Appearance,
 }
 """File stem -> model: ``export --format jsonl`` lines, ``export --format csv`` rows
 (cells as strings once read back, see the schema's ``description``), ``log
---format jsonl`` lines, ``verify --format jsonl`` lines."""
+--format jsonl`` lines, ``verify --format jsonl`` lines, ``export --format
+web-annotation`` and ``--format claimreview`` documents (JSON-LD, compacted as
+written), ``trace --format json`` and ``trace --format jsonl`` lines."""
 
 
 class SchemaState(StrEnum):

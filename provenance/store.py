@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
+from provenance.appearances import standings
 from provenance.errors import NotFoundError, StoreError
 from provenance.migrations import migrate
 from provenance.models import (
@@ -593,7 +594,17 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
                          col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.end))
     if limit:
         stmt = stmt.limit(limit)
-    return [_quote(q, name, d, status) for q, name, d, status in session.exec(stmt)]
+    return _with_standing(session, [_quote(q, name, d, status)
+                                    for q, name, d, status in session.exec(stmt)])
+
+
+def _with_standing(session: Session, quotes: list[Quote]) -> list[Quote]:
+    """Each quote with its cluster, whether it is the first report, how many outlets carry it."""
+    found = standings(session, [q.id for q in quotes])
+    for q in quotes:
+        st = found[q.id]
+        q.cluster_id, q.first_appearance, q.sources = st.cluster_id, st.first, st.sources
+    return quotes
 
 
 def list_speakers(session: Session) -> list[Speaker]:
@@ -635,8 +646,9 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     assert doc is not None
     speaker = session.get(SpeakerRow, row.speaker_id) if row.speaker_id else None
     review = session.get(ReviewRow, row.id)
-    return _quote(row, speaker.name if speaker else None, doc,
-                  review.status if review else None), doc.text
+    quote = _quote(row, speaker.name if speaker else None, doc,
+                   review.status if review else None)
+    return _with_standing(session, [quote])[0], doc.text
 
 
 def get_document(session: Session, doc_id_prefix: str) -> Document:
