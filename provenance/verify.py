@@ -417,9 +417,11 @@ def _check_document(session: Session, doc: Any, chain: ChainChecker,
             continue
         want = dict(expected, speaker_id=chain.reassigned.get(row.id, expected.get("speaker_id")),
                     extractor_version=run.payload.get("extractor_version"))
-        actual_fp = dict(audit.quote_fingerprint(row), extractor_version=row.extractor_version)
-        yield from _differs(qname, "quotes", _pairs(want, QUOTE_PAIRS),
-                            _pairs(actual_fp, QUOTE_PAIRS), run.seq)
+        # The stored offsets themselves: the fingerprint's pairs drop a half-set pair.
+        actual_fp = {**_pairs(audit.quote_fingerprint(row), QUOTE_PAIRS),
+                     "extractor_version": row.extractor_version,
+                     **{c: getattr(row, c) for _, a, b in QUOTE_PAIRS for c in (a, b)}}
+        yield from _differs(qname, "quotes", _pairs(want, QUOTE_PAIRS), actual_fp, run.seq)
     for qid in logged:
         yield Mismatch(check="record", record=f"quote:{qid}", table="quotes", detail=(
             f"created by log entry {run.seq if run else '?'} but missing from the database"))
