@@ -482,6 +482,17 @@ def checkpoint(session: Session) -> Checkpoint:
     return Checkpoint(seq=row[0], hash=row[1], ts=row[2])
 
 
+def write_checkpoint(session: Session, out: Path | None = None) -> Checkpoint:
+    """The current :func:`checkpoint`, also written to ``out`` as JSON when given."""
+    cp = checkpoint(session)
+    if out is not None:
+        try:
+            out.write_text(cp.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(str(out), f"cannot write: {exc.strerror}") from None
+    return cp
+
+
 def read_checkpoint(path: Path) -> Checkpoint:
     """A checkpoint file written by ``provenance checkpoint --out``; InputError if it is not one."""
     try:

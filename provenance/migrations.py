@@ -82,11 +82,11 @@ def current_version(conn: Connection) -> int | None:
     value = conn.execute(select(table.c.value).where(table.c.key == "schema_version")).scalar()
     if value is None:
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise StoreError(f"meta.schema_version is {str(value)[:40]!r}, not a schema number: "
-                         "the database's metadata was edited or damaged") from None
+    text_ = str(value).strip()
+    if not (text_.isascii() and text_.isdigit() and len(text_) <= 9):
+        raise StoreError(f"meta.schema_version is {text_[:40]!r}, not a schema number: "
+                         "the database's metadata was edited or damaged")
+    return int(text_)
 
 
 def _stamp(conn: Connection, version: int, *, insert: bool) -> None:

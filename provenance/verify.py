@@ -732,11 +732,13 @@ def _against_checkpoint(cp: audit.Checkpoint, found: str | None) -> Iterator[Mis
             f"{cp.hash[:16]}…: the log was rewritten since"))
 
 
-def verify_log_file(path: Path, expect_head: str | None = None) -> VerifyReport:
+def verify_log_file(path: Path, expect_head: str | None = None,
+                    checkpoint: audit.Checkpoint | None = None) -> VerifyReport:
     """Check the chain of an exported log (``provenance log --format jsonl``) without a store."""
     report = VerifyReport()
     chain = ChainChecker()
     found_head = expect_head is None
+    at_checkpoint: str | None = None
     try:
         with path.open(encoding="utf-8") as lines:
             for n, line in enumerate(lines, 1):
@@ -757,10 +759,14 @@ def verify_log_file(path: Path, expect_head: str | None = None) -> VerifyReport:
                 report.problems.extend(chain.feed(body))
                 report.head_seq, report.head_hash = body.get("seq", 0), str(body.get("hash"))
                 found_head = found_head or body.get("hash") == expect_head
+                if checkpoint is not None and body.get("seq") == checkpoint.seq:
+                    at_checkpoint = str(body.get("hash"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot read: {exc}") from None
     report.entries = chain.count
     if not found_head:
         report.problems.append(Mismatch(check="chain", record=f"log:{expect_head}",
                                         detail="the expected head hash is not in the file"))
+    if checkpoint is not None:
+        report.problems.extend(_against_checkpoint(checkpoint, at_checkpoint))
     return report

@@ -139,7 +139,7 @@ def test_adopt_logs_a_store_that_predates_the_log_once(store: Store) -> None:
     assert report.ok, report.problems
     assert first.documents == docs and first.speakers > 0 and first.merges > 0
     assert first.memberships > 0 and first.flags > 0  # clusters and flags are records too
-    assert again == Adopted()
+    assert _nothing(again)
     assert {e.actor for e in entries} == {"person:Ana Ruiz"}
     assert all(e.payload["adopted"] for e in entries if e.action == audit.DOCUMENT_INGESTED)
 
@@ -150,8 +150,29 @@ def test_adopt_leaves_logged_records_alone_so_their_edits_still_show(store: Stor
     store.dispose()
     raw_sql(db, "UPDATE quotes SET confidence = 0.01 WHERE id = ?", (qid,))
     with store.session() as s:
-        assert adopt(s, "Mallory") == Adopted()
+        assert _nothing(adopt(s, "Mallory"))
         assert [p.record for p in verify(s).problems] == [f"quote:{qid}"]
+
+
+def _nothing(result: Adopted) -> bool:
+    return result.model_dump(exclude={"log_began"}) == Adopted().model_dump(
+        exclude={"log_began"})
+
+
+def test_adopt_refuses_records_stored_after_the_log_began(store: Store) -> None:
+    """A forged row is not laundered into the log: adopt names it, verify keeps reporting it."""
+    db = Path(store.url.removeprefix("sqlite:///"))
+    store.dispose()
+    raw_sql(db, "INSERT INTO speakers (id, name, kind, titles, affiliation, created_at) "
+                "VALUES (900, 'Ghost Writer', 'person', '[]', NULL, '2999-01-01 00:00:00')")
+    raw_sql(db, "INSERT INTO documents (id, text, path, ingested_at, size) "
+                "VALUES ('f00d', 'A forged document.', 'forged.txt', '2999-01-01 00:00:00', 18)")
+    with store.session() as s:
+        result = adopt(s, "Mallory")
+        problems = {p.record for p in verify(s).problems}
+    assert result.refused == ["speaker:900", "document:f00d"]
+    assert result.documents == result.speakers == 0 and result.log_began
+    assert {"speaker:900", "document:f00d"} <= problems
 
 
 def test_cli_review_then_reviews_and_log_show_status_and_history(store: Store) -> None:
