@@ -23,11 +23,16 @@ Actions written by the library (payload keys in brackets):
 * ``document.ingested`` [sha256, size (characters), path, url, source, title, published]
 * ``extraction.run`` [extractor_version, quotes: one object per stored record
   with id, kind, start, end, text_sha256, rule, confidence (0–1), speaker_id,
-  speaker and cue offsets]
+  speaker and cue offsets, mention_name]
 * ``claims.extracted`` [claims: id, start, end, text_sha256, quantity offsets,
-  low, high, unit, noun_class, event, speaker_id of every claim of the document]
-* ``speaker.created`` [name, kind, document]; ``speaker.merged`` [alias,
-  document, score (0–100, rapidfuzz scale), evidence]
+  low, high, unit, noun_class, event, speaker_id, q_text, noun, days, places
+  (JSON text as stored), speaker of every claim of the document]
+* ``speaker.created`` [name, kind, document, titles, affiliation, aliases (the
+  names the mention adds) or, when adopted, alias_counts {alias: [count,
+  is_name]}]; ``speaker.merged`` [alias, document, score (0–100, rapidfuzz
+  scale), evidence, and the mention's kind, titles, affiliation, aliases]:
+  ``verify`` folds them into the speakers and aliases tables (entries written
+  before these keys existed are checked for what they carry)
 * ``review`` [status, previous, note]; ``document.deleted`` [quotes, reason]
 
 * ``cluster.assigned`` on ``quote:<id>`` [cluster (``None``: left every cluster),

@@ -8,15 +8,18 @@ Four checks, each reported as :class:`Mismatch` rows naming the record:
 * ``document``: each document's id is the SHA-256 of its stored text;
 * ``span``: ``text[start:end]`` equals the stored text of every content,
   speaker and cue span;
-* ``record``: documents, quotes, claims, speakers, merges, review statuses,
-  cluster memberships and conflict flags agree with the log entries that
-  created them (the last ``cluster.assigned`` of each quote, the last
-  ``flag.raised``/``flag.updated`` of each flag not cleared since), and
-  nothing exists that no entry made.
+* ``record``: every stored value a listing or export shows, re-derived from the
+  log and the documents or compared with the entry that logged it (documents,
+  quotes, claims, speakers and aliases folded from their entries, merges,
+  reviews, cluster memberships, each cluster's canonical text and members'
+  relations re-computed, blocking keys re-derived, conflict flags), and
+  nothing exists that no entry made. Each mismatch names its table and, where
+  one value differs, its column.
 
 Deleting the last entries of the log leaves a valid shorter chain; it is caught
 by the ``record`` check when those entries made records, and always when the
-caller passes the head hash published earlier (``expect_head``).
+caller passes the head hash published earlier (``expect_head``) or a
+checkpoint (``checkpoint``), which also catch a chain rewritten end to end.
 """
 
 from __future__ import annotations
@@ -352,7 +355,7 @@ def _check_claims(session: Session, doc_id: str, text: str,
 
 
 def _check_keys(session: Session, rows: list[QuoteRow]) -> Iterator[Mismatch]:
-    """The blocking keys of a document's quotes: exactly those of its clustered quotes."""
+    """The blocking keys of some quotes: exactly those their texts give, for clustered ones."""
     ids = [r.id for r in rows]
     clustered = set(session.exec(select(ClusterMemberRow.quote_id).where(
         col(ClusterMemberRow.quote_id).in_(ids))).all()) if ids else set()
@@ -374,8 +377,10 @@ def _check_keys(session: Session, rows: list[QuoteRow]) -> Iterator[Mismatch]:
                 f"({', '.join(extra[:2])}), {len(missing)} missing ({', '.join(missing[:2])})"))
 
 
-def _check_document(session: Session, doc: Any, chain: ChainChecker,
-                    report: VerifyReport) -> Iterator[Mismatch]:
+def _check_document(session: Session, doc: Any, chain: ChainChecker, report: VerifyReport,
+                    quotes: list[QuoteRow]) -> Iterator[Mismatch]:
+    """One document, its quotes and claims; its quotes are added to ``quotes`` (their
+    blocking keys are checked a batch of documents at a time: MinHash is vectorised)."""
     name = f"document:{doc.id}"
     text: str = doc.text
     if document_id(text) != doc.id:
@@ -426,7 +431,7 @@ def _check_document(session: Session, doc: Any, chain: ChainChecker,
         yield Mismatch(check="record", record=f"quote:{qid}", table="quotes", detail=(
             f"created by log entry {run.seq if run else '?'} but missing from the database"))
     yield from _check_claims(session, doc.id, text, claims)
-    yield from _check_keys(session, rows)
+    quotes += rows
 
 
 def _check_documents_gone(session: Session, chain: ChainChecker,
@@ -706,10 +711,12 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 50,
                             .order_by(col(DocumentRow.id)).limit(batch)).all()
         if not docs:
             break
+        quotes: list[QuoteRow] = []
         for doc in docs:
             report.documents += 1
             seen.add(doc.id)
-            report.problems.extend(_check_document(session, doc, chain, report))
+            report.problems.extend(_check_document(session, doc, chain, report, quotes))
+        report.problems.extend(_check_keys(session, quotes))
         after = docs[-1].id
         session.expunge_all()  # document texts can be large; keep one batch at a time
     report.problems.extend(_check_documents_gone(session, chain, seen))
