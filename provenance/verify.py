@@ -528,23 +528,36 @@ def _check_aliases(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
 
 
 def _check_merges(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
-    """Stored merges, in id order, against the logged ones in log order (both append-only)."""
-    logged = iter(sorted(chain.merges.values(), key=lambda m: m.seq))
+    """Stored merges against the logged ones.
+
+    Paired by (speaker, alias, document) first; the rows and entries left over are
+    paired in order (row id, entry seq), so an edited value is named by its column.
+    """
+    logged: dict[tuple[int, str, str], list[_Merge]] = {}
+    for m in sorted(chain.merges.values(), key=lambda m: m.seq):
+        logged.setdefault((m.speaker_id, m.alias, m.document), []).append(m)
+    unpaired: list[MergeRow] = []
+    pairs: list[tuple[MergeRow, _Merge]] = []
     for row in session.exec(select(MergeRow).order_by(col(MergeRow.id))):
-        m = next(logged, None)
-        name = f"merge:{row.id}"
-        if m is None:
-            yield Mismatch(check="record", record=name, table="merges",
-                           detail="no speaker.merged entry in the log made this merge")
-            continue
+        found = logged.get((row.speaker_id, row.alias, row.document_id))
+        if found:
+            pairs.append((row, found.pop(0)))
+        else:
+            unpaired.append(row)
+    left = sorted((m for ms in logged.values() for m in ms), key=lambda m: m.seq)
+    pairs += list(zip(unpaired, left, strict=False))
+    for row, m in pairs:
         expected: dict[str, Any] = {"speaker_id": m.speaker_id, "alias": m.alias,
                                     "document_id": m.document, "score": m.score}
         if m.evidence is not None:
             expected["evidence"] = m.evidence
-        yield from _differs(name, "merges", expected, {
+        yield from _differs(f"merge:{row.id}", "merges", expected, {
             "speaker_id": row.speaker_id, "alias": row.alias, "document_id": row.document_id,
             "score": float(row.score), "evidence": row.evidence}, m.seq)
-    for m in logged:
+    for row in unpaired[len(left):]:
+        yield Mismatch(check="record", record=f"merge:{row.id}", table="merges",
+                       detail="no speaker.merged entry in the log made this merge")
+    for m in left[len(unpaired):]:
         yield Mismatch(check="record", record=f"speaker:{m.speaker_id}", table="merges", detail=(
             f"merge of {m.alias!r} logged in entry {m.seq} is missing from the database"))
 

@@ -24,7 +24,7 @@ from provenance.review import (
 from provenance.store import Store
 from provenance.tables import ClusterMemberRow, DocumentRow, QuoteRow
 from provenance.verify import verify
-from tests.audit_support import raw_sql, store_fixture, template_fixture
+from tests.audit_support import ingest_text, raw_sql, store_fixture, template_fixture
 
 runner = CliRunner()
 
@@ -152,6 +152,22 @@ def test_adopt_leaves_logged_records_alone_so_their_edits_still_show(store: Stor
     with store.session() as s:
         assert _nothing(adopt(s, "Mallory"))
         assert [p.record for p in verify(s).problems] == [f"quote:{qid}"]
+
+
+def test_adopt_of_a_store_logged_since_part_way_verifies(store: Store) -> None:
+    """Records from before the log, then logged ingests (merges into the old speakers): adopt
+    logs the old ones after the new entries, and verify pairs them all the same."""
+    db = Path(store.url.removeprefix("sqlite:///"))
+    store.dispose()
+    raw_sql(db, "DELETE FROM audit_log")
+    ingest_text(store, "Riverton, May 2. “The budget is balanced,” said Mayor Lena Ortiz on "
+                       "Friday. “We will see,” said Dana Whitfield, who chairs the committee.")
+    with store.session() as s:
+        logged_merges = sum(1 for e in audit.iter_entries(s, action=audit.SPEAKER_MERGED))
+        result = adopt(s, "Ana Ruiz")
+        report = verify(s)
+    assert logged_merges > 0 and result.merges > 0 and not result.refused
+    assert report.ok, report.problems
 
 
 def _nothing(result: Adopted) -> bool:
