@@ -37,6 +37,8 @@ EXEMPT = {
     ("conflicts", "raised_at"): "shown by no listing or export",
     ("aliases", "id"): "surrogate key: shown nowhere, nothing is derived from it",
     ("match_keys", "id"): "surrogate key of a derived index row: shown nowhere",
+    ("merges", "id"): "surrogate key: shown nowhere (it orders `merges` within a speaker); "
+                      "merges pair with their entries by speaker, alias and document",
 }
 
 # The record a mismatch must name for an edited row (the row's identity before the edit).
@@ -60,7 +62,7 @@ IDENTITY = {("documents", "id"), ("speakers", "id"), ("aliases", "speaker_id"),
             ("aliases", "alias"), ("quotes", "id"), ("quotes", "document_id"),
             ("match_keys", "quote_id"), ("clusters", "id"), ("cluster_members", "quote_id"),
             ("claims", "id"), ("claims", "document_id"), ("conflicts", "id"),
-            ("reviews", "quote_id"), ("merges", "id")}
+            ("reviews", "quote_id")}
 
 
 def _columns() -> list[tuple[str, str, Any, bool]]:
