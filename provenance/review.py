@@ -75,9 +75,12 @@ def _resolve_quote(session: Session, prefix: str) -> str:
 
 def decision(entry: audit.AuditEntry) -> ReviewDecision:
     p = entry.payload
-    return ReviewDecision(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
-                          status=p["status"], previous=p.get("previous", "unreviewed"),
-                          note=p.get("note", ""), hash=entry.hash)
+    try:
+        return ReviewDecision(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
+                              status=p["status"], previous=p.get("previous", "unreviewed"),
+                              note=p.get("note", ""), hash=entry.hash)
+    except (KeyError, ValueError):  # only an edited log holds such an entry
+        raise audit.MalformedEntry(entry.seq, "payload is not a review decision") from None
 
 
 def review(session: Session, quote_id: str, status: ReviewStatus | str, note: str = "",

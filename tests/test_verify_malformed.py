@@ -54,8 +54,9 @@ def _one_line_error(args: list[str], code: int, message: str) -> None:
 def test_a_log_row_at_seq_zero_is_a_mismatch_and_listings_fail_in_one_line(db: Path) -> None:
     # A copy of the review entry at seq 0: verify used to scan seq > 0 only.
     raw_sql(db, "INSERT INTO audit_log (seq, ts, actor, action, subject, payload, hash, "
-                "prev_hash) SELECT 0, ts, actor, action, subject, payload, 'a' || substr(hash, 2),"
-                " 'b' || substr(prev_hash, 2) FROM audit_log WHERE action = 'review'")
+                "prev_hash) SELECT 0, ts, actor, action, subject, payload, 'z' || substr(hash, 2),"
+                " 'y' || substr(prev_hash, 2) FROM audit_log WHERE action = 'review'")
+    # (z and y are not hex digits: the copy's hashes cannot collide with a stored one.)
     problems = _problems(db)
     assert any(c == "chain" and r == "log:0" for c, r, _ in problems), problems
     for args in (["reviews"], ["export"]):
@@ -70,6 +71,13 @@ def test_a_payload_nested_100000_deep_is_a_mismatch(db: Path) -> None:
     _one_line_error(["reviews", "--db", str(db)], 2, f"audit log entry {seq} is malformed")
     bad = runner.invoke(app, ["verify", "--db", str(db)])
     assert bad.exit_code == 4 and "Traceback" not in bad.output
+
+
+def test_a_review_entry_without_a_status_is_one_line_in_listings(db: Path) -> None:
+    (seq,) = raw_one(db, "SELECT max(seq) FROM audit_log WHERE action = 'review'")
+    raw_sql(db, "UPDATE audit_log SET payload = '{\"note\": \"x\"}' WHERE seq = ?", (seq,))
+    assert any(r == f"log:{seq}" for _, r, _ in _problems(db))
+    _one_line_error(["reviews", "--db", str(db)], 2, "not a review decision")
 
 
 def test_a_deep_line_in_an_exported_log_is_a_mismatch(db: Path, tmp_path: Path) -> None:
