@@ -23,11 +23,16 @@ Actions written by the library (payload keys in brackets):
 * ``document.ingested`` [sha256, size (characters), path, url, source, title, published]
 * ``extraction.run`` [extractor_version, quotes: one object per stored record
   with id, kind, start, end, text_sha256, rule, confidence (0–1), speaker_id,
-  speaker and cue offsets]
+  speaker and cue offsets, mention_name]
 * ``claims.extracted`` [claims: id, start, end, text_sha256, quantity offsets,
-  low, high, unit, noun_class, event, speaker_id of every claim of the document]
-* ``speaker.created`` [name, kind, document]; ``speaker.merged`` [alias,
-  document, score (0–100, rapidfuzz scale), evidence]
+  low, high, unit, noun_class, event, speaker_id, q_text, noun, days, places
+  (JSON text as stored), speaker of every claim of the document]
+* ``speaker.created`` [name, kind, document, titles, affiliation, aliases (the
+  names the mention adds) or, when adopted, alias_counts {alias: [count,
+  is_name]}]; ``speaker.merged`` [alias, document, score (0–100, rapidfuzz
+  scale), evidence, and the mention's kind, titles, affiliation, aliases]:
+  ``verify`` folds them into the speakers and aliases tables (entries written
+  before these keys existed are checked for what they carry)
 * ``review`` [status, previous, note]; ``document.deleted`` [quotes, reason]
 
 * ``cluster.assigned`` on ``quote:<id>`` [cluster (``None``: left every cluster),
@@ -49,16 +54,17 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import event, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from provenance import __version__
-from provenance.errors import StoreError
+from provenance.errors import InputError, StoreError
 from provenance.tables import (
     AuditRow,
     ClaimRow,
@@ -143,10 +149,33 @@ ENTRY_COLUMNS: tuple[Any, ...] = (
 
 
 def to_entry(row: Any) -> AuditEntry:
-    """An entry from an :class:`AuditRow` or a row of :data:`ENTRY_COLUMNS`."""
-    return AuditEntry(seq=row.seq, ts=row.ts, actor=row.actor, action=row.action,
-                      subject=row.subject, payload=json.loads(row.payload),
-                      prev_hash=row.prev_hash, hash=row.hash)
+    """An entry from an :class:`AuditRow` or a row of :data:`ENTRY_COLUMNS`.
+
+    Raises :class:`MalformedEntry` (a :class:`StoreError`) for a row that is no
+    entry: a seq below 1, a payload that is not a JSON object or is nested too
+    deep to read. Only an edit of the database makes one; ``verify`` lists them.
+    """
+    try:
+        return AuditEntry(seq=row.seq, ts=row.ts, actor=row.actor, action=row.action,
+                          subject=row.subject, payload=json.loads(row.payload),
+                          prev_hash=row.prev_hash, hash=row.hash)
+    except RecursionError:
+        raise MalformedEntry(row.seq, "payload is nested too deep to read") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise MalformedEntry(row.seq, f"{where}: {first['msg']}") from None
+    except (ValueError, TypeError) as exc:
+        raise MalformedEntry(row.seq, str(exc).splitlines()[0]) from None
+
+
+class MalformedEntry(StoreError):
+    """A row of the audit log that is not a readable entry (the database was edited)."""
+
+    def __init__(self, seq: object, reason: str) -> None:
+        self.seq, self.reason = seq, reason
+        super().__init__(f"audit log entry {seq} is malformed ({reason}); "
+                         "run `provenance verify` for the full list")
 
 
 def lock_for_append(session: Session) -> bool:
@@ -299,7 +328,7 @@ def quote_fingerprint(q: QuoteRow | SimpleNamespace) -> dict[str, Any]:
     return {"id": q.id, "kind": q.kind, "start": q.start, "end": q.end,
             "text_sha256": text_hash(q.text), "rule": q.rule, "confidence": q.confidence,
             "speaker_id": q.speaker_id, "speaker": pair(q.speaker_start, q.speaker_end),
-            "cue": pair(q.cue_start, q.cue_end)}
+            "cue": pair(q.cue_start, q.cue_end), "mention_name": q.mention_name}
 
 
 def log_extraction(session: Session, doc_id: str, extractor_version: str,
@@ -326,7 +355,9 @@ def claim_fingerprint(c: ClaimRow) -> dict[str, Any]:
     """What the ``claims.extracted`` entry fixes about a stored claim."""
     return {"id": c.id, "start": c.start, "end": c.end, "text_sha256": text_hash(c.text),
             "quantity": [c.q_start, c.q_end], "low": c.low, "high": c.high, "unit": c.unit,
-            "noun_class": c.noun_class, "event": c.event, "speaker_id": c.speaker_id}
+            "noun_class": c.noun_class, "event": c.event, "speaker_id": c.speaker_id,
+            "q_text": c.q_text, "noun": c.noun, "days": c.days, "places": c.places,
+            "speaker": c.speaker}
 
 
 def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> None:
@@ -338,17 +369,31 @@ def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> No
 
 
 def log_speaker_created(session: Session, row: SpeakerRow | SimpleNamespace, doc_id: str,
-                        actor: str = SOFTWARE_ACTOR) -> None:
-    _append(session, SPEAKER_CREATED, subject("speaker", row.id),
-            {"name": row.name, "kind": row.kind, "document": doc_id}, actor)
+                        actor: str = SOFTWARE_ACTOR, aliases: list[str] | None = None,
+                        alias_counts: dict[str, list[Any]] | None = None) -> None:
+    """A new speaker with the aliases its first mention gave it (``aliases``), or, when
+    adopted, every stored alias as ``alias_counts`` {alias: [count, is_name]}."""
+    payload: dict[str, Any] = {"name": row.name, "kind": row.kind, "document": doc_id,
+                               "titles": json.loads(row.titles),
+                               "affiliation": row.affiliation}
+    if aliases is not None:
+        payload["aliases"] = aliases
+    if alias_counts is not None:
+        payload["alias_counts"] = alias_counts
+    _append(session, SPEAKER_CREATED, subject("speaker", row.id), payload, actor)
 
 
 def log_speaker_merged(session: Session, speaker_id: int, alias: str, doc_id: str,
-                       score: float, evidence: str, actor: str = SOFTWARE_ACTOR) -> None:
-    """A mention matched to a stored speaker; ``score`` is 0–100 (rapidfuzz scale)."""
+                       score: float, evidence: str, actor: str = SOFTWARE_ACTOR,
+                       **mention: Any) -> None:
+    """A mention matched to a stored speaker; ``score`` is 0–100 (rapidfuzz scale).
+
+    ``mention``: what the mention adds to the speaker (kind, titles, affiliation,
+    aliases), which ``verify`` folds to re-derive the speaker's stored columns.
+    """
     _append(session, SPEAKER_MERGED, subject("speaker", speaker_id),
-            {"alias": alias, "document": doc_id, "score": score, "evidence": evidence},
-            actor)
+            {"alias": alias, "document": doc_id, "score": score, "evidence": evidence,
+             **mention}, actor)
 
 
 def log_cluster_assigned(session: Session, quote_id: str, cluster: int | None,
@@ -422,3 +467,44 @@ def head(session: Session) -> AuditEntry | None:
     """The last entry: its hash stands for the whole log (publish it to anchor the log)."""
     row = session.exec(select(AuditRow).order_by(col(AuditRow.seq).desc()).limit(1)).first()
     return to_entry(row) if row else None
+
+
+class Checkpoint(BaseModel):
+    """The log's head at one moment: keep it elsewhere, and ``verify --checkpoint`` proves
+    the log still extends it (nothing up to ``seq`` was rewritten or removed)."""
+
+    seq: int = Field(ge=0, description="entries in the log; 0 for an empty log")
+    hash: str = Field(description="hash of entry seq (64 zeros for an empty log)")
+    ts: str = Field(description="UTC time the entry was written, ISO 8601")
+
+
+def checkpoint(session: Session) -> Checkpoint:
+    """The current head as a :class:`Checkpoint` (one indexed read)."""
+    row = session.exec(select(AuditRow.seq, AuditRow.hash, AuditRow.ts).order_by(
+        col(AuditRow.seq).desc()).limit(1)).first()
+    if row is None:
+        return Checkpoint(seq=0, hash=GENESIS, ts="")
+    return Checkpoint(seq=row[0], hash=row[1], ts=row[2])
+
+
+def write_checkpoint(session: Session, out: Path | None = None) -> Checkpoint:
+    """The current :func:`checkpoint`, also written to ``out`` as JSON when given."""
+    cp = checkpoint(session)
+    if out is not None:
+        try:
+            out.write_text(cp.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(str(out), f"cannot write: {exc.strerror}") from None
+    return cp
+
+
+def read_checkpoint(path: Path) -> Checkpoint:
+    """A checkpoint file written by ``provenance checkpoint --out``; InputError if it is not one."""
+    try:
+        return Checkpoint.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read: {exc}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "file"
+        raise InputError(str(path), f"not a checkpoint: {where}: {first['msg']}") from None

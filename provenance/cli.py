@@ -19,7 +19,7 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from provenance import __version__
-from provenance.audit import list_entries
+from provenance.audit import list_entries, read_checkpoint, write_checkpoint
 from provenance.claims import claims_for as verify_claims
 from provenance.conflicts import CONFLICT_KINDS, list_conflicts
 from provenance.conflicts import rebuild as rebuild_verification
@@ -371,19 +371,24 @@ def verify_cmd(
     = None,
     expect_head: Annotated[str | None, typer.Option(
         help="A log hash published earlier: fail unless it is still in the chain.")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", help="A file from `provenance checkpoint --out`: fail unless the "
+        "log still extends it.")] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
     """Re-derive the log's hash chain, document hashes, spans and records; exit 4 on mismatch."""
+    with _guard():
+        cp = read_checkpoint(checkpoint) if checkpoint is not None else None
     if log_file is not None:
         with _guard():
-            report = verify_log_file(log_file, expect_head)
+            report = verify_log_file(log_file, expect_head, cp)
     else:
         with _store(db) as store, store.session() as s:
-            report = run_verify(s, expect_head)
+            report = run_verify(s, expect_head, checkpoint=cp)
     if report.problems:
-        emit((p.model_dump() for p in report.problems), fmt, ["check", "record", "detail"],
-             title="verify: mismatches")
+        emit((p.model_dump() for p in report.problems), fmt,
+             ["check", "table", "column", "record", "detail"], title="verify: mismatches")
         err.print(f"verify: {len(report.problems)} mismatches", markup=False)
         raise typer.Exit(VerificationError.exit_code)
     if fmt is Format.table:
@@ -392,6 +397,20 @@ def verify_cmd(
                    f"head {report.head_seq} {report.head_hash}")
     else:
         emit_object(report, fmt)
+
+
+@app.command("checkpoint")
+def checkpoint_cmd(
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Also write it to this file (keep it off this machine).")] = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """The log's head (seq, hash, time): `verify --checkpoint FILE` later proves the log
+    extends it."""
+    with _store(db) as store, store.session() as s:
+        cp = write_checkpoint(s, out)
+    emit_object(cp, fmt)
 
 
 @app.command("review")

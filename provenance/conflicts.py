@@ -231,6 +231,18 @@ def _side(claims: list[ClaimRow], refs: list[SourceRef]) -> str:
     return f"{where} {verb} {said} ({_range(claims[0])})"
 
 
+def scoped_id(scope: str, flag_id: str) -> str:
+    """The stored id of a flag found in ``scope``: 32 hex characters.
+
+    A flag's records can move to another scope (clusters merge; a rebuild
+    renumbers them). Were the id the same in both, the old scope's refresh would
+    log it cleared while the row lives on under the new one, and ``verify``
+    would rightly object; with the scope in the id, one flag is cleared and
+    another raised, each logged.
+    """
+    return hashlib.sha256(f"{scope}|{flag_id}".encode()).hexdigest()[:32]
+
+
 def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateReport,
           reason: str = "refresh") -> None:
     """Store ``found`` as the flags of ``scope``: raise new ones, clear vanished ones.
@@ -239,7 +251,7 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
     """
     existing = {r.id: r for r in session.exec(select(ConflictRow).where(
         ConflictRow.scope == scope))}
-    wanted = {c.id: c for c in found}
+    wanted = {scoped_id(scope, c.id): c for c in found}
     for cid in sorted(set(existing) - set(wanted)):
         row = existing[cid]
         audit.log_flag(session, audit.FLAG_CLEARED, row, reason)  # it no longer holds

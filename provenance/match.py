@@ -559,7 +559,10 @@ def canonical(ms: list[Member]) -> Member:
     wordings = set(docs)
     full_wordings = {n for n in wordings if not any(n != o and n in o for o in wordings)}
     full = [m for m in ms if m.norm in full_wordings]
-    return max(full or ms, key=lambda m: (len(docs[m.norm]), len(m.norm), -_order(m)[0]))
+    # Ties go to the first in (date, path, offset, id) order, whatever order the members
+    # were read in: verify re-derives the choice and must find the same one.
+    ordered = sorted(full or ms, key=lambda m: (*_order(m), m.quote.id))
+    return max(ordered, key=lambda m: (len(docs[m.norm]), len(m.norm), -_order(m)[0]))
 
 
 def _order(m: Member) -> tuple[int, str, int]:

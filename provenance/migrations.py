@@ -80,7 +80,13 @@ def current_version(conn: Connection) -> int | None:
         return None
     table = MetaRow.__table__  # type: ignore[attr-defined]
     value = conn.execute(select(table.c.value).where(table.c.key == "schema_version")).scalar()
-    return int(value) if value is not None else None
+    if value is None:
+        return None
+    text_ = str(value).strip()
+    if not (text_.isascii() and text_.isdigit() and len(text_) <= 9):
+        raise StoreError(f"meta.schema_version is {text_[:40]!r}, not a schema number: "
+                         "the database's metadata was edited or damaged")
+    return int(text_)
 
 
 def _stamp(conn: Connection, version: int, *, insert: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -19,6 +20,7 @@ from provenance import audit
 from provenance.conflicts import forget_document
 from provenance.errors import NotFoundError, ProvenanceError
 from provenance.tables import (
+    AliasRow,
     ClaimRow,
     ClusterMemberRow,
     ConflictRow,
@@ -73,9 +75,12 @@ def _resolve_quote(session: Session, prefix: str) -> str:
 
 def decision(entry: audit.AuditEntry) -> ReviewDecision:
     p = entry.payload
-    return ReviewDecision(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
-                          status=p["status"], previous=p.get("previous", "unreviewed"),
-                          note=p.get("note", ""), hash=entry.hash)
+    try:
+        return ReviewDecision(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
+                              status=p["status"], previous=p.get("previous", "unreviewed"),
+                              note=p.get("note", ""), hash=entry.hash)
+    except (KeyError, ValueError):  # only an edited log holds such an entry
+        raise audit.MalformedEntry(entry.seq, "payload is not a review decision") from None
 
 
 def review(session: Session, quote_id: str, status: ReviewStatus | str, note: str = "",
@@ -164,10 +169,30 @@ class Adopted(BaseModel):
     merges: int = 0
     memberships: int = Field(default=0, description="cluster memberships logged")
     flags: int = Field(default=0, description="conflict flags logged")
+    log_began: str | None = Field(default=None, description=(
+        "time of the first log entry; records stored later are never adopted"))
+    refused: list[str] = Field(default_factory=list, description=(
+        "records without entries stored after the log began (<kind>:<id>): not adopted, "
+        "verify reports them"))
+
+
+def _before(stamp: datetime | None, began: datetime | None) -> bool:
+    """Whether a row's stored time is before the log's first entry (None: no log yet)."""
+    if began is None:
+        return True
+    if stamp is None:
+        return False
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)) < began
 
 
 def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
     """Log the records stored before this store had an audit log; commits per batch.
+
+    Only records from before the log's first entry (by their stored time:
+    documents' ``ingested_at``, speakers' and merges' ``created_at``, flags'
+    ``raised_at``; cluster memberships by their quote's document) are adopted.
+    A record without entries stored since is an edit behind the log's back: it
+    is listed in ``refused`` and left for ``verify`` to report.
 
     Each entry is made by ``person:<by>`` (not the software: it was recorded
     after the fact) and document entries carry ``"adopted": true``. Records
@@ -177,6 +202,9 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
     if not by.strip():
         raise ProvenanceError("adopting records needs a name (--by)")
     actor = audit.person_actor(by.strip())
+    first = session.exec(select(audit.AuditRow.ts).order_by(col(audit.AuditRow.seq))
+                         .limit(1)).first()
+    began = datetime.fromisoformat(first.replace("Z", "+00:00")) if first else None
     logged_docs: set[str] = set()
     logged_speakers: set[int] = set()
     logged_merges: Counter[tuple[int, str, str, float]] = Counter()
@@ -200,15 +228,24 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
         elif e.action == audit.SPEAKER_MERGED and ident.isdigit():
             logged_merges[(int(ident), e.payload["alias"], e.payload["document"],
                            float(e.payload["score"]))] += 1
-    out = Adopted()
+    out = Adopted(log_began=first)
     for row in session.exec(select(SpeakerRow).order_by(col(SpeakerRow.id))).all():
-        if row.id is not None and row.id not in logged_speakers:
-            audit.log_speaker_created(session, row, "", actor)
-            out.speakers += 1
+        if row.id is None or row.id in logged_speakers:
+            continue
+        if not _before(row.created_at, began):
+            out.refused.append(f"speaker:{row.id}")
+            continue
+        counts = {a.alias: [a.count, a.is_name] for a in session.exec(
+            select(AliasRow).where(AliasRow.speaker_id == row.id).order_by(col(AliasRow.id)))}
+        audit.log_speaker_created(session, row, "", actor, alias_counts=counts)
+        out.speakers += 1
     for m in session.exec(select(MergeRow).order_by(col(MergeRow.id))).all():
         key = (m.speaker_id, m.alias, m.document_id, float(m.score))
         if logged_merges[key] > 0:
             logged_merges[key] -= 1
+            continue
+        if not _before(m.created_at, began):
+            out.refused.append(f"merge:{m.id}")
             continue
         audit.log_speaker_merged(session, m.speaker_id, m.alias, m.document_id, m.score,
                                  m.evidence, actor)
@@ -216,10 +253,14 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
     session.commit()
     missing = [d for d in session.exec(select(DocumentRow.id).order_by(col(DocumentRow.id)))
                if d not in logged_docs]
+    adopted_docs: set[str] = set()
     for start in range(0, len(missing), batch):
         for doc_id in missing[start:start + batch]:
             doc = session.get(DocumentRow, doc_id)
             assert doc is not None
+            if not _before(doc.ingested_at, began):
+                out.refused.append(f"document:{doc_id}")
+                continue
             versions = Counter(session.exec(select(QuoteRow.extractor_version).where(
                 QuoteRow.document_id == doc_id)))
             audit.log_document(session, doc, actor, adopted=True)
@@ -228,18 +269,30 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
             if session.exec(select(ClaimRow.id).where(ClaimRow.document_id == doc_id)
                             .limit(1)).first() is not None:
                 audit.log_claims(session, doc_id, actor)
+            adopted_docs.add(doc_id)
             out.documents += 1
         session.commit()
         session.expunge_all()
-    for member in session.exec(select(ClusterMemberRow).order_by(
+    for member, doc_id, ingested in session.exec(select(
+            ClusterMemberRow, QuoteRow.document_id, DocumentRow.ingested_at).join(
+            QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id).join(
+            DocumentRow, col(DocumentRow.id) == QuoteRow.document_id).order_by(
             col(ClusterMemberRow.quote_id))).all():
-        if member.quote_id not in logged_members:
-            audit.log_cluster_assigned(session, member.quote_id, member.cluster_id, None,
-                                       "adopted", member.relation, member.score, actor=actor)
-            out.memberships += 1
+        if member.quote_id in logged_members:
+            continue
+        if doc_id not in adopted_docs and not _before(ingested, began):
+            out.refused.append(f"quote:{member.quote_id}")
+            continue
+        audit.log_cluster_assigned(session, member.quote_id, member.cluster_id, None,
+                                   "adopted", member.relation, member.score, actor=actor)
+        out.memberships += 1
     for f in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))).all():
-        if f.id not in logged_flags:
-            audit.log_flag(session, audit.FLAG_RAISED, f, "adopted", actor)
-            out.flags += 1
+        if f.id in logged_flags:
+            continue
+        if not _before(f.raised_at, began):
+            out.refused.append(f"conflict:{f.id}")
+            continue
+        audit.log_flag(session, audit.FLAG_RAISED, f, "adopted", actor)
+        out.flags += 1
     session.commit()
     return out

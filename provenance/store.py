@@ -387,6 +387,8 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
     rows = _rows(session)
     changes = _pending(session)
     match = index.match(r)
+    # The aliases this mention adds; logged, so that verify re-derives the aliases table.
+    names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
     if match is None:
         titles_json = json.dumps(r.titles)
         speaker_id, created = _new_speaker_id(session, changes), True
@@ -397,13 +399,16 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         row = _Speaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
         pending.append(Known(speaker_id, r.name, r.kind))
-        audit.log_speaker_created(session, SimpleNamespace(**values), doc_id)
+        audit.log_speaker_created(session, SimpleNamespace(**values), doc_id,
+                                  aliases=sorted(names))
     else:
         speaker_id, created = match.speaker_id, False
         changes.merges.append(dict(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
                                    score=match.score, evidence=match.evidence,
                                    created_at=_now()))
-        audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence)
+        audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence,
+                                 kind=r.kind.value, titles=r.titles, affiliation=r.affiliation,
+                                 aliases=sorted(names))
         stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
         new_titles = json.dumps(titles + [t for t in r.titles if t not in titles])
@@ -412,7 +417,6 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
             stored.titles, stored.affiliation = new_titles, affiliation
             changes.speakers[speaker_id] = stored
     aliases = _alias_rows(session, rows, speaker_id)
-    names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
     for alias in sorted(names):
         existing = aliases.get(alias)
         if existing:

@@ -24,7 +24,7 @@ from provenance.review import (
 from provenance.store import Store
 from provenance.tables import ClusterMemberRow, DocumentRow, QuoteRow
 from provenance.verify import verify
-from tests.audit_support import raw_sql, store_fixture, template_fixture
+from tests.audit_support import ingest_text, raw_sql, store_fixture, template_fixture
 
 runner = CliRunner()
 
@@ -139,7 +139,7 @@ def test_adopt_logs_a_store_that_predates_the_log_once(store: Store) -> None:
     assert report.ok, report.problems
     assert first.documents == docs and first.speakers > 0 and first.merges > 0
     assert first.memberships > 0 and first.flags > 0  # clusters and flags are records too
-    assert again == Adopted()
+    assert _nothing(again)
     assert {e.actor for e in entries} == {"person:Ana Ruiz"}
     assert all(e.payload["adopted"] for e in entries if e.action == audit.DOCUMENT_INGESTED)
 
@@ -150,8 +150,45 @@ def test_adopt_leaves_logged_records_alone_so_their_edits_still_show(store: Stor
     store.dispose()
     raw_sql(db, "UPDATE quotes SET confidence = 0.01 WHERE id = ?", (qid,))
     with store.session() as s:
-        assert adopt(s, "Mallory") == Adopted()
+        assert _nothing(adopt(s, "Mallory"))
         assert [p.record for p in verify(s).problems] == [f"quote:{qid}"]
+
+
+def test_adopt_of_a_store_logged_since_part_way_verifies(store: Store) -> None:
+    """Records from before the log, then logged ingests (merges into the old speakers): adopt
+    logs the old ones after the new entries, and verify pairs them all the same."""
+    db = Path(store.url.removeprefix("sqlite:///"))
+    store.dispose()
+    raw_sql(db, "DELETE FROM audit_log")
+    ingest_text(store, "Riverton, May 2. “The budget is balanced,” said Mayor Lena Ortiz on "
+                       "Friday. “We will see,” said Dana Whitfield, who chairs the committee.")
+    with store.session() as s:
+        logged_merges = sum(1 for e in audit.iter_entries(s, action=audit.SPEAKER_MERGED))
+        result = adopt(s, "Ana Ruiz")
+        report = verify(s)
+    assert logged_merges > 0 and result.merges > 0 and not result.refused
+    assert report.ok, report.problems
+
+
+def _nothing(result: Adopted) -> bool:
+    return result.model_dump(exclude={"log_began"}) == Adopted().model_dump(
+        exclude={"log_began"})
+
+
+def test_adopt_refuses_records_stored_after_the_log_began(store: Store) -> None:
+    """A forged row is not laundered into the log: adopt names it, verify keeps reporting it."""
+    db = Path(store.url.removeprefix("sqlite:///"))
+    store.dispose()
+    raw_sql(db, "INSERT INTO speakers (id, name, kind, titles, affiliation, created_at) "
+                "VALUES (900, 'Ghost Writer', 'person', '[]', NULL, '2999-01-01 00:00:00')")
+    raw_sql(db, "INSERT INTO documents (id, text, path, ingested_at, size) "
+                "VALUES ('f00d', 'A forged document.', 'forged.txt', '2999-01-01 00:00:00', 18)")
+    with store.session() as s:
+        result = adopt(s, "Mallory")
+        problems = {p.record for p in verify(s).problems}
+    assert result.refused == ["speaker:900", "document:f00d"]
+    assert result.documents == result.speakers == 0 and result.log_began
+    assert {"speaker:900", "document:f00d"} <= problems
 
 
 def test_cli_review_then_reviews_and_log_show_status_and_history(store: Store) -> None:

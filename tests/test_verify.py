@@ -93,7 +93,7 @@ TAMPERING = [
      "SELECT min(id) FROM speakers", {"record"}, "speaker"),
     ("merge record forged",
      "UPDATE merges SET score = 99.9 WHERE id = ?",
-     "SELECT min(id) FROM merges", {"record"}, "speaker"),
+     "SELECT min(id) FROM merges", {"record"}, "merge"),
     ("conflict score raised", "UPDATE conflicts SET score = score + 10 WHERE id = ?",
      A_CONFLICT, {"record"}, "conflict"),
     ("conflict explanation reworded",
