@@ -81,8 +81,140 @@ def _conflict_id(kind: str, refs: list[SourceRef], extra: str = "") -> str:
     return hashlib.sha256(f"{kind}|{extra}|{'|'.join(keys)}".encode()).hexdigest()[:32]
 
 
-def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
-    """Misquotes and misattributions inside one cluster."""
+# Extractor rules that find a named speaker in the quote's own sentence; "continuation",
+# "same-sentence-speaker", "colon-lead-in" and "previous-paragraph-speaker" carry a
+# speaker over from elsewhere, so they are no evidence that a source named this speaker.
+EXPLICIT_RULES = frozenset({
+    "quote-then-subject-cue", "quote-then-cue-subject", "quote-then-subject-aside-cue",
+    "subject-cue-quote", "according-to", "speaker-colon", "quote-dash-speaker",
+    "speaker-dash-quote",
+})
+MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
+FULL_SENTENCE_WORDS = 4  # a capitalized, closed sentence this long is a statement
+WINDOW_DAYS = 7  # reports further apart are not about one occasion (numeric, misquote)
+_SENTENCE_END = re.compile(r"[.?!][\s’'\"”)]*$")
+
+
+def _words(text: str) -> int:
+    return len(match.normalize(text).split())
+
+
+def is_statement(text: str) -> bool:
+    """≥ :data:`MISATTRIBUTION_MIN_WORDS` words, or a whole sentence ("We lost the vote.")."""
+    n = _words(text)
+    if n >= MISATTRIBUTION_MIN_WORDS:
+        return True
+    stripped = text.strip(" “‘\"'")
+    return n >= FULL_SENTENCE_WORDS and stripped[:1].isupper() and bool(
+        _SENTENCE_END.search(stripped))
+
+
+def explicit(m: match.Member) -> bool:
+    """Whether the source itself names this speaker next to the quote.
+
+    The extractor rule must find the speaker in the quote's sentence (see
+    :data:`EXPLICIT_RULES`, no "+unbalanced" marks), and the mention must be a
+    name — a capitalized word that is not a pronoun, article or title — not "he"
+    or "the candidate".
+    """
+    rule = m.quote.rule
+    if "+" in rule or rule not in EXPLICIT_RULES or not m.quote.speaker_text:
+        return False
+    lex = load()
+    skip = set(lex.pronouns) | set(lex.titles) | {"the", "a", "an", "mr", "mrs", "ms", "dr"}
+    return any(w[:1].isupper() and w.lower().strip(".,") not in skip
+               for w in m.quote.speaker_text.split())
+
+
+def _days(a: match.Member | DocumentRow, b: match.Member | DocumentRow) -> int | None:
+    da = a.doc.published if isinstance(a, match.Member) else a.published
+    db = b.doc.published if isinstance(b, match.Member) else b.published
+    return None if da is None or db is None else abs((da - db).days)
+
+
+def _diff_words(text: str) -> list[str]:
+    """Normalized words with each ellipsis kept as one "…" word (where a cut was marked)."""
+    parts = [match.normalize(p) for p in match._ELLIPSIS.split(text)]
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append("…")
+        out += part.split()
+    return out
+
+
+def content_changes(a: str, b: str) -> list[str]:
+    """Content words that differ between two wordings of one statement.
+
+    Not changes: case and punctuation (normalized away), words dropped where the
+    shorter wording marks a cut with an ellipsis, a dropped repetition ("no, no,
+    no" / "no"), and function words (``flag_words.tsv`` class ``function``).
+    """
+    wa, wb = _diff_words(a), _diff_words(b)
+    function = match.flag_words().get("function", frozenset())
+    changed: list[str] = []
+    ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
+    for op, i1, i2, j1, j2 in ops:
+        if op == "equal":
+            continue
+        removed, added = wa[i1:i2], wb[j1:j2]
+        if "…" in added or ("…" in wb[max(0, j1 - 1):j1 + 1] and not added):
+            continue  # b marks the cut
+        if "…" in removed or ("…" in wa[max(0, i1 - 1):i1 + 1] and not removed):
+            continue  # a marks the cut
+        if (not added and _repeated(removed, wa, i1, i2)) or (not removed and _repeated(
+                added, wb, j1, j2)):
+            continue
+        changed += [w for w in removed + added if w not in function]
+    return changed
+
+
+def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
+    """Whether ``seq[i1:i2]`` (== ``words``) repeats the words next to it."""
+    n = len(words)
+    return seq[max(0, i1 - n):i1] == words or seq[i2:i2 + n] == words
+
+
+def misquote_confidence(m: match.Member, agree: list[match.Member], similarity: float) -> float:
+    """0–100: 40, +20 when both attributions are explicit (:func:`explicit`), +10 per
+    further document agreeing on the other wording (at most +20), +20 when the two
+    wordings are ≥ 85/100 similar (clearly one statement, changed in a few words)."""
+    score = 40.0
+    if explicit(m) and any(explicit(a) for a in agree):
+        score += 20
+    score += min(20, 10 * (len({a.doc.id for a in agree}) - 1))
+    if similarity >= 85:
+        score += 20
+    return score
+
+
+def misattribution_confidence(ga: list[match.Member], gb: list[match.Member], same: bool,
+                              words: int) -> float:
+    """0–100: 40, +20 when the shared words are the whole quote on both sides (not a
+    part of a longer one), +2 per word beyond six (at most +20), +10 when both
+    speakers are named with at least two words, +10 when both sides are published
+    within :data:`WINDOW_DAYS` days of each other."""
+    score = 40.0 + (20 if same else 0) + min(20, 2 * max(0, words - MISATTRIBUTION_MIN_WORDS))
+    if all(len((g[0].speaker or "").split()) >= 2 for g in (ga, gb)):
+        score += 10
+    days = [_days(a, b) for a in ga for b in gb]
+    if any(d is not None and d <= WINDOW_DAYS for d in days):
+        score += 10
+    return score
+
+
+def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) -> list[Conflict]:
+    """Misquotes and misattributions inside one cluster.
+
+    A misquote is a member by the canonical wording's speaker, published within
+    ``window_days`` of it (unknown dates are not held against it), at least
+    :data:`match.VARIANT` similar to it (less is another statement) and differing
+    in content words (:func:`content_changes`). A misattribution is two groups of
+    members — different people by name and by speaker id — each explicitly
+    attributed (:func:`explicit`), sharing a statement (:func:`is_statement`).
+    Quotes under :data:`MIN_EVIDENCE_WORDS` words never take part.
+    """
+    ms = [m for m in ms if _words(m.quote.text) >= MIN_EVIDENCE_WORDS]
     if len(ms) < 2:
         return []
     best = match.canonical(ms)
@@ -90,36 +222,49 @@ def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
     out: list[Conflict] = []
     for m in ms:
         rel, score = match.relation(m.norm, best.norm)
-        if rel is not None or not same_person(m.speaker, best.speaker):
+        if rel is not None or score < match.VARIANT or not same_person(m.speaker, best.speaker):
             continue
+        days = _days(m, best)
+        if days is not None and days > window_days:
+            continue
+        if not content_changes(best.quote.text, m.quote.text):
+            continue
+        sided = [a for a in agree if same_person(a.speaker, m.speaker)]
         refs = [match.source_ref(m, "variant", round(score, 1))] + [
-            match.source_ref(a) for a in agree if same_person(a.speaker, m.speaker)]
+            match.source_ref(a) for a in sided]
         diff = word_diff(best.quote.text.strip(" ,."), m.quote.text.strip(" ,."))
         others = ", ".join(sorted({_where(r) for r in refs[1:]}))
         out.append(Conflict(
-            id=_conflict_id("misquote", refs), kind="misquote", score=round(100 - score, 1),
+            id=_conflict_id("misquote", refs), kind="misquote",
+            score=misquote_confidence(m, sided, score),
             explanation=(f"{_where(refs[0])} quotes {m.speaker} as “{m.quote.text.strip(' ,')}” "
                          f"but {others} {'has' if len(refs) == 2 else 'have'} "
                          f"“{best.quote.text.strip(' ,')}” ({score:.0f}/100 similar)."),
             records=refs, diff=diff))
-    # Misattribution: the same words (not a short generic fragment) with different speakers.
-    said = [m for m in ms if m.speaker and (match.relation(m.norm, best.norm)[0] == "same"
-            or len(m.norm.split()) >= MISATTRIBUTION_MIN_WORDS)
-            and match.relation(m.norm, best.norm)[0] is not None]
+    # Misattribution: one statement, two people, each named by its source.
+    said = [m for m in ms if m.speaker and m.speaker_kind in (None, "person") and explicit(m)
+            and is_statement(m.quote.text)]
     groups: list[list[match.Member]] = []
     for m in said:
-        group = next((g for g in groups if same_person(g[0].speaker, m.speaker)), None)
+        group = next((g for g in groups if g[0].quote.speaker_id == m.quote.speaker_id
+                      or same_person(g[0].speaker, m.speaker)), None)
         if group is None:
             groups.append([m])
         else:
             group.append(m)
     for ga, gb in combinations(groups, 2):
-        score = max(fuzz.ratio(a.norm, b.norm) for a in ga for b in gb)
+        shared = [(rel, a, b) for a in ga for b in gb
+                  for rel in [match.relation(a.norm, b.norm)[0]] if rel in ("same", "fragment")]
+        if not shared:
+            continue
+        whole = any(rel == "same" for rel, _, _ in shared)
+        words = max(min(_words(a.quote.text), _words(b.quote.text)) for _, a, b in shared)
         refs = [match.source_ref(m) for m in ga + gb]
         where_a = ", ".join(sorted({_where(match.source_ref(m)) for m in ga}))
         where_b = ", ".join(sorted({_where(match.source_ref(m)) for m in gb}))
         out.append(Conflict(
-            id=_conflict_id("misattribution", refs), kind="misattribution", score=round(score, 1),
+            id=_conflict_id("misattribution", refs), kind="misattribution",
+            score=misattribution_confidence(ga, gb, whole, words),
             explanation=(f"The same words “{best.quote.text.strip(' ,')}” are attributed to "
                          f"{ga[0].speaker} by {where_a} and to {gb[0].speaker} by {where_b}."),
             records=refs))
@@ -188,34 +333,76 @@ def different_stories(a: DocumentRow, b: DocumentRow) -> bool:
     return min(len(ka), len(kb)) >= STORY_MIN_SHARED and len(ka & kb) < STORY_MIN_SHARED
 
 
-def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> list[Conflict]:
-    """Claims from different documents whose ranges for one thing do not overlap.
+def same_event_docs(a: DocumentRow, b: DocumentRow, places_shared: bool,
+                    window_days: int = WINDOW_DAYS) -> bool:
+    """Whether two documents can report one event.
 
-    One flag per pair of disagreeing ranges, holding every claim on either side
-    (two outlets saying eight against one saying 14 is one flag, not two).
+    Both dates known: published at most ``window_days`` apart and not
+    :func:`different_stories`. A date unknown: the claims must share a place and
+    the documents at least :data:`STORY_MIN_SHARED` proper names (participants).
+    ``places_shared``: the two claims' sentences name a common place or proper name.
+    """
+    days = _days(a, b)
+    if days is not None:
+        return days <= window_days and not different_stories(a, b)
+    return places_shared and len(story_keys(a.text) & story_keys(b.text)) >= STORY_MIN_SHARED
+
+
+def numeric_confidence(lo: ClaimRow, hi: ClaimRow, a: DocumentRow, b: DocumentRow) -> float:
+    """0–100: 40, +20 × how far apart the figures are (1 − low side's top / high side's
+    bottom), +20 when both dates are known and within :data:`WINDOW_DAYS`, +10 when the
+    claims name a shared place, +10 when neither figure is hedged ("about", "at least")."""
+    score = 40.0
+    if hi.low:
+        score += 20 * (1 - (lo.high or 0) / hi.low)
+    days = _days(a, b)
+    if days is not None and days <= WINDOW_DAYS:
+        score += 20
+    if set(json.loads(lo.places)) & set(json.loads(hi.places)):
+        score += 10
+    if lo.low == lo.high and hi.low == hi.high:
+        score += 10
+    return round(score, 1)
+
+
+def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow],
+                      window_days: int = WINDOW_DAYS) -> list[Conflict]:
+    """Claims from different documents whose ranges for one thing on one event do not overlap.
+
+    Compared only: one counted-noun class and event (the caller's key), one unit,
+    the same occasion (:func:`_same_occasion`) and documents that can report one
+    event (:func:`same_event_docs`). One flag per pair of disagreeing ranges,
+    holding every claim on either side (two outlets saying eight against one
+    saying 14 is one flag, not two); its score is the highest pair confidence.
     """
     sides: dict[tuple[tuple[float, float | None], tuple[float, float | None]],
-                tuple[dict[str, ClaimRow], dict[str, ClaimRow]]] = {}
+                tuple[dict[str, ClaimRow], dict[str, ClaimRow], list[float]]] = {}
     occasions = {c.id: occasion_of(c) for c in rows}  # parsed once, not once per pair
     for a, b in combinations(rows, 2):
         if a.document_id == b.document_id or a.unit != b.unit \
-                or not _same_occasion(occasions[a.id], occasions[b.id]) \
-                or different_stories(docs[a.document_id], docs[b.document_id]):
+                or not _same_occasion(occasions[a.id], occasions[b.id]):
             continue
         lo, hi = (a, b) if (a.high if a.high is not None else float("inf")) < b.low else (b, a)
         if lo.high is None or lo.high >= hi.low:
             continue  # ranges overlap: compatible figures
-        low_side, high_side = sides.setdefault(((lo.low, lo.high), (hi.low, hi.high)), ({}, {}))
+        doc_a, doc_b = docs[a.document_id], docs[b.document_id]
+        # A place both claims name: an occasion word ("downtown") or a proper name
+        # in both sentences ("… troops to Riverton").
+        shared_place = bool(occasions[a.id][1] & occasions[b.id][1]) or bool(
+            story_keys(a.text) & story_keys(b.text))
+        if not same_event_docs(doc_a, doc_b, shared_place, window_days):
+            continue
+        low_side, high_side, scores = sides.setdefault(
+            ((lo.low, lo.high), (hi.low, hi.high)), ({}, {}, []))
         low_side[lo.id], high_side[hi.id] = lo, hi
+        scores.append(numeric_confidence(lo, hi, doc_a, doc_b))
     out = []
-    for ((_, lo_high), (hi_low, _)), (low_side, high_side) in sides.items():
-        assert lo_high is not None
-        score = round(100 * (1 - lo_high / hi_low), 1) if hi_low else 100.0
+    for (low_side, high_side, scores) in sides.values():
         los, his = list(low_side.values()), list(high_side.values())
         refs = [_claim_ref(c, docs[c.document_id]) for c in los + his]
         first = his[0]
         out.append(Conflict(
-            id=_conflict_id("numeric", refs), kind="numeric", score=score,
+            id=_conflict_id("numeric", refs), kind="numeric", score=max(scores),
             explanation=(f"{_side(los, refs[:len(los)])} but {_side(his, refs[len(los):])} "
                          f"about the same thing ({first.noun_class}, {first.event}); "
                          "the ranges do not overlap."),
@@ -261,7 +448,8 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
         report.raised += 1
 
 
-def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport) -> None:
+def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport,
+                    window_days: int = WINDOW_DAYS) -> None:
     """Re-check the numeric flags of each (noun class, event) key in ``keys``.
 
     Only the claims of that key are read (index ``ix_claims_class_event``) and
@@ -275,11 +463,13 @@ def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: Update
         for lo in range(0, len(todo), match.LOOKUP_CHUNK):
             docs.update((d.id, d) for d in session.exec(select(DocumentRow).where(
                 col(DocumentRow.id).in_(todo[lo:lo + match.LOOKUP_CHUNK]))))
-        _sync(session, f"numeric:{noun_class}:{event}", numeric_conflicts(rows, docs), report)
+        _sync(session, f"numeric:{noun_class}:{event}",
+              numeric_conflicts(rows, docs, window_days), report)
 
 
 def update(session: Session, document_ids: list[str], workers: int = 1,
-           relog_claims: frozenset[str] = frozenset()) -> UpdateReport:
+           relog_claims: frozenset[str] = frozenset(),
+           window_days: int = WINDOW_DAYS) -> UpdateReport:
     """Claims, clusters and flags for newly stored documents; the caller commits.
 
     A document's claims are logged when it has some, or when it is in
@@ -303,8 +493,8 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
     report.quotes, report.clusters_touched = len(quote_ids), len(touched)
     for cluster_id in sorted(touched):
         ms = match.refresh_cluster(session, cluster_id)
-        _sync(session, f"cluster:{cluster_id}", cluster_conflicts(ms), report)
-    refresh_numeric(session, keys, report)
+        _sync(session, f"cluster:{cluster_id}", cluster_conflicts(ms, window_days), report)
+    refresh_numeric(session, keys, report, window_days)
     session.flush()
     return report
 
@@ -329,8 +519,11 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
     return report
 
 
-def rebuild(session: Session, workers: int = 1) -> UpdateReport:
-    """Forget all claims, clusters and flags and recompute them from stored documents."""
+def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) -> UpdateReport:
+    """Forget all claims, clusters and flags and recompute them from stored documents.
+
+    ``window_days``: reports further apart are not compared for numeric flags and misquotes.
+    """
     match.clear(session)
     had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())
     session.exec(delete(ClaimRow))
@@ -341,12 +534,16 @@ def rebuild(session: Session, workers: int = 1) -> UpdateReport:
     session.exec(delete(ConflictRow))
     docs = session.exec(select(DocumentRow.id).order_by(col(DocumentRow.published),
                                                         col(DocumentRow.ingested_at))).all()
-    return update(session, list(docs), workers, had_claims)
+    return update(session, list(docs), workers, had_claims, window_days)
 
 
-def list_conflicts(session: Session, kind: str | None = None) -> list[Conflict]:
-    """Stored flags, strongest first; ``kind`` is misquote, misattribution or numeric."""
-    stmt = select(ConflictRow)
+def list_conflicts(session: Session, kind: str | None = None,
+                   min_score: float = 0.0) -> list[Conflict]:
+    """Stored flags, most confident first; ``kind`` is misquote, misattribution or numeric.
+
+    ``min_score`` (0–100) keeps flags whose confidence is at least that.
+    """
+    stmt = select(ConflictRow).where(ConflictRow.score >= min_score)
     if kind is not None:
         stmt = stmt.where(ConflictRow.kind == kind)
     out = []
@@ -355,7 +552,5 @@ def list_conflicts(session: Session, kind: str | None = None) -> list[Conflict]:
         out.append(Conflict(id=r.id, kind=r.kind,
                             score=r.score, explanation=explanation, diff=diff or None,
                             records=[SourceRef(**x) for x in json.loads(r.records)]))
-    order = {"misattribution": 0, "misquote": 1, "numeric": 2}
-    out.sort(key=lambda c: (order[c.kind], -c.score, c.id))
+    out.sort(key=lambda c: (-c.score, c.kind, c.id))
     return out
-

@@ -13,6 +13,19 @@ rapidfuzz ``process.cdist``. A pair joins one cluster when
   (the material for misquote flags). Two statements by one speaker that share a
   long opening ("We are going to be here until …") can pass this; see the tests.
 
+What can seed a cluster (:func:`matchable`): a quote of at least
+:data:`MIN_WORDS` words that is not the name of a show, book, event or
+organisation in quote marks (``data/lexicons/flag_words.tsv``). Shorter quotes,
+scare quotes and titles stay stored records but are never clustered, so they can
+neither seed a cluster nor carry a flag.
+
+No transitive drift: a quote joins a cluster only when it relates to the
+cluster's canonical wording, or is a fragment of the member it matched (a part
+of a longer quote). A quote that merely *contains* a member, without matching
+the canonical wording, is another statement that shares a phrase: it starts its
+own cluster. Clusters are merged only when the new quote matches both
+canonical wordings.
+
 Clusters live in tables (``clusters``, ``cluster_members``, ``match_keys``) so a
 new document only looks up its own quotes' keys: :func:`add_quotes`. Every
 membership change is a ``cluster.assigned`` audit entry in the same transaction.
@@ -38,6 +51,7 @@ from sqlalchemy import TextClause, delete, func, insert, text
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.lexicon import _rows
 from provenance.models import Cluster, SourceRef
 from provenance.store import find_speakers
 from provenance.tables import (
@@ -70,6 +84,8 @@ LOOKUP_CHUNK = 500  # ids or keys per IN (...) look-up
 COUNT_CHUNK = 200  # token counts per statement (SQLite allows 500 UNION ALL terms)
 KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
+MIN_WORDS = 3  # a quote of one or two words ("fair", "No") is a fragment, never a statement
+TITLE_MAX_WORDS = 8  # longer title-case quotes are headlines, not names of shows or books
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
 _ELLIPSIS = re.compile(r"…|\.\s*\.\s*\.|\[\s*\.\.\.\s*\]")
@@ -100,6 +116,43 @@ def relation(a: str, b: str, same_speaker: bool = False) -> tuple[str | None, fl
     if same_speaker and ratio >= VARIANT:
         return "variant", ratio
     return None, ratio
+
+
+@cache
+def flag_words() -> dict[str, frozenset[str]]:
+    """Word classes of ``data/lexicons/flag_words.tsv``: title, title_cue, title_small, function."""
+    classes: dict[str, set[str]] = defaultdict(set)
+    for row in _rows("flag_words.tsv"):
+        classes[row[1].strip()].add(row[0].strip().lower())
+    return {k: frozenset(v) for k, v in classes.items()}
+
+
+def is_title(text: str) -> bool:
+    """Whether a quote is the name of a show, book, film, event or organisation.
+
+    Either a known title ("Meet the Press", "Fox and Friends"), or a short quote
+    written in title case — every word capitalized but the small ones — that holds
+    a title cue word ("Fox News Sunday", "The Kelly File", "Republican Jewish
+    Coalition Forum"). A title-case headline quote with no cue word ("Makes You
+    Want To Retch") is not taken for a title.
+    """
+    norm = normalize(text)
+    words = flag_words()
+    if norm in words.get("title", frozenset()) or norm.removeprefix("the ") in words.get(
+            "title", frozenset()):
+        return True
+    raw = [w for w in re.findall(r"[^\W_][\w’'&.-]*", text)]
+    if not raw or len(raw) > TITLE_MAX_WORDS:
+        return False
+    small = words.get("title_small", frozenset())
+    capitalized = all(w[0].isupper() or w[0].isdigit() or w.lower() in small for w in raw)
+    return capitalized and raw[0][0].isupper() and any(
+        w in words.get("title_cue", frozenset()) for w in norm.split())
+
+
+def matchable(text: str) -> bool:
+    """Whether a quote may seed or join a cluster: a statement, not a fragment or a title."""
+    return len(normalize(text).split()) >= MIN_WORDS and not is_title(text)
 
 
 @cache
@@ -377,6 +430,20 @@ class _Batch:
         self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
         self.members_of: dict[int, set[str]] = defaultdict(set)
         self.new_keys: list[dict[str, str]] = []
+        # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
+        self.canon: dict[int, tuple[str, int | None]] = {}
+
+    def canonical_of(self, cluster_ids: set[int]) -> dict[int, tuple[str, int | None]]:
+        """(normalized canonical wording, speaker id) of each of ``cluster_ids``."""
+        todo = sorted(c for c in cluster_ids if c not in self.canon)
+        for part in _chunks(todo):  # type: ignore[arg-type]
+            for c_id, c_text, speaker in self.session.exec(
+                    select(ClusterRow.id, ClusterRow.text, QuoteRow.speaker_id).join(
+                        QuoteRow, col(QuoteRow.id) == ClusterRow.canonical_quote_id,
+                        isouter=True).where(col(ClusterRow.id).in_(part))):
+                assert c_id is not None
+                self.canon[c_id] = normalize(c_text), speaker
+        return {c: self.canon[c] for c in cluster_ids if c in self.canon}
 
     def rare(self, token_keys: list[str]) -> list[str]:
         """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
@@ -444,6 +511,31 @@ class _Batch:
             self.new_keys.append({"quote_id": quote_id, "key": k})
 
 
+STATEMENT_WORDS = 6  # a shared part this long is the statement itself, not a stock phrase
+
+
+def joins(norm: str, speaker_id: int | None, rel: str, member: str,
+          canon: tuple[str, int | None] | None) -> bool:
+    """Whether a quote that relates (``rel``) to ``member`` may join that member's cluster.
+
+    It must match the cluster's canonical wording, or be a part of the member
+    (a fragment inside it). Containing the canonical wording counts only when that
+    wording is a statement of :data:`STATEMENT_WORDS` or more words: two speeches
+    that both contain "we will win" are not one statement.
+    """
+    if canon is None:
+        return True
+    c_norm, c_speaker = canon
+    if rel == "fragment" and len(norm) <= len(member):
+        return True  # a part of the member it matched
+    c_rel, _ = relation(norm, c_norm, speaker_id is not None and speaker_id == c_speaker)
+    if c_rel in ("same", "variant"):
+        return True
+    if c_rel == "fragment":
+        return len(norm) <= len(c_norm) or len(c_norm.split()) >= STATEMENT_WORDS
+    return False
+
+
 def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> set[int]:
     """Index new quotes and join them to clusters; returns the ids of clusters changed.
 
@@ -460,8 +552,8 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     batch = _Batch(session, rows)
     for row, (norm, keys) in zip(rows, batch_keys([r.text for r in rows]), strict=True):
         batch.known[row.id] = norm, row.speaker_id
-        if not norm:
-            continue
+        if not norm or not matchable(row.text):
+            continue  # kept as a record, never clustered: a fragment, scare quote or title
         cands = batch.clustered(batch.candidates(row, keys))
         batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
@@ -469,8 +561,10 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         if cands:
             same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
             scored = relations(norm, [c[1] for c in cands], same, workers)
-            for (c_id, _, _, cluster_id), (rel, score) in zip(cands, scored, strict=True):
-                if rel is None:
+            canon = batch.canonical_of({c[3] for c in cands})
+            for (c_id, c_norm, _, cluster_id), (rel, score) in zip(cands, scored, strict=True):
+                if rel is None or not joins(norm, row.speaker_id, rel, c_norm,
+                                            canon.get(cluster_id)):
                     continue
                 held = best.get(cluster_id)
                 if held is None or (score, c_id) > (held[0], held[2]):
@@ -499,6 +593,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             created = session.execute(insert(clusters).values(
                 canonical_quote_id=row.id, text=row.text, updated_at=_now()))
             target = int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
+            batch.canon[target] = norm, row.speaker_id
             audit.log_cluster_assigned(session, row.id, target, None, "new")
         session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
         batch.place(row.id, target)
@@ -539,15 +634,17 @@ class Member:
     norm: str
     speaker: str | None
     doc: DocumentRow
+    speaker_kind: str | None = None  # person | organization | document | anonymous
 
 
 def members(session: Session, cluster_id: int) -> list[Member]:
-    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow).join(
+    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow, SpeakerRow.kind).join(
         ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
         SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
         DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
         ClusterMemberRow.cluster_id == cluster_id)
-    return [Member(q, normalize(q.text), name, d) for q, name, d in session.exec(stmt)]
+    return [Member(q, normalize(q.text), name, d, kind)
+            for q, name, d, kind in session.exec(stmt)]
 
 
 def canonical(ms: list[Member]) -> Member:
