@@ -170,9 +170,9 @@ def content_changes(a: str, b: str) -> list[str]:
 
 
 def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
-    """Whether ``seq[i1:i2]`` (== ``words``) repeats the words next to it."""
+    """Whether ``seq[i1:i2]`` (== ``words``) only repeats the words next to it."""
     n = len(words)
-    return seq[max(0, i1 - n):i1] == words or seq[i2:i2 + n] == words
+    return set(words) <= set(seq[max(0, i1 - n):i1] + seq[i2:i2 + n])
 
 
 def misquote_confidence(m: match.Member, agree: list[match.Member], similarity: float) -> float:
@@ -208,10 +208,11 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
 
     A misquote is a member by the canonical wording's speaker, published within
     ``window_days`` of it (unknown dates are not held against it), at least
-    :data:`match.VARIANT` similar to it (less is another statement) and differing
-    in content words (:func:`content_changes`). A misattribution is two groups of
-    members — different people by name and by speaker id — each explicitly
-    attributed (:func:`explicit`), sharing a statement (:func:`is_statement`).
+    :data:`match.VARIANT` similar to it (less is another statement), not a part of
+    it (a fragment), and differing in content words (:func:`content_changes`).
+    A misattribution is two groups of members — different people by name and by
+    speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
+    (:func:`is_statement`).
     Quotes under :data:`MIN_EVIDENCE_WORDS` words never take part.
     """
     ms = [m for m in ms if _words(m.quote.text) >= MIN_EVIDENCE_WORDS]
@@ -221,8 +222,12 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
     agree = [m for m in ms if m.norm == best.norm]
     out: list[Conflict] = []
     for m in ms:
+        if m.norm == best.norm:
+            continue
         rel, score = match.relation(m.norm, best.norm)
-        if rel is not None or score < match.VARIANT or not same_person(m.speaker, best.speaker):
+        # A fragment is a part of the statement, not a change to it; under VARIANT the
+        # two are other statements (which a correct cluster does not hold anyway).
+        if rel == "fragment" or score < match.VARIANT or not same_person(m.speaker, best.speaker):
             continue
         days = _days(m, best)
         if days is not None and days > window_days:
