@@ -114,16 +114,19 @@ def explicit(m: match.Member) -> bool:
 
     The extractor rule must find the speaker in the quote's sentence (see
     :data:`EXPLICIT_RULES`, no "+unbalanced" marks), and the mention must be a
-    name — a capitalized word that is not a pronoun, article or title — not "he"
-    or "the candidate".
+    name — a capitalized word that is not a pronoun, article or title, and is a
+    word of the resolved speaker's name — not "he" or "the candidate".
     """
     rule = m.quote.rule
     if "+" in rule or rule not in EXPLICIT_RULES or not m.quote.speaker_text:
         return False
     lex = load()
     skip = set(lex.pronouns) | set(lex.titles) | {"the", "a", "an", "mr", "mrs", "ms", "dr"}
-    return any(w[:1].isupper() and w.lower().strip(".,") not in skip
-               for w in m.quote.speaker_text.split())
+    named = {fold(w.strip(".,’'")) for w in m.quote.speaker_text.split()
+             if w[:1].isupper() and w.lower().strip(".,") not in skip}
+    # The mention must name the speaker it was resolved to ("Blackwell ... from
+    # Virginia" resolved to "West Virginia" is no evidence about West Virginia).
+    return bool(named & {fold(w.strip(".,’'")) for w in (m.speaker or "").split()})
 
 
 def _days(a: match.Member | DocumentRow, b: match.Member | DocumentRow) -> int | None:
@@ -147,16 +150,19 @@ def content_changes(a: str, b: str) -> list[str]:
     """Content words that differ between two wordings of one statement.
 
     Not changes: case and punctuation (normalized away), words dropped where the
-    shorter wording marks a cut with an ellipsis, a dropped repetition ("no, no,
+    shorter wording marks a cut with an ellipsis, words one wording has before or
+    after all of the other's (a quote that starts or stops later), a dropped repetition ("no, no,
     no" / "no"), and function words (``flag_words.tsv`` class ``function``).
     """
     wa, wb = _diff_words(a), _diff_words(b)
     function = match.flag_words().get("function", frozenset())
     changed: list[str] = []
     ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
-    for op, i1, i2, j1, j2 in ops:
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
         if op == "equal":
             continue
+        if op in ("delete", "insert") and n in (0, len(ops) - 1):
+            continue  # one report starts or stops quoting later: a cut, not a change
         removed, added = wa[i1:i2], wb[j1:j2]
         if "…" in added or ("…" in wb[max(0, j1 - 1):j1 + 1] and not added):
             continue  # b marks the cut
@@ -173,6 +179,18 @@ def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
     """Whether ``seq[i1:i2]`` (== ``words``) only repeats the words next to it."""
     n = len(words)
     return set(words) <= set(seq[max(0, i1 - n):i1] + seq[i2:i2 + n])
+
+
+# An opening mark inside a quote: “ or " anywhere, ‘ or ' before a word and after a
+# space or bracket (an apostrophe sits inside or at the end of a word, never here).
+_INNER_QUOTE = re.compile(r"[“\"]|(?:^|[\s(—–-])[‘']\w")
+
+
+def _quotes_inside(a: match.Member, b: match.Member) -> bool:
+    """Whether the longer of two quotes marks quoted words inside it: its speaker is
+    quoting someone ("… Trump tweeted, quoting Comey"), not saying the shorter's words."""
+    longer = a if len(a.norm) >= len(b.norm) else b
+    return bool(_INNER_QUOTE.search(longer.quote.text.strip(" “”‘’\"'")))
 
 
 def misquote_confidence(m: match.Member, agree: list[match.Member], similarity: float) -> float:
@@ -234,7 +252,10 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
             continue
         if not content_changes(best.quote.text, m.quote.text):
             continue
-        sided = [a for a in agree if same_person(a.speaker, m.speaker)]
+        # Cross-source only: one article repeating a line differently is not two reports.
+        sided = [a for a in agree if same_person(a.speaker, m.speaker) and a.doc.id != m.doc.id]
+        if not sided:
+            continue
         refs = [match.source_ref(m, "variant", round(score, 1))] + [
             match.source_ref(a) for a in sided]
         diff = word_diff(best.quote.text.strip(" ,."), m.quote.text.strip(" ,."))
@@ -258,8 +279,9 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
         else:
             group.append(m)
     for ga, gb in combinations(groups, 2):
-        shared = [(rel, a, b) for a in ga for b in gb
-                  for rel in [match.relation(a.norm, b.norm)[0]] if rel in ("same", "fragment")]
+        shared = [(rel, a, b) for a in ga for b in gb if a.doc.id != b.doc.id
+                  for rel in [match.relation(a.norm, b.norm)[0]]
+                  if rel == "same" or (rel == "fragment" and not _quotes_inside(a, b))]
         if not shared:
             continue
         whole = any(rel == "same" for rel, _, _ in shared)
@@ -342,15 +364,19 @@ def same_event_docs(a: DocumentRow, b: DocumentRow, places_shared: bool,
                     window_days: int = WINDOW_DAYS) -> bool:
     """Whether two documents can report one event.
 
-    Both dates known: published at most ``window_days`` apart and not
-    :func:`different_stories`. A date unknown: the claims must share a place and
-    the documents at least :data:`STORY_MIN_SHARED` proper names (participants).
+    The claims must name a common place, weekday or proper name (``places_shared``: news of
+    one week mentions many past events in passing). Both dates known: published at
+    most ``window_days`` apart and not :func:`different_stories`. A date unknown:
+    the documents must share at least :data:`STORY_MIN_SHARED` proper names
+    (participants).
     ``places_shared``: the two claims' sentences name a common place or proper name.
     """
+    if not places_shared:
+        return False  # "49 killed in Orlando" and "130 killed in Paris" in one week's news
     days = _days(a, b)
     if days is not None:
         return days <= window_days and not different_stories(a, b)
-    return places_shared and len(story_keys(a.text) & story_keys(b.text)) >= STORY_MIN_SHARED
+    return len(story_keys(a.text) & story_keys(b.text)) >= STORY_MIN_SHARED
 
 
 def numeric_confidence(lo: ClaimRow, hi: ClaimRow, a: DocumentRow, b: DocumentRow) -> float:
@@ -391,9 +417,10 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow],
         if lo.high is None or lo.high >= hi.low:
             continue  # ranges overlap: compatible figures
         doc_a, doc_b = docs[a.document_id], docs[b.document_id]
-        # A place both claims name: an occasion word ("downtown") or a proper name
-        # in both sentences ("… troops to Riverton").
+        # Something of the occasion both claims name: a place word ("downtown"), a
+        # weekday ("on Saturday") or a proper name in both sentences ("… to Riverton").
         shared_place = bool(occasions[a.id][1] & occasions[b.id][1]) or bool(
+            occasions[a.id][0] & occasions[b.id][0]) or bool(
             story_keys(a.text) & story_keys(b.text))
         if not same_event_docs(doc_a, doc_b, shared_place, window_days):
             continue

@@ -74,6 +74,10 @@ def test_matchable(text: str, ok: bool) -> None:
     ("We will raise taxes on the rich", "We will raise taxes on everyone", ["the", "rich",
                                                                             "everyone"][1:]),
     ("The plan is a disaster", "The plan was a disaster", []),  # an auxiliary only
+    ("By the way, if she wins, nothing you can do", "if she wins, nothing you can do",
+     []),  # quoted from later in the sentence
+    ("Let's dispel this fiction", "And let's dispel once and for all this fiction",
+     ["once", "all"]),
 ])
 def test_content_changes(a: str, b: str, changed: list[str]) -> None:
     assert content_changes(a, b) == changed
@@ -226,3 +230,39 @@ def test_conflicts_most_confident_first_and_min_score(samples: Store) -> None:
     result = runner.invoke(app, ["conflicts", "--db", samples.url, "--min-score", "150"])
     assert result.exit_code == 1
     assert "--min-score" in result.output
+
+
+def test_past_events_named_in_passing_are_not_compared(tmp_path: Path) -> None:
+    """One week's news recalls other attacks; their tolls are not reports of one event."""
+    store = _store(tmp_path, [
+        (DAY, "The mayor laid flowers at the Lakeview nightclub, where 49 people were killed "
+              "in June by a lone gunman."),
+        ("2026-04-04", "France was shaken in November, when attackers killed 130 people at "
+                       "cafes and a concert hall in Paris."),
+    ])
+    assert _flags(store, "numeric") == []
+
+
+@pytest.mark.parametrize("articles", [
+    pytest.param([
+        "“Crooked Senator Carla Mendez and her staff ‘were extremely careless with the "
+        "committee’s money.’ Not fit!” Governor Paul Brandt wrote on Tuesday.",
+        "Auditor Nina Okafor said Mendez and her staff “were extremely careless with the "
+        "committee’s money.”"], id="quoting-someone"),
+    pytest.param([
+        "Brandt on Mendez: ‘We Do Not Fund Campaigns With Tax Money.’\n\nGovernor Paul Brandt "
+        "rejected the request. “We do not fund campaigns with tax money,” said Treasurer "
+        "Lou Fenn on Monday."], id="one-document-headline"),
+])
+def test_misattribution_patterns_not_flagged(tmp_path: Path, articles: list[str]) -> None:
+    store = _store(tmp_path, [(DAY, t) for t in articles])
+    assert _flags(store, "misattribution") == []
+
+
+def test_a_line_repeated_in_one_article_is_no_misquote(tmp_path: Path) -> None:
+    store = _store(tmp_path, [
+        (DAY, "“We will not close the Eastside library this year,” Mayor Ruth Abbott said.\n\n"
+              "Later she repeated it. “We will never close the Eastside library,” "
+              "Mayor Ruth Abbott said."),
+    ])
+    assert _flags(store, "misquote") == []
