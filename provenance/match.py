@@ -21,10 +21,10 @@ neither seed a cluster nor carry a flag.
 
 No transitive drift: a quote joins a cluster only when it relates to the
 cluster's canonical wording, or is a fragment of the member it matched (a part
-of a longer quote). A quote that merely *contains* a member, without matching
-the canonical wording, is another statement that shares a phrase: it starts its
-own cluster. Clusters are merged only when the new quote matches both
-canonical wordings.
+of a longer quote) in exactly one cluster. A quote that merely *contains* a
+member, without matching the canonical wording, is another statement that
+shares a phrase: it starts its own cluster. Clusters are merged only when the
+new quote matches each one's canonical wording.
 
 Clusters live in tables (``clusters``, ``cluster_members``, ``match_keys``) so a
 new document only looks up its own quotes' keys: :func:`add_quotes`. Every
@@ -515,25 +515,27 @@ STATEMENT_WORDS = 6  # a shared part this long is the statement itself, not a st
 
 
 def joins(norm: str, speaker_id: int | None, rel: str, member: str,
-          canon: tuple[str, int | None] | None) -> bool:
-    """Whether a quote that relates (``rel``) to ``member`` may join that member's cluster.
+          canon: tuple[str, int | None] | None) -> str | None:
+    """How a quote that relates (``rel``) to ``member`` may join that member's cluster.
 
-    It must match the cluster's canonical wording, or be a part of the member
-    (a fragment inside it). Containing the canonical wording counts only when that
-    wording is a statement of :data:`STATEMENT_WORDS` or more words: two speeches
-    that both contain "we will win" are not one statement.
+    ``"canon"``: it matches the cluster's canonical wording (same, variant, or
+    contains it). ``"inside"``: it is a part of the canonical wording or of the
+    member it matched; such a part may sit in many statements, so it joins only
+    when one cluster holds it. None: it may not join. Containing the canonical wording
+    counts only when that wording is a statement of :data:`STATEMENT_WORDS` or
+    more words: two speeches that both contain "we will win" are not one statement.
     """
     if canon is None:
-        return True
+        return "canon"
     c_norm, c_speaker = canon
-    if rel == "fragment" and len(norm) <= len(member):
-        return True  # a part of the member it matched
     c_rel, _ = relation(norm, c_norm, speaker_id is not None and speaker_id == c_speaker)
-    if c_rel in ("same", "variant"):
-        return True
-    if c_rel == "fragment":
-        return len(norm) <= len(c_norm) or len(c_norm.split()) >= STATEMENT_WORDS
-    return False
+    if c_rel in ("same", "variant") or (c_rel == "fragment" and len(norm) > len(c_norm)
+                                         and len(c_norm.split()) >= STATEMENT_WORDS):
+        return "canon"
+    if (c_rel == "fragment" and len(norm) <= len(c_norm)) or (
+            rel == "fragment" and len(norm) <= len(member)):
+        return "inside"
+    return None
 
 
 def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> set[int]:
@@ -558,18 +560,26 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
+        via: dict[int, str] = {}  # cluster id -> "canon" or "inside" (see joins)
         if cands:
             same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
             scored = relations(norm, [c[1] for c in cands], same, workers)
             canon = batch.canonical_of({c[3] for c in cands})
             for (c_id, c_norm, _, cluster_id), (rel, score) in zip(cands, scored, strict=True):
-                if rel is None or not joins(norm, row.speaker_id, rel, c_norm,
-                                            canon.get(cluster_id)):
+                how = None if rel is None else joins(norm, row.speaker_id, rel, c_norm,
+                                                     canon.get(cluster_id))
+                if how is None:
                     continue
+                if how == "canon" or cluster_id not in via:
+                    via[cluster_id] = how
                 held = best.get(cluster_id)
                 if held is None or (score, c_id) > (held[0], held[2]):
                     best[cluster_id] = (score, rel, c_id)
-        joined = set(best)
+        # Clusters merge only through a quote matching each one's canonical wording; a
+        # phrase inside members of several clusters ("commander in chief") joins none.
+        joined = {c for c, how in via.items() if how == "canon"}
+        if not joined and len(via) == 1:
+            joined = set(via)
         if joined:
             target = min(joined)
             if len(joined) > 1:

@@ -266,3 +266,18 @@ def test_a_line_repeated_in_one_article_is_no_misquote(tmp_path: Path) -> None:
               "Mayor Ruth Abbott said."),
     ])
     assert _flags(store, "misquote") == []
+
+
+def test_a_stock_phrase_does_not_merge_statements(tmp_path: Path) -> None:
+    """“commander in chief” sits inside many statements; it must not bridge them."""
+    store = _store(tmp_path, [
+        (DAY, "“I do not see how anyone can trust her as commander in chief,” "
+              "Senator Carla Mendez said."),
+        (DAY, "“He is temperamentally unfit to be commander in chief,” Governor Paul Brandt "
+              "said."),
+        (DAY, "Mayor Ruth Abbott said the next “commander in chief” would face the choice."),
+    ])
+    with store.session() as s:
+        for c in list_clusters(s):
+            words = {normalize(r.text) for r in c.sources}
+            assert not (any("trust" in w for w in words) and any("unfit" in w for w in words))
