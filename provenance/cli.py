@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from provenance import __version__
 from provenance.audit import list_entries
 from provenance.claims import claims_for as verify_claims
-from provenance.conflicts import CONFLICT_KINDS, WINDOW_DAYS, list_conflicts
+from provenance.conflicts import CONFLICT_KINDS, WINDOW_DAYS, list_conflicts, review_flag
 from provenance.conflicts import rebuild as rebuild_verification
 from provenance.distributed import ingest_dask
 from provenance.documents import read_paths
@@ -582,6 +582,22 @@ def conflicts(
         emit((c.model_dump(mode="json") for c in rows), fmt)
     else:
         emit((conflict_row(c) for c in rows), fmt, CONFLICT_COLUMNS, title="conflicts")
+
+
+@app.command("review-flag")
+def review_flag_cmd(
+    flag_id: Annotated[str, typer.Argument(help="Flag id or a unique prefix.")],
+    status: Annotated[str, typer.Option(help="dismissed or confirmed.")],
+    note: Annotated[str, typer.Option(help="Why: checked the sources, ...")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Record a decision on a flag; a dismissed flag stays down until its evidence changes."""
+    with _store(db) as store, store.session() as s, _guard():
+        decision = review_flag(s, flag_id, status, note, _reviewer(by))
+    emit([decision.model_dump()], fmt, ["flag", "status", "by", "note", "seq"],
+         title="flag review")
 
 
 @app.command("match")

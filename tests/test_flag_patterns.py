@@ -281,3 +281,42 @@ def test_a_stock_phrase_does_not_merge_statements(tmp_path: Path) -> None:
         for c in list_clusters(s):
             words = {normalize(r.text) for r in c.sources}
             assert not (any("trust" in w for w in words) and any("unfit" in w for w in words))
+
+
+def test_a_dismissed_flag_stays_down_until_its_evidence_changes(tmp_path: Path) -> None:
+    store = _store(tmp_path, [(DAY, ORTIZ), (DAY, "“Our schools need more teachers, not more "
+                                                  "tests,” Governor Paul Brandt said.")])
+    (flag,) = _flags(store, "misattribution")
+    runner = CliRunner()
+    result = runner.invoke(app, ["review-flag", flag.id[:10], "--status", "dismissed",
+                                 "--by", "Ana Ruiz", "--db", store.url])
+    assert result.exit_code == 0, result.output
+    assert _flags(store, "misattribution") == []
+    # Another document on another subject, then a full rebuild: still down.
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "late.txt").write_text(f"date {DAY}\n\nThe weather was mild.\n", encoding="utf-8")
+    assert ingest(store, [more]).ok
+    assert runner.invoke(app, ["match", "--db", store.url]).exit_code == 0
+    assert _flags(store, "misattribution") == []
+    assert runner.invoke(app, ["verify", "--db", store.url]).exit_code == 0
+    # New evidence: a third report of the same words by a third person.
+    third = tmp_path / "third"
+    third.mkdir()
+    (third / "third.txt").write_text(
+        f"date {DAY}\n\n“Our schools need more teachers, not more tests,” said Mayor Ruth "
+        "Abbott.\n", encoding="utf-8")
+    assert ingest(store, [third]).ok
+    assert _flags(store, "misattribution")
+
+
+def test_review_flag_errors(tmp_path: Path) -> None:
+    store = _store(tmp_path, [(DAY, ORTIZ)])
+    runner = CliRunner()
+    result = runner.invoke(app, ["review-flag", "feedbeef", "--status", "dismissed",
+                                 "--by", "Ana Ruiz", "--db", store.url])
+    assert result.exit_code == 3
+    assert "no flag" in result.output
+    result = runner.invoke(app, ["review-flag", "feedbeef", "--status", "maybe",
+                                 "--by", "Ana Ruiz", "--db", store.url])
+    assert result.exit_code == 1
