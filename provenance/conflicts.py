@@ -32,7 +32,7 @@ from provenance.tables import AuditRow, ClaimRow, ConflictRow, DocumentRow, Quot
 
 CONFLICT_KINDS = ("misquote", "misattribution", "numeric")
 SAME_NAME = 85.0  # folded-name ratio (0–100) above which two speaker names are one person
-MISATTRIBUTION_MIN_WORDS = 6  # a shorter shared fragment is too generic to flag
+MISATTRIBUTION_MIN_WORDS = match.STATEMENT_WORDS  # a shorter shared fragment is too generic
 
 
 class UpdateReport(BaseModel):
@@ -91,23 +91,12 @@ EXPLICIT_RULES = frozenset({
     "speaker-dash-quote",
 })
 MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
-FULL_SENTENCE_WORDS = 4  # a capitalized, closed sentence this long is a statement
+is_statement = match.is_statement
 WINDOW_DAYS = 7  # reports further apart are not about one occasion (numeric, misquote)
-_SENTENCE_END = re.compile(r"[.?!][\s’'\"”)]*$")
 
 
 def _words(text: str) -> int:
     return len(match.normalize(text).split())
-
-
-def is_statement(text: str) -> bool:
-    """≥ :data:`MISATTRIBUTION_MIN_WORDS` words, or a whole sentence ("We lost the vote.")."""
-    n = _words(text)
-    if n >= MISATTRIBUTION_MIN_WORDS:
-        return True
-    stripped = text.strip(" “‘\"'")
-    return n >= FULL_SENTENCE_WORDS and stripped[:1].isupper() and bool(
-        _SENTENCE_END.search(stripped))
 
 
 def explicit(m: match.Member) -> bool:
@@ -115,19 +104,29 @@ def explicit(m: match.Member) -> bool:
 
     The extractor rule must find the speaker in the quote's sentence (see
     :data:`EXPLICIT_RULES`, no "+unbalanced" marks), and the mention must be a
-    name — a capitalized word that is not a pronoun, article or title, and is a
-    word of the resolved speaker's name — not "he" or "the candidate".
+    name — its first run of capitalized words (no pronoun, article or title) is
+    the resolved speaker's name or its end ("Trump" for Donald Trump) — not "he"
+    or "the candidate".
     """
     rule = m.quote.rule
     if "+" in rule or rule not in EXPLICIT_RULES or not m.quote.speaker_text:
         return False
     lex = load()
     skip = set(lex.pronouns) | set(lex.titles) | {"the", "a", "an", "mr", "mrs", "ms", "dr"}
-    named = {fold(w.strip(".,’'")) for w in m.quote.speaker_text.split()
-             if w[:1].isupper() and w.lower().strip(".,") not in skip}
-    # The mention must name the speaker it was resolved to ("Blackwell ... from
-    # Virginia" resolved to "West Virginia" is no evidence about West Virginia).
-    return bool(named & {fold(w.strip(".,’'")) for w in (m.speaker or "").split()})
+    run: list[str] = []  # the mention's first run of name words
+    for w in m.quote.speaker_text.split():
+        word = w.strip(".,’'")
+        if word[:1].isupper() and word.lower() not in skip:
+            run.append(word)
+            if w.endswith(","):
+                break
+        elif run:
+            break
+    # The mention must name the speaker it was resolved to: "Trump" for Donald Trump,
+    # not "Morton Blackwell, …, from Virginia" for West Virginia.
+    name, first = fold(m.speaker or ""), fold(" ".join(run))
+    return bool(first) and (first == name or name.endswith(" " + first)
+                            or first.endswith(" " + name))
 
 
 def _days(a: match.Member | DocumentRow, b: match.Member | DocumentRow) -> int | None:
@@ -365,7 +364,7 @@ def same_event_docs(a: DocumentRow, b: DocumentRow, places_shared: bool,
                     window_days: int = WINDOW_DAYS) -> bool:
     """Whether two documents can report one event.
 
-    The claims must name a common place, weekday or proper name (``places_shared``: news of
+    The claims must name a common place or proper name (``places_shared``: news of
     one week mentions many past events in passing). Both dates known: published at
     most ``window_days`` apart and not :func:`different_stories`. A date unknown:
     the documents must share at least :data:`STORY_MIN_SHARED` proper names
@@ -418,10 +417,10 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow],
         if lo.high is None or lo.high >= hi.low:
             continue  # ranges overlap: compatible figures
         doc_a, doc_b = docs[a.document_id], docs[b.document_id]
-        # Something of the occasion both claims name: a place word ("downtown"), a
-        # weekday ("on Saturday") or a proper name in both sentences ("… to Riverton").
+        # A place both claims name: a place word ("downtown") or a proper name in both
+        # sentences ("… to Riverton"). A shared weekday is not enough: one week's news
+        # says "Friday" of the Nice attack and of a visit to Orlando.
         shared_place = bool(occasions[a.id][1] & occasions[b.id][1]) or bool(
-            occasions[a.id][0] & occasions[b.id][0]) or bool(
             story_keys(a.text) & story_keys(b.text))
         if not same_event_docs(doc_a, doc_b, shared_place, window_days):
             continue

@@ -150,6 +150,21 @@ def is_title(text: str) -> bool:
         w in words.get("title_cue", frozenset()) for w in norm.split())
 
 
+STATEMENT_WORDS = 6  # a quote this long is a statement, not a stock phrase
+FULL_SENTENCE_WORDS = 4  # a capitalized, closed sentence this long is a statement too
+_SENTENCE_END = re.compile(r"[.?!][\s’'\"”)]*$")
+
+
+def is_statement(text: str) -> bool:
+    """≥ :data:`STATEMENT_WORDS` words, or a whole sentence ("We lost the vote.")."""
+    n = len(normalize(text).split())
+    if n >= STATEMENT_WORDS:
+        return True
+    stripped = text.strip(" “‘\"'")
+    return n >= FULL_SENTENCE_WORDS and stripped[:1].isupper() and bool(
+        _SENTENCE_END.search(stripped))
+
+
 def matchable(text: str) -> bool:
     """Whether a quote may seed or join a cluster: a statement, not a fragment or a title."""
     return len(normalize(text).split()) >= MIN_WORDS and not is_title(text)
@@ -511,9 +526,6 @@ class _Batch:
             self.new_keys.append({"quote_id": quote_id, "key": k})
 
 
-STATEMENT_WORDS = 6  # a shared part this long is the statement itself, not a stock phrase
-
-
 def joins(norm: str, speaker_id: int | None, rel: str, member: str,
           canon: tuple[str, int | None] | None) -> str | None:
     """How a quote that relates (``rel``) to ``member`` may join that member's cluster.
@@ -565,9 +577,16 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
             scored = relations(norm, [c[1] for c in cands], same, workers)
             canon = batch.canonical_of({c[3] for c in cands})
-            for (c_id, c_norm, _, cluster_id), (rel, score) in zip(cands, scored, strict=True):
-                how = None if rel is None else joins(norm, row.speaker_id, rel, c_norm,
-                                                     canon.get(cluster_id))
+            # A short phrase ("jobs, jobs, jobs") said whole by two speakers is a stock
+            # phrase, not one statement; as a part of a longer quote it may join.
+            statement = is_statement(row.text)
+            for (c_id, c_norm, c_speaker, cluster_id), (rel, score) in zip(cands, scored,
+                                                                           strict=True):
+                other = row.speaker_id is not None and c_speaker is not None \
+                    and c_speaker != row.speaker_id
+                stock = other and not statement and rel != "fragment"
+                how = None if rel is None or stock else joins(
+                    norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
                 if how is None:
                     continue
                 if how == "canon" or cluster_id not in via:

@@ -320,3 +320,23 @@ def test_review_flag_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["review-flag", "feedbeef", "--status", "maybe",
                                  "--by", "Ana Ruiz", "--db", store.url])
     assert result.exit_code == 1
+
+
+def test_a_stock_phrase_by_two_speakers_is_not_one_statement(tmp_path: Path) -> None:
+    store = _store(tmp_path, [
+        (DAY, "“Jobs, jobs, jobs,” Senator Carla Mendez told the crowd."),
+        (DAY, "“Jobs, jobs, jobs,” Governor Paul Brandt said at the plant."),
+    ])
+    with store.session() as s:
+        assert not [c for c in list_clusters(s, min_sources=2)
+                    if "jobs jobs jobs" in normalize(c.text)]
+
+
+def test_a_shared_weekday_is_not_a_shared_event(tmp_path: Path) -> None:
+    store = _store(tmp_path, [
+        (DAY, "The interior minister said on Friday that 80 people were killed and 18 were "
+              "hurt on the seafront."),
+        ("2026-04-05", "The senator visited the Lakeview nightclub on Friday, where 49 people "
+                       "were killed in June."),
+    ])
+    assert _flags(store, "numeric") == []
