@@ -227,7 +227,8 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
     A misquote is a member by the canonical wording's speaker, published within
     ``window_days`` of it (unknown dates are not held against it), at least
     :data:`match.VARIANT` similar to it (less is another statement), not a part of
-    it (a fragment), and differing in content words (:func:`content_changes`).
+    it (a fragment), and differing in content words (:func:`content_changes`), from a
+    document that does not itself report the speaker saying it in two wordings.
     A misattribution is two groups of members — different people by name and by
     speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
     (:func:`is_statement`).
@@ -239,8 +240,16 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
     best = match.canonical(ms)
     agree = [m for m in ms if m.norm == best.norm]
     out: list[Conflict] = []
+    # Documents reporting the canonical speaker saying this in two or more wordings:
+    # the speaker repeated the line ("the same phrasing three times"), so another
+    # wording elsewhere may be another repetition, not a misquote.
+    wordings: dict[str, set[str]] = {}
     for m in ms:
-        if m.norm == best.norm:
+        if same_person(m.speaker, best.speaker):
+            wordings.setdefault(m.doc.id, set()).add(m.norm)
+    repeated = {d for d, ws in wordings.items() if len(ws) > 1}
+    for m in ms:
+        if m.norm == best.norm or m.doc.id in repeated:
             continue
         rel, score = match.relation(m.norm, best.norm)
         # A fragment is a part of the statement, not a change to it; under VARIANT the
@@ -253,7 +262,8 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
         if not content_changes(best.quote.text, m.quote.text):
             continue
         # Cross-source only: one article repeating a line differently is not two reports.
-        sided = [a for a in agree if same_person(a.speaker, m.speaker) and a.doc.id != m.doc.id]
+        sided = [a for a in agree if same_person(a.speaker, m.speaker)
+                 and a.doc.id != m.doc.id and a.doc.id not in repeated]
         if not sided:
             continue
         refs = [match.source_ref(m, "variant", round(score, 1))] + [

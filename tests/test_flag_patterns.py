@@ -340,3 +340,16 @@ def test_a_shared_weekday_is_not_a_shared_event(tmp_path: Path) -> None:
                        "were killed in June."),
     ])
     assert _flags(store, "numeric") == []
+
+
+def test_a_line_the_speaker_repeated_is_no_misquote(tmp_path: Path) -> None:
+    """One report shows the speaker saying a talking point twice in different words."""
+    store = _store(tmp_path, [
+        (DAY, "“Let us be clear about the budget: the governor knows exactly what he is doing "
+              "with it,” Senator Carla Mendez said.\n\nLater she said it again. “Let us be "
+              "clear about this budget: the governor knows exactly what he is doing,” "
+              "Senator Carla Mendez said."),
+        (DAY, "“And let us be clear once and for all about the budget: the governor knows "
+              "exactly what he is doing with it,” Senator Carla Mendez said."),
+    ])
+    assert _flags(store, "misquote") == []
