@@ -447,6 +447,16 @@ class _Batch:
         self.new_keys: list[dict[str, str]] = []
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
+        self.speaker_kind: dict[int, str] = {}
+
+    def kinds(self, speaker_ids: set[int]) -> dict[int, str]:
+        """Speaker id -> kind (person, organization, document, anonymous), read once."""
+        todo = sorted(i for i in speaker_ids if i not in self.speaker_kind)
+        for lo in range(0, len(todo), LOOKUP_CHUNK):
+            rows = self.session.exec(select(SpeakerRow.id, SpeakerRow.kind).where(
+                col(SpeakerRow.id).in_(todo[lo:lo + LOOKUP_CHUNK]))).all()
+            self.speaker_kind.update((i, k) for i, k in rows if i is not None)
+        return self.speaker_kind
 
     def canonical_of(self, cluster_ids: set[int]) -> dict[int, tuple[str, int | None]]:
         """(normalized canonical wording, speaker id) of each of ``cluster_ids``."""
@@ -577,14 +587,16 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
             scored = relations(norm, [c[1] for c in cands], same, workers)
             canon = batch.canonical_of({c[3] for c in cands})
-            # A short phrase ("jobs, jobs, jobs") said whole by two speakers is a stock
-            # phrase, not one statement; as a part of a longer quote it may join.
+            # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
+            # stock phrase, not one statement; a memo or a crowd may be quoted in part.
             statement = is_statement(row.text)
+            kinds = {} if statement or row.speaker_id is None else batch.kinds(
+                {row.speaker_id} | {c[2] for c in cands if c[2] is not None})
             for (c_id, c_norm, c_speaker, cluster_id), (rel, score) in zip(cands, scored,
                                                                            strict=True):
-                other = row.speaker_id is not None and c_speaker is not None \
-                    and c_speaker != row.speaker_id
-                stock = other and not statement and rel != "fragment"
+                stock = not statement and row.speaker_id is not None and c_speaker is not None \
+                    and c_speaker != row.speaker_id \
+                    and kinds.get(row.speaker_id) == kinds.get(c_speaker) == "person"
                 how = None if rel is None or stock else joins(
                     norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
                 if how is None:

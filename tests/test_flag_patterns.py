@@ -353,3 +353,13 @@ def test_a_line_the_speaker_repeated_is_no_misquote(tmp_path: Path) -> None:
               "exactly what he is doing with it,” Senator Carla Mendez said."),
     ])
     assert _flags(store, "misquote") == []
+
+
+def test_a_short_phrase_does_not_join_another_persons_statement(tmp_path: Path) -> None:
+    store = _store(tmp_path, [
+        (DAY, "“I have been vetted. I have been at this for decades and despite all the "
+              "attacks I am still here,” Senator Carla Mendez said."),
+        (DAY, "“I am still here,” Governor Paul Brandt said after the vote."),
+    ])
+    with store.session() as s:
+        assert list_clusters(s, min_sources=2) == []
