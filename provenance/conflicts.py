@@ -91,6 +91,9 @@ EXPLICIT_RULES = frozenset({
     "speaker-dash-quote",
 })
 MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
+# Similarity (0–100) a misquote needs when only one other document has the wording: one
+# report against one at 75–85 was, on real news, the speaker saying it twice differently.
+LONE_MISQUOTE_SIMILARITY = 85.0
 is_statement = match.is_statement
 WINDOW_DAYS = 7  # reports further apart are not about one occasion (numeric, misquote)
 
@@ -228,7 +231,8 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
     ``window_days`` of it (unknown dates are not held against it), at least
     :data:`match.VARIANT` similar to it (less is another statement), not a part of
     it (a fragment), and differing in content words (:func:`content_changes`), from a
-    document that does not itself report the speaker saying it in two wordings.
+    document that does not itself report the speaker saying it in two wordings; when a
+    single other document has the canonical wording, ≥ :data:`LONE_MISQUOTE_SIMILARITY`.
     A misattribution is two groups of members — different people by name and by
     speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
     (:func:`is_statement`).
@@ -266,6 +270,8 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
                  and a.doc.id != m.doc.id and a.doc.id not in repeated]
         if not sided:
             continue
+        if len({a.doc.id for a in sided}) < 2 and score < LONE_MISQUOTE_SIMILARITY:
+            continue  # one report against one, in rather different words: two utterances
         refs = [match.source_ref(m, "variant", round(score, 1))] + [
             match.source_ref(a) for a in sided]
         diff = word_diff(best.quote.text.strip(" ,."), m.quote.text.strip(" ,."))

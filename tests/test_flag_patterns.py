@@ -363,3 +363,14 @@ def test_a_short_phrase_does_not_join_another_persons_statement(tmp_path: Path) 
     ])
     with store.session() as s:
         assert list_clusters(s, min_sources=2) == []
+
+
+def test_one_report_against_one_in_other_words_is_no_misquote(tmp_path: Path) -> None:
+    """Two interviews, two wordings of one claim: not a misquote without more reports."""
+    store = _store(tmp_path, [
+        (DAY, "Asked what he meant, Governor Paul Brandt replied: “No, I meant he is the "
+              "father of the deficit.”"),
+        (DAY, "“I meant exactly that. He is the father of the deficit,” Governor Paul Brandt "
+              "told a radio host."),
+    ])
+    assert _flags(store, "misquote") == []
