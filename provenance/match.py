@@ -85,6 +85,7 @@ COUNT_CHUNK = 200  # token counts per statement (SQLite allows 500 UNION ALL ter
 KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
 MIN_WORDS = 3  # a quote of one or two words ("fair", "No") is a fragment, never a statement
+PHRASE_WORDS = 4  # a person's quote shorter than this joins no cluster (it may seed one)
 TITLE_MAX_WORDS = 8  # longer title-case quotes are headlines, not names of shows or books
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
@@ -592,6 +593,12 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             statement = is_statement(row.text)
             kinds = {} if statement or row.speaker_id is None else batch.kinds(
                 {row.speaker_id} | {c[2] for c in cands if c[2] is not None})
+            if len(norm.split()) < PHRASE_WORDS and (
+                    row.speaker_id is None or kinds.get(row.speaker_id) == "person"):
+                # A person's three words ("do the right thing", "happy to see") are a
+                # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
+                cands = []
+                scored = []
             for (c_id, c_norm, c_speaker, cluster_id), (rel, score) in zip(cands, scored,
                                                                            strict=True):
                 stock = not statement and row.speaker_id is not None and c_speaker is not None \

@@ -374,3 +374,13 @@ def test_one_report_against_one_in_other_words_is_no_misquote(tmp_path: Path) ->
               "told a radio host."),
     ])
     assert _flags(store, "misquote") == []
+
+
+def test_a_persons_three_words_join_no_cluster(tmp_path: Path) -> None:
+    store = _store(tmp_path, [
+        (DAY, "“Senator Mendez is back in charge, and I am so happy to see that,” Governor "
+              "Paul Brandt told reporters."),
+        (DAY, "Governor Paul Brandt said he was “happy to see” the new budget pass."),
+    ])
+    with store.session() as s:
+        assert list_clusters(s, min_sources=2) == []
