@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from provenance import audit, match
 from provenance import claims as claims_stage
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.lexicon import load
+from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
 from provenance.speakers import fold, name_parts
 from provenance.tables import AuditRow, ClaimRow, ConflictRow, DocumentRow, QuoteRow
@@ -138,9 +138,25 @@ def _days(a: match.Member | DocumentRow, b: match.Member | DocumentRow) -> int |
     return None if da is None or db is None else abs((da - db).days)
 
 
+_BRACKETED = re.compile(r"\[[^\]]*\]")  # an editor's insertion: "he [Trump] is"
+_POSSESSIVE = re.compile(r"(\w)[’']s?(?=\W|$)")  # "ISIS’s" and "ISIS’" alike
+
+
+@lru_cache(maxsize=1)
+def _contractions() -> dict[str, list[str]]:
+    """Normalized contracted form -> its words (``flag_words.tsv`` class ``contraction``)."""
+    return {match.normalize(r[0]): r[2].split() for r in _rows("flag_words.tsv")
+            if len(r) > 2 and r[1] == "contraction"}
+
+
 def _diff_words(text: str) -> list[str]:
-    """Normalized words with each ellipsis kept as one "…" word (where a cut was marked)."""
-    parts = [match.normalize(p) for p in match._ELLIPSIS.split(text)]
+    """Normalized words with each ellipsis kept as one "…" word (where a cut was marked),
+    an editor's bracketed insertion dropped, possessives and contractions spelt out."""
+    text = _BRACKETED.sub(" ", text)
+    text = _POSSESSIVE.sub(lambda m: m.group(1), text) if "s" in text else text
+    expand = _contractions()
+    parts = [" ".join(w for t in match.normalize(p).split() for w in expand.get(t, [t]))
+             for p in match._ELLIPSIS.split(text)]
     out: list[str] = []
     for i, part in enumerate(parts):
         if i:
@@ -196,6 +212,13 @@ def _quotes_inside(a: match.Member, b: match.Member) -> bool:
     return bool(_INNER_QUOTE.search(longer.quote.text.strip(" “”‘’\"'")))
 
 
+def _maybe_same(a: match.Member, b: match.Member) -> bool:
+    """One speaker for a misquote: the same person, or one side's speaker unknown (the
+    cluster already holds the two as one statement; an unresolved speaker is no
+    evidence of another one)."""
+    return a.speaker is None or b.speaker is None or same_person(a.speaker, b.speaker)
+
+
 def misquote_confidence(m: match.Member, agree: list[match.Member], similarity: float) -> float:
     """0–100: 40, +20 when both attributions are explicit (:func:`explicit`), +10 per
     further document agreeing on the other wording (at most +20), +20 when the two
@@ -224,15 +247,15 @@ def misattribution_confidence(ga: list[match.Member], gb: list[match.Member], sa
     return score
 
 
-def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) -> list[Conflict]:
+def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
     """Misquotes and misattributions inside one cluster.
 
-    A misquote is a member by the canonical wording's speaker, published within
-    ``window_days`` of it (unknown dates are not held against it), at least
-    :data:`match.VARIANT` similar to it (less is another statement), not a part of
-    it (a fragment), and differing in content words (:func:`content_changes`), from a
-    document that does not itself report the speaker saying it in two wordings; when a
-    single other document has the canonical wording, ≥ :data:`LONE_MISQUOTE_SIMILARITY`.
+    A misquote is a member by the canonical wording's speaker (or with either speaker
+    unresolved), from another document, at least :data:`match.VARIANT` similar to it
+    (less is another statement), not a part of it (a fragment), and differing in
+    content words (:func:`content_changes`), from a document that does not itself
+    report the speaker saying it in two wordings; when a single other document has
+    the canonical wording, ≥ :data:`LONE_MISQUOTE_SIMILARITY`.
     A misattribution is two groups of members — different people by name and by
     speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
     (:func:`is_statement`).
@@ -249,7 +272,7 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
     # wording elsewhere may be another repetition, not a misquote.
     wordings: dict[str, set[str]] = {}
     for m in ms:
-        if same_person(m.speaker, best.speaker):
+        if _maybe_same(m, best):
             wordings.setdefault(m.doc.id, set()).add(m.norm)
     repeated = {d for d, ws in wordings.items() if len(ws) > 1}
     for m in ms:
@@ -258,15 +281,12 @@ def cluster_conflicts(ms: list[match.Member], window_days: int = WINDOW_DAYS) ->
         rel, score = match.relation(m.norm, best.norm)
         # A fragment is a part of the statement, not a change to it; under VARIANT the
         # two are other statements (which a correct cluster does not hold anyway).
-        if rel == "fragment" or score < match.VARIANT or not same_person(m.speaker, best.speaker):
-            continue
-        days = _days(m, best)
-        if days is not None and days > window_days:
+        if rel == "fragment" or score < match.VARIANT or not _maybe_same(m, best):
             continue
         if not content_changes(best.quote.text, m.quote.text):
             continue
         # Cross-source only: one article repeating a line differently is not two reports.
-        sided = [a for a in agree if same_person(a.speaker, m.speaker)
+        sided = [a for a in agree if _maybe_same(a, m)
                  and a.doc.id != m.doc.id and a.doc.id not in repeated]
         if not sided:
             continue
@@ -615,7 +635,7 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
     report.quotes, report.clusters_touched = len(quote_ids), len(touched)
     for cluster_id in sorted(touched):
         ms = match.refresh_cluster(session, cluster_id)
-        _sync(session, f"cluster:{cluster_id}", cluster_conflicts(ms, window_days), report)
+        _sync(session, f"cluster:{cluster_id}", cluster_conflicts(ms), report)
     refresh_numeric(session, keys, report, window_days)
     session.flush()
     return report
@@ -644,7 +664,7 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
 def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) -> UpdateReport:
     """Forget all claims, clusters and flags and recompute them from stored documents.
 
-    ``window_days``: reports further apart are not compared for numeric flags and misquotes.
+    ``window_days``: reports further apart are not compared for numeric flags.
     """
     match.clear(session)
     had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())

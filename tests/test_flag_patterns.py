@@ -384,3 +384,23 @@ def test_a_persons_three_words_join_no_cluster(tmp_path: Path) -> None:
     ])
     with store.session() as s:
         assert list_clusters(s, min_sources=2) == []
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("He is becoming the party’s best recruiter", "becoming the party' best recruiter"),
+    ("We’re going to build a new school", "We are going to build a new school"),
+    ("but he [Brandt] is being used in some", "but he is being used in some"),
+])
+def test_spelling_is_not_a_content_change(a: str, b: str) -> None:
+    assert content_changes(a, b) == []
+
+
+def test_a_swapped_order_is_a_misquote_even_weeks_later(tmp_path: Path) -> None:
+    store = _store(tmp_path, [
+        ("2026-03-02", "“We are going to put a lot of coal miners and coal companies out of "
+                       "business,” Senator Carla Mendez said at the town hall."),
+        ("2026-04-20", "Mendez once said: “We are going to put a lot of coal companies and coal "
+                       "miners out of business.”"),
+    ])
+    (flag,) = _flags(store, "misquote")
+    assert flag.diff is not None and "[-" in flag.diff
