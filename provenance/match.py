@@ -604,8 +604,9 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                 stock = not statement and row.speaker_id is not None and c_speaker is not None \
                     and c_speaker != row.speaker_id \
                     and kinds.get(row.speaker_id) == kinds.get(c_speaker) == "person"
-                how = None if rel is None or stock else joins(
-                    norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
+                if rel is None or stock:
+                    continue
+                how = joins(norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
                 if how is None:
                     continue
                 if how == "canon" or cluster_id not in via:
