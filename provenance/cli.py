@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from provenance import __version__
 from provenance.audit import list_entries, read_checkpoint, write_checkpoint
 from provenance.claims import claims_for as verify_claims
-from provenance.conflicts import CONFLICT_KINDS, list_conflicts
+from provenance.conflicts import CONFLICT_KINDS, WINDOW_DAYS, list_conflicts, review_flag
 from provenance.conflicts import rebuild as rebuild_verification
 from provenance.distributed import ingest_dask
 from provenance.documents import read_paths
@@ -622,26 +622,52 @@ def claims(
 def conflicts(
     kind: Annotated[str | None, typer.Option(
         help="misquote, misattribution or numeric.")] = None,
+    min_score: Annotated[float, typer.Option(
+        "--min-score", help="Only flags with at least this confidence (0–100).")] = 0.0,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
-    """Misquotes, misattributions and conflicting numbers between sources."""
+    """Misquotes, misattributions and conflicting numbers between sources, most confident first."""
     with _guard():
         if kind is not None and kind not in CONFLICT_KINDS:
             raise ProvenanceError(f"--kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}")
+        if not 0 <= min_score <= 100:
+            raise ProvenanceError(f"--min-score {min_score:g}: want 0–100")
     with _store(db) as store, store.session() as s:
-        rows = list_conflicts(s, kind)
+        rows = list_conflicts(s, kind, min_score)
     if fmt in (Format.json, Format.jsonl):
         emit((c.model_dump(mode="json") for c in rows), fmt)
     else:
         emit((conflict_row(c) for c in rows), fmt, CONFLICT_COLUMNS, title="conflicts")
 
 
+@app.command("review-flag")
+def review_flag_cmd(
+    flag_id: Annotated[str, typer.Argument(help="Flag id or a unique prefix.")],
+    status: Annotated[str, typer.Option(help="dismissed or confirmed.")],
+    note: Annotated[str, typer.Option(help="Why: checked the sources, ...")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Record a decision on a flag; a dismissed flag stays down until its evidence changes."""
+    with _store(db) as store, store.session() as s, _guard():
+        decision = review_flag(s, flag_id, status, note, _reviewer(by))
+    emit([decision.model_dump()], fmt, ["flag", "status", "by", "note", "seq"],
+         title="flag review")
+
+
 @app.command("match")
-def match_cmd(db: DbOpt = None) -> None:
+def match_cmd(
+    window_days: Annotated[int, typer.Option(
+        "--window-days", min=0,
+        help="Numeric flags and misquotes only between reports published this many days "
+             "apart or fewer.")] = WINDOW_DAYS,
+    db: DbOpt = None,
+) -> None:
     """Rebuild claims, clusters and flags from every stored document."""
     with _store(db) as store, store.session() as s:
-        report = rebuild_verification(s)
+        report = rebuild_verification(s, window_days=window_days)
         s.commit()
     typer.echo(f"claims: {report.claims}; quotes matched: {report.quotes}; "
                f"flags raised: {report.raised}")

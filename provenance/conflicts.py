@@ -17,21 +17,22 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import combinations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from provenance import audit, match
 from provenance import claims as claims_stage
-from provenance.lexicon import load
+from provenance.errors import NotFoundError, ProvenanceError
+from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
 from provenance.speakers import fold, name_parts
-from provenance.tables import ClaimRow, ConflictRow, DocumentRow, QuoteRow
+from provenance.tables import AuditRow, ClaimRow, ConflictRow, DocumentRow, QuoteRow
 
 CONFLICT_KINDS = ("misquote", "misattribution", "numeric")
 SAME_NAME = 85.0  # folded-name ratio (0–100) above which two speaker names are one person
-MISATTRIBUTION_MIN_WORDS = 6  # a shorter shared fragment is too generic to flag
+MISATTRIBUTION_MIN_WORDS = match.STATEMENT_WORDS  # a shorter shared fragment is too generic
 
 
 class UpdateReport(BaseModel):
@@ -81,45 +82,252 @@ def _conflict_id(kind: str, refs: list[SourceRef], extra: str = "") -> str:
     return hashlib.sha256(f"{kind}|{extra}|{'|'.join(keys)}".encode()).hexdigest()[:32]
 
 
+# Extractor rules that find a named speaker in the quote's own sentence; "continuation",
+# "same-sentence-speaker", "colon-lead-in" and "previous-paragraph-speaker" carry a
+# speaker over from elsewhere, so they are no evidence that a source named this speaker.
+EXPLICIT_RULES = frozenset({
+    "quote-then-subject-cue", "quote-then-cue-subject", "quote-then-subject-aside-cue",
+    "subject-cue-quote", "according-to", "speaker-colon", "quote-dash-speaker",
+    "speaker-dash-quote",
+})
+MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
+# Similarity (0–100) a misquote needs when only one other document has the wording: one
+# report against one at 75–85 was, on real news, the speaker saying it twice differently.
+LONE_MISQUOTE_SIMILARITY = 85.0
+is_statement = match.is_statement
+WINDOW_DAYS = 7  # reports further apart are not about one occasion (numeric, misquote)
+
+
+def _words(text: str) -> int:
+    return len(match.normalize(text).split())
+
+
+def explicit(m: match.Member) -> bool:
+    """Whether the source itself names this speaker next to the quote.
+
+    The extractor rule must find the speaker in the quote's sentence (see
+    :data:`EXPLICIT_RULES`, no "+unbalanced" marks), and the mention must be a
+    name — its first run of capitalized words (no pronoun, article or title) is
+    the resolved speaker's name or its end ("Trump" for Donald Trump) — not "he"
+    or "the candidate".
+    """
+    rule = m.quote.rule
+    if "+" in rule or rule not in EXPLICIT_RULES or not m.quote.speaker_text:
+        return False
+    lex = load()
+    skip = set(lex.pronouns) | set(lex.titles) | {"the", "a", "an", "mr", "mrs", "ms", "dr"}
+    run: list[str] = []  # the mention's first run of name words
+    for w in m.quote.speaker_text.split():
+        word = w.strip(".,’'")
+        if word[:1].isupper() and word.lower() not in skip:
+            run.append(word)
+            if w.endswith(","):
+                break
+        elif run:
+            break
+    # The mention must name the speaker it was resolved to: "Trump" for Donald Trump,
+    # not "Morton Blackwell, …, from Virginia" for West Virginia.
+    name, first = fold(m.speaker or ""), fold(" ".join(run))
+    return bool(first) and (first == name or name.endswith(" " + first)
+                            or first.endswith(" " + name))
+
+
+def _days(a: match.Member | DocumentRow, b: match.Member | DocumentRow) -> int | None:
+    da = a.doc.published if isinstance(a, match.Member) else a.published
+    db = b.doc.published if isinstance(b, match.Member) else b.published
+    return None if da is None or db is None else abs((da - db).days)
+
+
+_BRACKETED = re.compile(r"\[[^\]]*\]")  # an editor's insertion: "he [Trump] is"
+_POSSESSIVE = re.compile(r"(\w)[’']s?(?=\W|$)")  # "ISIS’s" and "ISIS’" alike
+
+
+@lru_cache(maxsize=1)
+def _contractions() -> dict[str, list[str]]:
+    """Normalized contracted form -> its words (``flag_words.tsv`` class ``contraction``)."""
+    return {match.normalize(r[0]): r[2].split() for r in _rows("flag_words.tsv")
+            if len(r) > 2 and r[1] == "contraction"}
+
+
+def _diff_words(text: str) -> list[str]:
+    """Normalized words with each ellipsis kept as one "…" word (where a cut was marked),
+    an editor's bracketed insertion dropped, possessives and contractions spelt out."""
+    text = _BRACKETED.sub(" ", text)
+    text = _POSSESSIVE.sub(lambda m: m.group(1), text) if "s" in text else text
+    expand = _contractions()
+    parts = [" ".join(w for t in match.normalize(p).split() for w in expand.get(t, [t]))
+             for p in match._ELLIPSIS.split(text)]
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append("…")
+        out += part.split()
+    return out
+
+
+def content_changes(a: str, b: str) -> list[str]:
+    """Content words that differ between two wordings of one statement.
+
+    Not changes: case and punctuation (normalized away), words dropped where the
+    shorter wording marks a cut with an ellipsis, words one wording has before or
+    after all of the other's (a quote that starts or stops later), a dropped repetition ("no, no,
+    no" / "no"), and function words (``flag_words.tsv`` class ``function``).
+    """
+    wa, wb = _diff_words(a), _diff_words(b)
+    function = match.flag_words().get("function", frozenset())
+    changed: list[str] = []
+    ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
+    for n, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op == "equal":
+            continue
+        if op in ("delete", "insert") and n in (0, len(ops) - 1):
+            continue  # one report starts or stops quoting later: a cut, not a change
+        removed, added = wa[i1:i2], wb[j1:j2]
+        if "…" in added or ("…" in wb[max(0, j1 - 1):j1 + 1] and not added):
+            continue  # b marks the cut
+        if "…" in removed or ("…" in wa[max(0, i1 - 1):i1 + 1] and not removed):
+            continue  # a marks the cut
+        if (not added and _repeated(removed, wa, i1, i2)) or (not removed and _repeated(
+                added, wb, j1, j2)):
+            continue
+        changed += [w for w in removed + added if w not in function]
+    return changed
+
+
+def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
+    """Whether ``seq[i1:i2]`` (== ``words``) only repeats the words next to it."""
+    n = len(words)
+    return set(words) <= set(seq[max(0, i1 - n):i1] + seq[i2:i2 + n])
+
+
+# An opening mark inside a quote: “ or " anywhere, ‘ or ' before a word and after a
+# space or bracket (an apostrophe sits inside or at the end of a word, never here).
+_INNER_QUOTE = re.compile(r"[“\"]|(?:^|[\s(—–-])[‘']\w")
+
+
+def _quotes_inside(a: match.Member, b: match.Member) -> bool:
+    """Whether the longer of two quotes marks quoted words inside it: its speaker is
+    quoting someone ("… Trump tweeted, quoting Comey"), not saying the shorter's words."""
+    longer = a if len(a.norm) >= len(b.norm) else b
+    return bool(_INNER_QUOTE.search(longer.quote.text.strip(" “”‘’\"'")))
+
+
+def _maybe_same(a: match.Member, b: match.Member) -> bool:
+    """One speaker for a misquote: the same person, or one side's speaker unknown (the
+    cluster already holds the two as one statement; an unresolved speaker is no
+    evidence of another one)."""
+    return a.speaker is None or b.speaker is None or same_person(a.speaker, b.speaker)
+
+
+def misquote_confidence(m: match.Member, agree: list[match.Member], similarity: float) -> float:
+    """0–100: 40, +20 when both attributions are explicit (:func:`explicit`), +10 per
+    further document agreeing on the other wording (at most +20), +20 when the two
+    wordings are ≥ 85/100 similar (clearly one statement, changed in a few words)."""
+    score = 40.0
+    if explicit(m) and any(explicit(a) for a in agree):
+        score += 20
+    score += min(20, 10 * (len({a.doc.id for a in agree}) - 1))
+    if similarity >= 85:
+        score += 20
+    return score
+
+
+def misattribution_confidence(ga: list[match.Member], gb: list[match.Member], same: bool,
+                              words: int) -> float:
+    """0–100: 40, +20 when the shared words are the whole quote on both sides (not a
+    part of a longer one), +2 per word beyond six (at most +20), +10 when both
+    speakers are named with at least two words, +10 when both sides are published
+    within :data:`WINDOW_DAYS` days of each other."""
+    score = 40.0 + (20 if same else 0) + min(20, 2 * max(0, words - MISATTRIBUTION_MIN_WORDS))
+    if all(len((g[0].speaker or "").split()) >= 2 for g in (ga, gb)):
+        score += 10
+    days = [_days(a, b) for a in ga for b in gb]
+    if any(d is not None and d <= WINDOW_DAYS for d in days):
+        score += 10
+    return score
+
+
 def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
-    """Misquotes and misattributions inside one cluster."""
+    """Misquotes and misattributions inside one cluster.
+
+    A misquote is a member by the canonical wording's speaker (or with either speaker
+    unresolved), from another document, at least :data:`match.VARIANT` similar to it
+    (less is another statement), not a part of it (a fragment), and differing in
+    content words (:func:`content_changes`), from a document that does not itself
+    report the speaker saying it in two wordings; when a single other document has
+    the canonical wording, ≥ :data:`LONE_MISQUOTE_SIMILARITY`.
+    A misattribution is two groups of members — different people by name and by
+    speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
+    (:func:`is_statement`).
+    Quotes under :data:`MIN_EVIDENCE_WORDS` words never take part.
+    """
+    ms = [m for m in ms if _words(m.quote.text) >= MIN_EVIDENCE_WORDS]
     if len(ms) < 2:
         return []
     best = match.canonical(ms)
     agree = [m for m in ms if m.norm == best.norm]
     out: list[Conflict] = []
+    # Documents reporting the canonical speaker saying this in two or more wordings:
+    # the speaker repeated the line ("the same phrasing three times"), so another
+    # wording elsewhere may be another repetition, not a misquote.
+    wordings: dict[str, set[str]] = {}
     for m in ms:
-        rel, score = match.relation(m.norm, best.norm)
-        if rel is not None or not same_person(m.speaker, best.speaker):
+        if _maybe_same(m, best):
+            wordings.setdefault(m.doc.id, set()).add(m.norm)
+    repeated = {d for d, ws in wordings.items() if len(ws) > 1}
+    for m in ms:
+        if m.norm == best.norm or m.doc.id in repeated:
             continue
+        rel, score = match.relation(m.norm, best.norm)
+        # A fragment is a part of the statement, not a change to it; under VARIANT the
+        # two are other statements (which a correct cluster does not hold anyway).
+        if rel == "fragment" or score < match.VARIANT or not _maybe_same(m, best):
+            continue
+        if not content_changes(best.quote.text, m.quote.text):
+            continue
+        # Cross-source only: one article repeating a line differently is not two reports.
+        sided = [a for a in agree if _maybe_same(a, m)
+                 and a.doc.id != m.doc.id and a.doc.id not in repeated]
+        if not sided:
+            continue
+        if len({a.doc.id for a in sided}) < 2 and score < LONE_MISQUOTE_SIMILARITY:
+            continue  # one report against one, in rather different words: two utterances
         refs = [match.source_ref(m, "variant", round(score, 1))] + [
-            match.source_ref(a) for a in agree if same_person(a.speaker, m.speaker)]
+            match.source_ref(a) for a in sided]
         diff = word_diff(best.quote.text.strip(" ,."), m.quote.text.strip(" ,."))
         others = ", ".join(sorted({_where(r) for r in refs[1:]}))
         out.append(Conflict(
-            id=_conflict_id("misquote", refs), kind="misquote", score=round(100 - score, 1),
+            id=_conflict_id("misquote", refs), kind="misquote",
+            score=misquote_confidence(m, sided, score),
             explanation=(f"{_where(refs[0])} quotes {m.speaker} as “{m.quote.text.strip(' ,')}” "
                          f"but {others} {'has' if len(refs) == 2 else 'have'} "
                          f"“{best.quote.text.strip(' ,')}” ({score:.0f}/100 similar)."),
             records=refs, diff=diff))
-    # Misattribution: the same words (not a short generic fragment) with different speakers.
-    said = [m for m in ms if m.speaker and (match.relation(m.norm, best.norm)[0] == "same"
-            or len(m.norm.split()) >= MISATTRIBUTION_MIN_WORDS)
-            and match.relation(m.norm, best.norm)[0] is not None]
+    # Misattribution: one statement, two people, each named by its source.
+    said = [m for m in ms if m.speaker and m.speaker_kind in (None, "person") and explicit(m)
+            and is_statement(m.quote.text)]
     groups: list[list[match.Member]] = []
     for m in said:
-        group = next((g for g in groups if same_person(g[0].speaker, m.speaker)), None)
+        group = next((g for g in groups if g[0].quote.speaker_id == m.quote.speaker_id
+                      or same_person(g[0].speaker, m.speaker)), None)
         if group is None:
             groups.append([m])
         else:
             group.append(m)
     for ga, gb in combinations(groups, 2):
-        score = max(fuzz.ratio(a.norm, b.norm) for a in ga for b in gb)
+        shared = [(rel, a, b) for a in ga for b in gb if a.doc.id != b.doc.id
+                  for rel in [match.relation(a.norm, b.norm)[0]]
+                  if rel == "same" or (rel == "fragment" and not _quotes_inside(a, b))]
+        if not shared:
+            continue
+        whole = any(rel == "same" for rel, _, _ in shared)
+        words = max(min(_words(a.quote.text), _words(b.quote.text)) for _, a, b in shared)
         refs = [match.source_ref(m) for m in ga + gb]
         where_a = ", ".join(sorted({_where(match.source_ref(m)) for m in ga}))
         where_b = ", ".join(sorted({_where(match.source_ref(m)) for m in gb}))
         out.append(Conflict(
-            id=_conflict_id("misattribution", refs), kind="misattribution", score=round(score, 1),
+            id=_conflict_id("misattribution", refs), kind="misattribution",
+            score=misattribution_confidence(ga, gb, whole, words),
             explanation=(f"The same words “{best.quote.text.strip(' ,')}” are attributed to "
                          f"{ga[0].speaker} by {where_a} and to {gb[0].speaker} by {where_b}."),
             records=refs))
@@ -188,34 +396,81 @@ def different_stories(a: DocumentRow, b: DocumentRow) -> bool:
     return min(len(ka), len(kb)) >= STORY_MIN_SHARED and len(ka & kb) < STORY_MIN_SHARED
 
 
-def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow]) -> list[Conflict]:
-    """Claims from different documents whose ranges for one thing do not overlap.
+def same_event_docs(a: DocumentRow, b: DocumentRow, places_shared: bool,
+                    window_days: int = WINDOW_DAYS) -> bool:
+    """Whether two documents can report one event.
 
-    One flag per pair of disagreeing ranges, holding every claim on either side
-    (two outlets saying eight against one saying 14 is one flag, not two).
+    The claims must name a common place or proper name (``places_shared``: news of
+    one week mentions many past events in passing). Both dates known: published at
+    most ``window_days`` apart and not :func:`different_stories`. A date unknown:
+    the documents must share at least :data:`STORY_MIN_SHARED` proper names
+    (participants).
+    ``places_shared``: the two claims' sentences name a common place or proper name.
+    """
+    if not places_shared:
+        return False  # "49 killed in Orlando" and "130 killed in Paris" in one week's news
+    days = _days(a, b)
+    if days is not None:
+        return days <= window_days and not different_stories(a, b)
+    return len(story_keys(a.text) & story_keys(b.text)) >= STORY_MIN_SHARED
+
+
+def numeric_confidence(lo: ClaimRow, hi: ClaimRow, a: DocumentRow, b: DocumentRow) -> float:
+    """0–100: 40, +20 × how far apart the figures are (1 − low side's top / high side's
+    bottom), +20 when both dates are known and within :data:`WINDOW_DAYS`, +10 when the
+    claims name a shared place, +10 when neither figure is hedged ("about", "at least")."""
+    score = 40.0
+    if hi.low:
+        score += 20 * (1 - (lo.high or 0) / hi.low)
+    days = _days(a, b)
+    if days is not None and days <= WINDOW_DAYS:
+        score += 20
+    if set(json.loads(lo.places)) & set(json.loads(hi.places)):
+        score += 10
+    if lo.low == lo.high and hi.low == hi.high:
+        score += 10
+    return round(score, 1)
+
+
+def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow],
+                      window_days: int = WINDOW_DAYS) -> list[Conflict]:
+    """Claims from different documents whose ranges for one thing on one event do not overlap.
+
+    Compared only: one counted-noun class and event (the caller's key), one unit,
+    the same occasion (:func:`_same_occasion`) and documents that can report one
+    event (:func:`same_event_docs`). One flag per pair of disagreeing ranges,
+    holding every claim on either side (two outlets saying eight against one
+    saying 14 is one flag, not two); its score is the highest pair confidence.
     """
     sides: dict[tuple[tuple[float, float | None], tuple[float, float | None]],
-                tuple[dict[str, ClaimRow], dict[str, ClaimRow]]] = {}
+                tuple[dict[str, ClaimRow], dict[str, ClaimRow], list[float]]] = {}
     occasions = {c.id: occasion_of(c) for c in rows}  # parsed once, not once per pair
     for a, b in combinations(rows, 2):
         if a.document_id == b.document_id or a.unit != b.unit \
-                or not _same_occasion(occasions[a.id], occasions[b.id]) \
-                or different_stories(docs[a.document_id], docs[b.document_id]):
+                or not _same_occasion(occasions[a.id], occasions[b.id]):
             continue
         lo, hi = (a, b) if (a.high if a.high is not None else float("inf")) < b.low else (b, a)
         if lo.high is None or lo.high >= hi.low:
             continue  # ranges overlap: compatible figures
-        low_side, high_side = sides.setdefault(((lo.low, lo.high), (hi.low, hi.high)), ({}, {}))
+        doc_a, doc_b = docs[a.document_id], docs[b.document_id]
+        # A place both claims name: a place word ("downtown") or a proper name in both
+        # sentences ("… to Riverton"). A shared weekday is not enough: one week's news
+        # says "Friday" of the Nice attack and of a visit to Orlando.
+        shared_place = bool(occasions[a.id][1] & occasions[b.id][1]) or bool(
+            story_keys(a.text) & story_keys(b.text))
+        if not same_event_docs(doc_a, doc_b, shared_place, window_days):
+            continue
+        low_side, high_side, scores = sides.setdefault(
+            ((lo.low, lo.high), (hi.low, hi.high)), ({}, {}, []))
         low_side[lo.id], high_side[hi.id] = lo, hi
+        scores.append(numeric_confidence(lo, hi, doc_a, doc_b))
     out = []
-    for ((_, lo_high), (hi_low, _)), (low_side, high_side) in sides.items():
-        assert lo_high is not None
-        score = round(100 * (1 - lo_high / hi_low), 1) if hi_low else 100.0
+    for (low_side, high_side, scores) in sides.values():
         los, his = list(low_side.values()), list(high_side.values())
         refs = [_claim_ref(c, docs[c.document_id]) for c in los + his]
         first = his[0]
         out.append(Conflict(
-            id=_conflict_id("numeric", refs), kind="numeric", score=score,
+            id=_conflict_id("numeric", refs), kind="numeric", score=max(scores),
             explanation=(f"{_side(los, refs[:len(los)])} but {_side(his, refs[len(los):])} "
                          f"about the same thing ({first.noun_class}, {first.event}); "
                          "the ranges do not overlap."),
@@ -252,13 +507,17 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
     existing = {r.id: r for r in session.exec(select(ConflictRow).where(
         ConflictRow.scope == scope))}
     wanted = {scoped_id(scope, c.id): c for c in found}
+    dismissed = dismissed_evidence(session, sorted(wanted))
+    for cid in list(wanted):
+        if dismissed.get(cid) == audit.text_hash(_records_json(wanted[cid])):
+            del wanted[cid]  # a reviewer dismissed this very evidence: it stays down
     for cid in sorted(set(existing) - set(wanted)):
         row = existing[cid]
         audit.log_flag(session, audit.FLAG_CLEARED, row, reason)  # it no longer holds
         session.delete(row)
         report.cleared += 1
     for cid, c in wanted.items():
-        payload = json.dumps([r.model_dump(mode="json") for r in c.records], ensure_ascii=False)
+        payload = _records_json(c)
         explanation = c.explanation if c.diff is None else f"{c.explanation}\n{c.diff}"
         if cid in existing:
             row = existing[cid]
@@ -273,7 +532,78 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
         report.raised += 1
 
 
-def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport) -> None:
+def _records_json(c: Conflict) -> str:
+    """The stored form of a flag's records (its evidence; hashed in the audit log)."""
+    return json.dumps([r.model_dump(mode="json") for r in c.records], ensure_ascii=False)
+
+
+# ---- reviewer decisions on flags ---------------------------------------------
+
+FLAG_REVIEWED = "flag.reviewed"
+FLAG_DECISIONS = ("dismissed", "confirmed")
+
+
+class FlagDecision(BaseModel):
+    flag: str
+    status: str = Field(description="dismissed | confirmed")
+    by: str
+    note: str = ""
+    evidence_sha256: str = Field(description="SHA-256 of the flag's records when decided")
+    seq: int = Field(description="audit log entry")
+
+
+def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
+    """Flag id -> SHA-256 of the records a reviewer dismissed, for flags whose latest
+    decision is "dismissed" (a later "confirmed" lifts it)."""
+    out: dict[str, str] = {}
+    subjects = [audit.subject("conflict", f) for f in flag_ids]
+    for lo in range(0, len(subjects), match.LOOKUP_CHUNK):
+        for subj, payload in session.exec(select(AuditRow.subject, AuditRow.payload).where(
+                AuditRow.action == FLAG_REVIEWED,
+                col(AuditRow.subject).in_(subjects[lo:lo + match.LOOKUP_CHUNK])).order_by(
+                col(AuditRow.seq))):
+            p = json.loads(payload)
+            flag = subj.split(":", 1)[1]
+            if p.get("status") == "dismissed":
+                out[flag] = p.get("evidence_sha256", "")
+            else:
+                out.pop(flag, None)
+    return out
+
+
+def review_flag(session: Session, flag_id: str, status: str, note: str = "",
+                by: str = "") -> FlagDecision:
+    """Record a reviewer's decision on a stored flag (id or unique prefix) and commit.
+
+    "dismissed" clears the flag (a ``flag.cleared`` entry, reason ``dismissed``) and
+    keeps it down on later refreshes while its evidence — the records, hashed — is
+    the same; a change in the evidence raises it again. "confirmed" keeps it.
+    """
+    if not by.strip():
+        raise ProvenanceError("a review needs a reviewer name (--by)")
+    if status not in FLAG_DECISIONS:
+        raise ProvenanceError(f"--status {status!r}: want one of {', '.join(FLAG_DECISIONS)}")
+    audit.lock_for_append(session)
+    rows = session.exec(select(ConflictRow).where(
+        col(ConflictRow.id).startswith(flag_id)).limit(2)).all()
+    if len(rows) != 1:
+        raise NotFoundError(f"{'no' if not rows else 'more than one'} flag with id {flag_id!r}")
+    row = rows[0]
+    evidence = audit.text_hash(row.records)
+    entry = audit.record(session, FLAG_REVIEWED, audit.subject("conflict", row.id),
+                         {"status": status, "note": note, "evidence_sha256": evidence,
+                          "kind": row.kind, "scope": row.scope},
+                         actor=audit.person_actor(by.strip()))
+    if status == "dismissed":
+        audit.log_flag(session, audit.FLAG_CLEARED, row, "dismissed")
+        session.delete(row)
+    session.commit()
+    return FlagDecision(flag=row.id, status=status, by=by.strip(), note=note,
+                        evidence_sha256=evidence, seq=entry.seq)
+
+
+def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport,
+                    window_days: int = WINDOW_DAYS) -> None:
     """Re-check the numeric flags of each (noun class, event) key in ``keys``.
 
     Only the claims of that key are read (index ``ix_claims_class_event``) and
@@ -287,11 +617,13 @@ def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: Update
         for lo in range(0, len(todo), match.LOOKUP_CHUNK):
             docs.update((d.id, d) for d in session.exec(select(DocumentRow).where(
                 col(DocumentRow.id).in_(todo[lo:lo + match.LOOKUP_CHUNK]))))
-        _sync(session, f"numeric:{noun_class}:{event}", numeric_conflicts(rows, docs), report)
+        _sync(session, f"numeric:{noun_class}:{event}",
+              numeric_conflicts(rows, docs, window_days), report)
 
 
 def update(session: Session, document_ids: list[str], workers: int = 1,
-           relog_claims: frozenset[str] = frozenset()) -> UpdateReport:
+           relog_claims: frozenset[str] = frozenset(),
+           window_days: int = WINDOW_DAYS) -> UpdateReport:
     """Claims, clusters and flags for newly stored documents; the caller commits.
 
     A document's claims are logged when it has some, or when it is in
@@ -316,7 +648,7 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
     for cluster_id in sorted(touched):
         ms = match.refresh_cluster(session, cluster_id)
         _sync(session, f"cluster:{cluster_id}", cluster_conflicts(ms), report)
-    refresh_numeric(session, keys, report)
+    refresh_numeric(session, keys, report, window_days)
     session.flush()
     return report
 
@@ -341,8 +673,11 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
     return report
 
 
-def rebuild(session: Session, workers: int = 1) -> UpdateReport:
-    """Forget all claims, clusters and flags and recompute them from stored documents."""
+def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) -> UpdateReport:
+    """Forget all claims, clusters and flags and recompute them from stored documents.
+
+    ``window_days``: reports further apart are not compared for numeric flags.
+    """
     match.clear(session)
     had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())
     session.exec(delete(ClaimRow))
@@ -353,12 +688,16 @@ def rebuild(session: Session, workers: int = 1) -> UpdateReport:
     session.exec(delete(ConflictRow))
     docs = session.exec(select(DocumentRow.id).order_by(col(DocumentRow.published),
                                                         col(DocumentRow.ingested_at))).all()
-    return update(session, list(docs), workers, had_claims)
+    return update(session, list(docs), workers, had_claims, window_days)
 
 
-def list_conflicts(session: Session, kind: str | None = None) -> list[Conflict]:
-    """Stored flags, strongest first; ``kind`` is misquote, misattribution or numeric."""
-    stmt = select(ConflictRow)
+def list_conflicts(session: Session, kind: str | None = None,
+                   min_score: float = 0.0) -> list[Conflict]:
+    """Stored flags, most confident first; ``kind`` is misquote, misattribution or numeric.
+
+    ``min_score`` (0–100) keeps flags whose confidence is at least that.
+    """
+    stmt = select(ConflictRow).where(ConflictRow.score >= min_score)
     if kind is not None:
         stmt = stmt.where(ConflictRow.kind == kind)
     out = []
@@ -367,7 +706,5 @@ def list_conflicts(session: Session, kind: str | None = None) -> list[Conflict]:
         out.append(Conflict(id=r.id, kind=r.kind,
                             score=r.score, explanation=explanation, diff=diff or None,
                             records=[SourceRef(**x) for x in json.loads(r.records)]))
-    order = {"misattribution": 0, "misquote": 1, "numeric": 2}
-    out.sort(key=lambda c: (order[c.kind], -c.score, c.id))
+    out.sort(key=lambda c: (-c.score, c.kind, c.id))
     return out
-

@@ -13,6 +13,19 @@ rapidfuzz ``process.cdist``. A pair joins one cluster when
   (the material for misquote flags). Two statements by one speaker that share a
   long opening ("We are going to be here until …") can pass this; see the tests.
 
+What can seed a cluster (:func:`matchable`): a quote of at least
+:data:`MIN_WORDS` words that is not the name of a show, book, event or
+organisation in quote marks (``data/lexicons/flag_words.tsv``). Shorter quotes,
+scare quotes and titles stay stored records but are never clustered, so they can
+neither seed a cluster nor carry a flag.
+
+No transitive drift: a quote joins a cluster only when it relates to the
+cluster's canonical wording, or is a fragment of the member it matched (a part
+of a longer quote) in exactly one cluster. A quote that merely *contains* a
+member, without matching the canonical wording, is another statement that
+shares a phrase: it starts its own cluster. Clusters are merged only when the
+new quote matches each one's canonical wording.
+
 Clusters live in tables (``clusters``, ``cluster_members``, ``match_keys``) so a
 new document only looks up its own quotes' keys: :func:`add_quotes`. Every
 membership change is a ``cluster.assigned`` audit entry in the same transaction.
@@ -38,6 +51,7 @@ from sqlalchemy import TextClause, delete, func, insert, text
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.lexicon import _rows
 from provenance.models import Cluster, SourceRef
 from provenance.store import find_speakers
 from provenance.tables import (
@@ -70,6 +84,9 @@ LOOKUP_CHUNK = 500  # ids or keys per IN (...) look-up
 COUNT_CHUNK = 200  # token counts per statement (SQLite allows 500 UNION ALL terms)
 KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
+MIN_WORDS = 3  # a quote of one or two words ("fair", "No") is a fragment, never a statement
+PHRASE_WORDS = 4  # a person's quote shorter than this joins no cluster (it may seed one)
+TITLE_MAX_WORDS = 8  # longer title-case quotes are headlines, not names of shows or books
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
 _ELLIPSIS = re.compile(r"…|\.\s*\.\s*\.|\[\s*\.\.\.\s*\]")
@@ -100,6 +117,58 @@ def relation(a: str, b: str, same_speaker: bool = False) -> tuple[str | None, fl
     if same_speaker and ratio >= VARIANT:
         return "variant", ratio
     return None, ratio
+
+
+@cache
+def flag_words() -> dict[str, frozenset[str]]:
+    """Word classes of ``data/lexicons/flag_words.tsv``: title, title_cue, title_small, function."""
+    classes: dict[str, set[str]] = defaultdict(set)
+    for row in _rows("flag_words.tsv"):
+        classes[row[1].strip()].add(row[0].strip().lower())
+    return {k: frozenset(v) for k, v in classes.items()}
+
+
+def is_title(text: str) -> bool:
+    """Whether a quote is the name of a show, book, film, event or organisation.
+
+    Either a known title ("Meet the Press", "Fox and Friends"), or a short quote
+    written in title case — every word capitalized but the small ones — that holds
+    a title cue word ("Fox News Sunday", "The Kelly File", "Republican Jewish
+    Coalition Forum"). A title-case headline quote with no cue word ("Makes You
+    Want To Retch") is not taken for a title.
+    """
+    norm = normalize(text)
+    words = flag_words()
+    if norm in words.get("title", frozenset()) or norm.removeprefix("the ") in words.get(
+            "title", frozenset()):
+        return True
+    raw = [w for w in re.findall(r"[^\W_][\w’'&.-]*", text)]
+    if not raw or len(raw) > TITLE_MAX_WORDS:
+        return False
+    small = words.get("title_small", frozenset())
+    capitalized = all(w[0].isupper() or w[0].isdigit() or w.lower() in small for w in raw)
+    return capitalized and raw[0][0].isupper() and any(
+        w in words.get("title_cue", frozenset()) for w in norm.split())
+
+
+STATEMENT_WORDS = 6  # a quote this long is a statement, not a stock phrase
+FULL_SENTENCE_WORDS = 4  # a capitalized, closed sentence this long is a statement too
+_SENTENCE_END = re.compile(r"[.?!][\s’'\"”)]*$")
+
+
+def is_statement(text: str) -> bool:
+    """≥ :data:`STATEMENT_WORDS` words, or a whole sentence ("We lost the vote.")."""
+    n = len(normalize(text).split())
+    if n >= STATEMENT_WORDS:
+        return True
+    stripped = text.strip(" “‘\"'")
+    return n >= FULL_SENTENCE_WORDS and stripped[:1].isupper() and bool(
+        _SENTENCE_END.search(stripped))
+
+
+def matchable(text: str) -> bool:
+    """Whether a quote may seed or join a cluster: a statement, not a fragment or a title."""
+    return len(normalize(text).split()) >= MIN_WORDS and not is_title(text)
 
 
 @cache
@@ -377,6 +446,30 @@ class _Batch:
         self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
         self.members_of: dict[int, set[str]] = defaultdict(set)
         self.new_keys: list[dict[str, str]] = []
+        # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
+        self.canon: dict[int, tuple[str, int | None]] = {}
+        self.speaker_kind: dict[int, str] = {}
+
+    def kinds(self, speaker_ids: set[int]) -> dict[int, str]:
+        """Speaker id -> kind (person, organization, document, anonymous), read once."""
+        todo = sorted(i for i in speaker_ids if i not in self.speaker_kind)
+        for lo in range(0, len(todo), LOOKUP_CHUNK):
+            rows = self.session.exec(select(SpeakerRow.id, SpeakerRow.kind).where(
+                col(SpeakerRow.id).in_(todo[lo:lo + LOOKUP_CHUNK]))).all()
+            self.speaker_kind.update((i, k) for i, k in rows if i is not None)
+        return self.speaker_kind
+
+    def canonical_of(self, cluster_ids: set[int]) -> dict[int, tuple[str, int | None]]:
+        """(normalized canonical wording, speaker id) of each of ``cluster_ids``."""
+        todo = sorted(c for c in cluster_ids if c not in self.canon)
+        for part in _chunks(todo):  # type: ignore[arg-type]
+            for c_id, c_text, speaker in self.session.exec(
+                    select(ClusterRow.id, ClusterRow.text, QuoteRow.speaker_id).join(
+                        QuoteRow, col(QuoteRow.id) == ClusterRow.canonical_quote_id,
+                        isouter=True).where(col(ClusterRow.id).in_(part))):
+                assert c_id is not None
+                self.canon[c_id] = normalize(c_text), speaker
+        return {c: self.canon[c] for c in cluster_ids if c in self.canon}
 
     def rare(self, token_keys: list[str]) -> list[str]:
         """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
@@ -444,6 +537,30 @@ class _Batch:
             self.new_keys.append({"quote_id": quote_id, "key": k})
 
 
+def joins(norm: str, speaker_id: int | None, rel: str, member: str,
+          canon: tuple[str, int | None] | None) -> str | None:
+    """How a quote that relates (``rel``) to ``member`` may join that member's cluster.
+
+    ``"canon"``: it matches the cluster's canonical wording (same, variant, or
+    contains it). ``"inside"``: it is a part of the canonical wording or of the
+    member it matched; such a part may sit in many statements, so it joins only
+    when one cluster holds it. None: it may not join. Containing the canonical wording
+    counts only when that wording is a statement of :data:`STATEMENT_WORDS` or
+    more words: two speeches that both contain "we will win" are not one statement.
+    """
+    if canon is None:
+        return "canon"
+    c_norm, c_speaker = canon
+    c_rel, _ = relation(norm, c_norm, speaker_id is not None and speaker_id == c_speaker)
+    if c_rel in ("same", "variant") or (c_rel == "fragment" and len(norm) > len(c_norm)
+                                         and len(c_norm.split()) >= STATEMENT_WORDS):
+        return "canon"
+    if (c_rel == "fragment" and len(norm) <= len(c_norm)) or (
+            rel == "fragment" and len(norm) <= len(member)):
+        return "inside"
+    return None
+
+
 def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> set[int]:
     """Index new quotes and join them to clusters; returns the ids of clusters changed.
 
@@ -460,22 +577,48 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     batch = _Batch(session, rows)
     for row, (norm, keys) in zip(rows, batch_keys([r.text for r in rows]), strict=True):
         batch.known[row.id] = norm, row.speaker_id
-        if not norm:
-            continue
+        if not norm or not matchable(row.text):
+            continue  # kept as a record, never clustered: a fragment, scare quote or title
         cands = batch.clustered(batch.candidates(row, keys))
         batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
+        via: dict[int, str] = {}  # cluster id -> "canon" or "inside" (see joins)
         if cands:
             same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
             scored = relations(norm, [c[1] for c in cands], same, workers)
-            for (c_id, _, _, cluster_id), (rel, score) in zip(cands, scored, strict=True):
-                if rel is None:
+            canon = batch.canonical_of({c[3] for c in cands})
+            # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
+            # stock phrase, not one statement; a memo or a crowd may be quoted in part.
+            statement = is_statement(row.text)
+            kinds = {} if statement or row.speaker_id is None else batch.kinds(
+                {row.speaker_id} | {c[2] for c in cands if c[2] is not None})
+            if len(norm.split()) < PHRASE_WORDS and (
+                    row.speaker_id is None or kinds.get(row.speaker_id) == "person"):
+                # A person's three words ("do the right thing", "happy to see") are a
+                # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
+                cands = []
+                scored = []
+            for (c_id, c_norm, c_speaker, cluster_id), (rel, score) in zip(cands, scored,
+                                                                           strict=True):
+                stock = not statement and row.speaker_id is not None and c_speaker is not None \
+                    and c_speaker != row.speaker_id \
+                    and kinds.get(row.speaker_id) == kinds.get(c_speaker) == "person"
+                if rel is None or stock:
                     continue
+                how = joins(norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
+                if how is None:
+                    continue
+                if how == "canon" or cluster_id not in via:
+                    via[cluster_id] = how
                 held = best.get(cluster_id)
                 if held is None or (score, c_id) > (held[0], held[2]):
                     best[cluster_id] = (score, rel, c_id)
-        joined = set(best)
+        # Clusters merge only through a quote matching each one's canonical wording; a
+        # phrase inside members of several clusters ("commander in chief") joins none.
+        joined = {c for c, how in via.items() if how == "canon"}
+        if not joined and len(via) == 1:
+            joined = set(via)
         if joined:
             target = min(joined)
             if len(joined) > 1:
@@ -499,6 +642,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             created = session.execute(insert(clusters).values(
                 canonical_quote_id=row.id, text=row.text, updated_at=_now()))
             target = int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
+            batch.canon[target] = norm, row.speaker_id
             audit.log_cluster_assigned(session, row.id, target, None, "new")
         session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
         batch.place(row.id, target)
@@ -539,15 +683,17 @@ class Member:
     norm: str
     speaker: str | None
     doc: DocumentRow
+    speaker_kind: str | None = None  # person | organization | document | anonymous
 
 
 def members(session: Session, cluster_id: int) -> list[Member]:
-    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow).join(
+    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow, SpeakerRow.kind).join(
         ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
         SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
         DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
         ClusterMemberRow.cluster_id == cluster_id)
-    return [Member(q, normalize(q.text), name, d) for q, name, d in session.exec(stmt)]
+    return [Member(q, normalize(q.text), name, d, kind)
+            for q, name, d, kind in session.exec(stmt)]
 
 
 def canonical(ms: list[Member]) -> Member:

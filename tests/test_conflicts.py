@@ -40,11 +40,13 @@ def test_same_person(a: str | None, b: str | None, same: bool) -> None:
     assert same_person(a, b) is same
 
 
-def _store(tmp_path: Path, articles: list[str]) -> Store:
+def _store(tmp_path: Path, articles: list[str], day: str | None = "2026-03-14") -> Store:
+    """Each article in its own file, dated ``day`` by a leading date line (None: undated)."""
     folder = tmp_path / "in"
     folder.mkdir()
     for i, text in enumerate(articles):
-        (folder / f"outlet{i}.txt").write_text(text + "\n", encoding="utf-8")
+        dated = text if day is None else f"date {day}\n\n{text}"
+        (folder / f"outlet{i}.txt").write_text(dated + "\n", encoding="utf-8")
     store = Store(f"sqlite:///{tmp_path / 't.db'}").init()
     report = ingest(store, [folder])
     assert report.ok and not report.problems

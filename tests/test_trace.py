@@ -223,8 +223,11 @@ def test_a_short_phrase_in_other_mouths_is_not_re_attributed(store: Store, tmp_p
         assert ingest(store, [path], source=f"Outlet {i}", published=day).ok
     with store.session() as s:
         t = trace(s, "Rock bottom")
-    assert [a.speaker for a in t.appearances] == ["Ada Quinn", "Bo Park"]
-    assert [a.change for a in t.appearances] == [Change.identical, Change.identical]
+    # A two-word phrase seeds no cluster (issue 14), so each report traces alone and
+    # neither can be called a re-attribution of the other.
+    assert len(t.appearances) == 1
+    assert t.appearances[0].speaker in ("Ada Quinn", "Bo Park")
+    assert all(a.change is not Change.reattributed for a in t.appearances)
 
 
 def test_a_common_phrase_inside_another_statement_is_not_re_attributed(
@@ -241,9 +244,8 @@ def test_a_common_phrase_inside_another_statement_is_not_re_attributed(
         assert ingest(store, [path], source=f"Outlet {i}", published=day).ok
     with store.session() as s:
         t = trace(s, "their fair share of taxes")
-    by_outlet = {a.outlet: a for a in t.appearances}
-    assert t.attributed_to == "Ada Quinn" and len(by_outlet) == 3
-    # Each shares only the five words Ada Quinn was quoted with: a phrase, not her quote.
-    assert [a.reattributed for a in t.appearances] == [False, False, False]
-    assert by_outlet["Outlet 1"].change is Change.inserted
-    assert by_outlet["Outlet 1"].speaker == "Bo Park"
+    # A five-word phrase inside another speaker's longer statements is not her quote:
+    # it joins no cluster of theirs (issue 14), so nothing is re-attributed.
+    assert t.attributed_to == "Ada Quinn"
+    assert [a.outlet for a in t.appearances] == ["Outlet 0"]
+    assert [a.reattributed for a in t.appearances] == [False]
