@@ -46,11 +46,15 @@ from provenance.output import (
     speaker_row,
 )
 from provenance.review import (
+    FlagDecision,
+    FlagState,
     ReviewState,
     ReviewStatus,
     adopt,
     delete_document,
+    list_flag_reviews,
     list_reviews,
+    review_flag,
 )
 from provenance.review import review as run_review
 from provenance.schemas import SchemaState, write_schemas
@@ -60,6 +64,7 @@ from provenance.store import (
     list_merges,
     list_quotes,
     list_speakers,
+    open_existing_store,
     open_store,
     stats,
 )
@@ -98,6 +103,15 @@ def _guard() -> Iterator[None]:
 def _store(db: str | None) -> Iterator[Store]:
     with _guard():
         store = open_store(db)
+        try:
+            yield store
+        finally:
+            store.dispose()
+
+
+@contextmanager
+def _store_of(store: Store) -> Iterator[Store]:
+    with _guard():
         try:
             yield store
         finally:
@@ -344,7 +358,7 @@ def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for st in states:
         last = st.history[-1] if st.history else None
-        rows.append({"id": st.quote_id, "status": st.status.value,
+        rows.append({"of": "quote", "id": st.quote_id, "status": st.status.value,
                      "by": last.by if last else None, "at": last.ts if last else None,
                      "note": last.note if last else None,
                      "history": " → ".join([d.status.value for d in st.history]),
@@ -352,7 +366,19 @@ def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
     return rows
 
 
-REVIEW_COLUMNS = ["id", "status", "by", "at", "note", "history"]
+def _flag_rows(states: list[FlagState]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for st in states:
+        last = st.history[-1] if st.history else None
+        rows.append({"of": "flag", "id": st.flag_id, "status": st.decision.value,
+                     "by": last.by if last else None, "at": last.ts if last else None,
+                     "note": last.note if last else None,
+                     "history": " → ".join([d.decision.value for d in st.history]),
+                     "decisions": [d.model_dump(mode="json") for d in st.history]})
+    return rows
+
+
+REVIEW_COLUMNS = ["of", "id", "status", "by", "at", "note", "history"]
 ByOpt = Annotated[str | None, typer.Option(
     help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
 
@@ -402,15 +428,54 @@ def review_cmd(
     emit(_review_rows([state]), fmt, REVIEW_COLUMNS, title="review")
 
 
+@app.command("review-flag")
+def review_flag_cmd(
+    flag_id: Annotated[str, typer.Argument(help="Conflict flag id or a unique prefix.")],
+    decision: Annotated[FlagDecision, typer.Option(
+        help="confirmed: the sources really disagree; dismissed: a false alarm.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Record a human decision on a conflict flag in the audit log."""
+    with _store(db) as store, store.session() as s:
+        state = review_flag(s, flag_id, decision, note, _reviewer(by))
+    emit(_flag_rows([state]), fmt, REVIEW_COLUMNS, title="flag review")
+
+
+@app.command("serve")
+def serve_cmd(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(
+        help="Address to listen on; another machine can reach anything but 127.0.0.1.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Review in the browser: speakers, documents with highlighted spans, clusters, conflicts."""
+    import uvicorn
+
+    from provenance.web import create_app
+
+    with _guard():
+        store = open_existing_store(db)
+    with _store_of(store):
+        err.print(f"provenance: serving {store.url} on http://{host}:{port}/ (Ctrl-C stops)",
+                  markup=False)
+        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+
+
 @app.command("reviews")
 def reviews_cmd(
     status: Annotated[ReviewStatus | None, typer.Option(help="Only this status.")] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
-    """Reviewed quotes: current status and the history of decisions."""
+    """Reviewed quotes, then reviewed conflict flags: current status and history of decisions."""
     with _store(db) as store, store.session() as s:
         rows = _review_rows(list_reviews(s, status))
+        if status is None:
+            rows += _flag_rows(list_flag_reviews(s))
     emit(rows, fmt, REVIEW_COLUMNS, title="reviews")
 
 

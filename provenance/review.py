@@ -57,6 +57,32 @@ class ReviewState(BaseModel):
     history: list[ReviewDecision] = Field(default_factory=list)
 
 
+class FlagDecision(StrEnum):
+    open = "open"
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+
+
+class FlagReview(BaseModel):
+    """One decision on a conflict flag as the log recorded it."""
+
+    seq: int = Field(description="audit log entry")
+    ts: str = Field(description="UTC, ISO 8601")
+    by: str = Field(description="reviewer name")
+    decision: FlagDecision
+    previous: FlagDecision
+    note: str = ""
+    hash: str = Field(description="SHA-256 of the audit log entry")
+
+
+class FlagState(BaseModel):
+    """A flag's current decision (``open`` until someone decides) and its history."""
+
+    flag_id: str
+    decision: FlagDecision = FlagDecision.open
+    history: list[FlagReview] = Field(default_factory=list)
+
+
 class DeletedDocument(BaseModel):
     document: str
     quotes: int
@@ -132,6 +158,64 @@ def list_reviews(session: Session, status: ReviewStatus | str | None = None) -> 
     ids = list(session.exec(stmt))
     states = review_states(session, ids)
     return [states[q] for q in ids]
+
+
+def _flag_review(entry: audit.AuditEntry) -> FlagReview:
+    p = entry.payload
+    return FlagReview(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
+                      decision=p["decision"], previous=p.get("previous", "open"),
+                      note=p.get("note", ""), hash=entry.hash)
+
+
+def flag_states(session: Session, flag_ids: Iterable[str]) -> dict[str, FlagState]:
+    """Decisions on flags, read from their ``flag.reviewed`` log entries (subject index)."""
+    ids = list(flag_ids)
+    states = {f: FlagState(flag_id=f) for f in ids}
+    if not ids:
+        return states
+    for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
+            col(audit.AuditRow.subject).in_([audit.subject("conflict", f) for f in ids]),
+            audit.AuditRow.action == audit.FLAG_REVIEWED).order_by(col(audit.AuditRow.seq))):
+        entry = audit.to_entry(row)
+        state = states[entry.subject.removeprefix("conflict:")]
+        state.history.append(_flag_review(entry))
+        state.decision = state.history[-1].decision
+    return states
+
+
+def review_flag(session: Session, flag_id: str, decision: FlagDecision | str, note: str = "",
+                by: str = "") -> FlagState:
+    """Record a reviewer's decision on a conflict flag (id or unique prefix) and commit.
+
+    Flags are recomputed by matching, so the decision lives in the log only (subject
+    ``conflict:<id>``); a flag raised again with the same id keeps its history.
+    """
+    if not by.strip():
+        raise ProvenanceError("a review needs a reviewer name (--by)")
+    decision = FlagDecision(decision)
+    audit.lock_for_append(session)
+    ids = session.exec(select(ConflictRow.id).where(col(ConflictRow.id).startswith(flag_id))
+                       .limit(2)).all()
+    if len(ids) != 1:
+        raise NotFoundError(f"{'no' if not ids else 'more than one'} flag with id {flag_id!r}")
+    fid = ids[0]
+    previous = flag_states(session, [fid])[fid].decision
+    audit.record(session, audit.FLAG_REVIEWED, audit.subject("conflict", fid),
+                 {"decision": decision.value, "previous": previous.value, "note": note},
+                 actor=audit.person_actor(by.strip()))
+    session.commit()
+    return flag_states(session, [fid])[fid]
+
+
+def list_flag_reviews(session: Session) -> list[FlagState]:
+    """Every flag someone decided on, most recent decision first."""
+    latest: dict[str, int] = {}
+    for subject, seq in session.exec(select(audit.AuditRow.subject, audit.AuditRow.seq).where(
+            audit.AuditRow.action == audit.FLAG_REVIEWED)):
+        latest[subject.removeprefix("conflict:")] = seq
+    ids = sorted(latest, key=lambda f: -latest[f])
+    states = flag_states(session, ids)
+    return [states[f] for f in ids]
 
 
 def delete_document(session: Session, doc_id: str, reason: str, by: str) -> DeletedDocument:

@@ -155,6 +155,18 @@ def open_store(db: str | None = None) -> Store:
     return Store(resolve_url(db)).init()
 
 
+def open_existing_store(db: str | None = None) -> Store:
+    """:func:`open_store` for readers: a SQLite file that does not exist is an error, not created.
+
+    Raises :class:`StoreError` naming the missing file.
+    """
+    url = resolve_url(db)
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    if path is not None and path != ":memory:" and not Path(path).exists():
+        raise StoreError(f"no database at {path} (ingest articles first, or pass --db)")
+    return Store(url).init()
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
