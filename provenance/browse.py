@@ -19,7 +19,6 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from provenance.errors import NotFoundError
-from provenance.match import normalize
 from provenance.models import Cluster, Conflict, Document, Quote, SourceRef, Speaker, SpeakerKind
 from provenance.review import FlagState, ReviewState, flag_states, review_states
 from provenance.store import _quote, find_speakers, get_document, id_prefix
@@ -245,13 +244,26 @@ class DiffPart(BaseModel):
     text: str
 
 
+def _word_key(word: str) -> str:
+    return word.strip(PUNCTUATION).casefold()
+
+
+PUNCTUATION = ".,;:!?\"'“”‘’()[]…—–-"
+
+
 def diff_parts(a: str, b: str) -> list[DiffPart]:
-    """Word diff from ``a`` (canonical) to ``b`` (as reported), as typed parts."""
+    """Word diff from ``a`` (canonical) to ``b`` (as reported), as typed parts.
+
+    Words compare without case and surrounding punctuation (a quote cut before its
+    comma is the same words); the parts show ``b``'s words as printed.
+    """
     wa, wb = a.split(), b.split()
+    matcher = difflib.SequenceMatcher(a=[_word_key(w) for w in wa], b=[_word_key(w) for w in wb],
+                                      autojunk=False)
     out: list[DiffPart] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            out.append(DiffPart(op="equal", text=" ".join(wa[i1:i2])))
+            out.append(DiffPart(op="equal", text=" ".join(wb[j1:j2])))
             continue
         if i2 > i1:
             out.append(DiffPart(op="removed", text=" ".join(wa[i1:i2])))
@@ -263,6 +275,8 @@ def diff_parts(a: str, b: str) -> list[DiffPart]:
 class ClusterView(BaseModel):
     cluster: Cluster
     diffs: dict[str, list[DiffPart]] = Field(description="quote id -> diff from the canonical")
+    reported: dict[str, str | None] = Field(
+        default_factory=dict, description="quote id -> the speaker as the document wrote it")
 
 
 def clusters_page(session: Session, min_members: int = 2, offset: int = 0,
@@ -284,9 +298,11 @@ def clusters_page(session: Session, min_members: int = 2, offset: int = 0,
         ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).where(
         col(ClusterMemberRow.cluster_id).in_(ids))
     members: dict[int, list[SourceRef]] = defaultdict(list)
+    reported: dict[str, str | None] = {}
     for row in session.exec(stmt):
         *quote_cols, cid, relation, score = row
         (q,) = _quotes([tuple(quote_cols)])
+        reported[q.id] = q.speaker_mention.text if q.speaker_mention else None
         members[cid].append(SourceRef(
             document=q.document, source=q.source, path=q.path, published=q.published,
             start=q.start, end=q.end, text=q.text, speaker=q.speaker, quote_id=q.id,
@@ -304,8 +320,9 @@ def clusters_page(session: Session, min_members: int = 2, offset: int = 0,
                             sources=refs, first_appearance=refs[0],
                             distinct_sources=len({r.source or r.path or r.document
                                                   for r in refs})),
-            diffs={r.quote_id or "": diff_parts(normalize(canonical), normalize(r.text))
-                   for r in refs}))
+            # Raw wording, not the matcher's normalised form: the reader compares what was printed.
+            diffs={r.quote_id or "": diff_parts(canonical, r.text) for r in refs},
+            reported={r.quote_id or "": reported.get(r.quote_id or "") for r in refs}))
     return _page(out, offset, limit)
 
 

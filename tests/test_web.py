@@ -199,3 +199,21 @@ def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "typo.db")])
     assert r.exit_code == 2 and "no database at" in r.stderr
     assert not (tmp_path / "typo.db").exists()
+
+
+@pytest.mark.parametrize(("canonical", "reported", "removed", "added"), [
+    ("We will not rest until every family is home,", "We will not rest until every family is home.",
+     [], []),  # punctuation at the cut is not a difference
+    ("We will not rest until every family is home,",
+     "We will rest only when every family is back home,", ["not", "until"],
+     ["only when", "back"]),
+    ("This is the most dangerous fire this department has fought in a generation.",
+     "the most dangerous fire this department has fought in a generation", ["This is"], []),
+])
+def test_word_diff_of_an_appearance(canonical: str, reported: str, removed: list[str],
+                                    added: list[str]) -> None:
+    from provenance.browse import diff_parts
+    parts = diff_parts(canonical, reported)
+    assert [p.text for p in parts if p.op == "removed"] == removed
+    assert [p.text for p in parts if p.op == "added"] == added
+    assert " ".join(p.text for p in parts if p.op != "removed") == reported
