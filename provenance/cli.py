@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,6 +61,7 @@ from provenance.review import review as run_review
 from provenance.schemas import SchemaState, write_schemas
 from provenance.store import (
     Store,
+    count_quotes,
     get_quote,
     list_merges,
     list_quotes,
@@ -78,6 +80,16 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+TABLE_LIMIT = 50  # rows a table shows unless --limit or --all says otherwise
+
+
+class QuoteKindChoice(StrEnum):
+    direct = "direct"
+    mixed = "mixed"
+    indirect = "indirect"
+    nonspeech = "nonspeech"
+
+
 # A table shows what fits a terminal; json, jsonl and csv carry every field.
 QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "where", "status"]
 
@@ -100,9 +112,10 @@ def _guard() -> Iterator[None]:
 
 
 @contextmanager
-def _store(db: str | None) -> Iterator[Store]:
+def _store(db: str | None, create: bool = False) -> Iterator[Store]:
+    """The store at ``db``; only commands that add documents (``create``) make a new one."""
     with _guard():
-        store = open_store(db)
+        store = open_store(db) if create else open_existing_store(db)
         try:
             yield store
         finally:
@@ -152,7 +165,7 @@ def ingest(
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
     with _guard():
         day = _parse_date(published)
-    with _store(db) as store:
+    with _store(db, create=True) as store:
         show_bar = sys.stderr.isatty() and not quiet
         with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
                       console=err, disable=not show_bar, transient=True) as bar:
@@ -230,20 +243,34 @@ def quotes(
     speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
     = None,
     document: Annotated[str | None, typer.Option(help="Document id (or prefix).")] = None,
-    kind: Annotated[str | None, typer.Option(help="direct, mixed, indirect or nonspeech.")]
-    = None,
-    include_nonspeech: Annotated[bool, typer.Option("--all", help="Include non-speech.")]
-    = False,
-    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    kind: Annotated[QuoteKindChoice | None, typer.Option(help="Only this kind.")] = None,
+    include_nonspeech: Annotated[bool, typer.Option(
+        "--all", help="Every row, non-speech included (no --limit).")] = False,
+    limit: Annotated[int | None, typer.Option(
+        min=1, help=f"At most this many [default: {TABLE_LIMIT} in a table, "
+                    "every row in json, jsonl, csv].")] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
     """List stored quotes, by speaker or document."""
+    if limit is None and fmt is Format.table and not include_nonspeech:
+        limit = TABLE_LIMIT
+    kind_value = kind.value if kind else None
     with _store(db) as store, store.session() as s:
-        rows = [quote_row(q) for q in list_quotes(s, speaker, document, kind,
+        rows = [quote_row(q) for q in list_quotes(s, speaker, document, kind_value,
                                                   include_nonspeech, limit)]
+        hidden = (count_quotes(s, speaker, document, kind_value, include_nonspeech) - len(rows)
+                  if limit and len(rows) == limit else 0)
     emit(rows, fmt, QUOTE_COLUMNS if fmt is Format.table else None,
          title=f"quotes: {speaker}" if speaker else "quotes")
+    _more(hidden, limit)
+
+
+def _more(hidden: int, limit: int | None) -> None:
+    """The footer of a cut listing, on stderr so that piped output stays data."""
+    if hidden > 0:
+        err.print(f"… {hidden} more (showing {limit}; --limit N or --all for more)",
+                  markup=False)
 
 
 @app.command()
@@ -311,7 +338,7 @@ def demo(
     samples = data_dir() / "samples"
     with tempfile.TemporaryDirectory() as tmp:
         db = str(keep or Path(tmp) / "demo.db")
-        with _store(db) as store:
+        with _store(db, create=True) as store:
             report = run_ingest(store, [samples])
             typer.echo(f"ingested {report.new} sample articles from {samples}: "
                        f"{report.quotes} quotes and claims, {report.speakers} speakers\n")

@@ -1,0 +1,90 @@
+"""The command line on a terminal: no database made by reading, choices checked, pages, hints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLES
+from typer.testing import CliRunner
+
+from provenance.cli import TABLE_LIMIT, app
+from tests.articles import write_corpus
+
+
+@pytest.mark.parametrize("command", [
+    ["stats"], ["quotes"], ["speakers"], ["matches"], ["conflicts"], ["verify"], ["reviews"],
+    ["log"], ["show", "abc"], ["serve"],
+])
+def test_read_commands_never_create_a_database(runner: CliRunner, tmp_path: Path,
+                                               command: list[str]) -> None:
+    typo = tmp_path / "typo.db"
+    result = runner.invoke(app, [*command, "--db", str(typo)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (f"error: no database at {typo} "
+                                     "(ingest articles first, or pass --db)")
+    assert not typo.exists() and not Path("provenance.db").exists()
+
+
+@pytest.mark.parametrize("kind", ["bogus", "Direct", "quote"])
+def test_quote_kind_is_a_checked_choice(runner: CliRunner, kind: str) -> None:
+    assert runner.invoke(app, ["ingest", str(SAMPLES), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["quotes", "--kind", kind])
+    assert result.exit_code == 2 and "direct" in result.output and "nonspeech" in result.output
+
+
+def test_tables_page_by_default_with_a_footer(runner: CliRunner, tmp_path: Path) -> None:
+    write_corpus(tmp_path / "corpus", 30)
+    assert runner.invoke(app, ["ingest", str(tmp_path / "corpus"), "-q"]).exit_code == 0
+    every = json.loads(runner.invoke(app, ["quotes", "-f", "json"]).stdout)
+    assert len(every) > TABLE_LIMIT  # machine formats carry every row
+    table = runner.invoke(app, ["quotes", "-f", "table"])
+    assert table.exit_code == 0
+    assert table.stderr.strip() == (f"… {len(every) - TABLE_LIMIT} more (showing {TABLE_LIMIT};"
+                                    " --limit N or --all for more)")
+    ten = runner.invoke(app, ["quotes", "--limit", "10", "-f", "jsonl"])
+    assert len(ten.stdout.splitlines()) == 10 and f"{len(every) - 10} more" in ten.stderr
+    everything = runner.invoke(app, ["quotes", "--all", "-f", "jsonl"])
+    assert len(everything.stdout.splitlines()) >= len(every) and "more" not in everything.stderr
+
+
+@pytest.mark.parametrize(("query", "suggested", "not_suggested"), [
+    ("Ramirex", "Alicia Ramírez", None),      # a typo: the person first
+    ("Obama", None, "Victor Hale"),           # nobody close: no far-fetched hint
+    ("Marcus Bel", "Marcus Bell", None),
+])
+def test_did_you_mean_ranks_by_name_closeness(runner: CliRunner, query: str,
+                                              suggested: str | None,
+                                              not_suggested: str | None) -> None:
+    assert runner.invoke(app, ["ingest", str(SAMPLES), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["quotes", "--speaker", query, "-f", "json"])
+    if suggested is None:
+        assert result.exit_code == 3 and "did you mean" not in result.stderr
+        assert not_suggested not in result.stderr
+        return
+    if result.exit_code == 0:  # the forgiving lookup found the person outright
+        assert {r["speaker"] for r in json.loads(result.stdout)} == {suggested}
+        return
+    assert result.exit_code == 3
+    hint = result.stderr.split("did you mean: ", 1)[1]
+    assert hint.startswith(suggested), result.stderr
+
+
+NAMES = {1: {"Nanette Barragán", "Barragán"}, 2: {"Karen Bass", "Bass"},
+         3: {"Donald Trump"}, 4: {"Gavin Newsom", "Newsom"}}
+
+
+@pytest.mark.parametrize(("query", "first", "absent"), [
+    ("Obama", None, "Bass"),            # the issue's case: no Barragan, no Bass
+    ("Newsum", "Gavin Newsom", "Bass"),
+    ("Barrigan", "Barragán", "Bass"),
+    ("Karen Bas", "Karen Bass", "Newsom"),
+    ("Trunp", "Donald Trump", None),
+])
+def test_suggestions_rank_by_edit_closeness(query: str, first: str | None,
+                                            absent: str | None) -> None:
+    from provenance.speakers import suggestions
+    got = suggestions(query, NAMES)
+    assert (got[0] if got else None) == first
+    assert absent not in got
