@@ -192,8 +192,8 @@ def ingest(
             err.print(f"warning: {warning}", markup=False)
         if not quiet:
             typer.echo(f"documents: {report.new} new, {report.unchanged} unchanged, "
-                       f"{report.failed} failed; quotes: {report.quotes}; "
-                       f"new speakers: {report.speakers}")
+                       f"{report.failed} failed; quotes: {report.quotes - report.nonspeech}, "
+                       f"nonspeech: {report.nonspeech}; new speakers: {report.speakers}")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -88,3 +88,30 @@ def test_suggestions_rank_by_edit_closeness(query: str, first: str | None,
     got = suggestions(query, NAMES)
     assert (got[0] if got else None) == first
     assert absent not in got
+
+
+def test_ingest_and_stats_count_in_the_same_words(runner: CliRunner) -> None:
+    ingested = runner.invoke(app, ["ingest", str(SAMPLES)])
+    stats = json.loads(runner.invoke(app, ["stats", "-f", "json"]).stdout)
+    assert (f"quotes: {stats['quotes']}, nonspeech: {stats['nonspeech']};"
+            in ingested.stdout), ingested.stdout
+    table = runner.invoke(app, ["stats"]).stdout
+    assert "{" not in table and f"nonspeech {stats['nonspeech']}" in table
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_quote_table_fits_the_terminal_and_ids_stay_whole(runner: CliRunner, width: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", str(width))
+    assert runner.invoke(app, ["ingest", str(SAMPLES), "-q"]).exit_code == 0
+    ids = {r["id"][:12]: r for r in json.loads(
+        runner.invoke(app, ["quotes", "--limit", "8", "-f", "json"]).stdout)}
+    table = runner.invoke(app, ["quotes", "--limit", "8"]).stdout
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= width
+    header = next(line for line in lines if line.startswith("id "))
+    assert header.split() == ["id", "speaker", "kind", "text", "where", "status"]
+    starts = [line.split()[0] for line in lines if line[:12] in ids]
+    assert sorted(starts) == sorted(ids)  # every id printed whole on one line
+    for row in ids.values():  # status never cut, "where" names the file and its offsets
+        assert row["status"] in table and f"[{row['start']}:{row['end']}]" in table

@@ -53,8 +53,9 @@ def test_home_counts_use_the_stats_vocabulary(client: TestClient, demo: Store) -
     with demo.session() as s:
         from provenance.store import stats
         counts = stats(s)
-    assert f"<th>quotes and claims</th><td>{counts.quotes}</td>" in html
+    assert f"<th>quotes</th><td>{counts.quotes}</td>" in html
     assert f"<th>speakers</th><td>{counts.speakers}</td>" in html
+    assert f'nonspeech</th><td>{counts.nonspeech}</td>' in html
 
 
 @pytest.mark.parametrize(("query", "expect", "status"), [
@@ -217,3 +218,29 @@ def test_word_diff_of_an_appearance(canonical: str, reported: str, removed: list
     assert [p.text for p in parts if p.op == "removed"] == removed
     assert [p.text for p in parts if p.op == "added"] == added
     assert " ".join(p.text for p in parts if p.op != "removed") == reported
+
+
+def test_every_page_and_a_review_on_sqlite_and_postgresql(db_url: str) -> None:
+    from provenance.store import open_store
+    store = open_store(db_url)
+    try:
+        assert ingest(store, [SAMPLES]).ok
+        with TestClient(create_app(store)) as c:
+            home = c.get("/")
+            speakers = c.get("/speakers").text
+            docs = c.get("/documents").text
+            doc = c.get(f"/documents/{_ids(docs, 'documents')[0]}").text
+            sid = re.findall(r'href="/speakers/(\d+)">Alicia Ramírez', speakers)[0]
+            pages = [home, c.get(f"/speakers/{sid}"), c.get("/speakers?q=Ramirez"),
+                     c.get("/clusters"), c.get("/conflicts")]
+            assert all(p.status_code == 200 for p in pages)
+            assert "<del>" in pages[3].text or "<ins>" in pages[3].text
+            qid, token = _review_form(c)
+            r = c.post(f"/quotes/{qid}/review", headers=ORIGIN, follow_redirects=False,
+                       data={"csrf": token, "status": "verified", "by": "Ana Ruiz"})
+            assert r.status_code == 303 and "verified" in c.get(f"/quotes/{qid}").text
+        assert 'class="k-direct r-content"' in doc
+        with store.session() as s:
+            assert verify(s).problems == []
+    finally:
+        store.dispose()
