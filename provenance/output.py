@@ -81,6 +81,8 @@ def _cell(value: Any) -> str:
 
 # Columns that never wrap: ids (12 characters, copied into `show`) and one-word values.
 NO_WRAP = frozenset({"id", "document", "kind", "status", "quotes", "score", "seq"})
+# Columns beside a quote's text that give it room: at most this wide.
+NARROW = {"speaker": 24, "where": 26, "name": 24}
 
 
 def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
@@ -116,7 +118,7 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
         if c in NO_WRAP:
             table.add_column(c, no_wrap=True)
         else:
-            table.add_column(c, overflow="fold", max_width=70 if c == "text" else 24,
+            table.add_column(c, overflow="fold", max_width=70 if c == "text" else NARROW.get(c),
                              min_width=12 if c == "text" else None)
     for row in rows:
         table.add_row(*(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))
