@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from provenance import __version__
 from provenance.audit import list_entries
@@ -73,7 +74,46 @@ from provenance.store import (
 from provenance.verify import verify as run_verify
 from provenance.verify import verify_log_file
 
+# Placeholders a reader understands, by option name; otherwise by type (see _metavar).
+METAVARS = {"db": "PATH_OR_URL", "paths": "PATH", "quote_id": "ID", "flag_id": "ID",
+            "document": "ID", "speaker": "NAME", "published": "YYYY-MM-DD", "dask": "ADDRESS",
+            "host": "ADDRESS", "fallback_encoding": "ENCODING", "expect_head": "HASH"}
+
+
+def _metavar(param: Any) -> str:
+    if param.name in METAVARS:
+        return METAVARS[param.name]
+    desc = param.type_descriptor
+    if desc.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
+    annotation = desc.annotation
+    if annotation is int:
+        return "N"
+    name = "PATH" if annotation is Path else (param.name or "value").upper()
+    return f"{name}..." if param.nargs == -1 else name
+
+
+class _Commands(TyperGroup):
+    """Help in plain words: ``--db PATH_OR_URL``, ``--workers N``; no ``<str>``, ``<bool>``."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        for param in command.params if command is not None else []:
+            if param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = _metavar(param)
+            if param.param_type_name == "argument":
+                # Typer prints an argument's Python type beside it and braces in the usage
+                # line ("{paths}... <list[Path]>"); the placeholder alone says it.
+                shown = param.metavar.removesuffix("...") + ("..." if param.nargs != 1 else "")
+                usage = shown if param.required else f"[{shown}]"
+                param.display_type_rich = lambda ctx: None
+                param._usage_display_name = lambda usage=usage: usage
+                param._rich_display_name = lambda shown=shown: shown
+        return command
+
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, cls=_Commands,
                   help="Claim and quote provenance: who said what, where, and do sources agree.")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -115,3 +115,27 @@ def test_quote_table_fits_the_terminal_and_ids_stay_whole(runner: CliRunner, wid
     assert sorted(starts) == sorted(ids)  # every id printed whole on one line
     for row in ids.values():  # status never cut, "where" names the file and its offsets
         assert row["status"] in table and f"[{row['start']}:{row['end']}]" in table
+
+
+COMMANDS = ["ingest", "extract", "quotes", "speakers", "merges", "show", "stats", "demo",
+            "verify", "review", "review-flag", "serve", "reviews", "log", "export", "delete",
+            "adopt", "schemas", "evaluate", "matches", "claims", "conflicts", "match"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_has_plain_placeholders_and_defaults(command: str) -> None:
+    out = CliRunner().invoke(app, [command, "--help"], prog_name="provenance",
+                             terminal_width=100).stdout
+    assert f"Usage: provenance {command}" in out
+    for placeholder in ("<str>", "<bool>", "<int", "<list", "<Path>", "{", "}"):
+        assert placeholder not in out, (command, placeholder)
+    if "--db" in out:
+        assert "--db PATH_OR_URL" in out and "[default:" in out
+
+
+def test_ingest_help_says_its_defaults() -> None:
+    out = CliRunner().invoke(app, ["ingest", "--help"], prog_name="provenance",
+                             terminal_width=100).stdout
+    assert "Usage: provenance ingest [OPTIONS] PATH..." in out
+    assert "--workers N" in out and "[default: all cores]" in out
+    assert "-q, --quiet " in out and "[default: match]" in out
