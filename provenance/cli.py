@@ -6,6 +6,7 @@ import getpass
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -15,7 +16,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
@@ -26,7 +33,7 @@ from provenance.claims import claims_for as verify_claims
 from provenance.conflicts import CONFLICT_KINDS, list_conflicts
 from provenance.conflicts import rebuild as rebuild_verification
 from provenance.distributed import ingest_dask
-from provenance.documents import read_paths
+from provenance.documents import count_documents, read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
 from provenance.evaluate import evaluate as run_evaluate
 from provenance.export import ExportFormat
@@ -207,17 +214,21 @@ def ingest(
         day = _parse_date(published)
     with _store(db, create=True) as store:
         show_bar = sys.stderr.isatty() and not quiet
+        total = count_documents(paths) if not quiet else None
         with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-                      console=err, disable=not show_bar, transient=True) as bar:
-            task = bar.add_task("", total=None)
+                      TimeRemainingColumn(), console=err, disable=not show_bar,
+                      transient=True) as bar:
+            task = bar.add_task("", total=total)
+            plain = _PlainProgress(total) if not show_bar and not quiet else None
 
             def tick(item: DocumentIn | IngestProblem) -> None:
                 if isinstance(item, IngestProblem):
                     # One line per problem, printed above the bar while it runs.
                     bar.console.print(f"error: {item}", markup=False, highlight=False,
                                       soft_wrap=True)
-                else:
-                    bar.advance(task)
+                bar.advance(task)
+                if plain is not None:
+                    plain.advance()
 
             with _guard():
                 if dask:
@@ -236,6 +247,31 @@ def ingest(
                        f"nonspeech: {report.nonspeech}; new speakers: {report.speakers}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+class _PlainProgress:
+    """Without a terminal (a log file, CI): one line on stderr every few seconds."""
+
+    EVERY = 5.0  # seconds between lines
+
+    def __init__(self, total: int | None) -> None:
+        self.total, self.done = total, 0
+        self.start = self.last = time.monotonic()
+
+    def advance(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self.last < self.EVERY:
+            return
+        self.last = now
+        rate = self.done / max(now - self.start, 1e-9)
+        line = f"ingesting: {self.done}"
+        if self.total:
+            left = max(self.total - self.done, 0) / rate if rate else 0
+            line += f"/{self.total} documents, {rate:.1f}/s, about {left:.0f} s left"
+        else:
+            line += f" documents, {rate:.1f}/s"
+        err.print(line, markup=False, highlight=False)
 
 
 def _parse_date(value: str | None) -> date | None:

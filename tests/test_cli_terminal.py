@@ -139,3 +139,18 @@ def test_ingest_help_says_its_defaults() -> None:
     assert "Usage: provenance ingest [OPTIONS] PATH..." in out
     assert "--workers N" in out and "[default: all cores]" in out
     assert "-q, --quiet " in out and "[default: match]" in out
+
+
+def test_progress_without_a_terminal_is_a_line_every_few_seconds(
+        runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from provenance import cli
+    from provenance.documents import count_documents
+    assert count_documents([SAMPLES]) == 7  # six files, one of them two JSON lines
+    monkeypatch.setattr(cli._PlainProgress, "EVERY", 0.0)  # a line per document here
+    result = runner.invoke(app, ["ingest", str(SAMPLES)])
+    assert result.exit_code == 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ingesting: ")]
+    assert len(lines) == 7 and lines[-1].startswith("ingesting: 7/7 documents, ")
+    assert lines[0].startswith("ingesting: 1/7 documents") and "s left" in lines[0]
+    quiet = runner.invoke(app, ["ingest", str(SAMPLES), "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
