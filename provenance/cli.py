@@ -342,6 +342,20 @@ def quotes(
     _more(hidden, limit)
 
 
+LimitOpt = Annotated[int | None, typer.Option(
+    min=1, help=f"At most this many [default: {TABLE_LIMIT} in a table, every row in json, "
+                "jsonl, csv].")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every row (no --limit).")]
+
+
+def _paged(rows: list[Any], fmt: Format, limit: int | None, every: bool) -> tuple[list[Any], int]:
+    """The rows a listing shows and how many it leaves out (tables page by default)."""
+    if every or (limit is None and fmt is not Format.table):
+        return rows, 0
+    n = limit or TABLE_LIMIT
+    return rows[:n], max(0, len(rows) - n)
+
+
 def _more(hidden: int, limit: int | None) -> None:
     """The footer of a cut listing, on stderr so that piped output stays data."""
     if hidden > 0:
@@ -350,11 +364,13 @@ def _more(hidden: int, limit: int | None) -> None:
 
 
 @app.command()
-def speakers(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+def speakers(limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = Format.table,
+             db: DbOpt = None) -> None:
     """List speakers with their aliases and number of quotes."""
     with _store(db) as store, store.session() as s:
-        rows = [speaker_row(sp) for sp in list_speakers(s)]
+        rows, hidden = _paged([speaker_row(sp) for sp in list_speakers(s)], fmt, limit, every)
     emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command()
@@ -703,36 +719,45 @@ CONFLICT_COLUMNS = ["id", "kind", "score", "explanation", "diff", "records"]
 def matches(
     speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
     = None,
-    min_sources: Annotated[int, typer.Option(help="Only clusters from this many outlets.")] = 1,
+    min_sources: Annotated[int, typer.Option(
+        min=1, help="Only clusters from this many outlets (1: every quote's cluster).")] = 2,
+    limit: LimitOpt = None,
+    every: AllOpt = False,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
     """Quotes grouped as one statement across documents (corroboration)."""
     with _store(db) as store, store.session() as s:
-        rows = verify_clusters(s, speaker, min_sources)
+        rows, hidden = _paged(verify_clusters(s, speaker, min_sources), fmt, limit, every)
     if fmt in (Format.json, Format.jsonl):
         emit((c.model_dump(mode="json") for c in rows), fmt)
     else:
         emit((cluster_row(c) for c in rows), fmt, CLUSTER_COLUMNS, title="quote clusters")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command()
 def claims(
     speaker: Annotated[str | None, typer.Option("--speaker", "-s",
                                                 help="Person or body (\"police\").")] = None,
+    limit: LimitOpt = None,
+    every: AllOpt = False,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
     """Attributed claims (indirect speech) and quantified statements, with their source."""
     with _store(db) as store, store.session() as s:
-        rows = verify_claims(s, speaker)
+        rows, hidden = _paged(verify_claims(s, speaker), fmt, limit, every)
     emit((c.model_dump(mode="json") for c in rows), fmt, CLAIM_COLUMNS, title="claims")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command()
 def conflicts(
     kind: Annotated[str | None, typer.Option(
         help="misquote, misattribution or numeric.")] = None,
+    limit: LimitOpt = None,
+    every: AllOpt = False,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -741,11 +766,12 @@ def conflicts(
         if kind is not None and kind not in CONFLICT_KINDS:
             raise ProvenanceError(f"--kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}")
     with _store(db) as store, store.session() as s:
-        rows = list_conflicts(s, kind)
+        rows, hidden = _paged(list_conflicts(s, kind), fmt, limit, every)
     if fmt in (Format.json, Format.jsonl):
         emit((c.model_dump(mode="json") for c in rows), fmt)
     else:
         emit((conflict_row(c) for c in rows), fmt, CONFLICT_COLUMNS, title="conflicts")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command("match")

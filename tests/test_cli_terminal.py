@@ -154,3 +154,28 @@ def test_progress_without_a_terminal_is_a_line_every_few_seconds(
     assert lines[0].startswith("ingesting: 1/7 documents") and "s left" in lines[0]
     quiet = runner.invoke(app, ["ingest", str(SAMPLES), "-q"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+@pytest.mark.parametrize(("command", "limit"), [
+    (["speakers"], 5), (["matches", "--min-sources", "1"], 3), (["claims"], 4),
+    (["conflicts"], 1),
+])
+def test_every_listing_pages_with_a_footer(runner: CliRunner, command: list[str],
+                                           limit: int) -> None:
+    assert runner.invoke(app, ["ingest", str(SAMPLES), "-q"]).exit_code == 0
+    every = json.loads(runner.invoke(app, [*command, "-f", "json"]).stdout)
+    assert len(every) > limit
+    cut = runner.invoke(app, [*command, "--limit", str(limit), "-f", "json"])
+    assert len(json.loads(cut.stdout)) == limit
+    assert cut.stderr.strip().startswith(f"… {len(every) - limit} more (showing {limit};")
+    table = runner.invoke(app, [*command, "--all"])
+    assert table.exit_code == 0 and "more (showing" not in table.stderr
+
+
+def test_matches_lists_corroborated_statements_by_default(runner: CliRunner) -> None:
+    assert runner.invoke(app, ["ingest", str(SAMPLES), "-q"]).exit_code == 0
+    rows = json.loads(runner.invoke(app, ["matches", "-f", "json"]).stdout)
+    singles = json.loads(runner.invoke(app, ["matches", "--min-sources", "1", "-f", "json"])
+                         .stdout)
+    assert rows and all(r["distinct_sources"] >= 2 for r in rows)
+    assert len(singles) > len(rows)
