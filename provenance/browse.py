@@ -12,7 +12,7 @@ import difflib
 import itertools
 import json
 from collections import defaultdict
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func
@@ -104,9 +104,11 @@ def get_speaker(session: Session, speaker_id: int) -> Speaker:
 # ---- quotes and documents ---------------------------------------------------
 
 
-def _quotes_stmt():  # type: ignore[no-untyped-def]
-    return select(QuoteRow, SpeakerRow.name, DocumentRow.id, DocumentRow.source,
-                  DocumentRow.path, DocumentRow.published, ReviewRow.status).join(
+def _quotes_stmt() -> Any:
+    """Quotes with their speaker's name, document citation columns and review status."""
+    return select(  # type: ignore[call-overload]
+        QuoteRow, SpeakerRow.name, DocumentRow.id, DocumentRow.source,
+        DocumentRow.path, DocumentRow.published, ReviewRow.status).join(
         SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
         DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).join(
         ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
@@ -119,7 +121,7 @@ class _DocCols(BaseModel):
     published: object
 
 
-def _quotes(rows: list) -> list[Quote]:  # type: ignore[type-arg]
+def _quotes(rows: list[Any]) -> list[Quote]:
     out = []
     for q, name, did, source, path, published, status in rows:
         doc = _DocCols(id=did, source=source, path=path, published=published)
@@ -141,7 +143,8 @@ def documents_page(session: Session, offset: int = 0,
                    limit: int = DEFAULT_LIMIT) -> Page[Document]:
     """Stored documents by id (the primary key), without their texts."""
     offset, limit = clamp(offset, limit)
-    rows = session.exec(select(DocumentRow.id, DocumentRow.path, DocumentRow.url,
+    rows = session.exec(select(  # type: ignore[call-overload,misc]
+                        DocumentRow.id, DocumentRow.path, DocumentRow.url,
                                DocumentRow.source, DocumentRow.title, DocumentRow.published,
                                DocumentRow.ingested_at, DocumentRow.size)
                         .order_by(col(DocumentRow.id)).offset(offset).limit(limit + 1)).all()
@@ -196,7 +199,7 @@ def document_view(session: Session, doc_id: str) -> DocumentView:
                            ("cue", q.cue)):
             if span is not None and span.end > span.start:
                 spans.append((span.start, span.end, Mark(
-                    quote_id=q.id, role=role, kind=q.kind, speaker=q.speaker,  # type: ignore[arg-type]
+                    quote_id=q.id, role=role, kind=q.kind, speaker=q.speaker,
                     cue=q.cue.text if q.cue else None, rule=q.rule, confidence=q.confidence)))
     # One sweep over the boundaries: each segment costs the spans open over it, not all spans.
     starts: dict[int, list[int]] = defaultdict(list)
@@ -367,7 +370,7 @@ def conflicts_page(session: Session, kind: str | None = None, offset: int = 0,
             sides.append(InContext(ref=ref, before=text[max(0, ref.start - context):ref.start],
                                    after=text[ref.end:ref.end + context]))
         out.append(FlagView(
-            conflict=Conflict(id=r.id, kind=r.kind, score=r.score,  # type: ignore[arg-type]
+            conflict=Conflict(id=r.id, kind=r.kind, score=r.score,
                               explanation=explanation, diff=diff or None, records=refs),
             sides=sides, review=states.get(r.id, FlagState(flag_id=r.id))))
     return _page(out, offset, limit)

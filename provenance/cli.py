@@ -63,6 +63,7 @@ from provenance.review import (
     delete_document,
     list_flag_reviews,
     list_reviews,
+    reassign_speaker,
     review_flag,
 )
 from provenance.review import review as run_review
@@ -105,7 +106,8 @@ class _Commands(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        for param in command.params if command is not None else []:
+        params: list[Any] = list(command.params) if command is not None else []
+        for param in params:
             if param.metavar is None and not getattr(param, "is_flag", False):
                 param.metavar = _metavar(param)
             if param.param_type_name == "argument":
@@ -561,6 +563,21 @@ def review_flag_cmd(
     with _store(db) as store, store.session() as s:
         state = review_flag(s, flag_id, decision, note, _reviewer(by))
     emit(_flag_rows([state]), fmt, REVIEW_COLUMNS, title="flag review")
+
+
+@app.command("reassign")
+def reassign_cmd(
+    quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
+    speaker: Annotated[str, typer.Option(help="Speaker id, or a name meaning one speaker.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Attribute a quote to another speaker (logged; `verify` follows it)."""
+    with _store(db) as store, store.session() as s:
+        result = reassign_speaker(s, quote_id, speaker, note, _reviewer(by))
+    emit_object(result, fmt)
 
 
 @app.command("serve")

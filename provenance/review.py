@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from provenance import audit
 from provenance.conflicts import forget_document
 from provenance.errors import NotFoundError, ProvenanceError
+from provenance.store import find_speakers
 from provenance.tables import (
     ClaimRow,
     ClusterMemberRow,
@@ -158,6 +159,51 @@ def list_reviews(session: Session, status: ReviewStatus | str | None = None) -> 
     ids = list(session.exec(stmt))
     states = review_states(session, ids)
     return [states[q] for q in ids]
+
+
+class Reassigned(BaseModel):
+    quote_id: str
+    speaker_id: int
+    speaker: str
+    previous_id: int | None = None
+    seq: int = Field(description="audit log entry")
+
+
+def reassign_speaker(session: Session, quote_id: str, speaker: int | str, note: str = "",
+                     by: str = "") -> Reassigned:
+    """Attribute a quote (id or unique prefix) to another stored speaker and commit.
+
+    ``speaker`` is a speaker id or a name query that means exactly one speaker.
+
+    Logged as ``speaker.reassigned`` on the quote, which ``verify`` reads in place of
+    the extraction's speaker. Clusters and flags keep the old name until the next
+    ``provenance match``.
+    """
+    if not by.strip():
+        raise ProvenanceError("a reassignment needs a reviewer name (--by)")
+    if isinstance(speaker, str) and not speaker.strip().isdigit():
+        ids = find_speakers(session, speaker.strip())
+        if len(ids) != 1:
+            raise NotFoundError(f"{speaker!r} means {len(ids)} speakers: give the id")
+        speaker_id = ids[0]
+    else:
+        speaker_id = int(speaker)
+    audit.lock_for_append(session)
+    qid = _resolve_quote(session, quote_id)
+    target = session.get(SpeakerRow, speaker_id)
+    if target is None:
+        raise NotFoundError(f"no speaker with id {speaker_id}")
+    row = session.get(QuoteRow, qid)
+    assert row is not None
+    previous = row.speaker_id
+    entry = audit.record(session, audit.SPEAKER_REASSIGNED, audit.subject("quote", qid),
+                         {"speaker_id": speaker_id, "previous": previous, "note": note},
+                         actor=audit.person_actor(by.strip()))
+    row.speaker_id = speaker_id
+    session.add(row)
+    session.commit()
+    return Reassigned(quote_id=qid, speaker_id=speaker_id, speaker=target.name,
+                      previous_id=previous, seq=entry.seq)
 
 
 def _flag_review(entry: audit.AuditEntry) -> FlagReview:

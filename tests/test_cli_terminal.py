@@ -179,3 +179,14 @@ def test_matches_lists_corroborated_statements_by_default(runner: CliRunner) -> 
                          .stdout)
     assert rows and all(r["distinct_sources"] >= 2 for r in rows)
     assert len(singles) > len(rows)
+
+
+def test_reassign_from_the_command_line(runner: CliRunner) -> None:
+    assert runner.invoke(app, ["ingest", str(SAMPLES), "-q"]).exit_code == 0
+    qid = json.loads(runner.invoke(app, ["quotes", "--limit", "1", "-f", "json"]).stdout)[0]["id"]
+    ok = runner.invoke(app, ["reassign", qid[:12], "--speaker", "Ramírez", "--by", "Ana",
+                             "-f", "json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["speaker"] == "Alicia Ramírez"
+    missing = runner.invoke(app, ["reassign", qid[:12], "--speaker", "999999", "--by", "Ana"])
+    assert missing.exit_code == 3 and "no speaker with id 999999" in missing.stderr
+    assert runner.invoke(app, ["verify"]).exit_code == 0

@@ -244,3 +244,27 @@ def test_every_page_and_a_review_on_sqlite_and_postgresql(db_url: str) -> None:
             assert verify(s).problems == []
     finally:
         store.dispose()
+
+
+def test_reassign_a_speaker_through_the_form_then_verify(client: TestClient, demo: Store) -> None:
+    qid, token = _review_form(client)
+    (sid,) = re.findall(r'href="/speakers/(\d+)">Marcus Bell', client.get("/speakers").text)
+    bad = client.post(f"/quotes/{qid}/speaker", headers=ORIGIN,
+                      data={"csrf": token, "speaker": "Zebulon Quartermaine", "by": "Ana"})
+    assert bad.status_code == 404 and "no speaker matches" in bad.text
+    r = client.post(f"/quotes/{qid}/speaker", headers=ORIGIN, follow_redirects=False,
+                    data={"csrf": token, "speaker": "Marcus Bell", "by": "Ana Ruiz",
+                          "note": "The chief said it, not the mayor."})
+    assert r.status_code == 303
+    page = client.get(f"/quotes/{qid}").text
+    assert f'href="/speakers/{sid}">Marcus Bell</a>' in page
+    forged = client.post(f"/quotes/{qid}/speaker", data={"speaker": sid, "by": "Mallory"},
+                         headers={"origin": "http://evil.example"})
+    assert forged.status_code == 403
+    with demo.session() as s:
+        assert verify(s).problems == []
+    db = demo.url.removeprefix("sqlite:///")
+    log = CliRunner().invoke(cli, ["log", f"quote:{qid}", "--db", db, "-f", "jsonl"])
+    (entry,) = [json.loads(x) for x in log.stdout.splitlines()
+                if json.loads(x)["action"] == "speaker.reassigned"]
+    assert entry["actor"] == "person:Ana Ruiz" and entry["payload"]["speaker_id"] == int(sid)

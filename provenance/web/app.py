@@ -17,7 +17,13 @@ from starlette.routing import Route
 from provenance import browse
 from provenance.conflicts import CONFLICT_KINDS
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.review import FlagDecision, ReviewStatus, review, review_flag
+from provenance.review import (
+    FlagDecision,
+    ReviewStatus,
+    reassign_speaker,
+    review,
+    review_flag,
+)
 from provenance.store import Store, stats
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -180,6 +186,19 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
             return failed(request, exc)
         return after_post(request, form, f"/quotes/{qid}")
 
+    async def reassign(request: Request) -> Response:
+        form = await checked_form(request)
+        if isinstance(form, Response):
+            return form
+        qid = request.path_params["quote_id"]
+        try:
+            with store.session() as s:
+                reassign_speaker(s, qid, form.get("speaker", ""), form.get("note", "").strip(),
+                                 form.get("by", ""))
+        except ProvenanceError as exc:
+            return failed(request, exc)
+        return after_post(request, form, f"/quotes/{qid}")
+
     async def review_conflict(request: Request) -> Response:
         form = await checked_form(request)
         if isinstance(form, Response):
@@ -202,6 +221,7 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
         Route("/documents/{doc_id}", document),
         Route("/quotes/{quote_id}", quote),
         Route("/quotes/{quote_id}/review", review_quote, methods=["POST"]),
+        Route("/quotes/{quote_id}/speaker", reassign, methods=["POST"]),
         Route("/clusters", clusters),
         Route("/conflicts", conflicts),
         Route("/conflicts/{flag_id}/review", review_conflict, methods=["POST"]),
