@@ -91,6 +91,7 @@ REVIEW = "review"
 FLAG_RAISED = "flag.raised"
 FLAG_CLEARED = "flag.cleared"
 FLAG_UPDATED = "flag.updated"
+FLAG_REVIEWED = "flag.reviewed"  # a person confirms or dismisses a flag; the log is its record
 CLUSTER_ASSIGNED = "cluster.assigned"
 CLUSTER_RESET = "cluster.reset"
 FLAG_ACTIONS = (FLAG_RAISED, FLAG_UPDATED, FLAG_CLEARED)

@@ -6,25 +6,34 @@ import getpass
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from provenance import __version__
 from provenance.audit import list_entries, read_checkpoint, write_checkpoint
 from provenance.claims import claims_for as verify_claims
-from provenance.conflicts import CONFLICT_KINDS, WINDOW_DAYS, list_conflicts, review_flag
+from provenance.conflicts import CONFLICT_KINDS, WINDOW_DAYS, list_conflicts
 from provenance.conflicts import rebuild as rebuild_verification
 from provenance.distributed import ingest_dask
-from provenance.documents import read_paths
+from provenance.documents import count_documents, read_paths
 from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
 from provenance.evaluate import evaluate as run_evaluate
 from provenance.exports import ExportFormat
@@ -48,20 +57,27 @@ from provenance.output import (
     trace_table_row,
 )
 from provenance.review import (
+    FlagDecision,
+    FlagState,
     ReviewState,
     ReviewStatus,
     adopt,
     delete_document,
+    list_flag_reviews,
     list_reviews,
+    reassign_speaker,
+    review_flag,
 )
 from provenance.review import review as run_review
 from provenance.schemas import SchemaState, write_schemas
 from provenance.store import (
     Store,
+    count_quotes,
     get_quote,
     list_merges,
     list_quotes,
     list_speakers,
+    open_existing_store,
     open_store,
     stats,
 )
@@ -69,15 +85,65 @@ from provenance.trace import trace as run_trace
 from provenance.verify import verify as run_verify
 from provenance.verify import verify_log_file
 
+# Placeholders a reader understands, by option name; otherwise by type (see _metavar).
+METAVARS = {"db": "PATH_OR_URL", "paths": "PATH", "quote_id": "ID", "flag_id": "ID",
+            "document": "ID", "speaker": "NAME", "published": "YYYY-MM-DD", "dask": "ADDRESS",
+            "host": "ADDRESS", "fallback_encoding": "ENCODING", "expect_head": "HASH"}
+
+
+def _metavar(param: Any) -> str:
+    if param.name in METAVARS:
+        return METAVARS[param.name]
+    desc = param.type_descriptor
+    if desc.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
+    annotation = desc.annotation
+    if annotation is int:
+        return "N"
+    name = "PATH" if annotation is Path else (param.name or "value").upper()
+    return f"{name}..." if param.nargs == -1 else name
+
+
+class _Commands(TyperGroup):
+    """Help in plain words: ``--db PATH_OR_URL``, ``--workers N``; no ``<str>``, ``<bool>``."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        params: list[Any] = list(command.params) if command is not None else []
+        for param in params:
+            if param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = _metavar(param)
+            if param.param_type_name == "argument":
+                # Typer prints an argument's Python type beside it and braces in the usage
+                # line ("{paths}... <list[Path]>"); the placeholder alone says it.
+                shown = param.metavar.removesuffix("...") + ("..." if param.nargs != 1 else "")
+                usage = shown if param.required else f"[{shown}]"
+                param.display_type_rich = lambda ctx: None
+                param._usage_display_name = lambda usage=usage: usage
+                param._rich_display_name = lambda shown=shown: shown
+        return command
+
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, cls=_Commands,
                   help="Claim and quote provenance: who said what, where, and do sources agree.")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+TABLE_LIMIT = 50  # rows a table shows unless --limit or --all says otherwise
+
+
+class QuoteKindChoice(StrEnum):
+    direct = "direct"
+    mixed = "mixed"
+    indirect = "indirect"
+    nonspeech = "nonspeech"
+
+
 # A table shows what fits a terminal; json, jsonl and csv carry every field.
-QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "where", "status", "first", "sources"]
+QUOTE_COLUMNS = ["id", "speaker", "kind", "text", "where", "status", "seen"]
 
 
 @contextmanager
@@ -98,9 +164,19 @@ def _guard() -> Iterator[None]:
 
 
 @contextmanager
-def _store(db: str | None) -> Iterator[Store]:
+def _store(db: str | None, create: bool = False) -> Iterator[Store]:
+    """The store at ``db``; only commands that add documents (``create``) make a new one."""
     with _guard():
-        store = open_store(db)
+        store = open_store(db) if create else open_existing_store(db)
+        try:
+            yield store
+        finally:
+            store.dispose()
+
+
+@contextmanager
+def _store_of(store: Store) -> Iterator[Store]:
+    with _guard():
         try:
             yield store
         finally:
@@ -141,19 +217,23 @@ def ingest(
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
     with _guard():
         day = _parse_date(published)
-    with _store(db) as store:
+    with _store(db, create=True) as store:
         show_bar = sys.stderr.isatty() and not quiet
+        total = count_documents(paths) if not quiet else None
         with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-                      console=err, disable=not show_bar, transient=True) as bar:
-            task = bar.add_task("", total=None)
+                      TimeRemainingColumn(), console=err, disable=not show_bar,
+                      transient=True) as bar:
+            task = bar.add_task("", total=total)
+            plain = _PlainProgress(total) if not show_bar and not quiet else None
 
             def tick(item: DocumentIn | IngestProblem) -> None:
                 if isinstance(item, IngestProblem):
                     # One line per problem, printed above the bar while it runs.
                     bar.console.print(f"error: {item}", markup=False, highlight=False,
                                       soft_wrap=True)
-                else:
-                    bar.advance(task)
+                bar.advance(task)
+                if plain is not None:
+                    plain.advance()
 
             with _guard():
                 if dask:
@@ -168,10 +248,35 @@ def ingest(
             err.print(f"warning: {warning}", markup=False)
         if not quiet:
             typer.echo(f"documents: {report.new} new, {report.unchanged} unchanged, "
-                       f"{report.failed} failed; quotes: {report.quotes}; "
-                       f"new speakers: {report.speakers}")
+                       f"{report.failed} failed; quotes: {report.quotes - report.nonspeech}, "
+                       f"nonspeech: {report.nonspeech}; new speakers: {report.speakers}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+class _PlainProgress:
+    """Without a terminal (a log file, CI): one line on stderr every few seconds."""
+
+    EVERY = 5.0  # seconds between lines
+
+    def __init__(self, total: int | None) -> None:
+        self.total, self.done = total, 0
+        self.start = self.last = time.monotonic()
+
+    def advance(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if now - self.last < self.EVERY:
+            return
+        self.last = now
+        rate = self.done / max(now - self.start, 1e-9)
+        line = f"ingesting: {self.done}"
+        if self.total:
+            left = max(self.total - self.done, 0) / rate if rate else 0
+            line += f"/{self.total} documents, {rate:.1f}/s, about {left:.0f} s left"
+        else:
+            line += f" documents, {rate:.1f}/s"
+        err.print(line, markup=False, highlight=False)
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -219,28 +324,58 @@ def quotes(
     speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
     = None,
     document: Annotated[str | None, typer.Option(help="Document id (or prefix).")] = None,
-    kind: Annotated[str | None, typer.Option(help="direct, mixed, indirect or nonspeech.")]
-    = None,
-    include_nonspeech: Annotated[bool, typer.Option("--all", help="Include non-speech.")]
-    = False,
-    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    kind: Annotated[QuoteKindChoice | None, typer.Option(help="Only this kind.")] = None,
+    include_nonspeech: Annotated[bool, typer.Option(
+        "--all", help="Every row, non-speech included (no --limit).")] = False,
+    limit: Annotated[int | None, typer.Option(
+        min=1, help=f"At most this many [default: {TABLE_LIMIT} in a table, "
+                    "every row in json, jsonl, csv].")] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
     """List stored quotes, by speaker or document."""
+    if limit is None and fmt is Format.table and not include_nonspeech:
+        limit = TABLE_LIMIT
+    kind_value = kind.value if kind else None
     with _store(db) as store, store.session() as s:
-        rows = [quote_row(q) for q in list_quotes(s, speaker, document, kind,
+        rows = [quote_row(q) for q in list_quotes(s, speaker, document, kind_value,
                                                   include_nonspeech, limit)]
+        hidden = (count_quotes(s, speaker, document, kind_value, include_nonspeech) - len(rows)
+                  if limit and len(rows) == limit else 0)
     emit(rows, fmt, QUOTE_COLUMNS if fmt is Format.table else None,
          title=f"quotes: {speaker}" if speaker else "quotes")
+    _more(hidden, limit)
+
+
+LimitOpt = Annotated[int | None, typer.Option(
+    min=1, help=f"At most this many [default: {TABLE_LIMIT} in a table, every row in json, "
+                "jsonl, csv].")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every row (no --limit).")]
+
+
+def _paged(rows: list[Any], fmt: Format, limit: int | None, every: bool) -> tuple[list[Any], int]:
+    """The rows a listing shows and how many it leaves out (tables page by default)."""
+    if every or (limit is None and fmt is not Format.table):
+        return rows, 0
+    n = limit or TABLE_LIMIT
+    return rows[:n], max(0, len(rows) - n)
+
+
+def _more(hidden: int, limit: int | None) -> None:
+    """The footer of a cut listing, on stderr so that piped output stays data."""
+    if hidden > 0:
+        err.print(f"… {hidden} more (showing {limit}; --limit N or --all for more)",
+                  markup=False)
 
 
 @app.command()
-def speakers(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+def speakers(limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = Format.table,
+             db: DbOpt = None) -> None:
     """List speakers with their aliases and number of quotes."""
     with _store(db) as store, store.session() as s:
-        rows = [speaker_row(sp) for sp in list_speakers(s)]
+        rows, hidden = _paged([speaker_row(sp) for sp in list_speakers(s)], fmt, limit, every)
     emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command()
@@ -304,7 +439,7 @@ def demo(
     samples = data_dir() / "samples"
     with tempfile.TemporaryDirectory() as tmp:
         db = str(keep or Path(tmp) / "demo.db")
-        with _store(db) as store:
+        with _store(db, create=True) as store:
             report = run_ingest(store, [samples])
             typer.echo(f"ingested {report.new} sample articles from {samples}: "
                        f"{report.quotes} quotes and claims, {report.speakers} speakers\n")
@@ -351,7 +486,7 @@ def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for st in states:
         last = st.history[-1] if st.history else None
-        rows.append({"id": st.quote_id, "status": st.status.value,
+        rows.append({"of": "quote", "id": st.quote_id, "status": st.status.value,
                      "by": last.by if last else None, "at": last.ts if last else None,
                      "note": last.note if last else None,
                      "history": " → ".join([d.status.value for d in st.history]),
@@ -359,7 +494,19 @@ def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
     return rows
 
 
-REVIEW_COLUMNS = ["id", "status", "by", "at", "note", "history"]
+def _flag_rows(states: list[FlagState]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for st in states:
+        last = st.history[-1] if st.history else None
+        rows.append({"of": "flag", "id": st.flag_id, "status": st.decision.value,
+                     "by": last.by if last else None, "at": last.ts if last else None,
+                     "note": last.note if last else None,
+                     "history": " → ".join([d.decision.value for d in st.history]),
+                     "decisions": [d.model_dump(mode="json") for d in st.history]})
+    return rows
+
+
+REVIEW_COLUMNS = ["of", "id", "status", "by", "at", "note", "history"]
 ByOpt = Annotated[str | None, typer.Option(
     help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
 
@@ -428,15 +575,71 @@ def review_cmd(
     emit(_review_rows([state]), fmt, REVIEW_COLUMNS, title="review")
 
 
+@app.command("review-flag")
+def review_flag_cmd(
+    flag_id: Annotated[str, typer.Argument(help="Conflict flag id or a unique prefix.")],
+    decision: Annotated[FlagDecision, typer.Option(
+        "--status", "--decision",
+        help="confirmed: the sources really disagree; dismissed: a false alarm (it stays "
+             "down until its evidence changes).")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Record a human decision on a conflict flag in the audit log."""
+    with _store(db) as store, store.session() as s:
+        state = review_flag(s, flag_id, decision, note, _reviewer(by))
+    emit(_flag_rows([state]), fmt, REVIEW_COLUMNS, title="flag review")
+
+
+@app.command("reassign")
+def reassign_cmd(
+    quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
+    speaker: Annotated[str, typer.Option(help="Speaker id, or a name meaning one speaker.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Attribute a quote to another speaker (logged; `verify` follows it)."""
+    with _store(db) as store, store.session() as s:
+        result = reassign_speaker(s, quote_id, speaker, note, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@app.command("serve")
+def serve_cmd(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(
+        help="Address to listen on; another machine can reach anything but 127.0.0.1.")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+) -> None:
+    """Review in the browser: speakers, documents with highlighted spans, clusters, conflicts."""
+    import uvicorn
+
+    from provenance.web import create_app
+
+    with _guard():
+        store = open_existing_store(db)
+    with _store_of(store):
+        err.print(f"provenance: serving {store.url} on http://{host}:{port}/ (Ctrl-C stops)",
+                  markup=False)
+        uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+
+
 @app.command("reviews")
 def reviews_cmd(
     status: Annotated[ReviewStatus | None, typer.Option(help="Only this status.")] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
-    """Reviewed quotes: current status and the history of decisions."""
+    """Reviewed quotes, then reviewed conflict flags: current status and history of decisions."""
     with _store(db) as store, store.session() as s:
         rows = _review_rows(list_reviews(s, status))
+        if status is None:
+            rows += _flag_rows(list_flag_reviews(s))
     emit(rows, fmt, REVIEW_COLUMNS, title="reviews")
 
 
@@ -592,30 +795,37 @@ CONFLICT_COLUMNS = ["id", "kind", "score", "explanation", "diff", "records"]
 def matches(
     speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
     = None,
-    min_sources: Annotated[int, typer.Option(help="Only clusters from this many outlets.")] = 1,
+    min_sources: Annotated[int, typer.Option(
+        min=1, help="Only clusters from this many outlets (1: every quote's cluster).")] = 2,
+    limit: LimitOpt = None,
+    every: AllOpt = False,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
     """Quotes grouped as one statement across documents (corroboration)."""
     with _store(db) as store, store.session() as s:
-        rows = verify_clusters(s, speaker, min_sources)
+        rows, hidden = _paged(verify_clusters(s, speaker, min_sources), fmt, limit, every)
     if fmt in (Format.json, Format.jsonl):
         emit((c.model_dump(mode="json") for c in rows), fmt)
     else:
         emit((cluster_row(c) for c in rows), fmt, CLUSTER_COLUMNS, title="quote clusters")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command()
 def claims(
     speaker: Annotated[str | None, typer.Option("--speaker", "-s",
                                                 help="Person or body (\"police\").")] = None,
+    limit: LimitOpt = None,
+    every: AllOpt = False,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
     """Attributed claims (indirect speech) and quantified statements, with their source."""
     with _store(db) as store, store.session() as s:
-        rows = verify_claims(s, speaker)
+        rows, hidden = _paged(verify_claims(s, speaker), fmt, limit, every)
     emit((c.model_dump(mode="json") for c in rows), fmt, CLAIM_COLUMNS, title="claims")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command()
@@ -624,6 +834,8 @@ def conflicts(
         help="misquote, misattribution or numeric.")] = None,
     min_score: Annotated[float, typer.Option(
         "--min-score", help="Only flags with at least this confidence (0–100).")] = 0.0,
+    limit: LimitOpt = None,
+    every: AllOpt = False,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -634,27 +846,12 @@ def conflicts(
         if not 0 <= min_score <= 100:
             raise ProvenanceError(f"--min-score {min_score:g}: want 0–100")
     with _store(db) as store, store.session() as s:
-        rows = list_conflicts(s, kind, min_score)
+        rows, hidden = _paged(list_conflicts(s, kind, min_score), fmt, limit, every)
     if fmt in (Format.json, Format.jsonl):
         emit((c.model_dump(mode="json") for c in rows), fmt)
     else:
         emit((conflict_row(c) for c in rows), fmt, CONFLICT_COLUMNS, title="conflicts")
-
-
-@app.command("review-flag")
-def review_flag_cmd(
-    flag_id: Annotated[str, typer.Argument(help="Flag id or a unique prefix.")],
-    status: Annotated[str, typer.Option(help="dismissed or confirmed.")],
-    note: Annotated[str, typer.Option(help="Why: checked the sources, ...")] = "",
-    by: ByOpt = None,
-    fmt: FormatOpt = Format.table,
-    db: DbOpt = None,
-) -> None:
-    """Record a decision on a flag; a dismissed flag stays down until its evidence changes."""
-    with _store(db) as store, store.session() as s, _guard():
-        decision = review_flag(s, flag_id, status, note, _reviewer(by))
-    emit([decision.model_dump()], fmt, ["flag", "status", "by", "note", "seq"],
-         title="flag review")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command("match")

@@ -17,14 +17,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import combinations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from rapidfuzz import fuzz
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from provenance import audit, match
 from provenance import claims as claims_stage
-from provenance.errors import NotFoundError, ProvenanceError
 from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
 from provenance.speakers import fold, name_parts
@@ -539,19 +538,6 @@ def _records_json(c: Conflict) -> str:
 
 # ---- reviewer decisions on flags ---------------------------------------------
 
-FLAG_REVIEWED = "flag.reviewed"
-FLAG_DECISIONS = ("dismissed", "confirmed")
-
-
-class FlagDecision(BaseModel):
-    flag: str
-    status: str = Field(description="dismissed | confirmed")
-    by: str
-    note: str = ""
-    evidence_sha256: str = Field(description="SHA-256 of the flag's records when decided")
-    seq: int = Field(description="audit log entry")
-
-
 def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
     """Flag id -> SHA-256 of the records a reviewer dismissed, for flags whose latest
     decision is "dismissed" (a later "confirmed" lifts it)."""
@@ -559,47 +545,16 @@ def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
     subjects = [audit.subject("conflict", f) for f in flag_ids]
     for lo in range(0, len(subjects), match.LOOKUP_CHUNK):
         for subj, payload in session.exec(select(AuditRow.subject, AuditRow.payload).where(
-                AuditRow.action == FLAG_REVIEWED,
+                AuditRow.action == audit.FLAG_REVIEWED,
                 col(AuditRow.subject).in_(subjects[lo:lo + match.LOOKUP_CHUNK])).order_by(
                 col(AuditRow.seq))):
             p = json.loads(payload)
             flag = subj.split(":", 1)[1]
-            if p.get("status") == "dismissed":
+            if p.get("decision") == "dismissed":
                 out[flag] = p.get("evidence_sha256", "")
             else:
                 out.pop(flag, None)
     return out
-
-
-def review_flag(session: Session, flag_id: str, status: str, note: str = "",
-                by: str = "") -> FlagDecision:
-    """Record a reviewer's decision on a stored flag (id or unique prefix) and commit.
-
-    "dismissed" clears the flag (a ``flag.cleared`` entry, reason ``dismissed``) and
-    keeps it down on later refreshes while its evidence — the records, hashed — is
-    the same; a change in the evidence raises it again. "confirmed" keeps it.
-    """
-    if not by.strip():
-        raise ProvenanceError("a review needs a reviewer name (--by)")
-    if status not in FLAG_DECISIONS:
-        raise ProvenanceError(f"--status {status!r}: want one of {', '.join(FLAG_DECISIONS)}")
-    audit.lock_for_append(session)
-    rows = session.exec(select(ConflictRow).where(
-        col(ConflictRow.id).startswith(flag_id)).limit(2)).all()
-    if len(rows) != 1:
-        raise NotFoundError(f"{'no' if not rows else 'more than one'} flag with id {flag_id!r}")
-    row = rows[0]
-    evidence = audit.text_hash(row.records)
-    entry = audit.record(session, FLAG_REVIEWED, audit.subject("conflict", row.id),
-                         {"status": status, "note": note, "evidence_sha256": evidence,
-                          "kind": row.kind, "scope": row.scope},
-                         actor=audit.person_actor(by.strip()))
-    if status == "dismissed":
-        audit.log_flag(session, audit.FLAG_CLEARED, row, "dismissed")
-        session.delete(row)
-    session.commit()
-    return FlagDecision(flag=row.id, status=status, by=by.strip(), note=note,
-                        evidence_sha256=evidence, seq=entry.seq)
 
 
 def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport,

@@ -46,6 +46,24 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
             yield InputError(str(raw), exc.strerror or str(exc))
 
 
+def count_documents(paths: Iterable[str | Path]) -> int:
+    """How many documents ``read_paths`` will yield, about: one per file, one per
+    non-blank line of a JSON Lines file (read as bytes, not parsed); for progress totals."""
+    total = 0
+    for item in iter_files(paths):
+        if isinstance(item, InputError):
+            continue
+        if item.suffix.lower() not in JSONL_SUFFIXES:
+            total += 1
+            continue
+        try:
+            with item.open("rb") as fh:
+                total += sum(1 for line in fh if line.strip())
+        except OSError:
+            total += 1
+    return total
+
+
 def _files_under(path: Path) -> Iterator[Path | InputError]:
     if path.is_dir():
         for child in sorted(p for p in path.rglob("*") if p.is_file()):

@@ -286,6 +286,7 @@ class Writer:
         self.new_ids.append(w.doc.id)
         self.report.new += 1
         self.report.quotes += w.quotes
+        self.report.nonspeech += sum(a.kind == "nonspeech" for a in w.attributions)
         self.report.speakers += w.speakers
         self.report.document_ids.append(w.doc.id)
 

@@ -208,7 +208,8 @@ class IngestReport(BaseModel):
     new: int = 0
     unchanged: int = 0
     failed: int = 0
-    quotes: int = 0
+    quotes: int = Field(default=0, description="records stored, non-speech included")
+    nonspeech: int = Field(default=0, description="of which non-speech (scare quotes, signs)")
     speakers: int = 0
     problems: list[IngestProblem] = Field(default_factory=list)
     warnings: list[IngestProblem] = Field(default_factory=list)

@@ -15,6 +15,7 @@ from pathlib import PurePath
 from typing import Any, TextIO
 
 from pydantic import BaseModel
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -44,7 +45,8 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "cue": q.cue.text if q.cue else None,
         "source": q.source,
         "path": q.path,
-        "where": q.source or (PurePath(q.path).name if q.path else None),
+        "where": f"{q.source or (PurePath(q.path).name if q.path else q.document[:12])} "
+                 f"[{q.start}:{q.end}]",
         "published": q.published.isoformat() if q.published else None,
         "confidence": q.confidence,
         "rule": q.rule,
@@ -52,6 +54,8 @@ def quote_row(q: Quote) -> dict[str, Any]:
         # Not the cluster id: it is numbered by the database (PostgreSQL and SQLite differ).
         "first": q.first_appearance,
         "sources": q.sources,
+        # One narrow table cell for both: "3 first" = carried by 3 outlets, this the earliest.
+        "seen": f"{q.sources} first" if q.first_appearance and q.sources > 1 else str(q.sources),
     }
 
 
@@ -76,7 +80,15 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, list | tuple):
         return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):  # e.g. stats' by_kind: "direct 5, mixed 2", not a Python repr
+        return ", ".join(f"{k} {v}" for k, v in value.items())
     return str(value)
+
+
+# Columns that never wrap: ids (12 characters, copied into `show`) and one-word values.
+NO_WRAP = frozenset({"id", "document", "kind", "status", "quotes", "score", "seq"})
+# Columns beside a quote's text that give it room: at most this wide.
+NARROW = {"speaker": 24, "where": 26, "name": 24}
 
 
 def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
@@ -101,13 +113,19 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
             # Listings are opened in spreadsheets too: same OWASP rule as `export`.
             writer.writerow({c: neutralise(_cell(row.get(c))) for c in cols})
         return len(rows)
-    table = Table(title=title, show_lines=False)
+    # No outer or inner vertical rules: at 80 columns they cost 7 characters of text.
+    table = Table(title=title, show_lines=False, box=box.SIMPLE_HEAD, show_edge=False,
+                  collapse_padding=True, pad_edge=False)
     # Hashes are 64 hex characters; a table shows a prefix that commands accept.
     short = {"id", "document"}
     for c in cols:
-        # The statement is what a reader came for: it gets the room.
-        table.add_column(c, overflow="fold", max_width=70 if c == "text" else None,
-                         min_width=30 if c == "text" else None)
+        # The statement is what a reader came for: it gets the room. Ids and one-word
+        # columns never wrap (an id is copied into `show`); names and places fold.
+        if c in NO_WRAP:
+            table.add_column(c, no_wrap=True)
+        else:
+            table.add_column(c, overflow="fold", max_width=70 if c == "text" else NARROW.get(c),
+                             min_width=12 if c == "text" else None)
     for row in rows:
         table.add_row(*(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))
                         for c in cols))

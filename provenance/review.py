@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from provenance import audit
 from provenance.conflicts import forget_document
 from provenance.errors import NotFoundError, ProvenanceError
+from provenance.store import find_speakers
 from provenance.tables import (
     AliasRow,
     ClaimRow,
@@ -57,6 +58,32 @@ class ReviewState(BaseModel):
     quote_id: str
     status: ReviewStatus = ReviewStatus.unreviewed
     history: list[ReviewDecision] = Field(default_factory=list)
+
+
+class FlagDecision(StrEnum):
+    open = "open"
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+
+
+class FlagReview(BaseModel):
+    """One decision on a conflict flag as the log recorded it."""
+
+    seq: int = Field(description="audit log entry")
+    ts: str = Field(description="UTC, ISO 8601")
+    by: str = Field(description="reviewer name")
+    decision: FlagDecision
+    previous: FlagDecision
+    note: str = ""
+    hash: str = Field(description="SHA-256 of the audit log entry")
+
+
+class FlagState(BaseModel):
+    """A flag's current decision (``open`` until someone decides) and its history."""
+
+    flag_id: str
+    decision: FlagDecision = FlagDecision.open
+    history: list[FlagReview] = Field(default_factory=list)
 
 
 class DeletedDocument(BaseModel):
@@ -137,6 +164,120 @@ def list_reviews(session: Session, status: ReviewStatus | str | None = None) -> 
     ids = list(session.exec(stmt))
     states = review_states(session, ids)
     return [states[q] for q in ids]
+
+
+class Reassigned(BaseModel):
+    quote_id: str
+    speaker_id: int
+    speaker: str
+    previous_id: int | None = None
+    seq: int = Field(description="audit log entry")
+
+
+def reassign_speaker(session: Session, quote_id: str, speaker: int | str, note: str = "",
+                     by: str = "") -> Reassigned:
+    """Attribute a quote (id or unique prefix) to another stored speaker and commit.
+
+    ``speaker`` is a speaker id or a name query that means exactly one speaker.
+
+    Logged as ``speaker.reassigned`` on the quote, which ``verify`` reads in place of
+    the extraction's speaker. Clusters and flags keep the old name until the next
+    ``provenance match``.
+    """
+    if not by.strip():
+        raise ProvenanceError("a reassignment needs a reviewer name (--by)")
+    if isinstance(speaker, str) and not speaker.strip().isdigit():
+        ids = find_speakers(session, speaker.strip())
+        if len(ids) != 1:
+            raise NotFoundError(f"{speaker!r} means {len(ids)} speakers: give the id")
+        speaker_id = ids[0]
+    else:
+        speaker_id = int(speaker)
+    audit.lock_for_append(session)
+    qid = _resolve_quote(session, quote_id)
+    target = session.get(SpeakerRow, speaker_id)
+    if target is None:
+        raise NotFoundError(f"no speaker with id {speaker_id}")
+    row = session.get(QuoteRow, qid)
+    assert row is not None
+    previous = row.speaker_id
+    entry = audit.record(session, audit.SPEAKER_REASSIGNED, audit.subject("quote", qid),
+                         {"speaker_id": speaker_id, "previous": previous, "note": note},
+                         actor=audit.person_actor(by.strip()))
+    row.speaker_id = speaker_id
+    session.add(row)
+    session.commit()
+    return Reassigned(quote_id=qid, speaker_id=speaker_id, speaker=target.name,
+                      previous_id=previous, seq=entry.seq)
+
+
+def _flag_review(entry: audit.AuditEntry) -> FlagReview:
+    p = entry.payload
+    return FlagReview(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
+                      decision=p["decision"], previous=p.get("previous", "open"),
+                      note=p.get("note", ""), hash=entry.hash)
+
+
+def flag_states(session: Session, flag_ids: Iterable[str]) -> dict[str, FlagState]:
+    """Decisions on flags, read from their ``flag.reviewed`` log entries (subject index)."""
+    ids = list(flag_ids)
+    states = {f: FlagState(flag_id=f) for f in ids}
+    if not ids:
+        return states
+    for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
+            col(audit.AuditRow.subject).in_([audit.subject("conflict", f) for f in ids]),
+            audit.AuditRow.action == audit.FLAG_REVIEWED).order_by(col(audit.AuditRow.seq))):
+        entry = audit.to_entry(row)
+        state = states[entry.subject.removeprefix("conflict:")]
+        state.history.append(_flag_review(entry))
+        state.decision = state.history[-1].decision
+    return states
+
+
+def review_flag(session: Session, flag_id: str, decision: FlagDecision | str, note: str = "",
+                by: str = "") -> FlagState:
+    """Record a reviewer's decision on a conflict flag (id or unique prefix) and commit.
+
+    The decision lives in the log (subject ``conflict:<id>``); a flag raised again
+    with the same id keeps its history. "dismissed" also clears the flag (a
+    ``flag.cleared`` entry, reason ``dismissed``), and later refreshes keep it down
+    while its evidence (the records, hashed) is the same; "confirmed" keeps it.
+    """
+    if not by.strip():
+        raise ProvenanceError("a review needs a reviewer name (--by)")
+    decision = FlagDecision(decision)
+    audit.lock_for_append(session)
+    ids = session.exec(select(ConflictRow.id).where(col(ConflictRow.id).startswith(flag_id))
+                       .limit(2)).all()
+    if len(ids) != 1:
+        raise NotFoundError(f"{'no' if not ids else 'more than one'} flag with id {flag_id!r}")
+    row = session.get(ConflictRow, ids[0])
+    assert row is not None
+    fid = row.id
+    previous = flag_states(session, [fid])[fid].decision
+    # The evidence hash lets a later refresh tell "the same false alarm" (stays
+    # down) from new evidence under the same flag (raised again).
+    audit.record(session, audit.FLAG_REVIEWED, audit.subject("conflict", fid),
+                 {"decision": decision.value, "previous": previous.value, "note": note,
+                  "evidence_sha256": audit.text_hash(row.records), "kind": row.kind,
+                  "scope": row.scope},
+                 actor=audit.person_actor(by.strip()))
+    if decision is FlagDecision.dismissed:
+        audit.log_flag(session, audit.FLAG_CLEARED, row, "dismissed")
+        session.delete(row)
+    session.commit()
+    return flag_states(session, [fid])[fid]
+
+
+def list_flag_reviews(session: Session) -> list[FlagState]:
+    """Every flag someone decided on, most recent decision first."""
+    latest: dict[str, int] = {}
+    for subject, seq in session.exec(select(audit.AuditRow.subject, audit.AuditRow.seq).where(
+            audit.AuditRow.action == audit.FLAG_REVIEWED)):
+        latest[subject.removeprefix("conflict:")] = seq
+    ids = sorted(latest, key=lambda f: -latest[f])
+    states = flag_states(session, ids)
+    return [states[f] for f in ids]
 
 
 def delete_document(session: Session, doc_id: str, reason: str, by: str) -> DeletedDocument:

@@ -391,5 +391,14 @@ def query_matches(query: str, names: dict[int, set[str]]) -> list[int]:
 def suggestions(query: str, names: dict[int, set[str]], limit: int = 3) -> list[str]:
     """The closest names to an unknown query, best first."""
     pool = sorted({n for ns in names.values() for n in ns})
-    return [n for n, _, _ in process.extract(fold(query), pool, scorer=fuzz.WRatio,
-                                             processor=fold, limit=limit)]
+    # Closeness of the whole name or of its last word (a surname typed alone), by edit
+    # ratio: WRatio's partial matching ranked "Bass" first for "Obama" (a shared "a").
+    return [n for n, _, _ in process.extract(fold(query), pool, scorer=_name_closeness,
+                                             score_cutoff=60, processor=fold, limit=limit)]
+
+
+def _name_closeness(query: str, name: str, **_: object) -> float:
+    """0–100: the better of the edit ratio to the whole name and to its last word."""
+    last = name.rsplit(" ", 1)[-1]
+    return max(fuzz.ratio(query, name), fuzz.ratio(query, last),
+               fuzz.ratio(query.rsplit(" ", 1)[-1], last) - 5)

@@ -156,6 +156,18 @@ def open_store(db: str | None = None) -> Store:
     return Store(resolve_url(db)).init()
 
 
+def open_existing_store(db: str | None = None) -> Store:
+    """:func:`open_store` for readers: a SQLite file that does not exist is an error, not created.
+
+    Raises :class:`StoreError` naming the missing file.
+    """
+    url = resolve_url(db)
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    if path is not None and path != ":memory:" and not Path(path).exists():
+        raise StoreError(f"no database at {path} (ingest articles first, or pass --db)")
+    return Store(url).init()
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -574,6 +586,19 @@ def find_speakers(session: Session, query: str) -> list[int]:
     return hits
 
 
+def _quote_filters(session: Session, stmt: Any, speaker: str | None, document: str | None,
+                   kind: str | None, include_nonspeech: bool) -> Any:
+    if speaker is not None:
+        stmt = stmt.where(col(QuoteRow.speaker_id).in_(find_speakers(session, speaker)))
+    if document is not None:
+        stmt = stmt.where(id_prefix(col(QuoteRow.document_id), document))
+    if kind is not None:
+        stmt = stmt.where(QuoteRow.kind == kind)
+    elif not include_nonspeech and speaker is None:
+        stmt = stmt.where(QuoteRow.kind != "nonspeech")
+    return stmt
+
+
 def list_quotes(session: Session, speaker: str | None = None, document: str | None = None,
                 kind: str | None = None, include_nonspeech: bool = False,
                 limit: int | None = None) -> list[Quote]:
@@ -585,14 +610,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
         SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
         DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).join(
         ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
-    if speaker is not None:
-        stmt = stmt.where(col(QuoteRow.speaker_id).in_(find_speakers(session, speaker)))
-    if document is not None:
-        stmt = stmt.where(id_prefix(col(QuoteRow.document_id), document))
-    if kind is not None:
-        stmt = stmt.where(QuoteRow.kind == kind)
-    elif not include_nonspeech and speaker is None:
-        stmt = stmt.where(QuoteRow.kind != "nonspeech")
+    stmt = _quote_filters(session, stmt, speaker, document, kind, include_nonspeech)
     # NULLS FIRST spelled out: SQLite and PostgreSQL disagree on the default.
     stmt = stmt.order_by(col(DocumentRow.published).asc().nulls_first(),
                          col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.end))
@@ -609,6 +627,14 @@ def _with_standing(session: Session, quotes: list[Quote]) -> list[Quote]:
         st = found[q.id]
         q.cluster_id, q.first_appearance, q.sources = st.cluster_id, st.first, st.sources
     return quotes
+
+
+def count_quotes(session: Session, speaker: str | None = None, document: str | None = None,
+                 kind: str | None = None, include_nonspeech: bool = False) -> int:
+    """How many quotes :func:`list_quotes` would return without a limit."""
+    stmt = _quote_filters(session, select(func.count()).select_from(QuoteRow), speaker,
+                          document, kind, include_nonspeech)
+    return int(session.exec(stmt).one())
 
 
 def list_speakers(session: Session) -> list[Speaker]:
