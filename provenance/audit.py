@@ -76,6 +76,7 @@ PG_LOCK_KEY = 0x70726F76  # "prov": the advisory lock that orders appends on Pos
 
 DOCUMENT_INGESTED = "document.ingested"
 DOCUMENT_DELETED = "document.deleted"
+DOCUMENT_FAILED = "document.failed"
 EXTRACTION_RUN = "extraction.run"
 CLAIMS_EXTRACTED = "claims.extracted"
 SPEAKER_CREATED = "speaker.created"

@@ -147,7 +147,8 @@ def ingest(
             def tick(item: DocumentIn | IngestProblem) -> None:
                 if isinstance(item, IngestProblem):
                     # One line per problem, printed above the bar while it runs.
-                    bar.console.print(f"error: {item}", markup=False, highlight=False,
+                    label = "internal error" if item.internal else "error"
+                    bar.console.print(f"{label}: {item}", markup=False, highlight=False,
                                       soft_wrap=True)
                 else:
                     bar.advance(task)

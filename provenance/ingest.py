@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col
 
 from provenance import audit, conflicts
@@ -57,6 +57,12 @@ WINDOW_PER_WORKER = 8
 """Extraction tasks in flight per worker (each :data:`BATCH_SIZE` documents)."""
 WRITE_ATTEMPTS = 5
 """Tries per document when the database reports a lock or serialisation failure."""
+_TRANSIENT_WORDS = ("locked", "busy", "deadlock", "could not serialize", "serialization",
+                    "connection", "timeout", "timed out", "terminating", "server closed")
+"""Words of a database error that another try may not meet (a lock held, a dropped link)."""
+FAILED_HINT = ("this is a bug in provenance, not in your file: the failure is in the audit log "
+               "(`provenance log --action document.failed`); re-running the same ingest retries "
+               "it (stored documents are skipped)")
 COMMIT_EVERY = 512
 """Documents per transaction. Quote and audit keys are hashes, so each row lands on
 a random index page: the fewer commits, the fewer times a page is written. The last
@@ -84,7 +90,10 @@ class _Inline:
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
         fut: Future[Any] = Future()
-        fut.set_result(fn(*args))
+        try:
+            fut.set_result(fn(*args))
+        except Exception as exc:  # raised from result(), as a pool would
+            fut.set_exception(exc)
         return fut
 
 
@@ -93,7 +102,7 @@ class _Chunk:
     items: list[Item]
     todo: list[int]  # positions in items that need extraction
     future: Any = None
-    results: list[list[Attribution]] = field(default_factory=list)
+    results: list[list[Attribution] | Exception] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -172,9 +181,31 @@ def _ordered(chunks: Iterator[_Chunk], executor: Executor, window: int) -> Itera
 
 def _finish(chunk: _Chunk) -> _Chunk:
     if chunk.future is not None:
-        chunk.results = chunk.future.result()
+        try:
+            chunk.results = chunk.future.result()
+        except Exception:  # one text broke the batch: find which, keep the rest
+            chunk.results = [_extract_one(chunk.items[i].text)  # type: ignore[union-attr]
+                             for i in chunk.todo]
         chunk.future = None
     return chunk
+
+
+def _extract_one(text: str) -> list[Attribution] | Exception:
+    try:
+        return extract(text)
+    except Exception as exc:  # reported as that document's internal error
+        return exc
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether another try could succeed: a lock, a serialisation failure or a lost
+    connection. Constraint violations, bad values and bugs fail the same way each time."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in message for word in _TRANSIENT_WORDS)
 
 
 @dataclass
@@ -244,7 +275,7 @@ class Writer:
             # Later documents of this batch must see this one's speakers; a
             # rollback reloads the index from the database (see _replay).
             learn_index(self.session, self.index)
-        except SQLAlchemyError:
+        except Exception:  # any failure: write the batch one by one, see _replay
             self._replay(_Written(doc, attributions, 0, 0))
             return
         self.batch.append(_Written(doc, attributions, quotes, speakers))
@@ -259,7 +290,7 @@ class Writer:
         try:
             marks = self._marks()
             self.session.commit()
-        except SQLAlchemyError:
+        except Exception:  # see _replay
             self._replay()
             return
         self.seen = marks
@@ -311,20 +342,28 @@ class Writer:
                 marks = self._marks()
                 commit_index(session, self.index)
                 self.seen = marks
-            except (IntegrityError, OperationalError) as exc:
+            except Exception as exc:  # sorted below: retry, skip or report
                 self._reset()
-                # Another process stored the same document first, or held the lock too long.
-                if attempt + 1 < WRITE_ATTEMPTS:
+                if isinstance(exc, IntegrityError) and self._stored(doc.id):
+                    self._unchanged(doc)  # another process stored the same document first
+                    return
+                # Only a lock or a lost connection is worth another try: a deterministic
+                # failure retried with backoff only multiplied the time it took to fail.
+                if transient(exc) and attempt + 1 < WRITE_ATTEMPTS:
                     time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)
                     continue
-                self._fail(doc, exc)
-                return
-            except SQLAlchemyError as exc:
-                self._reset()
-                self._fail(doc, exc)
+                self._fail(doc, exc, internal=not transient(exc))
                 return
             self._count(_Written(doc, attributions, quotes, speakers))
             return
+
+    def _stored(self, doc_id: str) -> bool:
+        try:
+            return has_document(self.session, doc_id)
+        except SQLAlchemyError:
+            return False
+        finally:
+            self.session.rollback()
 
     def _reset(self) -> None:
         self.session.rollback()
@@ -339,10 +378,40 @@ class Writer:
         if self.progress:
             self.progress(p)
 
-    def _fail(self, doc: DocumentIn, exc: SQLAlchemyError) -> None:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        self.problem(IngestProblem(path=doc.path or "<input>", line=doc.line,
-                                   message=f"not stored: {type(exc).__name__}: {reason}"))
+    def _fail(self, doc: DocumentIn, exc: BaseException, *, internal: bool = True,
+              stage: str = "store") -> None:
+        """Report one document that could not be stored, and log the failure.
+
+        ``internal``: the input was readable, so the failure is ours (a bug), reported
+        as an ``internal error`` naming the file, the record and what to do.
+        """
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:300]
+        record = f"document {doc.id[:16]}"
+        if internal:
+            message = (f"not stored ({stage}): {type(exc).__name__}: {reason} "
+                       f"[{record}]; hint: {FAILED_HINT}")
+        else:
+            message = (f"not stored: {type(exc).__name__}: {reason} [{record}]; "
+                       "hint: the database stayed busy or unreachable; re-run the ingest")
+        self.problem(IngestProblem(path=doc.path or "<input>", line=doc.line, message=message,
+                                   internal=internal))
+        self._log_failure(doc, exc, stage)
+
+    def _log_failure(self, doc: DocumentIn, exc: BaseException, stage: str) -> None:
+        """A ``document.failed`` entry: the failure outlives the terminal it was shown on."""
+        try:
+            self._begin()
+            audit.record(self.session, audit.DOCUMENT_FAILED, audit.subject("document", doc.id), {
+                "sha256": doc.id, "path": doc.path, "line": doc.line, "stage": stage,
+                "error": type(exc).__name__,
+                "message": (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:300],
+                "extractor": EXTRACTOR_VERSION})
+            self.session.commit()
+        except Exception:  # the store may be the problem; the report has it
+            self._reset()
+
+    def extraction_failed(self, doc: DocumentIn, exc: Exception) -> None:
+        self._fail(doc, exc, stage="extract")
 
 
 def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
@@ -373,7 +442,8 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
         session = stack.enter_context(store.write_session())
         writer = Writer(session, report, progress)
         for chunk in _ordered(_chunks(items, store, batch_size), executor, window):
-            results = dict(zip(chunk.todo, chunk.results, strict=True))
+            results: dict[int, list[Attribution] | Exception] = dict(
+                zip(chunk.todo, chunk.results, strict=True))
             for pos, item in enumerate(chunk.items):
                 if isinstance(item, InputError):
                     writer.problem(IngestProblem(path=item.path, line=item.line,
@@ -384,7 +454,11 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                 if item.warning:
                     report.warnings.append(IngestProblem(path=item.path or "<input>",
                                                          line=item.line, message=item.warning))
-                writer.write(item, results.get(pos))
+                result = results.get(pos)
+                if isinstance(result, Exception):
+                    writer.extraction_failed(item, result)
+                    continue
+                writer.write(item, result)
         writer.close()
         session.info.pop(audit.BATCH, None)
         if writer.new_ids and match:
