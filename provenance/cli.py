@@ -134,6 +134,9 @@ def ingest(
     match: Annotated[bool, typer.Option(
         help="Cluster quotes and flag conflicts now (--no-match: bulk load, "
              "run `provenance match` later).")] = True,
+    follow_links: Annotated[bool, typer.Option(
+        "--follow-links", help="Read files that symbolic links in the folders point to "
+                               "outside them (not followed by default).")] = False,
 ) -> None:
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
     with _guard():
@@ -161,7 +164,8 @@ def ingest(
                 else:
                     report = run_ingest(store, paths, source=source, published=day,
                                         fallback_encoding=fallback_encoding, progress=tick,
-                                        workers=workers or default_workers(), match=match)
+                                        workers=workers or default_workers(), match=match,
+                                        follow_links=follow_links)
         for warning in report.warnings:
             err.print(f"warning: {warning}", markup=False)
         if not quiet:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -37,26 +38,97 @@ MAX_NUL_SHARE = 0.05
 """More NUL bytes than this share of a file's bytes means binary (or UTF-16 without a BOM)."""
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
-    """Files named, and supported files below folders named (sorted, recursive)."""
+def display_path(path: str | Path) -> str:
+    """A file name as text that can be shown, stored and hashed.
+
+    POSIX names are bytes; one that is not UTF-8 comes back from the OS with lone
+    surrogates, which no terminal, database or JSON encoder takes. Its bad bytes
+    are written ``\\xNN`` instead (what ``ls -b`` shows), so the name stays traceable.
+    """
+    name = os.fspath(path)
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def iter_files(paths: Iterable[str | Path], follow_links: bool = False
+               ) -> Iterator[Path | InputError]:
+    """Files named, and supported files below folders named (sorted, recursive).
+
+    A symbolic link below a folder that points outside that folder is reported,
+    not followed, unless ``follow_links``: an article folder can otherwise pull in
+    any file the user may read. A folder that cannot be listed is reported too.
+    """
     for raw in paths:
         try:
-            yield from _files_under(Path(raw))
+            yield from _files_under(Path(raw), follow_links)
         except OSError as exc:  # a name too long, a folder we may not list
-            yield InputError(str(raw), exc.strerror or str(exc))
+            yield InputError(display_path(raw), exc.strerror or str(exc))
 
 
-def _files_under(path: Path) -> Iterator[Path | InputError]:
+def _outside(path: Path, root: Path) -> bool:
+    try:
+        return not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return True
+
+
+def _files_under(path: Path, follow_links: bool) -> Iterator[Path | InputError]:
     if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            if child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
-                yield child
+        yield from _walk(path, follow_links)
     elif path.is_file():
         yield path
     elif path.exists():
-        yield InputError(str(path), "not a regular file")
+        yield InputError(display_path(path), "not a regular file")
     else:
-        yield InputError(str(path), "no such file or folder")
+        yield InputError(display_path(path), "no such file or folder")
+
+
+def _walk(top: Path, follow_links: bool) -> Iterator[Path | InputError]:
+    root = top.resolve()
+    problems: list[tuple[str, InputError]] = []
+    files: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        name = display_path(exc.filename or top)
+        problems.append((name, InputError(name, f"cannot read folder: {exc.strerror or exc}")))
+
+    def link_out(p: Path) -> None:
+        name = display_path(p)
+        problems.append((name, InputError(
+            name, "symbolic link to outside the input folder, not followed "
+                  "(use --follow-links to read it)")))
+
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable,
+                                                followlinks=follow_links):
+        if follow_links:
+            real = os.path.realpath(dirpath)
+            if real in seen:  # a link back up the tree: walked once is enough
+                dirnames[:] = []
+                continue
+            seen.add(real)
+        else:
+            for d in dirnames:
+                if os.path.islink(os.path.join(dirpath, d)) and _outside(Path(dirpath, d), root):
+                    link_out(Path(dirpath, d))
+        for name in filenames:
+            p = Path(dirpath, name)
+            if p.suffix.lower() not in SUPPORTED or name.startswith("."):
+                continue
+            if not follow_links and p.is_symlink() and _outside(p, root):
+                link_out(p)
+                continue
+            if p.is_file():
+                files.append(p)
+    # Problems come in the order of the names, among the files.
+    merged: list[tuple[str, Path | InputError]] = [(str(f), f) for f in files]
+    merged += problems
+    merged.sort(key=lambda pair: Path(pair[0]))
+    for _, item in merged:
+        yield item
 
 
 def decode(data: bytes, path: str, fallback: str | None = None) -> tuple[str, str | None]:
@@ -149,10 +221,15 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
 def _parse_date(value: object, path: str, line: int | None) -> date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**8:
+        value = str(value)  # 20250609
+    if not isinstance(value, str):
+        raise InputError(path, f"bad date (a JSON {type(value).__name__}; want "
+                               "\"YYYY-MM-DD\")", line)
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(value[:10])
     except ValueError:
-        raise InputError(path, f"bad date {value!r} (want YYYY-MM-DD)", line) from None
+        raise InputError(path, f"bad date {value[:40]!r} (want YYYY-MM-DD)", line) from None
 
 
 def _read_jsonl(text: str, path: str) -> Iterator[Result]:
@@ -162,45 +239,68 @@ def _read_jsonl(text: str, path: str) -> Iterator[Result]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})", number)
-            continue
-        if not isinstance(obj, dict):
-            yield InputError(path, "expected a JSON object", number)
-            continue
-        body = obj.get("text")
-        if not isinstance(body, str) or not body.strip():
-            yield InputError(path, "missing or empty \"text\"", number)
-            continue
-        warning = None
-        if "\x00" in body:
-            warning = f"removed {body.count(chr(0))} NUL character(s) from \"text\""
-            body = body.replace("\x00", "")
-        try:
-            published = _parse_date(obj.get("date"), path, number) or leading_date(body)
+            yield _jsonl_line(raw, path, number)
         except InputError as err:
             yield err
-            continue
-        yield DocumentIn(
-            text=body,
-            path=path,
-            url=_str_or_none(obj.get("url")),
-            source=_str_or_none(obj.get("source")),
-            title=_str_or_none(obj.get("title")),
-            published=published,
-            line=number,
-            warning=warning,
-        )
+        # A poison line costs only itself: nesting deeper than the parser's stack,
+        # an integer longer than Python converts, a value no encoder takes.
+        except RecursionError:
+            yield InputError(path, "refused: JSON nested too deeply", number)
+        except (ValueError, OverflowError) as exc:
+            reason = str(exc).split(";")[0][:120]
+            yield InputError(path, f"refused: {reason}", number)
+
+
+def _jsonl_line(raw: str, path: str, number: int) -> DocumentIn:
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})",
+                         number) from None
+    if not isinstance(obj, dict):
+        raise InputError(path, "expected a JSON object", number)
+    body = obj.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise InputError(path, "missing or empty \"text\"", number)
+    for key in ("text", "url", "source", "title", "date"):
+        value = obj.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = value[exc.start]
+                raise InputError(path, f"refused: \"{key}\" holds a lone surrogate "
+                                       f"(\\u{ord(bad):04x}), not Unicode text", number) from None
+    warning = None
+    if "\x00" in body:
+        warning = f"removed {body.count(chr(0))} NUL character(s) from \"text\""
+        body = body.replace("\x00", "")
+    published = _parse_date(obj.get("date"), path, number) or leading_date(body)
+    return DocumentIn(
+        text=body,
+        path=path,
+        url=_str_or_none(obj.get("url")),
+        source=_str_or_none(obj.get("source")),
+        title=_str_or_none(obj.get("title")),
+        published=published,
+        line=number,
+        warning=warning,
+    )
 
 
 def _str_or_none(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
+    if value in (None, "") or isinstance(value, dict | list):
+        return None
+    return str(value)
 
 
 def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Result]:
     """Documents in one file (one, or one per line for JSON Lines)."""
-    name = str(path)
+    name = display_path(path)
+    if name != str(path):
+        warning_name = "file name is not valid UTF-8; its bad bytes are stored as \\xNN"
+    else:
+        warning_name = None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -214,6 +314,8 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
     except InputError as err:
         yield err
         return
+    if warning_name:
+        warning = f"{warning_name}; {warning}" if warning else warning_name
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         for item in _read_jsonl(text, name):
@@ -246,10 +348,11 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
 
 
 def read_paths(
-    paths: Iterable[str | Path], fallback_encoding: str | None = None
+    paths: Iterable[str | Path], fallback_encoding: str | None = None,
+    follow_links: bool = False,
 ) -> Iterator[Result]:
     """Every document (or problem) from the files and folders given, in order."""
-    for item in iter_files(paths):
+    for item in iter_files(paths, follow_links):
         if isinstance(item, InputError):
             yield item
             continue

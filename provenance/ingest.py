@@ -418,7 +418,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
            published: date | None = None, fallback_encoding: str | None = None,
            progress: Progress | None = None, workers: int = 1,
            executor: Executor | None = None, batch_size: int = BATCH_SIZE,
-           match: bool = True) -> IngestReport:
+           match: bool = True, follow_links: bool = False) -> IngestReport:
     """Read, extract and store every document under ``paths``.
 
     ``source`` and ``published`` override what the files say. Problems are
@@ -426,11 +426,12 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
     ``workers`` > 1 extracts in that many local processes; ``executor`` (e.g. a
     Dask client adapter) takes precedence. Results are the same either way.
     ``match=False`` skips clustering and conflict flags for the new documents
-    (for a bulk load: run ``provenance match`` once afterwards).
+    (for a bulk load: run ``provenance match`` once afterwards). ``follow_links``
+    reads files that symbolic links in the folders point to outside them.
     """
     report = IngestReport()
     items = (it if isinstance(it, InputError) else _override(it, source, published)
-             for it in read_paths(paths, fallback_encoding))
+             for it in read_paths(paths, fallback_encoding, follow_links))
     with ExitStack() as stack:
         stack.enter_context(_collector_skips_existing())
         if executor is None:

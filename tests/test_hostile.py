@@ -178,3 +178,102 @@ def test_generated_and_mutated_news_is_always_stored(property_store, tmp_path_fa
             assert all(has_document(s, document_id(t)) for t in texts)
 
     check()
+
+
+# ---- 2. one bad item costs only itself ---------------------------------------------
+
+def test_non_utf8_file_name_among_good_articles(runner: CliRunner, tmp_path: Path) -> None:
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(5):
+        (folder / f"good{n}.txt").write_text(f"Story {n}. " + GOOD, encoding="utf-8")
+    bad = os.path.join(os.fsencode(folder), b"caf\xe9 \xff.txt")
+    with open(bad, "wb") as fh:
+        fh.write(OTHER.encode("utf-8"))
+    result = _ingest(runner, str(folder))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "documents: 6 new" in result.stdout  # type: ignore[attr-defined]
+    assert "caf\\xe9 \\xff.txt: file name is not valid UTF-8" in result.stderr  # type: ignore[attr-defined]
+    paths = {q["path"] for q in _json(runner, "quotes", "--all")}
+    assert f"{folder}/caf\\xe9 \\xff.txt" in paths
+    assert runner.invoke(app, ["verify"]).exit_code == 0
+
+
+POISON = [
+    ("deep nesting", '{"text": "x", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "nested too deeply"),
+    ("5,000-digit integer", '{"text": "Words, she said.", "n": ' + "9" * 5000 + "}",
+     "refused: Exceeds the limit"),
+    ("huge integer as date", '{"text": "Words, she said.", "date": ' + "7" * 5000 + "}",
+     "refused: Exceeds the limit"),
+    ("lone surrogate in text", '{"text": "Mayor said \\ud800 no."}', "lone surrogate (\\ud800)"),
+    ("lone surrogate in title", '{"text": "Fine, she said.", "title": "\\udfff"}',
+     "\"title\" holds a lone surrogate"),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), [p[1:] for p in POISON],
+                         ids=[p[0] for p in POISON])
+def test_jsonl_poison_line_is_refused_alone(runner: CliRunner, tmp_path: Path, line: str,
+                                            message: str) -> None:
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join([json.dumps({"text": GOOD}), line, json.dumps({"text": OTHER})])
+                    + "\n", encoding="utf-8")
+    result = _ingest(runner, str(feed))
+    assert result.exit_code == 1
+    errors = _lines(result.stderr)  # type: ignore[attr-defined]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {feed}:2: ") \
+        and message in errors[0], result.stderr  # type: ignore[attr-defined]
+    assert "documents: 2 new, 0 unchanged, 1 failed" in result.stdout  # type: ignore[attr-defined]
+    extracted = runner.invoke(app, ["extract", str(feed)])
+    assert extracted.exit_code == 1 and len(_lines(extracted.stderr)) == 1
+
+
+def test_unreadable_folder_is_reported(runner: CliRunner, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "locked" / "hidden.txt").write_text(OTHER, encoding="utf-8")
+    (folder / "ok.txt").write_text(GOOD, encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        # Tests run as root here, whom chmod 000 does not stop: refuse as the OS would.
+        if os.fspath(path).endswith("locked"):  # type: ignore[arg-type]
+            raise PermissionError(13, "Permission denied", os.fspath(path))  # type: ignore[arg-type]
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = _ingest(runner, str(folder))
+    assert result.exit_code == 1
+    assert _lines(result.stderr) == [  # type: ignore[attr-defined]
+        f"error: {folder / 'locked'}: cannot read folder: Permission denied"]
+    assert "documents: 1 new" in result.stdout  # type: ignore[attr-defined]
+
+
+def test_symlink_leaving_the_folder_is_not_followed(runner: CliRunner, tmp_path: Path) -> None:
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("“The root password is hunter2,” the admin said.\n", encoding="utf-8")
+    (tmp_path / "outside" / "more.txt").write_text(OTHER, encoding="utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ok.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "inner.txt").symlink_to(folder / "ok.txt")  # inside the tree: fine
+    (folder / "passwd.txt").symlink_to(secret)
+    (folder / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
+    result = _ingest(runner, str(folder))
+    assert result.exit_code == 1
+    errors = _lines(result.stderr)  # type: ignore[attr-defined]
+    assert errors == [f"error: {folder / 'elsewhere'}: symbolic link to outside the input "
+                      "folder, not followed (use --follow-links to read it)",
+                      f"error: {folder / 'passwd.txt'}: symbolic link to outside the input "
+                      "folder, not followed (use --follow-links to read it)"]
+    assert "hunter2" not in json.dumps(_json(runner, "quotes", "--all"))
+    followed = _ingest(runner, "--follow-links", str(folder))
+    assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
+    assert "documents: 2 new" in followed.stdout  # type: ignore[attr-defined]
