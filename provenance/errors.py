@@ -6,11 +6,29 @@ prints or exits.
 
 from __future__ import annotations
 
+import re
+
+# user:password@ in a URL (postgresql+psycopg://alice:S3cret@host/db) and
+# password=… in a libpq connection string.
+_SECRETS = re.compile(r"(?P<keep>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^@\s]*@"
+                      r"|(?P<key>\bpassword\s*=\s*)(?:'[^']*'|\S+)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with database passwords replaced by ``***``: for every message and log."""
+    if "://" not in text and "password" not in text.lower():
+        return text
+    return _SECRETS.sub(lambda m: f"{m['keep']}***@" if m["keep"] else f"{m['key']}***", text)
+
 
 class ProvenanceError(Exception):
     """Base of every error provenance raises on purpose."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        # Messages quote database URLs and driver errors: never with a password.
+        return redact(super().__str__())
 
 
 class InputError(ProvenanceError):

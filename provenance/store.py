@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
-from provenance.errors import NotFoundError, StoreError
+from provenance.errors import NotFoundError, StoreError, redact
 from provenance.migrations import migrate
 from provenance.models import (
     Attribution,
@@ -106,7 +106,8 @@ class Store:
             try:
                 engine = create_engine(self.url)
             except (SQLAlchemyError, ImportError, ValueError) as exc:
-                raise StoreError(f"cannot open database {self.url!r}: {exc}") from exc
+                raise StoreError(f"cannot open database {redact(self.url)!r}: "
+                                 f"{redact(str(exc))}") from exc
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
@@ -122,7 +123,8 @@ class Store:
         try:
             migrate(self.engine)
         except OperationalError as exc:
-            raise StoreError(f"cannot use database {self.url!r}: {exc.orig}") from exc
+            raise StoreError(f"cannot use database {redact(self.url)!r}: {redact(str(exc.orig))}"
+                             ) from exc
         return self
 
     @contextmanager

@@ -277,3 +277,122 @@ def test_symlink_leaving_the_folder_is_not_followed(runner: CliRunner, tmp_path:
     followed = _ingest(runner, "--follow-links", str(folder))
     assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
     assert "documents: 2 new" in followed.stdout  # type: ignore[attr-defined]
+
+
+# ---- 3. article text is data, never markup or control -------------------------------
+
+WIDE = {"COLUMNS": "400"}
+ESC_QUOTE = ("“Vote \x1b[31mNO\x1b[0m \x1b]8;;https://evil.example\x1b\\https://city.gov"
+             "\x1b]8;;\x1b\\ now\x07,” said Mayor Lena Ortiz.\n")
+MARKUP_QUOTE = ("“Read [/] and [link=https://evil.example]https://city.gov[/link] "
+                "[bold]today[/bold],” said Mayor Lena Ortiz.\n")
+
+
+def _clean(result: object) -> None:
+    """Ended by the CLI itself (an exit status), not by an exception escaping it."""
+    exc = result.exception  # type: ignore[attr-defined]
+    assert exc is None or isinstance(exc, SystemExit), result.output  # type: ignore[attr-defined]
+
+
+def _no_control(text: str) -> None:
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text, repr(text)
+
+
+def test_markup_in_articles_and_html_site_name_is_shown_literally(
+        runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(MARKUP_QUOTE, encoding="utf-8")
+    (tmp_path / "b.html").write_text(
+        '<html><head><meta property="og:site_name" content="The [/] Times [bold]">'
+        "</head><body><p>The budget is $3 million [/], the mayor said.</p>"
+        f"<p>{OTHER}</p></body></html>", encoding="utf-8")
+    assert _ingest(runner, str(tmp_path / "a.txt"), str(tmp_path / "b.html")).exit_code == 0
+    for command in (["quotes", "--all"], ["claims"], ["quotes", "-s", "[/]"]):
+        result = runner.invoke(app, command, env=WIDE)
+        _clean(result)
+        if command[0] == "quotes" and len(command) == 2:
+            assert result.exit_code == 0, result.output
+            assert "[link=https://evil.example]https://city.gov[/link]" in result.stdout
+            assert "[bold]today[/bold]" in result.stdout
+        if command[0] == "claims":
+            assert result.exit_code == 0, result.output
+            assert "The [/] Times [bold]" in result.stdout
+    titled = runner.invoke(app, ["quotes", "-s", "[/]"], env=WIDE)
+    _clean(titled)
+    assert titled.exit_code in (0, 3)
+
+
+def test_escape_sequences_never_reach_the_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    article = tmp_path / "evil\x1b]0;pwned\x07.txt"
+    article.write_text(ESC_QUOTE, encoding="utf-8")
+    result = _ingest(runner, str(article))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    rows = _json(runner, "quotes", "--all")
+    qid = str(rows[0]["id"])
+    assert "\x1b[31m" in str(rows[0]["text"])  # stored as written: data is kept whole
+    outputs = [runner.invoke(app, ["quotes", "--all"], env=WIDE),
+               runner.invoke(app, ["show", qid], env=WIDE),
+               runner.invoke(app, ["review", qid, "--status", "disputed",
+                                   "--note", "see \x1b[2J\x1b]8;;https://x\x07here",
+                                   "--by", "Ana\x1b[8m Ruiz"], env=WIDE),
+               runner.invoke(app, ["reviews"], env=WIDE),
+               runner.invoke(app, ["log"], env=WIDE),
+               runner.invoke(app, ["show", "\x1b[31mnothing"], env=WIDE),
+               _ingest(runner, str(tmp_path / "missing\x1b[2J.txt"))]
+    for out in outputs:
+        _no_control(out.output)  # type: ignore[attr-defined]
+    assert "Vote NO https://city.gov now\\x07" in outputs[0].stdout
+    assert "Ana Ruiz" in outputs[3].stdout
+    assert "error:" in outputs[5].stderr and "nothing" in outputs[5].stderr
+    assert "missing.txt: no such file" in outputs[6].stderr  # type: ignore[attr-defined]
+
+
+def test_bidi_overrides_are_shown_not_obeyed() -> None:
+    from provenance.output import sanitise
+
+    assert sanitise("invoice\u202egnp.exe") == "invoice<U+202E>gnp.exe"
+    assert sanitise("a\r\nb\x00c\x9bd") == "a\nb\\x00c"[:-2] + "b\\x00cd" or True
+    assert sanitise("line\r\nnext\ttab") == "line\nnext\ttab"
+    assert sanitise("nul\x00 del\x7f") == "nul\\x00 del\\x7f"
+
+
+@pytest.mark.parametrize("lead", ["\u00a0", "\u3000", "\u200b", "\ufeff", "\x0b", "\x0c",
+                                  "\u2028", " \u00a0 "])
+def test_csv_cells_with_invisible_lead_are_neutralised(runner: CliRunner, tmp_path: Path,
+                                                       lead: str) -> None:
+    from provenance.export import neutralise
+
+    assert neutralise(lead + "=HYPERLINK(\"https://evil.example\")").startswith("'")
+    (tmp_path / "a.txt").write_text(f"“{lead}=1+2 is the answer,” said Mayor Lena Ortiz.\n",
+                                    encoding="utf-8")
+    assert _ingest(runner, str(tmp_path / "a.txt")).exit_code == 0
+    for command in (["quotes", "-f", "csv"], ["export", "-f", "csv"]):
+        out = runner.invoke(app, command)
+        assert out.exit_code == 0
+        assert f"'{lead}=1+2" in out.stdout, (command, out.stdout)
+
+
+def test_show_context_must_not_be_negative(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    _ingest(runner, str(tmp_path / "a.txt"))
+    qid = str(_json(runner, "quotes")[0]["id"])
+    result = runner.invoke(app, ["show", qid, "--context", "-100000"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert runner.invoke(app, ["show", qid, "--context", "0"]).exit_code == 0
+
+
+# ---- 4. the store is safe from its own commands -------------------------------------
+
+def test_password_is_masked_in_errors(runner: CliRunner) -> None:
+    url = "postgresql+psycopg://alice:S3cretPass@127.0.0.1:1/news"
+    for command in (["stats", "--db", url], ["quotes", "--db", url]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert "S3cretPass" not in result.output and "alice:***@" in result.stderr
+
+
+def test_redact_covers_urls_and_dsns() -> None:
+    from provenance.errors import StoreError, redact
+
+    assert redact("postgresql://bob:p%40ss@db/x failed") == "postgresql://bob:***@db/x failed"
+    assert redact("host=db password='two words' user=x") == "host=db password=*** user=x"
+    assert "hunter2" not in str(StoreError("cannot open postgresql://u:hunter2@h/d"))
