@@ -34,7 +34,7 @@ from provenance.errors import (
     redact,
 )
 from provenance.evaluate import evaluate as run_evaluate
-from provenance.export import ExportFormat
+from provenance.export import ExportFormat, export_file
 from provenance.export import export as run_export
 from provenance.extract import extract
 from provenance.ingest import default_workers
@@ -477,15 +477,10 @@ def export_cmd(
 ) -> None:
     """Every quote and claim with full provenance, streamed: jsonl, csv or prov-json."""
     with _store(db) as store, store.session() as s:
-        try:
-            target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
-        except OSError as exc:
-            raise ProvenanceError(f"{out}: cannot write: {exc.strerror}") from None
-        try:
-            n = run_export(s, fmt, target, speaker, include_nonspeech)
-        finally:
-            if out:
-                target.close()
+        if out is None:
+            n = run_export(s, fmt, sys.stdout, speaker, include_nonspeech)
+        else:
+            n = export_file(s, fmt, out, store.files(), speaker, include_nonspeech)
     if out:
         say(err, f"exported {n} records to {out}")
 

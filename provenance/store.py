@@ -118,6 +118,15 @@ class Store:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    def files(self) -> list[Path]:
+        """The files the database lives in (SQLite: the file, its journal, WAL and shared
+        memory), for commands that write files to refuse; none for a server database."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return []
+        main = Path(url.database)
+        return [main, *(main.with_name(main.name + end) for end in ("-wal", "-shm", "-journal"))]
+
     def init(self) -> Store:
         """Create tables, or migrate an older schema (:mod:`provenance.migrations`)."""
         try:

@@ -396,3 +396,40 @@ def test_redact_covers_urls_and_dsns() -> None:
     assert redact("postgresql://bob:p%40ss@db/x failed") == "postgresql://bob:***@db/x failed"
     assert redact("host=db password='two words' user=x") == "host=db password=*** user=x"
     assert "hunter2" not in str(StoreError("cannot open postgresql://u:hunter2@h/d"))
+
+
+def _stored(runner: CliRunner, tmp_path: Path) -> Path:
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    assert _ingest(runner, str(tmp_path / "a.txt")).exit_code == 0
+    return tmp_path / "provenance.db"
+
+
+@pytest.mark.parametrize("target", ["provenance.db", "provenance.db-wal", "provenance.db-shm",
+                                    "link-to-db.jsonl", "hardlink.jsonl"])
+def test_export_refuses_the_database_files(runner: CliRunner, tmp_path: Path,
+                                           target: str) -> None:
+    import os
+
+    db = _stored(runner, tmp_path)
+    (tmp_path / "link-to-db.jsonl").symlink_to(db)
+    os.link(db, tmp_path / "hardlink.jsonl")
+    size = db.stat().st_size
+    result = runner.invoke(app, ["export", "--out", str(tmp_path / target)])
+    assert result.exit_code == 1, result.output
+    assert "that is the database" in result.stderr
+    assert db.stat().st_size == size
+    assert runner.invoke(app, ["verify"]).exit_code == 0
+    assert len(_json(runner, "quotes")) == 1
+
+
+def test_failed_export_leaves_the_existing_file_alone(runner: CliRunner, tmp_path: Path) -> None:
+    _stored(runner, tmp_path)
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("yesterday's export\n", encoding="utf-8")
+    result = runner.invoke(app, ["export", "--speaker", "Unknown Person", "--out", str(existing)])
+    assert result.exit_code == 3, result.output
+    assert existing.read_text(encoding="utf-8") == "yesterday's export\n"
+    ok = runner.invoke(app, ["export", "--out", str(existing)])
+    assert ok.exit_code == 0 and "exported 1 records" in ok.stderr
+    assert json.loads(existing.read_text(encoding="utf-8").splitlines()[0])["speaker"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
