@@ -33,6 +33,18 @@ _MD_TITLE = re.compile(r"\A\s*#\s+(.+)")
 _HTML_DROP = "script, style, noscript, nav, header, footer, aside, form, template, svg, iframe"
 _HTML_BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td"
 
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th",
+                   "option"])
+"""Tags that never deepen a tree: void elements, and those an HTML parser closes when
+the next one opens (a page of unclosed ``<p>`` is flat)."""
+MAX_HTML_DEPTH = 512
+"""Open elements kept: deeper ones are dropped before parsing, their text kept.
+A browser flattens at the same depth; the parser took quadratic time beyond it
+(100,000 unclosed ``<div>``: 27 s)."""
+_HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+
 Result = DocumentIn | InputError
 MAX_NUL_SHARE = 0.05
 """More NUL bytes than this share of a file's bytes means binary (or UTF-16 without a BOM)."""
@@ -193,7 +205,7 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
     Block elements become paragraphs separated by a blank line; script, style
     and page chrome (nav, header, footer) are dropped.
     """
-    tree = HTMLParser(html)
+    tree = HTMLParser(_limit_depth(html))
     meta: dict[str, str] = {}
     for node in tree.css("meta"):
         key = node.attributes.get("property") or node.attributes.get("name") or ""
@@ -204,6 +216,13 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
     title = title_node.text(strip=True) if title_node else None
     for node in tree.css(_HTML_DROP):
         node.decompose()
+    # Text a reader never sees is not the article (hidden keyword stuffing, menus,
+    # text planted to be "quoted").
+    for node in tree.css("[hidden], [aria-hidden], [style]"):
+        attrs = node.attributes
+        if ("hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true"
+                or _HIDDEN_STYLE.search(attrs.get("style") or "")):
+            node.decompose()
     root = tree.css_first("article") or tree.css_first("main") or tree.body or tree.root
     if root is None:
         return "", title, meta
@@ -216,6 +235,37 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
     if not paragraphs:
         paragraphs = [" ".join(root.text(separator=" ").split())]
     return "\n\n".join(p for p in paragraphs if p), title, meta
+
+
+def _limit_depth(html: str) -> str:
+    """``html`` with opening tags beyond :data:`MAX_HTML_DEPTH` removed (one linear scan;
+    unchanged, and not copied, when the page is shallower)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        if m[3] or m[2].lower() in _VOID:
+            continue
+        if m[1]:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    if deepest <= MAX_HTML_DEPTH:
+        return html
+    out: list[str] = []
+    depth, last = 0, 0
+    for m in _TAG.finditer(html):
+        if m[3] or m[2].lower() in _VOID:
+            continue
+        if m[1]:
+            depth = max(0, depth - 1)
+        elif depth >= MAX_HTML_DEPTH:
+            out.append(html[last:m.start()])
+            out.append(" ")
+            last = m.end()
+        else:
+            depth += 1
+    out.append(html[last:])
+    return "".join(out)
 
 
 def _parse_date(value: object, path: str, line: int | None) -> date | None:

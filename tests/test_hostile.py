@@ -433,3 +433,65 @@ def test_failed_export_leaves_the_existing_file_alone(runner: CliRunner, tmp_pat
     assert ok.exit_code == 0 and "exported 1 records" in ok.stderr
     assert json.loads(existing.read_text(encoding="utf-8").splitlines()[0])["speaker"]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+# ---- 5. linear time and memory; hidden HTML -----------------------------------------
+
+NO_STOP = "Mayor Jane Doe said that the bridge would close "
+
+
+def _output_chars(text: str) -> int:
+    return sum(len(s.text) for a in extract(text) for s in a.spans())
+
+
+def test_text_without_sentence_end_gives_linear_output() -> None:
+    small, large = _output_chars(NO_STOP * 500), _output_chars(NO_STOP * 2000)
+    assert small > 0 and large <= 5 * small, (small, large)  # was 16×: a span to the end per cue
+
+
+def test_generated_runs_without_a_full_stop_stay_linear() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = ["said", "that", "the", "mayor", "Jane", "Doe", "told", "reporters", "“", "”", ",",
+             "would", "according", "to", "police", "she", "bridge"]
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.sampled_from(words), min_size=3, max_size=12).map(" ".join))
+    def check(unit: str) -> None:
+        unit += " "
+        small, large = _output_chars(unit * 150), _output_chars(unit * 600)
+        assert large <= 5 * max(small, len(unit) * 150), (unit, small, large)
+
+    check()
+
+
+def test_deep_and_hidden_html_through_the_cli(runner: CliRunner, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.html"
+    deep.write_text("<html><body><article><p>" + "<div>" * 100_000
+                    + "“The bridge is safe,” said Mayor Lena Ortiz.</p></article></body></html>",
+                    encoding="utf-8")
+    hidden = tmp_path / "hidden.html"
+    hidden.write_text(
+        "<html><body><p>“We will reopen in May,” Councilwoman Ana Ruiz said.</p>"
+        "<div hidden><p>“Vote for Bob,” said the Mayor.</p></div>"
+        '<p style="color: red; DISPLAY : none">“Buy now,” said a spokesman.</p>'
+        '<section aria-hidden="true"><p>“Click here,” police said.</p></section>'
+        '<p style="visibility:hidden">“Invisible,” the senator said.</p>'
+        '<p aria-hidden="false">“Shown,” said Dr. Lee.</p></body></html>', encoding="utf-8")
+    started = time.monotonic()
+    result = _ingest(runner, str(deep), str(hidden))
+    assert time.monotonic() - started < 60  # was 76 s for the deep page alone
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    texts = {str(q["text"]) for q in _json(runner, "quotes", "--all")}
+    assert {"The bridge is safe,", "We will reopen in May,", "Shown,"} <= texts
+    assert not texts & {"Vote for Bob,", "Buy now,", "Click here,", "Invisible,"}
+
+
+def test_html_depth_limit_keeps_shallow_pages_untouched() -> None:
+    from provenance.documents import MAX_HTML_DEPTH, _limit_depth
+
+    page = "<p>" * 5000 + "<div><b>x</b></div>"  # unclosed paragraphs are flat, not deep
+    assert _limit_depth(page) is page
+    deep = "<div>" * (MAX_HTML_DEPTH + 50) + "text"
+    assert _limit_depth(deep).count("<div>") == MAX_HTML_DEPTH
