@@ -495,3 +495,24 @@ def test_html_depth_limit_keeps_shallow_pages_untouched() -> None:
     assert _limit_depth(page) is page
     deep = "<div>" * (MAX_HTML_DEPTH + 50) + "text"
     assert _limit_depth(deep).count("<div>") == MAX_HTML_DEPTH
+
+
+# ---- 6. locks and types ---------------------------------------------------------------
+
+def test_read_only_commands_run_beside_a_writer_holding_the_lock(
+        runner: CliRunner, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = _stored(runner, tmp_path)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what an ingest holds while it writes a batch
+    writer.execute("INSERT INTO meta(key, value) VALUES ('held', 'by a writer')")
+    try:
+        started = time.monotonic()
+        for command in (["stats"], ["quotes"], ["speakers"], ["log"], ["verify"]):
+            result = runner.invoke(app, command)
+            assert result.exit_code == 0, (command, result.output)
+        assert time.monotonic() - started < 10  # not the 30 s busy timeout per command
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
