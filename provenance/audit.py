@@ -73,6 +73,7 @@ GENESIS = "0" * 64
 SOFTWARE_ACTOR = f"software:provenance/{__version__}"
 APPEND_RETRIES = 8
 PG_LOCK_KEY = 0x70726F76  # "prov": the advisory lock that orders appends on PostgreSQL
+PG_WRITE_KEY = 7243191  # the advisory lock every writer takes first (see lock_writers)
 
 DOCUMENT_INGESTED = "document.ingested"
 DOCUMENT_DELETED = "document.deleted"
@@ -169,6 +170,22 @@ def lock_for_append(session: Session) -> bool:
     if raw is not None and not raw.in_transaction:
         raw.execute("BEGIN IMMEDIATE")
     return True
+
+
+def lock_writers(session: Session) -> None:
+    """Take every write lock a transaction may need, first and in one order.
+
+    PostgreSQL: the writers' advisory lock, then the log's (:data:`PG_WRITE_KEY`,
+    :data:`PG_LOCK_KEY`), before any row is touched. A writer that updated rows
+    and then queued for the log's lock while another held it and wanted those
+    rows deadlocked (``review`` during ``match``). SQLite: BEGIN IMMEDIATE.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        for key in (PG_WRITE_KEY, PG_LOCK_KEY):
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return
+    lock_for_append(session)
 
 
 _HEAD = "audit_head"  # session.info key: (seq, hash) of the last entry this transaction wrote

@@ -331,6 +331,7 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
 
 def rebuild(session: Session, workers: int = 1) -> UpdateReport:
     """Forget all claims, clusters and flags and recompute them from stored documents."""
+    audit.lock_writers(session)
     match.clear(session)
     had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())
     session.exec(delete(ClaimRow))

@@ -245,7 +245,8 @@ class Writer:
         if self.session.get_bind().dialect.name == "postgresql":
             # Concurrent ingests queue here, as they do on SQLite's write lock, so
             # one does not create a speaker the other is creating too.
-            self.session.execute(text("SELECT pg_advisory_xact_lock(7243191)"))
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": audit.PG_WRITE_KEY})
         # Audit entries of the transaction go in as one insert (see audit.BATCH);
         # set per transaction because a rollback clears session.info.
         self.session.info[audit.BATCH] = True
@@ -465,6 +466,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
         if writer.new_ids and match:
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:
+                audit.lock_writers(session)
                 conflicts.update(session, writer.new_ids, workers if executor is None else 1)
                 session.commit()
             except SQLAlchemyError as exc:

@@ -84,7 +84,7 @@ def review(session: Session, quote_id: str, status: ReviewStatus | str, note: st
     if not by.strip():
         raise ProvenanceError("a review needs a reviewer name (--by)")
     status = ReviewStatus(status)
-    audit.lock_for_append(session)  # the status read below is then the one we replace
+    audit.lock_writers(session)  # the status read below is then the one we replace
     qid = _resolve_quote(session, quote_id)
     current = session.get(ReviewRow, qid)
     previous = ReviewStatus(current.status) if current else ReviewStatus.unreviewed
@@ -138,6 +138,7 @@ def delete_document(session: Session, doc_id: str, reason: str, by: str) -> Dele
     """Remove a document and its records, logging what went; commits."""
     if not by.strip():
         raise ProvenanceError("a deletion needs a name (--by)")
+    audit.lock_writers(session)
     ids = session.exec(select(DocumentRow.id).where(col(DocumentRow.id).startswith(doc_id))
                        .limit(2)).all()
     if len(ids) != 1:

@@ -5,6 +5,7 @@ as the hostile file or call it names, through the CLI or the public API.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -516,3 +517,42 @@ def test_read_only_commands_run_beside_a_writer_holding_the_lock(
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+@pytest.mark.postgres
+def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str) -> None:
+    from sqlalchemy import event, text
+
+    from provenance import audit
+    from provenance.conflicts import rebuild
+    from provenance.ingest import ingest
+    from provenance.review import review
+    from provenance.store import open_store
+
+    store = open_store(pg_url)
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, params, *_rest) -> None:  # type: ignore[no-untyped-def]
+        key = params.get("key") if isinstance(params, dict) else None
+        statements.append(f"lock {key}" if "advisory" in statement else statement.split()[0])
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "a.txt").write_text(GOOD, encoding="utf-8")
+            ingest(store, [tmp])
+        event.listen(store.engine, "before_cursor_execute", seen)
+        expected = [f"lock {audit.PG_WRITE_KEY}", f"lock {audit.PG_LOCK_KEY}"]
+        with store.session() as s:
+            qid = str(s.execute(text("SELECT id FROM quotes")).scalar())
+            statements.clear()
+            review(s, qid, "disputed", "checked", "Ana Ruiz")
+            assert statements[:2] == expected, statements[:4]
+            statements.clear()
+            rebuild(s)
+            s.commit()
+            # match.clear counts rows first: only reads may come before the locks.
+            writes = [i for i, st in enumerate(statements) if st in ("INSERT", "UPDATE",
+                                                                     "DELETE")]
+            assert statements.index(expected[0]) < statements.index(expected[1]) < writes[0]
+    finally:
+        store.dispose()
