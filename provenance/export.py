@@ -29,7 +29,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from provenance import audit
-from provenance.errors import ProvenanceError
+from provenance.errors import ProvenanceError, enum_value, public
 from provenance.review import ReviewDecision, ReviewStatus, decision
 from provenance.store import find_speakers
 from provenance.tables import (
@@ -408,7 +408,7 @@ def write_csv(records: Iterator[ExportRecord], out: TextIO) -> int:
 def export(session: Session, fmt: ExportFormat | str, out: TextIO, speaker: str | None = None,
            include_nonspeech: bool = False) -> int:
     """Write the export in ``fmt`` to ``out``; returns the number of records (quotes, claims)."""
-    fmt = ExportFormat(fmt)
+    fmt = enum_value(ExportFormat, fmt, "fmt")
     records = iter_records(session, speaker, include_nonspeech)
     if fmt is ExportFormat.jsonl:
         return write_jsonl(records, out)
@@ -428,6 +428,7 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+@public
 def export_file(session: Session, fmt: ExportFormat | str, path: Path, protected: list[Path],
                 speaker: str | None = None, include_nonspeech: bool = False) -> int:
     """:func:`export` into the file ``path``, which appears only when the export succeeded.

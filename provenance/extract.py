@@ -36,6 +36,7 @@ from provenance.cues import (
     subject,
     trim,
 )
+from provenance.errors import public
 from provenance.lexicon import load, word_class
 from provenance.mentions import (
     Mention,
@@ -252,6 +253,7 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
     return clause
 
 
+@public
 def extract(text: str) -> list[Attribution]:
     """Quotes and attributed claims in ``text``, in document order.
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
@@ -33,7 +33,7 @@ from sqlmodel import Session, col
 
 from provenance import audit, conflicts
 from provenance.documents import read_paths
-from provenance.errors import InputError
+from provenance.errors import ArgumentError, InputError, public
 from provenance.extract import EXTRACTOR_VERSION, extract
 from provenance.lexicon import load
 from provenance.models import Attribution, DocumentIn, IngestProblem, IngestReport
@@ -73,6 +73,7 @@ COMMIT_SECONDS = 1.0
 at most this much work (which a re-run redoes)."""
 
 
+@runtime_checkable
 class Executor(Protocol):
     """Anything with ``submit(fn, arg)`` returning a future with ``result()``:
     a :class:`concurrent.futures.Executor`, or the adapter in :mod:`provenance.distributed`."""
@@ -415,6 +416,7 @@ class Writer:
         self._fail(doc, exc, stage="extract")
 
 
+@public(lists=("paths",))
 def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
            published: date | None = None, fallback_encoding: str | None = None,
            progress: Progress | None = None, workers: int = 1,
@@ -430,6 +432,8 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
     (for a bulk load: run ``provenance match`` once afterwards). ``follow_links``
     reads files that symbolic links in the folders point to outside them.
     """
+    if workers < 1 or batch_size < 1:
+        raise ArgumentError("ingest(): workers and batch_size must be 1 or more")
     report = IngestReport()
     items = (it if isinstance(it, InputError) else _override(it, source, published)
              for it in read_paths(paths, fallback_encoding, follow_links))

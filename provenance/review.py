@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.conflicts import forget_document
-from provenance.errors import NotFoundError, ProvenanceError
+from provenance.errors import NotFoundError, ProvenanceError, enum_value, public
 from provenance.tables import (
     ClaimRow,
     ClusterMemberRow,
@@ -78,12 +78,13 @@ def decision(entry: audit.AuditEntry) -> ReviewDecision:
                           note=p.get("note", ""), hash=entry.hash)
 
 
+@public
 def review(session: Session, quote_id: str, status: ReviewStatus | str, note: str = "",
            by: str = "") -> ReviewState:
     """Record a reviewer's decision on a quote (id or unique prefix) and commit."""
     if not by.strip():
         raise ProvenanceError("a review needs a reviewer name (--by)")
-    status = ReviewStatus(status)
+    status = enum_value(ReviewStatus, status, "status")
     audit.lock_writers(session)  # the status read below is then the one we replace
     qid = _resolve_quote(session, quote_id)
     current = session.get(ReviewRow, qid)
@@ -124,16 +125,18 @@ def review_states(session: Session, quote_ids: Iterable[str]) -> dict[str, Revie
     return states
 
 
+@public
 def list_reviews(session: Session, status: ReviewStatus | str | None = None) -> list[ReviewState]:
     """Every reviewed quote (optionally only one status), most recent decision first."""
     stmt = select(ReviewRow.quote_id).order_by(col(ReviewRow.seq).desc())
     if status is not None:
-        stmt = stmt.where(ReviewRow.status == ReviewStatus(status).value)
+        stmt = stmt.where(ReviewRow.status == enum_value(ReviewStatus, status, "status").value)
     ids = list(session.exec(stmt))
     states = review_states(session, ids)
     return [states[q] for q in ids]
 
 
+@public
 def delete_document(session: Session, doc_id: str, reason: str, by: str) -> DeletedDocument:
     """Remove a document and its records, logging what went; commits."""
     if not by.strip():
@@ -167,6 +170,7 @@ class Adopted(BaseModel):
     flags: int = Field(default=0, description="conflict flags logged")
 
 
+@public
 def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
     """Log the records stored before this store had an audit log; commits per batch.
 

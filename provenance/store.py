@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
-from provenance.errors import NotFoundError, StoreError, redact
+from provenance.errors import NotFoundError, StoreError, public, redact
 from provenance.migrations import migrate
 from provenance.models import (
     Attribution,
@@ -161,6 +161,7 @@ class Store:
             self._engine = None
 
 
+@public
 def open_store(db: str | None = None) -> Store:
     """The store at ``db`` (path or URL), schema created if missing."""
     return Store(resolve_url(db)).init()
@@ -565,6 +566,7 @@ def speaker_names(session: Session) -> dict[int, set[str]]:
     return names
 
 
+@public
 def find_speakers(session: Session, query: str) -> list[int]:
     """Ids of the speakers a name query means; :class:`NotFoundError` with suggestions if none."""
     # Exact (folded) names and aliases first, straight from the index on aliases.key:
@@ -580,6 +582,7 @@ def find_speakers(session: Session, query: str) -> list[int]:
     return hits
 
 
+@public
 def list_quotes(session: Session, speaker: str | None = None, document: str | None = None,
                 kind: str | None = None, include_nonspeech: bool = False,
                 limit: int | None = None) -> list[Quote]:
@@ -607,6 +610,7 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
     return [_quote(q, name, d, status) for q, name, d, status in session.exec(stmt)]
 
 
+@public
 def list_speakers(session: Session) -> list[Speaker]:
     counts = dict(session.exec(select(QuoteRow.speaker_id, func.count()).group_by(
         col(QuoteRow.speaker_id))).all())
@@ -623,6 +627,7 @@ def list_speakers(session: Session) -> list[Speaker]:
     return out
 
 
+@public
 def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
     """Cross-document speaker merges with their score (0–100) and evidence, for review."""
     stmt = select(MergeRow, SpeakerRow.name).join(
@@ -634,6 +639,7 @@ def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
                   score=m.score, evidence=m.evidence) for m, name in session.exec(stmt)]
 
 
+@public
 def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     """A quote by id (or unique prefix) and its document's text."""
     rows = session.exec(select(QuoteRow).where(
@@ -650,6 +656,7 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
                   review.status if review else None), doc.text
 
 
+@public
 def get_document(session: Session, doc_id_prefix: str) -> Document:
     rows = session.exec(select(DocumentRow).where(
         id_prefix(col(DocumentRow.id), doc_id_prefix)).limit(2)).all()
@@ -660,6 +667,7 @@ def get_document(session: Session, doc_id_prefix: str) -> Document:
                     published=d.published, ingested_at=d.ingested_at, size=d.size)
 
 
+@public
 def stats(session: Session) -> Stats:
     by_kind = dict(session.exec(select(QuoteRow.kind, func.count()).group_by(QuoteRow.kind)).all())
     return Stats(

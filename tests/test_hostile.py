@@ -556,3 +556,41 @@ def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str
             assert statements.index(expected[0]) < statements.index(expected[1]) < writes[0]
     finally:
         store.dispose()
+
+
+def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -> None:
+    from provenance.errors import ArgumentError
+    from provenance.export import export
+    from provenance.ingest import ingest
+    from provenance.review import list_reviews, review
+    from provenance.store import get_quote, list_quotes, open_store
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "a.txt").write_text(GOOD, encoding="utf-8")
+    store = open_store(str(tmp_path / "t.db"))
+    try:
+        with store.session() as s:
+            calls = {
+                "ingest(store, str)": lambda: ingest(store, str(tmp_path / "reports")),
+                "ingest(store, Path)": lambda: ingest(store, tmp_path / "reports"),
+                "ingest(str, list)": lambda: ingest("t.db", ["x"]),  # type: ignore[arg-type]
+                "ingest paths of ints": lambda: ingest(store, [1]),  # type: ignore[list-item]
+                "ingest workers str": lambda: ingest(store, [], workers="2"),  # type: ignore[arg-type]
+                "ingest workers 0": lambda: ingest(store, [], workers=0),
+                "open_store(5)": lambda: open_store(5),  # type: ignore[arg-type]
+                "extract(None)": lambda: extract(None),  # type: ignore[arg-type]
+                "review bad status": lambda: review(s, "abc", "bogus", by="Ana"),
+                "review id int": lambda: review(s, 5, "disputed", by="Ana"),  # type: ignore[arg-type]
+                "list_reviews bad status": lambda: list_reviews(s, "bogus"),
+                "list_quotes limit str": lambda: list_quotes(s, limit="3"),  # type: ignore[arg-type]
+                "get_quote(None)": lambda: get_quote(s, None),  # type: ignore[arg-type]
+                "export bad format": lambda: export(s, "xml", open(tmp_path / "o", "w")),  # noqa: SIM115
+                "extract via session": lambda: list_quotes("not a session"),  # type: ignore[arg-type]
+            }
+            for name, call in calls.items():
+                with pytest.raises(ArgumentError):
+                    call()
+                    pytest.fail(name)
+            assert ingest(store, [tmp_path / "reports"]).new == 1  # the right call works
+    finally:
+        store.dispose()
