@@ -29,6 +29,8 @@ Actions written by the library (payload keys in brackets):
 * ``speaker.created`` [name, kind, document]; ``speaker.merged`` [alias,
   document, score (0–100, rapidfuzz scale), evidence]
 * ``review`` [status, previous, note]; ``document.deleted`` [quotes, reason]
+* ``document.failed`` [sha256, path, line, stage, error, message, extractor]: a
+  readable document that could not be stored (nothing of it is); ``verify`` skips it
 
 * ``cluster.assigned`` on ``quote:<id>`` [cluster (``None``: left every cluster),
   previous, reason (new | joined | merged | forgotten), relation, score (0–100),
