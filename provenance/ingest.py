@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col
 
 from provenance import audit, conflicts
@@ -43,6 +43,7 @@ from provenance.store import (
     has_document,
     learn_index,
     load_speaker_index,
+    transient,
     write_document,
 )
 from provenance.tables import DocumentRow, MergeRow, SpeakerRow
@@ -57,9 +58,6 @@ WINDOW_PER_WORKER = 8
 """Extraction tasks in flight per worker (each :data:`BATCH_SIZE` documents)."""
 WRITE_ATTEMPTS = 5
 """Tries per document when the database reports a lock or serialisation failure."""
-_TRANSIENT_WORDS = ("locked", "busy", "deadlock", "could not serialize", "serialization",
-                    "connection", "timeout", "timed out", "terminating", "server closed")
-"""Words of a database error that another try may not meet (a lock held, a dropped link)."""
 FAILED_HINT = ("this is a bug in provenance, not in your file: the failure is in the audit log "
                "(`provenance log --action document.failed`); re-running the same ingest retries "
                "it (stored documents are skipped)")
@@ -196,17 +194,6 @@ def _extract_one(text: str) -> list[Attribution] | Exception:
         return extract(text)
     except Exception as exc:  # reported as that document's internal error
         return exc
-
-
-def transient(exc: BaseException) -> bool:
-    """Whether another try could succeed: a lock, a serialisation failure or a lost
-    connection. Constraint violations, bad values and bugs fail the same way each time."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    if not isinstance(exc, OperationalError):
-        return False
-    message = str(getattr(exc, "orig", None) or exc).lower()
-    return any(word in message for word in _TRANSIENT_WORDS)
 
 
 @dataclass

@@ -7,17 +7,21 @@ quote's subject), and ``verify`` checks that the two agree.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.conflicts import forget_document
 from provenance.errors import NotFoundError, ProvenanceError, enum_value, public
+from provenance.store import transient
 from provenance.tables import (
     ClaimRow,
     ClusterMemberRow,
@@ -78,13 +82,34 @@ def decision(entry: audit.AuditEntry) -> ReviewDecision:
                           note=p.get("note", ""), hash=entry.hash)
 
 
+REVIEW_ATTEMPTS = 5
+"""Tries when the database reports a transient failure (a lock, a deadlock, a dropped link)."""
+
+
 @public
 def review(session: Session, quote_id: str, status: ReviewStatus | str, note: str = "",
            by: str = "") -> ReviewState:
-    """Record a reviewer's decision on a quote (id or unique prefix) and commit."""
+    """Record a reviewer's decision on a quote (id or unique prefix) and commit.
+
+    A transient database failure is retried (the decision is recorded once);
+    anything else is raised.
+    """
     if not by.strip():
         raise ProvenanceError("a review needs a reviewer name (--by)")
     status = enum_value(ReviewStatus, status, "status")
+    for attempt in range(REVIEW_ATTEMPTS):
+        try:
+            return _review_once(session, quote_id, status, note, by)
+        except OperationalError as exc:
+            session.rollback()
+            if not transient(exc) or attempt + 1 == REVIEW_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
+def _review_once(session: Session, quote_id: str, status: ReviewStatus, note: str,
+                 by: str) -> ReviewState:
     audit.lock_writers(session)  # the status read below is then the one we replace
     qid = _resolve_quote(session, quote_id)
     current = session.get(ReviewRow, qid)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
@@ -91,6 +91,22 @@ def _sqlite_begin(conn: Any) -> None:
     """
     if conn.get_execution_options().get("sqlite_immediate", False):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_TRANSIENT_WORDS = ("locked", "busy", "deadlock", "could not serialize", "serialization",
+                    "connection", "timeout", "timed out", "terminating", "server closed")
+"""Words of a database error that another try may not meet (a lock held, a dropped link)."""
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether another try could succeed: a lock, a serialisation failure or a lost
+    connection. Constraint violations, bad values and bugs fail the same way each time."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in message for word in _TRANSIENT_WORDS)
 
 
 class Store:

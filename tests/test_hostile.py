@@ -594,3 +594,43 @@ def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -
             assert ingest(store, [tmp_path / "reports"]).new == 1  # the right call works
     finally:
         store.dispose()
+
+
+def test_review_retries_a_transient_failure_only(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import provenance.review as review_module
+    from provenance.ingest import ingest
+    from provenance.store import list_quotes, open_store
+
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    store = open_store(str(tmp_path / "t.db"))
+    ingest(store, [tmp_path / "a.txt"])
+    real, calls = review_module._review_once, []
+
+    def flaky(*args: object) -> object:
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE", {}, Exception("deadlock detected"))
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(review_module, "_review_once", flaky)
+    monkeypatch.setattr(review_module.time, "sleep", lambda _s: None)
+    try:
+        with store.session() as s:
+            qid = list_quotes(s)[0].id
+            state = review_module.review(s, qid, "disputed", "checked", "Ana Ruiz")
+            assert len(calls) == 2 and [d.status.value for d in state.history] == ["disputed"]
+            calls.clear()
+
+            def broken(*_args: object) -> object:
+                calls.append(1)
+                raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+
+            monkeypatch.setattr(review_module, "_review_once", broken)
+            with pytest.raises(OperationalError):
+                review_module.review(s, qid, "verified", "", "Ana Ruiz")
+            assert calls == [1]  # deterministic: not retried
+    finally:
+        store.dispose()
