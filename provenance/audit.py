@@ -34,6 +34,8 @@ Actions written by the library (payload keys in brackets):
   ``verify`` folds them into the speakers and aliases tables (entries written
   before these keys existed are checked for what they carry)
 * ``review`` [status, previous, note]; ``document.deleted`` [quotes, reason]
+* ``document.failed`` [sha256, path, line, stage, error, message, extractor]: a
+  readable document that could not be stored (nothing of it is); ``verify`` skips it
 
 * ``cluster.assigned`` on ``quote:<id>`` [cluster (``None``: left every cluster),
   previous, reason (new | joined | merged | forgotten), relation, score (0–100),
@@ -79,9 +81,11 @@ GENESIS = "0" * 64
 SOFTWARE_ACTOR = f"software:provenance/{__version__}"
 APPEND_RETRIES = 8
 PG_LOCK_KEY = 0x70726F76  # "prov": the advisory lock that orders appends on PostgreSQL
+PG_WRITE_KEY = 7243191  # the advisory lock every writer takes first (see lock_writers)
 
 DOCUMENT_INGESTED = "document.ingested"
 DOCUMENT_DELETED = "document.deleted"
+DOCUMENT_FAILED = "document.failed"
 EXTRACTION_RUN = "extraction.run"
 CLAIMS_EXTRACTED = "claims.extracted"
 SPEAKER_CREATED = "speaker.created"
@@ -198,6 +202,22 @@ def lock_for_append(session: Session) -> bool:
     if raw is not None and not raw.in_transaction:
         raw.execute("BEGIN IMMEDIATE")
     return True
+
+
+def lock_writers(session: Session) -> None:
+    """Take every write lock a transaction may need, first and in one order.
+
+    PostgreSQL: the writers' advisory lock, then the log's (:data:`PG_WRITE_KEY`,
+    :data:`PG_LOCK_KEY`), before any row is touched. A writer that updated rows
+    and then queued for the log's lock while another held it and wanted those
+    rows deadlocked (``review`` during ``match``). SQLite: BEGIN IMMEDIATE.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        for key in (PG_WRITE_KEY, PG_LOCK_KEY):
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        return
+    lock_for_append(session)
 
 
 _HEAD = "audit_head"  # session.info key: (seq, hash) of the last entry this transaction wrote

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import itertools
 import os
 import sys
 import tempfile
@@ -34,9 +35,15 @@ from provenance.conflicts import CONFLICT_KINDS, WINDOW_DAYS, list_conflicts
 from provenance.conflicts import rebuild as rebuild_verification
 from provenance.distributed import ingest_dask
 from provenance.documents import count_documents, read_paths
-from provenance.errors import InputError, NotFoundError, ProvenanceError, VerificationError
+from provenance.errors import (
+    InputError,
+    NotFoundError,
+    ProvenanceError,
+    VerificationError,
+    redact,
+)
 from provenance.evaluate import evaluate as run_evaluate
-from provenance.exports import ExportFormat
+from provenance.exports import ExportFormat, export_file
 from provenance.exports import write_export as run_export
 from provenance.extract import extract
 from provenance.ingest import default_workers
@@ -51,7 +58,9 @@ from provenance.output import (
     conflict_row,
     emit,
     emit_object,
+    plain,
     quote_row,
+    sanitise,
     speaker_row,
     trace_row,
     trace_table_row,
@@ -129,6 +138,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Claim and quote provenance: who said what, where, and do sources agree.")
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+def say(console: Console, line: object) -> None:
+    """Print one line built from stored or user text: no markup, no control codes,
+    no password."""
+    console.print(plain(redact(sanitise(line))), soft_wrap=True)
+
+
 DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
@@ -153,13 +168,13 @@ def _guard() -> Iterator[None]:
         yield
     except NotFoundError as exc:
         hint = f" (did you mean: {', '.join(exc.suggestions)}?)" if exc.suggestions else ""
-        err.print(f"error: {exc}{hint}", markup=False)
+        say(err, f"error: {exc}{hint}")
         raise typer.Exit(exc.exit_code) from None
     except ProvenanceError as exc:
-        err.print(f"error: {exc}", markup=False)
+        say(err, f"error: {exc}")
         raise typer.Exit(exc.exit_code) from None
     except SQLAlchemyError as exc:
-        err.print(f"error: database: {str(exc).splitlines()[0]}", markup=False)
+        say(err, f"error: database: {str(exc).splitlines()[0]}")
         raise typer.Exit(2) from None
 
 
@@ -213,6 +228,9 @@ def ingest(
     match: Annotated[bool, typer.Option(
         help="Cluster quotes and flag conflicts now (--no-match: bulk load, "
              "run `provenance match` later).")] = True,
+    follow_links: Annotated[bool, typer.Option(
+        "--follow-links", help="Read files that symbolic links in the folders point to "
+                               "outside them (not followed by default).")] = False,
 ) -> None:
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
     with _guard():
@@ -229,8 +247,8 @@ def ingest(
             def tick(item: DocumentIn | IngestProblem) -> None:
                 if isinstance(item, IngestProblem):
                     # One line per problem, printed above the bar while it runs.
-                    bar.console.print(f"error: {item}", markup=False, highlight=False,
-                                      soft_wrap=True)
+                    label = "internal error" if item.internal else "error"
+                    say(bar.console, f"{label}: {item}")
                 bar.advance(task)
                 if plain is not None:
                     plain.advance()
@@ -243,9 +261,10 @@ def ingest(
                 else:
                     report = run_ingest(store, paths, source=source, published=day,
                                         fallback_encoding=fallback_encoding, progress=tick,
-                                        workers=workers or default_workers(), match=match)
+                                        workers=workers or default_workers(), match=match,
+                                        follow_links=follow_links)
         for warning in report.warnings:
-            err.print(f"warning: {warning}", markup=False)
+            say(err, f"warning: {warning}")
         if not quiet:
             typer.echo(f"documents: {report.new} new, {report.unchanged} unchanged, "
                        f"{report.failed} failed; quotes: {report.quotes - report.nonspeech}, "
@@ -301,7 +320,7 @@ def extract_cmd(
     with _guard():
         for item in read_paths(paths):
             if isinstance(item, InputError):
-                err.print(f"error: {item}", markup=False)
+                say(err, f"error: {item}")
                 failed += 1
                 continue
             name = item.path or "-"
@@ -394,7 +413,8 @@ def merges(
 @app.command()
 def show(
     quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
-    context: Annotated[int, typer.Option(help="Characters of context on each side.")] = 300,
+    context: Annotated[int, typer.Option(
+        min=0, help="Characters of context on each side (0 or more).")] = 300,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -405,21 +425,35 @@ def show(
         emit_object(quote, fmt)
         return
     lo, hi = max(0, quote.start - context), min(len(text), quote.end + context)
-    view = Text(text[lo:hi])
-    view.stylize("bold yellow", quote.start - lo, quote.end - lo)
+    out = Console(highlight=False)
+    header = Text()
+    header.append(quote.id, "bold")
+    header.append(f"  {quote.kind}  speaker: {sanitise(quote.speaker or '-')}  "
+                  f"cue: {sanitise(quote.cue.text if quote.cue else '-')}  "
+                  f"confidence: {quote.confidence:.2f}")
+    out.print(header)
+    say(out, f"document {quote.document[:16]}  {quote.path or ''}  [{quote.start}:{quote.end}]")
+    if quote.cluster_id is not None:
+        say(out, f"{'first appearance' if quote.first_appearance else 'not the first report'}"
+                 f" of its statement; {quote.sources} source{'s' if quote.sources > 1 else ''}"
+                 f" (provenance trace {quote.id[:12]})")
+    out.print(_context(text, lo, hi, quote))
+
+
+def _context(text: str, lo: int, hi: int, quote: Any) -> Text:
+    """``text[lo:hi]`` with the quote, speaker and cue styled, each piece sanitised on
+    its own (sanitising may change lengths, so offsets are applied before)."""
+    styles: list[tuple[int, int, str]] = [(quote.start, quote.end, "bold yellow")]
     for span, style in ((quote.speaker_mention, "bold cyan"), (quote.cue, "bold magenta")):
         if span is not None and lo <= span.start and span.end <= hi:
-            view.stylize(style, span.start - lo, span.end - lo)
-    out = Console(highlight=False)
-    out.print(f"[bold]{quote.id}[/bold]  {quote.kind}  speaker: {quote.speaker or '-'}  "
-              f"cue: {quote.cue.text if quote.cue else '-'}  confidence: {quote.confidence:.2f}")
-    out.print(f"document {quote.document[:16]}  {quote.path or ''}  [{quote.start}:{quote.end}]",
-              markup=False)
-    if quote.cluster_id is not None:
-        out.print(f"{'first appearance' if quote.first_appearance else 'not the first report'}"
-                  f" of its statement; {quote.sources} source{'s' if quote.sources > 1 else ''}"
-                  f" (provenance trace {quote.id[:12]})", markup=False)
-    out.print(view)
+            styles.append((span.start, span.end, style))
+    cuts = sorted({lo, hi, *(max(lo, min(hi, x)) for s, e, _ in styles for x in (s, e))})
+    view = Text()
+    for a, b in itertools.pairwise(cuts):
+        # The innermost (last listed) span that covers the piece gives its style.
+        style = next((st for s, e, st in reversed(styles) if s <= a and b <= e), "")
+        view.append(sanitise(text[a:b]), style)
+    return view
 
 
 @app.command("stats")
@@ -453,26 +487,26 @@ def demo(
         out = Console(highlight=False)
         for name in sorted(by_speaker, key=lambda n: (-len(by_speaker[n]), n)):
             rows = by_speaker[name]
-            out.print(f"[bold]{name}[/bold] ({len(rows)})")
+            out.print(plain(name, "bold").append(f" ({len(rows)})", ""))
             for row in rows:
                 text = str(row["text"])
                 short = text if len(text) <= 110 else text[:107] + "..."
                 where = row["source"] or Path(str(row["path"])).name
-                out.print(f"  [{row['kind']}] “{short}” — {where}", markup=False)
+                say(out, f"  [{row['kind']}] “{short}” — {where}")
         out.print("\n[bold]Reported by more than one outlet[/bold]")
         for c in clusters:
-            out.print(f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
-                      f"{c.distinct_sources} sources", markup=False)
+            say(out, f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
+                     f"{c.distinct_sources} sources")
             for ref in cluster_row(c)["sources"]:
-                out.print(f"      {ref}", markup=False)
+                say(out, f"      {ref}")
         out.print("\n[bold]Conflicts between sources[/bold]")
         for f in flags:
-            out.print(f"  [{f.kind} {f.score:.0f}] {f.explanation}", markup=False)
+            say(out, f"  [{f.kind} {f.score:.0f}] {f.explanation}")
             if f.diff:
-                out.print(f"      diff: {f.diff}", markup=False)
+                say(out, f"      diff: {f.diff}")
     if not report.ok:
         for problem in report.problems:
-            err.print(f"error: {problem}", markup=False)
+            say(err, f"error: {problem}")
         raise typer.Exit(1)
 
 # ---- issue: audit trail (log, verify, review, export, schemas) --------------------
@@ -676,17 +710,12 @@ def export_cmd(
     claimreview (schema.org ClaimReview of reviews and flags, Quotation per quote).
     """
     with _store(db) as store, store.session() as s:
-        try:
-            target = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
-        except OSError as exc:
-            raise ProvenanceError(f"{out}: cannot write: {exc.strerror}") from None
-        try:
-            n = run_export(s, fmt, target, speaker, include_nonspeech)
-        finally:
-            if out:
-                target.close()
+        if out is None:
+            n = run_export(s, fmt, sys.stdout, speaker, include_nonspeech)
+        else:
+            n = export_file(s, fmt, out, store.files(), speaker, include_nonspeech)
     if out:
-        err.print(f"exported {n} records to {out}", markup=False)
+        say(err, f"exported {n} records to {out}")
 
 
 @app.command("delete")
@@ -725,8 +754,7 @@ def schemas_cmd(
     emit((f.model_dump() for f in files), fmt, ["name", "state", "path"], title="schemas")
     stale = [f.path for f in files if f.state in (SchemaState.stale, SchemaState.missing)]
     if stale:
-        err.print(f"error: stale schema files (run `provenance schemas`): {', '.join(stale)}",
-                  markup=False)
+        say(err, f"error: stale schema files (run `provenance schemas`): {', '.join(stale)}")
         raise typer.Exit(1)
 
 

@@ -633,6 +633,7 @@ def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) 
 
     ``window_days``: reports further apart are not compared for numeric flags.
     """
+    audit.lock_writers(session)
     match.clear(session)
     had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())
     session.exec(delete(ClaimRow))

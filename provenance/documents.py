@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -32,25 +33,58 @@ _MD_TITLE = re.compile(r"\A\s*#\s+(.+)")
 _HTML_DROP = "script, style, noscript, nav, header, footer, aside, form, template, svg, iframe"
 _HTML_BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td"
 
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th",
+                   "option"])
+"""Tags that never deepen a tree: void elements, and those an HTML parser closes when
+the next one opens (a page of unclosed ``<p>`` is flat)."""
+MAX_HTML_DEPTH = 512
+"""Open elements kept: deeper ones are dropped before parsing, their text kept.
+A browser flattens at the same depth; the parser took quadratic time beyond it
+(100,000 unclosed ``<div>``: 27 s)."""
+_HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
+
 Result = DocumentIn | InputError
 MAX_NUL_SHARE = 0.05
 """More NUL bytes than this share of a file's bytes means binary (or UTF-16 without a BOM)."""
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
-    """Files named, and supported files below folders named (sorted, recursive)."""
+def display_path(path: str | Path) -> str:
+    """A file name as text that can be shown, stored and hashed.
+
+    POSIX names are bytes; one that is not UTF-8 comes back from the OS with lone
+    surrogates, which no terminal, database or JSON encoder takes. Its bad bytes
+    are written ``\\xNN`` instead (what ``ls -b`` shows), so the name stays traceable.
+    """
+    name = os.fspath(path)
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def iter_files(paths: Iterable[str | Path], follow_links: bool = False
+               ) -> Iterator[Path | InputError]:
+    """Files named, and supported files below folders named (sorted, recursive).
+
+    A symbolic link below a folder that points outside that folder is reported,
+    not followed, unless ``follow_links``: an article folder can otherwise pull in
+    any file the user may read. A folder that cannot be listed is reported too.
+    """
     for raw in paths:
         try:
-            yield from _files_under(Path(raw))
+            yield from _files_under(Path(raw), follow_links)
         except OSError as exc:  # a name too long, a folder we may not list
-            yield InputError(str(raw), exc.strerror or str(exc))
+            yield InputError(display_path(raw), exc.strerror or str(exc))
 
 
-def count_documents(paths: Iterable[str | Path]) -> int:
+def count_documents(paths: Iterable[str | Path], follow_links: bool = False) -> int:
     """How many documents ``read_paths`` will yield, about: one per file, one per
     non-blank line of a JSON Lines file (read as bytes, not parsed); for progress totals."""
     total = 0
-    for item in iter_files(paths):
+    for item in iter_files(paths, follow_links):
         if isinstance(item, InputError):
             continue
         if item.suffix.lower() not in JSONL_SUFFIXES:
@@ -64,17 +98,67 @@ def count_documents(paths: Iterable[str | Path]) -> int:
     return total
 
 
-def _files_under(path: Path) -> Iterator[Path | InputError]:
+def _outside(path: Path, root: Path) -> bool:
+    try:
+        return not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop
+        return True
+
+
+def _files_under(path: Path, follow_links: bool) -> Iterator[Path | InputError]:
     if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            if child.suffix.lower() in SUPPORTED and not child.name.startswith("."):
-                yield child
+        yield from _walk(path, follow_links)
     elif path.is_file():
         yield path
     elif path.exists():
-        yield InputError(str(path), "not a regular file")
+        yield InputError(display_path(path), "not a regular file")
     else:
-        yield InputError(str(path), "no such file or folder")
+        yield InputError(display_path(path), "no such file or folder")
+
+
+def _walk(top: Path, follow_links: bool) -> Iterator[Path | InputError]:
+    root = top.resolve()
+    problems: list[tuple[str, InputError]] = []
+    files: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        name = display_path(exc.filename or top)
+        problems.append((name, InputError(name, f"cannot read folder: {exc.strerror or exc}")))
+
+    def link_out(p: Path) -> None:
+        name = display_path(p)
+        problems.append((name, InputError(
+            name, "symbolic link to outside the input folder, not followed "
+                  "(use --follow-links to read it)")))
+
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable,
+                                                followlinks=follow_links):
+        if follow_links:
+            real = os.path.realpath(dirpath)
+            if real in seen:  # a link back up the tree: walked once is enough
+                dirnames[:] = []
+                continue
+            seen.add(real)
+        else:
+            for d in dirnames:
+                if os.path.islink(os.path.join(dirpath, d)) and _outside(Path(dirpath, d), root):
+                    link_out(Path(dirpath, d))
+        for name in filenames:
+            p = Path(dirpath, name)
+            if p.suffix.lower() not in SUPPORTED or name.startswith("."):
+                continue
+            if not follow_links and p.is_symlink() and _outside(p, root):
+                link_out(p)
+                continue
+            if p.is_file():
+                files.append(p)
+    # Problems come in the order of the names, among the files.
+    merged: list[tuple[str, Path | InputError]] = [(str(f), f) for f in files]
+    merged += problems
+    merged.sort(key=lambda pair: Path(pair[0]))
+    for _, item in merged:
+        yield item
 
 
 def decode(data: bytes, path: str, fallback: str | None = None) -> tuple[str, str | None]:
@@ -139,7 +223,7 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
     Block elements become paragraphs separated by a blank line; script, style
     and page chrome (nav, header, footer) are dropped.
     """
-    tree = HTMLParser(html)
+    tree = HTMLParser(_limit_depth(html))
     meta: dict[str, str] = {}
     for node in tree.css("meta"):
         key = node.attributes.get("property") or node.attributes.get("name") or ""
@@ -150,6 +234,13 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
     title = title_node.text(strip=True) if title_node else None
     for node in tree.css(_HTML_DROP):
         node.decompose()
+    # Text a reader never sees is not the article (hidden keyword stuffing, menus,
+    # text planted to be "quoted").
+    for node in tree.css("[hidden], [aria-hidden], [style]"):
+        attrs = node.attributes
+        if ("hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true"
+                or _HIDDEN_STYLE.search(attrs.get("style") or "")):
+            node.decompose()
     root = tree.css_first("article") or tree.css_first("main") or tree.body or tree.root
     if root is None:
         return "", title, meta
@@ -164,13 +255,49 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
     return "\n\n".join(p for p in paragraphs if p), title, meta
 
 
+def _limit_depth(html: str) -> str:
+    """``html`` with opening tags beyond :data:`MAX_HTML_DEPTH` removed (one linear scan;
+    unchanged, and not copied, when the page is shallower)."""
+    depth = deepest = 0
+    for m in _TAG.finditer(html):
+        if m[3] or m[2].lower() in _VOID:
+            continue
+        if m[1]:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    if deepest <= MAX_HTML_DEPTH:
+        return html
+    out: list[str] = []
+    depth, last = 0, 0
+    for m in _TAG.finditer(html):
+        if m[3] or m[2].lower() in _VOID:
+            continue
+        if m[1]:
+            depth = max(0, depth - 1)
+        elif depth >= MAX_HTML_DEPTH:
+            out.append(html[last:m.start()])
+            out.append(" ")
+            last = m.end()
+        else:
+            depth += 1
+    out.append(html[last:])
+    return "".join(out)
+
+
 def _parse_date(value: object, path: str, line: int | None) -> date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**8:
+        value = str(value)  # 20250609
+    if not isinstance(value, str):
+        raise InputError(path, f"bad date (a JSON {type(value).__name__}; want "
+                               "\"YYYY-MM-DD\")", line)
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(value[:10])
     except ValueError:
-        raise InputError(path, f"bad date {value!r} (want YYYY-MM-DD)", line) from None
+        raise InputError(path, f"bad date {value[:40]!r} (want YYYY-MM-DD)", line) from None
 
 
 def _read_jsonl(text: str, path: str) -> Iterator[Result]:
@@ -180,45 +307,68 @@ def _read_jsonl(text: str, path: str) -> Iterator[Result]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            yield InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})", number)
-            continue
-        if not isinstance(obj, dict):
-            yield InputError(path, "expected a JSON object", number)
-            continue
-        body = obj.get("text")
-        if not isinstance(body, str) or not body.strip():
-            yield InputError(path, "missing or empty \"text\"", number)
-            continue
-        warning = None
-        if "\x00" in body:
-            warning = f"removed {body.count(chr(0))} NUL character(s) from \"text\""
-            body = body.replace("\x00", "")
-        try:
-            published = _parse_date(obj.get("date"), path, number) or leading_date(body)
+            yield _jsonl_line(raw, path, number)
         except InputError as err:
             yield err
-            continue
-        yield DocumentIn(
-            text=body,
-            path=path,
-            url=_str_or_none(obj.get("url")),
-            source=_str_or_none(obj.get("source")),
-            title=_str_or_none(obj.get("title")),
-            published=published,
-            line=number,
-            warning=warning,
-        )
+        # A poison line costs only itself: nesting deeper than the parser's stack,
+        # an integer longer than Python converts, a value no encoder takes.
+        except RecursionError:
+            yield InputError(path, "refused: JSON nested too deeply", number)
+        except (ValueError, OverflowError) as exc:
+            reason = str(exc).split(";")[0][:120]
+            yield InputError(path, f"refused: {reason}", number)
+
+
+def _jsonl_line(raw: str, path: str, number: int) -> DocumentIn:
+    try:
+        obj = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})",
+                         number) from None
+    if not isinstance(obj, dict):
+        raise InputError(path, "expected a JSON object", number)
+    body = obj.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise InputError(path, "missing or empty \"text\"", number)
+    for key in ("text", "url", "source", "title", "date"):
+        value = obj.get(key)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = value[exc.start]
+                raise InputError(path, f"refused: \"{key}\" holds a lone surrogate "
+                                       f"(\\u{ord(bad):04x}), not Unicode text", number) from None
+    warning = None
+    if "\x00" in body:
+        warning = f"removed {body.count(chr(0))} NUL character(s) from \"text\""
+        body = body.replace("\x00", "")
+    published = _parse_date(obj.get("date"), path, number) or leading_date(body)
+    return DocumentIn(
+        text=body,
+        path=path,
+        url=_str_or_none(obj.get("url")),
+        source=_str_or_none(obj.get("source")),
+        title=_str_or_none(obj.get("title")),
+        published=published,
+        line=number,
+        warning=warning,
+    )
 
 
 def _str_or_none(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
+    if value in (None, "") or isinstance(value, dict | list):
+        return None
+    return str(value)
 
 
 def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Result]:
     """Documents in one file (one, or one per line for JSON Lines)."""
-    name = str(path)
+    name = display_path(path)
+    if name != str(path):
+        warning_name = "file name is not valid UTF-8; its bad bytes are stored as \\xNN"
+    else:
+        warning_name = None
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -232,6 +382,8 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
     except InputError as err:
         yield err
         return
+    if warning_name:
+        warning = f"{warning_name}; {warning}" if warning else warning_name
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
         for item in _read_jsonl(text, name):
@@ -264,10 +416,11 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
 
 
 def read_paths(
-    paths: Iterable[str | Path], fallback_encoding: str | None = None
+    paths: Iterable[str | Path], fallback_encoding: str | None = None,
+    follow_links: bool = False,
 ) -> Iterator[Result]:
     """Every document (or problem) from the files and folders given, in order."""
-    for item in iter_files(paths):
+    for item in iter_files(paths, follow_links):
         if isinstance(item, InputError):
             yield item
             continue

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import heapq
 import json
+import unicodedata
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any, Literal, TextIO
@@ -25,6 +26,7 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.errors import enum_value
 from provenance.review import ReviewDecision, ReviewStatus, decision
 from provenance.store import find_speakers
 from provenance.tables import (
@@ -340,9 +342,20 @@ def iter_records(session: Session, speaker: str | None = None, include_nonspeech
                            key=lambda r: (r.document.id, r.start, r.id))
 
 
+def _blank(ch: str) -> bool:
+    """Spaces and invisibles a spreadsheet may skip before a formula: NBSP, U+3000,
+    U+200B, U+FEFF, VT, FF, U+2028 and the like (any Unicode space, control or format)."""
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
 def neutralise(value: str) -> str:
     """A cell no spreadsheet runs as a formula: a leading ``'`` if it could start one."""
-    if value[:1] in ("\t", "\r") or value.lstrip(" \n\t\r").startswith(FORMULA_START):
+    if value[:1] in ("\t", "\r"):
+        return "'" + value
+    n = 0
+    while n < len(value) and _blank(value[n]):
+        n += 1
+    if value[n:n + 1] and value[n] in FORMULA_START:
         return "'" + value
     return value
 
@@ -392,7 +405,7 @@ def write_csv(records: Iterator[ExportRecord], out: TextIO) -> int:
 def export(session: Session, fmt: ExportFormat | str, out: TextIO, speaker: str | None = None,
            include_nonspeech: bool = False) -> int:
     """Write the export in ``fmt`` to ``out``; returns the number of records (quotes, claims)."""
-    fmt = ExportFormat(fmt)
+    fmt = enum_value(ExportFormat, fmt, "fmt")
     records = iter_records(session, speaker, include_nonspeech)
     if fmt is ExportFormat.jsonl:
         return write_jsonl(records, out)

@@ -36,6 +36,7 @@ from provenance.cues import (
     subject,
     trim,
 )
+from provenance.errors import public
 from provenance.lexicon import load, word_class
 from provenance.mentions import (
     Mention,
@@ -137,11 +138,15 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     if label is not None and label[0].end <= q.open:
         return label[0], label[1], "speaker-colon", 0.85  # "Sanders: Clinton needs to ‘…’"
     # A lead-in sentence ending with a colon: "A worker … provided more background:"
-    lead = text[:q.open].rstrip()
-    if (lead.endswith(":") and text[s_start:q.open].strip() in ("", ":")) or (
-            text[s_start:q.open].rstrip().endswith(":")):
-        ls, _ = doc.sentence_of(len(lead) - 1)
-        llo, lhi = doc.tok_index(ls), doc.tok_index(len(lead) - 1)
+    # Offsets, not slices: copying the text before each quote made a long
+    # document quadratic (2 MB: 12 s).
+    lead_end = q.open
+    while lead_end > 0 and text[lead_end - 1].isspace():
+        lead_end -= 1
+    if (text[lead_end - 1:lead_end] == ":" and _blank_or_colon(text, s_start, q.open)) or (
+            _char_before(text, s_start, q.open) == ":"):
+        ls, _ = doc.sentence_of(lead_end - 1)
+        llo, lhi = doc.tok_index(ls), doc.tok_index(lead_end - 1)
         hit = left_cue(doc, llo, lhi + 1)
         m = subject(text, toks, hit.first, llo) if hit else None
         cue_span = hit.span(text, toks) if hit else None
@@ -198,12 +203,31 @@ def _first_verbish(toks: list[Token], lo: int, hi: int) -> int:
     return hi
 
 
+def _char_before(text: str, start: int, end: int) -> str:
+    """The last non-space character of ``text[start:end]`` ("" if none), without slicing."""
+    k = end
+    while k > start and text[k - 1].isspace():
+        k -= 1
+    return text[k - 1] if k > start else ""
+
+
+def _blank_or_colon(text: str, start: int, end: int) -> bool:
+    """``text[start:end].strip() in ("", ":")``, without copying the slice."""
+    last = _char_before(text, start, end)
+    if not last:
+        return True
+    k = end
+    while text[k - 1].isspace():
+        k -= 1
+    return last == ":" and not _char_before(text, start, k - 1)
+
+
 def _quote_kind(doc: Doc, q: Quotation) -> str:
     text = doc.text
     content = text[q.start:q.end].strip()
     s_start, _ = doc.sentence_of(q.open)
-    before = text[s_start:q.open].rstrip()
-    if not before or before.endswith((":", ",")) or re.search(r"[.!?,]$", content):
+    before = _char_before(text, s_start, q.open)
+    if not before or before in ":," or re.search(r"[.!?,]$", content):
         return "direct"
     return "mixed"
 
@@ -229,6 +253,7 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
     return clause
 
 
+@public
 def extract(text: str) -> list[Attribution]:
     """Quotes and attributed claims in ``text``, in document order.
 

@@ -25,15 +25,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col
 
 from provenance import audit, conflicts
 from provenance.documents import read_paths
-from provenance.errors import InputError
+from provenance.errors import ArgumentError, InputError, public
 from provenance.extract import EXTRACTOR_VERSION, extract
 from provenance.lexicon import load
 from provenance.models import Attribution, DocumentIn, IngestProblem, IngestReport
@@ -43,6 +43,7 @@ from provenance.store import (
     has_document,
     learn_index,
     load_speaker_index,
+    transient,
     write_document,
 )
 from provenance.tables import DocumentRow, MergeRow, SpeakerRow
@@ -57,6 +58,9 @@ WINDOW_PER_WORKER = 8
 """Extraction tasks in flight per worker (each :data:`BATCH_SIZE` documents)."""
 WRITE_ATTEMPTS = 5
 """Tries per document when the database reports a lock or serialisation failure."""
+FAILED_HINT = ("this is a bug in provenance, not in your file: the failure is in the audit log "
+               "(`provenance log --action document.failed`); re-running the same ingest retries "
+               "it (stored documents are skipped)")
 COMMIT_EVERY = 512
 """Documents per transaction. Quote and audit keys are hashes, so each row lands on
 a random index page: the fewer commits, the fewer times a page is written. The last
@@ -67,6 +71,7 @@ COMMIT_SECONDS = 1.0
 at most this much work (which a re-run redoes)."""
 
 
+@runtime_checkable
 class Executor(Protocol):
     """Anything with ``submit(fn, arg)`` returning a future with ``result()``:
     a :class:`concurrent.futures.Executor`, or the adapter in :mod:`provenance.distributed`."""
@@ -84,7 +89,10 @@ class _Inline:
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
         fut: Future[Any] = Future()
-        fut.set_result(fn(*args))
+        try:
+            fut.set_result(fn(*args))
+        except Exception as exc:  # raised from result(), as a pool would
+            fut.set_exception(exc)
         return fut
 
 
@@ -93,7 +101,7 @@ class _Chunk:
     items: list[Item]
     todo: list[int]  # positions in items that need extraction
     future: Any = None
-    results: list[list[Attribution]] = field(default_factory=list)
+    results: list[list[Attribution] | Exception] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -172,9 +180,20 @@ def _ordered(chunks: Iterator[_Chunk], executor: Executor, window: int) -> Itera
 
 def _finish(chunk: _Chunk) -> _Chunk:
     if chunk.future is not None:
-        chunk.results = chunk.future.result()
+        try:
+            chunk.results = chunk.future.result()
+        except Exception:  # one text broke the batch: find which, keep the rest
+            chunk.results = [_extract_one(chunk.items[i].text)  # type: ignore[union-attr]
+                             for i in chunk.todo]
         chunk.future = None
     return chunk
+
+
+def _extract_one(text: str) -> list[Attribution] | Exception:
+    try:
+        return extract(text)
+    except Exception as exc:  # reported as that document's internal error
+        return exc
 
 
 @dataclass
@@ -214,7 +233,8 @@ class Writer:
         if self.session.get_bind().dialect.name == "postgresql":
             # Concurrent ingests queue here, as they do on SQLite's write lock, so
             # one does not create a speaker the other is creating too.
-            self.session.execute(text("SELECT pg_advisory_xact_lock(7243191)"))
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": audit.PG_WRITE_KEY})
         # Audit entries of the transaction go in as one insert (see audit.BATCH);
         # set per transaction because a rollback clears session.info.
         self.session.info[audit.BATCH] = True
@@ -244,7 +264,7 @@ class Writer:
             # Later documents of this batch must see this one's speakers; a
             # rollback reloads the index from the database (see _replay).
             learn_index(self.session, self.index)
-        except SQLAlchemyError:
+        except Exception:  # any failure: write the batch one by one, see _replay
             self._replay(_Written(doc, attributions, 0, 0))
             return
         self.batch.append(_Written(doc, attributions, quotes, speakers))
@@ -259,7 +279,7 @@ class Writer:
         try:
             marks = self._marks()
             self.session.commit()
-        except SQLAlchemyError:
+        except Exception:  # see _replay
             self._replay()
             return
         self.seen = marks
@@ -312,20 +332,28 @@ class Writer:
                 marks = self._marks()
                 commit_index(session, self.index)
                 self.seen = marks
-            except (IntegrityError, OperationalError) as exc:
+            except Exception as exc:  # sorted below: retry, skip or report
                 self._reset()
-                # Another process stored the same document first, or held the lock too long.
-                if attempt + 1 < WRITE_ATTEMPTS:
+                if isinstance(exc, IntegrityError) and self._stored(doc.id):
+                    self._unchanged(doc)  # another process stored the same document first
+                    return
+                # Only a lock or a lost connection is worth another try: a deterministic
+                # failure retried with backoff only multiplied the time it took to fail.
+                if transient(exc) and attempt + 1 < WRITE_ATTEMPTS:
                     time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)
                     continue
-                self._fail(doc, exc)
-                return
-            except SQLAlchemyError as exc:
-                self._reset()
-                self._fail(doc, exc)
+                self._fail(doc, exc, internal=not transient(exc))
                 return
             self._count(_Written(doc, attributions, quotes, speakers))
             return
+
+    def _stored(self, doc_id: str) -> bool:
+        try:
+            return has_document(self.session, doc_id)
+        except SQLAlchemyError:
+            return False
+        finally:
+            self.session.rollback()
 
     def _reset(self) -> None:
         self.session.rollback()
@@ -340,17 +368,48 @@ class Writer:
         if self.progress:
             self.progress(p)
 
-    def _fail(self, doc: DocumentIn, exc: SQLAlchemyError) -> None:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        self.problem(IngestProblem(path=doc.path or "<input>", line=doc.line,
-                                   message=f"not stored: {type(exc).__name__}: {reason}"))
+    def _fail(self, doc: DocumentIn, exc: BaseException, *, internal: bool = True,
+              stage: str = "store") -> None:
+        """Report one document that could not be stored, and log the failure.
+
+        ``internal``: the input was readable, so the failure is ours (a bug), reported
+        as an ``internal error`` naming the file, the record and what to do.
+        """
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:300]
+        record = f"document {doc.id[:16]}"
+        if internal:
+            message = (f"not stored ({stage}): {type(exc).__name__}: {reason} "
+                       f"[{record}]; hint: {FAILED_HINT}")
+        else:
+            message = (f"not stored: {type(exc).__name__}: {reason} [{record}]; "
+                       "hint: the database stayed busy or unreachable; re-run the ingest")
+        self.problem(IngestProblem(path=doc.path or "<input>", line=doc.line, message=message,
+                                   internal=internal))
+        self._log_failure(doc, exc, stage)
+
+    def _log_failure(self, doc: DocumentIn, exc: BaseException, stage: str) -> None:
+        """A ``document.failed`` entry: the failure outlives the terminal it was shown on."""
+        try:
+            self._begin()
+            audit.record(self.session, audit.DOCUMENT_FAILED, audit.subject("document", doc.id), {
+                "sha256": doc.id, "path": doc.path, "line": doc.line, "stage": stage,
+                "error": type(exc).__name__,
+                "message": (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:300],
+                "extractor": EXTRACTOR_VERSION})
+            self.session.commit()
+        except Exception:  # the store may be the problem; the report has it
+            self._reset()
+
+    def extraction_failed(self, doc: DocumentIn, exc: Exception) -> None:
+        self._fail(doc, exc, stage="extract")
 
 
+@public(lists=("paths",))
 def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
            published: date | None = None, fallback_encoding: str | None = None,
            progress: Progress | None = None, workers: int = 1,
            executor: Executor | None = None, batch_size: int = BATCH_SIZE,
-           match: bool = True) -> IngestReport:
+           match: bool = True, follow_links: bool = False) -> IngestReport:
     """Read, extract and store every document under ``paths``.
 
     ``source`` and ``published`` override what the files say. Problems are
@@ -358,11 +417,14 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
     ``workers`` > 1 extracts in that many local processes; ``executor`` (e.g. a
     Dask client adapter) takes precedence. Results are the same either way.
     ``match=False`` skips clustering and conflict flags for the new documents
-    (for a bulk load: run ``provenance match`` once afterwards).
+    (for a bulk load: run ``provenance match`` once afterwards). ``follow_links``
+    reads files that symbolic links in the folders point to outside them.
     """
+    if workers < 1 or batch_size < 1:
+        raise ArgumentError("ingest(): workers and batch_size must be 1 or more")
     report = IngestReport()
     items = (it if isinstance(it, InputError) else _override(it, source, published)
-             for it in read_paths(paths, fallback_encoding))
+             for it in read_paths(paths, fallback_encoding, follow_links))
     with ExitStack() as stack:
         stack.enter_context(_collector_skips_existing())
         if executor is None:
@@ -374,7 +436,8 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
         session = stack.enter_context(store.write_session())
         writer = Writer(session, report, progress)
         for chunk in _ordered(_chunks(items, store, batch_size), executor, window):
-            results = dict(zip(chunk.todo, chunk.results, strict=True))
+            results: dict[int, list[Attribution] | Exception] = dict(
+                zip(chunk.todo, chunk.results, strict=True))
             for pos, item in enumerate(chunk.items):
                 if isinstance(item, InputError):
                     writer.problem(IngestProblem(path=item.path, line=item.line,
@@ -385,12 +448,17 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                 if item.warning:
                     report.warnings.append(IngestProblem(path=item.path or "<input>",
                                                          line=item.line, message=item.warning))
-                writer.write(item, results.get(pos))
+                result = results.get(pos)
+                if isinstance(result, Exception):
+                    writer.extraction_failed(item, result)
+                    continue
+                writer.write(item, result)
         writer.close()
         session.info.pop(audit.BATCH, None)
         if writer.new_ids and match:
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:
+                audit.lock_writers(session)
                 conflicts.update(session, writer.new_ids, workers if executor is None else 1)
                 session.commit()
             except SQLAlchemyError as exc:

@@ -98,6 +98,20 @@ def _stamp(conn: Connection, version: int, *, insert: bool) -> None:
                      .values(value=str(version)))
 
 
+def _up_to_date(engine: Engine) -> bool:
+    """Whether the schema is current, read without a lock.
+
+    The common case: opening a store then takes no write lock, so read-only
+    commands (``stats``, ``quotes``) run beside a writer holding it instead of
+    waiting out its transaction (and failing after the busy timeout).
+    """
+    with engine.connect() as conn:  # a plain read: SQLite and PostgreSQL take no write lock
+        names = set(inspect(conn).get_table_names())
+        if not set(SQLModel.metadata.tables) <= names:
+            return False
+        return current_version(conn) == SCHEMA_VERSION
+
+
 def migrate(engine: Engine) -> list[Migration]:
     """Bring the database at ``engine`` to :data:`SCHEMA_VERSION`; returns the steps applied.
 
@@ -105,6 +119,8 @@ def migrate(engine: Engine) -> list[Migration]:
     """
     assert MIGRATIONS[-1].version == SCHEMA_VERSION, "append a migration when bumping the schema"
     applied: list[Migration] = []
+    if _up_to_date(engine):
+        return applied
     with engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
         _lock(conn)
         found = current_version(conn)

@@ -198,6 +198,8 @@ class IngestProblem(BaseModel):
     path: str
     line: int | None = None
     message: str
+    internal: bool = False
+    """A readable document that failed in provenance itself (a bug), not bad input."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path

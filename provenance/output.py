@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -18,10 +19,49 @@ from pydantic import BaseModel
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from provenance.export import neutralise
 from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
 from provenance.trace import Appearance
+
+# An escape sequence as terminals read it: CSI (ESC [ … final), OSC (ESC ] … BEL or
+# ESC \\, hyperlinks and window titles), other string commands (DCS, APC, PM, SOS),
+# their 8-bit forms (C1), and two-character ESC commands.
+_ESCAPE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
+    r"|\x1b[ -~]?")
+# Other C0/C1 controls and DEL (tab and newline kept), and the Unicode bidi
+# controls that reorder what a reader sees (shown, not obeyed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      r"\u2066-\u2069]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    ch = m.group()
+    return f"<U+{ord(ch):04X}>" if ord(ch) > 0x9F else f"\\x{ord(ch):02x}"
+
+
+def sanitise(value: object) -> str:
+    """Text from articles, notes, names or file names made safe for a terminal.
+
+    Escape sequences (colours, OSC hyperlinks and titles, cursor moves) are
+    removed; other control characters are shown as ``\\xNN`` and bidi controls as
+    ``<U+202E>``; CR LF and CR become newlines. The result is meant to be printed
+    as plain text (``markup=False`` or a :class:`rich.text.Text`), never as markup.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # the common case: no control, format or bidi character
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(_visible, _ESCAPE.sub("", text))
+
+
+def plain(value: object, style: str = "") -> Text:
+    """:func:`sanitise` as a Rich :class:`~rich.text.Text`: shown literally, never
+    parsed as markup (a ``[/]`` or ``[link=…]`` in a quote is just text)."""
+    return Text(sanitise(value), style=style)
 
 
 class Format(StrEnum):
@@ -114,8 +154,8 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
             writer.writerow({c: neutralise(_cell(row.get(c))) for c in cols})
         return len(rows)
     # No outer or inner vertical rules: at 80 columns they cost 7 characters of text.
-    table = Table(title=title, show_lines=False, box=box.SIMPLE_HEAD, show_edge=False,
-                  collapse_padding=True, pad_edge=False)
+    table = Table(title=plain(title) if title else None, show_lines=False, box=box.SIMPLE_HEAD,
+                  show_edge=False, collapse_padding=True, pad_edge=False)
     # Hashes are 64 hex characters; a table shows a prefix that commands accept.
     short = {"id", "document"}
     for c in cols:
@@ -127,7 +167,7 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
             table.add_column(c, overflow="fold", max_width=70 if c == "text" else NARROW.get(c),
                              min_width=12 if c == "text" else None)
     for row in rows:
-        table.add_row(*(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))
+        table.add_row(*(plain(_cell(row.get(c))[:12] if c in short else _cell(row.get(c)))
                         for c in cols))
     Console(file=out, soft_wrap=False).print(table)
     return len(rows)

@@ -7,6 +7,8 @@ quote's subject), and ``verify`` checks that the two agree.
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -14,12 +16,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.conflicts import forget_document
-from provenance.errors import NotFoundError, ProvenanceError
-from provenance.store import find_speakers
+from provenance.errors import NotFoundError, ProvenanceError, enum_value, public
+from provenance.store import find_speakers, transient
 from provenance.tables import (
     AliasRow,
     ClaimRow,
@@ -110,13 +113,35 @@ def decision(entry: audit.AuditEntry) -> ReviewDecision:
         raise audit.MalformedEntry(entry.seq, "payload is not a review decision") from None
 
 
+REVIEW_ATTEMPTS = 5
+"""Tries when the database reports a transient failure (a lock, a deadlock, a dropped link)."""
+
+
+@public
 def review(session: Session, quote_id: str, status: ReviewStatus | str, note: str = "",
            by: str = "") -> ReviewState:
-    """Record a reviewer's decision on a quote (id or unique prefix) and commit."""
+    """Record a reviewer's decision on a quote (id or unique prefix) and commit.
+
+    A transient database failure is retried (the decision is recorded once);
+    anything else is raised.
+    """
     if not by.strip():
         raise ProvenanceError("a review needs a reviewer name (--by)")
-    status = ReviewStatus(status)
-    audit.lock_for_append(session)  # the status read below is then the one we replace
+    status = enum_value(ReviewStatus, status, "status")
+    for attempt in range(REVIEW_ATTEMPTS):
+        try:
+            return _review_once(session, quote_id, status, note, by)
+        except OperationalError as exc:
+            session.rollback()
+            if not transient(exc) or attempt + 1 == REVIEW_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
+def _review_once(session: Session, quote_id: str, status: ReviewStatus, note: str,
+                 by: str) -> ReviewState:
+    audit.lock_writers(session)  # the status read below is then the one we replace
     qid = _resolve_quote(session, quote_id)
     current = session.get(ReviewRow, qid)
     previous = ReviewStatus(current.status) if current else ReviewStatus.unreviewed
@@ -156,11 +181,12 @@ def review_states(session: Session, quote_ids: Iterable[str]) -> dict[str, Revie
     return states
 
 
+@public
 def list_reviews(session: Session, status: ReviewStatus | str | None = None) -> list[ReviewState]:
     """Every reviewed quote (optionally only one status), most recent decision first."""
     stmt = select(ReviewRow.quote_id).order_by(col(ReviewRow.seq).desc())
     if status is not None:
-        stmt = stmt.where(ReviewRow.status == ReviewStatus(status).value)
+        stmt = stmt.where(ReviewRow.status == enum_value(ReviewStatus, status, "status").value)
     ids = list(session.exec(stmt))
     states = review_states(session, ids)
     return [states[q] for q in ids]
@@ -193,7 +219,7 @@ def reassign_speaker(session: Session, quote_id: str, speaker: int | str, note: 
         speaker_id = ids[0]
     else:
         speaker_id = int(speaker)
-    audit.lock_for_append(session)
+    audit.lock_writers(session)
     qid = _resolve_quote(session, quote_id)
     target = session.get(SpeakerRow, speaker_id)
     if target is None:
@@ -246,7 +272,7 @@ def review_flag(session: Session, flag_id: str, decision: FlagDecision | str, no
     if not by.strip():
         raise ProvenanceError("a review needs a reviewer name (--by)")
     decision = FlagDecision(decision)
-    audit.lock_for_append(session)
+    audit.lock_writers(session)
     ids = session.exec(select(ConflictRow.id).where(col(ConflictRow.id).startswith(flag_id))
                        .limit(2)).all()
     if len(ids) != 1:
@@ -280,10 +306,12 @@ def list_flag_reviews(session: Session) -> list[FlagState]:
     return [states[f] for f in ids]
 
 
+@public
 def delete_document(session: Session, doc_id: str, reason: str, by: str) -> DeletedDocument:
     """Remove a document and its records, logging what went; commits."""
     if not by.strip():
         raise ProvenanceError("a deletion needs a name (--by)")
+    audit.lock_writers(session)
     ids = session.exec(select(DocumentRow.id).where(col(DocumentRow.id).startswith(doc_id))
                        .limit(2)).all()
     if len(ids) != 1:
@@ -326,6 +354,7 @@ def _before(stamp: datetime | None, began: datetime | None) -> bool:
     return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)) < began
 
 
+@public
 def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
     """Log the records stored before this store had an audit log; commits per batch.
 

@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import and_, bindparam, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
 from provenance.appearances import standings
-from provenance.errors import NotFoundError, StoreError
+from provenance.errors import NotFoundError, StoreError, public, redact
 from provenance.migrations import migrate
 from provenance.models import (
     Attribution,
@@ -94,6 +94,22 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_TRANSIENT_WORDS = ("locked", "busy", "deadlock", "could not serialize", "serialization",
+                    "connection", "timeout", "timed out", "terminating", "server closed")
+"""Words of a database error that another try may not meet (a lock held, a dropped link)."""
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether another try could succeed: a lock, a serialisation failure or a lost
+    connection. Constraint violations, bad values and bugs fail the same way each time."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in message for word in _TRANSIENT_WORDS)
+
+
 class Store:
     """A database: the engine and the schema. Open sessions with :meth:`session`."""
 
@@ -107,7 +123,8 @@ class Store:
             try:
                 engine = create_engine(self.url)
             except (SQLAlchemyError, ImportError, ValueError) as exc:
-                raise StoreError(f"cannot open database {self.url!r}: {exc}") from exc
+                raise StoreError(f"cannot open database {redact(self.url)!r}: "
+                                 f"{redact(str(exc))}") from exc
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
@@ -118,12 +135,22 @@ class Store:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    def files(self) -> list[Path]:
+        """The files the database lives in (SQLite: the file, its journal, WAL and shared
+        memory), for commands that write files to refuse; none for a server database."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return []
+        main = Path(url.database)
+        return [main, *(main.with_name(main.name + end) for end in ("-wal", "-shm", "-journal"))]
+
     def init(self) -> Store:
         """Create tables, or migrate an older schema (:mod:`provenance.migrations`)."""
         try:
             migrate(self.engine)
         except OperationalError as exc:
-            raise StoreError(f"cannot use database {self.url!r}: {exc.orig}") from exc
+            raise StoreError(f"cannot use database {redact(self.url)!r}: {redact(str(exc.orig))}"
+                             ) from exc
         return self
 
     @contextmanager
@@ -151,6 +178,7 @@ class Store:
             self._engine = None
 
 
+@public
 def open_store(db: str | None = None) -> Store:
     """The store at ``db`` (path or URL), schema created if missing."""
     return Store(resolve_url(db)).init()
@@ -571,6 +599,7 @@ def speaker_names(session: Session) -> dict[int, set[str]]:
     return names
 
 
+@public
 def find_speakers(session: Session, query: str) -> list[int]:
     """Ids of the speakers a name query means; :class:`NotFoundError` with suggestions if none."""
     # Exact (folded) names and aliases first, straight from the index on aliases.key:
@@ -599,6 +628,7 @@ def _quote_filters(session: Session, stmt: Any, speaker: str | None, document: s
     return stmt
 
 
+@public
 def list_quotes(session: Session, speaker: str | None = None, document: str | None = None,
                 kind: str | None = None, include_nonspeech: bool = False,
                 limit: int | None = None) -> list[Quote]:
@@ -637,6 +667,7 @@ def count_quotes(session: Session, speaker: str | None = None, document: str | N
     return int(session.exec(stmt).one())
 
 
+@public
 def list_speakers(session: Session) -> list[Speaker]:
     counts = dict(session.exec(select(QuoteRow.speaker_id, func.count()).group_by(
         col(QuoteRow.speaker_id))).all())
@@ -653,6 +684,7 @@ def list_speakers(session: Session) -> list[Speaker]:
     return out
 
 
+@public
 def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
     """Cross-document speaker merges with their score (0–100) and evidence, for review."""
     stmt = select(MergeRow, SpeakerRow.name).join(
@@ -664,6 +696,7 @@ def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
                   score=m.score, evidence=m.evidence) for m, name in session.exec(stmt)]
 
 
+@public
 def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     """A quote by id (or unique prefix) and its document's text."""
     rows = session.exec(select(QuoteRow).where(
@@ -681,6 +714,7 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     return _with_standing(session, [quote])[0], doc.text
 
 
+@public
 def get_document(session: Session, doc_id_prefix: str) -> Document:
     rows = session.exec(select(DocumentRow).where(
         id_prefix(col(DocumentRow.id), doc_id_prefix)).limit(2)).all()
@@ -691,6 +725,7 @@ def get_document(session: Session, doc_id_prefix: str) -> Document:
                     published=d.published, ingested_at=d.ingested_at, size=d.size)
 
 
+@public
 def stats(session: Session) -> Stats:
     by_kind = dict(session.exec(select(QuoteRow.kind, func.count()).group_by(QuoteRow.kind)).all())
     return Stats(
