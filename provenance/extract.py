@@ -297,12 +297,16 @@ def extract(text: str) -> list[Attribution]:
     _speakers_from_previous_paragraph(doc, found)
     out = []
     for att, mention in found:
-        if mention is not None and mention.pronoun in ("he", "she"):
-            # The subject of the sentence before is the likeliest antecedent; the
-            # document's entity list decides otherwise.
-            mention = previous_person(doc, mention.start) or mention
-        out.append(att.model_copy(update={"resolved": speakers.resolve(mention)})
-                   if mention else att)
+        if mention is None:
+            out.append(att)
+            continue
+        if mention.pronoun in ("he", "she"):
+            # The subject of the sentence before is the likeliest antecedent when its
+            # gender agrees; the document's entity list decides otherwise.
+            resolved = speakers.resolve_pronoun(mention, previous_person(doc, mention.start))
+        else:
+            resolved = speakers.resolve(mention)
+        out.append(att.model_copy(update={"resolved": resolved}))
     return out
 
 

@@ -60,6 +60,41 @@ def _is_name_token(tok: Token) -> bool:
     return tok.text.removesuffix("’s").removesuffix("'s") not in load().name_stopwords
 
 
+def _verbish(tok: Token) -> bool:
+    """A capitalised verb opening a name run: "Endorsed Trump", "Stated Stone".
+
+    An inflected cue verb, or a word in -ed of six letters or more that is no first
+    name and not in the ``name_ed`` class ("United").
+    """
+    lex = load()
+    low = tok.lower
+    if low in lex.first_names or low in lex.words("name_ed"):
+        return False
+    if low in lex.cue_forms and low.endswith(("ed", "ing", "s")):
+        return True
+    return len(low) >= 6 and low.endswith("ed") and not low.endswith("eed")
+
+
+def trim_name(toks: list[Token]) -> list[Token]:
+    """The tokens of a name run that make a person's name.
+
+    A leading verb goes ("Endorsed Trump" -> "Trump"), so do words before a known
+    first name ("Billionaire Donald Trump" -> "Donald Trump"); a run of four name
+    words or more is a headline, not a name ("Trump Addresses Munich Attack"): empty.
+    """
+    firsts = load().first_names
+    while len(toks) > 1 and _verbish(toks[0]):
+        toks = toks[1:]
+    for k, tok in enumerate(toks[:-1]):
+        if k > 0 and tok.lower in firsts and toks[k - 1].lower not in firsts:
+            toks = toks[k:]
+            break
+    particles = word_class("name_particle")
+    if sum(1 for t in toks if t.lower not in particles) >= 4:
+        return []
+    return toks
+
+
 def _is_possessive(tok: Token) -> bool:
     return tok.text.endswith(APOSTROPHES) and tok.is_cap
 
@@ -193,6 +228,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
         name_toks.insert(0, toks[idx])
         idx -= 1
     rest = toks[: idx + 1]
+    name_toks = trim_name(name_toks)
     r = len(rest) - 1
     while r >= 0:
         n = _title_at(rest, r)

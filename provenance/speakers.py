@@ -13,20 +13,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from provenance.lexicon import load, word_class
-from provenance.mentions import Mention, _is_name_token, _title_at
+from provenance.mentions import Mention, _is_name_token, _title_at, trim_name
 from provenance.models import ResolvedSpeaker, SpeakerKind
 from provenance.segment import Token
 
 SURNAME_MIN_SCORE = 80.0  # rapidfuzz ratio, 0–100
-FIRST_NAME_MIN_SCORE = 85.0
 SHORT_NAME = 5  # surnames shorter than this must match exactly
+PRONOUN_REACH = 600  # characters: how far back a full name can be a pronoun's antecedent
 QUERY_TOKEN_MIN_SCORE = 80.0
+DOMINANT = 3  # a surname-only mention goes to a full name met this many times as often
 
 
 _APOSTROPHES = re.compile(r"[’'`´]")
@@ -43,13 +45,43 @@ def fold(s: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", s).split())
 
 
+_POSSESSIVE = re.compile(r"(?<=\w)[’'`´]s?(?=\s|$)")
+
+
 @lru_cache(maxsize=1 << 16)
 def name_parts(name: str) -> tuple[str | None, str]:
-    """(first name or None, surname), folded; particles and suffixes skipped."""
+    """(first name or None, surname), folded; particles, suffixes and a possessive
+    ("Trump’s", "Sanders’") skipped."""
+    name = _POSSESSIVE.sub("", name)
     toks = [t for t in fold(name).split() if t.rstrip(".") not in word_class("name_particle")]
     if not toks:
         return None, fold(name)
     return (toks[0] if len(toks) > 1 else None), toks[-1]
+
+
+def first_names_agree(a: str, b: str) -> bool:
+    """Whether two folded first names can name one person: equal, an initial of the
+    other, or a nickname ("bill"/"william"). "ivana"/"ivanka" do not agree."""
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    return b in load().nicknames.get(a, ())
+
+
+def name_gender(name: str) -> str:
+    """m, f or - (unknown) from a full name's first name (``data/lexicons/first_names.tsv``)."""
+    first, _ = name_parts(name)
+    if first is None:
+        return "-"
+    return load().first_names.get(first, "-")
+
+
+def typo_level(a: str, b: str) -> bool:
+    """Folded surnames one edit apart (a swap counts as one), same first letter, both
+    five letters or more: "newson"/"newsom", not "ukraine"/"kaine"."""
+    return (a[:1] == b[:1] and min(len(a), len(b)) >= SHORT_NAME
+            and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1)
 
 
 _name_parts = lru_cache(maxsize=4096)(name_parts)  # in-document coreference asks often
@@ -73,14 +105,34 @@ class _Entity:
     def absorb(self, m: Mention) -> None:
         if m.name and len(m.name.split()) > len(self.name.split()):
             self.name = m.name
+            self.gender = name_gender(self.name) if name_gender(self.name) != "-" \
+                else self.gender
         for t in m.titles:
             if t.lower() not in (x.lower() for x in self.titles):
                 self.titles.append(t)
         self.affiliation = self.affiliation or m.affiliation
-        self.gender = m.gender if m.gender != "-" else self.gender
+        if self.gender == "-" or name_gender(self.name) == "-":
+            self.gender = m.gender if m.gender != "-" else self.gender
         if m.text not in self.mentions:
             self.mentions.append(m.text)
         self.positions.append(m.start)
+
+
+def _clean_person(m: Mention) -> Mention:
+    """A person mention's name without a possessive ("Trump’s") or leading titles
+    ("Mr. Obama": the title goes to the titles)."""
+    titles = load().titles
+    words = _POSSESSIVE.sub("", m.name or "").split()
+    lead = []
+    while len(words) > 1 and words[0].lower() in titles:
+        lead.append(words.pop(0))
+    name = " ".join(words)
+    if name == m.name:
+        return m
+    gender = m.gender
+    for t in lead:
+        gender = titles[t.lower()] if titles[t.lower()] != "-" else gender
+    return replace(m, name=name, titles=[*m.titles, *lead], gender=gender)
 
 
 class DocumentSpeakers:
@@ -95,7 +147,66 @@ class DocumentSpeakers:
             if tok.is_cap:
                 word = tok.text.removesuffix("’s").removesuffix("'s")
                 self._word_at.setdefault(word, []).append(tok.start)
+        # Full names the text gives ("Hillary Clinton"), by folded surname: (offset, name).
+        self._full: dict[str, list[tuple[int, str]]] = {}
+        self._scan_full_names(tokens)
         self._prescan(tokens)
+
+    def _scan_full_names(self, toks: list[Token]) -> None:
+        """Runs of name words that start with a known first name, anywhere in the text."""
+        firsts = load().first_names
+        i, n = 0, len(toks)
+        while i < n:
+            if not _is_name_token(toks[i]) or _title_at(toks, i):
+                i += 1
+                continue
+            j = i
+            while j < n and _is_name_token(toks[j]) and not _title_at(toks, j):
+                j += 1
+                if toks[j - 1].text.endswith(("’s", "'s")):
+                    break
+            run = trim_name(toks[i:j])
+            if len(run) >= 2 and run[0].lower in firsts:
+                name = _POSSESSIVE.sub("", " ".join(t.text for t in run[:3]))
+                self._full.setdefault(_name_parts(name)[1], []).append((run[0].start, name))
+            i = max(j, i + 1)
+
+    def _full_name(self, m: Mention) -> str | bool | None:
+        """The full name a surname-only person mention stands for.
+
+        Candidates are the full names with that surname the text gives and the
+        named speakers met so far; a title's gender ("Mrs. Clinton") rules out
+        the others, then the one named most often wins if it is named at least
+        twice as often as the next. None: no candidate; False: undecided.
+        """
+        _, last = _name_parts(m.name or "")
+        counts: dict[tuple[str | None, str], int] = {}
+        shown: dict[tuple[str | None, str], str] = {}
+        for _, name in self._full.get(last, ()):
+            key = _name_parts(name)
+            counts[key] = counts.get(key, 0) + 1
+            shown.setdefault(key, name)
+        for e in self.entities:
+            key = _name_parts(e.name)
+            if e.kind is SpeakerKind.person and key[0] and key[1] == last:
+                counts[key] = counts.get(key, 0) + len(e.positions)
+                shown[key] = e.name
+        if m.gender in ("m", "f"):
+            counts = {k: c for k, c in counts.items()
+                      if self._gender_of(shown[k]) in ("-", m.gender)}
+        if not counts:
+            return None
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        if len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]:
+            return shown[ranked[0][0]]
+        return False
+
+    def _gender_of(self, name: str) -> str:
+        g = name_gender(name)
+        if g == "-":
+            ent = next((e for e in self.entities if _fold(e.name) == _fold(name)), None)
+            g = ent.gender if ent is not None else "-"
+        return g
 
     def _prescan(self, toks: list[Token]) -> None:
         """Titled names ("President Trump", "Nanette Barragan, Democratic Congresswoman")."""
@@ -132,15 +243,20 @@ class DocumentSpeakers:
                                           gender=lex.titles[title.lower()]))
                         break
 
-    def _add(self, m: Mention) -> _Entity:
-        ent = self._find(m)
+    def _add(self, m: Mention, bare: bool = False) -> _Entity:
+        if m.kind is SpeakerKind.person and m.name:
+            m = _clean_person(m)
+        ent = self._find(m, bare)
         if ent is None:
-            ent = _Entity(m.name or m.text, m.kind, gender=m.gender)
+            name = m.name or m.text
+            g = name_gender(name) if m.kind is SpeakerKind.person else "-"
+            ent = _Entity(name, m.kind, gender=g if g != "-" else m.gender)
             self.entities.append(ent)
         ent.absorb(m)
         return ent
 
-    def _find(self, m: Mention) -> _Entity | None:
+    def _find(self, m: Mention, bare: bool = False) -> _Entity | None:
+        """The entity ``m`` names; ``bare``: only one known by its surname alone."""
         if m.kind is not SpeakerKind.person or not m.name:
             key = _fold(m.name or m.text)
             return next((e for e in self.entities if _fold(e.name) == key), None)
@@ -150,8 +266,12 @@ class DocumentSpeakers:
             if e.kind is not SpeakerKind.person:
                 continue
             efirst, elast = _name_parts(e.name)
-            if elast != last or (first and efirst and first[0] != efirst[0]):
+            if elast != last or (first and efirst and not first_names_agree(first, efirst)):
                 continue
+            if bare and efirst:
+                continue
+            if m.gender in ("m", "f") and e.gender in ("m", "f") and m.gender != e.gender:
+                continue  # "Mrs. Clinton" is not Bill Clinton
             # Several people with this surname: the one introduced last before the mention.
             if best is None or max(e.positions, default=0) <= m.start:
                 best = e
@@ -182,10 +302,30 @@ class DocumentSpeakers:
                 ent.absorb(m)
                 return ent.resolved()
             return ResolvedSpeaker(name=m.text, kind=SpeakerKind.anonymous, titles=m.titles)
+        if m.kind is SpeakerKind.person and m.name:
+            m = _clean_person(m)
+        if m.kind is SpeakerKind.person and m.name and _name_parts(m.name)[0] is None:
+            full = self._full_name(m)
+            if full is False:  # two people share the surname and nothing decides
+                return self._add(m, bare=True).resolved()
+            if full:
+                m = replace(m, name=full)
         return self._add(m).resolved()
+
+    def resolve_pronoun(self, m: Mention, subject: Mention | None) -> ResolvedSpeaker | None:
+        """A he/she mention: the subject of the sentence before when its gender agrees,
+        else the nearest person before the mention whose gender agrees."""
+        if subject is not None:
+            r = self.resolve(subject)
+            g = self._gender_of(r.name) if r is not None else "-"
+            if r is not None and (g == "-" or m.gender not in ("m", "f") or g == m.gender):
+                return r
+        return self._antecedent(m)
 
     def _antecedent(self, m: Mention) -> ResolvedSpeaker | None:
         want_person = m.pronoun in ("he", "she")
+        if want_person and m.gender in ("m", "f"):
+            self._named_before(m)
         best: tuple[int, _Entity] | None = None
         for e in self.entities:
             if want_person != (e.kind is SpeakerKind.person):
@@ -205,6 +345,24 @@ class DocumentSpeakers:
         return ent.resolved()
 
 
+    def _named_before(self, m: Mention) -> None:
+        """Make the people the text names in full shortly before ``m`` entities, so
+        that a pronoun can find them and does not jump over them to an earlier speaker."""
+        for found in self._full.values():
+            i = bisect_left(found, (m.start, ""))
+            if i == 0 or m.start - found[i - 1][0] > PRONOUN_REACH:
+                continue
+            pos, name = found[i - 1]
+            if name_gender(name) != m.gender:
+                continue
+            mention = Mention(pos, pos + len(name), name, SpeakerKind.person, name)
+            ent = self._find(mention)
+            if ent is None:
+                ent = self._add(mention)
+            elif pos not in ent.positions:
+                ent.positions.append(pos)
+
+
 @dataclass
 class Known:
     """A stored speaker as the index sees it."""
@@ -222,16 +380,26 @@ class MatchResult:
     evidence: str
 
 
+def surname_score(last: str, surname: str) -> float | None:
+    """rapidfuzz ratio (0–100) of two folded surnames that may name one person: equal,
+    or a typo apart (:func:`typo_level`); None otherwise ("ukraine"/"kaine")."""
+    if last == surname:
+        return 100.0
+    if typo_level(last, surname):
+        return fuzz.ratio(last, surname)
+    return None
+
+
 def person_score(s_score: float, first: str | None,
                  kfirst: str | None) -> tuple[float, float | None] | None:
     """(score, first-name score) of a mention against a stored person whose surname
-    scored ``s_score``; None when their first names rule it out. Scores are 0–100."""
+    scored ``s_score``; None when their first names rule it out. Scores are 0–100.
+    First names must agree (:func:`first_names_agree`): "Ivana" is not "Ivanka"."""
     if not (first and kfirst):
         return s_score * 0.95, None  # nothing to compare: a little below a full match
-    f_score = fuzz.ratio(first, kfirst)
-    if (f_score < FIRST_NAME_MIN_SCORE and not (len(first) == 1 or len(kfirst) == 1)) \
-            or first[0] != kfirst[0]:
+    if not first_names_agree(first, kfirst):
         return None
+    f_score = 100.0 if first == kfirst else 90.0
     return 0.6 * s_score + 0.4 * f_score, f_score
 
 
@@ -252,6 +420,7 @@ class SpeakerIndex:
         self._by_surname: dict[str, dict[str | None, list[int]]] = {}
         self._listed: dict[int, set[str]] = {}  # person id -> surnames it is filed under
         self._surnames: list[str] | None = None  # keys of _by_surname, for the fuzzy scan
+        self.weight: dict[int, int] = {}  # speaker id -> times matched (merges stored)
         for k in known or []:
             self.add(k)
 
@@ -315,13 +484,15 @@ class SpeakerIndex:
         else:
             if self._surnames is None:
                 self._surnames = list(self._by_surname)
-            surnames = [(s, sc) for s, sc, _ in process.extract(
-                last, self._surnames, scorer=fuzz.ratio, score_cutoff=SURNAME_MIN_SCORE,
-                limit=10)]
+            surnames = []
+            for s, _, _ in process.extract(last, self._surnames, scorer=fuzz.ratio,
+                                           score_cutoff=SURNAME_MIN_SCORE, limit=10):
+                sc = surname_score(last, s)
+                if sc is not None:
+                    surnames.append((s, sc))
         # Every speaker of one (surname, first name) group scores the same, so each
         # group offers its oldest speaker: ties go to the older speaker.
         cands: dict[int, tuple[float, str]] = {}
-        firsts: set[str | None] = set()
         for surname, s_score in surnames:
             for kfirst, ids in self._by_surname[surname].items():
                 if not ids:
@@ -333,16 +504,49 @@ class SpeakerIndex:
                 why = f"surname {last!r}~{surname!r} {s_score:.0f}, " + (
                     f"first name {f_score:.0f}" if f_score is not None
                     else "no first name to compare")
-                firsts.add(kfirst)
                 sid = ids[0]
                 if score > cands.get(sid, (0.0, ""))[0]:
                     cands[sid] = (score, why)
         if not cands:
             return None
-        if not first and len(firsts) > 1:
-            return None  # "Clinton" with Hillary and Bill both stored: not merged blindly
+        if not first:
+            oldest: dict[str, int] = {}  # each first name's oldest speaker
+            for sid in sorted(cands):
+                kfirst = name_parts(self.by_id[sid].name)[0]
+                if kfirst is not None:
+                    oldest.setdefault(kfirst, sid)
+            named = list(oldest.values())
+            if len(named) == 1:
+                # "Okafor" when the archive knows one Okafor by full name: that person.
+                sid = named[0]
+                return MatchResult(sid, round(cands[sid][0], 1), cands[sid][1])
+            if len(named) > 1:
+                # "Clinton" with Hillary and Bill both stored: the one the archive names
+                # far more often, else the surname-only row kept for the undecided.
+                return self._dominant(cands, named, last)
         sid, (score, why) = min(cands.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return MatchResult(sid, round(score, 1), why)
+
+    def _dominant(self, cands: dict[int, tuple[float, str]], named: list[int],
+                  last: str) -> MatchResult | None:
+        ranked = sorted(((self.weight.get(sid, 0), -sid) for sid in named), reverse=True)
+        top, second = ranked[0][0], ranked[1][0]
+        if top >= DOMINANT and top >= DOMINANT * max(second, 1):
+            sid = -ranked[0][1]
+            return MatchResult(sid, round(cands[sid][0] * 0.9, 1),
+                               f"surname {last!r} only; {self.by_id[sid].name!r} named "
+                               f"{top} times, the next {second}")
+        bare = [sid for sid in cands if name_parts(self.by_id[sid].name)[0] is None]
+        if bare:
+            sid = min(bare)
+            return MatchResult(sid, round(cands[sid][0], 1),
+                               f"surname {last!r} only, undecided between "
+                               f"{len(named)} full names: kept with the surname-only row")
+        return None
+
+    def count(self, speaker_id: int, n: int = 1) -> None:
+        """``speaker_id`` was matched ``n`` more times (its salience in the archive)."""
+        self.weight[speaker_id] = self.weight.get(speaker_id, 0) + n
 
 
 def canonical_name(alias_counts: dict[str, int]) -> str:

@@ -175,7 +175,12 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
     for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
         if sid in known:
             known[sid].aliases.add(key)
-    return SpeakerIndex(list(known.values()))
+    index = SpeakerIndex(list(known.values()))
+    merges = MergeRow.__table__  # type: ignore[attr-defined]
+    for sid, n in conn.execute(sa_select(merges.c.speaker_id, func.count())
+                               .group_by(merges.c.speaker_id)):
+        index.count(sid, n)
+    return index
 
 
 def has_document(session: Session, doc_id: str) -> bool:
@@ -403,6 +408,7 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
                                    score=match.score, evidence=match.evidence,
                                    created_at=_now()))
         audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence)
+        session.info.setdefault("matched", []).append(speaker_id)
         stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
         new_titles = json.dumps(titles + [t for t in r.titles if t not in titles])
@@ -495,6 +501,8 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
     # Aliases of matched speakers: re-read the few that changed is cheaper than guessing.
     for merge in session.info.pop("merged", []):
         index.add_alias(*merge)
+    for speaker_id in session.info.pop("matched", []):
+        index.count(speaker_id)
     # Keep names as stored, so the index matches what a fresh load_speaker_index
     # would give: an interrupted and resumed ingest then decides as an unbroken one.
     for speaker_id, name in session.info.pop("renamed", []):

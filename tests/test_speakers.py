@@ -58,7 +58,7 @@ def _index(*names: str, kind: SpeakerKind = P) -> SpeakerIndex:
         (["Karen Bass"], "Karen Bush", None),
         (["Mark Li"], "Mark Lu", None),  # short surnames must match exactly
         (["Okafor", "Okafor"], "Okafor", 1),  # two unresolved "Okafor": the older one
-        (["Okafor", "Okafor", "Mara Okafor"], "Okafor", None),  # a first name is known now
+        (["Okafor", "Okafor", "Mara Okafor"], "Okafor", 3),  # the one full name known
         (["Okafor", "Okafor", "Mara Okafor"], "Mara Okafur", 3),  # first name beats none
         (["Okafor", "Tobias Okafor", "Okafor"], "Tobias Okafor", 2),
     ],
@@ -85,7 +85,13 @@ def _naive_match(known: list[Known], r: ResolvedSpeaker) -> int | None:
     equal): the grouping and ranking are under test here, person_score is shared."""
     from rapidfuzz import fuzz
 
-    from provenance.speakers import SHORT_NAME, SURNAME_MIN_SCORE, name_parts, person_score
+    from provenance.speakers import (
+        SHORT_NAME,
+        SURNAME_MIN_SCORE,
+        name_parts,
+        person_score,
+        surname_score,
+    )
 
     key = fold(r.name)
     exact = [k.id for k in known if k.kind is r.kind and key in ({fold(k.name)} | k.aliases)]
@@ -103,15 +109,25 @@ def _naive_match(known: list[Known], r: ResolvedSpeaker) -> int | None:
             surname = name_parts(alias)[1]
             s_score = 100.0 if surname == last else (
                 fuzz.ratio(last, surname) if len(last) >= SHORT_NAME else 0.0)
-            if s_score < SURNAME_MIN_SCORE:
+            if s_score < SURNAME_MIN_SCORE or surname_score(last, surname) is None:
                 continue
+            s_score = surname_score(last, surname) or 0.0
             scored = person_score(s_score, first, kfirst)
             if scored is not None:
                 cands[k.id] = max(scored[0], cands.get(k.id, 0.0))
     if not cands:
         return None
-    if not first and len({name_parts(k.name)[0] for k in known if k.id in cands}) > 1:
-        return None
+    if not first:
+        by_first: dict[str, int] = {}  # each full name's oldest speaker
+        for k in known:
+            kfirst = name_parts(k.name)[0]
+            if k.id in cands and kfirst and kfirst not in by_first:
+                by_first[kfirst] = k.id
+        if len(by_first) == 1:
+            return next(iter(by_first.values()))
+        if len(by_first) > 1:  # no salience in this test: the oldest surname-only row
+            bare = [i for i in cands if not name_parts(known[i - 1].name)[0]]
+            return min(bare) if bare else None
     return min(cands, key=lambda i: (-cands[i], i))
 
 
