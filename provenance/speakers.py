@@ -143,10 +143,17 @@ class DocumentSpeakers:
         self.entities: list[_Entity] = []
         # Where each capitalised word occurs (possessive ’s dropped), for antecedents.
         self._word_at: dict[str, list[int]] = {}
-        for tok in tokens:
+        # What the word before an occurrence says of the person: (title gender, first name).
+        self._hint: dict[int, tuple[str, str | None]] = {}
+        lex = load()
+        for k, tok in enumerate(tokens):
             if tok.is_cap:
                 word = tok.text.removesuffix("’s").removesuffix("'s")
                 self._word_at.setdefault(word, []).append(tok.start)
+                if k > 0:
+                    prev = tokens[k - 1].lower
+                    first = prev if prev in lex.first_names else None
+                    self._hint[tok.start] = (lex.titles.get(prev, "-"), first)
         # Full names the text gives ("Hillary Clinton"), by folded surname: (offset, name).
         self._full: dict[str, list[tuple[int, str]]] = {}
         self._scan_full_names(tokens)
@@ -282,8 +289,17 @@ class DocumentSpeakers:
         words = ent.name.split()
         surname = words[-1] if words else ""
         found = self._word_at.get(surname, []) if len(surname) > 1 else []
-        i = bisect_left(found, pos)
-        best = found[i - 1] if i > 0 else None
+        efirst = _name_parts(ent.name)[0]
+        best = None
+        for i in range(bisect_left(found, pos) - 1, -1, -1):
+            # "Mrs. Clinton" and "Hillary Clinton" are no mention of Bill Clinton.
+            gender, first = self._hint.get(found[i], ("-", None))
+            if ent.gender in ("m", "f") and gender in ("m", "f") and gender != ent.gender:
+                continue
+            if first and efirst and not first_names_agree(first, efirst):
+                continue
+            best = found[i]
+            break
         for p in ent.positions:
             if p < pos and (best is None or p > best):
                 best = p
@@ -304,6 +320,8 @@ class DocumentSpeakers:
             return ResolvedSpeaker(name=m.text, kind=SpeakerKind.anonymous, titles=m.titles)
         if m.kind is SpeakerKind.person and m.name:
             m = _clean_person(m)
+            if any(w.lower() in word_class("org_word") for w in m.name.split()):
+                m = replace(m, kind=SpeakerKind.organization)  # "State Department"
         if m.kind is SpeakerKind.person and m.name and _name_parts(m.name)[0] is None:
             full = self._full_name(m)
             if full is False:  # two people share the surname and nothing decides
@@ -346,21 +364,26 @@ class DocumentSpeakers:
 
 
     def _named_before(self, m: Mention) -> None:
-        """Make the people the text names in full shortly before ``m`` entities, so
-        that a pronoun can find them and does not jump over them to an earlier speaker."""
+        """Make the people of ``m``'s gender that the text names in full, and whose
+        surname occurs shortly before ``m``, entities: a pronoun then finds them and
+        does not jump over them to an earlier speaker."""
         for found in self._full.values():
-            i = bisect_left(found, (m.start, ""))
-            if i == 0 or m.start - found[i - 1][0] > PRONOUN_REACH:
+            names: dict[str, int] = {}
+            for _, name in found:
+                if name_gender(name) == m.gender:
+                    names[name] = names.get(name, 0) + 1
+            if not names:
                 continue
-            pos, name = found[i - 1]
-            if name_gender(name) != m.gender:
-                continue
+            name = max(names, key=lambda n: names[n])
+            pos = found[0][0]
             mention = Mention(pos, pos + len(name), name, SpeakerKind.person, name)
             ent = self._find(mention)
             if ent is None:
                 ent = self._add(mention)
-            elif pos not in ent.positions:
-                ent.positions.append(pos)
+            last = self._last_before(ent, m.start)
+            if last is not None and m.start - last <= PRONOUN_REACH \
+                    and last not in ent.positions:
+                ent.positions.append(last)
 
 
 @dataclass
@@ -371,6 +394,15 @@ class Known:
     name: str
     kind: SpeakerKind
     aliases: set[str] = field(default_factory=set)  # folded
+    titles: set[str] = field(default_factory=set)  # title_keys of its titles
+
+
+def title_keys(titles: list[str] | set[str]) -> set[str]:
+    """Comparable keys of role titles: "Gov." and "governor" give "gov", "Rep." "rep".
+    Titles that carry a gender ("Mr.", "Congresswoman") say too little of the role."""
+    genders = load().titles
+    return {fold(t).split()[-1][:3] for t in titles
+            if fold(t) and genders.get(t.lower(), "-") == "-"}
 
 
 @dataclass(frozen=True)
@@ -493,6 +525,10 @@ class SpeakerIndex:
         # Every speaker of one (surname, first name) group scores the same, so each
         # group offers its oldest speaker: ties go to the older speaker.
         cands: dict[int, tuple[float, str]] = {}
+        titles = title_keys(r.titles)
+        lex = load()
+        genders = {lex.titles.get(t.lower(), "-") for t in r.titles} - {"-"}
+        want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
         for surname, s_score in surnames:
             for kfirst, ids in self._by_surname[surname].items():
                 if not ids:
@@ -500,6 +536,11 @@ class SpeakerIndex:
                 scored = person_score(s_score, first, kfirst)
                 if scored is None:
                     continue
+                if want and kfirst and lex.first_names.get(kfirst, want) != want:
+                    continue  # "Mr. Clinton" is not Hillary Clinton
+                if surname != last and titles and self.by_id[ids[0]].titles \
+                        and not titles & self.by_id[ids[0]].titles:
+                    continue  # "Michael McFaul", ambassador, is not Rep. Michael McCaul
                 score, f_score = scored
                 why = f"surname {last!r}~{surname!r} {s_score:.0f}, " + (
                     f"first name {f_score:.0f}" if f_score is not None
@@ -543,6 +584,10 @@ class SpeakerIndex:
                                f"surname {last!r} only, undecided between "
                                f"{len(named)} full names: kept with the surname-only row")
         return None
+
+    def retitle(self, speaker_id: int, titles: list[str]) -> None:
+        """The stored speaker's titles are now ``titles``."""
+        self.by_id[speaker_id].titles = title_keys(titles)
 
     def count(self, speaker_id: int, n: int = 1) -> None:
         """``speaker_id`` was matched ``n`` more times (its salience in the archive)."""

@@ -45,6 +45,7 @@ from provenance.speakers import (
     fold,
     query_matches,
     suggestions,
+    title_keys,
 )
 from provenance.tables import (
     AliasRow,
@@ -169,9 +170,10 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
     conn = session.connection()  # plain rows: read whole at the start of every ingest
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     kinds = {k.value: k for k in SpeakerKind}
-    for sid, name, kind in conn.execute(sa_select(speakers.c.id, speakers.c.name,
-                                                  speakers.c.kind).order_by(speakers.c.id)):
-        known[sid] = Known(sid, name, kinds[kind])
+    for sid, name, kind, titles in conn.execute(
+            sa_select(speakers.c.id, speakers.c.name, speakers.c.kind, speakers.c.titles)
+            .order_by(speakers.c.id)):
+        known[sid] = Known(sid, name, kinds[kind], titles=title_keys(json.loads(titles)))
     for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
         if sid in known:
             known[sid].aliases.add(key)
@@ -400,7 +402,7 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         changes.new_speakers.append(values)
         row = _Speaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
-        pending.append(Known(speaker_id, r.name, r.kind))
+        pending.append(Known(speaker_id, r.name, r.kind, titles=title_keys(r.titles)))
         audit.log_speaker_created(session, SimpleNamespace(**values), doc_id)
     else:
         speaker_id, created = match.speaker_id, False
@@ -414,6 +416,8 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         new_titles = json.dumps(titles + [t for t in r.titles if t not in titles])
         affiliation = stored.affiliation or r.affiliation
         if (new_titles, affiliation) != (stored.titles, stored.affiliation):
+            if new_titles != stored.titles:
+                session.info.setdefault("retitled", []).append((speaker_id, new_titles))
             stored.titles, stored.affiliation = new_titles, affiliation
             changes.speakers[speaker_id] = stored
     aliases = _alias_rows(session, rows, speaker_id)
@@ -503,6 +507,8 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
         index.add_alias(*merge)
     for speaker_id in session.info.pop("matched", []):
         index.count(speaker_id)
+    for speaker_id, titles in session.info.pop("retitled", []):
+        index.retitle(speaker_id, json.loads(titles))
     # Keep names as stored, so the index matches what a fresh load_speaker_index
     # would give: an interrupted and resumed ingest then decides as an unbroken one.
     for speaker_id, name in session.info.pop("renamed", []):

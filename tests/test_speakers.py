@@ -199,3 +199,152 @@ def test_two_people_sharing_a_surname_in_one_document_stay_apart() -> None:
                                             ("governor", [])])
 def test_query_titles_are_ignored_unless_alone(query: str, ids: list[int]) -> None:
     assert sorted(query_matches(query, NAMES)) == ids
+
+
+# ---- issue 13: false merges, shared surnames, pronouns, junk names ----------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "mention", "expected"),
+    [
+        (["Tim Kaine"], "Ukraine", None),  # a country is not a misspelt senator
+        (["Jeff Merkley"], "Berkeley", None),  # a city either
+        (["Felipe Calderon"], "Cameron", None),  # two edits and another first letter
+        (["Kevin Brady"], "Bradley", None),
+        (["Josh Feldman"], "Friedman", None),
+        (["Ivanka Trump"], "Ivana Trump", None),  # one letter apart, another woman
+        (["Hillary Clinton"], "Bill Clinton", None),
+        (["Donald Trump"], "Trump’s", 1),  # possessive
+        (["Sanders"], "Sanders’", 1),
+        (["Martin O’Malley"], "Martin O'Malley", 1),  # apostrophe style
+        (["Gavin Newsom"], "Gavin Newson", 1),  # a typo, same first name
+        (["Nanette Barragán"], "Nanette Barragan", 1),  # accent
+        (["William Clinton"], "Bill Clinton", 1),  # a nickname
+        (["Michael Okafor"], "Mike Okafor", 1),
+        (["Michael Okafor"], "M. Okafor", 1),  # an initial
+    ],
+)
+def test_fuzzy_merges_need_agreeing_surnames_and_first_names(
+        stored: list[str], mention: str, expected: int | None) -> None:
+    got = _index(*stored).match(ResolvedSpeaker(name=mention, kind=P))
+    assert (got.speaker_id if got else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored_titles", "titles", "expected"),
+    [
+        (["Rep."], ["ambassador"], None),  # Michael McFaul is not Rep. Michael McCaul
+        (["Rep."], ["representative"], 1),  # one role spelt two ways
+        ([], ["ambassador"], 1),  # nothing to tell them apart: a typo is likelier
+    ],
+)
+def test_a_typo_level_surname_needs_titles_that_agree(
+        stored_titles: list[str], titles: list[str], expected: int | None) -> None:
+    from provenance.speakers import title_keys
+
+    idx = SpeakerIndex([Known(1, "Michael McCaul", P, titles=title_keys(stored_titles))])
+    got = idx.match(ResolvedSpeaker(name="Michael McFaul", kind=P, titles=titles))
+    assert (got.speaker_id if got else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("names", "weights", "expected"),
+    [
+        (["Hillary Clinton", "Bill Clinton"], {1: 30, 2: 4}, 1),  # named far more often
+        (["Hillary Clinton", "Bill Clinton"], {1: 5, 2: 4}, None),  # undecided: no new guess
+        (["Hillary Clinton", "Bill Clinton", "Clinton"], {1: 5, 2: 4}, 3),  # the undecided row
+        (["Donald Trump", "Ivanka Trump", "Trump"], {1: 2, 2: 0}, 3),  # too few to tell
+    ],
+)
+def test_a_surname_alone_goes_to_the_dominant_full_name(
+        names: list[str], weights: dict[int, int], expected: int | None) -> None:
+    idx = _index(*names)
+    for sid, n in weights.items():
+        idx.count(sid, n)
+    got = idx.match(ResolvedSpeaker(name=names[0].split()[-1], kind=P))
+    assert (got.speaker_id if got else None) == expected
+
+
+def _speakers_of(text: str) -> list[str | None]:
+    from provenance.extract import extract
+
+    return [a.speaker_name for a in extract(text) if a.kind in ("direct", "mixed")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A surname alone resolves to the full name the article gave, even outside a cue.
+        ("Maria Okafor toured the shuttered plant on Monday with union leaders.\n\n"
+         "“We will reopen it before winter,” Okafor said.", ["Maria Okafor"]),
+        # Two people share a surname: Mr./Mrs. decide.
+        ("Daniel Whitfield and Laura Whitfield campaigned together in Dayton.\n\n"
+         "“We need the factory jobs back,” Mrs. Whitfield said.\n\n"
+         "“She is right about that,” Mr. Whitfield said.",
+         ["Laura Whitfield", "Daniel Whitfield"]),
+        # ... the one named far more often decides when nothing else does.
+        ("Laura Whitfield opened her campaign in Dayton. Laura Whitfield has led the "
+         "polls since May, and her brother Daniel Whitfield joined her on stage.\n\n"
+         "“We will win Ohio,” Whitfield said.", ["Laura Whitfield"]),
+        # ... and what nothing decides stays the surname, not one of them.
+        ("Daniel Whitfield and Laura Whitfield campaigned together in Dayton.\n\n"
+         "“We will win Ohio,” Whitfield said.", ["Whitfield"]),
+        # "Mrs." never goes to the man with that surname.
+        ("Daniel Whitfield spoke first at the Dayton rally on Friday.\n\n"
+         "“The plant stays open,” Mrs. Whitfield said.", ["Whitfield"]),
+    ],
+)
+def test_surname_only_mentions_in_one_article(text: str, expected: list[str | None]) -> None:
+    assert _speakers_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The sentence subject is a man; "she" is the woman that sentence named.
+        ("Daniel Ortiz praised Laura Whitfield at the rally on Monday. "
+         "“I am grateful for his support,” she said.", ["Laura Whitfield"]),
+        ("Laura Whitfield praised Daniel Ortiz at the rally on Monday. "
+         "“I am grateful for her support,” he said.", ["Daniel Ortiz"]),
+        # A title gives the gender when the first name does not.
+        ("Sen. Okafor spoke after Mrs. Whitfield at the hearing on Tuesday.\n\n"
+         "“The bill is dead,” Mrs. Whitfield said. “We will try again,” she added.",
+         ["Whitfield", "Whitfield"]),
+        # The nearest person of the right gender, not an earlier speaker.
+        ("“Taxes will rise,” Laura Whitfield said.\n\n"
+         "Daniel Ortiz, her rival, disagreed at a later event in Toledo. "
+         "“They will fall,” he said.", ["Laura Whitfield", "Daniel Ortiz"]),
+    ],
+)
+def test_pronouns_agree_in_gender(text: str, expected: list[str | None]) -> None:
+    assert _speakers_of(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("phrase", "name"),
+    [
+        ("Although Okafor", "Okafor"),  # a conjunction opening the sentence
+        ("Endorsed Okafor", "Okafor"),  # a headline's verb
+        ("Thanked Whitfield", "Whitfield"),
+        ("Billionaire Daniel Ortiz", "Daniel Ortiz"),
+        ("Okafor Addresses Dayton Plant Closing", None),  # a headline, not a name
+        ("According", None),
+        ("Husted", "Husted"),  # a surname in -ed stays
+        ("United Nations", "United Nations"),
+    ],
+)
+def test_junk_words_never_become_part_of_a_name(phrase: str, name: str | None) -> None:
+    from provenance.mentions import parse_mention
+    from provenance.segment import tokenize
+
+    m = parse_mention(phrase, tokenize(phrase))
+    assert (m.name if m is not None else None) == name
+
+
+@pytest.mark.parametrize(("titles", "expected"), [(["Mr."], 2), (["Mrs."], 1), ([], 1)])
+def test_a_gendered_title_picks_among_a_surname_across_documents(
+        titles: list[str], expected: int) -> None:
+    idx = _index("Laura Whitfield", "Daniel Whitfield")
+    idx.count(1, 40)
+    got = idx.match(ResolvedSpeaker(name="Whitfield", kind=P, titles=titles))
+    assert got is not None and got.speaker_id == expected
