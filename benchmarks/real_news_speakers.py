@@ -31,27 +31,35 @@ EXAMPLES = 6
 
 
 def junk_reason(name: str) -> str | None:
-    """Why ``name`` is not a person's name, or None."""
+    """Why ``name`` is not a person's name, or None.
+
+    A function word, cue verb or headline verb opening it ("Although Rubio", "Endorsed
+    Trump", "According"), a stop word inside it, an inflected cue verb closing it
+    ("Putin Remarks"), or four name words or more not starting with a known first
+    name ("Trump Addresses Munich Attack"; initials, particles and "Jr." not counted).
+    """
     lex = load()
     words = name.split()
     if not words:
         return "empty"
     first = words[0].lower().strip(".,")
     function = (lex.words("conjunction") | lex.words("finite") | lex.words("relative")
-                | word_class("determiner") | word_class("connector"))
-    if first in function or first in lex.cue_forms or first == "according":
+                | word_class("determiner") | word_class("connector")
+                | lex.words("headline_verb"))
+    if first not in lex.first_names and (first in function or first in lex.cue_forms
+                                         or first == "according"):
         return f"starts with {words[0]!r}"
-    if len(words) > 1 and first.endswith(("ed", "ing")) and len(first) > 5:
-        return f"starts with verb form {words[0]!r}"
     stop = [w for w in words if w.removesuffix("’s").removesuffix("'s") in lex.name_stopwords]
     if stop:
         return f"stop word {stop[0]!r}"
+    last = words[-1].lower()
+    if len(words) > 1 and last in lex.cue_forms and last.endswith(("s", "ed")):
+        return f"ends with cue verb {words[-1]!r}"
     particles = word_class("name_particle")
-    core = [w for w in words if w.lower().rstrip(".") not in particles]
-    if len(core) >= 4:
+    core = [w for w in words if w.lower() not in particles
+            and w.lower().rstrip(".") not in particles and len(w.rstrip(".")) > 1]
+    if len(core) >= 4 and core[0].lower() not in lex.first_names:
         return "headline-like"
-    if any(w.lower() in lex.cue_forms for w in words[1:]):
-        return "cue verb inside"
     return None
 
 

@@ -60,20 +60,17 @@ def _is_name_token(tok: Token) -> bool:
     return tok.text.removesuffix("’s").removesuffix("'s") not in load().name_stopwords
 
 
-def _verbish(tok: Token, alone: bool = False) -> bool:
+def _verbish(tok: Token) -> bool:
     """A capitalised verb opening a name run: "Endorsed Trump", "Stated Stone".
 
-    A cue verb or a headline verb (``headline_verb``), or a word in -ed of six letters
-    or more that is no first name and not in the ``name_ed`` class ("United").
+    A cue verb or a headline verb (``headline_verb``) that is no first name; a
+    surname in -ed ("Husted") is neither.
     """
     lex = load()
     low = tok.lower
-    if low in lex.first_names or low in lex.words("name_ed"):
+    if low in lex.first_names:
         return False
-    if low in lex.cue_forms or low in lex.words("headline_verb"):
-        return True
-    # Alone, a word in -ed is likelier a surname ("Husted") than a headline's verb.
-    return not alone and len(low) >= 6 and low.endswith("ed") and not low.endswith("eed")
+    return low in lex.cue_forms or low in lex.words("headline_verb")
 
 
 def trim_name(toks: list[Token]) -> list[Token]:
@@ -84,13 +81,15 @@ def trim_name(toks: list[Token]) -> list[Token]:
     words or more is a headline, not a name ("Trump Addresses Munich Attack"): empty.
     """
     firsts = load().first_names
-    while toks and _verbish(toks[0], alone=len(toks) == 1):
+    while toks and _verbish(toks[0]):
         toks = toks[1:]  # "Asked" alone is no name at all
     for k, tok in enumerate(toks[:-1]):
         if k > 0 and tok.lower in firsts and toks[k - 1].lower not in firsts:
             toks = toks[k:]
             break
     particles = word_class("name_particle")
+    while len(toks) > 1 and _verbish(toks[-1]):
+        toks = toks[:-1]  # "Putin Remarks"
     core = [t for t in toks if t.lower not in particles and len(t.text.rstrip(".")) > 1]
     if len(core) >= 4 and core[0].lower not in firsts:
         return []

@@ -100,7 +100,8 @@ class _Entity:
 
     def resolved(self) -> ResolvedSpeaker:
         return ResolvedSpeaker(name=self.name, kind=self.kind, titles=list(self.titles),
-                               affiliation=self.affiliation, mentions=list(self.mentions))
+                               affiliation=self.affiliation, mentions=list(self.mentions),
+                               gender=self.gender if self.kind is SpeakerKind.person else "-")
 
     def absorb(self, m: Mention) -> None:
         if m.name and len(m.name.split()) > len(self.name.split()):
@@ -145,6 +146,7 @@ class DocumentSpeakers:
         self._word_at: dict[str, list[int]] = {}
         # What the word before an occurrence says of the person: (title gender, first name).
         self._hint: dict[int, tuple[str, str | None]] = {}
+        self._modifier: set[int] = set()
         lex = load()
         for k, tok in enumerate(tokens):
             if tok.is_cap:
@@ -154,6 +156,9 @@ class DocumentSpeakers:
                     prev = tokens[k - 1].lower
                     first = prev if prev in lex.first_names else None
                     self._hint[tok.start] = (lex.titles.get(prev, "-"), first)
+                    if word != tok.text or prev in word_class("determiner"):
+                        # "Clinton’s website", "the Clinton campaign": no one acting here.
+                        self._modifier.add(tok.start)
         # Full names the text gives ("Hillary Clinton"), by folded surname: (offset, name).
         self._full: dict[str, list[tuple[int, str]]] = {}
         self._scan_full_names(tokens)
@@ -227,6 +232,8 @@ class DocumentSpeakers:
                 while j < len(toks) and _is_name_token(toks[j]) and not _title_at(toks, j):
                     j += 1
                 name = " ".join(t.text for t in toks[i + 1 : j])
+                if not name.strip():
+                    continue
                 title = " ".join(t.text for t in toks[i - n + 1 : i + 1])
                 aff = None
                 if i - n >= 0 and toks[i - n].text.endswith(("’s", "'s", "s’", "s'")):
@@ -239,6 +246,10 @@ class DocumentSpeakers:
                   and _is_name_token(toks[i - 2])):
                 for k in range(i + 1, min(i + 5, len(toks))):
                     n2 = _title_at(toks, k)
+                    between = toks[i + 1 : k - n2 + 1]
+                    if n2 and any(not t.is_cap and t.lower not in word_class("determiner")
+                                  for t in between):
+                        break  # "Karen Robison, pulled Rep. King aside": not her title
                     if n2:
                         title = " ".join(t.text for t in toks[k - n2 + 1 : k + 1])
                         j = i - 1
@@ -253,6 +264,8 @@ class DocumentSpeakers:
     def _add(self, m: Mention, bare: bool = False) -> _Entity:
         if m.kind is SpeakerKind.person and m.name:
             m = _clean_person(m)
+            if any(w.lower() in word_class("org_word") for w in m.name.split()):
+                m = replace(m, kind=SpeakerKind.organization)  # "State Department"
         ent = self._find(m, bare)
         if ent is None:
             name = m.name or m.text
@@ -293,6 +306,8 @@ class DocumentSpeakers:
         best = None
         for i in range(bisect_left(found, pos) - 1, -1, -1):
             # "Mrs. Clinton" and "Hillary Clinton" are no mention of Bill Clinton.
+            if found[i] in self._modifier:
+                continue
             gender, first = self._hint.get(found[i], ("-", None))
             if ent.gender in ("m", "f") and gender in ("m", "f") and gender != ent.gender:
                 continue
@@ -527,7 +542,7 @@ class SpeakerIndex:
         cands: dict[int, tuple[float, str]] = {}
         titles = title_keys(r.titles)
         lex = load()
-        genders = {lex.titles.get(t.lower(), "-") for t in r.titles} - {"-"}
+        genders = ({lex.titles.get(t.lower(), "-") for t in r.titles} | {r.gender}) - {"-"}
         want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
         for surname, s_score in surnames:
             for kfirst, ids in self._by_surname[surname].items():
