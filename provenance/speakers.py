@@ -359,15 +359,25 @@ class DocumentSpeakers:
         want_person = m.pronoun in ("he", "she")
         if want_person and m.gender in ("m", "f"):
             self._named_before(m)
-        best: tuple[int, _Entity] | None = None
+        # The nearest person whose gender the text gives and agrees, if one is near;
+        # else the nearest whose gender it does not give.
+        known: tuple[int, _Entity] | None = None
+        unknown: tuple[int, _Entity] | None = None
         for e in self.entities:
             if want_person != (e.kind is SpeakerKind.person):
                 continue
             if want_person and e.gender not in ("-", m.gender):
                 continue
             last = self._last_before(e, m.start)
-            if last is not None and (best is None or last > best[0]):
-                best = (last, e)
+            if last is None:
+                continue
+            if want_person and e.gender == m.gender and m.gender in ("m", "f"):
+                if known is None or last > known[0]:
+                    known = (last, e)
+            elif unknown is None or last > unknown[0]:
+                unknown = (last, e)
+        best = known if known is not None and (
+            unknown is None or m.start - known[0] <= PRONOUN_REACH) else unknown
         if best is None:
             return None
         ent = best[1]
@@ -521,7 +531,11 @@ class SpeakerIndex:
             return None  # "a worker" in two articles is not one person
         key = fold(r.name)
         exact = self._by_alias.get((key, r.kind), ())
-        if len(exact) == 1:
+        if len(exact) == 1 and (r.kind is not SpeakerKind.person or surname_score(
+                name_parts(r.name)[1], name_parts(self.by_id[next(iter(exact))].name)[1])
+                is not None):
+            # A person's alias may be a mention phrase of another ("Bill" met beside
+            # Gloria Major): it names them only when the surnames agree.
             return MatchResult(next(iter(exact)), 100.0, f"same name {key!r}")
         if r.kind is not SpeakerKind.person:
             return None
