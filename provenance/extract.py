@@ -52,6 +52,8 @@ EXTRACTOR_VERSION = "rules-0.2"
 
 MAX_NONSPEECH_WORDS = 6
 MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the mayor said)
+MAX_NAME_WORDS = 4  # a short quotation after "on", "of" or a possessive names a show or a book
+MAX_ASIDE_TOKENS = 8  # tokens of a parenthetical aside after a name ("(D-Newport News)")
 DASHES = {"―", "—", "–", "-", "--"}
 SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "speaker-colon", "quote-then-subject-cue",
                        "quote-then-cue-subject", "according-to",
@@ -77,9 +79,24 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         if next_hi - after <= MAX_RIGHT_TOKENS:
             right_hi = next_hi
     # Right of the quote: "…,” she said." or "…,” said the mayor."
-    for i in range(after, min(right_hi, after + MAX_RIGHT_TOKENS)):
+    limit = min(right_hi, after + MAX_RIGHT_TOKENS)
+    # "on CBS's “Face the Nation,” Paul Ryan (R-Wis.) said": a show's name, not his words.
+    named_thing = qi > lo and (toks[qi - 1].lower in lex.words("preposition_after_cue")
+                               or toks[qi - 1].text.endswith(("’s", "'s"))) \
+        and len(text[q.start:q.end].split()) <= MAX_NAME_WORDS
+    i = after - 1
+    while i + 1 < limit:
+        i += 1
         if doc.quoted[i]:
             break
+        if named_thing:
+            break
+        close = _parenthetical(toks, i, right_hi)
+        if close:
+            # "…,” Rep. Jane Roe (D-Ohio) said": the aside does not count toward the reach.
+            limit = min(right_hi, limit + close - i + 1)
+            i = close
+            continue
         hit = cue_at(toks, i, i < doc.headline_tokens)
         if hit is None:
             low = toks[i].lower
@@ -154,6 +171,16 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         if m is not None:
             return cue_span, m, "colon-lead-in", 0.8
     return None, None, "", 0.0
+
+
+def _parenthetical(toks: list[Token], i: int, hi: int) -> int:
+    """Index of the ")" closing a short aside opened at ``toks[i]`` ("(R-Utah)"), or 0."""
+    if toks[i].text != "(":
+        return 0
+    for k in range(i + 1, min(hi, i + MAX_ASIDE_TOKENS)):
+        if toks[k].text == ")":
+            return k
+    return 0
 
 
 def _speaker_label(doc: Doc, para: int) -> tuple[Span, Mention] | None:

@@ -106,6 +106,13 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     j = i - 1
     if j < 0:
         return None
+    if tokens[j].text == ")":
+        # "Rep. Jane Roe (D-Ohio) said": the name ends before the aside.
+        k = j - 1
+        while k > max(0, j - 8) and tokens[k].text not in "()":
+            k -= 1
+        if k > 0 and tokens[k].text == "(":
+            j = k - 1
     if tokens[j].lower in lex.pronouns:
         tok = tokens[j]
         gender = lex.pronouns[tok.lower][0]

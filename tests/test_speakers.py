@@ -348,3 +348,25 @@ def test_a_gendered_title_picks_among_a_surname_across_documents(
     idx.count(1, 40)
     got = idx.match(ResolvedSpeaker(name="Whitfield", kind=P, titles=titles))
     assert got is not None and got.speaker_id == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A party-and-state aside between the name and the cue.
+        ("“Subpoenas are not optional,” committee Chairman Rep. Jane Okafor (R-Ohio) said "
+         "after the witness failed to appear.", ["Jane Okafor"]),
+        ("Rep. Daniel Ortiz (D-Texas) said: “We will hold the vote on Friday.”",
+         ["Daniel Ortiz"]),
+        # A show's name after "on" is not its guest's words.
+        ("In an interview on CBS's “Face the Nation,” Rep. Jane Okafor (R-Ohio) said the "
+         "vote would wait.", [None]),
+    ],
+)
+def test_a_parenthetical_aside_between_speaker_and_cue(
+        text: str, expected: list[str | None]) -> None:
+    from provenance.extract import extract
+
+    got = [a.speaker_name for a in extract(text)
+           if a.kind in ("direct", "mixed", "nonspeech") and a.content.text.count(" ") < 8]
+    assert got == expected
