@@ -88,8 +88,9 @@ def trim_name(toks: list[Token]) -> list[Token]:
             toks = toks[k:]
             break
     particles = word_class("name_particle")
-    while len(toks) > 1 and _verbish(toks[-1]):
-        toks = toks[:-1]  # "Putin Remarks"
+    while len(toks) > 1 and _verbish(toks[-1]) and toks[-1].lower.endswith(("s", "ed")) \
+            and not toks[-1].lower.endswith("ss"):
+        toks = toks[:-1]  # "Putin Remarks"; "the New York Post" keeps its name
     core = [t for t in toks if t.lower not in particles and len(t.text.rstrip(".")) > 1]
     if len(core) >= 4 and core[0].lower not in firsts:
         return []
