@@ -323,9 +323,11 @@ def extract(text: str) -> list[Attribution]:
     found = _one_per_span(found)
     _speakers_from_previous_paragraph(doc, found)
     out = []
+    entities = []
     for att, mention in found:
         if mention is None:
             out.append(att)
+            entities.append(None)
             continue
         if mention.pronoun in ("he", "she"):
             # The subject of the sentence before is the likeliest antecedent when its
@@ -334,7 +336,11 @@ def extract(text: str) -> list[Attribution]:
         else:
             resolved = speakers.resolve(mention)
         out.append(att.model_copy(update={"resolved": resolved}))
-    return out
+        entities.append(speakers.last if resolved is not None else None)
+    # Every record of one person carries what the whole article says of them (the full
+    # name given later, the gender its pronouns tell), so all go to one stored speaker.
+    return [att.model_copy(update={"resolved": speakers.final(ent)}) if ent is not None else att
+            for att, ent in zip(out, entities, strict=True)]
 
 
 def _one_per_span(

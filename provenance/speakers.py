@@ -142,6 +142,7 @@ class DocumentSpeakers:
     def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text = text
         self.entities: list[_Entity] = []
+        self.last: _Entity | None = None  # the entity of the last resolve
         # Where each capitalised word occurs (possessive ’s dropped), for antecedents.
         self._word_at: dict[str, list[int]] = {}
         # What the word before an occurrence says of the person: (title gender, first name).
@@ -321,7 +322,12 @@ class DocumentSpeakers:
         return best
 
     def resolve(self, m: Mention) -> ResolvedSpeaker | None:
-        """The entity a mention refers to; None when a pronoun has no antecedent."""
+        """The entity a mention refers to; None when a pronoun has no antecedent.
+
+        ``self.last`` is then the entity (None for an unnamed titled mention), so a
+        caller can ask :meth:`final` for what the whole document says of it.
+        """
+        self.last = None
         if m.pronoun:
             return self._antecedent(m)
         if m.kind is SpeakerKind.person and not m.name:
@@ -331,6 +337,7 @@ class DocumentSpeakers:
             if cands:
                 ent = max(cands, key=lambda e: max(p for p in e.positions if p <= m.start))
                 ent.absorb(m)
+                self.last = ent
                 return ent.resolved()
             return ResolvedSpeaker(name=m.text, kind=SpeakerKind.anonymous, titles=m.titles)
         if m.kind is SpeakerKind.person and m.name:
@@ -340,16 +347,26 @@ class DocumentSpeakers:
         if m.kind is SpeakerKind.person and m.name and _name_parts(m.name)[0] is None:
             full = self._full_name(m)
             if full is False:  # two people share the surname and nothing decides
-                return self._add(m, bare=True).resolved()
+                self.last = self._add(m, bare=True)
+                return self.last.resolved()
             if full:
                 m = replace(m, name=full)
-        return self._add(m).resolved()
+        self.last = self._add(m)
+        return self.last.resolved()
+
+    @staticmethod
+    def final(ent: _Entity) -> ResolvedSpeaker:
+        """``ent`` as the whole document describes it (full name, titles, gender)."""
+        return ent.resolved()
 
     def resolve_pronoun(self, m: Mention, subject: Mention | None) -> ResolvedSpeaker | None:
         """A he/she mention: the subject of the sentence before when its gender agrees,
         else the nearest person before the mention whose gender agrees."""
         if subject is not None:
             r = self.resolve(subject)
+            if r is not None and self.last is not None and self.last.gender == "-" \
+                    and m.gender in ("m", "f"):
+                self.last.gender = m.gender  # the pronoun tells
             g = self._gender_of(r.name) if r is not None else "-"
             if r is not None and (g == "-" or m.gender not in ("m", "f") or g == m.gender):
                 return r
@@ -385,6 +402,7 @@ class DocumentSpeakers:
             ent.gender = m.gender
         if m.text not in ent.mentions:
             ent.mentions.append(m.text)
+        self.last = ent
         return ent.resolved()
 
 

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
 from provenance.errors import NotFoundError, StoreError
+from provenance.lexicon import load
 from provenance.migrations import migrate
 from provenance.models import (
     Attribution,
@@ -43,6 +44,7 @@ from provenance.speakers import (
     SpeakerIndex,
     canonical_name,
     fold,
+    name_parts,
     query_matches,
     suggestions,
     title_keys,
@@ -421,7 +423,8 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
             stored.titles, stored.affiliation = new_titles, affiliation
             changes.speakers[speaker_id] = stored
     aliases = _alias_rows(session, rows, speaker_id)
-    names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
+    names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()
+                        and (r.kind is not SpeakerKind.person or _fits(m, r))}
     for alias in sorted(names):
         existing = aliases.get(alias)
         if existing:
@@ -442,6 +445,17 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
             changes.speakers[speaker_id] = person
         session.info.setdefault("renamed", []).append((speaker_id, person.name))
     return speaker_id, created
+
+
+def _fits(mention: str, r: ResolvedSpeaker) -> bool:
+    """Whether a mention phrase may become an alias of the person ``r``: it ends with
+    their surname and its title does not say the other gender ("Mrs. Clinton" is no
+    alias of Bill Clinton)."""
+    if name_parts(mention)[1] != name_parts(r.name)[1]:
+        return False
+    titles = load().titles
+    said = {titles.get(w.lower(), "-") for w in mention.split()} - {"-"}
+    return r.gender == "-" or not said or said == {r.gender}
 
 
 def write_document(session: Session, doc: DocumentIn, attributions: list[Attribution],
