@@ -136,10 +136,11 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     hit = left_cue(doc, lo, qi)
     if hit is not None:
         m = subject(text, toks, hit.first, lo)
+        if toks[hit.first - 1].text == "," and toks[hit.index].lower.endswith("ing"):
+            # "X attacked Y for Z, saying “…”": the participle's subject is the clause's.
+            m = main_subject(doc, lo, hit.first) or m
         if m is None and previous is not None and previous.content.start >= s_start:
             return hit.span(text, toks), None, "same-sentence-speaker", 0.85
-        if m is None and toks[hit.first - 1].text == "," and toks[hit.index].lower.endswith("ing"):
-            m = main_subject(doc, lo, hit.first)  # "X attacked Y, saying “…”"
         if m is None and toks[hit.first - 1].lower == "to":
             m = main_subject(doc, lo, hit.first)  # "X went on to say, “…”"
         if m is not None:
