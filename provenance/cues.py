@@ -120,10 +120,11 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         found = np_before(text, tokens, j)
         if found is None or found.start < tokens[floor].start:
             return None
+        if found.kind is SpeakerKind.person and not found.name:
+            return found  # "a retired general, who said": the phrase is all there is
         # The mention is the relative pronoun itself (as "he" is); it names the phrase
         # before it, which is who the speaker resolves to.
-        return replace(found, start=rel.start, end=rel.end, text=rel.text,
-                       name=found.name or found.text)
+        return replace(found, start=rel.start, end=rel.end, text=rel.text)
     if j - 1 >= floor and tokens[j - 1].text in ",)":
         # "X, a doctor, said" / "X (R-Ohio) said": the aside ends here; the
         # speaker ends where the aside starts.
