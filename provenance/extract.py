@@ -264,7 +264,7 @@ def extract(text: str) -> list[Attribution]:
     rule-level estimate in 0.0–1.0, not a calibrated probability.
     """
     doc = Doc(text)
-    speakers = DocumentSpeakers(text, doc.tokens)
+    speakers = DocumentSpeakers(text, doc.tokens, doc.quoted)
     found: list[tuple[Attribution, Mention | None]] = []
     previous: Attribution | None = None
     prev_mention: Mention | None = None

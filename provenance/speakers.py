@@ -139,7 +139,7 @@ def _clean_person(m: Mention) -> Mention:
 class DocumentSpeakers:
     """Coreference of speaker mentions inside one document."""
 
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], quoted: list[bool] | None = None) -> None:
         self.text = text
         self.entities: list[_Entity] = []
         self.last: _Entity | None = None  # the entity of the last resolve
@@ -157,8 +157,10 @@ class DocumentSpeakers:
                     prev = tokens[k - 1].lower
                     first = prev if prev in lex.first_names else None
                     self._hint[tok.start] = (lex.titles.get(prev, "-"), first)
-                    if word != tok.text or prev in word_class("determiner"):
-                        # "Clinton’s website", "the Clinton campaign": no one acting here.
+                    if word != tok.text or prev in word_class("determiner") \
+                            or (quoted is not None and quoted[k]):
+                        # "Clinton’s website", "the Clinton campaign", "“Impeaching
+                        # Trump …,” he said": no one acting, or speaking, here.
                         self._modifier.add(tok.start)
         # Full names the text gives ("Hillary Clinton"), by folded surname: (offset, name).
         self._full: dict[str, list[tuple[int, str]]] = {}
@@ -233,8 +235,8 @@ class DocumentSpeakers:
                 while j < len(toks) and _is_name_token(toks[j]) and not _title_at(toks, j):
                     j += 1
                 name = " ".join(t.text for t in toks[i + 1 : j])
-                if not name.strip():
-                    continue
+                if not name.strip() or toks[j - 1].text.endswith(("’s", "'s")):
+                    continue  # "Mr. Trump’s veracity": he is not acting there
                 title = " ".join(t.text for t in toks[i - n + 1 : i + 1])
                 aff = None
                 if i - n >= 0 and toks[i - n].text.endswith(("’s", "'s", "s’", "s'")):
@@ -376,8 +378,6 @@ class DocumentSpeakers:
         want_person = m.pronoun in ("he", "she")
         if want_person and m.gender in ("m", "f"):
             self._named_before(m)
-        # The nearest person whose gender the text gives and agrees, if one is near;
-        # else the nearest whose gender it does not give.
         known: tuple[int, _Entity] | None = None
         unknown: tuple[int, _Entity] | None = None
         for e in self.entities:
@@ -393,8 +393,9 @@ class DocumentSpeakers:
                     known = (last, e)
             elif unknown is None or last > unknown[0]:
                 unknown = (last, e)
-        best = known if known is not None and (
-            unknown is None or m.start - known[0] <= PRONOUN_REACH) else unknown
+        # Never over a closer person the text gives no gender for ("Sexton … he noted").
+        best = max((c for c in (known, unknown) if c is not None), key=lambda c: c[0],
+                   default=None)
         if best is None:
             return None
         ent = best[1]

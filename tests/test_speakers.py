@@ -314,10 +314,25 @@ def test_surname_only_mentions_in_one_article(text: str, expected: list[str | No
         ("“Taxes will rise,” Laura Whitfield said.\n\n"
          "Daniel Ortiz, her rival, disagreed at a later event in Toledo. "
          "“They will fall,” he said.", ["Laura Whitfield", "Daniel Ortiz"]),
+        # A name inside a quotation is not who speaks next.
+        ("“We will win in November,” Tom Okafor said at the rally.\n\n“Voters should "
+         "reject Okafor,” said Daniel Ortiz. “Beating Okafor is the one goal we have "
+         "left,” he said.", ["Tom Okafor", "Daniel Ortiz", "Daniel Ortiz"]),
+        # ... nor a possessive one ("questioned Mr. Ortiz’s record").
+        ("Sen. Daniel Ortiz spoke on Monday. Later, Senator Tom Okafor questioned Mr. "
+         "Ortiz’s record. He called him “a man without a plan.”", ["Tom Okafor"]),
     ],
 )
 def test_pronouns_agree_in_gender(text: str, expected: list[str | None]) -> None:
     assert _speakers_of(text) == expected
+
+
+def test_a_pronoun_does_not_jump_over_a_closer_person_of_unknown_gender() -> None:
+    from provenance.extract import extract
+
+    text = ("Daniel Ortiz spoke in Dayton on Monday.\n\nKiran Sexton said the rally was "
+            "calm. Loyalty, he noted, matters most to the party’s old guard.")
+    assert [a.speaker_name for a in extract(text)] == ["Kiran Sexton", "Kiran Sexton"]
 
 
 @pytest.mark.parametrize(
