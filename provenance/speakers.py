@@ -158,9 +158,10 @@ class DocumentSpeakers:
                     first = prev if prev in lex.first_names else None
                     self._hint[tok.start] = (lex.titles.get(prev, "-"), first)
                     if word != tok.text or prev in word_class("determiner") \
+                            or prev in lex.words("preposition_after_cue") \
                             or (quoted is not None and quoted[k]):
-                        # "Clinton’s website", "the Clinton campaign", "“Impeaching
-                        # Trump …,” he said": no one acting, or speaking, here.
+                        # "Clinton’s website", "the Clinton campaign", "a girl with
+                        # Clinton", "“Impeaching Trump …,” he said": no one acting here.
                         self._modifier.add(tok.start)
         # Full names the text gives ("Hillary Clinton"), by folded surname: (offset, name).
         self._full: dict[str, list[tuple[int, str]]] = {}
