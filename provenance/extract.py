@@ -46,7 +46,7 @@ from provenance.mentions import (
 from provenance.models import Attribution, Span
 from provenance.reported import indirect_speech
 from provenance.segment import Quotation, Token
-from provenance.speakers import DocumentSpeakers
+from provenance.speakers import DocumentSpeakers, _Entity
 
 EXTRACTOR_VERSION = "rules-0.2"
 
@@ -324,7 +324,7 @@ def extract(text: str) -> list[Attribution]:
     found = _one_per_span(found)
     _speakers_from_previous_paragraph(doc, found)
     out = []
-    entities = []
+    entities: list[_Entity | None] = []
     for att, mention in found:
         if mention is None:
             out.append(att)

@@ -91,9 +91,9 @@ def load() -> Lexicon:
     stop = frozenset(row[0] for row in _rows("name_stopwords.txt"))
     nick: dict[str, set[str]] = {}
     for row in _rows("nicknames.tsv"):
-        forms = [row[0].lower(), *row[1].lower().split()]
-        for form in forms:
-            nick.setdefault(form, set()).update(f for f in forms if f != form)
+        spellings = [row[0].lower(), *row[1].lower().split()]
+        for one in spellings:
+            nick.setdefault(one, set()).update(f for f in spellings if f != one)
     classes: dict[str, set[str]] = {}
     for row in _rows("grammar.tsv"):
         if len(row) != 2:

@@ -268,7 +268,7 @@ class DocumentSpeakers:
     def _add(self, m: Mention, bare: bool = False) -> _Entity:
         if m.kind is SpeakerKind.person and m.name:
             m = _clean_person(m)
-            if any(w.lower() in word_class("org_word") for w in m.name.split()):
+            if any(w.lower() in word_class("org_word") for w in (m.name or "").split()):
                 m = replace(m, kind=SpeakerKind.organization)  # "State Department"
         ent = self._find(m, bare)
         if ent is None:
@@ -294,8 +294,10 @@ class DocumentSpeakers:
                 continue
             if bare and efirst:
                 continue
-            if m.gender in ("m", "f") and e.gender in ("m", "f") and m.gender != e.gender:
-                continue  # "Mrs. Clinton" is not Bill Clinton
+            mg = name_gender(m.name) if first else "-"
+            mg = mg if mg != "-" else m.gender
+            if mg in ("m", "f") and e.gender in ("m", "f") and mg != e.gender:
+                continue  # "Mrs. Clinton" is not Bill Clinton, nor "Hillary Clinton" a "he"
             # Several people with this surname: the one introduced last before the mention.
             if best is None or max(e.positions, default=0) <= m.start:
                 best = e
@@ -345,14 +347,14 @@ class DocumentSpeakers:
             return ResolvedSpeaker(name=m.text, kind=SpeakerKind.anonymous, titles=m.titles)
         if m.kind is SpeakerKind.person and m.name:
             m = _clean_person(m)
-            if any(w.lower() in word_class("org_word") for w in m.name.split()):
+            if any(w.lower() in word_class("org_word") for w in (m.name or "").split()):
                 m = replace(m, kind=SpeakerKind.organization)  # "State Department"
         if m.kind is SpeakerKind.person and m.name and _name_parts(m.name)[0] is None:
             full = self._full_name(m)
             if full is False:  # two people share the surname and nothing decides
                 self.last = self._add(m, bare=True)
                 return self.last.resolved()
-            if full:
+            if isinstance(full, str):
                 m = replace(m, name=full)
         self.last = self._add(m)
         return self.last.resolved()
@@ -384,12 +386,13 @@ class DocumentSpeakers:
         for e in self.entities:
             if want_person != (e.kind is SpeakerKind.person):
                 continue
-            if want_person and e.gender not in ("-", m.gender):
+            gender = self._expected_gender(e) if want_person else "-"
+            if want_person and gender not in ("-", m.gender):
                 continue
             last = self._last_before(e, m.start)
             if last is None:
                 continue
-            if want_person and e.gender == m.gender and m.gender in ("m", "f"):
+            if want_person and gender == m.gender and m.gender in ("m", "f"):
                 if known is None or last > known[0]:
                     known = (last, e)
             elif unknown is None or last > unknown[0]:
@@ -407,6 +410,14 @@ class DocumentSpeakers:
         self.last = ent
         return ent.resolved()
 
+
+    def _expected_gender(self, e: _Entity) -> str:
+        """``e``'s gender, or for a bare surname the one gender of the full names the
+        text gives with it (it will take that name)."""
+        if e.gender != "-" or _name_parts(e.name)[0] is not None:
+            return e.gender
+        genders = {name_gender(n) for _, n in self._full.get(_name_parts(e.name)[1], ())}
+        return genders.pop() if len(genders) == 1 else "-"
 
     def _named_before(self, m: Mention) -> None:
         """Make the people of ``m``'s gender that the text names in full, and whose
@@ -551,9 +562,13 @@ class SpeakerIndex:
             return None  # "a worker" in two articles is not one person
         key = fold(r.name)
         exact = self._by_alias.get((key, r.kind), ())
-        if len(exact) == 1 and (r.kind is not SpeakerKind.person or surname_score(
+        lex = load()
+        genders = ({lex.titles.get(t.lower(), "-") for t in r.titles} | {r.gender}) - {"-"}
+        want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
+        if len(exact) == 1 and (r.kind is not SpeakerKind.person or (surname_score(
                 name_parts(r.name)[1], name_parts(self.by_id[next(iter(exact))].name)[1])
-                is not None):
+                is not None and (want is None or name_gender(
+                    self.by_id[next(iter(exact))].name) in ("-", want)))):
             # A person's alias may be a mention phrase of another ("Bill" met beside
             # Gloria Major): it names them only when the surnames agree.
             return MatchResult(next(iter(exact)), 100.0, f"same name {key!r}")
@@ -575,9 +590,6 @@ class SpeakerIndex:
         # group offers its oldest speaker: ties go to the older speaker.
         cands: dict[int, tuple[float, str]] = {}
         titles = title_keys(r.titles)
-        lex = load()
-        genders = ({lex.titles.get(t.lower(), "-") for t in r.titles} | {r.gender}) - {"-"}
-        want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
         for surname, s_score in surnames:
             for kfirst, ids in self._by_surname[surname].items():
                 if not ids:

@@ -385,3 +385,19 @@ def test_a_parenthetical_aside_between_speaker_and_cue(
     got = [a.speaker_name for a in extract(text)
            if a.kind in ("direct", "mixed", "nonspeech") and a.content.text.count(" ") < 8]
     assert got == expected
+
+
+def test_an_exact_alias_does_not_cross_a_gender_the_article_gave() -> None:
+    idx = _index("Daniel Whitfield", "Laura Whitfield")
+    idx.add_alias(1, "Whitfield")
+    assert idx.match(ResolvedSpeaker(name="Whitfield", kind=P)).speaker_id == 1
+    got = idx.match(ResolvedSpeaker(name="Whitfield", kind=P, gender="f"))
+    assert got is not None and got.speaker_id == 2
+
+
+def test_a_full_name_of_the_other_gender_does_not_join_a_bare_surname() -> None:
+    from provenance.extract import extract
+
+    text = ("“The plan is sound,” Mrs. Whitfield said.\n\n"
+            "“I disagree with my mother,” said Daniel Whitfield.")
+    assert [a.speaker_name for a in extract(text)] == ["Whitfield", "Daniel Whitfield"]
