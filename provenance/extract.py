@@ -43,7 +43,7 @@ from provenance.mentions import (
     np_after,
     np_before,
 )
-from provenance.models import Attribution, Span
+from provenance.models import Attribution, Span, SpeakerKind
 from provenance.reported import indirect_speech
 from provenance.segment import Quotation, Token
 from provenance.speakers import DocumentSpeakers, _Entity
@@ -53,6 +53,7 @@ EXTRACTOR_VERSION = "rules-0.2"
 MAX_NONSPEECH_WORDS = 6
 MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the mayor said)
 MAX_NAME_WORDS = 4  # a short quotation after "on", "of" or a possessive names a show or a book
+MAX_MODIFIER_TOKENS = 5  # lower-case or numeric words before a name after a cue
 MAX_ASIDE_TOKENS = 8  # tokens of a parenthetical aside after a name ("(D-Newport News)")
 DASHES = {"―", "—", "–", "-", "--"}
 SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "speaker-colon", "quote-then-subject-cue",
@@ -71,6 +72,9 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     after, hi = doc.tok_index(q.close), doc.tok_index(s_end)
     if qi > lo and toks[qi - 1].lower in lex.words("title_marker"):
         return None, None, "title", 0.0  # "a report titled “Safer Storage Now”"
+    turn = _turn_label(doc, qi)
+    if turn is not None:
+        return turn[0], turn[1], "speaker-colon-in-quote", 0.85
     right_hi = hi
     if after >= hi and s_end < len(text) and doc.para_of(s_end) == doc.para_of(q.open):
         # "“Why not?” Trump said.": the sentence ended inside the marks; the
@@ -113,6 +117,8 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         m = np_after(text, toks, i + 1)
         if m is None and i + 1 < right_hi and toks[i + 1].lower in word_class("determiner"):
             m = generic_np_after(text, toks, i + 1, right_hi)  # "said the county officer"
+        if m is None:
+            m = _named_after_modifiers(doc, i + 1, right_hi)  # "said 9/11 widow Ana Ruiz."
         if m is not None:
             return hit.span(text, toks), m, "quote-then-cue-subject", 0.95
         break
@@ -172,6 +178,45 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         if m is not None:
             return cue_span, m, "colon-lead-in", 0.8
     return None, None, "", 0.0
+
+
+def _named_after_modifiers(doc: Doc, i: int, hi: int) -> Mention | None:
+    """A name closing the sentence after a few lower-case or numeric modifiers:
+    "…,” said 9/11 widow Ana Ruiz." (no function word, no comma in between)."""
+    lex = load()
+    toks = doc.tokens
+    function = (lex.words("preposition_after_cue") | lex.words("finite")
+                | lex.words("conjunction") | word_class("determiner"))
+    for k in range(i, min(hi, i + MAX_MODIFIER_TOKENS)):
+        tok = toks[k]
+        if tok.is_cap and tok.is_word:
+            m = np_after(doc.text, toks, k)
+            if m is None or m.kind is not SpeakerKind.person or not m.name:
+                return None
+            end = doc.tok_index(m.end)
+            return m if end >= hi or toks[end].text in ".," else None
+        if tok.lower in function or not (tok.is_word or tok.text in "/-"):
+            return None
+    return None
+
+
+def _turn_label(doc: Doc, qi: int) -> tuple[Span, Mention] | None:
+    """A transcript turn quoted whole: “PENCE: Well, …” (an upper-case label of at most
+    three words and a colon right after the opening mark)."""
+    toks = doc.tokens
+    for k in range(qi + 2, min(qi + 5, len(toks))):
+        if toks[k].text == ":":
+            label = toks[qi + 1 : k]
+            if not all(t.text.isupper() and t.is_word for t in label) or \
+                    len("".join(t.text for t in label)) < 3:
+                return None
+            m = np_before(doc.text, toks, k)
+            if m is None or m.start != toks[qi + 1].start or m.pronoun:
+                return None
+            return Span.of(doc.text, toks[k].start, toks[k].end), m
+        if not toks[k].is_word:
+            return None
+    return None
 
 
 def _parenthetical(toks: list[Token], i: int, hi: int) -> int:

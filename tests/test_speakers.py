@@ -401,3 +401,19 @@ def test_a_full_name_of_the_other_gender_does_not_join_a_bare_surname() -> None:
     text = ("“The plan is sound,” Mrs. Whitfield said.\n\n"
             "“I disagree with my mother,” said Daniel Whitfield.")
     assert [a.speaker_name for a in extract(text)] == ["Whitfield", "Daniel Whitfield"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A transcript turn quoted whole names its speaker before the colon.
+        ("“ORTIZ: Well, the question is why the plant closed at all.”\n\n"
+         "“OKAFOR: Because the owners left town.”", ["ORTIZ", "OKAFOR"]),
+        # A name closing the sentence after lower-case or numeric modifiers.
+        ("“The veto does not hold,” said 9/11 widow Laura Whitfield.", ["Laura Whitfield"]),
+    ],
+)
+def test_speakers_behind_labels_and_modifiers(text: str, expected: list[str]) -> None:
+    from provenance.extract import extract
+
+    assert [a.speaker_name for a in extract(text) if a.kind == "direct"] == expected
