@@ -53,7 +53,11 @@ def name_parts(name: str) -> tuple[str | None, str]:
     """(first name or None, surname), folded; particles, suffixes and a possessive
     ("Trump’s", "Sanders’") skipped."""
     name = _POSSESSIVE.sub("", name)
-    toks = [t for t in fold(name).split() if t.rstrip(".") not in word_class("name_particle")]
+    # A particle is no name part ("de", "al-"), unless it opens the name as a first
+    # name does ("Al Sharpton").
+    firsts = load().first_names
+    toks = [t for n, t in enumerate(fold(name).split())
+            if t.rstrip(".") not in word_class("name_particle") or (n == 0 and t in firsts)]
     if not toks:
         return None, fold(name)
     return (toks[0] if len(toks) > 1 else None), toks[-1]
@@ -182,7 +186,8 @@ class DocumentSpeakers:
                 if toks[j - 1].text.endswith(("’s", "'s")):
                     break
             run = trim_name(toks[i:j])
-            if len(run) >= 2 and run[0].lower in firsts:
+            if len(run) >= 2 and run[0].lower in firsts \
+                    and not any(t.lower in word_class("org_word") for t in run):
                 name = _POSSESSIVE.sub("", " ".join(t.text for t in run[:3]))
                 self._full.setdefault(_name_parts(name)[1], []).append((run[0].start, name))
             i = max(j, i + 1)

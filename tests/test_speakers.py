@@ -417,3 +417,23 @@ def test_speakers_behind_labels_and_modifiers(text: str, expected: list[str]) ->
     from provenance.extract import extract
 
     assert [a.speaker_name for a in extract(text) if a.kind == "direct"] == expected
+
+
+@pytest.mark.parametrize(("name", "parts"), [
+    ("Al Sharpton", ("al", "sharpton")),  # "Al" opening a name is a first name
+    ("Bill de Blasio", ("bill", "blasio")),  # a particle inside is not
+    ("Trump’s", (None, "trump")),
+    ("Sanders’", (None, "sanders")),
+])
+def test_name_parts(name: str, parts: tuple[str | None, str]) -> None:
+    from provenance.speakers import name_parts
+
+    assert name_parts(name) == parts
+
+
+def test_al_qaeda_is_no_man_to_point_a_pronoun_at() -> None:
+    from provenance.extract import extract
+
+    text = ("Al Qaeda claimed the attack on Monday. Tom Okafor said the group was weak. "
+            "“It will not last,” he said.")
+    assert [a.speaker_name for a in extract(text)][-1] == "Tom Okafor"
