@@ -604,9 +604,11 @@ class SpeakerIndex:
                     continue
                 if want and kfirst and lex.first_names.get(kfirst, want) != want:
                     continue  # "Mr. Clinton" is not Hillary Clinton
-                if surname != last and titles and self.by_id[ids[0]].titles \
-                        and not titles & self.by_id[ids[0]].titles:
+                known_titles = self.by_id[ids[0]].titles
+                if surname != last and titles and known_titles and not titles & known_titles:
                     continue  # "Michael McFaul", ambassador, is not Rep. Michael McCaul
+                if surname != last and not (first and kfirst) and not titles & known_titles:
+                    continue  # a typo needs a first name or a role to agree ("Abedini")
                 score, f_score = scored
                 why = f"surname {last!r}~{surname!r} {s_score:.0f}, " + (
                     f"first name {f_score:.0f}" if f_score is not None
