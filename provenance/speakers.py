@@ -256,9 +256,12 @@ class DocumentSpeakers:
                 for k in range(i + 1, min(i + 5, len(toks))):
                     n2 = _title_at(toks, k)
                     between = toks[i + 1 : k - n2 + 1]
-                    if n2 and any(not t.is_cap and t.lower not in word_class("determiner")
-                                  for t in between):
-                        break  # "Karen Robison, pulled Rep. King aside": not her title
+                    if n2 and (any(not t.is_cap and t.lower not in word_class("determiner")
+                                   for t in between)
+                               or (k + 1 < len(toks) and _is_name_token(toks[k + 1]))):
+                        # "Karen Robison, pulled Rep. King aside", "In South Carolina,
+                        # Mr. Trump said": the title is another's.
+                        break
                     if n2:
                         title = " ".join(t.text for t in toks[k - n2 + 1 : k + 1])
                         j = i - 1

@@ -448,3 +448,16 @@ def test_a_surname_alone_a_typo_apart_merges_when_a_role_agrees() -> None:
     got = idx.match(ResolvedSpeaker(name="Newson", kind=P, titles=["Gov."]))
     assert got is not None and got.speaker_id == 1
     assert idx.match(ResolvedSpeaker(name="Newson", kind=P, titles=["Mayor"])) is None
+
+
+@pytest.mark.parametrize(("text", "entities"), [
+    ("In South Carolina, Mr. Okafor said the race was close.", [("Okafor", ["Mr."])]),
+    ("Nanette Okafor, Democratic Congresswoman, said no.", [("Nanette Okafor", ["Congresswoman"])]),
+])
+def test_a_title_after_a_comma_is_an_appositive_only_without_a_name(
+        text: str, entities: list[tuple[str, list[str]]]) -> None:
+    from provenance.segment import tokenize
+    from provenance.speakers import DocumentSpeakers
+
+    d = DocumentSpeakers(text, tokenize(text))
+    assert [(e.name, e.titles) for e in d.entities] == entities
