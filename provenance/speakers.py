@@ -459,6 +459,14 @@ class Known:
     kind: SpeakerKind
     aliases: set[str] = field(default_factory=set)  # folded
     titles: set[str] = field(default_factory=set)  # title_keys of its titles
+    gender: str = "-"  # what its gendered titles say (title_gender)
+
+
+def title_gender(titles: list[str]) -> str:
+    """m or f when the gendered titles ("Mr.", "Mrs.") agree on one, else -."""
+    lex = load()
+    genders = {lex.titles.get(t.lower(), "-") for t in titles} - {"-"}
+    return genders.pop() if len(genders) == 1 else "-"
 
 
 def title_keys(titles: list[str] | set[str]) -> set[str]:
@@ -575,8 +583,9 @@ class SpeakerIndex:
         want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
         if len(exact) == 1 and (r.kind is not SpeakerKind.person or (surname_score(
                 name_parts(r.name)[1], name_parts(self.by_id[next(iter(exact))].name)[1])
-                is not None and (want is None or name_gender(
-                    self.by_id[next(iter(exact))].name) in ("-", want)))):
+                is not None and (want is None or (name_gender(
+                    self.by_id[next(iter(exact))].name) in ("-", want)
+                    and self.by_id[next(iter(exact))].gender in ("-", want))))):
             # A person's alias may be a mention phrase of another ("Bill" met beside
             # Gloria Major): it names them only when the surnames agree.
             return MatchResult(next(iter(exact)), 100.0, f"same name {key!r}")
@@ -607,6 +616,8 @@ class SpeakerIndex:
                     continue
                 if want and kfirst and lex.first_names.get(kfirst, want) != want:
                     continue  # "Mr. Clinton" is not Hillary Clinton
+                if want and self.by_id[ids[0]].gender not in ("-", want):
+                    continue  # "he" is not the "Mrs. Abedini" stored
                 known_titles = self.by_id[ids[0]].titles
                 if surname != last and titles and known_titles and not titles & known_titles:
                     continue  # "Michael McFaul", ambassador, is not Rep. Michael McCaul
@@ -659,6 +670,7 @@ class SpeakerIndex:
     def retitle(self, speaker_id: int, titles: list[str]) -> None:
         """The stored speaker's titles are now ``titles``."""
         self.by_id[speaker_id].titles = title_keys(titles)
+        self.by_id[speaker_id].gender = title_gender(titles)
 
     def count(self, speaker_id: int, n: int = 1) -> None:
         """``speaker_id`` was matched ``n`` more times (its salience in the archive)."""

@@ -47,6 +47,7 @@ from provenance.speakers import (
     name_parts,
     query_matches,
     suggestions,
+    title_gender,
     title_keys,
 )
 from provenance.tables import (
@@ -175,7 +176,8 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
     for sid, name, kind, titles in conn.execute(
             sa_select(speakers.c.id, speakers.c.name, speakers.c.kind, speakers.c.titles)
             .order_by(speakers.c.id)):
-        known[sid] = Known(sid, name, kinds[kind], titles=title_keys(json.loads(titles)))
+        known[sid] = Known(sid, name, kinds[kind], titles=title_keys(json.loads(titles)),
+                           gender=title_gender(json.loads(titles)))
     for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
         if sid in known:
             known[sid].aliases.add(key)
@@ -404,7 +406,8 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         changes.new_speakers.append(values)
         row = _Speaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
-        pending.append(Known(speaker_id, r.name, r.kind, titles=title_keys(r.titles)))
+        pending.append(Known(speaker_id, r.name, r.kind, titles=title_keys(r.titles),
+                             gender=title_gender(r.titles)))
         audit.log_speaker_created(session, SimpleNamespace(**values), doc_id)
     else:
         speaker_id, created = match.speaker_id, False

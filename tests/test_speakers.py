@@ -461,3 +461,12 @@ def test_a_title_after_a_comma_is_an_appositive_only_without_a_name(
 
     d = DocumentSpeakers(text, tokenize(text))
     assert [(e.name, e.titles) for e in d.entities] == entities
+
+
+def test_a_stored_title_gender_is_not_crossed() -> None:
+    from provenance.speakers import title_gender
+
+    idx = SpeakerIndex([Known(1, "Okafor", P, gender=title_gender(["Mrs."]))])
+    assert idx.match(ResolvedSpeaker(name="Okafor", kind=P, gender="m")) is None
+    got = idx.match(ResolvedSpeaker(name="Okafor", kind=P, gender="f"))
+    assert got is not None and got.speaker_id == 1
