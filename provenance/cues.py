@@ -10,7 +10,7 @@ finds the speaker phrase before it ("X, a doctor, said", "X, who said",
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from provenance.lexicon import Cue, load, word_class
 from provenance.mentions import (
@@ -114,10 +114,17 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     if j - 1 >= floor and tokens[j - 1].lower in lex.words("relative"):
         # "Mr. X, who said …": the speaker is the phrase before ", who".
         j -= 1
+        rel = tokens[j]
         if j - 1 >= floor and tokens[j - 1].text == ",":
             j -= 1
         found = np_before(text, tokens, j)
-        return found if found is not None and found.start >= tokens[floor].start else None
+        if found is None or found.start < tokens[floor].start:
+            return None
+        if found.kind is SpeakerKind.person and not found.name:
+            return found  # "a retired general, who said": the phrase is all there is
+        # The mention is the relative pronoun itself (as "he" is); it names the phrase
+        # before it, which is who the speaker resolves to.
+        return replace(found, start=rel.start, end=rel.end, text=rel.text)
     if j - 1 >= floor and tokens[j - 1].text in ",)":
         # "X, a doctor, said" / "X (R-Ohio) said": the aside ends here; the
         # speaker ends where the aside starts.

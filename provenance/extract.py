@@ -44,15 +44,18 @@ from provenance.mentions import (
     np_after,
     np_before,
 )
-from provenance.models import Attribution, Span
+from provenance.models import Attribution, Span, SpeakerKind
 from provenance.reported import indirect_speech
 from provenance.segment import Quotation, Token
-from provenance.speakers import DocumentSpeakers
+from provenance.speakers import DocumentSpeakers, _Entity
 
 EXTRACTOR_VERSION = "rules-0.2"
 
 MAX_NONSPEECH_WORDS = 6
 MAX_RIGHT_TOKENS = 8  # tokens between a closing mark and its cue ("…,” the mayor said)
+MAX_NAME_WORDS = 4  # a short quotation after "on", "of" or a possessive names a show or a book
+MAX_MODIFIER_TOKENS = 5  # lower-case or numeric words before a name after a cue
+MAX_ASIDE_TOKENS = 8  # tokens of a parenthetical aside after a name ("(D-Newport News)")
 DASHES = {"―", "—", "–", "-", "--"}
 SAME_SENTENCE_RULES = {"quote-then-subject-aside-cue", "speaker-colon", "quote-then-subject-cue",
                        "quote-then-cue-subject", "according-to",
@@ -70,6 +73,9 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     after, hi = doc.tok_index(q.close), doc.tok_index(s_end)
     if qi > lo and toks[qi - 1].lower in lex.words("title_marker"):
         return None, None, "title", 0.0  # "a report titled “Safer Storage Now”"
+    turn = _turn_label(doc, qi)
+    if turn is not None:
+        return turn[0], turn[1], "speaker-colon-in-quote", 0.85
     right_hi = hi
     if after >= hi and s_end < len(text) and doc.para_of(s_end) == doc.para_of(q.open):
         # "“Why not?” Trump said.": the sentence ended inside the marks; the
@@ -78,9 +84,24 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         if next_hi - after <= MAX_RIGHT_TOKENS:
             right_hi = next_hi
     # Right of the quote: "…,” she said." or "…,” said the mayor."
-    for i in range(after, min(right_hi, after + MAX_RIGHT_TOKENS)):
+    limit = min(right_hi, after + MAX_RIGHT_TOKENS)
+    # "on CBS's “Face the Nation,” Paul Ryan (R-Wis.) said": a show's name, not his words.
+    named_thing = qi > lo and (toks[qi - 1].lower in lex.words("preposition_after_cue")
+                               or toks[qi - 1].text.endswith(("’s", "'s"))) \
+        and len(text[q.start:q.end].split()) <= MAX_NAME_WORDS
+    i = after - 1
+    while i + 1 < limit:
+        i += 1
         if doc.quoted[i]:
             break
+        if named_thing:
+            break
+        close = _parenthetical(toks, i, right_hi)
+        if close:
+            # "…,” Rep. Jane Roe (D-Ohio) said": the aside does not count toward the reach.
+            limit = min(right_hi, limit + close - i + 1)
+            i = close
+            continue
         hit = cue_at(toks, i, i < doc.headline_tokens)
         if hit is None:
             low = toks[i].lower
@@ -97,6 +118,8 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         m = np_after(text, toks, i + 1)
         if m is None and i + 1 < right_hi and toks[i + 1].lower in word_class("determiner"):
             m = generic_np_after(text, toks, i + 1, right_hi)  # "said the county officer"
+        if m is None:
+            m = _named_after_modifiers(doc, i + 1, right_hi)  # "said 9/11 widow Ana Ruiz."
         if m is not None:
             return hit.span(text, toks), m, "quote-then-cue-subject", 0.95
         break
@@ -120,10 +143,11 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
     hit = left_cue(doc, lo, qi)
     if hit is not None:
         m = subject(text, toks, hit.first, lo)
+        if toks[hit.first - 1].text == "," and toks[hit.index].lower.endswith("ing"):
+            # "X attacked Y for Z, saying “…”": the participle's subject is the clause's.
+            m = main_subject(doc, lo, hit.first) or m
         if m is None and previous is not None and previous.content.start >= s_start:
             return hit.span(text, toks), None, "same-sentence-speaker", 0.85
-        if m is None and toks[hit.first - 1].text == "," and toks[hit.index].lower.endswith("ing"):
-            m = main_subject(doc, lo, hit.first)  # "X attacked Y, saying “…”"
         if m is None and toks[hit.first - 1].lower == "to":
             m = main_subject(doc, lo, hit.first)  # "X went on to say, “…”"
         if m is not None:
@@ -159,6 +183,55 @@ def _attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
         if m is not None:
             return cue_span, m, "colon-lead-in", 0.8
     return None, None, "", 0.0
+
+
+def _named_after_modifiers(doc: Doc, i: int, hi: int) -> Mention | None:
+    """A name closing the sentence after a few lower-case or numeric modifiers:
+    "…,” said 9/11 widow Ana Ruiz." (no function word, no comma in between)."""
+    lex = load()
+    toks = doc.tokens
+    function = (lex.words("preposition_after_cue") | lex.words("finite")
+                | lex.words("conjunction") | word_class("determiner"))
+    for k in range(i, min(hi, i + MAX_MODIFIER_TOKENS)):
+        tok = toks[k]
+        if tok.is_cap and tok.is_word:
+            m = np_after(doc.text, toks, k)
+            if m is None or m.kind is not SpeakerKind.person or not m.name:
+                return None
+            end = doc.tok_index(m.end)
+            return m if end >= hi or toks[end].text in ".," else None
+        if tok.lower in function or not (tok.is_word or tok.text in "/-"):
+            return None
+    return None
+
+
+def _turn_label(doc: Doc, qi: int) -> tuple[Span, Mention] | None:
+    """A transcript turn quoted whole: “PENCE: Well, …” (an upper-case label of at most
+    three words and a colon right after the opening mark)."""
+    toks = doc.tokens
+    for k in range(qi + 2, min(qi + 5, len(toks))):
+        if toks[k].text == ":":
+            label = toks[qi + 1 : k]
+            if not all(t.text.isupper() and t.is_word for t in label) or \
+                    len("".join(t.text for t in label)) < 3:
+                return None
+            m = np_before(doc.text, toks, k)
+            if m is None or m.start != toks[qi + 1].start or m.pronoun:
+                return None
+            return Span.of(doc.text, toks[k].start, toks[k].end), m
+        if not toks[k].is_word:
+            return None
+    return None
+
+
+def _parenthetical(toks: list[Token], i: int, hi: int) -> int:
+    """Index of the ")" closing a short aside opened at ``toks[i]`` ("(R-Utah)"), or 0."""
+    if toks[i].text != "(":
+        return 0
+    for k in range(i + 1, min(hi, i + MAX_ASIDE_TOKENS)):
+        if toks[k].text == ")":
+            return k
+    return 0
 
 
 def _speaker_label(doc: Doc, para: int) -> tuple[Span, Mention] | None:
@@ -261,7 +334,7 @@ def extract(text: str) -> list[Attribution]:
     rule-level estimate in 0.0–1.0, not a calibrated probability.
     """
     doc = Doc(text)
-    speakers = DocumentSpeakers(text, doc.tokens)
+    speakers = DocumentSpeakers(text, doc.tokens, doc.quoted)
     found: list[tuple[Attribution, Mention | None]] = []
     previous: Attribution | None = None
     prev_mention: Mention | None = None
@@ -321,14 +394,24 @@ def extract(text: str) -> list[Attribution]:
     found = _one_per_span(found)
     _speakers_from_previous_paragraph(doc, found)
     out = []
+    entities: list[_Entity | None] = []
     for att, mention in found:
-        if mention is not None and mention.pronoun in ("he", "she"):
-            # The subject of the sentence before is the likeliest antecedent; the
-            # document's entity list decides otherwise.
-            mention = previous_person(doc, mention.start) or mention
-        out.append(att.model_copy(update={"resolved": speakers.resolve(mention)})
-                   if mention else att)
-    return out
+        if mention is None:
+            out.append(att)
+            entities.append(None)
+            continue
+        if mention.pronoun in ("he", "she"):
+            # The subject of the sentence before is the likeliest antecedent when its
+            # gender agrees; the document's entity list decides otherwise.
+            resolved = speakers.resolve_pronoun(mention, previous_person(doc, mention.start))
+        else:
+            resolved = speakers.resolve(mention)
+        out.append(att.model_copy(update={"resolved": resolved}))
+        entities.append(speakers.last if resolved is not None else None)
+    # Every record of one person carries what the whole article says of them (the full
+    # name given later, the gender its pronouns tell), so all go to one stored speaker.
+    return [att.model_copy(update={"resolved": speakers.final(ent)}) if ent is not None else att
+            for att, ent in zip(out, entities, strict=True)]
 
 
 def _one_per_span(

@@ -48,6 +48,8 @@ class Lexicon:
     abbreviations: frozenset[str]
     number_abbreviations: frozenset[str]  # abbreviations only before a number ("No. 5")
     name_stopwords: frozenset[str]
+    first_names: dict[str, str] = field(default_factory=dict)  # lower-case -> gender (m, f)
+    nicknames: dict[str, frozenset[str]] = field(default_factory=dict)  # name -> its other forms
     word_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     max_title_words: int = field(default=3)
     title_ends: frozenset[str] = field(default_factory=frozenset)  # last word of each title
@@ -87,6 +89,11 @@ def load() -> Lexicon:
     abbreviations = frozenset(row[0].lower() for row in abbreviation_rows if len(row) == 1)
     number_abbreviations = frozenset(row[0].lower() for row in abbreviation_rows if len(row) > 1)
     stop = frozenset(row[0] for row in _rows("name_stopwords.txt"))
+    nick: dict[str, set[str]] = {}
+    for row in _rows("nicknames.tsv"):
+        spellings = [row[0].lower(), *row[1].lower().split()]
+        for one in spellings:
+            nick.setdefault(one, set()).update(f for f in spellings if f != one)
     classes: dict[str, set[str]] = {}
     for row in _rows("grammar.tsv"):
         if len(row) != 2:
@@ -102,6 +109,8 @@ def load() -> Lexicon:
         abbreviations=abbreviations,
         number_abbreviations=number_abbreviations,
         name_stopwords=stop,
+        first_names={row[0].lower(): row[1] for row in _rows("first_names.tsv")},
+        nicknames={k: frozenset(v) for k, v in nick.items()},
         word_classes={k: frozenset(v) for k, v in classes.items()},
         max_title_words=max(len(t.split()) for t in titles),
         title_ends=frozenset(t.split()[-1] for t in titles),

@@ -60,6 +60,43 @@ def _is_name_token(tok: Token) -> bool:
     return tok.text.removesuffix("’s").removesuffix("'s") not in load().name_stopwords
 
 
+def _verbish(tok: Token) -> bool:
+    """A capitalised verb opening a name run: "Endorsed Trump", "Stated Stone".
+
+    A cue verb or a headline verb (``headline_verb``) that is no first name; a
+    surname in -ed ("Husted") is neither.
+    """
+    lex = load()
+    low = tok.lower
+    if low in lex.first_names:
+        return False
+    return low in lex.cue_forms or low in lex.words("headline_verb")
+
+
+def trim_name(toks: list[Token]) -> list[Token]:
+    """The tokens of a name run that make a person's name.
+
+    A leading verb goes ("Endorsed Trump" -> "Trump"), so do words before a known
+    first name ("Billionaire Donald Trump" -> "Donald Trump"); a run of four name
+    words or more is a headline, not a name ("Trump Addresses Munich Attack"): empty.
+    """
+    firsts = load().first_names
+    while toks and _verbish(toks[0]):
+        toks = toks[1:]  # "Asked" alone is no name at all
+    for k, tok in enumerate(toks[:-1]):
+        if k > 0 and tok.lower in firsts and toks[k - 1].lower not in firsts:
+            toks = toks[k:]
+            break
+    particles = word_class("name_particle")
+    while len(toks) > 1 and _verbish(toks[-1]) and toks[-1].lower.endswith(("s", "ed")) \
+            and not toks[-1].lower.endswith("ss"):
+        toks = toks[:-1]  # "Putin Remarks"; "the New York Post" keeps its name
+    core = [t for t in toks if t.lower not in particles and len(t.text.rstrip(".")) > 1]
+    if len(core) >= 4 and core[0].lower not in firsts:
+        return []
+    return toks
+
+
 def _is_possessive(tok: Token) -> bool:
     return tok.text.endswith(APOSTROPHES) and tok.is_cap
 
@@ -70,6 +107,13 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     j = i - 1
     if j < 0:
         return None
+    if tokens[j].text == ")":
+        # "Rep. Jane Roe (D-Ohio) said": the name ends before the aside.
+        k = j - 1
+        while k > max(0, j - 8) and tokens[k].text not in "()":
+            k -= 1
+        if k > 0 and tokens[k].text == "(":
+            j = k - 1
     if tokens[j].lower in lex.pronouns:
         tok = tokens[j]
         gender = lex.pronouns[tok.lower][0]
@@ -193,6 +237,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
         name_toks.insert(0, toks[idx])
         idx -= 1
     rest = toks[: idx + 1]
+    name_toks = trim_name(name_toks)
     r = len(rest) - 1
     while r >= 0:
         n = _title_at(rest, r)

@@ -63,6 +63,8 @@ class ResolvedSpeaker(BaseModel):
     titles: list[str] = Field(default_factory=list)
     affiliation: str | None = None
     mentions: list[str] = Field(default_factory=list)
+    gender: str = Field(default="-", description="m, f or - (unknown): what the document "
+                        "says (titles, first name, the pronouns that refer to the person)")
 
 
 class Attribution(BaseModel):

@@ -217,7 +217,8 @@ def _passive_by(doc: Doc, i: int, lo: int, hi: int, end: int
 def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Mention, str]]:
     """(content, cue, speaker, rule) for unquoted reported speech."""
     text, toks = doc.text, doc.tokens
-    forms = load().cue_forms
+    lex = load()
+    forms = lex.cue_forms
     # next_comma[i]: index of the first "," token at or after i (one backward pass,
     # so finding each cue's tail does not rescan a long sentence).
     next_comma = [len(toks)] * (len(toks) + 1)
@@ -265,7 +266,10 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             closing = _adverbial_tail(toks, i + 1, tail_end) and not any(
                 toks[n].lower == "that" or doc.quoted[n] for n in range(i + 1, tail_end))
             # "…, X said (on Friday)." closes the sentence: the content is what comes before.
-            if m is not None and closing and _char_before(text, s_start, m.start) == ",":
+            # ", who said": a relative clause's subject; what precedes is not its claim.
+            relative = m is not None and m.text.lower() in lex.words("relative")
+            if m is not None and closing and not relative \
+                    and _char_before(text, s_start, m.start) == ",":
                 stop = text.rfind(",", s_start, m.start)
                 # "At one point, a woman asked …" opens with an adverbial, not a claim.
                 if len(text[s_start:stop].split()) >= MIN_CLAIM_WORDS:
@@ -284,8 +288,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 continue
             last_subject = m
             # "The plan, X said, is too late": the claim is the sentence around the aside.
-            if m is not None and _char_before(text, s_start, m.start) == "," and i + 1 < hi \
-                    and toks[i + 1].text == ",":
+            if m is not None and not relative and _char_before(text, s_start, m.start) == "," \
+                    and i + 1 < hi and toks[i + 1].text == ",":
                 out.append((trim(text, s_start, end), cue, m, "aside-subject-cue"))
                 continue
             k = _clause_after(doc, hit, hi)

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, create_engine, select
 from provenance import audit
 from provenance.appearances import standings
 from provenance.errors import NotFoundError, StoreError, public, redact
+from provenance.lexicon import load
 from provenance.migrations import migrate
 from provenance.models import (
     Attribution,
@@ -44,8 +45,11 @@ from provenance.speakers import (
     SpeakerIndex,
     canonical_name,
     fold,
+    name_parts,
     query_matches,
     suggestions,
+    title_gender,
+    title_keys,
 )
 from provenance.tables import (
     AliasRow,
@@ -210,13 +214,20 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
     conn = session.connection()  # plain rows: read whole at the start of every ingest
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     kinds = {k.value: k for k in SpeakerKind}
-    for sid, name, kind in conn.execute(sa_select(speakers.c.id, speakers.c.name,
-                                                  speakers.c.kind).order_by(speakers.c.id)):
-        known[sid] = Known(sid, name, kinds[kind])
+    for sid, name, kind, titles in conn.execute(
+            sa_select(speakers.c.id, speakers.c.name, speakers.c.kind, speakers.c.titles)
+            .order_by(speakers.c.id)):
+        known[sid] = Known(sid, name, kinds[kind], titles=title_keys(json.loads(titles)),
+                           gender=title_gender(json.loads(titles)))
     for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
         if sid in known:
             known[sid].aliases.add(key)
-    return SpeakerIndex(list(known.values()))
+    index = SpeakerIndex(list(known.values()))
+    merges = MergeRow.__table__  # type: ignore[attr-defined]
+    for sid, n in conn.execute(sa_select(merges.c.speaker_id, func.count())
+                               .group_by(merges.c.speaker_id)):
+        index.count(sid, n)
+    return index
 
 
 def has_document(session: Session, doc_id: str) -> bool:
@@ -428,7 +439,8 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
     changes = _pending(session)
     match = index.match(r)
     # The aliases this mention adds; logged, so that verify re-derives the aliases table.
-    names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()}
+    names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()
+                        and (r.kind is not SpeakerKind.person or _fits(m, r))}
     if match is None:
         titles_json = json.dumps(r.titles)
         speaker_id, created = _new_speaker_id(session, changes), True
@@ -438,7 +450,8 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         changes.new_speakers.append(values)
         row = _Speaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
-        pending.append(Known(speaker_id, r.name, r.kind))
+        pending.append(Known(speaker_id, r.name, r.kind, titles=title_keys(r.titles),
+                             gender=title_gender(r.titles)))
         audit.log_speaker_created(session, SimpleNamespace(**values), doc_id,
                                   aliases=sorted(names))
     else:
@@ -449,11 +462,14 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence,
                                  kind=r.kind.value, titles=r.titles, affiliation=r.affiliation,
                                  aliases=sorted(names))
+        session.info.setdefault("matched", []).append(speaker_id)
         stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
         new_titles = json.dumps(titles + [t for t in r.titles if t not in titles])
         affiliation = stored.affiliation or r.affiliation
         if (new_titles, affiliation) != (stored.titles, stored.affiliation):
+            if new_titles != stored.titles:
+                session.info.setdefault("retitled", []).append((speaker_id, new_titles))
             stored.titles, stored.affiliation = new_titles, affiliation
             changes.speakers[speaker_id] = stored
     aliases = _alias_rows(session, rows, speaker_id)
@@ -477,6 +493,17 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
             changes.speakers[speaker_id] = person
         session.info.setdefault("renamed", []).append((speaker_id, person.name))
     return speaker_id, created
+
+
+def _fits(mention: str, r: ResolvedSpeaker) -> bool:
+    """Whether a mention phrase may become an alias of the person ``r``: it ends with
+    their surname and its title does not say the other gender ("Mrs. Clinton" is no
+    alias of Bill Clinton)."""
+    if name_parts(mention)[1] != name_parts(r.name)[1]:
+        return False
+    titles = load().titles
+    said = {titles.get(w.lower(), "-") for w in mention.split()} - {"-"}
+    return r.gender == "-" or not said or said == {r.gender}
 
 
 def write_document(session: Session, doc: DocumentIn, attributions: list[Attribution],
@@ -540,6 +567,10 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
     # Aliases of matched speakers: re-read the few that changed is cheaper than guessing.
     for merge in session.info.pop("merged", []):
         index.add_alias(*merge)
+    for speaker_id in session.info.pop("matched", []):
+        index.count(speaker_id)
+    for speaker_id, titles in session.info.pop("retitled", []):
+        index.retitle(speaker_id, json.loads(titles))
     # Keep names as stored, so the index matches what a fresh load_speaker_index
     # would give: an interrupted and resumed ingest then decides as an unbroken one.
     for speaker_id, name in session.info.pop("renamed", []):

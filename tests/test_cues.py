@@ -46,7 +46,7 @@ SUBJECTS = [
     ("Dr. Noor Aziz, a pediatrician in Leeds, said", "said", "Dr. Noor Aziz"),
     ("The head of the port, Lars Vik, said", "said", "Lars Vik"),
     ("Sen. Mara Quist (D-Ore.) said", "said", "Sen. Mara Quist"),
-    ("the union, which said", "said", "the union"),
+    ("the union, which said", "said", "which"),  # the relative pronoun; it names the union
     ("Police have repeatedly said", "said", "Police"),
     ("the bank said", "said", "the bank"),
 ]
@@ -58,3 +58,13 @@ def test_subject(text: str, word: str, expected: str | None) -> None:
     i = next(k for k, t in enumerate(doc.tokens) if t.text == word)
     m = subject(text, doc.tokens, i, 0)
     assert (m.text if m else None) == expected
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("the union, which said", "union"),
+    ("Mr. Kamin, who emphasized", "Kamin"),
+])
+def test_a_relative_pronoun_subject_names_the_phrase_before_it(text: str, name: str) -> None:
+    doc = Doc(text)
+    m = subject(text, doc.tokens, len(doc.tokens) - 1, 0)
+    assert m is not None and text[m.start:m.end] in ("which", "who") and m.name == name
