@@ -61,8 +61,10 @@ step = st.one_of(
 _files = itertools.count()
 
 
-def article(paragraphs: list[tuple]) -> str:
-    out = [f"RIVERTON — Harbor Street residents met on Tuesday (report {next(_files)})."]
+def article(paragraphs: list[tuple], number: int) -> str:
+    # Numbered by step, not by a process-wide counter: the same steps must make the
+    # same documents (ids, and so which one "delete n" picks) whatever ran before.
+    out = [f"RIVERTON — Harbor Street residents met on Tuesday (report {number})."]
     for p in paragraphs:
         if p[0] == "quote":
             _, s, w, who = p
@@ -83,7 +85,7 @@ def run_steps(store: Store, folder: Path, steps: list[tuple]) -> None:
     for i, st_ in enumerate(steps):
         if st_[0] == "ingest":
             path = folder / f"a{i}.txt"
-            path.write_text(article(st_[1]), encoding="utf-8")
+            path.write_text(article(st_[1], i), encoding="utf-8")
             report = ingest(store, [path])
             assert not report.problems, report.problems
         elif st_[0] == "review":
