@@ -32,6 +32,7 @@ from provenance.tables import (
     ReviewRow,
     SpeakerRow,
 )
+from provenance.trace import Trace, trace
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -273,6 +274,22 @@ def diff_parts(a: str, b: str) -> list[DiffPart]:
         if j2 > j1:
             out.append(DiffPart(op="added", text=" ".join(wb[j1:j2])))
     return out
+
+
+class TraceView(BaseModel):
+    """A statement's reports in order (:func:`provenance.trace.trace`), each with its
+    word diff from the first report."""
+
+    trace: Trace
+    diffs: dict[str, list[DiffPart]] = Field(description="quote id -> diff from the first")
+
+
+def trace_view(session: Session, query: str) -> TraceView:
+    """The trace page: ``query`` is a quote id prefix (6+ hex digits) or words of a quote."""
+    found = trace(session, query)
+    first = found.first_appearance.text
+    return TraceView(trace=found, diffs={a.quote_id: diff_parts(first, a.text)
+                                         for a in found.appearances})
 
 
 class ClusterView(BaseModel):

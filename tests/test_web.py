@@ -126,6 +126,7 @@ def test_article_text_is_escaped(store: Store, tmp_path: Path) -> None:
         doc = _ids(c.get("/documents").text, "documents")[0]
         pages = [c.get(f"/documents/{doc}").text]
         pages += [c.get(f"/quotes/{q}").text for q in set(_ids(pages[0], "quotes"))]
+        pages += [c.get(f"/trace/{q}").text for q in set(_ids(pages[0], "quotes"))]
         sid = _ids(c.get("/speakers").text, "speakers")
         pages += [c.get(f"/speakers/{s}").text for s in sid]
     assert len(pages) >= 3
@@ -268,3 +269,19 @@ def test_reassign_a_speaker_through_the_form_then_verify(client: TestClient, dem
     (entry,) = [json.loads(x) for x in log.stdout.splitlines()
                 if json.loads(x)["action"] == "speaker.reassigned"]
     assert entry["actor"] == "person:Ana Ruiz" and entry["payload"]["speaker_id"] == int(sid)
+
+
+def test_trace_page_shows_the_first_appearance_and_the_drift(client: TestClient) -> None:
+    """Issue 17: the trace of the demo's Ramírez misquote, found by its words, in the browser."""
+    assert client.get("/trace").status_code == 200  # the empty search form
+    html = client.get("/trace", params={"q": "We will not rest until every family is home"}).text
+    rows = re.findall(r'<tr id="a-(\d+)">(.*?)</tr>', html, re.S)
+    assert len(rows) >= 2 and rows[0][0] == "1" and "first" in rows[0][1]
+    changes = re.findall(r'<td class="change">([^<]+)</td>', html)
+    assert changes[0] == "identical" and "words substituted" in changes
+    assert "<del>not</del>" in html  # "will not rest" became "will rest only when"
+    qid = re.search(r'href="/quotes/([0-9a-f]{32})"', html)
+    assert qid is not None
+    by_id = client.get(f"/trace/{qid.group(1)}").text
+    assert by_id.count('<tr id="a-') == len(rows)
+    assert client.get("/trace", params={"q": "zzzz qqqq xxxx"}).status_code == 404

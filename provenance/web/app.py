@@ -138,6 +138,17 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
             return failed(request, exc)
         return render(request, "quote.html", view=view, statuses=list(ReviewStatus))
 
+    def trace_page(request: Request) -> Response:
+        query = request.path_params.get("quote_id") or request.query_params.get("q", "")
+        if not query.strip():
+            return render(request, "trace.html", view=None, query="")
+        try:
+            with store.session() as s:
+                view = browse.trace_view(s, query.strip())
+        except ProvenanceError as exc:
+            return failed(request, exc)
+        return render(request, "trace.html", view=view, query=query)
+
     def clusters(request: Request) -> Response:
         offset, limit = offset_limit(request, 20)
         min_members = max(2, _int(request.query_params.get("min"), 2))
@@ -222,6 +233,8 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
         Route("/quotes/{quote_id}", quote),
         Route("/quotes/{quote_id}/review", review_quote, methods=["POST"]),
         Route("/quotes/{quote_id}/speaker", reassign, methods=["POST"]),
+        Route("/trace", trace_page),
+        Route("/trace/{quote_id}", trace_page),
         Route("/clusters", clusters),
         Route("/conflicts", conflicts),
         Route("/conflicts/{flag_id}/review", review_conflict, methods=["POST"]),
