@@ -66,7 +66,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from provenance import __version__
-from provenance.errors import InputError, StoreError
+from provenance.errors import InputError, StoreError, public
 from provenance.tables import (
     AuditRow,
     ClaimRow,
@@ -475,6 +475,7 @@ def iter_entries(session: Session, subject_prefix: str | None = None,
         after = rows[-1].seq
 
 
+@public
 def list_entries(session: Session, subject_prefix: str | None = None,
                  action: str | None = None, limit: int | None = None) -> Iterator[AuditEntry]:
     """Entries for ``provenance log``: ``quote:ab12`` or a bare ``ab12`` match by prefix."""

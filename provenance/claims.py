@@ -23,7 +23,7 @@ from functools import cache
 
 from sqlmodel import Session, select
 
-from provenance.errors import NotFoundError
+from provenance.errors import NotFoundError, public
 from provenance.lexicon import _rows, load, word_class
 from provenance.models import Claim
 from provenance.segment import paragraphs, sentences
@@ -371,6 +371,7 @@ def list_claims(session: Session, speaker_ids: list[int] | None = None,
     return keep
 
 
+@public
 def claims_for(session: Session, speaker: str | None = None) -> list[Claim]:
     """:func:`list_claims` for a person (any spelling) or a body such as "police"."""
     if speaker is None:

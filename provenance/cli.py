@@ -257,7 +257,7 @@ def ingest(
                 if dask:
                     report = ingest_dask(store, paths, dask, source=source, published=day,
                                          fallback_encoding=fallback_encoding, progress=tick,
-                                         match=match)
+                                         match=match, follow_links=follow_links)
                 else:
                     report = run_ingest(store, paths, source=source, published=day,
                                         fallback_encoding=fallback_encoding, progress=tick,

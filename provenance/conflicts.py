@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from provenance import audit, match
 from provenance import claims as claims_stage
+from provenance.errors import public
 from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
 from provenance.speakers import fold, name_parts
@@ -628,6 +629,7 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
     return report
 
 
+@public
 def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) -> UpdateReport:
     """Forget all claims, clusters and flags and recompute them from stored documents.
 
@@ -647,6 +649,7 @@ def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) 
     return update(session, list(docs), workers, had_claims, window_days)
 
 
+@public
 def list_conflicts(session: Session, kind: str | None = None,
                    min_score: float = 0.0) -> list[Conflict]:
     """Stored flags, most confident first; ``kind`` is misquote, misattribution or numeric.

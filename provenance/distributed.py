@@ -73,7 +73,8 @@ class DaskExecutor:
 def ingest_dask(store: Store, paths: Iterable[str | Path], scheduler: str | Client, *,
                 source: str | None = None, published: date | None = None,
                 fallback_encoding: str | None = None, progress: Progress | None = None,
-                batch_size: int = BATCH_SIZE, match: bool = True) -> IngestReport:
+                batch_size: int = BATCH_SIZE, match: bool = True,
+                follow_links: bool = False) -> IngestReport:
     """Like :func:`provenance.ingest.ingest`, extracting on the Dask cluster at ``scheduler``.
 
     ``scheduler`` is an address (``tcp://host:8786``) or a connected
@@ -86,7 +87,7 @@ def ingest_dask(store: Store, paths: Iterable[str | Path], scheduler: str | Clie
         return ingest(store, paths, source=source, published=published,
                       fallback_encoding=fallback_encoding, progress=progress,
                       workers=executor.workers, executor=executor, batch_size=batch_size,
-                      match=match)
+                      match=match, follow_links=follow_links)
     finally:
         if owned:
             client.close()

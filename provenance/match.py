@@ -51,6 +51,7 @@ from sqlalchemy import TextClause, delete, func, insert, text
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.errors import public
 from provenance.lexicon import _rows
 from provenance.models import Cluster, SourceRef
 from provenance.store import find_speakers
@@ -772,6 +773,7 @@ def clear(session: Session) -> None:
         session.exec(delete(table))
 
 
+@public
 def clusters_for(session: Session, speaker: str | None = None,
                  min_sources: int = 1) -> list[Cluster]:
     """:func:`list_clusters` for a speaker name query (any spelling) or everyone."""

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from provenance.appearances import ingest_order, order_key, outlet
 from provenance.conflicts import MISATTRIBUTION_MIN_WORDS, same_person
-from provenance.errors import NotFoundError, ProvenanceError
+from provenance.errors import NotFoundError, ProvenanceError, public
 from provenance.match import normalize
 from provenance.models import QuoteKind, SpeakerKind
 from provenance.store import id_prefix
@@ -299,6 +299,7 @@ def _named(speaker_id: int | None, kind: str | None) -> bool:
     return speaker_id is not None and kind != SpeakerKind.anonymous.value
 
 
+@public
 def trace(session: Session, query: str) -> Trace:
     """``provenance trace ID|TEXT``: find the quote, then its statement's reports in order."""
     quote_id, score = find_quote(session, query)

@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from provenance import audit, match
-from provenance.errors import InputError
+from provenance.errors import InputError, public
 from provenance.models import document_id
 from provenance.speakers import canonical_name, fold
 from provenance.tables import (
@@ -689,6 +689,7 @@ def _check_flags(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
             "but missing from the database"))
 
 
+@public
 def verify(session: Session, expect_head: str | None = None, batch: int = 50,
            checkpoint: audit.Checkpoint | None = None) -> VerifyReport:
     """Run every check.

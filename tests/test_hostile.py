@@ -559,11 +559,17 @@ def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str
 
 
 def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -> None:
+    from provenance.audit import list_entries
+    from provenance.claims import claims_for
+    from provenance.conflicts import list_conflicts, rebuild
     from provenance.errors import ArgumentError
     from provenance.export import export
     from provenance.ingest import ingest
+    from provenance.match import clusters_for
     from provenance.review import list_reviews, review
     from provenance.store import get_quote, list_quotes, open_store
+    from provenance.trace import trace
+    from provenance.verify import verify
 
     (tmp_path / "reports").mkdir()
     (tmp_path / "reports" / "a.txt").write_text(GOOD, encoding="utf-8")
@@ -586,6 +592,14 @@ def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -
                 "get_quote(None)": lambda: get_quote(s, None),  # type: ignore[arg-type]
                 "export bad format": lambda: export(s, "xml", open(tmp_path / "o", "w")),  # noqa: SIM115
                 "extract via session": lambda: list_quotes("not a session"),  # type: ignore[arg-type]
+                "list_conflicts min_score str": lambda: list_conflicts(s, min_score="9"),  # type: ignore[arg-type]
+                "list_conflicts(None)": lambda: list_conflicts(None),  # type: ignore[arg-type]
+                "rebuild window str": lambda: rebuild(s, window_days="7"),  # type: ignore[arg-type]
+                "clusters_for min_sources str": lambda: clusters_for(s, min_sources="2"),  # type: ignore[arg-type]
+                "claims_for speaker int": lambda: claims_for(s, 5),  # type: ignore[arg-type]
+                "list_entries limit str": lambda: list_entries(s, limit="5"),  # type: ignore[arg-type]
+                "trace query int": lambda: trace(s, 5),  # type: ignore[arg-type]
+                "verify batch str": lambda: verify(s, batch="50"),  # type: ignore[arg-type]
             }
             for name, call in calls.items():
                 with pytest.raises(ArgumentError):
