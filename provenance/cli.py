@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import itertools
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -463,6 +461,8 @@ def demo(
     = None,
 ) -> None:
     """Ingest the bundled sample articles into a temporary database and show who said what."""
+    import tempfile
+
     from provenance.conflicts import list_conflicts
     from provenance.ingest import ingest as run_ingest
     from provenance.lexicon import data_dir
@@ -512,6 +512,8 @@ def demo(
 
 
 def _reviewer(by: str | None) -> str:
+    import getpass
+
     return by or os.environ.get("PROVENANCE_REVIEWER") or getpass.getuser()
 
 
