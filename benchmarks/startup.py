@@ -9,12 +9,17 @@ the slower runs measure the neighbours):
 
 - ``python -c pass``: the interpreter alone, the baseline;
 - ``provenance --help``;
+- ``python -c "import typer"``, ``"import sqlalchemy"``, ``"import sqlmodel"``:
+  the floors. ``--help`` needs typer; ``quotes`` needs sqlmodel (the store), so
+  ``import sqlmodel`` is the least ``quotes`` can take, whatever cli.py does;
+- ``provenance --help``;
 - ``provenance quotes --speaker Ramírez`` on a small database (the bundled
   samples, ingested once into a temporary folder before timing).
 
-Prints seconds and the ratio to the baseline for each, then the modules with
-the largest cumulative import time for ``provenance --help``
-(``python -X importtime``), so a slow start can be traced to its import.
+Prints seconds and the ratio to the baseline for each, then, for each command,
+its total import time and the modules with the largest cumulative import time
+(``python -X importtime``; it inflates times, so compare its figures with each
+other, not with wall clock), so a slow start can be traced to its import.
 Target (issue 15): each command ≤ 0.3 s on this 2-core machine.
 """
 
@@ -41,16 +46,18 @@ def best_of(cmd: list[str], repeat: int) -> float:
     return min(times)
 
 
-def top_imports(cmd: list[str], top: int) -> list[tuple[int, str]]:
-    """(cumulative microseconds, module) of the slowest imports of ``cmd``."""
+def imports(cmd: list[str]) -> list[tuple[int, int, str]]:
+    """(cumulative µs, depth, module) of every import of ``cmd``, in import order."""
     proc = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], capture_output=True,
                           text=True, check=True)
     rows = []
     for line in proc.stderr.splitlines():
         parts = line.split("|")
         if len(parts) == 3 and parts[1].strip().isdigit():
-            rows.append((int(parts[1]), parts[2].strip()))
-    return sorted(rows, reverse=True)[:top]
+            name = parts[2].rstrip()
+            depth = (len(name) - len(name.lstrip())) // 2
+            rows.append((int(parts[1]), depth, name.strip()))
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,14 +71,25 @@ def main(argv: list[str] | None = None) -> int:
                        check=True)
         base = best_of([sys.executable, "-c", "pass"], args.repeat)
         print(f"python -c pass (baseline): {base:.3f} s")
-        for label, cmd in (("provenance --help", [*CLI, "--help"]),
-                           ("provenance quotes --speaker Ramírez",
-                            [*CLI, "quotes", "--speaker", "Ramírez", "--db", db])):
+        for module in ("typer", "sqlalchemy", "sqlmodel"):
+            t = best_of([sys.executable, "-c", f"import {module}"], args.repeat)
+            print(f'python -c "import {module}" (floor): {t:.3f} s ({t / base:.1f}x baseline)')
+        commands = (("provenance --help", [*CLI, "--help"]),
+                    ("provenance quotes --speaker Ramírez",
+                     [*CLI, "quotes", "--speaker", "Ramírez", "--db", db]))
+        for label, cmd in commands:
             t = best_of(cmd, args.repeat)
             print(f"{label}: {t:.3f} s ({t / base:.1f}x baseline; target 0.300 s)")
-        print("slowest imports of provenance --help (cumulative ms):")
-        for micros, module in top_imports([*CLI, "--help"], args.top):
-            print(f"  {micros / 1000:8.1f}  {module}")
+        for label, cmd in commands:
+            rows = imports(cmd)
+            total = sum(micros for micros, depth, _ in rows if depth == 0)
+            loaded = {name.split(".")[0] for _, _, name in rows}
+            heavy = sorted(loaded & {"sqlalchemy", "sqlmodel", "numpy", "scipy", "datasketch",
+                                     "rapidfuzz", "selectolax", "prov", "starlette", "uvicorn"})
+            print(f"{label}: imports {total / 1000:.1f} ms (-X importtime), "
+                  f"{len(rows)} modules; of the heavy libraries: {', '.join(heavy) or 'none'}")
+            for micros, _, module in sorted(rows, reverse=True)[:args.top]:
+                print(f"  {micros / 1000:8.1f}  {module}")
     return 0
 
 

@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-import getpass
 import itertools
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from provenance import __version__
-from provenance.audit import list_entries, read_checkpoint, write_checkpoint
-from provenance.claims import claims_for as verify_claims
-from provenance.conflicts import CONFLICT_KINDS, WINDOW_DAYS, list_conflicts
-from provenance.conflicts import rebuild as rebuild_verification
-from provenance.distributed import ingest_dask
-from provenance.documents import count_documents, read_paths
+# Only light modules at the top: typer reads every command's option types to build
+# `provenance --help`, which should not import the database, matching or HTML
+# libraries. Each command imports the library function it calls (issue 15: start-up).
+from provenance.choices import ExportFormat, FlagDecision, ReviewStatus
 from provenance.errors import (
     InputError,
     NotFoundError,
@@ -42,15 +29,6 @@ from provenance.errors import (
     VerificationError,
     redact,
 )
-from provenance.evaluate import evaluate as run_evaluate
-from provenance.exports import ExportFormat, export_file
-from provenance.exports import write_export as run_export
-from provenance.extract import extract
-from provenance.ingest import default_workers
-from provenance.ingest import ingest as run_ingest
-from provenance.lexicon import data_dir
-from provenance.match import clusters_for as verify_clusters
-from provenance.models import DocumentIn, IngestProblem
 from provenance.output import (
     Format,
     attribution_row,
@@ -65,34 +43,11 @@ from provenance.output import (
     trace_row,
     trace_table_row,
 )
-from provenance.review import (
-    FlagDecision,
-    FlagState,
-    ReviewState,
-    ReviewStatus,
-    adopt,
-    delete_document,
-    list_flag_reviews,
-    list_reviews,
-    reassign_speaker,
-    review_flag,
-)
-from provenance.review import review as run_review
-from provenance.schemas import SchemaState, write_schemas
-from provenance.store import (
-    Store,
-    count_quotes,
-    get_quote,
-    list_merges,
-    list_quotes,
-    list_speakers,
-    open_existing_store,
-    open_store,
-    stats,
-)
-from provenance.trace import trace as run_trace
-from provenance.verify import verify as run_verify
-from provenance.verify import verify_log_file
+
+if TYPE_CHECKING:
+    from provenance.models import DocumentIn
+    from provenance.review import FlagState, ReviewState
+    from provenance.store import Store
 
 # Placeholders a reader understands, by option name; otherwise by type (see _metavar).
 METAVARS = {"db": "PATH_OR_URL", "paths": "PATH", "quote_id": "ID", "flag_id": "ID",
@@ -173,7 +128,12 @@ def _guard() -> Iterator[None]:
     except ProvenanceError as exc:
         say(err, f"error: {exc}")
         raise typer.Exit(exc.exit_code) from None
-    except SQLAlchemyError as exc:
+    except Exception as exc:
+        # Only commands that open a database import sqlalchemy; before that, no
+        # exception can be one of its errors.
+        sa_exc = sys.modules.get("sqlalchemy.exc")
+        if sa_exc is None or not isinstance(exc, sa_exc.SQLAlchemyError):
+            raise
         say(err, f"error: database: {str(exc).splitlines()[0]}")
         raise typer.Exit(2) from None
 
@@ -181,6 +141,8 @@ def _guard() -> Iterator[None]:
 @contextmanager
 def _store(db: str | None, create: bool = False) -> Iterator[Store]:
     """The store at ``db``; only commands that add documents (``create``) make a new one."""
+    from provenance.store import open_existing_store, open_store
+
     with _guard():
         store = open_store(db) if create else open_existing_store(db)
         try:
@@ -200,6 +162,8 @@ def _store_of(store: Store) -> Iterator[Store]:
 
 def _version(value: bool) -> None:
     if value:
+        from provenance import __version__
+
         typer.echo(f"provenance {__version__}")
         raise typer.Exit()
 
@@ -233,6 +197,20 @@ def ingest(
                                "outside them (not followed by default).")] = False,
 ) -> None:
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from provenance.distributed import ingest_dask
+    from provenance.documents import count_documents
+    from provenance.ingest import default_workers
+    from provenance.ingest import ingest as run_ingest
+    from provenance.models import IngestProblem
+
     with _guard():
         day = _parse_date(published)
     with _store(db, create=True) as store:
@@ -315,6 +293,9 @@ def extract_cmd(
         "--all", help="Also list non-speech quotations (scare quotes, signs).")] = False,
 ) -> None:
     """Extract attributions without a database, streaming one record per line."""
+    from provenance.documents import read_paths
+    from provenance.extract import extract
+
     failed = 0
     collected: list[dict[str, object]] = []
     with _guard():
@@ -353,6 +334,8 @@ def quotes(
     db: DbOpt = None,
 ) -> None:
     """List stored quotes, by speaker or document."""
+    from provenance.store import count_quotes, list_quotes
+
     if limit is None and fmt is Format.table and not include_nonspeech:
         limit = TABLE_LIMIT
     kind_value = kind.value if kind else None
@@ -391,6 +374,8 @@ def _more(hidden: int, limit: int | None) -> None:
 def speakers(limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = Format.table,
              db: DbOpt = None) -> None:
     """List speakers with their aliases and number of quotes."""
+    from provenance.store import list_speakers
+
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged([speaker_row(sp) for sp in list_speakers(s)], fmt, limit, every)
     emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
@@ -405,6 +390,8 @@ def merges(
     db: DbOpt = None,
 ) -> None:
     """Speaker merges across documents, with score (0–100) and evidence, for review."""
+    from provenance.store import list_merges
+
     with _store(db) as store, store.session() as s:
         rows = [m.model_dump() for m in list_merges(s, speaker)]
     emit(rows, fmt, ["speaker", "alias", "score", "evidence", "document"], title="merges")
@@ -419,6 +406,8 @@ def show(
     db: DbOpt = None,
 ) -> None:
     """One quote with its source context, the spans highlighted."""
+    from provenance.store import get_quote
+
     with _store(db) as store, store.session() as s:
         quote, text = get_quote(s, quote_id)
     if fmt is not Format.table:
@@ -459,6 +448,8 @@ def _context(text: str, lo: int, hi: int, quote: Any) -> Text:
 @app.command("stats")
 def stats_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
     """Counts of documents, quotes and speakers."""
+    from provenance.store import stats
+
     with _store(db) as store, store.session() as s:
         result = stats(s)
     emit_object(result, fmt)
@@ -470,6 +461,14 @@ def demo(
     = None,
 ) -> None:
     """Ingest the bundled sample articles into a temporary database and show who said what."""
+    import tempfile
+
+    from provenance.conflicts import list_conflicts
+    from provenance.ingest import ingest as run_ingest
+    from provenance.lexicon import data_dir
+    from provenance.match import clusters_for as verify_clusters
+    from provenance.store import list_quotes
+
     samples = data_dir() / "samples"
     with tempfile.TemporaryDirectory() as tmp:
         db = str(keep or Path(tmp) / "demo.db")
@@ -513,6 +512,8 @@ def demo(
 
 
 def _reviewer(by: str | None) -> str:
+    import getpass
+
     return by or os.environ.get("PROVENANCE_REVIEWER") or getpass.getuser()
 
 
@@ -559,6 +560,10 @@ def verify_cmd(
     db: DbOpt = None,
 ) -> None:
     """Re-derive the log's hash chain, document hashes, spans and records; exit 4 on mismatch."""
+    from provenance.audit import read_checkpoint
+    from provenance.verify import verify as run_verify
+    from provenance.verify import verify_log_file
+
     with _guard():
         cp = read_checkpoint(checkpoint) if checkpoint is not None else None
     if log_file is not None:
@@ -589,6 +594,8 @@ def checkpoint_cmd(
 ) -> None:
     """The log's head (seq, hash, time): `verify --checkpoint FILE` later proves the log
     extends it."""
+    from provenance.audit import write_checkpoint
+
     with _store(db) as store, store.session() as s:
         cp = write_checkpoint(s, out)
     emit_object(cp, fmt)
@@ -604,6 +611,8 @@ def review_cmd(
     db: DbOpt = None,
 ) -> None:
     """Record a human decision on a quote in the audit log."""
+    from provenance.review import review as run_review
+
     with _store(db) as store, store.session() as s:
         state = run_review(s, quote_id, status, note, _reviewer(by))
     emit(_review_rows([state]), fmt, REVIEW_COLUMNS, title="review")
@@ -622,6 +631,8 @@ def review_flag_cmd(
     db: DbOpt = None,
 ) -> None:
     """Record a human decision on a conflict flag in the audit log."""
+    from provenance.review import review_flag
+
     with _store(db) as store, store.session() as s:
         state = review_flag(s, flag_id, decision, note, _reviewer(by))
     emit(_flag_rows([state]), fmt, REVIEW_COLUMNS, title="flag review")
@@ -637,6 +648,8 @@ def reassign_cmd(
     db: DbOpt = None,
 ) -> None:
     """Attribute a quote to another speaker (logged; `verify` follows it)."""
+    from provenance.review import reassign_speaker
+
     with _store(db) as store, store.session() as s:
         result = reassign_speaker(s, quote_id, speaker, note, _reviewer(by))
     emit_object(result, fmt)
@@ -653,6 +666,7 @@ def serve_cmd(
     """Review in the browser: speakers, documents with highlighted spans, clusters, conflicts."""
     import uvicorn
 
+    from provenance.store import open_existing_store
     from provenance.web import create_app
 
     with _guard():
@@ -670,6 +684,8 @@ def reviews_cmd(
     db: DbOpt = None,
 ) -> None:
     """Reviewed quotes, then reviewed conflict flags: current status and history of decisions."""
+    from provenance.review import list_flag_reviews, list_reviews
+
     with _store(db) as store, store.session() as s:
         rows = _review_rows(list_reviews(s, status))
         if status is None:
@@ -687,6 +703,8 @@ def log_cmd(
     db: DbOpt = None,
 ) -> None:
     """The audit log, oldest first (--format jsonl gives a file `verify --log` checks)."""
+    from provenance.audit import list_entries
+
     with _store(db) as store, store.session() as s:
         emit((e.model_dump() for e in list_entries(s, subject, action, limit)), fmt,
              ["seq", "ts", "actor", "action", "subject", "hash"], title="audit log")
@@ -709,6 +727,9 @@ def export_cmd(
     jsonl, csv, prov-json; web-annotation (W3C, one annotation per span) and
     claimreview (schema.org ClaimReview of reviews and flags, Quotation per quote).
     """
+    from provenance.exports import export_file
+    from provenance.exports import write_export as run_export
+
     with _store(db) as store, store.session() as s:
         if out is None:
             n = run_export(s, fmt, sys.stdout, speaker, include_nonspeech)
@@ -727,6 +748,8 @@ def delete_cmd(
     db: DbOpt = None,
 ) -> None:
     """Remove a document and its quotes; the log keeps what was removed, by whom and why."""
+    from provenance.review import delete_document
+
     with _store(db) as store, store.session() as s:
         result = delete_document(s, document, reason, _reviewer(by))
     emit_object(result, fmt)
@@ -735,6 +758,8 @@ def delete_cmd(
 @app.command("adopt")
 def adopt_cmd(by: ByOpt = None, fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
     """Log records stored before the audit log existed (after an upgrade); logs nothing twice."""
+    from provenance.review import adopt
+
     with _store(db) as store, store.session() as s:
         result = adopt(s, _reviewer(by))
     emit_object(result, fmt)
@@ -749,6 +774,8 @@ def schemas_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Write JSON Schemas (draft 2020-12) of the exported records, generated from the models."""
+    from provenance.schemas import SchemaState, write_schemas
+
     with _guard():
         files = write_schemas(directory, check)
     emit((f.model_dump() for f in files), fmt, ["name", "state", "path"], title="schemas")
@@ -773,6 +800,9 @@ def evaluate_cmd(
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Score attributions against gold: P/R/F1, quotes, indirect recall, speakers, cues."""
+    from provenance.evaluate import evaluate as run_evaluate
+    from provenance.extract import extract
+
     with _guard():
         report = run_evaluate(gold, extract, predictions=predictions, corpus=corpus, limit=limit)
     if fmt is Format.json:
@@ -785,6 +815,10 @@ def evaluate_cmd(
 
 # ---- cross-source verification (issue: match) -------------------------------
 
+# The default of provenance.conflicts.WINDOW_DAYS, repeated here because importing that
+# module at `--help` costs numpy and rapidfuzz; tests/test_cli.py checks they agree.
+WINDOW_DAYS = 7
+
 TRACE_COLUMNS = ["#", "date", "outlet", "as reported", "speaker", "change", "wording"]
 
 
@@ -795,6 +829,8 @@ def trace_cmd(
     db: DbOpt = None,
 ) -> None:
     """A statement from its first report on: outlet, date, speaker and how the words changed."""
+    from provenance.trace import trace as run_trace
+
     with _store(db) as store, store.session() as s:
         result = run_trace(s, query)
     if fmt is Format.json:
@@ -831,6 +867,8 @@ def matches(
     db: DbOpt = None,
 ) -> None:
     """Quotes grouped as one statement across documents (corroboration)."""
+    from provenance.match import clusters_for as verify_clusters
+
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged(verify_clusters(s, speaker, min_sources), fmt, limit, every)
     if fmt in (Format.json, Format.jsonl):
@@ -850,6 +888,8 @@ def claims(
     db: DbOpt = None,
 ) -> None:
     """Attributed claims (indirect speech) and quantified statements, with their source."""
+    from provenance.claims import claims_for as verify_claims
+
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged(verify_claims(s, speaker), fmt, limit, every)
     emit((c.model_dump(mode="json") for c in rows), fmt, CLAIM_COLUMNS, title="claims")
@@ -868,6 +908,8 @@ def conflicts(
     db: DbOpt = None,
 ) -> None:
     """Misquotes, misattributions and conflicting numbers between sources, most confident first."""
+    from provenance.conflicts import CONFLICT_KINDS, list_conflicts
+
     with _guard():
         if kind is not None and kind not in CONFLICT_KINDS:
             raise ProvenanceError(f"--kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}")
@@ -891,6 +933,8 @@ def match_cmd(
     db: DbOpt = None,
 ) -> None:
     """Rebuild claims, clusters and flags from every stored document."""
+    from provenance.conflicts import rebuild as rebuild_verification
+
     with _store(db) as store, store.session() as s:
         report = rebuild_verification(s, window_days=window_days)
         s.commit()

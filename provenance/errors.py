@@ -13,8 +13,6 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import ConfigDict, ValidationError, validate_call
-
 # user:password@ in a URL (postgresql+psycopg://alice:S3cret@host/db) and
 # password=… in a libpq connection string.
 _SECRETS = re.compile(r"(?P<keep>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^@\s]*@"
@@ -109,6 +107,10 @@ def public(fn: F | None = None, *, lists: tuple[str, ...] = ()) -> Any:
     """
     if fn is None:
         return functools.partial(public, lists=lists)
+    # Here, not at the top: the CLI imports this module for its error classes, and
+    # `provenance --help` should not pay for pydantic.
+    from pydantic import ConfigDict, ValidationError, validate_call
+
     checked = validate_call(config=ConfigDict(arbitrary_types_allowed=True, strict=True))(fn)
     signature = inspect.signature(fn)
 

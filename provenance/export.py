@@ -16,7 +16,6 @@ import csv
 import datetime as dt
 import heapq
 import json
-import unicodedata
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any, Literal, TextIO
@@ -26,6 +25,10 @@ from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.cells import (  # noqa: F401  (FORMULA_START re-exported with neutralise)
+    FORMULA_START,
+    neutralise,
+)
 from provenance.errors import enum_value
 from provenance.review import ReviewDecision, ReviewStatus, decision
 from provenance.store import find_speakers
@@ -43,9 +46,6 @@ from provenance.tables import (
 SELECTOR_CONTEXT = 32
 """Characters of prefix and suffix in a TextQuoteSelector."""
 BATCH = 1000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-"""A cell starting with one of these (after spaces) is run as a formula by some
-spreadsheet (OWASP CSV injection; the full-width forms by CJK-locale Excel)."""
 
 
 class ExportFormat(StrEnum):
@@ -340,24 +340,6 @@ def iter_records(session: Session, speaker: str | None = None, include_nonspeech
     # Both streams are ordered by (document, start, id): merging keeps memory flat.
     yield from heapq.merge(quotes, _claim_records(session, ids, batch),
                            key=lambda r: (r.document.id, r.start, r.id))
-
-
-def _blank(ch: str) -> bool:
-    """Spaces and invisibles a spreadsheet may skip before a formula: NBSP, U+3000,
-    U+200B, U+FEFF, VT, FF, U+2028 and the like (any Unicode space, control or format)."""
-    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
-
-
-def neutralise(value: str) -> str:
-    """A cell no spreadsheet runs as a formula: a leading ``'`` if it could start one."""
-    if value[:1] in ("\t", "\r"):
-        return "'" + value
-    n = 0
-    while n < len(value) and _blank(value[n]):
-        n += 1
-    if value[n:n + 1] and value[n] in FORMULA_START:
-        return "'" + value
-    return value
 
 
 def csv_record(r: ExportRecord) -> CsvRecord:

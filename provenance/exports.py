@@ -11,24 +11,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
 from sqlmodel import Session
 
+from provenance.choices import ExportFormat
 from provenance.errors import ProvenanceError, public
 from provenance.export import export as export_records
 from provenance.export_claimreview import write_claimreview
 from provenance.export_webanno import write_web_annotation
-
-
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-    prov_json = "prov-json"
-    web_annotation = "web-annotation"
-    claimreview = "claimreview"
 
 
 def write_export(session: Session, fmt: ExportFormat | str, out: TextIO,

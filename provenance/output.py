@@ -13,17 +13,20 @@ import sys
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import PurePath
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from pydantic import BaseModel
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from provenance.export import neutralise
-from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
-from provenance.trace import Appearance
+from provenance.cells import neutralise
+
+if TYPE_CHECKING:  # annotations only: `provenance --help` imports this module
+    from pydantic import BaseModel
+
+    from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
+    from provenance.trace import Appearance
 
 # An escape sequence as terminals read it: CSI (ESC [ … final), OSC (ESC ] … BEL or
 # ESC \\, hyperlinks and window titles), other string commands (DCS, APC, PM, SOS),
@@ -176,7 +179,7 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
 def emit_object(obj: BaseModel | dict[str, Any], fmt: Format, out: TextIO | None = None) -> None:
     """One record: JSON for json/jsonl, a two-column table otherwise."""
     out = out or sys.stdout
-    data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
+    data = obj if isinstance(obj, dict) else obj.model_dump(mode="json")
     if fmt in (Format.json, Format.jsonl):
         out.write(json.dumps(data, ensure_ascii=False, indent=2 if fmt is Format.json else None)
                   + "\n")

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete
@@ -20,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.choices import FlagDecision, ReviewStatus
 from provenance.conflicts import forget_document
 from provenance.errors import NotFoundError, ProvenanceError, enum_value, public
 from provenance.store import find_speakers, transient
@@ -34,13 +34,6 @@ from provenance.tables import (
     ReviewRow,
     SpeakerRow,
 )
-
-
-class ReviewStatus(StrEnum):
-    unreviewed = "unreviewed"
-    verified = "verified"
-    disputed = "disputed"
-    retracted = "retracted"
 
 
 class ReviewDecision(BaseModel):
@@ -61,12 +54,6 @@ class ReviewState(BaseModel):
     quote_id: str
     status: ReviewStatus = ReviewStatus.unreviewed
     history: list[ReviewDecision] = Field(default_factory=list)
-
-
-class FlagDecision(StrEnum):
-    open = "open"
-    confirmed = "confirmed"
-    dismissed = "dismissed"
 
 
 class FlagReview(BaseModel):
