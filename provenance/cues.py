@@ -227,11 +227,17 @@ def according_to(doc: Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
 
 def _according_to(doc: Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
     toks = doc.tokens
-    for i in range(lo, min(hi, len(toks)) - 1):
-        if toks[i].lower == "according" and toks[i + 1].lower == "to" and not doc.quoted[i]:
-            m = np_after(doc.text, toks, i + 2) or generic_np_after(doc.text, toks, i + 2, hi)
+    phrases = load().source_after  # multiword_cues.tsv: "according to", ...
+    end = min(hi, len(toks))
+    for i in range(lo, end - 1):
+        for words in phrases.get(toks[i].lower, ()):
+            n = len(words)
+            if i + n > end or doc.quoted[i] or any(
+                    toks[i + k].lower != w for k, w in enumerate(words)):
+                continue
+            m = np_after(doc.text, toks, i + n) or generic_np_after(doc.text, toks, i + n, hi)
             if m:
-                return Span.of(doc.text, toks[i].start, toks[i + 1].end), m
+                return Span.of(doc.text, toks[i].start, toks[i + n - 1].end), m
     return None
 
 

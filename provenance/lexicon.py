@@ -6,6 +6,7 @@ wheel as ``provenance/_data/lexicons/``; lines starting with ``#`` are comments.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -54,6 +55,15 @@ class Lexicon:
     max_title_words: int = field(default=3)
     title_ends: frozenset[str] = field(default_factory=frozenset)  # last word of each title
 
+    @functools.cached_property
+    def source_after(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """First word -> the word tuples of multi-word cues starting with it (longest first)."""
+        out: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self.multiword_cues:
+            words = tuple(phrase.split())
+            out.setdefault(words[0], []).append(words)
+        return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in out.items()}
+
     def words(self, word_class: str) -> frozenset[str]:
         """Lower-case words of one class of ``grammar.tsv``.
 
@@ -79,8 +89,8 @@ def load() -> Lexicon:
             cue_forms.setdefault(form.lower(), Cue(lemma, frame, complement))
     multi = {}
     for row in _rows("multiword_cues.tsv"):
-        if len(row) != 3:
-            raise LexiconError(f"multiword_cues.tsv: expected 3 columns, got {row!r}")
+        if len(row) != 3 or row[2] != "after":
+            raise LexiconError(f"multiword_cues.tsv: expected phrase, frame, 'after'; got {row!r}")
         multi[row[0].lower()] = (row[1], row[2])
     titles = {row[0].lower(): (row[1] if len(row) > 1 else "-") for row in _rows("titles.tsv")}
     pronouns = {row[0].lower(): (row[1], row[2]) for row in _rows("pronouns.tsv")}

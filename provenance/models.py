@@ -229,9 +229,6 @@ def quote_id(document: str, start: int, end: int) -> str:
     return hashlib.sha256(f"{document}:{start}:{end}".encode()).hexdigest()[:32]
 
 
-AttributionKinds: tuple[QuoteKind, ...] = ("direct", "mixed", "indirect", "nonspeech")
-
-
 # ---- cross-source verification (issue: match) ------------------------------
 
 

@@ -37,11 +37,6 @@ class Token:
     is_cap: bool  # starts with an upper-case letter
     is_word: bool  # starts with a letter or digit
 
-    @classmethod
-    def make(cls, start: int, end: int, text: str) -> Token:
-        head = text[:1]
-        return cls(start, end, text, text.lower(), head.isupper(), head.isalnum())
-
 
 @dataclass(frozen=True, slots=True)
 class Quotation:

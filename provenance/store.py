@@ -135,10 +135,6 @@ class Store:
             self._engine = engine
         return self._engine
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
-
     def files(self) -> list[Path]:
         """The files the database lives in (SQLite: the file, its journal, WAL and shared
         memory), for commands that write files to refuse; none for a server database."""

@@ -20,3 +20,21 @@ def test_word_classes_come_from_grammar_tsv(name: str, member: str) -> None:
 def test_an_unknown_word_class_is_an_error() -> None:
     with pytest.raises(LexiconError, match="determinr"):
         word_class("determinr")
+
+
+def test_multiword_cues_tsv_drives_source_after_cues(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing data/lexicons/multiword_cues.tsv changes extraction (it was loaded, unused)."""
+    import dataclasses
+
+    from provenance import cues
+    from provenance.extract import extract
+    from provenance.lexicon import load
+
+    text = "As reported by the city auditor, the pension fund is nearly empty.\n"
+    assert not any(a.cue and a.cue.text == "As reported by" for a in extract(text))
+    extra = dataclasses.replace(load(), multiword_cues={
+        **load().multiword_cues, "as reported by": ("speech", "after")})
+    monkeypatch.setattr(cues, "load", lambda: extra)
+    found = [a for a in extract(text) if a.cue and a.cue.text == "As reported by"]
+    assert found and found[0].speaker is not None
+    assert found[0].speaker.text == "the city auditor"
