@@ -482,6 +482,57 @@ class _Batch:
                  for k in token_keys)
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
+    def prefetch(self, rows: Sequence[QuoteRow], keys: Sequence[list[str]]) -> None:
+        """Read, in a few statements for the whole call, what :meth:`candidates` and
+        :meth:`clustered` would otherwise read quote by quote.
+
+        Stored keys do not change during a call (its own keys are written at the
+        end), so the stored token counts and the postings of every key a quote may
+        look up are the same read now or later; the stored quotes they lead to
+        are placed in their clusters now, and :meth:`merged` moves them as the
+        call merges clusters, as a later read would have found them.
+        """
+        token_keys = sorted({k for ks in keys for k in ks if k.startswith("t:")})
+        todo = [k for k in token_keys if k not in self.counts]
+        for part in _chunks(todo, COUNT_CHUNK):
+            params = {f"k{i}": k for i, k in enumerate(part)}
+            self.counts.update((k, n) for k, n in self.session.execute(
+                _count_sql(len(part)), params).all())
+        # A token held by more than MAX_DF stored quotes is never looked up.
+        wanted = sorted({k for ks in keys for k in ks
+                         if not k.startswith("t:") or self.counts.get(k, 0) <= MAX_DF})
+        todo = [k for k in wanted if k not in self.postings]
+        for k in todo:
+            self.postings[k] = []
+        for part in _chunks(todo):
+            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
+                                                   .where(col(MatchKeyRow.key).in_(part))):
+                self.postings[key].append(quote_id)
+        for speaker_id in sorted({r.speaker_id for r in rows if r.speaker_id is not None}):
+            self.speaker_group(speaker_id)
+        found = {q for k in todo for q in self.postings[k]}
+        found.update(q for s in self.speakers.values() for q in s)
+        self.load(found)
+
+    def speaker_group(self, speaker_id: int) -> list[str]:
+        if speaker_id not in self.speakers:
+            self.speakers[speaker_id] = list(self.session.exec(select(QuoteRow.id).where(
+                QuoteRow.speaker_id == speaker_id,
+                col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
+        return self.speakers[speaker_id]
+
+    def load(self, ids: set[str]) -> None:
+        """Read the text, speaker and cluster of those of ``ids`` not read yet."""
+        todo = sorted(q for q in ids if q not in self.known and q not in self.cluster_of)
+        for part in _chunks(todo):
+            for q_id, q_text, speaker, cluster in self.session.exec(
+                    select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
+                           ClusterMemberRow.cluster_id)
+                    .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id,
+                          isouter=True).where(col(QuoteRow.id).in_(part))):
+                self.known[q_id] = normalize(q_text), speaker
+                self.place(q_id, cluster)
+
     def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
         """Ids of quotes sharing a blocking key with ``row`` (itself excluded)."""
         looked_up = [k for k in keys if not k.startswith("t:")]
@@ -495,25 +546,13 @@ class _Batch:
                 self.postings[key].append(quote_id)
         found = {q for k in looked_up for q in (*self.postings[k], *self.fresh.get(k, ()))}
         if row.speaker_id is not None:
-            if row.speaker_id not in self.speakers:
-                self.speakers[row.speaker_id] = list(self.session.exec(select(QuoteRow.id).where(
-                    QuoteRow.speaker_id == row.speaker_id,
-                    col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
-            found.update(self.speakers[row.speaker_id])
+            found.update(self.speaker_group(row.speaker_id))
         found.discard(row.id)
         return found
 
     def clustered(self, ids: set[str]) -> list[tuple[str, str, int | None, int]]:
         """(id, normalized text, speaker id, cluster id) of those of ``ids`` in a cluster."""
-        todo = [q for q in ids if q not in self.known and q not in self.cluster_of]
-        for part in _chunks(todo):
-            for q_id, q_text, speaker, cluster in self.session.exec(
-                    select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
-                           ClusterMemberRow.cluster_id)
-                    .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id,
-                          isouter=True).where(col(QuoteRow.id).in_(part))):
-                self.known[q_id] = normalize(q_text), speaker
-                self.place(q_id, cluster)
+        self.load(ids)
         out = []
         for q in sorted(ids):
             joined = self.cluster_of.get(q)
@@ -575,7 +614,10 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     rows = session.exec(select(QuoteRow).where(col(QuoteRow.id).in_(list(quote_ids)),
                                                col(QuoteRow.kind).in_(MATCHED_KINDS))).all()
     batch = _Batch(session, rows)
-    for row, (norm, keys) in zip(rows, batch_keys([r.text for r in rows]), strict=True):
+    keyed = batch_keys([r.text for r in rows])
+    looked = [(r, k) for r, (n, k) in zip(rows, keyed, strict=True) if n and matchable(r.text)]
+    batch.prefetch([r for r, _ in looked], [k for _, k in looked])
+    for row, (norm, keys) in zip(rows, keyed, strict=True):
         batch.known[row.id] = norm, row.speaker_id
         if not norm or not matchable(row.text):
             continue  # kept as a record, never clustered: a fragment, scare quote or title
@@ -687,13 +729,27 @@ class Member:
 
 
 def members(session: Session, cluster_id: int) -> list[Member]:
-    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow, SpeakerRow.kind).join(
-        ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
-        SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
-        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
-        ClusterMemberRow.cluster_id == cluster_id)
-    return [Member(q, normalize(q.text), name, d, kind)
-            for q, name, d, kind in session.exec(stmt)]
+    return members_of(session, [cluster_id]).get(cluster_id, [])
+
+
+def members_of(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Member]]:
+    """Members of each of ``cluster_ids``, a few statements for all of them.
+
+    Each cluster's members come in the order one look-up of that cluster alone
+    gives (the ``cluster_members(cluster_id)`` index, then insertion order):
+    flags list their records in that order.
+    """
+    out: dict[int, list[Member]] = {}
+    for part in _chunks(sorted(set(cluster_ids))):  # type: ignore[arg-type]
+        stmt = select(ClusterMemberRow.cluster_id, QuoteRow, SpeakerRow.name, DocumentRow,
+                      SpeakerRow.kind).join(
+            ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
+            SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
+            DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
+            col(ClusterMemberRow.cluster_id).in_(part))
+        for cluster_id, q, name, d, kind in session.exec(stmt):
+            out.setdefault(cluster_id, []).append(Member(q, normalize(q.text), name, d, kind))
+    return out
 
 
 def canonical(ms: list[Member]) -> Member:
@@ -718,20 +774,37 @@ def _order(m: Member) -> tuple[int, str, int]:
 
 def refresh_cluster(session: Session, cluster_id: int) -> list[Member]:
     """Recompute a cluster's canonical text and members' relations; [] if it is gone."""
-    cluster = session.get(ClusterRow, cluster_id)
-    ms = members(session, cluster_id)
-    if cluster is None or not ms:
-        return []
-    best = canonical(ms)
-    cluster.canonical_quote_id, cluster.text, cluster.updated_at = \
-        best.quote.id, best.quote.text, _now()
-    for m in ms:
-        rel, score = relation(m.norm, best.norm, same_speaker=True)
-        row = session.get(ClusterMemberRow, m.quote.id)
-        assert row is not None
-        row.relation, row.score = rel or "variant", round(score, 1)
+    return refresh_clusters(session, [cluster_id]).get(cluster_id, [])
+
+
+def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Member]]:
+    """:func:`refresh_cluster` of many clusters: their members, cluster rows and
+    membership rows read in a few statements, the changes written in one flush."""
+    found = members_of(session, cluster_ids)
+    ids = sorted(found)
+    rows: dict[str, ClusterMemberRow] = {}
+    clusters: dict[int, ClusterRow] = {}
+    for part in _chunks(ids):  # type: ignore[arg-type]
+        rows.update((r.quote_id, r) for r in session.exec(select(ClusterMemberRow).where(
+            col(ClusterMemberRow.cluster_id).in_(part))))
+        clusters.update((c.id, c) for c in session.exec(select(ClusterRow).where(
+            col(ClusterRow.id).in_(part))) if c.id is not None)
+    out: dict[int, list[Member]] = {}
+    now = _now()
+    for cluster_id in ids:
+        cluster, ms = clusters.get(cluster_id), found[cluster_id]
+        if cluster is None:
+            continue
+        best = canonical(ms)
+        cluster.canonical_quote_id, cluster.text, cluster.updated_at = \
+            best.quote.id, best.quote.text, now
+        for m in ms:
+            rel, score = relation(m.norm, best.norm, same_speaker=True)
+            row = rows[m.quote.id]
+            row.relation, row.score = rel or "variant", round(score, 1)
+        out[cluster_id] = ms
     session.flush()
-    return ms
+    return out
 
 
 def source_ref(m: Member, relation_: str = "same", score: float = 100.0) -> SourceRef:
