@@ -312,6 +312,9 @@ def store_claims(session: Session, document_id: str) -> int:
         return 0
     quotes = session.exec(select(QuoteRow).where(QuoteRow.document_id == document_id,
                                                  QuoteRow.kind != "nonspeech")).all()
+    # A claim's id holds its document, so the document's stored claims are all it
+    # can collide with: read once, not one look-up per claim.
+    seen = set(session.exec(select(ClaimRow.id).where(ClaimRow.document_id == document_id)))
     n = 0
     for f in find_quantities(doc.text):
         q = f.quantity
@@ -322,8 +325,9 @@ def store_claims(session: Session, document_id: str) -> int:
             row = session.get(SpeakerRow, cover.speaker_id)
             speaker, speaker_id = (row.name if row else cover.mention_name), cover.speaker_id
         cid = claim_id(document_id, q.start, q.end)
-        if session.get(ClaimRow, cid) is not None:
+        if cid in seen:
             continue
+        seen.add(cid)
         session.add(ClaimRow(
             id=cid, document_id=document_id, start=f.sentence[0], end=f.sentence[1],
             text=doc.text[f.sentence[0]:f.sentence[1]], q_start=q.start, q_end=q.end,

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from sqlalchemy import TextClause, delete, func, insert, text
+from sqlalchemy import TextClause, delete, func, insert, text, update
 from sqlmodel import Session, col, select
 
 from provenance import audit
@@ -446,6 +446,7 @@ class _Batch:
         self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
         self.members_of: dict[int, set[str]] = defaultdict(set)
         self.new_keys: list[dict[str, str]] = []
+        self.added: dict[str, None] = {}  # this call's quotes placed in a cluster, in order
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
         self.speaker_kind: dict[int, str] = {}
@@ -663,18 +664,20 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             joined = set(via)
         if joined:
             target = min(joined)
-            if len(joined) > 1:
-                session.flush()  # the members this call added are read back below
             for other in sorted(joined - {target}):
-                for m in session.exec(select(ClusterMemberRow).where(
-                        ClusterMemberRow.cluster_id == other).order_by(
-                        col(ClusterMemberRow.quote_id))):
-                    m.cluster_id = target
-                    audit.log_cluster_assigned(session, m.quote_id, target, other, "merged")
+                # This call's own members are written at its end (batch.added); the
+                # stored ones move with one UPDATE. Entries go in quote id order.
+                stored = session.exec(select(ClusterMemberRow.quote_id).where(
+                    ClusterMemberRow.cluster_id == other)).all()
+                moved = set(stored) | {q for q in batch.members_of.get(other, ())
+                                       if q in batch.added}
+                for quote_id in sorted(moved):
+                    audit.log_cluster_assigned(session, quote_id, target, other, "merged")
+                if stored:
+                    session.execute(update(ClusterMemberRow).where(
+                        col(ClusterMemberRow.cluster_id) == other).values(cluster_id=target))
                 session.exec(delete(ClusterRow).where(col(ClusterRow.id) == other))
                 batch.merged(other, target)
-            if len(joined) > 1:
-                session.flush()  # quotes read later must see the merged membership
             score, rel, matched = best[target]
             audit.log_cluster_assigned(session, row.id, target, None, "joined", rel,
                                        round(score, 1), matched)
@@ -686,9 +689,16 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             target = int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
             batch.canon[target] = norm, row.speaker_id
             audit.log_cluster_assigned(session, row.id, target, None, "new")
-        session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
+        batch.added[row.id] = None
         batch.place(row.id, target)
         touched |= joined | {target}
+    # In the order they joined (a cluster's members are read in insertion order),
+    # each in the cluster it ended in after this call's merges.
+    members_ = [{"quote_id": q, "cluster_id": batch.cluster_of[q], "score": 100.0,
+                 "relation": "same"} for q in batch.added]
+    for part in range(0, len(members_), KEY_INSERT_CHUNK):
+        session.execute(insert(ClusterMemberRow.__table__),  # type: ignore[attr-defined]
+                        members_[part:part + KEY_INSERT_CHUNK])
     for part in range(0, len(batch.new_keys), KEY_INSERT_CHUNK):
         session.execute(insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
                         batch.new_keys[part:part + KEY_INSERT_CHUNK])
