@@ -8,8 +8,8 @@ Usage::
 
 ``dump`` writes the cluster memberships (each cluster as the sorted ids of its
 quotes, with its canonical quote and each member's relation and score 0–100) and
-the flags (id, kind, scope, score 0–100, the quote ids of their records) of a
-database. ``compare`` says whether two dumps hold the same results: memberships
+the flags (id, kind, scope, score 0–100, the quote ids of their records) and the
+quantity claims of a database. ``compare`` says whether two dumps hold the same results: memberships
 as sets of quote ids, flags as (kind, records, score), and separately whether
 cluster and flag ids are the same too. ``corpus`` ingests the demo corpus
 (data/samples) and ``--docs`` generated articles (tests/articles.py) into two
@@ -35,7 +35,7 @@ def dump(db: str) -> dict[str, Any]:
     from sqlmodel import select
 
     from provenance.store import open_store
-    from provenance.tables import ClusterMemberRow, ClusterRow, ConflictRow
+    from provenance.tables import ClaimRow, ClusterMemberRow, ClusterRow, ConflictRow
 
     store = open_store(db)
     try:
@@ -55,7 +55,9 @@ def dump(db: str) -> dict[str, Any]:
                            for r in json.loads(f.records)]
                 flags.append({"id": f.id, "kind": f.kind, "scope": f.scope, "score": f.score,
                               "records": records, "explanation": f.explanation})
-            return {"clusters": clusters, "flags": flags}
+            claims = sorted([c.id, c.low, c.high, c.unit, c.noun_class, c.event, c.speaker]
+                            for c in s.exec(select(ClaimRow)))
+            return {"clusters": clusters, "flags": flags, "claims": claims}
     finally:
         store.dispose()
 
@@ -77,6 +79,8 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
         if x != y:
             out.append(f"{name}: {len(x - y)} only in A, {len(y - x)} only in B; e.g. "
                        f"{sorted(x - y, key=str)[:1]} / {sorted(y - x, key=str)[:1]}")
+    if a.get("claims") != b.get("claims"):
+        out.append("claims differ")
     ids_a = ({(c["id"], tuple(c["members"])) for c in a["clusters"]},
              {f["id"] for f in a["flags"]})
     ids_b = ({(c["id"], tuple(c["members"])) for c in b["clusters"]},

@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 
 from sqlmodel import Session, select
 
@@ -45,7 +45,7 @@ class Word:
     end: int
     text: str
 
-    @property
+    @cached_property  # read many times per word by the quantity scan
     def low(self) -> str:
         return self.text.lower()
 
@@ -122,6 +122,10 @@ def _phrase(ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[floa
 def parse_number(ws: list[Word], i: int) -> Quantity | None:
     """The quantity starting at word ``i`` ("about 300", "two thousand", "a third"), or None."""
     lex = lexicon()
+    w = ws[i].low
+    if not (w[:1].isdigit() or w in lex.firsts or w in lex.units or w in ("a", "an")
+            or "-" in w):
+        return None  # what no quantity starts with (most words): the checks below agree
     hedge = _phrase(ws, i, lex.hedges, lex.max_phrase)
     j = i + hedge[1] if hedge else i
     if j < len(ws) and ws[j].low in ("a", "an") and j + 1 < len(ws) \

@@ -615,6 +615,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     rows = session.exec(select(QuoteRow).where(col(QuoteRow.id).in_(list(quote_ids)),
                                                col(QuoteRow.kind).in_(MATCHED_KINDS))).all()
     batch = _Batch(session, rows)
+    new_cluster = insert(ClusterRow.__table__)  # type: ignore[attr-defined]
     keyed = batch_keys([r.text for r in rows])
     looked = [(r, k) for r, (n, k) in zip(rows, keyed, strict=True) if n and matchable(r.text)]
     batch.prefetch([r for r, _ in looked], [k for _, k in looked])
@@ -683,9 +684,9 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                                        round(score, 1), matched)
         else:
             # A Core insert gives the id without flushing the whole session for it.
-            clusters = ClusterRow.__table__  # type: ignore[attr-defined]
-            created = session.execute(insert(clusters).values(
-                canonical_quote_id=row.id, text=row.text, updated_at=_now()))
+            # One statement object for the call: SQLAlchemy compiles it once.
+            created = session.execute(new_cluster, {
+                "canonical_quote_id": row.id, "text": row.text, "updated_at": _now()})
             target = int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
             batch.canon[target] = norm, row.speaker_id
             audit.log_cluster_assigned(session, row.id, target, None, "new")
