@@ -79,7 +79,7 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
         if x != y:
             out.append(f"{name}: {len(x - y)} only in A, {len(y - x)} only in B; e.g. "
                        f"{sorted(x - y, key=str)[:1]} / {sorted(y - x, key=str)[:1]}")
-    if a.get("claims") != b.get("claims"):
+    if "claims" in a and "claims" in b and a["claims"] != b["claims"]:
         out.append("claims differ")
     ids_a = ({(c["id"], tuple(c["members"])) for c in a["clusters"]},
              {f["id"] for f in a["flags"]})

@@ -224,6 +224,8 @@ def occasion(ws: list[Word]) -> tuple[list[str], list[str]]:
     days: set[str] = set()
     places: set[str] = set()
     for n, w in enumerate(ws):
+        if w.low not in lex.firsts:
+            continue  # starts no phrase (_phrase would say so, one call later)
         hit = _phrase(ws, n, lex.occasions, lex.max_phrase)
         if not hit:
             continue

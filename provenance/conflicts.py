@@ -612,6 +612,21 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
     A document's claims are logged when it has some, or when it is in
     ``relog_claims`` (its claims were dropped: the log must say it has none now).
     """
+    # Audit entries go in together at the next read or flush (see audit.BATCH): this
+    # runs under the writers' lock, with no savepoints.
+    batched = session.info.get(audit.BATCH)
+    session.info[audit.BATCH] = True
+    try:
+        return _update(session, document_ids, workers, relog_claims, window_days)
+    finally:
+        if batched is None:
+            session.info.pop(audit.BATCH, None)
+        else:
+            session.info[audit.BATCH] = batched
+
+
+def _update(session: Session, document_ids: list[str], workers: int,
+            relog_claims: frozenset[str], window_days: int) -> UpdateReport:
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
     quote_ids: list[str] = []
