@@ -19,7 +19,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, cached_property
+from functools import cache
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
@@ -39,15 +40,14 @@ BEFORE_WINDOW = 8  # words before the number searched when nothing follows
 SPEAKER_MAX_WORDS = 7
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
+    """A word: offsets in its document, its text, and that lower-cased (read many
+    times per word by the quantity scan, so computed once)."""
+
     start: int
     end: int
     text: str
-
-    @cached_property  # read many times per word by the quantity scan
-    def low(self) -> str:
-        return self.text.lower()
+    low: str
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ class Found:
 
 def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     end = len(text) if end is None else end
-    return [Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
+    return [Word(m.start(), m.end(), w, w.lower())
+            for m in _WORD.finditer(text, start, end) for w in (m.group(),)]
 
 
 def _phrase(ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[float, float]],

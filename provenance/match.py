@@ -509,11 +509,33 @@ class _Batch:
             for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
                                                    .where(col(MatchKeyRow.key).in_(part))):
                 self.postings[key].append(quote_id)
-        for speaker_id in sorted({r.speaker_id for r in rows if r.speaker_id is not None}):
-            self.speaker_group(speaker_id)
+        self.speaker_groups(sorted({r.speaker_id for r in rows if r.speaker_id is not None}))
         found = {q for k in todo for q in self.postings[k]}
         found.update(q for s in self.speakers.values() for q in s)
         self.load(found)
+        self.kinds({r.speaker_id for r in rows if r.speaker_id is not None}
+                   | {s for _, s in self.known.values() if s is not None})
+
+    def speaker_groups(self, speaker_ids: list[int]) -> None:
+        """:meth:`speaker_group` of many speakers: one statement per chunk of them.
+
+        A group larger than :data:`MAX_BLOCK` is read again on its own, so the cut
+        falls where :meth:`speaker_group` puts it.
+        """
+        todo = [s for s in speaker_ids if s not in self.speakers]
+        groups: dict[int, list[str]] = defaultdict(list)
+        for part in _chunks(todo):  # type: ignore[arg-type]
+            for speaker_id, quote_id in self.session.exec(
+                    select(QuoteRow.speaker_id, QuoteRow.id).where(
+                        col(QuoteRow.speaker_id).in_(part),
+                        col(QuoteRow.kind).in_(MATCHED_KINDS))):
+                assert speaker_id is not None
+                groups[speaker_id].append(quote_id)
+        for speaker_id in todo:
+            if len(groups[speaker_id]) <= MAX_BLOCK:
+                self.speakers[speaker_id] = groups[speaker_id]
+            else:
+                self.speaker_group(speaker_id)
 
     def speaker_group(self, speaker_id: int) -> list[str]:
         if speaker_id not in self.speakers:
