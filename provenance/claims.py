@@ -274,6 +274,8 @@ def find_quantities(text: str) -> list[Found]:
     """Every quantity with a counted noun in ``text``, sentence by sentence."""
     out: list[Found] = []
     previous: tuple[list[str], list[str]] = ([], [])
+    lex = lexicon()
+    starts = lex.firsts | lex.units.keys() | {"a", "an"}
     for p_start, p_end in paragraphs(text):
         for s_start, s_end in sentences(text, p_start, p_end):
             ws = words(text, s_start, s_end)
@@ -285,6 +287,10 @@ def find_quantities(text: str) -> list[Found]:
             speaker = None
             n = 0
             while n < len(ws):
+                w = ws[n].low
+                if not (w[:1].isdigit() or "-" in w or w in starts):
+                    n += 1  # parse_number's own first check, without the call
+                    continue
                 q = parse_number(ws, n)
                 if q is None:
                     n += 1
