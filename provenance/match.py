@@ -329,14 +329,27 @@ def relation_hits(q: str, c: Sequence[str], same_speaker: Sequence[bool],
     rest = ~ruled_out & ~is_same
     need = rest & (common * (200 - FRAGMENT) >= FRAGMENT * shorter)
     variant = rest & ~need & np.asarray(same_speaker, dtype=bool) & (ratios >= VARIANT)
+    # relation()'s fragment test for every pair that needs one, in one cdist: the
+    # shorter text must have FRAGMENT_MIN_WORDS words; partial_ratio puts the shorter
+    # first itself (and relation passes it first), so the scores are the same.
+    q_words = len(q.split())
+    tested = [i for i in np.flatnonzero(need).tolist()
+              if (q_words if len(q) <= len(c[i]) else len(c[i].split())) >= FRAGMENT_MIN_WORDS]
+    partial: dict[int, float] = {}
+    if tested:
+        scores = process.cdist([q], [c[i] for i in tested], scorer=fuzz.partial_ratio,
+                               score_cutoff=FRAGMENT, workers=workers, dtype=np.float64)[0]
+        partial = dict(zip(tested, scores.tolist(), strict=True))
     out: list[tuple[int, str, float]] = []
     for i in np.flatnonzero(is_same | need | variant).tolist():
         if is_same[i]:
             out.append((i, "same", float(ratios[i])))
         elif need[i]:
-            rel, score = relation(q, c[i], same_speaker[i])
-            if rel is not None:
-                out.append((i, rel, score))
+            score = partial.get(i, 0.0)
+            if score >= FRAGMENT:
+                out.append((i, "fragment", score))
+            elif same_speaker[i] and ratios[i] >= VARIANT:
+                out.append((i, "variant", float(ratios[i])))
         else:
             out.append((i, "variant", float(ratios[i])))
     return out
