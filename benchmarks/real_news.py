@@ -11,7 +11,9 @@ reserved and never read), then runs the commands a user runs, as whole processes
 
 - ``provenance extract ARCHIVE`` (extraction alone, output discarded): the baseline;
 - ``provenance ingest ARCHIVE --db DB`` with its default settings (cross-source
-  update on).
+  update on);
+- ``provenance ingest ARCHIVE --no-match`` into another database (storage alone);
+- ``provenance match`` (the rebuild of claims, clusters and flags) on a copy of DB.
 
 and prints wall time of each, their ratio, and the documents stored and failed
 (section ``ingest``). Other sections read the database this run made and print
@@ -29,6 +31,7 @@ import argparse
 import importlib
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -96,6 +99,21 @@ def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[
                      f"{t_ingest / t_extract:.2f}x extract alone")
         lines.append(f"documents failed (error lines): {len(errors)}")
         lines.extend(f"  {ln}" for ln in errors[:5])
+        # The same archive without the cross-source update, and that update run
+        # alone as a rebuild (`provenance match`) on a copy of the database.
+        bare = db.with_name(db.stem + "-no-match.db")
+        rebuilt = db.with_name(db.stem + "-rebuilt.db")
+        for path in (bare, rebuilt):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        t_bare, rc, _ = _provenance("ingest", str(archive), "--db", str(bare), "--quiet",
+                                    "--no-match")
+        lines.append(f"ingest --no-match: {t_bare:.1f} s (exit {rc}), "
+                     f"{t_bare / t_extract:.2f}x extract alone")
+        shutil.copy(db, rebuilt)
+        t_match, rc, _ = _provenance("match", "--db", str(rebuilt))
+        lines.append(f"match (rebuild claims, clusters, flags): {t_match:.1f} s (exit {rc}), "
+                     f"{t_match / t_extract:.2f}x extract alone")
     with sqlite3.connect(db) as con:
         stored = con.execute("select count(*) from documents").fetchone()[0]
         quotes = con.execute("select count(*) from quotes").fetchone()[0]

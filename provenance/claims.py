@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
@@ -39,15 +40,14 @@ BEFORE_WINDOW = 8  # words before the number searched when nothing follows
 SPEAKER_MAX_WORDS = 7
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
+    """A word: offsets in its document, its text, and that lower-cased (read many
+    times per word by the quantity scan, so computed once)."""
+
     start: int
     end: int
     text: str
-
-    @property
-    def low(self) -> str:
-        return self.text.lower()
+    low: str
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ class Found:
 
 def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     end = len(text) if end is None else end
-    return [Word(m.start(), m.end(), m.group()) for m in _WORD.finditer(text, start, end)]
+    return [Word(m.start(), m.end(), w, w.lower())
+            for m in _WORD.finditer(text, start, end) for w in (m.group(),)]
 
 
 def _phrase(ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[float, float]],
@@ -122,6 +123,10 @@ def _phrase(ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[floa
 def parse_number(ws: list[Word], i: int) -> Quantity | None:
     """The quantity starting at word ``i`` ("about 300", "two thousand", "a third"), or None."""
     lex = lexicon()
+    w = ws[i].low
+    if not (w[:1].isdigit() or w in lex.firsts or w in lex.units or w in ("a", "an")
+            or "-" in w):
+        return None  # what no quantity starts with (most words): the checks below agree
     hedge = _phrase(ws, i, lex.hedges, lex.max_phrase)
     j = i + hedge[1] if hedge else i
     if j < len(ws) and ws[j].low in ("a", "an") and j + 1 < len(ws) \
@@ -220,6 +225,8 @@ def occasion(ws: list[Word]) -> tuple[list[str], list[str]]:
     days: set[str] = set()
     places: set[str] = set()
     for n, w in enumerate(ws):
+        if w.low not in lex.firsts:
+            continue  # starts no phrase (_phrase would say so, one call later)
         hit = _phrase(ws, n, lex.occasions, lex.max_phrase)
         if not hit:
             continue
@@ -267,6 +274,8 @@ def find_quantities(text: str) -> list[Found]:
     """Every quantity with a counted noun in ``text``, sentence by sentence."""
     out: list[Found] = []
     previous: tuple[list[str], list[str]] = ([], [])
+    lex = lexicon()
+    starts = lex.firsts | lex.units.keys() | {"a", "an"}
     for p_start, p_end in paragraphs(text):
         for s_start, s_end in sentences(text, p_start, p_end):
             ws = words(text, s_start, s_end)
@@ -278,6 +287,10 @@ def find_quantities(text: str) -> list[Found]:
             speaker = None
             n = 0
             while n < len(ws):
+                w = ws[n].low
+                if not (w[:1].isdigit() or "-" in w or w in starts):
+                    n += 1  # parse_number's own first check, without the call
+                    continue
                 q = parse_number(ws, n)
                 if q is None:
                     n += 1
@@ -312,6 +325,9 @@ def store_claims(session: Session, document_id: str) -> int:
         return 0
     quotes = session.exec(select(QuoteRow).where(QuoteRow.document_id == document_id,
                                                  QuoteRow.kind != "nonspeech")).all()
+    # A claim's id holds its document, so the document's stored claims are all it
+    # can collide with: read once, not one look-up per claim.
+    seen = set(session.exec(select(ClaimRow.id).where(ClaimRow.document_id == document_id)))
     n = 0
     for f in find_quantities(doc.text):
         q = f.quantity
@@ -322,8 +338,9 @@ def store_claims(session: Session, document_id: str) -> int:
             row = session.get(SpeakerRow, cover.speaker_id)
             speaker, speaker_id = (row.name if row else cover.mention_name), cover.speaker_id
         cid = claim_id(document_id, q.start, q.end)
-        if session.get(ClaimRow, cid) is not None:
+        if cid in seen:
             continue
+        seen.add(cid)
         session.add(ClaimRow(
             id=cid, document_id=document_id, start=f.sentence[0], end=f.sentence[1],
             text=doc.text[f.sentence[0]:f.sentence[1]], q_start=q.start, q_end=q.end,

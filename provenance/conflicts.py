@@ -499,15 +499,21 @@ def scoped_id(scope: str, flag_id: str) -> str:
 
 
 def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateReport,
-          reason: str = "refresh") -> None:
+          reason: str = "refresh", existing: dict[str, ConflictRow] | None = None,
+          dismissed: dict[str, str] | None = None) -> None:
     """Store ``found`` as the flags of ``scope``: raise new ones, clear vanished ones.
 
     Each flag raised, changed or cleared is one audit entry in this transaction.
+    ``existing`` (the scope's stored flags) and ``dismissed``
+    (:func:`dismissed_evidence` of at least the flags found) are read here unless
+    the caller read them for many scopes at once (:func:`_sync_clusters`).
     """
-    existing = {r.id: r for r in session.exec(select(ConflictRow).where(
-        ConflictRow.scope == scope))}
+    if existing is None:
+        existing = {r.id: r for r in session.exec(select(ConflictRow).where(
+            ConflictRow.scope == scope))}
     wanted = {scoped_id(scope, c.id): c for c in found}
-    dismissed = dismissed_evidence(session, sorted(wanted))
+    if dismissed is None:
+        dismissed = dismissed_evidence(session, sorted(wanted))
     for cid in list(wanted):
         if dismissed.get(cid) == audit.text_hash(_records_json(wanted[cid])):
             del wanted[cid]  # a reviewer dismissed this very evidence: it stays down
@@ -530,6 +536,28 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
         session.add(row)
         audit.log_flag(session, audit.FLAG_RAISED, row, reason)
         report.raised += 1
+
+
+def _sync_clusters(session: Session, cluster_ids: set[int], report: UpdateReport) -> None:
+    """Refresh the given clusters and their misquote/misattribution flags.
+
+    The same as :func:`match.refresh_cluster` then :func:`_sync` for each cluster in
+    id order (the audit entries come in that order), with the reads done together:
+    one cluster's refresh and flags change nothing another one reads.
+    """
+    ids = sorted(cluster_ids)
+    refreshed = match.refresh_clusters(session, ids)
+    found = {c: cluster_conflicts(refreshed.get(c, [])) for c in ids}
+    scopes = [f"cluster:{c}" for c in ids]
+    existing: dict[str, dict[str, ConflictRow]] = {s: {} for s in scopes}
+    for lo in range(0, len(scopes), match.LOOKUP_CHUNK):
+        for r in session.exec(select(ConflictRow).where(
+                col(ConflictRow.scope).in_(scopes[lo:lo + match.LOOKUP_CHUNK]))):
+            existing[r.scope][r.id] = r
+    dismissed = dismissed_evidence(session, sorted(
+        scoped_id(f"cluster:{c}", x.id) for c in ids for x in found[c]))
+    for c, scope in zip(ids, scopes, strict=True):
+        _sync(session, scope, found[c], report, existing=existing[scope], dismissed=dismissed)
 
 
 def _records_json(c: Conflict) -> str:
@@ -585,6 +613,21 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
     A document's claims are logged when it has some, or when it is in
     ``relog_claims`` (its claims were dropped: the log must say it has none now).
     """
+    # Audit entries go in together at the next read or flush (see audit.BATCH): this
+    # runs under the writers' lock, with no savepoints.
+    batched = session.info.get(audit.BATCH)
+    session.info[audit.BATCH] = True
+    try:
+        return _update(session, document_ids, workers, relog_claims, window_days)
+    finally:
+        if batched is None:
+            session.info.pop(audit.BATCH, None)
+        else:
+            session.info[audit.BATCH] = batched
+
+
+def _update(session: Session, document_ids: list[str], workers: int,
+            relog_claims: frozenset[str], window_days: int) -> UpdateReport:
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
     quote_ids: list[str] = []
@@ -601,9 +644,7 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
                                   .order_by(col(QuoteRow.start))).all()
     touched = match.add_quotes(session, quote_ids, workers)
     report.quotes, report.clusters_touched = len(quote_ids), len(touched)
-    for cluster_id in sorted(touched):
-        ms = match.refresh_cluster(session, cluster_id)
-        _sync(session, f"cluster:{cluster_id}", cluster_conflicts(ms), report)
+    _sync_clusters(session, touched, report)
     refresh_numeric(session, keys, report, window_days)
     session.flush()
     return report

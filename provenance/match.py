@@ -38,7 +38,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from sqlalchemy import TextClause, delete, func, insert, text
+from sqlalchemy import TextClause, delete, func, insert, text, update
 from sqlmodel import Session, col, select
 
 from provenance import audit
@@ -308,6 +308,54 @@ def relations(q: str, c: Sequence[str], same_speaker: Sequence[bool],
     return out
 
 
+def relation_hits(q: str, c: Sequence[str], same_speaker: Sequence[bool],
+                  workers: int = 1) -> list[tuple[int, str, float]]:
+    """(index, relation, score 0–100) of those of ``c`` that :func:`relations` relates
+    to ``q`` (relation not None), in index order.
+
+    The same tests as :func:`relations`, done on numpy arrays over the whole row, so
+    a speaker group of 2,000 quotes costs two ``cdist`` calls and a few array
+    operations, with Python only for the pairs that relate.
+    """
+    if not c:
+        return []
+    workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
+    common = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers,
+                           dtype=np.int64)[0]
+    ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
+    lc = np.fromiter(map(len, c), dtype=np.int64, count=len(c))
+    shorter = np.minimum(lc, len(q))
+    ruled_out = (200 * common < VARIANT * (len(q) + lc)) & (100 * common < FRAGMENT * shorter)
+    is_same = ~ruled_out & (ratios >= SAME)
+    rest = ~ruled_out & ~is_same
+    need = rest & (common * (200 - FRAGMENT) >= FRAGMENT * shorter)
+    variant = rest & ~need & np.asarray(same_speaker, dtype=bool) & (ratios >= VARIANT)
+    # relation()'s fragment test for every pair that needs one, in one cdist: the
+    # shorter text must have FRAGMENT_MIN_WORDS words; partial_ratio puts the shorter
+    # first itself (and relation passes it first), so the scores are the same.
+    q_words = len(q.split())
+    tested = [i for i in np.flatnonzero(need).tolist()
+              if (q_words if len(q) <= len(c[i]) else len(c[i].split())) >= FRAGMENT_MIN_WORDS]
+    partial: dict[int, float] = {}
+    if tested:
+        scores = process.cdist([q], [c[i] for i in tested], scorer=fuzz.partial_ratio,
+                               score_cutoff=FRAGMENT, workers=workers, dtype=np.float64)[0]
+        partial = dict(zip(tested, scores.tolist(), strict=True))
+    out: list[tuple[int, str, float]] = []
+    for i in np.flatnonzero(is_same | need | variant).tolist():
+        if is_same[i]:
+            out.append((i, "same", float(ratios[i])))
+        elif need[i]:
+            score = partial.get(i, 0.0)
+            if score >= FRAGMENT:
+                out.append((i, "fragment", score))
+            elif same_speaker[i] and ratios[i] >= VARIANT:
+                out.append((i, "variant", float(ratios[i])))
+        else:
+            out.append((i, "variant", float(ratios[i])))
+    return out
+
+
 def _score_block(norms: list[str], speakers: list[object], rows: list[int], cols: list[int],
                  uf: _Union, workers: int) -> int:
     """Score rows × cols and join the pairs :func:`relation` accepts; returns pairs scored."""
@@ -447,6 +495,7 @@ class _Batch:
         self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
         self.members_of: dict[int, set[str]] = defaultdict(set)
         self.new_keys: list[dict[str, str]] = []
+        self.added: dict[str, None] = {}  # this call's quotes placed in a cluster, in order
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
         self.speaker_kind: dict[int, str] = {}
@@ -483,6 +532,79 @@ class _Batch:
                  for k in token_keys)
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
+    def prefetch(self, rows: Sequence[QuoteRow], keys: Sequence[list[str]]) -> None:
+        """Read, in a few statements for the whole call, what :meth:`candidates` and
+        :meth:`clustered` would otherwise read quote by quote.
+
+        Stored keys do not change during a call (its own keys are written at the
+        end), so the stored token counts and the postings of every key a quote may
+        look up are the same read now or later; the stored quotes they lead to
+        are placed in their clusters now, and :meth:`merged` moves them as the
+        call merges clusters, as a later read would have found them.
+        """
+        token_keys = sorted({k for ks in keys for k in ks if k.startswith("t:")})
+        todo = [k for k in token_keys if k not in self.counts]
+        for part in _chunks(todo, COUNT_CHUNK):
+            params = {f"k{i}": k for i, k in enumerate(part)}
+            self.counts.update((k, n) for k, n in self.session.execute(
+                _count_sql(len(part)), params).all())
+        # A token held by more than MAX_DF stored quotes is never looked up.
+        wanted = sorted({k for ks in keys for k in ks
+                         if not k.startswith("t:") or self.counts.get(k, 0) <= MAX_DF})
+        todo = [k for k in wanted if k not in self.postings]
+        for k in todo:
+            self.postings[k] = []
+        for part in _chunks(todo):
+            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
+                                                   .where(col(MatchKeyRow.key).in_(part))):
+                self.postings[key].append(quote_id)
+        self.speaker_groups(sorted({r.speaker_id for r in rows if r.speaker_id is not None}))
+        found = {q for k in todo for q in self.postings[k]}
+        found.update(q for s in self.speakers.values() for q in s)
+        self.load(found)
+        self.kinds({r.speaker_id for r in rows if r.speaker_id is not None}
+                   | {s for _, s in self.known.values() if s is not None})
+
+    def speaker_groups(self, speaker_ids: list[int]) -> None:
+        """:meth:`speaker_group` of many speakers: one statement per chunk of them.
+
+        A group larger than :data:`MAX_BLOCK` is read again on its own, so the cut
+        falls where :meth:`speaker_group` puts it.
+        """
+        todo = [s for s in speaker_ids if s not in self.speakers]
+        groups: dict[int, list[str]] = defaultdict(list)
+        for part in _chunks(todo):  # type: ignore[arg-type]
+            for speaker_id, quote_id in self.session.exec(
+                    select(QuoteRow.speaker_id, QuoteRow.id).where(
+                        col(QuoteRow.speaker_id).in_(part),
+                        col(QuoteRow.kind).in_(MATCHED_KINDS))):
+                assert speaker_id is not None
+                groups[speaker_id].append(quote_id)
+        for speaker_id in todo:
+            if len(groups[speaker_id]) <= MAX_BLOCK:
+                self.speakers[speaker_id] = groups[speaker_id]
+            else:
+                self.speaker_group(speaker_id)
+
+    def speaker_group(self, speaker_id: int) -> list[str]:
+        if speaker_id not in self.speakers:
+            self.speakers[speaker_id] = list(self.session.exec(select(QuoteRow.id).where(
+                QuoteRow.speaker_id == speaker_id,
+                col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
+        return self.speakers[speaker_id]
+
+    def load(self, ids: set[str]) -> None:
+        """Read the text, speaker and cluster of those of ``ids`` not read yet."""
+        todo = sorted(q for q in ids if q not in self.known and q not in self.cluster_of)
+        for part in _chunks(todo):
+            for q_id, q_text, speaker, cluster in self.session.exec(
+                    select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
+                           ClusterMemberRow.cluster_id)
+                    .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id,
+                          isouter=True).where(col(QuoteRow.id).in_(part))):
+                self.known[q_id] = normalize(q_text), speaker
+                self.place(q_id, cluster)
+
     def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
         """Ids of quotes sharing a blocking key with ``row`` (itself excluded)."""
         looked_up = [k for k in keys if not k.startswith("t:")]
@@ -496,31 +618,17 @@ class _Batch:
                 self.postings[key].append(quote_id)
         found = {q for k in looked_up for q in (*self.postings[k], *self.fresh.get(k, ()))}
         if row.speaker_id is not None:
-            if row.speaker_id not in self.speakers:
-                self.speakers[row.speaker_id] = list(self.session.exec(select(QuoteRow.id).where(
-                    QuoteRow.speaker_id == row.speaker_id,
-                    col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
-            found.update(self.speakers[row.speaker_id])
+            found.update(self.speaker_group(row.speaker_id))
         found.discard(row.id)
         return found
 
     def clustered(self, ids: set[str]) -> list[tuple[str, str, int | None, int]]:
         """(id, normalized text, speaker id, cluster id) of those of ``ids`` in a cluster."""
-        todo = [q for q in ids if q not in self.known and q not in self.cluster_of]
-        for part in _chunks(todo):
-            for q_id, q_text, speaker, cluster in self.session.exec(
-                    select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
-                           ClusterMemberRow.cluster_id)
-                    .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id,
-                          isouter=True).where(col(QuoteRow.id).in_(part))):
-                self.known[q_id] = normalize(q_text), speaker
-                self.place(q_id, cluster)
-        out = []
-        for q in sorted(ids):
-            joined = self.cluster_of.get(q)
-            if joined is not None and q in self.known:
-                norm, speaker_id = self.known[q]
-                out.append((q, norm, speaker_id, joined))
+        self.load(ids)
+        cluster_of, known = self.cluster_of, self.known
+        out = [(q, *known[q], joined) for q in ids
+               if (joined := cluster_of.get(q)) is not None and q in known]
+        out.sort()  # by quote id (unique)
         return out
 
     def place(self, quote_id: str, cluster: int | None) -> None:
@@ -562,6 +670,37 @@ def joins(norm: str, speaker_id: int | None, rel: str, member: str,
     return None
 
 
+def _cluster_inserter(session: Session) -> Callable[[str, str], int]:
+    """A function inserting one cluster row (canonical quote id, text) and returning its id.
+
+    A new cluster's id is needed at once (its audit entry names it). Through the
+    ORM or a Core statement each insert costs ~0.4 ms of SQLAlchemy work, most of
+    the time of a store's cross-source update on news; on SQLite the same
+    statement goes through the transaction's own DBAPI cursor (``lastrowid``),
+    with the value conversions SQLAlchemy would apply.
+    """
+    table = ClusterRow.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        stmt = insert(table)
+
+        def add(quote_id: str, text_: str) -> int:
+            created = session.execute(stmt, {"canonical_quote_id": quote_id, "text": text_,
+                                             "updated_at": _now()})
+            return int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
+
+        return add
+    to_db = table.c.updated_at.type.bind_processor(conn.dialect) or (lambda v: v)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    sql = "INSERT INTO clusters (canonical_quote_id, text, updated_at) VALUES (?, ?, ?)"
+
+    def add_sqlite(quote_id: str, text_: str) -> int:
+        cursor.execute(sql, (quote_id, text_, to_db(_now())))
+        return int(cursor.lastrowid)  # type: ignore[arg-type]
+
+    return add_sqlite
+
+
 def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> set[int]:
     """Index new quotes and join them to clusters; returns the ids of clusters changed.
 
@@ -576,7 +715,13 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     rows = session.exec(select(QuoteRow).where(col(QuoteRow.id).in_(list(quote_ids)),
                                                col(QuoteRow.kind).in_(MATCHED_KINDS))).all()
     batch = _Batch(session, rows)
-    for row, (norm, keys) in zip(rows, batch_keys([r.text for r in rows]), strict=True):
+    new_cluster = _cluster_inserter(session)
+    members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
+    clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
+    keyed = batch_keys([r.text for r in rows])
+    looked = [(r, k) for r, (n, k) in zip(rows, keyed, strict=True) if n and matchable(r.text)]
+    batch.prefetch([r for r, _ in looked], [k for _, k in looked])
+    for row, (norm, keys) in zip(rows, keyed, strict=True):
         batch.known[row.id] = norm, row.speaker_id
         if not norm or not matchable(row.text):
             continue  # kept as a record, never clustered: a fragment, scare quote or title
@@ -586,26 +731,27 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         best: dict[int, tuple[float, str, str]] = {}
         via: dict[int, str] = {}  # cluster id -> "canon" or "inside" (see joins)
         if cands:
-            same = [row.speaker_id is not None and row.speaker_id == c[2] for c in cands]
-            scored = relations(norm, [c[1] for c in cands], same, workers)
-            canon = batch.canonical_of({c[3] for c in cands})
+            speaker_id = row.speaker_id  # an ORM attribute: read once, not per candidate
+            same = [speaker_id is not None and speaker_id == c[2] for c in cands]
+            # Only related candidates count below: the others would be skipped anyway.
+            hits = [(cands[i], rel, score) for i, rel, score in
+                    relation_hits(norm, [c[1] for c in cands], same, workers)]
+            canon = batch.canonical_of({c[3] for c, _, _ in hits})
             # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
             # stock phrase, not one statement; a memo or a crowd may be quoted in part.
             statement = is_statement(row.text)
             kinds = {} if statement or row.speaker_id is None else batch.kinds(
-                {row.speaker_id} | {c[2] for c in cands if c[2] is not None})
+                {row.speaker_id} | {c[2] for c, _, _ in hits if c[2] is not None})
             if len(norm.split()) < PHRASE_WORDS and (
                     row.speaker_id is None or kinds.get(row.speaker_id) == "person"):
                 # A person's three words ("do the right thing", "happy to see") are a
                 # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
-                cands = []
-                scored = []
-            for (c_id, c_norm, c_speaker, cluster_id), (rel, score) in zip(cands, scored,
-                                                                           strict=True):
+                hits = []
+            for (c_id, c_norm, c_speaker, cluster_id), rel, score in hits:
                 stock = not statement and row.speaker_id is not None and c_speaker is not None \
                     and c_speaker != row.speaker_id \
                     and kinds.get(row.speaker_id) == kinds.get(c_speaker) == "person"
-                if rel is None or stock:
+                if stock:
                     continue
                 how = joins(norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
                 if how is None:
@@ -622,32 +768,41 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             joined = set(via)
         if joined:
             target = min(joined)
-            if len(joined) > 1:
-                session.flush()  # the members this call added are read back below
             for other in sorted(joined - {target}):
-                for m in session.exec(select(ClusterMemberRow).where(
-                        ClusterMemberRow.cluster_id == other).order_by(
-                        col(ClusterMemberRow.quote_id))):
-                    m.cluster_id = target
-                    audit.log_cluster_assigned(session, m.quote_id, target, other, "merged")
-                session.exec(delete(ClusterRow).where(col(ClusterRow.id) == other))
+                # This call's own members are written at its end (batch.added); the
+                # stored ones move with one UPDATE. Entries go in quote id order.
+                # A Core read: no autoflush, nothing the session holds changes it.
+                stored = session.connection().execute(select(members_table.c.quote_id).where(
+                    members_table.c.cluster_id == other)).scalars().all()
+                moved = set(stored) | {q for q in batch.members_of.get(other, ())
+                                       if q in batch.added}
+                for quote_id in sorted(moved):
+                    audit.log_cluster_assigned(session, quote_id, target, other, "merged")
+                if stored:
+                    session.execute(update(ClusterMemberRow).where(
+                        col(ClusterMemberRow.cluster_id) == other).values(cluster_id=target))
+                # Core, not ORM: an ORM delete searches the session's identity map (~6 ms).
+                session.connection().execute(delete(clusters_table).where(
+                    clusters_table.c.id == other))
                 batch.merged(other, target)
-            if len(joined) > 1:
-                session.flush()  # quotes read later must see the merged membership
             score, rel, matched = best[target]
             audit.log_cluster_assigned(session, row.id, target, None, "joined", rel,
                                        round(score, 1), matched)
         else:
             # A Core insert gives the id without flushing the whole session for it.
-            clusters = ClusterRow.__table__  # type: ignore[attr-defined]
-            created = session.execute(insert(clusters).values(
-                canonical_quote_id=row.id, text=row.text, updated_at=_now()))
-            target = int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
+            target = new_cluster(row.id, row.text)
             batch.canon[target] = norm, row.speaker_id
             audit.log_cluster_assigned(session, row.id, target, None, "new")
-        session.add(ClusterMemberRow(quote_id=row.id, cluster_id=target))
+        batch.added[row.id] = None
         batch.place(row.id, target)
         touched |= joined | {target}
+    # In the order they joined (a cluster's members are read in insertion order),
+    # each in the cluster it ended in after this call's merges.
+    members_ = [{"quote_id": q, "cluster_id": batch.cluster_of[q], "score": 100.0,
+                 "relation": "same"} for q in batch.added]
+    for part in range(0, len(members_), KEY_INSERT_CHUNK):
+        session.execute(insert(ClusterMemberRow.__table__),  # type: ignore[attr-defined]
+                        members_[part:part + KEY_INSERT_CHUNK])
     for part in range(0, len(batch.new_keys), KEY_INSERT_CHUNK):
         session.execute(insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
                         batch.new_keys[part:part + KEY_INSERT_CHUNK])
@@ -688,13 +843,27 @@ class Member:
 
 
 def members(session: Session, cluster_id: int) -> list[Member]:
-    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow, SpeakerRow.kind).join(
-        ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
-        SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
-        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
-        ClusterMemberRow.cluster_id == cluster_id)
-    return [Member(q, normalize(q.text), name, d, kind)
-            for q, name, d, kind in session.exec(stmt)]
+    return members_of(session, [cluster_id]).get(cluster_id, [])
+
+
+def members_of(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Member]]:
+    """Members of each of ``cluster_ids``, a few statements for all of them.
+
+    Each cluster's members come in the order one look-up of that cluster alone
+    gives (the ``cluster_members(cluster_id)`` index, then insertion order):
+    flags list their records in that order.
+    """
+    out: dict[int, list[Member]] = {}
+    for part in _chunks(sorted(set(cluster_ids))):  # type: ignore[arg-type]
+        stmt = select(ClusterMemberRow.cluster_id, QuoteRow, SpeakerRow.name, DocumentRow,
+                      SpeakerRow.kind).join(
+            ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
+            SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
+            DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
+            col(ClusterMemberRow.cluster_id).in_(part))
+        for cluster_id, q, name, d, kind in session.exec(stmt):
+            out.setdefault(cluster_id, []).append(Member(q, normalize(q.text), name, d, kind))
+    return out
 
 
 def canonical(ms: list[Member]) -> Member:
@@ -719,20 +888,37 @@ def _order(m: Member) -> tuple[int, str, int]:
 
 def refresh_cluster(session: Session, cluster_id: int) -> list[Member]:
     """Recompute a cluster's canonical text and members' relations; [] if it is gone."""
-    cluster = session.get(ClusterRow, cluster_id)
-    ms = members(session, cluster_id)
-    if cluster is None or not ms:
-        return []
-    best = canonical(ms)
-    cluster.canonical_quote_id, cluster.text, cluster.updated_at = \
-        best.quote.id, best.quote.text, _now()
-    for m in ms:
-        rel, score = relation(m.norm, best.norm, same_speaker=True)
-        row = session.get(ClusterMemberRow, m.quote.id)
-        assert row is not None
-        row.relation, row.score = rel or "variant", round(score, 1)
+    return refresh_clusters(session, [cluster_id]).get(cluster_id, [])
+
+
+def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Member]]:
+    """:func:`refresh_cluster` of many clusters: their members, cluster rows and
+    membership rows read in a few statements, the changes written in one flush."""
+    found = members_of(session, cluster_ids)
+    ids = sorted(found)
+    rows: dict[str, ClusterMemberRow] = {}
+    clusters: dict[int, ClusterRow] = {}
+    for part in _chunks(ids):  # type: ignore[arg-type]
+        rows.update((r.quote_id, r) for r in session.exec(select(ClusterMemberRow).where(
+            col(ClusterMemberRow.cluster_id).in_(part))))
+        clusters.update((c.id, c) for c in session.exec(select(ClusterRow).where(
+            col(ClusterRow.id).in_(part))) if c.id is not None)
+    out: dict[int, list[Member]] = {}
+    now = _now()
+    for cluster_id in ids:
+        cluster, ms = clusters.get(cluster_id), found[cluster_id]
+        if cluster is None:
+            continue
+        best = canonical(ms)
+        cluster.canonical_quote_id, cluster.text, cluster.updated_at = \
+            best.quote.id, best.quote.text, now
+        for m in ms:
+            rel, score = relation(m.norm, best.norm, same_speaker=True)
+            row = rows[m.quote.id]
+            row.relation, row.score = rel or "variant", round(score, 1)
+        out[cluster_id] = ms
     session.flush()
-    return ms
+    return out
 
 
 def source_ref(m: Member, relation_: str = "same", score: float = 100.0) -> SourceRef:
