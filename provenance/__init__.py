@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 # name -> module that defines it; the stage each belongs to is docs/architecture.md's table.
-# Functions named like their module (extract, ingest, trace, verify, evaluate) are not
+# Functions named like their module (extract, ingest, review, trace, verify, evaluate) are not
 # here: importing the submodule sets that attribute of the package to the module
 # itself. Import them from their module: ``from provenance.ingest import ingest``.
 _API = {
@@ -31,7 +31,6 @@ _API = {
     "clusters_for": "match",
     "claims_for": "claims",
     # review, audit, export
-    "review": "review",
     "review_flag": "review",
     "reassign_speaker": "review",
     "list_reviews": "review",

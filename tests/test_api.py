@@ -12,6 +12,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_every_public_name_resolves_to_its_stage_module() -> None:
+    # A name that is also a submodule would be shadowed by it once that module is imported.
+    modules = {p.stem for p in (REPO / "provenance").glob("*.py")}
+    assert not set(provenance.__all__) & modules
     for name in provenance.__all__:
         value = getattr(provenance, name)
         assert value is not None, name
