@@ -65,7 +65,7 @@ from sqlalchemy import event, or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from provenance import __version__
+from provenance import __version__, locks
 from provenance.errors import InputError, StoreError, public
 from provenance.tables import (
     AuditRow,
@@ -80,8 +80,8 @@ from provenance.tables import (
 GENESIS = "0" * 64
 SOFTWARE_ACTOR = f"software:provenance/{__version__}"
 APPEND_RETRIES = 8
-PG_LOCK_KEY = 0x70726F76  # "prov": the advisory lock that orders appends on PostgreSQL
-PG_WRITE_KEY = 7243191  # the advisory lock every writer takes first (see lock_writers)
+PG_LOCK_KEY = locks.PG_APPEND_KEY  # orders appends to the log on PostgreSQL
+PG_WRITE_KEY = locks.PG_WRITE_KEY  # every writer takes it first (see lock_writers)
 
 DOCUMENT_INGESTED = "document.ingested"
 DOCUMENT_DELETED = "document.deleted"

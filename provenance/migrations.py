@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlmodel import SQLModel
 
 from provenance.errors import StoreError
+from provenance.locks import PG_MIGRATE_KEY
 from provenance.tables import SCHEMA_VERSION, ClaimRow, MetaRow, QuoteRow
 
 
@@ -70,7 +71,7 @@ MIGRATIONS: list[Migration] = [
 def _lock(conn: Connection) -> None:
     """Serialise schema work between processes opening the same database at once."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(7243190)"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATE_KEY})
     # SQLite: the caller's connection already holds a write lock (BEGIN IMMEDIATE).
 
 
