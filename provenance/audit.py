@@ -98,8 +98,9 @@ FLAG_UPDATED = "flag.updated"
 FLAG_REVIEWED = "flag.reviewed"  # a person confirms or dismisses a flag; the log is its record
 CLUSTER_ASSIGNED = "cluster.assigned"
 CLUSTER_RESET = "cluster.reset"
+PERSON_IMPORTED = "person.imported"  # an authority file line (provenance.people)
 FLAG_ACTIONS = (FLAG_RAISED, FLAG_UPDATED, FLAG_CLEARED)
-SUBJECT_KINDS = ("document", "quote", "speaker", "cluster", "conflict")
+SUBJECT_KINDS = ("document", "quote", "speaker", "cluster", "conflict", "person")
 
 
 class AuditEntry(BaseModel):

@@ -344,7 +344,10 @@ def quotes(
                                                   include_nonspeech, limit)]
         hidden = (count_quotes(s, speaker, document, kind_value, include_nonspeech) - len(rows)
                   if limit and len(rows) == limit else 0)
-    emit(rows, fmt, QUOTE_COLUMNS if fmt is Format.table else None,
+    columns = QUOTE_COLUMNS
+    if any(r["speaker_identifier"] for r in rows):  # the authority file's ids, when it has any
+        columns = [*columns[:2], "speaker_identifier", *columns[2:]]
+    emit(rows, fmt, columns if fmt is Format.table else None,
          title=f"quotes: {speaker}" if speaker else "quotes")
     _more(hidden, limit)
 
@@ -378,7 +381,10 @@ def speakers(limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = For
 
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged([speaker_row(sp) for sp in list_speakers(s)], fmt, limit, every)
-    emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+    columns = ["id", "name", "kind", "titles", "aliases", "quotes"]
+    if any(r["identifier"] for r in rows):  # the authority file's ids, when it has any
+        columns.insert(2, "identifier")
+    emit(rows, fmt, columns, title="speakers")
     _more(hidden, limit or TABLE_LIMIT)
 
 
@@ -604,16 +610,26 @@ def checkpoint_cmd(
 @app.command("review")
 def review_cmd(
     quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
-    status: Annotated[ReviewStatus, typer.Option(help="The decision.")],
+    status: Annotated[ReviewStatus | None, typer.Option(help="The decision.")] = None,
+    speaker: Annotated[str | None, typer.Option(help=(
+        "Attribute the quote to this speaker instead (id, or a name meaning one speaker); "
+        "the same as `provenance reassign`."))] = None,
     note: Annotated[str, typer.Option(help="Why: source checked, correction, ...")] = "",
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
-    """Record a human decision on a quote in the audit log."""
+    """Record a human decision on a quote in the audit log: a --status or a --speaker."""
+    from provenance.review import reassign_speaker
     from provenance.review import review as run_review
 
+    if (status is None) == (speaker is None):
+        raise typer.BadParameter("give one of --status or --speaker")
     with _store(db) as store, store.session() as s:
+        if speaker is not None:
+            emit_object(reassign_speaker(s, quote_id, speaker, note, _reviewer(by)), fmt)
+            return
+        assert status is not None
         state = run_review(s, quote_id, status, note, _reviewer(by))
     emit(_review_rows([state]), fmt, REVIEW_COLUMNS, title="review")
 
@@ -653,6 +669,45 @@ def reassign_cmd(
     with _store(db) as store, store.session() as s:
         result = reassign_speaker(s, quote_id, speaker, note, _reviewer(by))
     emit_object(result, fmt)
+
+
+people_app = typer.Typer(no_args_is_help=True, help=(
+    "The authority file: canonical names and identifiers (e.g. Wikidata QIDs) of people."))
+app.add_typer(people_app, name="people")
+
+
+@people_app.command("import")
+def people_import_cmd(
+    path: Annotated[Path, typer.Argument(help=(
+        "CSV: name, aliases (;-separated), identifier, gender (male/female/other), title; "
+        "a header line starting with 'name' is skipped."))],
+    by: Annotated[str | None, typer.Option(help="Who supplies the file (audit log actor).")]
+    = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Store the people of an authority file (one audit entry each)."""
+    from provenance.people import import_people
+
+    with _store(db, create=True) as store, store.session() as s:
+        report = import_people(s, path, by or "")
+    for line in report.errors:
+        err.print(line, markup=False)
+    emit_object(report, fmt)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@people_app.command("list")
+def people_list_cmd(limit: LimitOpt = None, every: AllOpt = False,
+                    fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """List the authority file's people."""
+    from provenance.people import list_people
+
+    with _store(db) as store, store.session() as s:
+        rows, hidden = _paged([p.model_dump() for p in list_people(s)], fmt, limit, every)
+    emit(rows, fmt, ["id", "name", "identifier", "aliases", "gender", "title"], title="people")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command("serve")

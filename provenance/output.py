@@ -79,6 +79,7 @@ def quote_row(q: Quote) -> dict[str, Any]:
     return {
         "id": q.id,
         "speaker": q.speaker,
+        "speaker_identifier": q.speaker_identifier,
         "text": q.text,
         "kind": q.kind,
         "document": q.document,
@@ -104,7 +105,8 @@ def quote_row(q: Quote) -> dict[str, Any]:
 
 def speaker_row(s: Speaker) -> dict[str, Any]:
     return {"id": s.id, "name": s.name, "kind": s.kind.value, "titles": s.titles,
-            "affiliation": s.affiliation, "aliases": s.aliases, "quotes": s.quotes}
+            "affiliation": s.affiliation, "aliases": s.aliases, "quotes": s.quotes,
+            "identifier": s.identifier}
 
 
 def attribution_row(document: str, a: Attribution) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 from provenance import audit, match
 from provenance.errors import InputError, public
 from provenance.models import document_id
+from provenance.people import person_payload
 from provenance.speakers import canonical_name, fold
 from provenance.tables import (
     AliasRow,
@@ -48,6 +49,7 @@ from provenance.tables import (
     DocumentRow,
     MatchKeyRow,
     MergeRow,
+    PersonRow,
     QuoteRow,
     ReviewRow,
     SpeakerRow,
@@ -135,6 +137,7 @@ class ChainChecker:
         self.reassigned: dict[str, int | None] = {}
         self.members: dict[str, tuple[int, int]] = {}  # quote id -> (cluster, seq)
         self.flags: dict[str, tuple[dict[str, Any], int]] = {}  # flag id -> (payload, seq)
+        self.people: dict[int, tuple[dict[str, Any], int]] = {}  # person id -> (payload, seq)
 
     def feed(self, body: dict[str, Any]) -> Iterator[Mismatch]:
         seq = body.get("seq")
@@ -204,6 +207,8 @@ class ChainChecker:
             self.flags[ident] = (p, seq)
         elif action == audit.FLAG_CLEARED and kind == "conflict":
             self.flags.pop(ident, None)
+        elif action == audit.PERSON_IMPORTED and kind == "person" and ident.isdigit():
+            self.people[int(ident)] = (p, seq)
         elif action == audit.SPEAKER_REASSIGNED and kind == "quote":
             sid = p.get("speaker_id")
             self.reassigned[ident] = sid if isinstance(sid, int) else None
@@ -689,6 +694,26 @@ def _check_flags(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
             "but missing from the database"))
 
 
+def _check_people(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
+    """Authority file entries against their last ``person.imported`` entry."""
+    seen: set[int] = set()
+    for row in session.exec(select(PersonRow).order_by(col(PersonRow.id))):
+        assert row.id is not None
+        seen.add(row.id)
+        name = f"person:{row.id}"
+        logged = chain.people.get(row.id)
+        if logged is None:
+            yield Mismatch(check="record", record=name, table="people",
+                           detail="no person.imported entry in the log")
+            continue
+        payload, seq = logged
+        yield from _differs(name, "people", {k: payload.get(k) for k in person_payload(payload)},
+                            person_payload(row), seq)
+    for pid in sorted(set(chain.people) - seen):
+        yield Mismatch(check="record", record=f"person:{pid}", table="people", detail=(
+            f"imported by log entry {chain.people[pid][1]} but missing from the database"))
+
+
 @public
 def verify(session: Session, expect_head: str | None = None, batch: int = 50,
            checkpoint: audit.Checkpoint | None = None) -> VerifyReport:
@@ -739,6 +764,7 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 50,
     report.problems.extend(_check_reviews(session, chain))
     report.problems.extend(_check_clusters(session, chain))
     report.problems.extend(_check_flags(session, chain))
+    report.problems.extend(_check_people(session, chain))
     return report
 
 
