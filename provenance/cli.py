@@ -373,10 +373,21 @@ def _more(hidden: int, limit: int | None) -> None:
                   markup=False)
 
 
-@app.command()
-def speakers(limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = Format.table,
-             db: DbOpt = None) -> None:
-    """List speakers with their aliases and number of quotes."""
+ByOpt = Annotated[str | None, typer.Option(
+    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
+
+
+speakers_app = typer.Typer(no_args_is_help=False, help=(
+    "List speakers with their aliases and number of quotes; `merge` and `split` correct them."))
+app.add_typer(speakers_app, name="speakers")
+
+
+@speakers_app.callback(invoke_without_command=True)
+def speakers(ctx: typer.Context, limit: LimitOpt = None, every: AllOpt = False,
+             fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """List speakers with their aliases and number of quotes (`merge`, `split`: corrections)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from provenance.store import list_speakers
 
     with _store(db) as store, store.session() as s:
@@ -386,6 +397,40 @@ def speakers(limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = For
         columns.insert(2, "identifier")
     emit(rows, fmt, columns, title="speakers")
     _more(hidden, limit or TABLE_LIMIT)
+
+
+@speakers_app.command("merge")
+def speakers_merge_cmd(
+    into: Annotated[str, typer.Argument(help="The speaker kept: id, or a name meaning one.")],
+    other: Annotated[str, typer.Argument(help="The speaker whose quotes and aliases move.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Make B one speaker with A: B's quotes, claims and aliases go to A (logged)."""
+    from provenance.corrections import merge_speakers
+
+    with _store(db) as store, store.session() as s:
+        result = merge_speakers(s, into, other, note, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@speakers_app.command("split")
+def speakers_split_cmd(
+    speaker: Annotated[str, typer.Argument(help="Speaker id, or a name meaning one speaker.")],
+    alias: Annotated[str, typer.Option(help="Quotes whose mention is this name move.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Move the quotes whose mention is --alias to a new speaker (logged)."""
+    from provenance.corrections import split_speaker
+
+    with _store(db) as store, store.session() as s:
+        result = split_speaker(s, speaker, alias, note, _reviewer(by))
+    emit_object(result, fmt)
 
 
 @app.command()
@@ -548,8 +593,6 @@ def _flag_rows(states: list[FlagState]) -> list[dict[str, Any]]:
 
 
 REVIEW_COLUMNS = ["of", "id", "status", "by", "at", "note", "history"]
-ByOpt = Annotated[str | None, typer.Option(
-    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
 
 
 @app.command("verify")
