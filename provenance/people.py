@@ -3,8 +3,8 @@
 ``provenance people import people.csv`` stores one ``people`` row per line (an
 entry ``person.imported`` each). Stored speakers are left as extraction made
 them, so ``verify`` still re-derives them from the log; the authority is applied
-when they are read: a speaker whose name or a resolved-name alias folds (accents,
-case, apostrophes off: :func:`provenance.speakers.fold`) to an authority name or
+when they are read: a person whose name or a resolved-name alias folds (accents,
+case, apostrophes, a possessive off: :func:`name_key`) to an authority name or
 alias is shown under the authority's name and identifier.
 """
 
@@ -23,8 +23,15 @@ from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.errors import InputError, public
-from provenance.speakers import fold
+from provenance.speakers import _POSSESSIVE, fold
 from provenance.tables import AliasRow, PersonRow, SpeakerRow
+
+
+def name_key(name: str) -> str:
+    """The folded key a name is matched by: accents, case, apostrophes and a possessive
+    off ("Trump’s" = "trump")."""
+    return fold(_POSSESSIVE.sub("", name))
+
 
 COLUMNS = ("name", "aliases", "identifier", "gender", "title")
 GENDERS = ("", "male", "female", "other")
@@ -141,7 +148,7 @@ def _keys(session: Session) -> dict[str, Person]:
     """Folded name or alias -> its entry; a key two entries claim means neither."""
     keys: dict[str, Person | None] = {}
     for p in list_people(session):
-        for k in {fold(n) for n in [p.name, *p.aliases]} - {""}:
+        for k in {name_key(n) for n in [p.name, *p.aliases]} - {""}:
             keys[k] = None if k in keys and keys[k] != p else p
     return {k: p for k, p in keys.items() if p is not None}
 
@@ -162,19 +169,19 @@ def authority_for(session: Session, speaker_ids: Iterable[int] | None = None) ->
     conn = session.connection()
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     by_name = sa_select(speakers.c.id, speakers.c.name).where(speakers.c.kind == "person")
-    by_alias = sa_select(aliases.c.speaker_id, aliases.c.key).where(aliases.c.is_name)
+    by_alias = sa_select(aliases.c.speaker_id, aliases.c.alias).where(aliases.c.is_name)
     if ids is not None:
         by_name = by_name.where(speakers.c.id.in_(ids))
         by_alias = by_alias.where(aliases.c.speaker_id.in_(ids))
     out: dict[int, Person] = {}
     for sid, name in conn.execute(by_name):
-        p = keys.get(fold(name))
+        p = keys.get(name_key(name))
         if p is not None:
             out[sid] = p
     persons = {sid for sid, _ in conn.execute(by_name)}
     found: dict[int, set[int]] = {}
-    for sid, key in conn.execute(by_alias):
-        p = keys.get(key)
+    for sid, alias in conn.execute(by_alias):
+        p = keys.get(name_key(alias))
         if p is not None and sid not in out and sid in persons:
             found.setdefault(sid, set()).add(p.id)
     people = {p.id: p for p in keys.values()}
@@ -186,7 +193,7 @@ def authority_for(session: Session, speaker_ids: Iterable[int] | None = None) ->
 
 def speakers_for(session: Session, query: str) -> list[int]:
     """Speakers the authority entry a query names stands for ([] when it names none)."""
-    p = _keys(session).get(fold(query))
+    p = _keys(session).get(name_key(query))
     if p is None:
         return []
     return sorted(sid for sid, q in authority_for(session).items() if q.id == p.id)

@@ -13,7 +13,7 @@ from provenance.cli import app
 from provenance.export import export
 from provenance.export_webanno import write_web_annotation
 from provenance.ingest import ingest
-from provenance.people import import_people, list_people
+from provenance.people import import_people, list_people, name_key
 from provenance.store import Store, list_quotes, list_speakers
 from provenance.verify import verify
 
@@ -166,3 +166,19 @@ def test_cli_missing_file_is_one_line(runner: CliRunner) -> None:
     result = runner.invoke(app, ["people", "import", "nowhere.csv"])
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0 and "nowhere.csv" in result.stderr
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Gavin Newsom’s", "gavin newsom"),
+    ("Nanette Barragán", "NANETTE BARRAGAN"),
+    ("Beto O’Rourke", "Beto O'Rourke"),
+    ("Bernie Sanders’", "Bernie Sanders"),
+])
+def test_name_keys_ignore_accents_case_apostrophes_possessives(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("Ivana Trump", "Ivanka Trump"),
+                                      ("Gavin Newsom", "Gavin Newson")])
+def test_name_keys_keep_different_names_apart(a: str, b: str) -> None:
+    assert name_key(a) != name_key(b)
