@@ -182,3 +182,17 @@ def test_name_keys_ignore_accents_case_apostrophes_possessives(a: str, b: str) -
                                       ("Gavin Newsom", "Gavin Newson")])
 def test_name_keys_keep_different_names_apart(a: str, b: str) -> None:
     assert name_key(a) != name_key(b)
+
+
+def test_review_pages_show_the_authority_name(newsroom: Store) -> None:
+    from starlette.testclient import TestClient
+
+    from provenance.web import create_app
+
+    with newsroom.session() as s:
+        import_people(s, EXAMPLE)
+        [sid] = [sp.id for sp in list_speakers(s) if sp.name == "Gavin Newsom"]
+    with TestClient(create_app(newsroom)) as client:
+        assert "Gavin Newsom" in client.get("/speakers").text
+        page = client.get(f"/speakers/{sid}").text
+        assert "Gavin Newsom" in page
