@@ -79,7 +79,6 @@ def quote_row(q: Quote) -> dict[str, Any]:
     return {
         "id": q.id,
         "speaker": q.speaker,
-        "speaker_identifier": q.speaker_identifier,
         "text": q.text,
         "kind": q.kind,
         "document": q.document,
@@ -100,6 +99,8 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "sources": q.sources,
         # One narrow table cell for both: "3 first" = carried by 3 outlets, this the earliest.
         "seen": f"{q.sources} first" if q.first_appearance and q.sources > 1 else str(q.sources),
+        # Last: CSV readers that take columns by position keep working.
+        "speaker_identifier": q.speaker_identifier,
     }
 
 
