@@ -91,6 +91,8 @@ CLAIMS_EXTRACTED = "claims.extracted"
 SPEAKER_CREATED = "speaker.created"
 SPEAKER_MERGED = "speaker.merged"
 SPEAKER_REASSIGNED = "speaker.reassigned"
+SPEAKER_JOINED = "speaker.joined"  # a person merged another speaker into this one
+SPEAKER_SPLIT = "speaker.split"  # a person moved one alias's quotes to this new speaker
 REVIEW = "review"
 FLAG_RAISED = "flag.raised"
 FLAG_CLEARED = "flag.cleared"
@@ -98,8 +100,9 @@ FLAG_UPDATED = "flag.updated"
 FLAG_REVIEWED = "flag.reviewed"  # a person confirms or dismisses a flag; the log is its record
 CLUSTER_ASSIGNED = "cluster.assigned"
 CLUSTER_RESET = "cluster.reset"
+PERSON_IMPORTED = "person.imported"  # an authority file line (provenance.people)
 FLAG_ACTIONS = (FLAG_RAISED, FLAG_UPDATED, FLAG_CLEARED)
-SUBJECT_KINDS = ("document", "quote", "speaker", "cluster", "conflict")
+SUBJECT_KINDS = ("document", "quote", "speaker", "cluster", "conflict", "person")
 
 
 class AuditEntry(BaseModel):

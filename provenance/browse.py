@@ -20,8 +20,9 @@ from sqlmodel import Session, col, select
 
 from provenance.errors import NotFoundError
 from provenance.models import Cluster, Conflict, Document, Quote, SourceRef, Speaker, SpeakerKind
+from provenance.people import authority_for
 from provenance.review import FlagState, ReviewState, flag_states, review_states
-from provenance.store import _quote, find_speakers, get_document, id_prefix
+from provenance.store import _quote, _with_authority, find_speakers, get_document, id_prefix
 from provenance.tables import (
     AliasRow,
     ClusterMemberRow,
@@ -81,12 +82,16 @@ def speakers_page(session: Session, query: str | None = None, offset: int = 0,
     for sid, alias in session.exec(select(AliasRow.speaker_id, AliasRow.alias).where(
             col(AliasRow.speaker_id).in_(ids))):
         aliases[sid].add(alias)
+    known = authority_for(session, [i for i in ids if i is not None])
     out = []
     for r in rows:
         assert r.id is not None
-        out.append(Speaker(id=r.id, name=r.name, kind=SpeakerKind(r.kind),
+        p = known.get(r.id)
+        name = p.name if p is not None else r.name
+        out.append(Speaker(id=r.id, name=name, kind=SpeakerKind(r.kind),
                            titles=json.loads(r.titles), affiliation=r.affiliation,
-                           aliases=sorted(aliases[r.id] - {r.name}), quotes=counts.get(r.id, 0)))
+                           aliases=sorted(aliases[r.id] - {name}), quotes=counts.get(r.id, 0),
+                           identifier=p.identifier if p is not None else None))
     return _page(out, offset, limit)
 
 
@@ -97,9 +102,12 @@ def get_speaker(session: Session, speaker_id: int) -> Speaker:
     aliases = set(session.exec(select(AliasRow.alias).where(AliasRow.speaker_id == speaker_id)))
     count = session.exec(select(func.count()).select_from(QuoteRow).where(
         QuoteRow.speaker_id == speaker_id)).one()
-    return Speaker(id=speaker_id, name=row.name, kind=SpeakerKind(row.kind),
+    p = authority_for(session, [speaker_id]).get(speaker_id)
+    name = p.name if p is not None else row.name
+    return Speaker(id=speaker_id, name=name, kind=SpeakerKind(row.kind),
                    titles=json.loads(row.titles), affiliation=row.affiliation,
-                   aliases=sorted(aliases - {row.name}), quotes=count)
+                   aliases=sorted(aliases - {name}), quotes=count,
+                   identifier=p.identifier if p is not None else None)
 
 
 # ---- quotes and documents ---------------------------------------------------
@@ -136,7 +144,8 @@ def speaker_quotes(session: Session, speaker_id: int, offset: int = 0,
     offset, limit = clamp(offset, limit)
     stmt = _quotes_stmt().where(QuoteRow.speaker_id == speaker_id).order_by(
         col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.id))
-    return _page(_quotes(list(session.exec(stmt.offset(offset).limit(limit + 1)))),
+    return _page(_with_authority(session, _quotes(list(session.exec(
+        stmt.offset(offset).limit(limit + 1))))),
                  offset, limit)
 
 
@@ -193,7 +202,7 @@ def document_view(session: Session, doc_id: str) -> DocumentView:
     text = session.exec(select(DocumentRow.text).where(DocumentRow.id == doc.id)).one()
     stmt = _quotes_stmt().where(QuoteRow.document_id == doc.id).order_by(
         col(QuoteRow.start), col(QuoteRow.end)).limit(MAX_DOCUMENT_QUOTES)
-    quotes = _quotes(list(session.exec(stmt)))
+    quotes = _with_authority(session, _quotes(list(session.exec(stmt))))
     spans: list[tuple[int, int, Mark]] = []
     for q in quotes:
         for role, span in (("content", q.content), ("speaker", q.speaker_mention),
@@ -233,7 +242,7 @@ def quote_view(session: Session, quote_id: str, context: int = 300) -> QuoteView
                              .limit(2)))
     if len(rows) != 1:
         raise NotFoundError(f"{'no' if not rows else 'more than one'} quote with id {quote_id!r}")
-    (q,) = _quotes(rows)
+    (q,) = _with_authority(session, _quotes(rows))
     text = session.exec(select(DocumentRow.text).where(DocumentRow.id == q.document)).one()
     return QuoteView(quote=q, before=text[max(0, q.start - context):q.start],
                      after=text[q.end:q.end + context],

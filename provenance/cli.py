@@ -344,7 +344,10 @@ def quotes(
                                                   include_nonspeech, limit)]
         hidden = (count_quotes(s, speaker, document, kind_value, include_nonspeech) - len(rows)
                   if limit and len(rows) == limit else 0)
-    emit(rows, fmt, QUOTE_COLUMNS if fmt is Format.table else None,
+    columns = QUOTE_COLUMNS
+    if any(r["speaker_identifier"] for r in rows):  # the authority file's ids, when it has any
+        columns = [*columns[:2], "speaker_identifier", *columns[2:]]
+    emit(rows, fmt, columns if fmt is Format.table else None,
          title=f"quotes: {speaker}" if speaker else "quotes")
     _more(hidden, limit)
 
@@ -370,16 +373,64 @@ def _more(hidden: int, limit: int | None) -> None:
                   markup=False)
 
 
-@app.command()
-def speakers(limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = Format.table,
-             db: DbOpt = None) -> None:
-    """List speakers with their aliases and number of quotes."""
+ByOpt = Annotated[str | None, typer.Option(
+    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
+
+
+speakers_app = typer.Typer(no_args_is_help=False, help=(
+    "List speakers with their aliases and number of quotes; `merge` and `split` correct them."))
+app.add_typer(speakers_app, name="speakers")
+
+
+@speakers_app.callback(invoke_without_command=True)
+def speakers(ctx: typer.Context, limit: LimitOpt = None, every: AllOpt = False,
+             fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """List speakers with their aliases and number of quotes (`merge`, `split`: corrections)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from provenance.store import list_speakers
 
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged([speaker_row(sp) for sp in list_speakers(s)], fmt, limit, every)
-    emit(rows, fmt, ["id", "name", "kind", "titles", "aliases", "quotes"], title="speakers")
+    columns = ["id", "name", "kind", "titles", "aliases", "quotes"]
+    if any(r["identifier"] for r in rows):  # the authority file's ids, when it has any
+        columns.insert(2, "identifier")
+    emit(rows, fmt, columns, title="speakers")
     _more(hidden, limit or TABLE_LIMIT)
+
+
+@speakers_app.command("merge")
+def speakers_merge_cmd(
+    into: Annotated[str, typer.Argument(help="The speaker kept: id, or a name meaning one.")],
+    other: Annotated[str, typer.Argument(help="The speaker whose quotes and aliases move.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Make B one speaker with A: B's quotes, claims and aliases go to A (logged)."""
+    from provenance.corrections import merge_speakers
+
+    with _store(db) as store, store.session() as s:
+        result = merge_speakers(s, into, other, note, _reviewer(by))
+    emit_object(result, fmt)
+
+
+@speakers_app.command("split")
+def speakers_split_cmd(
+    speaker: Annotated[str, typer.Argument(help="Speaker id, or a name meaning one speaker.")],
+    alias: Annotated[str, typer.Option(help="Quotes whose mention is this name move.")],
+    note: Annotated[str, typer.Option(help="Why.")] = "",
+    by: ByOpt = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Move the quotes whose mention is --alias to a new speaker (logged)."""
+    from provenance.corrections import split_speaker
+
+    with _store(db) as store, store.session() as s:
+        result = split_speaker(s, speaker, alias, note, _reviewer(by))
+    emit_object(result, fmt)
 
 
 @app.command()
@@ -542,8 +593,6 @@ def _flag_rows(states: list[FlagState]) -> list[dict[str, Any]]:
 
 
 REVIEW_COLUMNS = ["of", "id", "status", "by", "at", "note", "history"]
-ByOpt = Annotated[str | None, typer.Option(
-    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
 
 
 @app.command("verify")
@@ -604,16 +653,26 @@ def checkpoint_cmd(
 @app.command("review")
 def review_cmd(
     quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
-    status: Annotated[ReviewStatus, typer.Option(help="The decision.")],
+    status: Annotated[ReviewStatus | None, typer.Option(help="The decision.")] = None,
+    speaker: Annotated[str | None, typer.Option(help=(
+        "Attribute the quote to this speaker instead (id, or a name meaning one speaker); "
+        "the same as `provenance reassign`."))] = None,
     note: Annotated[str, typer.Option(help="Why: source checked, correction, ...")] = "",
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
-    """Record a human decision on a quote in the audit log."""
+    """Record a human decision on a quote in the audit log: a --status or a --speaker."""
+    from provenance.review import reassign_speaker
     from provenance.review import review as run_review
 
+    if (status is None) == (speaker is None):
+        raise typer.BadParameter("give one of --status or --speaker")
     with _store(db) as store, store.session() as s:
+        if speaker is not None:
+            emit_object(reassign_speaker(s, quote_id, speaker, note, _reviewer(by)), fmt)
+            return
+        assert status is not None
         state = run_review(s, quote_id, status, note, _reviewer(by))
     emit(_review_rows([state]), fmt, REVIEW_COLUMNS, title="review")
 
@@ -653,6 +712,45 @@ def reassign_cmd(
     with _store(db) as store, store.session() as s:
         result = reassign_speaker(s, quote_id, speaker, note, _reviewer(by))
     emit_object(result, fmt)
+
+
+people_app = typer.Typer(no_args_is_help=True, help=(
+    "The authority file: canonical names and identifiers (e.g. Wikidata QIDs) of people."))
+app.add_typer(people_app, name="people")
+
+
+@people_app.command("import")
+def people_import_cmd(
+    path: Annotated[Path, typer.Argument(help=(
+        "CSV: name, aliases (;-separated), identifier, gender (male/female/other), title; "
+        "a header line starting with 'name' is skipped."))],
+    by: Annotated[str | None, typer.Option(help="Who supplies the file (audit log actor).")]
+    = None,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
+    """Store the people of an authority file (one audit entry each)."""
+    from provenance.people import import_people
+
+    with _store(db, create=True) as store, store.session() as s:
+        report = import_people(s, path, by or "")
+    for line in report.errors:
+        err.print(line, markup=False)
+    emit_object(report, fmt)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@people_app.command("list")
+def people_list_cmd(limit: LimitOpt = None, every: AllOpt = False,
+                    fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+    """List the authority file's people."""
+    from provenance.people import list_people
+
+    with _store(db) as store, store.session() as s:
+        rows, hidden = _paged([p.model_dump() for p in list_people(s)], fmt, limit, every)
+    emit(rows, fmt, ["id", "name", "identifier", "aliases", "gender", "title"], title="people")
+    _more(hidden, limit or TABLE_LIMIT)
 
 
 @app.command("serve")

@@ -30,6 +30,7 @@ from provenance.cells import (  # noqa: F401  (FORMULA_START re-exported with ne
     neutralise,
 )
 from provenance.errors import enum_value
+from provenance.people import authority_for
 from provenance.review import ReviewDecision, ReviewStatus, decision
 from provenance.store import find_speakers
 from provenance.tables import (
@@ -114,6 +115,8 @@ class ExportRecord(BaseModel):
     kind: Literal["direct", "mixed", "indirect", "nonspeech", "claim"]
     speaker: str | None = None
     speaker_id: int | None = None
+    speaker_identifier: str | None = Field(default=None, description=(
+        "the speaker's authority identifier (provenance people import), e.g. a Wikidata QID"))
     speaker_kind: str | None = Field(default=None,
                                      description="person, organization, document, anonymous")
     speaker_mention: SpanRef | None = None
@@ -290,11 +293,15 @@ def _quote_records(session: Session, speaker_ids: list[int] | None, include_nons
     for rows in _pages(session, stmt, (col(QuoteRow.document_id), col(QuoteRow.start),
                                        col(QuoteRow.id)), batch):
         ctx = _Context(session, rows, texts)
+        known = authority_for(session, {r.speaker_id for r in rows if r.speaker_id is not None})
         for r in rows:
             cluster = ctx.clusters.get(r.id)
+            person = known.get(r.speaker_id) if r.speaker_id is not None else None
             yield ExportRecord(
-                id=r.id, text=r.text, start=r.start, end=r.end, kind=r.kind, speaker=r.name,
-                speaker_id=r.speaker_id, speaker_kind=r.speaker_kind,
+                id=r.id, text=r.text, start=r.start, end=r.end, kind=r.kind,
+                speaker=person.name if person else r.name, speaker_id=r.speaker_id,
+                speaker_identifier=person.identifier if person else None,
+                speaker_kind=r.speaker_kind,
                 speaker_mention=_span(r.speaker_start, r.speaker_end, r.speaker_text),
                 cue=_span(r.cue_start, r.cue_end, r.cue_text), document=_document(r),
                 selector=ctx.selector(r), extractor_version=r.extractor_version, rule=r.rule,
@@ -315,10 +322,14 @@ def _claim_records(session: Session, speaker_ids: list[int] | None,
     for rows in _pages(session, stmt, (col(ClaimRow.document_id), col(ClaimRow.start),
                                        col(ClaimRow.id)), batch):
         ctx = _Context(session, rows, texts, claims=True)
+        known = authority_for(session, {r.speaker_id for r in rows if r.speaker_id is not None})
         for r in rows:
+            person = known.get(r.speaker_id) if r.speaker_id is not None else None
             yield ExportRecord(
                 id=r.id, record_type="claim", text=r.text, start=r.start, end=r.end,
-                kind="claim", speaker=r.speaker, speaker_id=r.speaker_id,
+                kind="claim", speaker=person.name if person else r.speaker,
+                speaker_id=r.speaker_id,
+                speaker_identifier=person.identifier if person else None,
                 speaker_kind=r.speaker_kind,
                 claim=ClaimDetail(quantity=SpanRef(start=r.q_start, end=r.q_end, text=r.q_text),
                                   low=r.low, high=r.high, unit=r.unit, noun=r.noun,

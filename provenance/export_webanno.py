@@ -177,7 +177,7 @@ def _speaker(r: ExportRecord) -> SpeakerNode | None:
     kind = r.speaker_kind or "person"
     return SpeakerNode(id=f"urn:provenance:speaker:{r.speaker_id}",
                        type="Organization" if kind in ("organization", "document") else "Person",
-                       name=r.speaker, speakerKind=kind)
+                       name=r.speaker, speakerKind=kind, identifier=r.speaker_identifier)
 
 
 def span_annotations(r: ExportRecord, text: str, utf16: Utf16) -> Iterator[WebAnnotation]:

@@ -23,7 +23,7 @@ from sqlmodel import SQLModel
 
 from provenance.errors import StoreError
 from provenance.locks import PG_MIGRATE_KEY
-from provenance.tables import SCHEMA_VERSION, ClaimRow, MetaRow, QuoteRow
+from provenance.tables import SCHEMA_VERSION, ClaimRow, MetaRow, PersonRow, QuoteRow
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def _drop_speaker_id_index(conn: Connection) -> None:
     conn.execute(text("DROP INDEX IF EXISTS ix_quotes_speaker_id"))
 
 
+def _people(conn: Connection) -> None:
+    # The authority file (provenance people import); no existing table changes.
+    PersonRow.__table__.create(conn, checkfirst=True)  # type: ignore[attr-defined]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline: documents, quotes, speakers, aliases, merges, meta", _baseline),
     Migration(2, "index quotes(speaker_id, document_id, start) for speaker queries",
@@ -65,6 +70,7 @@ MIGRATIONS: list[Migration] = [
               _claim_key_index),
     Migration(4, "drop quotes(speaker_id): ix_quotes_speaker_document_start covers it",
               _drop_speaker_id_index),
+    Migration(5, "people: the authority file of canonical names and identifiers", _people),
 ]
 
 

@@ -138,6 +138,8 @@ class Speaker(BaseModel):
     affiliation: str | None = None
     aliases: list[str] = Field(default_factory=list)
     quotes: int = 0
+    identifier: str | None = Field(default=None, description=(
+        "from the authority file (provenance people import), e.g. a Wikidata QID"))
 
 
 class Merge(BaseModel):
@@ -162,6 +164,8 @@ class Quote(BaseModel):
     cue: Span | None = None
     speaker_id: int | None = None
     speaker: str | None = None
+    speaker_identifier: str | None = Field(default=None, description=(
+        "the speaker's authority identifier (provenance people import), e.g. a Wikidata QID"))
     confidence: float
     rule: str
     extractor_version: str

@@ -99,12 +99,15 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "sources": q.sources,
         # One narrow table cell for both: "3 first" = carried by 3 outlets, this the earliest.
         "seen": f"{q.sources} first" if q.first_appearance and q.sources > 1 else str(q.sources),
+        # Last: CSV readers that take columns by position keep working.
+        "speaker_identifier": q.speaker_identifier,
     }
 
 
 def speaker_row(s: Speaker) -> dict[str, Any]:
     return {"id": s.id, "name": s.name, "kind": s.kind.value, "titles": s.titles,
-            "affiliation": s.affiliation, "aliases": s.aliases, "quotes": s.quotes}
+            "affiliation": s.affiliation, "aliases": s.aliases, "quotes": s.quotes,
+            "identifier": s.identifier}
 
 
 def attribution_row(document: str, a: Attribution) -> dict[str, Any]:

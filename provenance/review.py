@@ -380,7 +380,7 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
             logged_flags.add(ident)
         elif e.action == audit.FLAG_CLEARED:
             logged_flags.discard(ident)
-        elif e.action == audit.SPEAKER_CREATED and ident.isdigit():
+        elif e.action in (audit.SPEAKER_CREATED, audit.SPEAKER_SPLIT) and ident.isdigit():
             logged_speakers.add(int(ident))
         elif e.action == audit.SPEAKER_MERGED and ident.isdigit():
             logged_merges[(int(ident), e.payload["alias"], e.payload["document"],

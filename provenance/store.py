@@ -40,6 +40,7 @@ from provenance.models import (
     Stats,
     quote_id,
 )
+from provenance.people import authority_for, speakers_for
 from provenance.speakers import (
     Known,
     SpeakerIndex,
@@ -633,8 +634,10 @@ def find_speakers(session: Session, query: str) -> list[int]:
     # the same answer query_matches gives for them, without loading every name.
     exact = session.exec(select(AliasRow.speaker_id).where(AliasRow.key == fold(query))
                          .distinct().order_by(col(AliasRow.speaker_id))).all()
-    if exact:
-        return list(exact)
+    # A name or alias of the authority file means every speaker it stands for.
+    known = speakers_for(session, query)
+    if exact or known:
+        return sorted(set(exact) | set(known))
     names = speaker_names(session)
     hits = query_matches(query, names)
     if not hits:
@@ -673,8 +676,18 @@ def list_quotes(session: Session, speaker: str | None = None, document: str | No
                          col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.end))
     if limit:
         stmt = stmt.limit(limit)
-    return _with_standing(session, [_quote(q, name, d, status)
-                                    for q, name, d, status in session.exec(stmt)])
+    quotes = [_quote(q, name, d, status) for q, name, d, status in session.exec(stmt)]
+    return _with_standing(session, _with_authority(session, quotes))
+
+
+def _with_authority(session: Session, quotes: list[Quote]) -> list[Quote]:
+    """Speakers the authority file knows under its name and identifier."""
+    found = authority_for(session, {q.speaker_id for q in quotes if q.speaker_id is not None})
+    for q in quotes:
+        p = found.get(q.speaker_id) if q.speaker_id is not None else None
+        if p is not None:
+            q.speaker, q.speaker_identifier = p.name, p.identifier
+    return quotes
 
 
 def _with_standing(session: Session, quotes: list[Quote]) -> list[Quote]:
@@ -699,16 +712,21 @@ def list_speakers(session: Session) -> list[Speaker]:
     counts = dict(session.exec(select(QuoteRow.speaker_id, func.count()).group_by(
         col(QuoteRow.speaker_id))).all())
     names = speaker_names(session)
+    known = authority_for(session)
     out = []
+    for row in session.exec(select(SpeakerRow)):
+        assert row.id is not None
+        p = known.get(row.id)
+        # The authority's name is shown; the stored one stays an alias.
+        name = p.name if p is not None else row.name
+        out.append(Speaker(id=row.id, name=name, kind=SpeakerKind(row.kind),
+                           titles=json.loads(row.titles), affiliation=row.affiliation,
+                           aliases=sorted(names.get(row.id, set()) - {name}),
+                           quotes=counts.get(row.id, 0),
+                           identifier=p.identifier if p is not None else None))
     # Ordered in Python (code points): database collations differ (PostgreSQL's
     # en_US sorts case- and accent-insensitively, SQLite compares bytes).
-    for row in sorted(session.exec(select(SpeakerRow)), key=lambda r: (r.name, r.id or 0)):
-        assert row.id is not None
-        out.append(Speaker(id=row.id, name=row.name, kind=SpeakerKind(row.kind),
-                           titles=json.loads(row.titles), affiliation=row.affiliation,
-                           aliases=sorted(names.get(row.id, set()) - {row.name}),
-                           quotes=counts.get(row.id, 0)))
-    return out
+    return sorted(out, key=lambda sp: (sp.name, sp.id))
 
 
 @public
@@ -738,7 +756,7 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     review = session.get(ReviewRow, row.id)
     quote = _quote(row, speaker.name if speaker else None, doc,
                    review.status if review else None)
-    return _with_standing(session, [quote])[0], doc.text
+    return _with_standing(session, _with_authority(session, [quote]))[0], doc.text
 
 
 @public

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 4  # bump together with a step in provenance/migrations.py
+SCHEMA_VERSION = 5  # bump together with a step in provenance/migrations.py
 
 
 class MetaRow(SQLModel, table=True):
@@ -204,6 +204,22 @@ class ReviewRow(SQLModel, table=True):
     reviewer: str
     ts: str = Field(max_length=40)
     seq: int = Field(description="audit log entry that recorded this decision")
+
+
+class PersonRow(SQLModel, table=True):
+    """One entry of the authority file (``provenance people import``); see
+    :mod:`provenance.people`. Speakers are matched to it when read, not rewritten."""
+
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    aliases: str = Field(default="[]", sa_column=Column(Text, nullable=False),
+                         description="JSON array of strings")
+    identifier: str | None = Field(default=None, description="e.g. a Wikidata QID")
+    gender: str | None = Field(default=None, max_length=16)
+    title: str | None = None
+    created_at: datetime
 
 
 # ---- bulk writing -----------------------------------------------------------

@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 from provenance import audit, match
 from provenance.errors import InputError, public
 from provenance.models import document_id
+from provenance.people import person_payload
 from provenance.speakers import canonical_name, fold
 from provenance.tables import (
     AliasRow,
@@ -48,6 +49,7 @@ from provenance.tables import (
     DocumentRow,
     MatchKeyRow,
     MergeRow,
+    PersonRow,
     QuoteRow,
     ReviewRow,
     SpeakerRow,
@@ -133,8 +135,11 @@ class ChainChecker:
         self.reviews: dict[str, tuple[str, int, str, str, str]] = {}
         # quote id -> (status, seq, ts, note, reviewer)
         self.reassigned: dict[str, int | None] = {}
+        # claim id -> (speaker id, seq) set by a person's speaker merge or split
+        self.claim_speakers: dict[str, tuple[int, int]] = {}
         self.members: dict[str, tuple[int, int]] = {}  # quote id -> (cluster, seq)
         self.flags: dict[str, tuple[dict[str, Any], int]] = {}  # flag id -> (payload, seq)
+        self.people: dict[int, tuple[dict[str, Any], int]] = {}  # person id -> (payload, seq)
 
     def feed(self, body: dict[str, Any]) -> Iterator[Mismatch]:
         seq = body.get("seq")
@@ -204,6 +209,12 @@ class ChainChecker:
             self.flags[ident] = (p, seq)
         elif action == audit.FLAG_CLEARED and kind == "conflict":
             self.flags.pop(ident, None)
+        elif action == audit.PERSON_IMPORTED and kind == "person" and ident.isdigit():
+            self.people[int(ident)] = (p, seq)
+        elif action == audit.SPEAKER_JOINED and ident.isdigit():
+            self._joined(int(ident), p, seq)
+        elif action == audit.SPEAKER_SPLIT and ident.isdigit():
+            self._split(int(ident), p, seq)
         elif action == audit.SPEAKER_REASSIGNED and kind == "quote":
             sid = p.get("speaker_id")
             self.reassigned[ident] = sid if isinstance(sid, int) else None
@@ -222,6 +233,55 @@ class ChainChecker:
             affiliation_logged="affiliation" in p)
         if sp.kind == "person" and "alias_counts" not in p:
             sp.rename()
+
+    def _moved(self, sid: int, p: dict[str, Any], seq: int) -> None:
+        """The quotes and claims a person's merge or split gave to speaker ``sid``."""
+        for q in p["quotes"]:
+            self.reassigned[str(q)] = sid
+        for c in p["claims"]:
+            self.claim_speakers[str(c)] = (sid, seq)
+
+    def _joined(self, sid: int, p: dict[str, Any], seq: int) -> None:
+        """``speakers merge``: what ``corrections.merge_speakers`` stored."""
+        other = int(p["from"])
+        self._moved(sid, p, seq)
+        for m in self.merges.values():
+            if m.speaker_id == other:
+                m.speaker_id = sid
+        a, b = self.speakers.get(sid), self.speakers.pop(other, None)
+        if a is None or b is None:
+            return  # a speaker the log never created: reported with speakers
+        a.names |= b.names
+        if a.aliases is not None and b.aliases is not None:
+            for alias, (count, is_name) in b.aliases.items():
+                held = a.aliases.setdefault(alias, [0, False])
+                held[0] += count
+                held[1] = held[1] or is_name
+        else:
+            a.aliases = None
+        if a.titles is not None and b.titles is not None:
+            a.titles += [t for t in b.titles if t not in a.titles]
+        else:
+            a.titles = None
+        a.affiliation = a.affiliation or b.affiliation
+        a.affiliation_logged = a.affiliation_logged and b.affiliation_logged
+
+    def _split(self, sid: int, p: dict[str, Any], seq: int) -> None:
+        """``speakers split``: what ``corrections.split_speaker`` stored."""
+        other, key, name = int(p["from"]), str(p["key"]), str(p["name"])
+        self._moved(sid, p, seq)
+        for m in self.merges.values():
+            if m.speaker_id == other and fold(m.alias) == key:
+                m.speaker_id = sid
+        old = self.speakers.get(other)
+        aliases: dict[str, list[Any]] | None = None
+        if old is not None and old.aliases is not None:
+            aliases = {a: old.aliases.pop(a) for a in p["aliases"] if a in old.aliases}
+        self.speakers[sid] = _Speaker(seq=seq, name=name, kind=str(p["kind"]),
+                                      names={name, *map(str, p["aliases"])}, titles=[],
+                                      affiliation=None, aliases=aliases)
+        if old is not None and old.kind == "person":
+            old.rename()
 
     def _merged(self, sid: int, p: dict[str, Any], seq: int) -> None:
         alias = str(p.get("alias", ""))
@@ -329,7 +389,8 @@ CLAIM_PAIRS = (("quantity", "q_start", "q_end"),)
 
 
 def _check_claims(session: Session, doc_id: str, text: str,
-                  entry: audit.AuditEntry | None) -> Iterator[Mismatch]:
+                  entry: audit.AuditEntry | None,
+                  moved: dict[str, tuple[int, int]] | None = None) -> Iterator[Mismatch]:
     """The document's claims against its last ``claims.extracted`` entry and its text."""
     logged = {c["id"]: c for c in (entry.payload.get("claims", []) if entry else [])
               if isinstance(c, dict)}
@@ -347,6 +408,10 @@ def _check_claims(session: Session, doc_id: str, text: str,
             yield Mismatch(check="record", record=name, table="claims",
                            detail="no claims.extracted entry in the log created this record")
             continue
+        override = (moved or {}).get(row.id)
+        if override is not None and entry is not None and override[1] > entry.seq:
+            # A person's speaker merge or split after the extraction moved it.
+            expected = dict(expected, speaker_id=override[0])
         yield from _differs(name, "claims", _pairs(expected, CLAIM_PAIRS),
                             _pairs(audit.claim_fingerprint(row), CLAIM_PAIRS), entry.seq)
     for cid in logged:
@@ -430,7 +495,7 @@ def _check_document(session: Session, doc: Any, chain: ChainChecker, report: Ver
     for qid in logged:
         yield Mismatch(check="record", record=f"quote:{qid}", table="quotes", detail=(
             f"created by log entry {run.seq if run else '?'} but missing from the database"))
-    yield from _check_claims(session, doc.id, text, claims)
+    yield from _check_claims(session, doc.id, text, claims, chain.claim_speakers)
     quotes += rows
 
 
@@ -689,6 +754,26 @@ def _check_flags(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
             "but missing from the database"))
 
 
+def _check_people(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
+    """Authority file entries against their last ``person.imported`` entry."""
+    seen: set[int] = set()
+    for row in session.exec(select(PersonRow).order_by(col(PersonRow.id))):
+        assert row.id is not None
+        seen.add(row.id)
+        name = f"person:{row.id}"
+        logged = chain.people.get(row.id)
+        if logged is None:
+            yield Mismatch(check="record", record=name, table="people",
+                           detail="no person.imported entry in the log")
+            continue
+        payload, seq = logged
+        yield from _differs(name, "people", {k: payload.get(k) for k in person_payload(payload)},
+                            person_payload(row), seq)
+    for pid in sorted(set(chain.people) - seen):
+        yield Mismatch(check="record", record=f"person:{pid}", table="people", detail=(
+            f"imported by log entry {chain.people[pid][1]} but missing from the database"))
+
+
 @public
 def verify(session: Session, expect_head: str | None = None, batch: int = 50,
            checkpoint: audit.Checkpoint | None = None) -> VerifyReport:
@@ -739,6 +824,7 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 50,
     report.problems.extend(_check_reviews(session, chain))
     report.problems.extend(_check_clusters(session, chain))
     report.problems.extend(_check_flags(session, chain))
+    report.problems.extend(_check_people(session, chain))
     return report
 
 

@@ -1,6 +1,7 @@
 """Generic tampering: every column of every table, edited one at a time, is reported.
 
-The store is the demo corpus (data/samples) plus a review. For each column of
+The store is the demo corpus (data/samples) plus a review and the example authority
+file (data/people.example.csv). For each column of
 each table the test edits one stored value directly in the SQLite file (text,
 numbers, dates, flags; a NULL is given a value) and expects ``verify`` to name
 the table, the row and the column. Columns verify leaves alone are listed in
@@ -19,11 +20,14 @@ import pytest
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer
 from sqlmodel import SQLModel, col, select
 
+from provenance.people import import_people
 from provenance.review import review
 from provenance.store import open_store
 from provenance.tables import QuoteRow
 from provenance.verify import Mismatch, verify
 from tests.audit_support import build_sample_db
+
+EXAMPLE_PEOPLE = Path(__file__).parent.parent / "data" / "people.example.csv"
 
 EXEMPT = {
     ("meta", "key"): "schema bookkeeping, shown nowhere; a non-integer schema_version is "
@@ -37,6 +41,7 @@ EXEMPT = {
     ("conflicts", "raised_at"): "shown by no listing or export",
     ("aliases", "id"): "surrogate key: shown nowhere, nothing is derived from it",
     ("match_keys", "id"): "surrogate key of a derived index row: shown nowhere",
+    ("people", "created_at"): "shown by no listing or export (its entry has the time)",
     ("merges", "id"): "surrogate key: shown nowhere (it orders `merges` within a speaker); "
                       "merges pair with their entries by speaker, alias and document",
 }
@@ -55,6 +60,7 @@ ROW_NAME = {
     "conflicts": lambda r: f"conflict:{r['id']}",
     "reviews": lambda r: f"quote:{r['quote_id']}",
     "audit_log": lambda r: f"log:{r['seq']}",
+    "people": lambda r: f"person:{r['id']}",
 }
 # Columns that are a row's identity (or point at another row): an edit makes the row
 # another one, reported as a row no entry made (column None) under its old or new name.
@@ -62,7 +68,7 @@ IDENTITY = {("documents", "id"), ("speakers", "id"), ("aliases", "speaker_id"),
             ("aliases", "alias"), ("quotes", "id"), ("quotes", "document_id"),
             ("match_keys", "quote_id"), ("clusters", "id"), ("cluster_members", "quote_id"),
             ("claims", "id"), ("claims", "document_id"), ("conflicts", "id"),
-            ("reviews", "quote_id")}
+            ("reviews", "quote_id"), ("people", "id")}
 
 
 def _columns() -> list[tuple[str, str, Any, bool]]:
@@ -104,6 +110,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                      .order_by(col(QuoteRow.id))).first()
         assert qid is not None
         review(s, qid, "disputed", "the recording says otherwise", by="Ana Ruiz")
+        import_people(s, EXAMPLE_PEOPLE, by="Ana Ruiz")
     store.dispose()
     return path
 
