@@ -552,12 +552,7 @@ class _Batch:
         wanted = sorted({k for ks in keys for k in ks
                          if not k.startswith("t:") or self.counts.get(k, 0) <= MAX_DF})
         todo = [k for k in wanted if k not in self.postings]
-        for k in todo:
-            self.postings[k] = []
-        for part in _chunks(todo):
-            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
-                                                   .where(col(MatchKeyRow.key).in_(part))):
-                self.postings[key].append(quote_id)
+        self._read_postings(todo)
         self.speaker_groups(sorted({r.speaker_id for r in rows if r.speaker_id is not None}))
         found = {q for k in todo for q in self.postings[k]}
         found.update(q for s in self.speakers.values() for q in s)
@@ -605,17 +600,21 @@ class _Batch:
                 self.known[q_id] = normalize(q_text), speaker
                 self.place(q_id, cluster)
 
+    def _read_postings(self, keys: list[str]) -> None:
+        """Read the stored quotes of each of ``keys`` (none cached yet) into the cache."""
+        for k in keys:
+            self.postings[k] = []
+        for part in _chunks(keys):
+            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
+                                                   .where(col(MatchKeyRow.key).in_(part))):
+                self.postings[key].append(quote_id)
+
     def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
         """Ids of quotes sharing a blocking key with ``row`` (itself excluded)."""
         looked_up = [k for k in keys if not k.startswith("t:")]
         looked_up += self.rare([k for k in keys if k.startswith("t:")])
         todo = [k for k in looked_up if k not in self.postings]
-        for k in todo:
-            self.postings[k] = []
-        for part in _chunks(todo):
-            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
-                                                   .where(col(MatchKeyRow.key).in_(part))):
-                self.postings[key].append(quote_id)
+        self._read_postings(todo)
         found = {q for k in looked_up for q in (*self.postings[k], *self.fresh.get(k, ()))}
         if row.speaker_id is not None:
             found.update(self.speaker_group(row.speaker_id))
