@@ -25,9 +25,9 @@ from typing import NamedTuple
 from sqlmodel import Session, select
 
 from provenance.errors import NotFoundError, public
+from provenance.extract.segment import paragraphs, sentences
 from provenance.lexicon import _rows, load, word_class
 from provenance.models import Claim
-from provenance.segment import paragraphs, sentences
 from provenance.store import find_speakers
 from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
 

@@ -19,10 +19,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from provenance.extract.mentions import Mention, _is_name_token, _title_at, trim_name
+from provenance.extract.segment import Token
 from provenance.lexicon import load, word_class
-from provenance.mentions import Mention, _is_name_token, _title_at, trim_name
 from provenance.models import ResolvedSpeaker, SpeakerKind
-from provenance.segment import Token
 
 SURNAME_MIN_SCORE = 80.0  # rapidfuzz ratio, 0–100
 SHORT_NAME = 5  # surnames shorter than this must match exactly

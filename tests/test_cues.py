@@ -1,11 +1,11 @@
-"""Tests for provenance.cues: when a reporting word is a cue, and who its subject is."""
+"""Tests for provenance.extract.cues: when a reporting word is a cue, and who its subject is."""
 
 from __future__ import annotations
 
 import pytest
 
-from provenance.cues import Doc, cue_at, subject
-from provenance.segment import tokenize
+from provenance.extract.cues import Doc, cue_at, subject
+from provenance.extract.segment import tokenize
 
 
 def _cue(text: str, word: str) -> str | None:

@@ -26,8 +26,7 @@ def test_multiword_cues_tsv_drives_source_after_cues(monkeypatch: pytest.MonkeyP
     """Editing data/lexicons/multiword_cues.tsv changes extraction (it was loaded, unused)."""
     import dataclasses
 
-    from provenance import cues
-    from provenance.extract import extract
+    from provenance.extract import cues, extract
     from provenance.lexicon import load
 
     text = "As reported by the city auditor, the pension fund is nearly empty.\n"

@@ -1,12 +1,12 @@
-"""Tests for provenance.mentions: speaker noun phrases next to a cue (own sentences)."""
+"""Tests for provenance.extract.mentions: speaker noun phrases next to a cue (own sentences)."""
 
 from __future__ import annotations
 
 import pytest
 
-from provenance.mentions import generic_np_after, generic_np_before, np_after, np_before
+from provenance.extract.mentions import generic_np_after, generic_np_before, np_after, np_before
+from provenance.extract.segment import tokenize
 from provenance.models import SpeakerKind
-from provenance.segment import tokenize
 
 
 def _before(text: str, cue: str):  # type: ignore[no-untyped-def]

@@ -1,10 +1,10 @@
-"""Tests for provenance.segment: tokens, sentences and quotation pairing (own sentences)."""
+"""Tests for provenance.extract.segment: tokens, sentences and quotation pairing (own sentences)."""
 
 from __future__ import annotations
 
 import pytest
 
-from provenance.segment import paragraphs, quotations, sentences, tokenize
+from provenance.extract.segment import paragraphs, quotations, sentences, tokenize
 
 
 @pytest.mark.parametrize(

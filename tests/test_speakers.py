@@ -351,8 +351,8 @@ def test_a_pronoun_does_not_jump_over_a_closer_person_of_unknown_gender() -> Non
     ],
 )
 def test_junk_words_never_become_part_of_a_name(phrase: str, name: str | None) -> None:
-    from provenance.mentions import parse_mention
-    from provenance.segment import tokenize
+    from provenance.extract.mentions import parse_mention
+    from provenance.extract.segment import tokenize
 
     m = parse_mention(phrase, tokenize(phrase))
     assert (m.name if m is not None else None) == name
@@ -456,7 +456,7 @@ def test_a_surname_alone_a_typo_apart_merges_when_a_role_agrees() -> None:
 ])
 def test_a_title_after_a_comma_is_an_appositive_only_without_a_name(
         text: str, entities: list[tuple[str, list[str]]]) -> None:
-    from provenance.segment import tokenize
+    from provenance.extract.segment import tokenize
     from provenance.speakers import DocumentSpeakers
 
     d = DocumentSpeakers(text, tokenize(text))

@@ -29,7 +29,8 @@ HEAVY = ("sqlalchemy", "sqlmodel", "numpy", "scipy", "datasketch", "rapidfuzz", 
 NOT_FOR_LISTING = ("numpy", "scipy", "datasketch", "selectolax", "prov", "starlette",
                    "uvicorn", "provenance.match", "provenance.conflicts", "provenance.claims",
                    "provenance.trace", "provenance.web", "provenance.ingest",
-                   "provenance.extract", "provenance.export", "provenance.verify")
+                   "provenance.extract.document", "provenance.extract.quotes",
+                   "provenance.export", "provenance.verify")
 
 
 def _loaded_after(invocations: list[list[str]]) -> dict[str, object]:

@@ -11,7 +11,7 @@ clause after "cite" or "want".
 
 from __future__ import annotations
 
-from provenance.cues import (
+from provenance.extract.cues import (
     CueHit,
     Doc,
     according_to,
@@ -21,16 +21,21 @@ from provenance.cues import (
     subject,
     trim,
 )
+from provenance.extract.mentions import Mention, generic_np_after, np_after
+from provenance.extract.segment import Token
 from provenance.lexicon import load, word_class
-from provenance.mentions import Mention, generic_np_after, np_after
 from provenance.models import Span
-from provenance.segment import Token
 
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
 MIN_CLAUSE_CHARS = 12
 MIN_CLAIM_WORDS = 5  # a claim before ", X said." has at least this many words
 
+
+#: The ``rule`` values of reported-speech records, as :func:`indirect_speech` names them.
+REPORTED_RULES = ("subject-cue-clause", "clause-subject-cue", "clause-cue-subject",
+                  "aside-subject-cue", "according-to-clause", "clause-according-to",
+                  "subject-passive-by", "passive-by-clause")
 
 def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
     """Whether ``toks[lo:hi]`` after a cue is empty or only says when, where or to whom.

@@ -12,16 +12,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
-from provenance.lexicon import Cue, load, word_class
-from provenance.mentions import (
+from provenance.extract.mentions import (
     Mention,
     generic_np_after,
     generic_np_before,
     np_after,
     np_before,
 )
+from provenance.extract.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
+from provenance.lexicon import Cue, load, word_class
 from provenance.models import Span, SpeakerKind
-from provenance.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
 
 CALL_FOR = Cue("call for", "speech", "np")  # "called for new rules", "called on X to …"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from provenance.extract.segment import Token
 from provenance.lexicon import load, word_class
 from provenance.models import SpeakerKind
-from provenance.segment import Token
 
 APOSTROPHES = ("’s", "'s", "s’", "s'")
 MAX_MODIFIERS = 4

@@ -1,0 +1,213 @@
+"""Stage 2: find quotes and attributed claims in one document's text.
+
+:func:`extract` is a pure function of the text: no model, no I/O, linear in
+the text's length. For each quotation it looks for a cue verb and a speaker
+mention in the same sentence (after the quote: "…,” she said; before it: "X
+said: “…”"), then in a lead-in sentence ending with a colon, then in the
+neighbouring attributed quote of the paragraph (continuation). Quotations with
+no speaker and few words are non-speech: scare quotes, sign text, titles.
+
+A quoted fragment inside reported speech ("X described this as an ‘alarming
+abuse of power’") is kept as a ``mixed`` record with the fragment's exact
+offsets; the reported clause around it is a second, ``indirect`` record with
+the same cue and speaker (rule ``clause-with-quote``), so that a reader of the
+store gets the exact quotation and a scorer gets the whole claim.
+
+A paragraph opening with a speaker label ("PENCE: …", "Sanders: …") is a
+colon attribution. Unquoted reported speech ("X said (that) …", "…, X said.",
+"X told reporters …", "X accused Y of …", "according to X, …") comes from
+:mod:`provenance.extract.reported`; cue verbs and speaker phrases from
+:mod:`provenance.extract.cues`. Speakers are then resolved inside the document
+(:mod:`provenance.speakers`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from provenance.errors import public
+from provenance.extract.cues import Doc, previous_person, sentence_body, trim
+from provenance.extract.mentions import Mention
+from provenance.extract.quotes import (
+    QUOTE_RULES,
+    RECORD_RULES,
+    SAME_SENTENCE_RULES,
+    attribute_quote,
+    char_before,
+    speaker_label,
+)
+from provenance.extract.reported import REPORTED_RULES, indirect_speech
+from provenance.extract.segment import Quotation
+from provenance.models import Attribution, Span
+from provenance.speakers import DocumentSpeakers, _Entity
+
+EXTRACTOR_VERSION = "rules-0.2"
+
+MAX_NONSPEECH_WORDS = 6
+
+#: Every ``rule`` value a record can carry (an unclosed quotation adds ``+unbalanced``).
+RULE_NAMES = frozenset(r.name for r in QUOTE_RULES) | set(RECORD_RULES) | set(REPORTED_RULES)
+
+
+def _quote_kind(doc: Doc, q: Quotation) -> str:
+    text = doc.text
+    content = text[q.start:q.end].strip()
+    s_start, _ = doc.sentence_of(q.open)
+    before = char_before(text, s_start, q.open)
+    if not before or before in ":," or re.search(r"[.!?,]$", content):
+        return "direct"
+    return "mixed"
+
+
+def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) -> Span | None:
+    """The reported clause around a quotation, when it holds more than the quotation."""
+    text = doc.text
+    s_start, _ = doc.sentence_of(q.open)
+    _, s_end = doc.sentence_of(max(q.close - 1, q.open))
+    if cue.end <= q.open:
+        start, end = cue.end, sentence_body(text, q.close, s_end)
+        if text[q.close:end].strip(" ,.;:!?—–-”’\"'") and text[q.close:end].lstrip()[:1] == ",":
+            end = q.close  # "…“X,” which …": the clause stops with the quote
+    else:
+        edge = min(cue.start, mention.start) if mention is not None else cue.start
+        start, end = s_start, text.rfind(",", s_start, edge)
+        if end < q.close - 1:
+            return None
+    clause = trim(text, start, end)
+    outside = text[clause.start:q.open] + text[q.close:clause.end]
+    if len(outside.strip(" ,.;:!?—–-\"'“”‘’")) < 4 or clause.end <= clause.start:
+        return None
+    return clause
+
+
+@public
+def extract(text: str) -> list[Attribution]:
+    """Quotes and attributed claims in ``text``, in document order.
+
+    Offsets in every returned span index ``text`` exactly. ``confidence`` is a
+    rule-level estimate in 0.0–1.0, not a calibrated probability.
+    """
+    doc = Doc(text)
+    speakers = DocumentSpeakers(text, doc.tokens, doc.quoted)
+    found: list[tuple[Attribution, Mention | None]] = []
+    previous: Attribution | None = None
+    prev_mention: Mention | None = None
+    clauses: set[tuple[int, int]] = set()
+    for q in doc.quotes:
+        content = Span.of(text, q.start, q.end)
+        cue, mention, rule, conf = attribute_quote(doc, q, previous)
+        if rule == "same-sentence-speaker":
+            mention = prev_mention
+        words = len(content.text.split())
+        if mention is None and previous is not None and previous.kind != "nonspeech" \
+                and words > MAX_NONSPEECH_WORDS and content.text[:1].isupper() \
+                and doc.para_of(previous.content.start) >= doc.para_of(q.open) - 1:
+            mention, rule, conf = prev_mention, "continuation", 0.7
+            if doc.para_of(previous.content.start) == doc.para_of(q.open):
+                cue = previous.cue  # "“A,” she said. “B.”": one statement, one cue
+        kind = _quote_kind(doc, q)
+        if mention is None and (words <= MAX_NONSPEECH_WORDS or kind == "mixed"):
+            kind, rule, conf, cue = "nonspeech", rule or "no-speaker", 0.6, None
+        if not q.closed:
+            conf *= 0.8
+            rule = f"{rule or 'no-speaker'}+unbalanced"
+        speaker = Span.of(text, mention.start, mention.end) if mention else None
+        att = Attribution(kind=kind, content=content, cue=cue, confidence=conf,
+                          rule=rule or "no-speaker", speaker=speaker)
+        found.append((att, mention))
+        if kind != "nonspeech":
+            previous, prev_mention = att, mention
+            clause = None
+            if cue is not None and rule.split("+")[0] in SAME_SENTENCE_RULES:
+                clause = _quote_clause(doc, q, cue, mention)
+            if clause is not None and (clause.start, clause.end) not in clauses:
+                clauses.add((clause.start, clause.end))
+                found.append((Attribution(kind="indirect", content=clause, cue=cue,
+                                          speaker=speaker, confidence=conf * 0.9,
+                                          rule="clause-with-quote"), mention))
+    used = {a.cue.start for a, _ in found if a.cue is not None}
+    for p, (_, p_end) in enumerate(doc.paras):
+        label = speaker_label(doc, p)
+        if label is None or label[0].start in used:
+            continue
+        # A transcript turn ("PENCE: Well, …") is verbatim; "Poll: Voters …" paraphrases.
+        cue, mention = label
+        content = trim(text, cue.end, p_end)
+        kind = "direct" if mention.text.isupper() and len(mention.text) > 1 else "indirect"
+        used.add(cue.start)
+        found.append((Attribution(kind=kind, content=content, cue=cue, confidence=0.8,
+                                  rule="speaker-colon",
+                                  speaker=Span.of(text, mention.start, mention.end)), mention))
+    for content, cue, mention, rule in indirect_speech(doc, used):
+        if (inside := doc.quote_at(content.start)) is not None and inside.start < content.start:
+            continue
+        att = Attribution(kind="indirect", content=content, cue=cue, confidence=0.7, rule=rule,
+                          speaker=Span.of(text, mention.start, mention.end))
+        found.append((att, mention))
+    found.sort(key=lambda pair: (pair[0].content.start, -pair[0].content.end))
+    found = _one_per_span(found)
+    _speakers_from_previous_paragraph(doc, found)
+    out = []
+    entities: list[_Entity | None] = []
+    for att, mention in found:
+        if mention is None:
+            out.append(att)
+            entities.append(None)
+            continue
+        if mention.pronoun in ("he", "she"):
+            # The subject of the sentence before is the likeliest antecedent when its
+            # gender agrees; the document's entity list decides otherwise.
+            resolved = speakers.resolve_pronoun(mention, previous_person(doc, mention.start))
+        else:
+            resolved = speakers.resolve(mention)
+        out.append(att.model_copy(update={"resolved": resolved}))
+        entities.append(speakers.last if resolved is not None else None)
+    # Every record of one person carries what the whole article says of them (the full
+    # name given later, the gender its pronouns tell), so all go to one stored speaker.
+    return [att.model_copy(update={"resolved": speakers.final(ent)}) if ent is not None else att
+            for att, ent in zip(out, entities, strict=True)]
+
+
+def _one_per_span(
+        found: list[tuple[Attribution, Mention | None]],
+) -> list[tuple[Attribution, Mention | None]]:
+    """Keep the first record of each content span (``found`` sorted by span, stable).
+
+    A record's identity is its document and content offsets, so two rules that
+    reach the same span (a clause around a mixed quote that is also "X said
+    that …") must yield one record, or the document cannot be stored. The
+    first wins: quote-driven records are added before the reported-speech pass.
+    """
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for pair in found:
+        key = (pair[0].content.start, pair[0].content.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(pair)
+    return out
+
+
+def _speakers_from_previous_paragraph(
+        doc: Doc, found: list[tuple[Attribution, Mention | None]]) -> None:
+    """Give a whole-paragraph quote with no speaker the speaker of the paragraph before.
+
+    "Mr. Lund said the paper would change course. ⏎ “We owe readers better.”":
+    the quote continues what the previous paragraph reported, even when that was
+    indirect speech. Only a quote opening its paragraph qualifies, and only when
+    the previous paragraph's last attribution has a speaker. ``found`` is in
+    document order and is updated in place.
+    """
+    last: tuple[int, Mention, Span] | None = None  # paragraph, speaker, its span
+    for n, (att, mention) in enumerate(found):
+        para = doc.para_of(att.content.start)
+        opens_para = doc.text[doc.paras[para][0] : att.content.start].strip() in "“\"‘'" \
+            if para >= 0 else False
+        if att.rule.startswith("no-speaker") and att.kind == "direct" and opens_para \
+                and last is not None and last[0] == para - 1:
+            rule = att.rule.replace("no-speaker", "previous-paragraph-speaker")
+            found[n] = (att.model_copy(update={"speaker": last[2], "rule": rule,
+                                               "confidence": 0.6}), last[1])
+            continue
+        if mention is not None and att.speaker is not None:
+            last = (para, mention, att.speaker)
