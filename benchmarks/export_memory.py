@@ -20,7 +20,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from provenance.export import export, iter_records
+from provenance.export import write_export
+from provenance.export.records import iter_records
 from provenance.models import Attribution, DocumentIn, Span
 from provenance.speakers import SpeakerIndex
 from provenance.store import Store, open_store, write_document
@@ -76,7 +77,7 @@ def measure(store: Store, fmt: str) -> tuple[int, float, int, int]:
         next(iter_records(s), None)
         tracemalloc.start()
         t0 = time.perf_counter()
-        n = export(s, fmt, sink)  # type: ignore[arg-type]
+        n = write_export(s, fmt, sink)  # type: ignore[arg-type]
         seconds = time.perf_counter() - t0
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

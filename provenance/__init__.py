@@ -36,7 +36,8 @@ _API = {
     "list_reviews": "review",
     "delete_document": "review",
     "list_entries": "audit",
-    "write_export": "exports",
+    "write_export": "export",
+    "export_file": "export",
     # errors
     "ProvenanceError": "errors",
     "InputError": "errors",

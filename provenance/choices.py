@@ -24,7 +24,7 @@ class FlagDecision(StrEnum):
 
 
 class ExportFormat(StrEnum):
-    """Formats of ``provenance export`` (see :mod:`provenance.exports`)."""
+    """Formats of ``provenance export`` (see :mod:`provenance.export`)."""
 
     jsonl = "jsonl"
     csv = "csv"

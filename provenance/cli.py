@@ -825,8 +825,8 @@ def export_cmd(
     jsonl, csv, prov-json; web-annotation (W3C, one annotation per span) and
     claimreview (schema.org ClaimReview of reviews and flags, Quotation per quote).
     """
-    from provenance.exports import export_file
-    from provenance.exports import write_export as run_export
+    from provenance.export import export_file
+    from provenance.export import write_export as run_export
 
     with _store(db) as store, store.session() as s:
         if out is None:

@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from provenance.audit import AuditEntry
-from provenance.export import CsvRecord, ExportRecord
-from provenance.export_claimreview import ClaimReviewDocument
-from provenance.export_webanno import WebAnnotationPage
+from provenance.export.claimreview import ClaimReviewDocument
+from provenance.export.records import CsvRecord, ExportRecord
+from provenance.export.webanno import WebAnnotationPage
 from provenance.trace import Appearance, Trace
 from provenance.verify import Mismatch
 

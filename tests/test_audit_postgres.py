@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("tests.pg", reason="the PostgreSQL harness tests/pg.py is not in this tree")
 
 from provenance import audit
-from provenance.export import export
+from provenance.export import write_export
 from provenance.ingest import ingest
 from provenance.store import open_store
 from provenance.verify import verify
@@ -32,7 +32,7 @@ def test_postgres_appenders_in_three_processes_keep_one_chain(pg_url: str) -> No
             entries = list(audit.iter_entries(s))
             result = verify(s)
             out = io.StringIO()
-            n = export(s, "jsonl", out)
+            n = write_export(s, "jsonl", out)
     finally:
         store.dispose()
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))

@@ -13,15 +13,11 @@ from prov.model import ProvDocument
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
+from provenance.cells import FORMULA_START, neutralise
 from provenance.cli import app
 from provenance.conflicts import list_conflicts
-from provenance.export import (
-    FORMULA_START,
-    SELECTOR_CONTEXT,
-    export,
-    iter_records,
-    neutralise,
-)
+from provenance.export import write_export
+from provenance.export.records import SELECTOR_CONTEXT, iter_records
 from provenance.review import review
 from provenance.store import Store, open_store
 from provenance.tables import ClaimRow, ClusterMemberRow, DocumentRow, QuoteRow
@@ -44,7 +40,7 @@ store = store_fixture()
 def _jsonl(store: Store, **kw: Any) -> list[dict[str, Any]]:
     out = io.StringIO()
     with store.session() as s:
-        n = export(s, "jsonl", out, **kw)
+        n = write_export(s, "jsonl", out, **kw)
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(rows) == n
     return rows
@@ -163,7 +159,7 @@ def test_csv_of_quotes_beginning_with_formula_characters_has_no_formula_cell(
     st = _formula_store(tmp_path)
     out = io.StringIO()
     with st.session() as s:
-        n = export(s, "csv", out)
+        n = write_export(s, "csv", out)
     raw = {r["id"]: r for r in _jsonl(st)}
     st.dispose()
     rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
@@ -187,7 +183,7 @@ def test_prov_json_rereads_with_prov_and_relates_quotes_documents_speakers(
     with store.session() as s:
         review(s, first, "verified", "Checked.", "Ana Ruiz")
         out = io.StringIO()
-        n = export(s, "prov-json", out)
+        n = write_export(s, "prov-json", out)
         docs = len(s.exec(select(DocumentRow.id)).all())
         with_speaker = len(s.exec(select(QuoteRow.id).where(
             QuoteRow.kind != "nonspeech", col(QuoteRow.speaker_id).is_not(None))).all())
@@ -236,12 +232,12 @@ def test_prov_json_rereads_with_prov_and_relates_quotes_documents_speakers(
 @pytest.mark.filterwarnings("error")  # prov warns of a repeated key before it rejects it
 def test_prov_json_of_many_batches_has_no_clashing_identifiers(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import provenance.export_prov as export_prov
+    import provenance.export.prov as export_prov
 
     monkeypatch.setattr(export_prov, "BATCH", 5)
     out = io.StringIO()
     with store.session() as s:
-        n = export(s, "prov-json", out)
+        n = write_export(s, "prov-json", out)
     doc = ProvDocument.deserialize(content=out.getvalue(), format="json")
     generations = [r for r in doc.get_records() if r.get_type().localpart == "Generation"]
     with store.session() as s:
@@ -267,7 +263,7 @@ def test_csv_rows_carry_record_type_cluster_and_flag_summary(store: Store) -> No
     raw = {r["id"]: r for r in _jsonl(store)}
     out = io.StringIO()
     with store.session() as s:
-        export(s, "csv", out)
+        write_export(s, "csv", out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
     assert len(rows) == len(raw)
     for row in rows:
@@ -293,3 +289,16 @@ def test_exported_flag_names_lead_to_the_conflicts_listing_and_the_log(store: St
         (entry,) = [json.loads(line) for line in log.stdout.splitlines()]
         assert entry["action"] == "flag.raised" and entry["payload"]["kind"] == ids[entry[
             "payload"]["flag"]]
+
+
+def test_format_modules_import_records_never_the_package() -> None:
+    # The package's __init__ dispatches to the format modules; a format module importing
+    # it back would be an import cycle.
+    folder = Path(__file__).resolve().parents[1] / "provenance" / "export"
+    modules = sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
+    assert {p.stem for p in modules} >= {"records", "jsonl", "csv", "prov", "webanno",
+                                         "claimreview"}
+    for path in modules:
+        source = path.read_text(encoding="utf-8")
+        assert "from provenance.export import" not in source, path.name
+        assert "import provenance.export\n" not in source, path.name

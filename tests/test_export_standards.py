@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from provenance.cli import app
 from provenance.conflicts import list_conflicts
-from provenance.export_claimreview import SCALE
-from provenance.export_webanno import Utf16
-from provenance.exports import write_export
+from provenance.export import write_export
+from provenance.export.claimreview import SCALE
+from provenance.export.webanno import Utf16
 from provenance.ingest import ingest
 from provenance.review import review
 from provenance.store import Store, list_quotes, open_store

@@ -360,7 +360,7 @@ def test_bidi_overrides_are_shown_not_obeyed() -> None:
                                   "\u2028", " \u00a0 "])
 def test_csv_cells_with_invisible_lead_are_neutralised(runner: CliRunner, tmp_path: Path,
                                                        lead: str) -> None:
-    from provenance.export import neutralise
+    from provenance.cells import neutralise
 
     assert neutralise(lead + "=HYPERLINK(\"https://evil.example\")").startswith("'")
     (tmp_path / "a.txt").write_text(f"“{lead}=1+2 is the answer,” said Mayor Lena Ortiz.\n",
@@ -563,7 +563,7 @@ def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -
     from provenance.claims import claims_for
     from provenance.conflicts import list_conflicts, rebuild
     from provenance.errors import ArgumentError
-    from provenance.export import export
+    from provenance.export import write_export
     from provenance.ingest import ingest
     from provenance.match import clusters_for
     from provenance.review import list_reviews, review
@@ -590,7 +590,7 @@ def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -
                 "list_reviews bad status": lambda: list_reviews(s, "bogus"),
                 "list_quotes limit str": lambda: list_quotes(s, limit="3"),  # type: ignore[arg-type]
                 "get_quote(None)": lambda: get_quote(s, None),  # type: ignore[arg-type]
-                "export bad format": lambda: export(s, "xml", open(tmp_path / "o", "w")),  # noqa: SIM115
+                "export bad format": lambda: write_export(s, "xml", open(tmp_path / "o", "w")),  # noqa: SIM115
                 "extract via session": lambda: list_quotes("not a session"),  # type: ignore[arg-type]
                 "list_conflicts min_score str": lambda: list_conflicts(s, min_score="9"),  # type: ignore[arg-type]
                 "list_conflicts(None)": lambda: list_conflicts(None),  # type: ignore[arg-type]

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from provenance.cli import app
-from provenance.export import export
-from provenance.export_webanno import write_web_annotation
+from provenance.export import write_export
+from provenance.export.webanno import write_web_annotation
 from provenance.ingest import ingest
 from provenance.people import import_people, list_people, name_key
 from provenance.store import Store, list_quotes, list_speakers
@@ -70,7 +70,7 @@ def test_exports_carry_the_identifier(newsroom: Store) -> None:
     with newsroom.session() as s:
         import_people(s, EXAMPLE)
         out = io.StringIO()
-        export(s, "jsonl", out)
+        write_export(s, "jsonl", out)
         records = [json.loads(line) for line in out.getvalue().splitlines()]
         newsom = [r for r in records if r["speaker"] == "Gavin Newsom"]
         assert newsom and all(r["speaker_identifier"] == "Q461391" for r in newsom)

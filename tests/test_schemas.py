@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from provenance import audit
 from provenance.cli import app
-from provenance.export import export
+from provenance.export import write_export
 from provenance.review import review
 from provenance.schemas import DIALECT, MODELS, SchemaState, write_schemas
 from provenance.store import open_store
@@ -77,7 +77,7 @@ def _export(db: Path, fmt: str) -> str:
     store = open_store(str(db))
     out = io.StringIO()
     with store.session() as s:
-        assert export(s, fmt, out, include_nonspeech=True) > 0
+        assert write_export(s, fmt, out, include_nonspeech=True) > 0
     store.dispose()
     return out.getvalue()
 

@@ -15,7 +15,7 @@ from provenance import audit
 from provenance.cli import app
 from provenance.corrections import merge_speakers, split_speaker
 from provenance.errors import NotFoundError, ProvenanceError
-from provenance.export import export
+from provenance.export import write_export
 from provenance.ingest import ingest
 from provenance.store import Store, list_quotes, list_speakers
 from provenance.tables import ClaimRow, QuoteRow
@@ -56,7 +56,7 @@ def test_merge_moves_quotes_claims_aliases_and_verify_replays_it(db: Store) -> N
         [entry] = list(audit.iter_entries(s, action=audit.SPEAKER_JOINED))
         assert entry.actor == "person:Ana" and entry.payload["from"] == police.id
         out = io.StringIO()
-        export(s, "jsonl", out)
+        write_export(s, "jsonl", out)
         moved = [json.loads(line) for line in out.getvalue().splitlines()]
         assert {r["speaker_id"] for r in moved if r["id"] in set(claims)} == {result.speaker_id}
         report = verify(s)

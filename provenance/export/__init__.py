@@ -1,10 +1,12 @@
-"""Every export format behind one call: ``provenance export --format …``.
+"""Exports: every format behind one call, ``provenance export --format …``.
 
-The record exports (JSON Lines, CSV, PROV-JSON) are in :mod:`provenance.export`
-and :mod:`provenance.export_prov`; the W3C Web Annotation page in
-:mod:`provenance.export_webanno`; schema.org ClaimReview in
-:mod:`provenance.export_claimreview`. Those import :mod:`provenance.export`, never
-this module, so there is no import cycle.
+One module per format, each writing the records of :mod:`provenance.export.records`
+(read in document order, streamed): :mod:`~provenance.export.jsonl`,
+:mod:`~provenance.export.csv`, :mod:`~provenance.export.prov` (W3C PROV-JSON),
+:mod:`~provenance.export.webanno` (W3C Web Annotation) and
+:mod:`~provenance.export.claimreview` (schema.org ClaimReview). Format modules import
+``records``, never this module, so there is no import cycle; each is imported only
+when its format is asked for.
 """
 
 from __future__ import annotations
@@ -17,21 +19,36 @@ from typing import TextIO
 from sqlmodel import Session
 
 from provenance.choices import ExportFormat
-from provenance.errors import ProvenanceError, public
-from provenance.export import export as export_records
-from provenance.export_claimreview import write_claimreview
-from provenance.export_webanno import write_web_annotation
+from provenance.errors import ProvenanceError, enum_value, public
 
 
 def write_export(session: Session, fmt: ExportFormat | str, out: TextIO,
-                 speaker: str | None = None, include_nonspeech: bool = False) -> int:
-    """Write the export in ``fmt`` to ``out``; returns how many records, annotations or nodes."""
-    fmt = ExportFormat(fmt)
+           speaker: str | None = None, include_nonspeech: bool = False) -> int:
+    """Write the export in ``fmt`` to ``out``; returns how many records (jsonl, csv,
+    prov-json: quotes and claims), annotations (web-annotation) or nodes (claimreview)."""
+    fmt = enum_value(ExportFormat, fmt, "fmt")
     if fmt is ExportFormat.web_annotation:
+        from provenance.export.webanno import write_web_annotation
+
         return write_web_annotation(session, out, speaker, include_nonspeech)
     if fmt is ExportFormat.claimreview:
+        from provenance.export.claimreview import write_claimreview
+
         return write_claimreview(session, out, speaker, include_nonspeech)
-    return export_records(session, fmt.value, out, speaker, include_nonspeech)
+    from provenance.export.records import iter_records
+
+    records = iter_records(session, speaker, include_nonspeech)
+    if fmt is ExportFormat.jsonl:
+        from provenance.export.jsonl import write_jsonl
+
+        return write_jsonl(records, out)
+    if fmt is ExportFormat.csv:
+        from provenance.export.csv import write_csv
+
+        return write_csv(records, out)
+    from provenance.export.prov import write_prov_json
+
+    return write_prov_json(session, records, out)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -39,7 +39,7 @@ from prov.serializers.provjson import encode_json_document
 from sqlmodel import Session, col, select
 
 from provenance import audit
-from provenance.export import ExportRecord
+from provenance.export.records import ExportRecord
 from provenance.tables import AuditRow, ConflictRow
 
 NAMESPACES = {

@@ -1,35 +1,26 @@
-"""``provenance export``: every quote and claim with its full provenance, streamed.
+"""The records every export format is made of: every quote and claim with its provenance.
 
 Quotes, then quantity claims, are read in keyset-paginated batches ordered by
 (document, start, id), so memory holds one batch and the texts of the documents
 it touches, whatever the size of the store. Each batch looks up its current
 review statuses, cluster memberships and conflict flags in their tables; the
-two streams are merged so each document's records come together. JSON Lines
-keeps raw values; CSV neutralises cells a spreadsheet would run as formulas
-(the raw value stays in the JSON Lines export, matched by ``id``); PROV-JSON is
-in :mod:`provenance.export_prov`.
+two streams are merged so each document's records come together. Each format
+module of :mod:`provenance.export` writes these records its own way.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import heapq
-import json
 from collections.abc import Iterator
-from enum import StrEnum
-from typing import Any, Literal, TextIO
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from provenance import audit
-from provenance.cells import (  # noqa: F401  (FORMULA_START re-exported with neutralise)
-    FORMULA_START,
-    neutralise,
-)
-from provenance.errors import enum_value
+from provenance.cells import neutralise
 from provenance.people import authority_for
 from provenance.review import ReviewDecision, ReviewStatus, decision
 from provenance.store import find_speakers
@@ -47,12 +38,6 @@ from provenance.tables import (
 SELECTOR_CONTEXT = 32
 """Characters of prefix and suffix in a TextQuoteSelector."""
 BATCH = 1000
-
-
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-    prov_json = "prov-json"
 
 
 class ExportDocument(BaseModel):
@@ -374,36 +359,3 @@ def csv_record(r: ExportRecord) -> CsvRecord:
         review_status=r.review_status.value, review_history=s(history),
         log_seq=str(r.created_by.seq) if r.created_by else "",
         log_hash=r.created_by.hash if r.created_by else "")
-
-
-def write_jsonl(records: Iterator[ExportRecord], out: TextIO) -> int:
-    n = 0
-    for r in records:
-        out.write(json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n")
-        n += 1
-    return n
-
-
-def write_csv(records: Iterator[ExportRecord], out: TextIO) -> int:
-    # Quoting every cell keeps separators and line breaks inside a cell from splitting it.
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(list(CsvRecord.model_fields))
-    n = 0
-    for r in records:
-        writer.writerow(csv_record(r).model_dump(mode="json").values())
-        n += 1
-    return n
-
-
-def export(session: Session, fmt: ExportFormat | str, out: TextIO, speaker: str | None = None,
-           include_nonspeech: bool = False) -> int:
-    """Write the export in ``fmt`` to ``out``; returns the number of records (quotes, claims)."""
-    fmt = enum_value(ExportFormat, fmt, "fmt")
-    records = iter_records(session, speaker, include_nonspeech)
-    if fmt is ExportFormat.jsonl:
-        return write_jsonl(records, out)
-    if fmt is ExportFormat.csv:
-        return write_csv(records, out)
-    from provenance.export_prov import write_prov_json
-
-    return write_prov_json(session, records, out)

@@ -27,7 +27,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from provenance import __version__
-from provenance.export import SELECTOR_CONTEXT, ExportRecord, TextQuoteSelector, iter_records
+from provenance.export.records import (
+    SELECTOR_CONTEXT,
+    ExportRecord,
+    TextQuoteSelector,
+    iter_records,
+)
 from provenance.tables import DocumentRow
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"

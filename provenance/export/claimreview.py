@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from provenance.conflicts import list_conflicts
-from provenance.export import ExportRecord, iter_records
+from provenance.export.records import ExportRecord, iter_records
 from provenance.models import Conflict, SourceRef
 from provenance.review import ReviewStatus
 from provenance.tables import (
