@@ -12,8 +12,6 @@ from typing import Any
 from sqlalchemy import Column, Connection, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 5  # bump together with a step in provenance/migrations.py
-
 
 class MetaRow(SQLModel, table=True):
     __tablename__ = "meta"

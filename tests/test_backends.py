@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from provenance.cli import app
 from provenance.errors import NotFoundError, StoreError
 from provenance.ingest import ingest
-from provenance.migrations import MIGRATIONS, current_version, migrate
+from provenance.migrations import MIGRATIONS, SCHEMA_VERSION, current_version, migrate
 from provenance.store import (
     get_document,
     get_quote,
@@ -26,7 +26,6 @@ from provenance.store import (
     open_store,
     stats,
 )
-from provenance.tables import SCHEMA_VERSION
 
 
 @pytest.mark.postgres
@@ -82,6 +81,10 @@ def test_lookups_by_id_prefix_and_reingest(db_url: str) -> None:
         by_doc = list_quotes(s, document=some.document[:8])
         assert by_doc and {q.document for q in by_doc} == {some.document}
     store.dispose()
+
+
+def test_migrations_are_numbered_one_by_one_in_order() -> None:
+    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
 
 
 def test_new_database_is_stamped_with_the_latest_schema(db_url: str) -> None:
