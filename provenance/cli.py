@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 
 # Only light modules at the top: typer reads every command's option types to build
 # `provenance --help`, which should not import the database, matching or HTML
-# libraries. Each command imports the library function it calls (issue 15: start-up).
+# libraries. Each command imports the library function it calls, so start-up stays short.
 from provenance.choices import ExportFormat, FlagDecision, ReviewStatus
 from provenance.errors import (
     InputError,
@@ -911,7 +911,7 @@ def evaluate_cmd(
          title=f"{gold}: {report.documents} documents")
 
 
-# ---- cross-source verification (issue: match) -------------------------------
+# ---- cross-source checks: clusters, quantity claims, flags ------------------
 
 # The default of provenance.conflicts.WINDOW_DAYS, repeated here because importing that
 # module at `--help` costs numpy and rapidfuzz; tests/test_cli.py checks they agree.
@@ -1031,13 +1031,14 @@ def match_cmd(
     db: DbOpt = None,
 ) -> None:
     """Rebuild claims, clusters and flags from every stored document."""
-    from provenance.conflicts import rebuild as rebuild_verification
+    from provenance.conflicts import rebuild as rebuild_checks
 
     with _store(db) as store, store.session() as s:
-        report = rebuild_verification(s, window_days=window_days)
+        report = rebuild_checks(s, window_days=window_days)
         s.commit()
     typer.echo(f"claims: {report.claims}; quotes matched: {report.quotes}; "
-               f"flags raised: {report.raised}")
+               f"clusters touched: {report.clusters_touched}; flags raised: {report.raised}, "
+               f"cleared: {report.cleared}")
 
 
 def main() -> None:

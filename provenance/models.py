@@ -233,7 +233,7 @@ def quote_id(document: str, start: int, end: int) -> str:
     return hashlib.sha256(f"{document}:{start}:{end}".encode()).hexdigest()[:32]
 
 
-# ---- cross-source verification (issue: match) ------------------------------
+# ---- cross-source checks: clusters, quantity claims, flags -----------------
 
 
 class SourceRef(BaseModel):

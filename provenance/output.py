@@ -191,7 +191,7 @@ def emit_object(obj: BaseModel | dict[str, Any], fmt: Format, out: TextIO | None
          out=out)
 
 
-# ---- cross-source verification (issue: match) -------------------------------
+# ---- cross-source checks: clusters, quantity claims, flags ------------------
 
 
 def _where(r: SourceRef) -> str:

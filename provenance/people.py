@@ -112,16 +112,16 @@ def import_people(session: Session, path: Path, by: str = "") -> ImportReport:
             report.errors.append(str(exc))
     audit.lock_writers(session)
     existing = {fold(r.name): r for r in session.exec(select(PersonRow))}
-    for values in parsed:
-        row = existing.get(fold(values["name"]))
+    for entry in parsed:
+        row = existing.get(fold(entry["name"]))
         if row is None:
-            row = PersonRow(**values, created_at=datetime.now(UTC))
+            row = PersonRow(**entry, created_at=datetime.now(UTC))
             session.add(row)
             session.flush()
             existing[fold(row.name)] = row
             report.imported += 1
         else:
-            for key, value in values.items():
+            for key, value in entry.items():
                 setattr(row, key, value)
             session.add(row)
             report.updated += 1

@@ -114,10 +114,10 @@ def review(session: Session, quote_id: str, status: ReviewStatus | str, note: st
     """
     if not by.strip():
         raise ProvenanceError("a review needs a reviewer name (--by)")
-    status = enum_value(ReviewStatus, status, "status")
+    chosen: ReviewStatus = enum_value(ReviewStatus, status, "status")
     for attempt in range(REVIEW_ATTEMPTS):
         try:
-            return _review_once(session, quote_id, status, note, by)
+            return _review_once(session, quote_id, chosen, note, by)
         except OperationalError as exc:
             session.rollback()
             if not transient(exc) or attempt + 1 == REVIEW_ATTEMPTS:
@@ -310,7 +310,7 @@ def delete_document(session: Session, doc_id: str, reason: str, by: str) -> Dele
                          {"quotes": quotes, "reason": reason},
                          actor=audit.person_actor(by.strip()))
     session.execute(delete(ReviewRow).where(col(ReviewRow.quote_id).in_(quotes)))
-    # Clusters, claims and flags point at the quotes: they go first (issue: match).
+    # Clusters, claims and flags point at the quotes: they go first.
     forget_document(session, did)
     session.execute(delete(QuoteRow).where(col(QuoteRow.document_id) == did))
     session.execute(delete(MergeRow).where(col(MergeRow.document_id) == did))

@@ -4,7 +4,7 @@ Inside a document, :class:`DocumentSpeakers` links "Newson", "he" and "the
 governor" to the entity introduced as "California’s governor Gavin Newson".
 Across documents, :class:`SpeakerIndex` decides whether a resolved speaker is
 one already stored (Newson/Newsom, Barragan/Barragán, O’Brien/O'Brian) and
-says why, with a rapidfuzz score (0–100). :func:`lookup` finds speakers by a
+says why, with a rapidfuzz score (0–100). :func:`query_matches` finds speakers by a
 forgiving query ("newson", "White House", "worker").
 """
 

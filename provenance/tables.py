@@ -96,7 +96,7 @@ class QuoteRow(SQLModel, table=True):
     extractor_version: str
 
 
-# ---- cross-source verification (issue: match) ------------------------------
+# ---- cross-source checks: clusters, quantity claims, flags -----------------
 
 
 class MatchKeyRow(SQLModel, table=True):

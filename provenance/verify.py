@@ -32,6 +32,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from provenance import audit, match
@@ -684,16 +685,18 @@ def _check_canonical(session: Session) -> Iterator[Mismatch]:
 
     Read one cluster at a time in cluster order (memory follows the largest cluster).
     """
-    stmt = select(ClusterMemberRow.cluster_id, ClusterMemberRow.quote_id,
-                  ClusterMemberRow.relation, ClusterMemberRow.score, QuoteRow.text,
-                  QuoteRow.start, DocumentRow.id, DocumentRow.published, DocumentRow.path,
-                  ClusterRow.text, ClusterRow.canonical_quote_id).join(
+    columns: tuple[Any, ...] = (
+        ClusterMemberRow.cluster_id, ClusterMemberRow.quote_id, ClusterMemberRow.relation,
+        ClusterMemberRow.score, QuoteRow.text, QuoteRow.start, DocumentRow.id,
+        DocumentRow.published, DocumentRow.path, ClusterRow.text, ClusterRow.canonical_quote_id)
+    # sqlalchemy's select: sqlmodel's typed overloads stop at four columns.
+    stmt = sa_select(*columns).join(
         QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id).join(
         DocumentRow, col(DocumentRow.id) == QuoteRow.document_id).join(
         ClusterRow, col(ClusterRow.id) == ClusterMemberRow.cluster_id).order_by(
         col(ClusterMemberRow.cluster_id), col(ClusterMemberRow.quote_id))
     group: list[Any] = []
-    for row in session.exec(stmt):
+    for row in session.execute(stmt):
         if group and row[0] != group[0][0]:
             yield from _check_cluster(group)
             group = []

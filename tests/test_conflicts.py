@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -230,7 +231,11 @@ def test_cli_claims_and_match(samples: Store) -> None:
     assert result.exit_code == 3
     result = runner.invoke(app, ["match", "--db", samples.url])
     assert result.exit_code == 0
-    assert "flags raised" in result.output
+    figures = {k.strip(): int(v) for k, v in re.findall(r"([a-z ]+): (\d+)", result.output)}
+    with samples.session() as s:
+        flags = len(list_conflicts(s))
+    assert figures["flags raised"] == flags > 0
+    assert figures["clusters touched"] > 0 and figures["quotes matched"] > 0
 
 
 def test_demo_shows_clusters_and_conflicts() -> None:
