@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure PostgreSQL server binaries (initdb, pg_ctl) exist, so the storage tests
-# run against a real server (tests/pg.py starts one per test session).
+# run against a real server (tests/conftest.py starts one per test session).
 set -euo pipefail
 if compgen -G "/usr/lib/postgresql/*/bin/initdb" > /dev/null || command -v initdb > /dev/null; then
     exit 0

@@ -6,9 +6,9 @@ each and prints the peak traced memory of the export alone (tracemalloc) and
 the ratio large/small. Flat means the ratio stays near 1 while the record
 count grows tenfold.
 
-    python benchmarks/export_memory.py                  # 10k vs 100k, jsonl
+    python -m benchmarks.export_memory                  # 10k vs 100k, jsonl
     (from a source tree that is not installed: PYTHONPATH=. python benchmarks/...)
-    python benchmarks/export_memory.py --small 2000 --large 20000 --formats jsonl,csv,prov-json
+    python -m benchmarks.export_memory --small 2000 --large 20000 --formats jsonl,csv,prov-json
 """
 
 from __future__ import annotations

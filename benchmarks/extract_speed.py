@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/extract_speed.py [FOLDER] [--repeat 3] [--baseline-python PATH]
+    python -m benchmarks.extract_speed [FOLDER] [--repeat 3] [--baseline-python PATH]
 
 ``FOLDER`` holds the articles (``*.txt``, searched recursively; default: the
 PolNeAR dev texts, ``../polnear/data/dev/text``; the ``test`` split is refused).
@@ -75,7 +75,6 @@ def read_texts(folder: Path) -> tuple[list[Path], list[str]]:
 
 def time_ours(texts: list[str], repeat: int) -> tuple[float, int]:
     """Best wall time (seconds) over ``repeat`` runs and the number of attributions."""
-    sys.path.insert(0, str(REPO))
     from provenance.extract import extract
 
     extract(texts[0])  # lexicons load once per process; not part of the timing

@@ -2,10 +2,10 @@
 
 Usage::
 
-    python benchmarks/ingest_memory.py [--docs 500] [--steps 3] [--workers 1]
+    python -m benchmarks.ingest_memory [--docs 500] [--steps 3] [--workers 1]
 
 For corpora of ``docs``, 2×``docs``, 4×``docs`` … generated articles
-(tests/articles.py), runs each command in a fresh process and prints its peak
+(tests/support.py), runs each command in a fresh process and prints its peak
 resident memory (ru_maxrss, MiB). "Flat" means the peak does not grow with the
 corpus: the last column gives each peak as a ratio to the smallest corpus's
 (target: about 1.0, while the corpus grows 2×, 4×, …). The ingest runs with
@@ -20,10 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+from tests.support import write_corpus
 
-from articles import write_corpus  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 # Runs the CLI in-process, then reports this process's peak RSS (KiB on Linux).
 RUNNER = """

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/ingest_throughput.py [--docs 2000] [--workers 2] [--repeat 3] [--db URL]
+    python -m benchmarks.ingest_throughput [--docs 2000] [--workers 2] [--repeat 3] [--db URL]
 
-Generates ``--docs`` articles (tests/articles.py) in a temporary folder, then
+Generates ``--docs`` articles (tests/support.py) in a temporary folder, then
 times, in this one run:
 
 - extract alone: read every file and run ``extract`` on it, one process;
@@ -35,16 +35,14 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from provenance.documents import read_paths
+from provenance.extract import extract
+from provenance.ingest import ingest
+from provenance.models import DocumentIn
+from provenance.store import open_store
+from tests.support import write_corpus
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
-
-from articles import write_corpus  # noqa: E402
-
-from provenance.documents import read_paths  # noqa: E402
-from provenance.extract import extract  # noqa: E402
-from provenance.ingest import ingest  # noqa: E402
-from provenance.models import DocumentIn  # noqa: E402
-from provenance.store import open_store  # noqa: E402
 
 
 class Timing(NamedTuple):

@@ -1,6 +1,6 @@
 """Time and peak memory at 1×, 2× and 4× input sizes on inputs that used to be quadratic.
 
-    python benchmarks/linearity.py [--ordinary-mb 2] [--cases nostop,ordinary,html]
+    python -m benchmarks.linearity [--ordinary-mb 2] [--cases nostop,ordinary,html]
 
 Cases (issue 10):
 

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/match_incremental.py [--steps 100,100,200] [--db URL] [--profile FILE]
+    python -m benchmarks.match_incremental [--steps 100,100,200] [--db URL] [--profile FILE]
 
-Generates articles (tests/articles.py) in batches and ingests each batch with
+Generates articles (tests/support.py) in batches and ingests each batch with
 matching on into one SQLite database (or ``--db``, an empty database). For each
 batch it prints the documents stored so far, the milliseconds per document
 spent in the incremental update after ingest (claims, quote clusters and
@@ -25,16 +25,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from provenance import ingest as ingest_module
+from provenance.documents import read_paths
+from provenance.extract import extract
+from provenance.models import DocumentIn
+from provenance.store import open_store
+from tests.support import write_corpus
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
-
-from articles import write_corpus  # noqa: E402
-
-from provenance import ingest as ingest_module  # noqa: E402
-from provenance.documents import read_paths  # noqa: E402
-from provenance.extract import extract  # noqa: E402
-from provenance.models import DocumentIn  # noqa: E402
-from provenance.store import open_store  # noqa: E402
 
 
 def extract_alone(folder: Path) -> float:

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python benchmarks/match_parity.py dump DB_URL OUT.json
-    python benchmarks/match_parity.py compare A.json B.json
-    python benchmarks/match_parity.py corpus OUT_DIR [--docs 600]   # demo + generated stores
+    python -m benchmarks.match_parity dump DB_URL OUT.json
+    python -m benchmarks.match_parity compare A.json B.json
+    python -m benchmarks.match_parity corpus OUT_DIR [--docs 600]   # demo + generated stores
 
 ``dump`` writes the cluster memberships (each cluster as the sorted ids of its
 quotes, with its canonical quote and each member's relation and score 0–100) and
@@ -12,7 +12,7 @@ the flags (id, kind, scope, score 0–100, the quote ids of their records) and t
 quantity claims of a database. ``compare`` says whether two dumps hold the same results: memberships
 as sets of quote ids, flags as (kind, records, score), and separately whether
 cluster and flag ids are the same too. ``corpus`` ingests the demo corpus
-(data/samples) and ``--docs`` generated articles (tests/articles.py) into two
+(data/samples) and ``--docs`` generated articles (tests/support.py) into two
 SQLite stores in OUT_DIR with the default settings (cross-source update on),
 runs ``match`` (rebuild) on a copy of each, and dumps all four.
 Exit status 1 when ``compare`` finds a difference.
@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 
 def dump(db: str) -> dict[str, Any]:
@@ -91,11 +90,10 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 
 def corpus(out: Path, docs: int) -> None:
-    from articles import write_corpus
-
     from provenance.conflicts import rebuild
     from provenance.ingest import ingest
     from provenance.store import open_store
+    from tests.support import write_corpus
 
     out.mkdir(parents=True, exist_ok=True)
     gen = out / "generated"

@@ -11,7 +11,7 @@ ellipsis, a fragment (partial quote) and one-word drift. Clusters them with
 * on a ``--sample`` quote set: recall of the pairs an all-pairs reference joins
   (every pair scored with ``cdist``), and the speed-up over that reference.
 
-Usage: python benchmarks/match_scale.py [--n 100000] [--sample 10000] [--workers 2]
+Usage: python -m benchmarks.match_scale [--n 100000] [--sample 10000] [--workers 2]
 """
 
 from __future__ import annotations
@@ -19,13 +19,9 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from provenance.match import (
     candidate_matrix,

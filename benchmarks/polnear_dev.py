@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/polnear_dev.py [FOLDER] [--limit N] [--worst 15] [--examples 3] [--json OUT]
+    python -m benchmarks.polnear_dev [FOLDER] [--limit N] [--worst 15] [--examples 3] [--json OUT]
 
 ``FOLDER`` is a PolNeAR split with ``text/`` and ``attributions/`` (default
 ``../polnear/data/dev`` relative to the repository). The ``test`` split is reserved
@@ -45,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.folder.is_dir():
         parser.error(f"{args.folder}: no such folder")
 
-    sys.path.insert(0, str(REPO))
     from rich.console import Console
     from rich.table import Table
 

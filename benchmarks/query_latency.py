@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/query_latency.py [--quotes 1000000] [--speakers 20000] [--db PATH]
+    python -m benchmarks.query_latency [--quotes 1000000] [--speakers 20000] [--db PATH]
 
 Builds (or reuses, with ``--db`` pointing at an existing file) a SQLite database
 through the normal schema, filled directly with synthetic rows by executemany
@@ -27,11 +27,10 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from provenance.speakers import fold
+from provenance.store import Store, list_quotes, open_store
 
-from provenance.speakers import fold  # noqa: E402
-from provenance.store import Store, list_quotes, open_store  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 FIRST = ["Ana", "Boris", "Chen", "Dalia", "Emeka", "Farah", "Goran", "Hiro", "Ilse", "Jonas",
          "Kemal", "Lucia", "Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sami", "Tove"]

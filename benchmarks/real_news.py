@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/real_news.py [--polnear ../polnear] [--workdir DIR] [--reuse]
+    python -m benchmarks.real_news [--polnear ../polnear] [--workdir DIR] [--reuse]
                                    [--sections ingest,speakers,flags]
 
 Builds one JSON Lines archive from the PolNeAR ``train`` and ``dev`` texts (outlet
@@ -137,7 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     db = args.workdir / "real-news.db"
     articles = build_archive(args.polnear, archive)
     print(f"archive: {articles} articles (PolNeAR {' + '.join(SPLITS)}) -> {archive}")
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     for name in [s.strip() for s in args.sections.split(",") if s.strip()]:
         print(f"== {name}")
         if name == "ingest":
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             if not db.exists():
                 lines = ingest_section(archive, db, articles, reuse=False)
                 print("\n".join(lines))
-            module = importlib.import_module(f"real_news_{name}")
+            module = importlib.import_module(f"benchmarks.real_news_{name}")
             lines = module.report(f"sqlite:///{db}", archive)
         print("\n".join(lines), flush=True)
     return 0

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/real_news.py --workdir /tmp/rn-flags --sections ingest,flags
-    python benchmarks/real_news_flags.py DB_URL --sample KIND [--n 30] [--seed 14]
+    python -m benchmarks.real_news --workdir /tmp/rn-flags --sections ingest,flags
+    python -m benchmarks.real_news_flags DB_URL --sample KIND [--n 30] [--seed 14]
 
 ``report`` prints, per flag kind: the number of flags, the flags whose evidence
 holds a quote of fewer than :data:`SHORT_WORDS` words, the numeric flags between
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +55,6 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], str]:
 
 
 def _load(db_url: str) -> tuple[list[Any], list[Any], dict[str, str]]:
-    sys.path.insert(0, str(REPO))
     from sqlmodel import select
 
     from provenance.conflicts import list_conflicts

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/startup.py [--repeat 7] [--top 12]
+    python -m benchmarks.startup [--repeat 7] [--top 12]
 
 Times, best of ``--repeat`` runs each (as ``timeit`` does: on a shared machine
 the slower runs measure the neighbours):

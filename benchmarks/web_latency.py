@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/web_latency.py [--quotes 1000000] [--speakers 20000] [--db PATH]
+    python -m benchmarks.web_latency [--quotes 1000000] [--speakers 20000] [--db PATH]
 
 Builds (or reuses, with ``--db`` pointing at an existing file) a SQLite store with the rows
 of ``benchmarks/query_latency.py`` (synthetic documents, quotes, speakers, aliases written by
@@ -29,17 +29,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
+from benchmarks.query_latency import build
+from provenance.ingest import ingest
+from provenance.lexicon import data_dir
+from provenance.store import Store, open_store
+from provenance.web import create_app
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from query_latency import build  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
-
-from provenance.ingest import ingest  # noqa: E402
-from provenance.lexicon import data_dir  # noqa: E402
-from provenance.store import Store, open_store  # noqa: E402
-from provenance.web import create_app  # noqa: E402
 
 
 def add_clusters(store: Store, seed: int = 2) -> tuple[int, int]:

@@ -1,51 +1,33 @@
-"""Shared fixtures: temporary stores, the seed corpus from ../shared, a CLI runner."""
+"""Shared fixtures: temporary stores, the seed corpus from ../shared, a CLI runner, and a
+throwaway PostgreSQL server for the session (started from the machine's own binaries;
+tests using it are skipped, with the reason, only where none exist —
+``.ci/ensure-postgres.sh`` installs them). Helpers live in :mod:`tests.support`."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
 from typer.testing import CliRunner
 
 from provenance.ingest import ingest
 from provenance.store import Store, open_store
-from provenance.tables import DocumentRow, QuoteRow
-
-# The session PostgreSQL server (pg_server, pg_url, db_url) lives in tests/pg.py.
-pytest_plugins = ["tests.pg"]
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SAMPLES = REPO / "data" / "samples"
-
-# Issue 2's done-when: the gold speaker (real spelling) and the names a user may type for it.
-SPEAKER_QUERIES = {
-    "Gavin Newsom": ["Newsom", "newson", "Gavin Newsom"],
-    "Nanette Barragán": ["Barragán", "Barragan"],
-    "Karen Bass": ["Bass"],
-    "Donald Trump": ["Trump"],
-    "White House memo": ["White House"],
-    "A worker in Los Angeles": ["worker"],
-}
-
-
-def assert_spans_hold(store: Store) -> int:
-    """Every stored span matches its document's text; returns how many were checked."""
-    checked = 0
-    with store.session() as s:
-        texts = {d.id: d.text for d in s.exec(select(DocumentRow))}
-        for q in s.exec(select(QuoteRow)):
-            text = texts[q.document_id]
-            assert text[q.start : q.end] == q.text, q.id
-            for start, end, value in ((q.speaker_start, q.speaker_end, q.speaker_text),
-                                      (q.cue_start, q.cue_end, q.cue_text)):
-                if start is not None:
-                    assert text[start:end] == value, q.id
-            checked += 1
-    return checked
+from tests.support import (
+    SAMPLES,
+    SHARED,
+    PgServer,
+    _free_port,
+    _run_as,
+    assert_spans_hold,
+    find_bindir,
+)
 
 
 @pytest.fixture
@@ -94,3 +76,43 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(f"sqlite:///{db}").init()
     ingest(store, [SAMPLES])
     return store
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine; "
+                    "run .ci/ensure-postgres.sh")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install '.[postgres]')")
+    root = Path(tempfile.mkdtemp(prefix="provenance-pg-"))
+    server = PgServer(bindir, root, _free_port(), _run_as())
+    try:
+        server.start()
+    except subprocess.CalledProcessError as exc:
+        log = root / "server.log"
+        detail = log.read_text() if log.exists() else ""
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"PostgreSQL did not start: {exc.stderr!r} {detail}") from exc
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> str:
+    """A SQLAlchemy URL of a new, empty database on the session's server."""
+    return pg_server.create_database(f"t{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test against a SQLite file and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    return str(request.getfixturevalue("pg_url"))

@@ -24,7 +24,7 @@ from provenance.tables import (
     SpeakerRow,
 )
 from provenance.verify import verify
-from tests.audit_support import (
+from tests.support import (
     SAMPLES,
     copy_db,
     ingest_text,

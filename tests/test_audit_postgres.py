@@ -1,7 +1,7 @@
 """The audit log on PostgreSQL: concurrent appenders, ingest, verify and export.
 
-Uses the throwaway server of ``tests/pg.py`` (the ``pg_url`` fixture); skipped,
-with the reason, in a tree that does not have that harness.
+Uses the session's throwaway server (the ``pg_url`` fixture of conftest.py), skipped
+with the reason where the machine has no PostgreSQL server binaries.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ import itertools
 
 import pytest
 
-pytest.importorskip("tests.pg", reason="the PostgreSQL harness tests/pg.py is not in this tree")
-
 from provenance import audit
 from provenance.export import write_export
 from provenance.ingest import ingest
 from provenance.store import open_store
 from provenance.verify import verify
-from tests.audit_support import SAMPLES, run_appenders
+from tests.support import SAMPLES, run_appenders
 
 
 @pytest.mark.postgres

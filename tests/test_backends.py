@@ -1,7 +1,8 @@
 """Storage on SQLite and on a real PostgreSQL server: same input, same answers.
 
 The PostgreSQL cases run against a server the suite starts from the machine's
-binaries (tests/pg.py); they are skipped, with that reason, only where none exist.
+binaries (the pg_server fixture of tests/conftest.py); they are skipped, with that
+reason, only where none exist.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from articles import snapshot
-from conftest import SAMPLES, assert_spans_hold
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
@@ -26,6 +25,7 @@ from provenance.store import (
     open_store,
     stats,
 )
+from tests.support import SAMPLES, assert_spans_hold, snapshot
 
 
 @pytest.mark.postgres

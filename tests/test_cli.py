@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES, SPEAKER_QUERIES
 from typer.testing import CliRunner
 
 from provenance.cli import app
+from tests.support import REPO, SAMPLES, SPEAKER_QUERIES
 
 
 def _ok(result) -> None:  # type: ignore[no-untyped-def]

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from provenance.cli import TABLE_LIMIT, app
-from tests.articles import write_corpus
+from tests.support import SAMPLES, write_corpus
 
 
 @pytest.mark.parametrize("command", [

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from articles import check_invariants, snapshot, write_corpus
+
+from tests.support import check_invariants, snapshot, write_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,7 @@ from provenance.export.records import SELECTOR_CONTEXT, iter_records
 from provenance.review import review
 from provenance.store import Store, open_store
 from provenance.tables import ClaimRow, ClusterMemberRow, DocumentRow, QuoteRow
-from tests.audit_support import (
+from tests.support import (
     FORMULA_ARTICLE,
     ingest_text,
     store_fixture,

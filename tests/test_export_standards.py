@@ -26,8 +26,7 @@ from provenance.review import review
 from provenance.store import Store, list_quotes, open_store
 from provenance.tables import DocumentRow, QuoteRow
 from provenance.trace import trace
-from tests.conftest import SAMPLES
-from tests.jsonld_support import expand, terms, undefined_terms
+from tests.support import SAMPLES, expand, terms, undefined_terms
 
 runner = CliRunner()
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from articles import check_invariants, snapshot, write_corpus
-from conftest import SAMPLES
 from typer.testing import CliRunner
 
 from provenance.cli import app
 from provenance.ingest import ingest
 from provenance.store import open_store
+from tests.support import SAMPLES, check_invariants, snapshot, write_corpus
 
 
 @pytest.fixture(scope="module")

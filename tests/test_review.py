@@ -24,7 +24,7 @@ from provenance.review import (
 from provenance.store import Store
 from provenance.tables import ClusterMemberRow, DocumentRow, QuoteRow
 from provenance.verify import verify
-from tests.audit_support import ingest_text, raw_sql, store_fixture, template_fixture
+from tests.support import ingest_text, raw_sql, store_fixture, template_fixture
 
 runner = CliRunner()
 

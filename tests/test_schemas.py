@@ -18,7 +18,7 @@ from provenance.export import write_export
 from provenance.review import review
 from provenance.schemas import DIALECT, MODELS, SchemaState, write_schemas
 from provenance.store import open_store
-from tests.audit_support import FORMULA_ARTICLE, build_sample_db, ingest_text
+from tests.support import FORMULA_ARTICLE, build_sample_db, ingest_text
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 runner = CliRunner()

@@ -20,7 +20,7 @@ from provenance.ingest import ingest
 from provenance.store import Store, list_quotes, list_speakers
 from provenance.tables import ClaimRow, QuoteRow
 from provenance.verify import verify
-from tests.audit_support import build_sample_db, copy_db
+from tests.support import build_sample_db, copy_db
 
 
 @pytest.fixture(scope="module")

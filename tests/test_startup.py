@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from provenance.cli import app
 from provenance.ingest import ingest
 from provenance.store import Store, open_store
-from tests.conftest import SAMPLES
+from tests.support import SAMPLES
 
 # Libraries `provenance --help` must not load: the database, matching, HTML, PROV and web
 # stacks (together most of a second of start-up before issue 15).

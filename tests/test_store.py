@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, SPEAKER_QUERIES
 from sqlmodel import select
 
 from provenance.errors import NotFoundError
@@ -21,6 +20,7 @@ from provenance.store import (
     stats,
 )
 from provenance.tables import DocumentRow, MergeRow, QuoteRow
+from tests.support import SAMPLES, SPEAKER_QUERIES
 
 
 def test_resolve_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from provenance.errors import NotFoundError
 from provenance.ingest import ingest
 from provenance.store import Store, get_quote, list_quotes, open_store
 from provenance.trace import Change, find_quote, text_change, trace
-from tests.conftest import SAMPLES
+from tests.support import SAMPLES
 
 runner = CliRunner()
 

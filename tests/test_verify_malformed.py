@@ -15,7 +15,7 @@ from provenance.cli import app
 from provenance.review import review
 from provenance.store import open_store
 from provenance.verify import verify, verify_log_file
-from tests.audit_support import copy_db, raw_one, raw_sql, template_fixture
+from tests.support import copy_db, raw_one, raw_sql, template_fixture
 
 runner = CliRunner()
 template = template_fixture("malformed")

@@ -25,7 +25,7 @@ from provenance.review import review
 from provenance.store import open_store
 from provenance.tables import QuoteRow
 from provenance.verify import Mismatch, verify
-from tests.audit_support import build_sample_db
+from tests.support import build_sample_db
 
 EXAMPLE_PEOPLE = Path(__file__).parent.parent / "data" / "people.example.csv"
 

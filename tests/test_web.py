@@ -17,7 +17,7 @@ from provenance.ingest import ingest
 from provenance.store import Store
 from provenance.verify import verify
 from provenance.web import create_app
-from tests.conftest import SAMPLES
+from tests.support import SAMPLES
 
 ORIGIN = {"origin": "http://testserver"}
 

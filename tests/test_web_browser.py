@@ -23,7 +23,7 @@ from provenance.cli import app as cli
 from provenance.ingest import ingest
 from provenance.store import Store
 from provenance.web import create_app
-from tests.conftest import SAMPLES
+from tests.support import SAMPLES
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -1,0 +1,1 @@
+"""The test suite: one module per package module or concern; helpers in tests.support."""
