@@ -61,11 +61,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import event, or_, text
+from sqlalchemy import or_, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from provenance import __version__, locks
+from provenance.batch import WriteBatch
 from provenance.errors import InputError, StoreError, public
 from provenance.tables import (
     AuditRow,
@@ -74,7 +75,6 @@ from provenance.tables import (
     DocumentRow,
     QuoteRow,
     SpeakerRow,
-    insert_rows,
 )
 
 GENESIS = "0" * 64
@@ -223,47 +223,6 @@ def lock_writers(session: Session) -> None:
     lock_for_append(session)
 
 
-_HEAD = "audit_head"  # session.info key: (seq, hash) of the last entry this transaction wrote
-_PENDING = "audit_pending"  # session.info key: entries computed but not yet inserted
-BATCH = "audit_batch"
-"""Set ``session.info[BATCH] = True`` to insert a locked transaction's entries together
-(one executemany) at its next flush, ORM query or commit, instead of one ORM row each.
-For writers that use no savepoints (ingest): an entry kept back inside a savepoint
-that rolls back would survive it."""
-
-
-def _forget_head(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the root transaction ended: commit wrote them, or rollback
-        session.info.pop(_HEAD, None)
-        session.info.pop(_PENDING, None)
-    elif transaction.nested:  # a savepoint that rolled back may take entries with it
-        session.info.pop(_HEAD, None)
-    # Else a flush's own subtransaction ended: nothing moved but by our appends.
-
-
-def write_pending(session: Session, *_args: Any) -> None:
-    """Insert the entries :func:`record` kept back (see :data:`BATCH`), in ``seq`` order."""
-    rows = session.info.pop(_PENDING, None)
-    if rows:
-        insert_rows(session.connection(), AuditRow.__table__, rows)  # type: ignore[attr-defined]
-
-
-def _before_orm_execute(state: Any) -> None:
-    # Anything the ORM reads in this transaction sees every entry appended so far.
-    if state.is_select and state.session.info.get(_PENDING):
-        write_pending(state.session)
-
-
-_LISTENERS = (("after_transaction_end", _forget_head), ("before_flush", write_pending),
-              ("before_commit", write_pending), ("do_orm_execute", _before_orm_execute))
-
-
-def _listen(session: Session) -> None:
-    if not event.contains(session, "after_transaction_end", _forget_head):
-        for name, fn in _LISTENERS:
-            event.listen(session, name, fn)
-
-
 def _entry_hash(seq: int, ts: str, actor: str, action: str, subject: str, payload_json: str,
                 prev: str) -> str:
     """:func:`entry_hash` of the body with its payload already in canonical JSON.
@@ -297,17 +256,16 @@ def _append(session: Session, action: str, subject: str, payload: Mapping[str, A
     The store's hooks append ~5 entries per ingested document and use none of them.
     """
     # A remembered head means this transaction holds the lock already.
-    locked = _HEAD in session.info or lock_for_append(session)
+    batch = WriteBatch.peek(session)
+    locked = (batch is not None and batch.audit_head is not None) or lock_for_append(session)
     payload_json = canonical_json(dict(payload))  # fails early on NaN, sets, …
     for _ in range(APPEND_RETRIES):
         # Under the lock the head cannot move but by our own appends, so within one
         # transaction it is read once (ingest appends several entries per document).
-        last = session.info.get(_HEAD) if locked else None
+        last = batch.audit_head if locked and batch is not None else None
         if last is None:
             last = session.exec(select(AuditRow.seq, AuditRow.hash).order_by(
                 col(AuditRow.seq).desc()).limit(1)).first()
-            if locked:
-                _listen(session)
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         ts = utc_now()
         digest = _entry_hash(seq, ts, actor, action, subject, payload_json, prev)
@@ -315,13 +273,15 @@ def _append(session: Session, action: str, subject: str, payload: Mapping[str, A
             "seq": seq, "ts": ts, "actor": actor, "action": action, "subject": subject,
             "payload": payload_json, "hash": digest, "prev_hash": prev}
         if locked:
-            # No insert per entry: the head is remembered (above), and the entries
-            # go in together, in order, at the next flush, ORM query or commit.
-            if session.info.get(BATCH):
-                session.info.setdefault(_PENDING, []).append(values)
+            # No insert per entry: the head is remembered (above), and with
+            # ``hold_audit`` the entries go in together, in order, at the next flush,
+            # ORM query or commit (see provenance.batch).
+            batch = WriteBatch.of(session)
+            if batch.hold_audit:
+                batch.audit_entries.append(values)
             else:
                 session.add(AuditRow(**values))
-            session.info[_HEAD] = (seq, digest)
+            batch.audit_head = (seq, digest)
             return values
         try:
             with session.begin_nested():

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from provenance import audit, match
 from provenance import claims as claims_stage
+from provenance.batch import WriteBatch
 from provenance.errors import public
 from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
@@ -613,17 +614,14 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
     A document's claims are logged when it has some, or when it is in
     ``relog_claims`` (its claims were dropped: the log must say it has none now).
     """
-    # Audit entries go in together at the next read or flush (see audit.BATCH): this
-    # runs under the writers' lock, with no savepoints.
-    batched = session.info.get(audit.BATCH)
-    session.info[audit.BATCH] = True
+    # Audit entries go in together at the next read or flush (see provenance.batch):
+    # this runs under the writers' lock, with no savepoints.
+    batch = WriteBatch.of(session)
+    held, batch.hold_audit = batch.hold_audit, True
     try:
         return _update(session, document_ids, workers, relog_claims, window_days)
     finally:
-        if batched is None:
-            session.info.pop(audit.BATCH, None)
-        else:
-            session.info[audit.BATCH] = batched
+        batch.hold_audit = held
 
 
 def _update(session: Session, document_ids: list[str], workers: int,

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col
 
 from provenance import audit, conflicts
+from provenance.batch import WriteBatch
 from provenance.documents import read_paths
 from provenance.errors import ArgumentError, InputError, public
 from provenance.extract import EXTRACTOR_VERSION, extract
@@ -235,13 +236,14 @@ class Writer:
             # one does not create a speaker the other is creating too.
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                  {"key": audit.PG_WRITE_KEY})
-        # Audit entries of the transaction go in as one insert (see audit.BATCH);
-        # set per transaction because a rollback clears session.info.
-        self.session.info[audit.BATCH] = True
+        # Audit entries of the transaction go in as one insert (see provenance.batch);
+        # set per transaction because a reset discards the batch.
+        batch = WriteBatch.of(self.session)
+        batch.hold_audit = True
         marks = self._marks()
         if marks != self.seen:
             self.index = load_speaker_index(self.session)
-            self.session.info.pop("rows", None)  # cached speaker rows may be stale too
+            batch.cache = None  # cached speaker rows may be stale too
             self.seen = marks
         self.started = time.monotonic()
 
@@ -357,7 +359,7 @@ class Writer:
 
     def _reset(self) -> None:
         self.session.rollback()
-        self.session.info.clear()
+        WriteBatch.discard(self.session)
         self.index = load_speaker_index(self.session)
         self.seen = self._marks()
         self.session.rollback()
@@ -454,7 +456,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                     continue
                 writer.write(item, result)
         writer.close()
-        session.info.pop(audit.BATCH, None)
+        WriteBatch.of(session).hold_audit = False
         if writer.new_ids and match:
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:

@@ -10,13 +10,12 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, event, func, text
+from sqlalchemy import and_, event, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
@@ -24,6 +23,15 @@ from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
 from provenance.appearances import standings
+from provenance.batch import (
+    CachedAlias,
+    CachedSpeaker,
+    IndexChanges,
+    RowCache,
+    StoreRows,
+    WriteBatch,
+    flush,
+)
 from provenance.errors import NotFoundError, StoreError, public, redact
 from provenance.lexicon import load
 from provenance.migrations import migrate
@@ -59,7 +67,6 @@ from provenance.tables import (
     QuoteRow,
     ReviewRow,
     SpeakerRow,
-    insert_rows,
 )
 
 DEFAULT_DB = "provenance.db"
@@ -169,7 +176,7 @@ class Store:
         """
         engine = self.engine.execution_options(sqlite_immediate=True)
         # No autoflush: write_document keeps its rows back and writes them per
-        # transaction (see write_pending), so flushing before every read would only cost.
+        # transaction (see provenance.batch), so flushing before every read would only cost.
         with Session(engine, expire_on_commit=False, autoflush=False) as s:
             yield s
 
@@ -207,7 +214,7 @@ def _now() -> datetime:
 def load_speaker_index(session: Session) -> SpeakerIndex:
     """Every stored speaker with its aliases, for cross-document matching."""
     known: dict[int, Known] = {}
-    write_pending(session)  # plain rows below: no ORM hook writes what is kept back
+    flush(session)  # plain rows below: no ORM hook writes what is kept back
     conn = session.connection()  # plain rows: read whole at the start of every ingest
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     kinds = {k.value: k for k in SpeakerKind}
@@ -231,146 +238,7 @@ def has_document(session: Session, doc_id: str) -> bool:
     return session.get(DocumentRow, doc_id) is not None
 
 
-@dataclass
-class _Speaker:
-    """The columns of a stored speaker that writing changes (``titles``: JSON text)."""
-
-    name: str
-    titles: str
-    affiliation: str | None
-
-
-@dataclass(eq=False)
-class _Alias:
-    """An alias row; ``id`` is None for rows this session inserted (found by speaker and alias)."""
-
-    speaker_id: int
-    alias: str
-    key: str
-    count: int
-    is_name: bool
-    id: int | None = None
-
-
-@dataclass
-class _Pending:
-    """Changes of the current transaction, written together (see :func:`write_pending`)."""
-
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    new_speakers: list[dict[str, Any]] = field(default_factory=list)
-    quotes: list[dict[str, Any]] = field(default_factory=list)
-    merges: list[dict[str, Any]] = field(default_factory=list)
-    new_aliases: list[_Alias] = field(default_factory=list)
-    aliases: dict[int, _Alias] = field(default_factory=dict)  # by id(): changed stored aliases
-    speakers: dict[int, _Speaker] = field(default_factory=dict)  # by speaker id
-
-    # Next free speaker id; read under the write lock, so valid until the transaction ends.
-    next_speaker: int | None = None
-
-    def _kept(self) -> tuple[list[Any] | dict[int, Any], ...]:
-        return (self.documents, self.new_speakers, self.quotes, self.merges,
-                self.new_aliases, self.aliases, self.speakers)
-
-    def empty(self) -> bool:
-        return not any(self._kept())
-
-    def clear(self) -> None:
-        for kept in self._kept():
-            kept.clear()
-
-
-@dataclass
-class _Rows:
-    """Speakers and aliases a writing session has touched, kept across its commits.
-
-    Ingest writes many documents through one session; re-reading the same
-    speakers and aliases for every document was most of the cost of storing,
-    and so was the ORM's bookkeeping for them: these are plain records, and
-    their changes go in as a few executemany statements per transaction.
-    Dropped when a transaction rolls back.
-    """
-
-    speakers: dict[int, _Speaker] = field(default_factory=dict)
-    aliases: dict[int, dict[str, _Alias]] = field(default_factory=dict)
-
-
-MAX_CACHED_SPEAKERS = 50_000  # beyond this the cache starts over: memory stays bounded
-_PENDING = "store_pending"
-
-
-def write_pending(session: Session, *_args: Any) -> None:
-    """Write the documents, quotes, speaker, alias and merge changes kept back in this
-    transaction; called before a commit, a flush or an ORM query, so nothing else needs to."""
-    pending: _Pending | None = session.info.get(_PENDING)
-    if pending is None or pending.empty():
-        return
-    conn = session.connection()
-    speakers, aliases, merges = (SpeakerRow.__table__, AliasRow.__table__,  # type: ignore[attr-defined]
-                                 MergeRow.__table__)  # type: ignore[attr-defined]
-    # Documents and speakers first, then what refers to them.
-    if pending.documents:
-        conn.execute(DocumentRow.__table__.insert(), pending.documents)  # type: ignore[attr-defined]
-    if pending.new_speakers:
-        conn.execute(speakers.insert(), pending.new_speakers)
-        if conn.dialect.name == "postgresql":
-            # The ids were chosen here (see _new_speaker_id): the sequence must not
-            # hand them out again.
-            conn.execute(text("SELECT setval(pg_get_serial_sequence('speakers', 'id'), "
-                              "(SELECT max(id) FROM speakers))"))
-    if pending.quotes:
-        insert_rows(conn, QuoteRow.__table__, pending.quotes)  # type: ignore[attr-defined]
-    if pending.new_aliases:
-        conn.execute(aliases.insert(), [
-            {"speaker_id": a.speaker_id, "alias": a.alias, "key": a.key, "count": a.count,
-             "is_name": a.is_name} for a in pending.new_aliases])
-    by_id = [a for a in pending.aliases.values() if a.id is not None]
-    if by_id:
-        conn.execute(aliases.update().where(aliases.c.id == bindparam("a_id")).values(
-            count=bindparam("a_count"), is_name=bindparam("a_is_name")),
-            [{"a_id": a.id, "a_count": a.count, "a_is_name": a.is_name} for a in by_id])
-    by_name = [a for a in pending.aliases.values() if a.id is None]
-    if by_name:
-        conn.execute(aliases.update().where(
-            aliases.c.speaker_id == bindparam("a_speaker"),
-            aliases.c.alias == bindparam("a_alias")).values(
-            count=bindparam("a_count"), is_name=bindparam("a_is_name")),
-            [{"a_speaker": a.speaker_id, "a_alias": a.alias, "a_count": a.count,
-              "a_is_name": a.is_name} for a in by_name])
-    if pending.speakers:
-        conn.execute(speakers.update().where(speakers.c.id == bindparam("s_id")).values(
-            name=bindparam("s_name"), titles=bindparam("s_titles"),
-            affiliation=bindparam("s_affiliation")),
-            [{"s_id": sid, "s_name": sp.name, "s_titles": sp.titles,
-              "s_affiliation": sp.affiliation} for sid, sp in pending.speakers.items()])
-    if pending.merges:
-        conn.execute(merges.insert(), pending.merges)
-    pending.clear()  # the same object: writers may hold it while a query writes it
-
-
-def _before_select(state: Any) -> None:
-    # Whatever the ORM reads in this transaction sees the changes kept back so far.
-    pending = state.session.info.get(_PENDING)
-    if state.is_select and pending is not None and not pending.empty():
-        write_pending(state.session)
-
-
-def _drop_changes(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-    session.info.pop("rows", None)  # the records may hold what the rollback undid
-
-
-def _forget_next_speaker(session: Session) -> None:
-    pending = session.info.get(_PENDING)
-    if pending is not None:
-        pending.next_speaker = None  # another writer may take the next ids now
-
-
-_LISTENERS = (("before_flush", write_pending), ("before_commit", write_pending),
-              ("do_orm_execute", _before_select), ("after_rollback", _drop_changes),
-              ("after_commit", _forget_next_speaker))
-
-
-def _new_speaker_id(session: Session, changes: _Pending) -> int:
+def _new_speaker_id(session: Session, changes: StoreRows) -> int:
     """An id for a speaker this transaction is creating.
 
     Chosen here rather than by an insert per speaker (a statement, and a round trip
@@ -389,39 +257,21 @@ def _new_speaker_id(session: Session, changes: _Pending) -> int:
     return speaker_id
 
 
-def _pending(session: Session) -> _Pending:
-    pending = session.info.get(_PENDING)
-    if pending is None:
-        if not event.contains(session, "before_commit", write_pending):
-            for name, fn in _LISTENERS:
-                event.listen(session, name, fn)
-        pending = session.info[_PENDING] = _Pending()
-    return pending
-
-
-def _rows(session: Session) -> _Rows:
-    rows = session.info.get("rows")
-    if rows is None or len(rows.speakers) > MAX_CACHED_SPEAKERS:
-        write_pending(session)  # the changes must not leave with the records
-        rows = session.info["rows"] = _Rows()
-    return rows
-
-
-def _speaker_row(session: Session, rows: _Rows, speaker_id: int) -> _Speaker:
+def _speaker_row(session: Session, rows: RowCache, speaker_id: int) -> CachedSpeaker:
     row = rows.speakers.get(speaker_id)
     if row is None:
         t = SpeakerRow.__table__  # type: ignore[attr-defined]
         name, titles, affiliation = session.connection().execute(
             sa_select(t.c.name, t.c.titles, t.c.affiliation).where(t.c.id == speaker_id)).one()
-        row = rows.speakers[speaker_id] = _Speaker(name, titles, affiliation)
+        row = rows.speakers[speaker_id] = CachedSpeaker(name, titles, affiliation)
     return row
 
 
-def _alias_rows(session: Session, rows: _Rows, speaker_id: int) -> dict[str, _Alias]:
+def _alias_rows(session: Session, rows: RowCache, speaker_id: int) -> dict[str, CachedAlias]:
     aliases = rows.aliases.get(speaker_id)
     if aliases is None:
         t = AliasRow.__table__  # type: ignore[attr-defined]
-        aliases = {alias: _Alias(speaker_id, alias, key, count, is_name, alias_id)
+        aliases = {alias: CachedAlias(speaker_id, alias, key, count, is_name, alias_id)
                    for alias_id, alias, key, count, is_name in session.connection().execute(
                        sa_select(t.c.id, t.c.alias, t.c.key, t.c.count, t.c.is_name).where(
                            t.c.speaker_id == speaker_id).order_by(t.c.id))}
@@ -432,8 +282,8 @@ def _alias_rows(session: Session, rows: _Rows, speaker_id: int) -> dict[str, _Al
 def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
                  doc_id: str, pending: list[Known]) -> tuple[int, bool]:
     """Id of the stored speaker for ``r`` (created if new); True when created."""
-    rows = _rows(session)
-    changes = _pending(session)
+    batch = WriteBatch.of(session)
+    rows, changes = batch.row_cache(session), batch.rows
     match = index.match(r)
     # The aliases this mention adds; logged, so that verify re-derives the aliases table.
     names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()
@@ -445,7 +295,7 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
                                       titles=titles_json, affiliation=r.affiliation,
                                       created_at=_now())
         changes.new_speakers.append(values)
-        row = _Speaker(r.name, titles_json, r.affiliation)
+        row = CachedSpeaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
         pending.append(Known(speaker_id, r.name, r.kind, titles=title_keys(r.titles),
                              gender=title_gender(r.titles)))
@@ -459,14 +309,14 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence,
                                  kind=r.kind.value, titles=r.titles, affiliation=r.affiliation,
                                  aliases=sorted(names))
-        session.info.setdefault("matched", []).append(speaker_id)
+        batch.learned.matched.append(speaker_id)
         stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
         new_titles = json.dumps(titles + [t for t in r.titles if t not in titles])
         affiliation = stored.affiliation or r.affiliation
         if (new_titles, affiliation) != (stored.titles, stored.affiliation):
             if new_titles != stored.titles:
-                session.info.setdefault("retitled", []).append((speaker_id, new_titles))
+                batch.learned.retitled.append((speaker_id, new_titles))
             stored.titles, stored.affiliation = new_titles, affiliation
             changes.speakers[speaker_id] = stored
     aliases = _alias_rows(session, rows, speaker_id)
@@ -478,9 +328,9 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
             if existing not in changes.new_aliases:
                 changes.aliases[id(existing)] = existing
         else:
-            aliases[alias] = _Alias(speaker_id, alias, fold(alias), 1, alias == r.name)
+            aliases[alias] = CachedAlias(speaker_id, alias, fold(alias), 1, alias == r.name)
             changes.new_aliases.append(aliases[alias])
-            session.info.setdefault("merged", []).append((speaker_id, alias))
+            batch.learned.aliases.append((speaker_id, alias))
     if r.kind is SpeakerKind.person:
         counts = {a.alias: a.count for a in aliases.values() if a.is_name}
         person = _speaker_row(session, rows, speaker_id)
@@ -488,7 +338,7 @@ def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
         if name != person.name:
             person.name = name
             changes.speakers[speaker_id] = person
-        session.info.setdefault("renamed", []).append((speaker_id, person.name))
+        batch.learned.renamed.append((speaker_id, person.name))
     return speaker_id, created
 
 
@@ -512,9 +362,10 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     """
     doc_id = doc.id
     # Documents and quotes go in as plain rows, kept back and inserted with the
-    # transaction's other changes (see write_pending): ORM objects, and one
+    # transaction's other changes (see provenance.batch): ORM objects, and one
     # statement per document, cost more than the SQL itself.
-    changes = _pending(session)
+    batch = WriteBatch.of(session)
+    changes = batch.rows
     values: dict[str, Any] = dict(
         id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
         title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))
@@ -544,7 +395,7 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     changes.quotes.extend(quotes)
     # The new document's quotes are exactly these: no need to read them back.
     audit.log_extraction(session, doc_id, extractor_version, audit.SOFTWARE_ACTOR, quotes)
-    session.info.setdefault("pending_speakers", []).extend(pending)
+    batch.learned.speakers.extend(pending)
     return len(attributions), created
 
 
@@ -559,18 +410,21 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
 
     Call it after a commit, or before one if a rollback reloads the index.
     """
-    for known in session.info.pop("pending_speakers", []):
+    batch = WriteBatch.peek(session)
+    if batch is None:
+        return
+    learned, batch.learned = batch.learned, IndexChanges()
+    for known in learned.speakers:
         index.add(known)
-    # Aliases of matched speakers: re-read the few that changed is cheaper than guessing.
-    for merge in session.info.pop("merged", []):
-        index.add_alias(*merge)
-    for speaker_id in session.info.pop("matched", []):
+    for speaker_id, alias in learned.aliases:
+        index.add_alias(speaker_id, alias)
+    for speaker_id in learned.matched:
         index.count(speaker_id)
-    for speaker_id, titles in session.info.pop("retitled", []):
+    for speaker_id, titles in learned.retitled:
         index.retitle(speaker_id, json.loads(titles))
     # Keep names as stored, so the index matches what a fresh load_speaker_index
     # would give: an interrupted and resumed ingest then decides as an unbroken one.
-    for speaker_id, name in session.info.pop("renamed", []):
+    for speaker_id, name in learned.renamed:
         index.rename(speaker_id, name)
 
 
@@ -617,7 +471,7 @@ def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None,
 def speaker_names(session: Session) -> dict[int, set[str]]:
     """Speaker id -> its canonical name and every alias (original spellings)."""
     names: dict[int, set[str]] = {}
-    write_pending(session)  # plain rows below: no ORM hook writes what is kept back
+    flush(session)  # plain rows below: no ORM hook writes what is kept back
     conn = session.connection()  # plain rows: a store may hold tens of thousands of names
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     for sid, name in conn.execute(sa_select(speakers.c.id, speakers.c.name)):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
 from provenance import audit
+from provenance.batch import WriteBatch
 from provenance.ingest import ingest
 from provenance.store import open_store
 from provenance.tables import (
@@ -241,7 +242,7 @@ def test_record_hashes_as_the_contract_says(tmp_path: Path, payload: dict[str, o
     """The fast path serialises the payload once; its hash must still be entry_hash(body)."""
     store = open_store(str(tmp_path / "t.db"))
     with store.write_session() as s:
-        s.info[audit.BATCH] = True
+        WriteBatch.of(s).hold_audit = True
         first = audit.record(s, "review", "quote:ab12", payload, "person:Ana Ruíz “Ñ”")
         second = audit.record(s, "review", "quote:ab12", payload)
         s.commit()
