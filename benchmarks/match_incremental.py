@@ -8,7 +8,7 @@ Generates articles (tests/support.py) in batches and ingests each batch with
 matching on into one SQLite database (or ``--db``, an empty database). For each
 batch it prints the documents stored so far, the milliseconds per document
 spent in the incremental update after ingest (claims, quote clusters and
-conflict flags: ``conflicts.update``) and its ratio to the extraction time of
+conflict flags: ``crosscheck.update``) and its ratio to the extraction time of
 the same batch (``extract`` alone, measured in this run). With blocking keys
 looked up through indexes the per-document figure should stay roughly flat as
 the database grows. ``--profile`` writes cProfile stats of the updates.
@@ -44,7 +44,7 @@ def extract_alone(folder: Path) -> float:
 
 
 class TimedUpdate:
-    """Wraps ``conflicts.update`` as ingest calls it and adds up its time."""
+    """Wraps ``crosscheck.update`` as ingest calls it and adds up its time."""
 
     def __init__(self, inner: Callable[..., Any], profiler: cProfile.Profile | None) -> None:
         self.inner, self.profiler, self.seconds = inner, profiler, 0.0
@@ -70,12 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",")]
     profiler = cProfile.Profile() if args.profile else None
-    conflicts = ingest_module.conflicts
-    original = conflicts.update
+    crosscheck = ingest_module.crosscheck
+    original = crosscheck.update
     timed = TimedUpdate(original, profiler)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(args.db or str(Path(tmp) / "bench.db"))
-        conflicts.update = timed  # type: ignore[assignment]
+        crosscheck.update = timed  # type: ignore[assignment]
         try:
             print(f"database: {args.db or 'SQLite (temp file)'}")
             print(f"{'documents':>9} {'batch':>6} {'update ms/doc':>14} {'extract ms/doc':>15} "
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{total:9d} {size:6d} {1000 * t_update / size:14.1f} "
                       f"{1000 * t_extract / size:15.1f} {t_update / t_extract:14.2f}x")
         finally:
-            conflicts.update = original  # type: ignore[assignment]
+            crosscheck.update = original  # type: ignore[assignment]
             store.dispose()
     if profiler is not None:
         profiler.dump_stats(args.profile)

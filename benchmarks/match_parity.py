@@ -90,7 +90,7 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 
 def corpus(out: Path, docs: int) -> None:
-    from provenance.conflicts import rebuild
+    from provenance.crosscheck import rebuild
     from provenance.ingest import ingest
     from provenance.store import open_store
     from tests.support import write_corpus

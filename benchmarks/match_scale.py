@@ -3,7 +3,7 @@
 Generates synthetic quotes (Zipf-distributed made-up words, one speaker each)
 and plants variants of some of them: case, punctuation, curly marks, an
 ellipsis, a fragment (partial quote) and one-word drift. Clusters them with
-:func:`provenance.match.cluster_texts` (blocking + rapidfuzz ``cdist``) and prints:
+:func:`provenance.clusters.cluster_texts` (blocking + rapidfuzz ``cdist``) and prints:
 
 * seconds and peak RSS for ``--n`` quotes (targets: 100,000 ≤ 60 s, 1,000,000
   ≤ 15 min on 2 cores within 4 GB);
@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from provenance.match import (
+from provenance.clusters import (
     candidate_matrix,
     cluster_texts,
     normalize,

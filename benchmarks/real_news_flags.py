@@ -57,8 +57,8 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], str]:
 def _load(db_url: str) -> tuple[list[Any], list[Any], dict[str, str]]:
     from sqlmodel import select
 
+    from provenance.clusters import list_clusters
     from provenance.conflicts import list_conflicts
-    from provenance.match import list_clusters
     from provenance.store import Store
     from provenance.tables import DocumentRow
 

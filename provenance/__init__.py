@@ -26,10 +26,10 @@ _API = {
     "get_quote": "store",
     "stats": "store",
     # cross-source
-    "rebuild": "conflicts",
+    "rebuild": "crosscheck",
     "list_conflicts": "conflicts",
-    "clusters_for": "match",
-    "claims_for": "claims",
+    "clusters_for": "clusters",
+    "claims_for": "quantities",
     # review, audit, export
     "review_flag": "review",
     "reassign_speaker": "review",

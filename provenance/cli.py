@@ -514,10 +514,10 @@ def demo(
     """Ingest the bundled sample articles into a temporary database and show who said what."""
     import tempfile
 
+    from provenance.clusters import clusters_for as verify_clusters
     from provenance.conflicts import list_conflicts
     from provenance.ingest import ingest as run_ingest
     from provenance.lexicon import data_dir
-    from provenance.match import clusters_for as verify_clusters
     from provenance.store import list_quotes
 
     samples = data_dir() / "samples"
@@ -965,7 +965,7 @@ def matches(
     db: DbOpt = None,
 ) -> None:
     """Quotes grouped as one statement across documents (corroboration)."""
-    from provenance.match import clusters_for as verify_clusters
+    from provenance.clusters import clusters_for as verify_clusters
 
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged(verify_clusters(s, speaker, min_sources), fmt, limit, every)
@@ -986,7 +986,7 @@ def claims(
     db: DbOpt = None,
 ) -> None:
     """Attributed claims (indirect speech) and quantified statements, with their source."""
-    from provenance.claims import claims_for as verify_claims
+    from provenance.quantities import claims_for as verify_claims
 
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged(verify_claims(s, speaker), fmt, limit, every)
@@ -1031,7 +1031,7 @@ def match_cmd(
     db: DbOpt = None,
 ) -> None:
     """Rebuild claims, clusters and flags from every stored document."""
-    from provenance.conflicts import rebuild as rebuild_checks
+    from provenance.crosscheck import rebuild as rebuild_checks
 
     with _store(db) as store, store.session() as s:
         report = rebuild_checks(s, window_days=window_days)

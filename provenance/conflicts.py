@@ -1,10 +1,10 @@
-"""Conflicts between sources: misquotes, misattributions and numeric disagreements.
+"""Conflict flags: what counts as a misquote, a misattribution or a numeric disagreement.
 
-This is the last verification stage; :func:`update` runs the earlier ones too
-(claims, then clusters) for newly stored documents, so one call after ingest
-keeps clusters and flags current. Flags are stored per *scope* (a cluster, or a
-counted noun and event) and each refresh raises new flags and clears the ones
-that no longer hold.
+Pure derivation: :func:`cluster_conflicts` reads one cluster's members and
+:func:`numeric_conflicts` the quantity claims of one (noun class, event) key,
+each returning :class:`~provenance.models.Conflict` records with a confidence
+(0–100). Storing them (raise, update, clear, each logged) is
+:mod:`provenance.crosscheck`'s; :func:`list_conflicts` reads what is stored.
 """
 
 from __future__ import annotations
@@ -13,35 +13,22 @@ import difflib
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import combinations
 
-from pydantic import BaseModel
 from rapidfuzz import fuzz
-from sqlalchemy import delete
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from provenance import audit, match
-from provenance import claims as claims_stage
-from provenance.batch import WriteBatch
+from provenance import clusters
 from provenance.errors import public
 from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
 from provenance.speakers import fold, name_parts
-from provenance.tables import AuditRow, ClaimRow, ConflictRow, DocumentRow, QuoteRow
+from provenance.tables import ClaimRow, ConflictRow, DocumentRow
 
 CONFLICT_KINDS = ("misquote", "misattribution", "numeric")
 SAME_NAME = 85.0  # folded-name ratio (0–100) above which two speaker names are one person
-MISATTRIBUTION_MIN_WORDS = match.STATEMENT_WORDS  # a shorter shared fragment is too generic
-
-
-class UpdateReport(BaseModel):
-    claims: int = 0
-    quotes: int = 0
-    clusters_touched: int = 0
-    raised: int = 0
-    cleared: int = 0
+MISATTRIBUTION_MIN_WORDS = clusters.STATEMENT_WORDS  # a shorter shared fragment is too generic
 
 
 def word_diff(a: str, b: str) -> str:
@@ -95,15 +82,15 @@ MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
 # Similarity (0–100) a misquote needs when only one other document has the wording: one
 # report against one at 75–85 was, on real news, the speaker saying it twice differently.
 LONE_MISQUOTE_SIMILARITY = 85.0
-is_statement = match.is_statement
+is_statement = clusters.is_statement
 WINDOW_DAYS = 7  # reports further apart are not about one occasion (numeric, misquote)
 
 
 def _words(text: str) -> int:
-    return len(match.normalize(text).split())
+    return len(clusters.normalize(text).split())
 
 
-def explicit(m: match.Member) -> bool:
+def explicit(m: clusters.Member) -> bool:
     """Whether the source itself names this speaker next to the quote.
 
     The extractor rule must find the speaker in the quote's sentence (see
@@ -133,9 +120,9 @@ def explicit(m: match.Member) -> bool:
                             or first.endswith(" " + name))
 
 
-def _days(a: match.Member | DocumentRow, b: match.Member | DocumentRow) -> int | None:
-    da = a.doc.published if isinstance(a, match.Member) else a.published
-    db = b.doc.published if isinstance(b, match.Member) else b.published
+def _days(a: clusters.Member | DocumentRow, b: clusters.Member | DocumentRow) -> int | None:
+    da = a.doc.published if isinstance(a, clusters.Member) else a.published
+    db = b.doc.published if isinstance(b, clusters.Member) else b.published
     return None if da is None or db is None else abs((da - db).days)
 
 
@@ -146,7 +133,7 @@ _POSSESSIVE = re.compile(r"(\w)[’']s?(?=\W|$)")  # "ISIS’s" and "ISIS’" al
 @lru_cache(maxsize=1)
 def _contractions() -> dict[str, list[str]]:
     """Normalized contracted form -> its words (``flag_words.tsv`` class ``contraction``)."""
-    return {match.normalize(r[0]): r[2].split() for r in _rows("flag_words.tsv")
+    return {clusters.normalize(r[0]): r[2].split() for r in _rows("flag_words.tsv")
             if len(r) > 2 and r[1] == "contraction"}
 
 
@@ -156,8 +143,8 @@ def _diff_words(text: str) -> list[str]:
     text = _BRACKETED.sub(" ", text)
     text = _POSSESSIVE.sub(lambda m: m.group(1), text) if "s" in text else text
     expand = _contractions()
-    parts = [" ".join(w for t in match.normalize(p).split() for w in expand.get(t, [t]))
-             for p in match._ELLIPSIS.split(text)]
+    parts = [" ".join(w for t in clusters.normalize(p).split() for w in expand.get(t, [t]))
+             for p in clusters._ELLIPSIS.split(text)]
     out: list[str] = []
     for i, part in enumerate(parts):
         if i:
@@ -175,7 +162,7 @@ def content_changes(a: str, b: str) -> list[str]:
     no" / "no"), and function words (``flag_words.tsv`` class ``function``).
     """
     wa, wb = _diff_words(a), _diff_words(b)
-    function = match.flag_words().get("function", frozenset())
+    function = clusters.flag_words().get("function", frozenset())
     changed: list[str] = []
     ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
     for n, (op, i1, i2, j1, j2) in enumerate(ops):
@@ -206,21 +193,22 @@ def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
 _INNER_QUOTE = re.compile(r"[“\"]|(?:^|[\s(—–-])[‘']\w")
 
 
-def _quotes_inside(a: match.Member, b: match.Member) -> bool:
+def _quotes_inside(a: clusters.Member, b: clusters.Member) -> bool:
     """Whether the longer of two quotes marks quoted words inside it: its speaker is
     quoting someone ("… Trump tweeted, quoting Comey"), not saying the shorter's words."""
     longer = a if len(a.norm) >= len(b.norm) else b
     return bool(_INNER_QUOTE.search(longer.quote.text.strip(" “”‘’\"'")))
 
 
-def _maybe_same(a: match.Member, b: match.Member) -> bool:
+def _maybe_same(a: clusters.Member, b: clusters.Member) -> bool:
     """One speaker for a misquote: the same person, or one side's speaker unknown (the
     cluster already holds the two as one statement; an unresolved speaker is no
     evidence of another one)."""
     return a.speaker is None or b.speaker is None or same_person(a.speaker, b.speaker)
 
 
-def misquote_confidence(m: match.Member, agree: list[match.Member], similarity: float) -> float:
+def misquote_confidence(m: clusters.Member, agree: list[clusters.Member],
+                        similarity: float) -> float:
     """0–100: 40, +20 when both attributions are explicit (:func:`explicit`), +10 per
     further document agreeing on the other wording (at most +20), +20 when the two
     wordings are ≥ 85/100 similar (clearly one statement, changed in a few words)."""
@@ -233,7 +221,7 @@ def misquote_confidence(m: match.Member, agree: list[match.Member], similarity: 
     return score
 
 
-def misattribution_confidence(ga: list[match.Member], gb: list[match.Member], same: bool,
+def misattribution_confidence(ga: list[clusters.Member], gb: list[clusters.Member], same: bool,
                               words: int) -> float:
     """0–100: 40, +20 when the shared words are the whole quote on both sides (not a
     part of a longer one), +2 per word beyond six (at most +20), +10 when both
@@ -248,11 +236,11 @@ def misattribution_confidence(ga: list[match.Member], gb: list[match.Member], sa
     return score
 
 
-def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
+def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
     """Misquotes and misattributions inside one cluster.
 
     A misquote is a member by the canonical wording's speaker (or with either speaker
-    unresolved), from another document, at least :data:`match.VARIANT` similar to it
+    unresolved), from another document, at least :data:`clusters.VARIANT` similar to it
     (less is another statement), not a part of it (a fragment), and differing in
     content words (:func:`content_changes`), from a document that does not itself
     report the speaker saying it in two wordings; when a single other document has
@@ -265,7 +253,7 @@ def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
     ms = [m for m in ms if _words(m.quote.text) >= MIN_EVIDENCE_WORDS]
     if len(ms) < 2:
         return []
-    best = match.canonical(ms)
+    best = clusters.canonical(ms)
     agree = [m for m in ms if m.norm == best.norm]
     out: list[Conflict] = []
     # Documents reporting the canonical speaker saying this in two or more wordings:
@@ -279,10 +267,10 @@ def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
     for m in ms:
         if m.norm == best.norm or m.doc.id in repeated:
             continue
-        rel, score = match.relation(m.norm, best.norm)
+        rel, score = clusters.relation(m.norm, best.norm)
         # A fragment is a part of the statement, not a change to it; under VARIANT the
         # two are other statements (which a correct cluster does not hold anyway).
-        if rel == "fragment" or score < match.VARIANT or not _maybe_same(m, best):
+        if rel == "fragment" or score < clusters.VARIANT or not _maybe_same(m, best):
             continue
         if not content_changes(best.quote.text, m.quote.text):
             continue
@@ -293,8 +281,8 @@ def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
             continue
         if len({a.doc.id for a in sided}) < 2 and score < LONE_MISQUOTE_SIMILARITY:
             continue  # one report against one, in rather different words: two utterances
-        refs = [match.source_ref(m, "variant", round(score, 1))] + [
-            match.source_ref(a) for a in sided]
+        refs = [clusters.source_ref(m, "variant", round(score, 1))] + [
+            clusters.source_ref(a) for a in sided]
         diff = word_diff(best.quote.text.strip(" ,."), m.quote.text.strip(" ,."))
         others = ", ".join(sorted({_where(r) for r in refs[1:]}))
         out.append(Conflict(
@@ -307,7 +295,7 @@ def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
     # Misattribution: one statement, two people, each named by its source.
     said = [m for m in ms if m.speaker and m.speaker_kind in (None, "person") and explicit(m)
             and is_statement(m.quote.text)]
-    groups: list[list[match.Member]] = []
+    groups: list[list[clusters.Member]] = []
     for m in said:
         group = next((g for g in groups if g[0].quote.speaker_id == m.quote.speaker_id
                       or same_person(g[0].speaker, m.speaker)), None)
@@ -317,15 +305,15 @@ def cluster_conflicts(ms: list[match.Member]) -> list[Conflict]:
             group.append(m)
     for ga, gb in combinations(groups, 2):
         shared = [(rel, a, b) for a in ga for b in gb if a.doc.id != b.doc.id
-                  for rel in [match.relation(a.norm, b.norm)[0]]
+                  for rel in [clusters.relation(a.norm, b.norm)[0]]
                   if rel == "same" or (rel == "fragment" and not _quotes_inside(a, b))]
         if not shared:
             continue
         whole = any(rel == "same" for rel, _, _ in shared)
         words = max(min(_words(a.quote.text), _words(b.quote.text)) for _, a, b in shared)
-        refs = [match.source_ref(m) for m in ga + gb]
-        where_a = ", ".join(sorted({_where(match.source_ref(m)) for m in ga}))
-        where_b = ", ".join(sorted({_where(match.source_ref(m)) for m in gb}))
+        refs = [clusters.source_ref(m) for m in ga + gb]
+        where_a = ", ".join(sorted({_where(clusters.source_ref(m)) for m in ga}))
+        where_b = ", ".join(sorted({_where(clusters.source_ref(m)) for m in gb}))
         out.append(Conflict(
             id=_conflict_id("misattribution", refs), kind="misattribution",
             score=misattribution_confidence(ga, gb, whole, words),
@@ -485,207 +473,6 @@ def _side(claims: list[ClaimRow], refs: list[SourceRef]) -> str:
     said = " / ".join(dict.fromkeys(f"“{c.q_text} {c.noun}”" for c in claims))
     verb = "says" if len(refs) == 1 else "say"
     return f"{where} {verb} {said} ({_range(claims[0])})"
-
-
-def scoped_id(scope: str, flag_id: str) -> str:
-    """The stored id of a flag found in ``scope``: 32 hex characters.
-
-    A flag's records can move to another scope (clusters merge; a rebuild
-    renumbers them). Were the id the same in both, the old scope's refresh would
-    log it cleared while the row lives on under the new one, and ``verify``
-    would rightly object; with the scope in the id, one flag is cleared and
-    another raised, each logged.
-    """
-    return hashlib.sha256(f"{scope}|{flag_id}".encode()).hexdigest()[:32]
-
-
-def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateReport,
-          reason: str = "refresh", existing: dict[str, ConflictRow] | None = None,
-          dismissed: dict[str, str] | None = None) -> None:
-    """Store ``found`` as the flags of ``scope``: raise new ones, clear vanished ones.
-
-    Each flag raised, changed or cleared is one audit entry in this transaction.
-    ``existing`` (the scope's stored flags) and ``dismissed``
-    (:func:`dismissed_evidence` of at least the flags found) are read here unless
-    the caller read them for many scopes at once (:func:`_sync_clusters`).
-    """
-    if existing is None:
-        existing = {r.id: r for r in session.exec(select(ConflictRow).where(
-            ConflictRow.scope == scope))}
-    wanted = {scoped_id(scope, c.id): c for c in found}
-    if dismissed is None:
-        dismissed = dismissed_evidence(session, sorted(wanted))
-    for cid in list(wanted):
-        if dismissed.get(cid) == audit.text_hash(_records_json(wanted[cid])):
-            del wanted[cid]  # a reviewer dismissed this very evidence: it stays down
-    for cid in sorted(set(existing) - set(wanted)):
-        row = existing[cid]
-        audit.log_flag(session, audit.FLAG_CLEARED, row, reason)  # it no longer holds
-        session.delete(row)
-        report.cleared += 1
-    for cid, c in wanted.items():
-        payload = _records_json(c)
-        explanation = c.explanation if c.diff is None else f"{c.explanation}\n{c.diff}"
-        if cid in existing:
-            row = existing[cid]
-            if (row.score, row.explanation, row.records) != (c.score, explanation, payload):
-                row.score, row.explanation, row.records = c.score, explanation, payload
-                audit.log_flag(session, audit.FLAG_UPDATED, row, reason)
-            continue
-        row = ConflictRow(id=cid, kind=c.kind, scope=scope, score=c.score,
-                          explanation=explanation, records=payload, raised_at=datetime.now(UTC))
-        session.add(row)
-        audit.log_flag(session, audit.FLAG_RAISED, row, reason)
-        report.raised += 1
-
-
-def _sync_clusters(session: Session, cluster_ids: set[int], report: UpdateReport) -> None:
-    """Refresh the given clusters and their misquote/misattribution flags.
-
-    The same as :func:`match.refresh_cluster` then :func:`_sync` for each cluster in
-    id order (the audit entries come in that order), with the reads done together:
-    one cluster's refresh and flags change nothing another one reads.
-    """
-    ids = sorted(cluster_ids)
-    refreshed = match.refresh_clusters(session, ids)
-    found = {c: cluster_conflicts(refreshed.get(c, [])) for c in ids}
-    scopes = [f"cluster:{c}" for c in ids]
-    existing: dict[str, dict[str, ConflictRow]] = {s: {} for s in scopes}
-    for lo in range(0, len(scopes), match.LOOKUP_CHUNK):
-        for r in session.exec(select(ConflictRow).where(
-                col(ConflictRow.scope).in_(scopes[lo:lo + match.LOOKUP_CHUNK]))):
-            existing[r.scope][r.id] = r
-    dismissed = dismissed_evidence(session, sorted(
-        scoped_id(f"cluster:{c}", x.id) for c in ids for x in found[c]))
-    for c, scope in zip(ids, scopes, strict=True):
-        _sync(session, scope, found[c], report, existing=existing[scope], dismissed=dismissed)
-
-
-def _records_json(c: Conflict) -> str:
-    """The stored form of a flag's records (its evidence; hashed in the audit log)."""
-    return json.dumps([r.model_dump(mode="json") for r in c.records], ensure_ascii=False)
-
-
-# ---- reviewer decisions on flags ---------------------------------------------
-
-def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
-    """Flag id -> SHA-256 of the records a reviewer dismissed, for flags whose latest
-    decision is "dismissed" (a later "confirmed" lifts it)."""
-    out: dict[str, str] = {}
-    subjects = [audit.subject("conflict", f) for f in flag_ids]
-    for lo in range(0, len(subjects), match.LOOKUP_CHUNK):
-        for subj, payload in session.exec(select(AuditRow.subject, AuditRow.payload).where(
-                AuditRow.action == audit.FLAG_REVIEWED,
-                col(AuditRow.subject).in_(subjects[lo:lo + match.LOOKUP_CHUNK])).order_by(
-                col(AuditRow.seq))):
-            p = json.loads(payload)
-            flag = subj.split(":", 1)[1]
-            if p.get("decision") == "dismissed":
-                out[flag] = p.get("evidence_sha256", "")
-            else:
-                out.pop(flag, None)
-    return out
-
-
-def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport,
-                    window_days: int = WINDOW_DAYS) -> None:
-    """Re-check the numeric flags of each (noun class, event) key in ``keys``.
-
-    Only the claims of that key are read (index ``ix_claims_class_event``) and
-    only their documents, so the cost follows the key's claims, not the database.
-    """
-    docs: dict[str, DocumentRow] = {}
-    for noun_class, event in sorted(keys):
-        rows = list(session.exec(select(ClaimRow).where(ClaimRow.noun_class == noun_class,
-                                                        ClaimRow.event == event)))
-        todo = sorted({r.document_id for r in rows} - set(docs))
-        for lo in range(0, len(todo), match.LOOKUP_CHUNK):
-            docs.update((d.id, d) for d in session.exec(select(DocumentRow).where(
-                col(DocumentRow.id).in_(todo[lo:lo + match.LOOKUP_CHUNK]))))
-        _sync(session, f"numeric:{noun_class}:{event}",
-              numeric_conflicts(rows, docs, window_days), report)
-
-
-def update(session: Session, document_ids: list[str], workers: int = 1,
-           relog_claims: frozenset[str] = frozenset(),
-           window_days: int = WINDOW_DAYS) -> UpdateReport:
-    """Claims, clusters and flags for newly stored documents; the caller commits.
-
-    A document's claims are logged when it has some, or when it is in
-    ``relog_claims`` (its claims were dropped: the log must say it has none now).
-    """
-    # Audit entries go in together at the next read or flush (see provenance.batch):
-    # this runs under the writers' lock, with no savepoints.
-    batch = WriteBatch.of(session)
-    held, batch.hold_audit = batch.hold_audit, True
-    try:
-        return _update(session, document_ids, workers, relog_claims, window_days)
-    finally:
-        batch.hold_audit = held
-
-
-def _update(session: Session, document_ids: list[str], workers: int,
-            relog_claims: frozenset[str], window_days: int) -> UpdateReport:
-    report = UpdateReport()
-    keys: set[tuple[str, str]] = set()
-    quote_ids: list[str] = []
-    for doc_id in document_ids:
-        found = claims_stage.store_claims(session, doc_id)
-        if found or doc_id in relog_claims:
-            session.flush()
-            audit.log_claims(session, doc_id)
-        report.claims += found
-        keys |= {(c, e) for c, e in session.exec(select(ClaimRow.noun_class, ClaimRow.event)
-                                                  .where(ClaimRow.document_id == doc_id))
-                 if e is not None}
-        quote_ids += session.exec(select(QuoteRow.id).where(QuoteRow.document_id == doc_id)
-                                  .order_by(col(QuoteRow.start))).all()
-    touched = match.add_quotes(session, quote_ids, workers)
-    report.quotes, report.clusters_touched = len(quote_ids), len(touched)
-    _sync_clusters(session, touched, report)
-    refresh_numeric(session, keys, report, window_days)
-    session.flush()
-    return report
-
-
-def forget_document(session: Session, document_id: str) -> UpdateReport:
-    """Drop a document's claims and cluster memberships before it is deleted; no commit.
-
-    Flags that relied on it are cleared. A cluster that the document's quote was
-    the only bridge of stays whole until ``provenance match`` rebuilds.
-    """
-    report = UpdateReport()
-    quote_ids = list(session.exec(select(QuoteRow.id).where(QuoteRow.document_id == document_id)))
-    touched = match.forget_quotes(session, quote_ids)
-    keys = {(c, e) for c, e in session.exec(select(ClaimRow.noun_class, ClaimRow.event).where(
-        ClaimRow.document_id == document_id)) if e is not None}
-    session.exec(delete(ClaimRow).where(col(ClaimRow.document_id) == document_id))
-    for cluster_id in sorted(touched):
-        _sync(session, f"cluster:{cluster_id}",
-              cluster_conflicts(match.refresh_cluster(session, cluster_id)), report)
-    refresh_numeric(session, keys, report)
-    session.flush()
-    return report
-
-
-@public
-def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) -> UpdateReport:
-    """Forget all claims, clusters and flags and recompute them from stored documents.
-
-    ``window_days``: reports further apart are not compared for numeric flags.
-    """
-    audit.lock_writers(session)
-    match.clear(session)
-    had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())
-    session.exec(delete(ClaimRow))
-    # Cluster ids (the scopes of flags) are renumbered: every flag is cleared and
-    # re-raised below if it still holds, each change logged.
-    for row in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))).all():
-        audit.log_flag(session, audit.FLAG_CLEARED, row, "rebuild")
-    session.exec(delete(ConflictRow))
-    docs = session.exec(select(DocumentRow.id).order_by(col(DocumentRow.published),
-                                                        col(DocumentRow.ingested_at))).all()
-    return update(session, list(docs), workers, had_claims, window_days)
 
 
 @public

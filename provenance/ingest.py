@@ -31,7 +31,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col
 
-from provenance import audit, conflicts
+from provenance import audit, crosscheck
 from provenance.batch import WriteBatch
 from provenance.documents import read_paths
 from provenance.errors import ArgumentError, InputError, public
@@ -461,7 +461,7 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:
                 audit.lock_writers(session)
-                conflicts.update(session, writer.new_ids, workers if executor is None else 1)
+                crosscheck.update(session, writer.new_ids, workers if executor is None else 1)
                 session.commit()
             except SQLAlchemyError as exc:
                 session.rollback()

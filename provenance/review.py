@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.choices import FlagDecision, ReviewStatus
-from provenance.conflicts import forget_document
+from provenance.crosscheck import forget_document
 from provenance.errors import NotFoundError, ProvenanceError, enum_value, public
 from provenance.store import find_speakers, transient
 from provenance.tables import (

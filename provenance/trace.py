@@ -1,7 +1,7 @@
 """``provenance trace``: a statement from its first report to its last, and how it changed.
 
 A quote is found by id (or unique prefix) or by its words (rapidfuzz, 0–100).
-Its cluster (``cluster_members``, built by :mod:`provenance.match`) is ordered as
+Its cluster (``cluster_members``, built by :mod:`provenance.clusters`) is ordered as
 :mod:`provenance.appearances` orders reports: publication date, undated last,
 then ingest order. Each later report is compared with the first one, word by
 word on the normalized text (case, accents and punctuation ignored), in the
@@ -28,9 +28,9 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from provenance.appearances import ingest_order, order_key, outlet
+from provenance.clusters import normalize
 from provenance.conflicts import MISATTRIBUTION_MIN_WORDS, same_person
 from provenance.errors import NotFoundError, ProvenanceError, public
-from provenance.match import normalize
 from provenance.models import QuoteKind, SpeakerKind
 from provenance.store import id_prefix
 from provenance.tables import (

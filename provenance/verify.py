@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from provenance import audit, match
+from provenance import audit, clusters
 from provenance.errors import InputError, public
 from provenance.models import document_id
 from provenance.people import person_payload
@@ -431,7 +431,7 @@ def _check_keys(session: Session, rows: list[QuoteRow]) -> Iterator[Mismatch]:
                 col(MatchKeyRow.quote_id).in_(ids))):
             stored.setdefault(qid, []).append(key)
     todo = [r for r in rows if r.id in clustered]
-    derived = dict(zip([r.id for r in todo], (k for _, k in match.batch_keys(
+    derived = dict(zip([r.id for r in todo], (k for _, k in clusters.batch_keys(
         [r.text for r in todo])), strict=True)) if todo else {}
     for qid in sorted(set(stored) | set(derived)):
         have, want = sorted(stored.get(qid, [])), sorted(derived.get(qid, []))
@@ -670,11 +670,11 @@ def _check_clusters(session: Session, chain: ChainChecker) -> Iterator[Mismatch]
             yield Mismatch(check="record", record=f"quote:{qid}", table="cluster_members",
                            column="cluster_id", detail=(
                 f"member of cluster {cluster}; log entry {logged[1]} put it in {logged[0]}"))
-    clusters = {c for c in session.exec(select(ClusterRow.id)).all() if c is not None}
-    for cid in sorted(set(stored.values()) - clusters):
+    cluster_ids = {c for c in session.exec(select(ClusterRow.id)).all() if c is not None}
+    for cid in sorted(set(stored.values()) - cluster_ids):
         yield Mismatch(check="record", record=f"cluster:{cid}", table="clusters", column="id",
                        detail="has members but no cluster row")
-    for cid in sorted(clusters - set(stored.values())):
+    for cid in sorted(cluster_ids - set(stored.values())):
         yield Mismatch(check="record", record=f"cluster:{cid}", table="clusters", column="id",
                        detail="has no members")
     yield from _check_canonical(session)
@@ -706,18 +706,18 @@ def _check_canonical(session: Session) -> Iterator[Mismatch]:
 
 
 def _check_cluster(rows: list[Any]) -> Iterator[Mismatch]:
-    ms = [match.Member(SimpleNamespace(id=r[1], text=r[4], start=r[5]),  # type: ignore[arg-type]
-                       match.normalize(r[4]), None,
+    ms = [clusters.Member(SimpleNamespace(id=r[1], text=r[4], start=r[5]),  # type: ignore[arg-type]
+                       clusters.normalize(r[4]), None,
                        SimpleNamespace(id=r[6], published=r[7], path=r[8]))  # type: ignore[arg-type]
           for r in rows]
-    best = match.canonical(ms)
+    best = clusters.canonical(ms)
     cid, text, canonical_id = rows[0][0], rows[0][9], rows[0][10]
     yield from _differs(f"cluster:{cid}", "clusters",
                         {"text": best.quote.text, "canonical_quote_id": best.quote.id},
                         {"text": text, "canonical_quote_id": canonical_id},
                         "(re-derived from its members)")
     for m, r in zip(ms, rows, strict=True):
-        rel, score = match.relation(m.norm, best.norm, same_speaker=True)
+        rel, score = clusters.relation(m.norm, best.norm, same_speaker=True)
         yield from _differs(f"quote:{r[1]}", "cluster_members",
                             {"relation": rel or "variant", "score": round(score, 1)},
                             {"relation": r[2], "score": r[3]}, "(re-derived from its cluster)")

@@ -11,7 +11,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from provenance.cli import app
-from provenance.conflicts import list_conflicts, rebuild, same_person, word_diff
+from provenance.conflicts import list_conflicts, same_person, word_diff
+from provenance.crosscheck import rebuild
 from provenance.ingest import ingest
 from provenance.lexicon import data_dir
 from provenance.models import Conflict
@@ -267,7 +268,7 @@ def test_flags_follow_new_documents(tmp_path: Path) -> None:
 
 
 def test_deleting_a_document_clears_its_flags(tmp_path: Path) -> None:
-    from provenance.match import list_clusters
+    from provenance.clusters import list_clusters
     from provenance.review import delete_document
 
     store = Store(f"sqlite:///{tmp_path / 'd.db'}").init()

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from provenance.cli import app
+from provenance.clusters import is_title, list_clusters, matchable, normalize
 from provenance.conflicts import content_changes, is_statement, list_conflicts
 from provenance.ingest import ingest
-from provenance.match import is_title, list_clusters, matchable, normalize
 from provenance.models import Conflict
 from provenance.store import Store
 

@@ -524,7 +524,7 @@ def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str
     from sqlalchemy import event, text
 
     from provenance import audit
-    from provenance.conflicts import rebuild
+    from provenance.crosscheck import rebuild
     from provenance.ingest import ingest
     from provenance.review import review
     from provenance.store import open_store
@@ -550,7 +550,7 @@ def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str
             statements.clear()
             rebuild(s)
             s.commit()
-            # match.clear counts rows first: only reads may come before the locks.
+            # clusters.clear counts rows first: only reads may come before the locks.
             writes = [i for i, st in enumerate(statements) if st in ("INSERT", "UPDATE",
                                                                      "DELETE")]
             assert statements.index(expected[0]) < statements.index(expected[1]) < writes[0]
@@ -560,12 +560,13 @@ def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str
 
 def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -> None:
     from provenance.audit import list_entries
-    from provenance.claims import claims_for
-    from provenance.conflicts import list_conflicts, rebuild
+    from provenance.clusters import clusters_for
+    from provenance.conflicts import list_conflicts
+    from provenance.crosscheck import rebuild
     from provenance.errors import ArgumentError
     from provenance.export import write_export
     from provenance.ingest import ingest
-    from provenance.match import clusters_for
+    from provenance.quantities import claims_for
     from provenance.review import list_reviews, review
     from provenance.store import get_quote, list_quotes, open_store
     from provenance.trace import trace

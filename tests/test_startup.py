@@ -27,7 +27,8 @@ HEAVY = ("sqlalchemy", "sqlmodel", "numpy", "scipy", "datasketch", "rapidfuzz", 
          "prov", "starlette", "fastapi", "uvicorn", "jinja2")
 # Library modules a stored listing has no use for (it needs the store, hence sqlmodel).
 NOT_FOR_LISTING = ("numpy", "scipy", "datasketch", "selectolax", "prov", "starlette",
-                   "uvicorn", "provenance.match", "provenance.conflicts", "provenance.claims",
+                   "uvicorn", "provenance.clusters", "provenance.conflicts",
+                   "provenance.crosscheck", "provenance.quantities",
                    "provenance.trace", "provenance.web", "provenance.ingest",
                    "provenance.extract.document", "provenance.extract.quotes",
                    "provenance.export", "provenance.verify")

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from provenance import audit
 from provenance.cli import app
-from provenance.conflicts import list_conflicts, rebuild
+from provenance.conflicts import list_conflicts
+from provenance.crosscheck import rebuild
 from provenance.review import review
 from provenance.store import open_store
 from provenance.verify import verify, verify_log_file

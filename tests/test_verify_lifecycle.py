@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
-from provenance.conflicts import rebuild
+from provenance.crosscheck import rebuild
 from provenance.ingest import ingest
 from provenance.review import ReviewStatus, delete_document, review
 from provenance.store import Store, open_store

@@ -1,4 +1,4 @@
-"""Tests for provenance.match: normalization, scoring, blocking, stored clusters."""
+"""Tests for provenance.clusters: normalization, scoring, blocking, stored clusters."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from provenance.cli import app
-from provenance.conflicts import rebuild
-from provenance.ingest import ingest
-from provenance.lexicon import data_dir
-from provenance.match import (
+from provenance.clusters import (
     candidate_matrix,
     cluster_texts,
     list_clusters,
@@ -24,6 +21,9 @@ from provenance.match import (
     signatures,
     tokens,
 )
+from provenance.crosscheck import rebuild
+from provenance.ingest import ingest
+from provenance.lexicon import data_dir
 from provenance.store import Store
 from provenance.tables import DocumentRow
 

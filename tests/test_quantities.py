@@ -1,4 +1,4 @@
-"""Tests for provenance.claims: number words, hedges, counted nouns, events, occasions."""
+"""Tests for provenance.quantities: number words, hedges, counted nouns, events, occasions."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from provenance.claims import attributed_body, find_quantities, list_claims, parse_number, words
 from provenance.lexicon import data_dir
+from provenance.quantities import attributed_body, find_quantities, list_claims, parse_number, words
 from provenance.store import Store
 from provenance.tables import ClaimRow, DocumentRow
 

@@ -48,6 +48,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 from sqlalchemy import TextClause, delete, func, insert, text, update
+from sqlalchemy import select as sa_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
 from provenance import audit
@@ -695,7 +696,7 @@ def _cluster_inserter(session: Session) -> Callable[[str, str], int]:
 
     def add_sqlite(quote_id: str, text_: str) -> int:
         cursor.execute(sql, (quote_id, text_, to_db(_now())))
-        return int(cursor.lastrowid)  # type: ignore[arg-type]
+        return int(cursor.lastrowid)
 
     return add_sqlite
 
@@ -854,13 +855,13 @@ def members_of(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[M
     """
     out: dict[int, list[Member]] = {}
     for part in _chunks(sorted(set(cluster_ids))):  # type: ignore[arg-type]
-        stmt = select(ClusterMemberRow.cluster_id, QuoteRow, SpeakerRow.name, DocumentRow,
-                      SpeakerRow.kind).join(
+        stmt = sa_select(col(ClusterMemberRow.cluster_id), QuoteRow, col(SpeakerRow.name),
+                         DocumentRow, col(SpeakerRow.kind)).join(
             ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
             SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
             DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
             col(ClusterMemberRow.cluster_id).in_(part))
-        for cluster_id, q, name, d, kind in session.exec(stmt):
+        for cluster_id, q, name, d, kind in session.execute(stmt):
             out.setdefault(cluster_id, []).append(Member(q, normalize(q.text), name, d, kind))
     return out
 
