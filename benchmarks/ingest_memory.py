@@ -36,8 +36,14 @@ finally:
 
 
 def peak_mib(*args: str) -> float:
-    done = subprocess.run([sys.executable, "-c", RUNNER, *args], cwd=REPO, capture_output=True,
-                          text=True, check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin"},
+    )
     return int(done.stderr.strip().splitlines()[-1]) / 1024
 
 
@@ -47,21 +53,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=3, help="corpus sizes (doubling)")
     parser.add_argument("--workers", type=int, default=1, help="--workers for the ingest")
     args = parser.parse_args(argv)
-    print(f"{'documents':>10} {'ingest MiB':>11} {'export MiB':>11} {'ingest x':>9} "
-          f"{'export x':>9}")
+    print(
+        f"{'documents':>10} {'ingest MiB':>11} {'export MiB':>11} {'ingest x':>9} {'export x':>9}"
+    )
     base: tuple[float, float] | None = None
     with tempfile.TemporaryDirectory() as tmp:
         for step in range(args.steps):
-            n = args.docs * 2 ** step
+            n = args.docs * 2**step
             folder = Path(tmp) / f"c{n}"
             write_corpus(folder, n, seed=step)
             db = str(Path(tmp) / f"m{n}.db")
-            ingest = peak_mib("ingest", str(folder), "--db", db, "--quiet", "--no-match",
-                              "--workers", str(args.workers))
+            ingest = peak_mib(
+                "ingest",
+                str(folder),
+                "--db",
+                db,
+                "--quiet",
+                "--no-match",
+                "--workers",
+                str(args.workers),
+            )
             export = peak_mib("export", "--db", db, "--out", str(Path(tmp) / "out.jsonl"))
             base = base or (ingest, export)
-            print(f"{n:>10} {ingest:>11.1f} {export:>11.1f} {ingest / base[0]:>9.2f} "
-                  f"{export / base[1]:>9.2f}")
+            print(
+                f"{n:>10} {ingest:>11.1f} {export:>11.1f} {ingest / base[0]:>9.2f} "
+                f"{export / base[1]:>9.2f}"
+            )
     return 0
 
 

@@ -80,11 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, default=2000, help="articles to generate")
     parser.add_argument("--workers", type=int, default=2, help="N for the parallel run")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best is kept")
-    parser.add_argument("--db", default=None,
-                        help="empty database URL for the --workers 1 run (default: temp SQLite; "
-                        "with a URL, --repeat is 1)")
-    parser.add_argument("--match", action="store_true",
-                        help="ingest with the cross-source update on (the default of ingest)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="empty database URL for the --workers 1 run (default: temp SQLite; "
+        "with a URL, --repeat is 1)",
+    )
+    parser.add_argument(
+        "--match",
+        action="store_true",
+        help="ingest with the cross-source update on (the default of ingest)",
+    )
     args = parser.parse_args(argv)
     repeat = 1 if args.db else max(1, args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,23 +101,34 @@ def main(argv: list[str] | None = None) -> int:
         # Interleaved, so a slow spell of the machine hits all three alike.
         for i in range(repeat):
             ex.append(extract_alone(folder))
-            one.append(timed_ingest(folder, args.db or str(Path(tmp) / f"one{i}.db"), 1,
-                                    args.match))
-            many.append(timed_ingest(folder, str(Path(tmp) / f"many{i}.db"), args.workers,
-                                     args.match))
+            one.append(
+                timed_ingest(folder, args.db or str(Path(tmp) / f"one{i}.db"), 1, args.match)
+            )
+            many.append(
+                timed_ingest(folder, str(Path(tmp) / f"many{i}.db"), args.workers, args.match)
+            )
     t_ex, t_one, t_many = best(ex), best(one), best(many)
     assert t_ex.quotes == t_one.quotes == t_many.quotes, (t_ex, t_one, t_many)
     n = args.docs
-    print(f"documents: {n}, quotes: {t_one.quotes}, database: {args.db or 'SQLite (temp file)'}, "
-          f"best of {repeat}, cross-source update {'on' if args.match else 'off (--no-match)'}")
-    for label, t in (("extract alone", t_ex), ("ingest --workers 1", t_one),
-                     (f"ingest --workers {args.workers}", t_many)):
+    print(
+        f"documents: {n}, quotes: {t_one.quotes}, database: {args.db or 'SQLite (temp file)'}, "
+        f"best of {repeat}, cross-source update {'on' if args.match else 'off (--no-match)'}"
+    )
+    for label, t in (
+        ("extract alone", t_ex),
+        ("ingest --workers 1", t_one),
+        (f"ingest --workers {args.workers}", t_many),
+    ):
         print(f"{label:<21}{n / t.wall:8.0f} docs/s  ({t.wall:.2f} s wall, {t.cpu:.2f} s CPU)")
     what = "ingest" if args.match else "storage"
-    print(f"{what} overhead (ingest --workers 1 / extract alone): {t_one.wall / t_ex.wall:.2f}x "
-          f"wall, {t_one.cpu / t_ex.cpu:.2f}x CPU (target <= 2)")
-    print("all runs, overhead per run: "
-          + ", ".join(f"{o.wall / e.wall:.2f}" for e, o in zip(ex, one, strict=True)))
+    print(
+        f"{what} overhead (ingest --workers 1 / extract alone): {t_one.wall / t_ex.wall:.2f}x "
+        f"wall, {t_one.cpu / t_ex.cpu:.2f}x CPU (target <= 2)"
+    )
+    print(
+        "all runs, overhead per run: "
+        + ", ".join(f"{o.wall / e.wall:.2f}" for e, o in zip(ex, one, strict=True))
+    )
     print(f"speed-up --workers {args.workers} vs --workers 1: {t_one.wall / t_many.wall:.2f}x")
     return 0
 

@@ -70,8 +70,13 @@ UNITS = {"nostop": "MB of text", "ordinary": "MB of text", "html": "levels deep"
 
 
 def measure(case: str, size: float) -> dict[str, float]:
-    run = subprocess.run([sys.executable, "-c", CHILD, case, str(size)], cwd=REPO,
-                         capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD, case, str(size)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if run.returncode != 0:
         raise SystemExit(f"{case} at {size}: {run.stderr.strip().splitlines()[-1]}")
     return json.loads(run.stdout.strip().splitlines()[-1])
@@ -80,12 +85,18 @@ def measure(case: str, size: float) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="nostop,ordinary,html")
-    parser.add_argument("--ordinary-mb", type=float, default=SIZES["ordinary"],
-                        help="1× size of the ordinary document in MB (12.5: 4× is 50 MB)")
+    parser.add_argument(
+        "--ordinary-mb",
+        type=float,
+        default=SIZES["ordinary"],
+        help="1× size of the ordinary document in MB (12.5: 4× is 50 MB)",
+    )
     args = parser.parse_args()
     SIZES["ordinary"] = args.ordinary_mb
-    print(f"{'case':<9} {'×':>2} {'size':>18} {'seconds':>8} {'time ×':>7} "
-          f"{'peak MB':>8} {'mem ×':>6} {'output':>10}")
+    print(
+        f"{'case':<9} {'×':>2} {'size':>18} {'seconds':>8} {'time ×':>7} "
+        f"{'peak MB':>8} {'mem ×':>6} {'output':>10}"
+    )
     for case in args.cases.split(","):
         base: dict[str, float] | None = None
         for factor in (1, 2, 4):
@@ -93,10 +104,12 @@ def main() -> None:
             r = measure(case, size)
             base = base or r
             shown = f"{size:g} {UNITS[case]}"
-            print(f"{case:<9} {factor:>2} {shown:>18} {r['seconds']:>8.2f} "
-                  f"{r['seconds'] / max(base['seconds'], 1e-9):>7.2f} {r['peak_mb']:>8.1f} "
-                  f"{r['peak_mb'] / max(base['peak_mb'], 1e-9):>6.2f} {r['output']:>10.0f}",
-                  flush=True)
+            print(
+                f"{case:<9} {factor:>2} {shown:>18} {r['seconds']:>8.2f} "
+                f"{r['seconds'] / max(base['seconds'], 1e-9):>7.2f} {r['peak_mb']:>8.1f} "
+                f"{r['peak_mb'] / max(base['peak_mb'], 1e-9):>6.2f} {r['output']:>10.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,11 @@ class TimedUpdate:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", default="100,100,200",
-                        help="comma-separated batch sizes, ingested one after another")
+    parser.add_argument(
+        "--steps",
+        default="100,100,200",
+        help="comma-separated batch sizes, ingested one after another",
+    )
     parser.add_argument("--db", default=None, help="empty database URL (default: temp SQLite)")
     parser.add_argument("--profile", default=None, help="write cProfile stats here")
     args = parser.parse_args(argv)
@@ -78,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         crosscheck.update = timed  # type: ignore[assignment]
         try:
             print(f"database: {args.db or 'SQLite (temp file)'}")
-            print(f"{'documents':>9} {'batch':>6} {'update ms/doc':>14} {'extract ms/doc':>15} "
-                  f"{'update/extract':>15}")
+            print(
+                f"{'documents':>9} {'batch':>6} {'update ms/doc':>14} {'extract ms/doc':>15} "
+                f"{'update/extract':>15}"
+            )
             total = 0
             for n, size in enumerate(steps):
                 folder = Path(tmp) / f"batch{n}"
@@ -91,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
                 assert report.failed == 0, report.problems[:3]
                 t_update = timed.seconds - before
                 total += size
-                print(f"{total:9d} {size:6d} {1000 * t_update / size:14.1f} "
-                      f"{1000 * t_extract / size:15.1f} {t_update / t_extract:14.2f}x")
+                print(
+                    f"{total:9d} {size:6d} {1000 * t_update / size:14.1f} "
+                    f"{1000 * t_extract / size:15.1f} {t_update / t_extract:14.2f}x"
+                )
         finally:
             crosscheck.update = original  # type: ignore[assignment]
             store.dispose()

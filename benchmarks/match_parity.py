@@ -45,17 +45,34 @@ def dump(db: str) -> dict[str, Any]:
             clusters = []
             for c in s.exec(select(ClusterRow).order_by(ClusterRow.id)):
                 ms = sorted(members.get(c.id, []))
-                clusters.append({"id": c.id, "canonical": c.canonical_quote_id,
-                                 "members": [m[0] for m in ms],
-                                 "relations": [[m[1], m[2]] for m in ms]})
+                clusters.append(
+                    {
+                        "id": c.id,
+                        "canonical": c.canonical_quote_id,
+                        "members": [m[0] for m in ms],
+                        "relations": [[m[1], m[2]] for m in ms],
+                    }
+                )
             flags = []
             for f in s.exec(select(ConflictRow).order_by(ConflictRow.id)):
-                records = [r.get("quote_id") or f"{r.get('document')}:{r.get('start')}"
-                           for r in json.loads(f.records)]
-                flags.append({"id": f.id, "kind": f.kind, "scope": f.scope, "score": f.score,
-                              "records": records, "explanation": f.explanation})
-            claims = sorted([c.id, c.low, c.high, c.unit, c.noun_class, c.event, c.speaker]
-                            for c in s.exec(select(ClaimRow)))
+                records = [
+                    r.get("quote_id") or f"{r.get('document')}:{r.get('start')}"
+                    for r in json.loads(f.records)
+                ]
+                flags.append(
+                    {
+                        "id": f.id,
+                        "kind": f.kind,
+                        "scope": f.scope,
+                        "score": f.score,
+                        "records": records,
+                        "explanation": f.explanation,
+                    }
+                )
+            claims = sorted(
+                [c.id, c.low, c.high, c.unit, c.noun_class, c.event, c.speaker]
+                for c in s.exec(select(ClaimRow))
+            )
             return {"clusters": clusters, "flags": flags, "claims": claims}
     finally:
         store.dispose()
@@ -63,8 +80,10 @@ def dump(db: str) -> dict[str, Any]:
 
 def _plain(d: dict[str, Any]) -> tuple[set, set, set]:
     memberships = {tuple(c["members"]) for c in d["clusters"]}
-    details = {(tuple(c["members"]), c["canonical"],
-                tuple(tuple(r) for r in c["relations"])) for c in d["clusters"]}
+    details = {
+        (tuple(c["members"]), c["canonical"], tuple(tuple(r) for r in c["relations"]))
+        for c in d["clusters"]
+    }
     flags = {(f["kind"], tuple(f["records"]), f["score"], f["explanation"]) for f in d["flags"]}
     return memberships, details, flags
 
@@ -73,17 +92,16 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """Differences between two dumps; [] when the results are the same."""
     out = []
     (ma, da, fa), (mb, db, fb) = _plain(a), _plain(b)
-    for name, x, y in (("memberships", ma, mb), ("canonical/relations", da, db),
-                       ("flags", fa, fb)):
+    for name, x, y in (("memberships", ma, mb), ("canonical/relations", da, db), ("flags", fa, fb)):
         if x != y:
-            out.append(f"{name}: {len(x - y)} only in A, {len(y - x)} only in B; e.g. "
-                       f"{sorted(x - y, key=str)[:1]} / {sorted(y - x, key=str)[:1]}")
+            out.append(
+                f"{name}: {len(x - y)} only in A, {len(y - x)} only in B; e.g. "
+                f"{sorted(x - y, key=str)[:1]} / {sorted(y - x, key=str)[:1]}"
+            )
     if "claims" in a and "claims" in b and a["claims"] != b["claims"]:
         out.append("claims differ")
-    ids_a = ({(c["id"], tuple(c["members"])) for c in a["clusters"]},
-             {f["id"] for f in a["flags"]})
-    ids_b = ({(c["id"], tuple(c["members"])) for c in b["clusters"]},
-             {f["id"] for f in b["flags"]})
+    ids_a = ({(c["id"], tuple(c["members"])) for c in a["clusters"]}, {f["id"] for f in a["flags"]})
+    ids_b = ({(c["id"], tuple(c["members"])) for c in b["clusters"]}, {f["id"] for f in b["flags"]})
     if ids_a != ids_b:
         out.append("cluster or flag ids differ")
     return out
@@ -143,9 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     a, b = json.loads(args.a.read_text()), json.loads(args.b.read_text())
     diffs = compare(a, b)
-    print(f"clusters {len(a['clusters'])} / {len(b['clusters'])}, "
-          f"flags {len(a['flags'])} / {len(b['flags'])}: "
-          + ("identical" if not diffs else "DIFFERENT"))
+    print(
+        f"clusters {len(a['clusters'])} / {len(b['clusters'])}, "
+        f"flags {len(a['flags'])} / {len(b['flags'])}: "
+        + ("identical" if not diffs else "DIFFERENT")
+    )
     for line in diffs:
         print("  " + line)
     return 1 if diffs else 0

@@ -42,8 +42,9 @@ def vocabulary(rng: random.Random, size: int) -> list[str]:
     return [w + "'s" if i % 50 == 7 else w for i, w in enumerate(out)]
 
 
-def base_quote(rng: random.Random, vocab: list[str], cdf: np.ndarray,
-               nprng: np.random.Generator) -> str:
+def base_quote(
+    rng: random.Random, vocab: list[str], cdf: np.ndarray, nprng: np.random.Generator
+) -> str:
     n = rng.randint(8, 28)
     idx = np.searchsorted(cdf, nprng.random(n))
     ws = [vocab[i] for i in idx]
@@ -67,7 +68,7 @@ def variant(rng: random.Random, text: str, kind: str, vocab: list[str]) -> str:
     if kind == "fragment":
         size = rng.randint(max(5, len(ws) // 3), max(5, len(ws) - 2))
         start = rng.randint(0, len(ws) - size)
-        return " ".join(ws[start:start + size])
+        return " ".join(ws[start : start + size])
     pos = rng.randint(1, len(ws) - 2)
     ws[pos] = rng.choice(vocab)
     return " ".join(ws)
@@ -92,8 +93,9 @@ def generate(n: int, seed: int) -> tuple[list[str], list[int], list[tuple[int, i
         speakers.append(rng.randrange(n_speakers))
         if rng.random() < 0.25:
             for kind in rng.sample(KINDS, rng.randint(1, 2)):
-                if len(texts) >= n or (kind in ("fragment", "drift")
-                                       and len(texts[i].split()) < 12):
+                if len(texts) >= n or (
+                    kind in ("fragment", "drift") and len(texts[i].split()) < 12
+                ):
                     continue
                 texts.append(variant(rng, texts[i], kind, vocab))
                 speakers.append(speakers[i])
@@ -101,8 +103,11 @@ def generate(n: int, seed: int) -> tuple[list[str], list[int], list[tuple[int, i
     order = list(range(len(texts)))
     rng.shuffle(order)  # originals and variants are not neighbours
     where = {old: new for new, old in enumerate(order)}
-    return ([texts[o] for o in order], [speakers[o] for o in order],
-            [(where[a], where[b]) for a, b in planted])
+    return (
+        [texts[o] for o in order],
+        [speakers[o] for o in order],
+        [(where[a], where[b]) for a, b in planted],
+    )
 
 
 def planted_recall(labels: np.ndarray, planted: list[tuple[int, int]]) -> float:
@@ -122,7 +127,7 @@ def all_pairs_labels(texts: list[str], speakers: list[int], workers: int) -> np.
 
     step = 2000
     for lo in range(0, len(norms), step):
-        q = norms[lo:lo + step]
+        q = norms[lo : lo + step]
         # The same LCS filter as the blocked run (it is exact: no pair that
         # relation() accepts fails it), applied to every pair.
         for x, j in zip(*np.nonzero(candidate_matrix(q, norms, workers)), strict=True):
@@ -168,11 +173,15 @@ def main() -> None:
     t_ref = time.perf_counter() - t0
     recall, pairs = pair_recall(reference, blocked)
     print(f"sample: {len(texts):,} quotes, {len(planted):,} planted variants")
-    print(f"  all-pairs reference: {t_ref:.1f} s; blocked: {t_blocked:.1f} s "
-          f"(speed-up x{t_ref / t_blocked:.1f})")
+    print(
+        f"  all-pairs reference: {t_ref:.1f} s; blocked: {t_blocked:.1f} s "
+        f"(speed-up x{t_ref / t_blocked:.1f})"
+    )
     print(f"  recall of reference pairs: {recall:.4f} ({pairs:,} pairs)")
-    print(f"  planted-variant recall: blocked {planted_recall(blocked, planted):.4f}, "
-          f"all-pairs {planted_recall(reference, planted):.4f}")
+    print(
+        f"  planted-variant recall: blocked {planted_recall(blocked, planted):.4f}, "
+        f"all-pairs {planted_recall(reference, planted):.4f}"
+    )
 
     t0 = time.perf_counter()
     texts, speakers, planted = generate(args.n, args.seed)
@@ -181,11 +190,15 @@ def main() -> None:
     result = cluster_texts(texts, speakers, workers=args.workers)
     t_run = time.perf_counter() - t0
     clusters = len(np.unique(result.labels))
-    print(f"scale: {len(texts):,} quotes ({len(planted):,} planted variants), "
-          f"generated in {t_gen:.1f} s")
-    print(f"  clustered in {t_run:.1f} s with {args.workers} workers: {clusters:,} clusters, "
-          f"{result.blocks:,} blocks, {result.comparisons:,} pairs scored "
-          f"({result.comparisons / (len(texts) ** 2 / 2):.2e} of all pairs)")
+    print(
+        f"scale: {len(texts):,} quotes ({len(planted):,} planted variants), "
+        f"generated in {t_gen:.1f} s"
+    )
+    print(
+        f"  clustered in {t_run:.1f} s with {args.workers} workers: {clusters:,} clusters, "
+        f"{result.blocks:,} blocks, {result.comparisons:,} pairs scored "
+        f"({result.comparisons / (len(texts) ** 2 / 2):.2e} of all pairs)"
+    )
     print(f"  planted-variant recall: {planted_recall(result.labels, planted):.4f}")
     print(f"  peak RSS: {peak_rss_mb():,.0f} MB")
 

@@ -32,8 +32,28 @@ from provenance.store import Store, list_quotes, open_store
 
 REPO = Path(__file__).resolve().parents[1]
 
-FIRST = ["Ana", "Boris", "Chen", "Dalia", "Emeka", "Farah", "Goran", "Hiro", "Ilse", "Jonas",
-         "Kemal", "Lucia", "Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sami", "Tove"]
+FIRST = [
+    "Ana",
+    "Boris",
+    "Chen",
+    "Dalia",
+    "Emeka",
+    "Farah",
+    "Goran",
+    "Hiro",
+    "Ilse",
+    "Jonas",
+    "Kemal",
+    "Lucia",
+    "Mateo",
+    "Nadia",
+    "Oskar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tove",
+]
 SYLLABLES = ["ba", "ko", "ri", "de", "ma", "lun", "ter", "vi", "son", "gar", "hel", "pe", "ston"]
 QUOTES_PER_DOC = 20
 
@@ -56,30 +76,64 @@ def build(store: Store, n_quotes: int, n_speakers: int, seed: int = 1) -> str:
     raw = store.engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.executemany("INSERT INTO speakers (id, name, kind, titles, affiliation, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", speakers)
-        cur.executemany('INSERT INTO aliases (speaker_id, alias, "key", count, is_name) '
-                        "VALUES (?, ?, ?, ?, ?)", aliases)
+        cur.executemany(
+            "INSERT INTO speakers (id, name, kind, titles, affiliation, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            speakers,
+        )
+        cur.executemany(
+            'INSERT INTO aliases (speaker_id, alias, "key", count, is_name) VALUES (?, ?, ?, ?, ?)',
+            aliases,
+        )
         day0 = date(2024, 1, 1)
         for start in range(0, n_docs, 5000):
             docs, quotes = [], []
             for d in range(start, min(n_docs, start + 5000)):
                 doc_id = hashlib.sha256(str(d).encode()).hexdigest()
                 text = f"Document {d}. " + "“Quoted words here,” someone said. " * QUOTES_PER_DOC
-                docs.append((doc_id, text, f"/corpus/{d}.txt", None, f"Outlet {d % 40}", None,
-                             day0 + timedelta(days=d % 700), now, len(text)))
+                docs.append(
+                    (
+                        doc_id,
+                        text,
+                        f"/corpus/{d}.txt",
+                        None,
+                        f"Outlet {d % 40}",
+                        None,
+                        day0 + timedelta(days=d % 700),
+                        now,
+                        len(text),
+                    )
+                )
                 for q in range(QUOTES_PER_DOC):
                     sid = rng.randint(1, len(speakers))
                     s = 15 + q * 36
                     qid = hashlib.sha256(f"{d}:{q}".encode()).hexdigest()[:32]
-                    quotes.append((qid, doc_id, "direct", s, s + 18,
-                                   "Quoted words here,", sid, names[sid - 1], 0.95, "bench",
-                                   "bench-0"))
-            cur.executemany("INSERT INTO documents (id, text, path, url, source, title, "
-                            "published, ingested_at, size) VALUES (?,?,?,?,?,?,?,?,?)", docs)
-            cur.executemany('INSERT INTO quotes (id, document_id, kind, start, "end", text, '
-                            "speaker_id, mention_name, confidence, rule, extractor_version) "
-                            "VALUES (?,?,?,?,?,?,?,?,?,?,?)", quotes)
+                    quotes.append(
+                        (
+                            qid,
+                            doc_id,
+                            "direct",
+                            s,
+                            s + 18,
+                            "Quoted words here,",
+                            sid,
+                            names[sid - 1],
+                            0.95,
+                            "bench",
+                            "bench-0",
+                        )
+                    )
+            cur.executemany(
+                "INSERT INTO documents (id, text, path, url, source, title, "
+                "published, ingested_at, size) VALUES (?,?,?,?,?,?,?,?,?)",
+                docs,
+            )
+            cur.executemany(
+                'INSERT INTO quotes (id, document_id, kind, start, "end", text, '
+                "speaker_id, mention_name, confidence, rule, extractor_version) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                quotes,
+            )
         raw.commit()
         cur.execute("ANALYZE")
         raw.commit()
@@ -118,15 +172,18 @@ def main(argv: list[str] | None = None) -> int:
         built = time.perf_counter() - start
         assert name
         how = f"built in {built:.1f} s" if fresh else "reused"
-        print(f"database: {path} ({how}), "
-              f"{args.quotes:,} quotes, {args.speakers:,} speakers requested")
+        print(
+            f"database: {path} ({how}), "
+            f"{args.quotes:,} quotes, {args.speakers:,} speakers requested"
+        )
         surname = name.split()[-1]
         misspelt = surname[:-1] + ("a" if surname[-1] != "a" else "e")
-        for label, query in (("exact name", {"speaker": name}),
-                             ("surname only", {"speaker": surname}),
-                             ("misspelt surname", {"speaker": f"{name.split()[0]} {misspelt}"}),
-                             ("document prefix",
-                              {"document": hashlib.sha256(b"12345").hexdigest()[:12]})):
+        for label, query in (
+            ("exact name", {"speaker": name}),
+            ("surname only", {"speaker": surname}),
+            ("misspelt surname", {"speaker": f"{name.split()[0]} {misspelt}"}),
+            ("document prefix", {"document": hashlib.sha256(b"12345").hexdigest()[:12]}),
+        ):
             try:
                 ms, found = timed(store, args.repeat, **query)
             except Exception as exc:  # a NotFoundError for the misspelling is a result too
@@ -135,11 +192,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:18} {ms:7.1f} ms  ({found} quotes)  target <= 100 ms")
         store.dispose()
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-m", "provenance", "quotes", "--speaker", name,
-                              "--db", str(path), "-f", "jsonl"], capture_output=True, text=True,
-                             cwd=REPO, check=True)
-        print(f"whole command      {(time.perf_counter() - start) * 1000:7.1f} ms  "
-              f"({len(out.stdout.splitlines())} lines, including interpreter start-up)")
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "provenance",
+                "quotes",
+                "--speaker",
+                name,
+                "--db",
+                str(path),
+                "-f",
+                "jsonl",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=True,
+        )
+        print(
+            f"whole command      {(time.perf_counter() - start) * 1000:7.1f} ms  "
+            f"({len(out.stdout.splitlines())} lines, including interpreter start-up)"
+        )
     return 0
 
 

@@ -78,7 +78,11 @@ def _provenance(*args: str, stdout: object = subprocess.DEVNULL) -> tuple[float,
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "provenance", *args],
-        stdout=stdout, stderr=subprocess.PIPE, text=True, check=False, cwd=REPO,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        cwd=REPO,
     )
     return time.perf_counter() - started, proc.returncode, proc.stderr
 
@@ -86,8 +90,9 @@ def _provenance(*args: str, stdout: object = subprocess.DEVNULL) -> tuple[float,
 def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[str]:
     lines = []
     t_extract, rc, _ = _provenance("extract", str(archive))
-    lines.append(f"extract alone: {t_extract:.1f} s (exit {rc}), "
-                 f"{articles / t_extract:.0f} articles/s")
+    lines.append(
+        f"extract alone: {t_extract:.1f} s (exit {rc}), {articles / t_extract:.0f} articles/s"
+    )
     if reuse and db.exists():
         lines.append(f"ingest: reused {db}")
     else:
@@ -95,8 +100,10 @@ def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         t_ingest, rc, stderr = _provenance("ingest", str(archive), "--db", str(db), "--quiet")
         errors = [ln for ln in stderr.splitlines() if ln.startswith("error:")]
-        lines.append(f"ingest (default, cross-source on): {t_ingest:.1f} s (exit {rc}), "
-                     f"{t_ingest / t_extract:.2f}x extract alone")
+        lines.append(
+            f"ingest (default, cross-source on): {t_ingest:.1f} s (exit {rc}), "
+            f"{t_ingest / t_extract:.2f}x extract alone"
+        )
         lines.append(f"documents failed (error lines): {len(errors)}")
         lines.extend(f"  {ln}" for ln in errors[:5])
         # The same archive without the cross-source update, and that update run
@@ -106,21 +113,28 @@ def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[
         for path in (bare, rebuilt):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-        t_bare, rc, _ = _provenance("ingest", str(archive), "--db", str(bare), "--quiet",
-                                    "--no-match")
-        lines.append(f"ingest --no-match: {t_bare:.1f} s (exit {rc}), "
-                     f"{t_bare / t_extract:.2f}x extract alone")
+        t_bare, rc, _ = _provenance(
+            "ingest", str(archive), "--db", str(bare), "--quiet", "--no-match"
+        )
+        lines.append(
+            f"ingest --no-match: {t_bare:.1f} s (exit {rc}), "
+            f"{t_bare / t_extract:.2f}x extract alone"
+        )
         shutil.copy(db, rebuilt)
         t_match, rc, _ = _provenance("match", "--db", str(rebuilt))
-        lines.append(f"match (rebuild claims, clusters, flags): {t_match:.1f} s (exit {rc}), "
-                     f"{t_match / t_extract:.2f}x extract alone")
+        lines.append(
+            f"match (rebuild claims, clusters, flags): {t_match:.1f} s (exit {rc}), "
+            f"{t_match / t_extract:.2f}x extract alone"
+        )
     with sqlite3.connect(db) as con:
         stored = con.execute("select count(*) from documents").fetchone()[0]
         quotes = con.execute("select count(*) from quotes").fetchone()[0]
     # Identical texts are one document (id = hash of the text): PolNeAR has one repeat.
     distinct = len({json.loads(line)["text"] for line in archive.open(encoding="utf-8")})
-    lines.append(f"documents stored: {stored} of {distinct} distinct texts "
-                 f"({articles} articles); records: {quotes}")
+    lines.append(
+        f"documents stored: {stored} of {distinct} distinct texts "
+        f"({articles} articles); records: {quotes}"
+    )
     return lines
 
 
@@ -129,8 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--polnear", type=Path, default=DEFAULT_POLNEAR)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/provenance-real-news"))
     parser.add_argument("--reuse", action="store_true", help="keep an existing database")
-    parser.add_argument("--sections", default="ingest",
-                        help="comma-separated: ingest and any real_news_<name>.py module")
+    parser.add_argument(
+        "--sections",
+        default="ingest",
+        help="comma-separated: ingest and any real_news_<name>.py module",
+    )
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     archive = args.workdir / "polnear-train-dev.jsonl"

@@ -66,8 +66,10 @@ def _load(db_url: str) -> tuple[list[Any], list[Any], dict[str, str]]:
     with store.session() as s:
         flags = list_conflicts(s)
         clusters = list_clusters(s, min_sources=2)
-        urls = {d: u or p or d for d, u, p in s.exec(select(
-            DocumentRow.id, DocumentRow.url, DocumentRow.path))}
+        urls = {
+            d: u or p or d
+            for d, u, p in s.exec(select(DocumentRow.id, DocumentRow.url, DocumentRow.path))
+        }
     store.dispose()
     return flags, clusters, urls
 
@@ -102,22 +104,36 @@ def report(db_url: str, archive: Path) -> list[str]:
     lines = [f"flags: {len(flags)}; clusters with >= 2 sources: {len(clusters)}"]
     for kind in KINDS:
         mine = [f for f in flags if f.kind == kind]
-        short = sum(1 for f in mine if kind != "numeric"
-                    and min(_words(r.text) for r in f.records) < SHORT_WORDS)
+        short = sum(
+            1
+            for f in mine
+            if kind != "numeric" and min(_words(r.text) for r in f.records) < SHORT_WORDS
+        )
         far = sum(1 for f in mine if (_days_apart(f) or 0) > MAX_DAYS)
-        lines.append(f"{kind}: {len(mine)} flags; evidence < {SHORT_WORDS} words: {short}; "
-                     f"reports > {MAX_DAYS} days apart: {far}")
+        lines.append(
+            f"{kind}: {len(mine)} flags; evidence < {SHORT_WORDS} words: {short}; "
+            f"reports > {MAX_DAYS} days apart: {far}"
+        )
         if judged:
-            labels = [judged[(kind, flag_key(f, urls))] for f in mine
-                      if (kind, flag_key(f, urls)) in judged]
+            labels = [
+                judged[(kind, flag_key(f, urls))]
+                for f in mine
+                if (kind, flag_key(f, urls)) in judged
+            ]
             lines.append(f"  precision (judged in context): {_precision(labels)}")
     if judged:
         ranked = sorted(flags, key=lambda f: -f.score)[:TOP]
-        labels = [judged[(f.kind, flag_key(f, urls))] for f in ranked
-                  if (f.kind, flag_key(f, urls)) in judged]
+        labels = [
+            judged[(f.kind, flag_key(f, urls))]
+            for f in ranked
+            if (f.kind, flag_key(f, urls)) in judged
+        ]
         lines.append(f"top {TOP} by confidence: precision {_precision(labels)}")
-        labels = [judged[("cluster", cluster_key(c, urls))] for c in clusters
-                  if ("cluster", cluster_key(c, urls)) in judged]
+        labels = [
+            judged[("cluster", cluster_key(c, urls))]
+            for c in clusters
+            if ("cluster", cluster_key(c, urls)) in judged
+        ]
         lines.append(f"clusters (>= 2 sources) one statement: {_precision(labels)}")
     else:
         lines.append(f"no judgement file at {JUDGEMENTS.relative_to(REPO)}: precision not shown")
@@ -126,8 +142,8 @@ def report(db_url: str, archive: Path) -> list[str]:
 
 def _context(texts: dict[str, str], url: str, start: int, end: int, width: int) -> str:
     text = texts.get(url, "")
-    before = " ".join(text[max(0, start - width):start].split())
-    after = " ".join(text[end:end + width].split())
+    before = " ".join(text[max(0, start - width) : start].split())
+    after = " ".join(text[end : end + width].split())
     return f"…{before} >>>{text[start:end]}<<< {after}…"
 
 
@@ -142,24 +158,29 @@ def sample(db_url: str, archive: Path, kind: str, n: int, seed: int, width: int)
     chosen = random.Random(seed).sample(items, min(n, len(items)))
     for item in chosen:
         refs = item.sources if kind == "cluster" else item.records
-        head = (f"cluster {item.id}: {item.text}" if kind == "cluster"
-                else f"{item.kind} {item.score}: {item.explanation}")
+        head = (
+            f"cluster {item.id}: {item.text}"
+            if kind == "cluster"
+            else f"{item.kind} {item.score}: {item.explanation}"
+        )
         print("=" * 100)
         print(head)
-        record = {"kind": kind, "records": [{"url": urls[r.document], "start": r.start,
-                                             "end": r.end} for r in refs]}
+        record = {
+            "kind": kind,
+            "records": [{"url": urls[r.document], "start": r.start, "end": r.end} for r in refs],
+        }
         print(json.dumps(record))
         for r in refs:
-            print(f"--- {urls[r.document]} [{r.start}:{r.end}] {r.published} "
-                  f"speaker={r.speaker}")
+            print(f"--- {urls[r.document]} [{r.start}:{r.end}] {r.published} speaker={r.speaker}")
             print(_context(texts, urls[r.document], r.start, r.end, width))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("db_url")
-    parser.add_argument("--archive", type=Path,
-                        default=Path("/tmp/rn-flags/polnear-train-dev.jsonl"))
+    parser.add_argument(
+        "--archive", type=Path, default=Path("/tmp/rn-flags/polnear-train-dev.jsonl")
+    )
     parser.add_argument("--sample", choices=(*KINDS, "cluster"), default=None)
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--seed", type=int, default=14)

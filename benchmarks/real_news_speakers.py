@@ -43,11 +43,17 @@ def junk_reason(name: str) -> str | None:
     if not words:
         return "empty"
     first = words[0].lower().strip(".,")
-    function = (lex.words("conjunction") | lex.words("finite") | lex.words("relative")
-                | word_class("determiner") | word_class("connector")
-                | lex.words("headline_verb"))
-    if first not in lex.first_names and (first in function or first in lex.cue_forms
-                                         or first == "according"):
+    function = (
+        lex.words("conjunction")
+        | lex.words("finite")
+        | lex.words("relative")
+        | word_class("determiner")
+        | word_class("connector")
+        | lex.words("headline_verb")
+    )
+    if first not in lex.first_names and (
+        first in function or first in lex.cue_forms or first == "according"
+    ):
         return f"starts with {words[0]!r}"
     stop = [w for w in words if w.removesuffix("’s").removesuffix("'s") in lex.name_stopwords]
     if stop:
@@ -56,8 +62,13 @@ def junk_reason(name: str) -> str | None:
     if len(words) > 1 and last in lex.cue_forms and last.endswith(("s", "ed")):
         return f"ends with cue verb {words[-1]!r}"
     particles = word_class("name_particle")
-    core = [w for w in words if w.lower() not in particles
-            and w.lower().rstrip(".") not in particles and len(w.rstrip(".")) > 1]
+    core = [
+        w
+        for w in words
+        if w.lower() not in particles
+        and w.lower().rstrip(".") not in particles
+        and len(w.rstrip(".")) > 1
+    ]
     if len(core) >= 4 and core[0].lower() not in lex.first_names:
         return "headline-like"
     return None
@@ -66,16 +77,17 @@ def junk_reason(name: str) -> str | None:
 def report(db_url: str, archive: Path) -> list[str]:
     db = db_url.removeprefix("sqlite:///")
     con = sqlite3.connect(db)
-    persons = con.execute(
-        "select id, name, titles from speakers where kind = 'person'").fetchall()
+    persons = con.execute("select id, name, titles from speakers where kind = 'person'").fetchall()
     out: list[str] = []
 
     by_name: dict[str, list[int]] = defaultdict(list)
     for sid, name, _ in persons:
         by_name[fold(name)].append(sid)
     surplus = {k: len(v) - 1 for k, v in by_name.items() if len(v) > 1}
-    out.append(f"person rows: {len(persons)}; surplus rows sharing one name: "
-               f"{sum(surplus.values())} over {len(surplus)} names")
+    out.append(
+        f"person rows: {len(persons)}; surplus rows sharing one name: "
+        f"{sum(surplus.values())} over {len(surplus)} names"
+    )
     for k, n in Counter(surplus).most_common(EXAMPLES):
         out.append(f"  {k!r}: {n + 1} rows")
 
@@ -84,8 +96,11 @@ def report(db_url: str, archive: Path) -> list[str]:
         first, last = name_parts(name)
         if first:
             full_by_surname[last].add(name)
-    only = [(sid, name) for sid, name, _ in persons
-            if name_parts(name)[0] is None and full_by_surname.get(name_parts(name)[1])]
+    only = [
+        (sid, name)
+        for sid, name, _ in persons
+        if name_parts(name)[0] is None and full_by_surname.get(name_parts(name)[1])
+    ]
     out.append(f"surname-only rows whose full name the archive knows: {len(only)}")
     for sid, name in only[:EXAMPLES]:
         known = sorted(full_by_surname[name_parts(name)[1]])[:3]
@@ -107,9 +122,11 @@ def report(db_url: str, archive: Path) -> list[str]:
                 continue
         if af and sf and not first_names_agree(af, sf):
             bad_merges.append((alias, names[sid], "first name", evidence))
-    out.append(f"merges: {con.execute('select count(*) from merges').fetchone()[0]}; "
-               f"contradicting (surname or first name): {len(bad_merges)}; "
-               f"typo-level surname merges: {len(typo_merges)}")
+    out.append(
+        f"merges: {con.execute('select count(*) from merges').fetchone()[0]}; "
+        f"contradicting (surname or first name): {len(bad_merges)}; "
+        f"typo-level surname merges: {len(typo_merges)}"
+    )
     for alias, name, why, evidence in bad_merges[:EXAMPLES]:
         out.append(f"  {alias!r} -> {name!r} ({why}; {evidence})")
     for alias, name in Counter(typo_merges).most_common(EXAMPLES):
@@ -119,7 +136,7 @@ def report(db_url: str, archive: Path) -> list[str]:
     junk = [j for j in junk if j[2] and j[2] != "empty"]
     empty = con.execute("select count(*) from speakers where trim(name) = ''").fetchone()[0]
     out.append(f"junk person names: {len(junk)}; empty names: {empty}")
-    for sid, name, why in junk[:EXAMPLES * 2]:
+    for sid, name, why in junk[: EXAMPLES * 2]:
         out.append(f"  #{sid} {name!r}: {why}")
 
     lex = load()
@@ -132,8 +149,8 @@ def report(db_url: str, archive: Path) -> list[str]:
         gender[sid] = g
     disagree = []
     for qid, sid, mention in con.execute(
-            "select id, speaker_id, speaker_text from quotes where lower(speaker_text) in "
-            "('he', 'she')"):
+        "select id, speaker_id, speaker_text from quotes where lower(speaker_text) in ('he', 'she')"
+    ):
         want = lex.pronouns[mention.lower()][0]
         if gender.get(sid, "-") not in ("-", want):
             disagree.append((qid, mention, names[sid]))
@@ -142,7 +159,9 @@ def report(db_url: str, archive: Path) -> list[str]:
         out.append(f"  {mention!r} -> {name!r}: {n}")
     for query in ("Trump", "Clinton", "Obama"):
         rows = [name for _, name, _ in persons if name_parts(name)[1] == fold(query)]
-        out.append(f"rows with surname {query}: {len(rows)} "
-                   f"({', '.join(repr(n) for n, _ in Counter(rows).most_common(5))})")
+        out.append(
+            f"rows with surname {query}: {len(rows)} "
+            f"({', '.join(repr(n) for n, _ in Counter(rows).most_common(5))})"
+        )
     con.close()
     return out

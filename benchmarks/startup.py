@@ -48,8 +48,9 @@ def best_of(cmd: list[str], repeat: int) -> float:
 
 def imports(cmd: list[str]) -> list[tuple[int, int, str]]:
     """(cumulative µs, depth, module) of every import of ``cmd``, in import order."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", *cmd[1:]], capture_output=True, text=True, check=True
+    )
     rows = []
     for line in proc.stderr.splitlines():
         parts = line.split("|")
@@ -67,16 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "small.db")
-        subprocess.run([*CLI, "ingest", str(REPO / "data" / "samples"), "--db", db, "--quiet"],
-                       check=True)
+        subprocess.run(
+            [*CLI, "ingest", str(REPO / "data" / "samples"), "--db", db, "--quiet"], check=True
+        )
         base = best_of([sys.executable, "-c", "pass"], args.repeat)
         print(f"python -c pass (baseline): {base:.3f} s")
         for module in ("typer", "sqlalchemy", "sqlmodel"):
             t = best_of([sys.executable, "-c", f"import {module}"], args.repeat)
             print(f'python -c "import {module}" (floor): {t:.3f} s ({t / base:.1f}x baseline)')
-        commands = (("provenance --help", [*CLI, "--help"]),
-                    ("provenance quotes --speaker Ramírez",
-                     [*CLI, "quotes", "--speaker", "Ramírez", "--db", db]))
+        commands = (
+            ("provenance --help", [*CLI, "--help"]),
+            (
+                "provenance quotes --speaker Ramírez",
+                [*CLI, "quotes", "--speaker", "Ramírez", "--db", db],
+            ),
+        )
         for label, cmd in commands:
             t = best_of(cmd, args.repeat)
             print(f"{label}: {t:.3f} s ({t / base:.1f}x baseline; target 0.300 s)")
@@ -84,11 +90,26 @@ def main(argv: list[str] | None = None) -> int:
             rows = imports(cmd)
             total = sum(micros for micros, depth, _ in rows if depth == 0)
             loaded = {name.split(".")[0] for _, _, name in rows}
-            heavy = sorted(loaded & {"sqlalchemy", "sqlmodel", "numpy", "scipy", "datasketch",
-                                     "rapidfuzz", "selectolax", "prov", "starlette", "uvicorn"})
-            print(f"{label}: imports {total / 1000:.1f} ms (-X importtime), "
-                  f"{len(rows)} modules; of the heavy libraries: {', '.join(heavy) or 'none'}")
-            for micros, _, module in sorted(rows, reverse=True)[:args.top]:
+            heavy = sorted(
+                loaded
+                & {
+                    "sqlalchemy",
+                    "sqlmodel",
+                    "numpy",
+                    "scipy",
+                    "datasketch",
+                    "rapidfuzz",
+                    "selectolax",
+                    "prov",
+                    "starlette",
+                    "uvicorn",
+                }
+            )
+            print(
+                f"{label}: imports {total / 1000:.1f} ms (-X importtime), "
+                f"{len(rows)} modules; of the heavy libraries: {', '.join(heavy) or 'none'}"
+            )
+            for micros, _, module in sorted(rows, reverse=True)[: args.top]:
                 print(f"  {micros / 1000:8.1f}  {module}")
     return 0
 

@@ -47,33 +47,62 @@ def add_clusters(store: Store, seed: int = 2) -> tuple[int, int]:
     raw = store.engine.raw_connection()
     try:
         cur = raw.cursor()
-        rows = cur.execute("SELECT q.id, q.document_id, q.start, q.\"end\", q.text, d.source, "
-                           "d.path, d.published FROM quotes q JOIN documents d "
-                           "ON d.id = q.document_id WHERE q.rowid % 5 = 0").fetchall()
+        rows = cur.execute(
+            'SELECT q.id, q.document_id, q.start, q."end", q.text, d.source, '
+            "d.path, d.published FROM quotes q JOIN documents d "
+            "ON d.id = q.document_id WHERE q.rowid % 5 = 0"
+        ).fetchall()
         rng.shuffle(rows)
         clusters, members, flags = [], [], []
         i = cid = 0
         while i < len(rows) - 5:
             size = rng.randint(2, 5)
-            group, i = rows[i:i + size], i + size
+            group, i = rows[i : i + size], i + size
             cid += 1
             clusters.append((cid, group[0][0], group[0][4], now))
             members += [(q[0], cid, 100.0, "same") for q in group]
             if cid % 50 == 0:
-                refs = [{"document": q[1], "source": q[5], "path": q[6],
-                         "published": str(q[7]) if q[7] else None, "start": q[2], "end": q[3],
-                         "text": q[4], "speaker": None, "quote_id": q[0], "relation": "same",
-                         "score": 100.0} for q in group[:2]]
+                refs = [
+                    {
+                        "document": q[1],
+                        "source": q[5],
+                        "path": q[6],
+                        "published": str(q[7]) if q[7] else None,
+                        "start": q[2],
+                        "end": q[3],
+                        "text": q[4],
+                        "speaker": None,
+                        "quote_id": q[0],
+                        "relation": "same",
+                        "score": 100.0,
+                    }
+                    for q in group[:2]
+                ]
                 fid = hashlib.sha256(f"flag{cid}".encode()).hexdigest()[:32]
-                flags.append((fid, "misattribution", f"cluster:{cid}", rng.uniform(20, 100),
-                              "The same words are attributed to two people.", json.dumps(refs),
-                              now))
-        cur.executemany("INSERT INTO clusters (id, canonical_quote_id, text, updated_at) "
-                        "VALUES (?,?,?,?)", clusters)
-        cur.executemany("INSERT INTO cluster_members (quote_id, cluster_id, score, relation) "
-                        "VALUES (?,?,?,?)", members)
-        cur.executemany("INSERT INTO conflicts (id, kind, scope, score, explanation, records, "
-                        "raised_at) VALUES (?,?,?,?,?,?,?)", flags)
+                flags.append(
+                    (
+                        fid,
+                        "misattribution",
+                        f"cluster:{cid}",
+                        rng.uniform(20, 100),
+                        "The same words are attributed to two people.",
+                        json.dumps(refs),
+                        now,
+                    )
+                )
+        cur.executemany(
+            "INSERT INTO clusters (id, canonical_quote_id, text, updated_at) VALUES (?,?,?,?)",
+            clusters,
+        )
+        cur.executemany(
+            "INSERT INTO cluster_members (quote_id, cluster_id, score, relation) VALUES (?,?,?,?)",
+            members,
+        )
+        cur.executemany(
+            "INSERT INTO conflicts (id, kind, scope, score, explanation, records, "
+            "raised_at) VALUES (?,?,?,?,?,?,?)",
+            flags,
+        )
         raw.commit()
         cur.execute("ANALYZE")
         raw.commit()
@@ -131,15 +160,20 @@ def main(argv: list[str] | None = None) -> int:
             build(large, args.quotes, args.speakers)
             n_clusters, n_flags = add_clusters(large)
         raw = large.engine.raw_connection()
-        n_quotes, n_clusters, n_flags = (raw.cursor().execute(f"SELECT count(*) FROM {t}")
-                                         .fetchone()[0]
-                                         for t in ("quotes", "clusters", "conflicts"))
+        n_quotes, n_clusters, n_flags = (
+            raw.cursor().execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("quotes", "clusters", "conflicts")
+        )
         raw.close()
         how = f"built in {time.perf_counter() - start:.0f} s" if fresh else "reused"
-        print(f"large store: {path} ({how}): {n_quotes:,} quotes, {n_clusters:,} clusters, "
-              f"{n_flags:,} flags; baseline: the demo store (bundled samples)")
-        print(f"{'page':24} {'demo ms':>8} {'large ms':>9} {'ratio':>6}   (median of "
-              f"{args.repeat}, in-process HTTP)")
+        print(
+            f"large store: {path} ({how}): {n_quotes:,} quotes, {n_clusters:,} clusters, "
+            f"{n_flags:,} flags; baseline: the demo store (bundled samples)"
+        )
+        print(
+            f"{'page':24} {'demo ms':>8} {'large ms':>9} {'ratio':>6}   (median of "
+            f"{args.repeat}, in-process HTTP)"
+        )
         with TestClient(create_app(small)) as cs, TestClient(create_app(large)) as cl:
             urls_small, urls_large = pages(cs), pages(cl)
             for label in urls_large:

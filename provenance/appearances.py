@@ -37,13 +37,19 @@ class Standing:
 
 
 _MEMBER_COLUMNS: tuple[Any, ...] = (
-    ClusterMemberRow.cluster_id, QuoteRow.id, QuoteRow.start, DocumentRow.id,
-    DocumentRow.published, DocumentRow.source, DocumentRow.path)
+    ClusterMemberRow.cluster_id,
+    QuoteRow.id,
+    QuoteRow.start,
+    DocumentRow.id,
+    DocumentRow.published,
+    DocumentRow.source,
+    DocumentRow.path,
+)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), CHUNK):
-        yield items[i:i + CHUNK]
+        yield items[i : i + CHUNK]
 
 
 def outlet(source: str | None, path: str | None, document_id: str) -> str:
@@ -56,18 +62,28 @@ def ingest_order(session: Session, document_ids: Iterable[str]) -> dict[str, int
     ids = list(dict.fromkeys(document_ids))
     out: dict[str, int] = {}
     for chunk in _chunks(ids):
-        for subj, seq in session.exec(select(AuditRow.subject, func.min(AuditRow.seq)).where(
+        for subj, seq in session.exec(
+            select(AuditRow.subject, func.min(AuditRow.seq))
+            .where(
                 col(AuditRow.subject).in_([audit.subject("document", d) for d in chunk]),
-                AuditRow.action == audit.DOCUMENT_INGESTED).group_by(col(AuditRow.subject))):
+                AuditRow.action == audit.DOCUMENT_INGESTED,
+            )
+            .group_by(col(AuditRow.subject))
+        ):
             out[subj.removeprefix("document:")] = seq
     return out
 
 
-def order_key(published: date | None, ingest_seq: int | None, document_id: str,
-              start: int) -> tuple[int, int, str, int]:
+def order_key(
+    published: date | None, ingest_seq: int | None, document_id: str, start: int
+) -> tuple[int, int, str, int]:
     """Sort key of one report: date (undated last), ingest order, document, offset."""
-    return ((published or date.max).toordinal(), _NEVER if ingest_seq is None else ingest_seq,
-            document_id, start)
+    return (
+        (published or date.max).toordinal(),
+        _NEVER if ingest_seq is None else ingest_seq,
+        document_id,
+        start,
+    )
 
 
 def standings(session: Session, quote_ids: Iterable[str]) -> dict[str, Standing]:
@@ -78,15 +94,21 @@ def standings(session: Session, quote_ids: Iterable[str]) -> dict[str, Standing]
     ids = list(dict.fromkeys(quote_ids))
     cluster_of: dict[str, int] = {}
     for chunk in _chunks(ids):
-        cluster_of.update(session.exec(select(ClusterMemberRow.quote_id,
-                                              ClusterMemberRow.cluster_id).where(
-            col(ClusterMemberRow.quote_id).in_(chunk))).all())
+        cluster_of.update(
+            session.exec(
+                select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id).where(
+                    col(ClusterMemberRow.quote_id).in_(chunk)
+                )
+            ).all()
+        )
     rows: dict[int, list[Any]] = defaultdict(list)
     for chunk in _chunks(sorted(set(cluster_of.values()))):
-        for r in session.exec(select(*_MEMBER_COLUMNS).join(
-                QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id).join(
-                DocumentRow, col(DocumentRow.id) == QuoteRow.document_id).where(
-                col(ClusterMemberRow.cluster_id).in_(chunk))):
+        for r in session.exec(
+            select(*_MEMBER_COLUMNS)
+            .join(QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id)
+            .join(DocumentRow, col(DocumentRow.id) == QuoteRow.document_id)
+            .where(col(ClusterMemberRow.cluster_id).in_(chunk))
+        ):
             rows[r[0]].append(r)
     seqs = ingest_order(session, [r[3] for rs in rows.values() for r in rs])
     firsts: dict[int, str] = {}
@@ -97,6 +119,9 @@ def standings(session: Session, quote_ids: Iterable[str]) -> dict[str, Standing]
     out: dict[str, Standing] = {}
     for q in ids:
         found = cluster_of.get(q)
-        out[q] = Standing(None) if found is None or found not in rows else \
-            Standing(found, firsts[found] == q, counts[found])
+        out[q] = (
+            Standing(None)
+            if found is None or found not in rows
+            else Standing(found, firsts[found] == q, counts[found])
+        )
     return out

@@ -124,8 +124,9 @@ class AuditEntry(BaseModel):
 
 def canonical_json(value: Any) -> str:
     """The one serialisation that is hashed: sorted keys, no spaces, UTF-8 kept, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def entry_hash(body: Mapping[str, Any]) -> str:
@@ -151,8 +152,15 @@ def utc_now() -> str:
 
 
 ENTRY_COLUMNS: tuple[Any, ...] = (
-    AuditRow.seq, AuditRow.ts, AuditRow.actor, AuditRow.action, AuditRow.subject,
-    AuditRow.payload, AuditRow.prev_hash, AuditRow.hash)
+    AuditRow.seq,
+    AuditRow.ts,
+    AuditRow.actor,
+    AuditRow.action,
+    AuditRow.subject,
+    AuditRow.payload,
+    AuditRow.prev_hash,
+    AuditRow.hash,
+)
 """Selected as plain columns so that long reads keep no ORM objects alive."""
 
 
@@ -164,9 +172,16 @@ def to_entry(row: Any) -> AuditEntry:
     deep to read. Only an edit of the database makes one; ``verify`` lists them.
     """
     try:
-        return AuditEntry(seq=row.seq, ts=row.ts, actor=row.actor, action=row.action,
-                          subject=row.subject, payload=json.loads(row.payload),
-                          prev_hash=row.prev_hash, hash=row.hash)
+        return AuditEntry(
+            seq=row.seq,
+            ts=row.ts,
+            actor=row.actor,
+            action=row.action,
+            subject=row.subject,
+            payload=json.loads(row.payload),
+            prev_hash=row.prev_hash,
+            hash=row.hash,
+        )
     except RecursionError:
         raise MalformedEntry(row.seq, "payload is nested too deep to read") from None
     except ValidationError as exc:
@@ -182,8 +197,10 @@ class MalformedEntry(StoreError):
 
     def __init__(self, seq: object, reason: str) -> None:
         self.seq, self.reason = seq, reason
-        super().__init__(f"audit log entry {seq} is malformed ({reason}); "
-                         "run `provenance verify` for the full list")
+        super().__init__(
+            f"audit log entry {seq} is malformed ({reason}); "
+            "run `provenance verify` for the full list"
+        )
 
 
 def lock_for_append(session: Session) -> bool:
@@ -223,21 +240,29 @@ def lock_writers(session: Session) -> None:
     lock_for_append(session)
 
 
-def _entry_hash(seq: int, ts: str, actor: str, action: str, subject: str, payload_json: str,
-                prev: str) -> str:
+def _entry_hash(
+    seq: int, ts: str, actor: str, action: str, subject: str, payload_json: str, prev: str
+) -> str:
     """:func:`entry_hash` of the body with its payload already in canonical JSON.
 
     The canonical JSON of the body spelled out in its sorted key order, so the
     payload is serialised once; the audit tests check it equals :func:`entry_hash`.
     """
     s = encode_basestring  # what canonical_json does to a str (ensure_ascii=False)
-    text = (f'{{"action":{s(action)},"actor":{s(actor)},"payload":{payload_json},'
-            f'"prev_hash":{s(prev)},"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}')
+    text = (
+        f'{{"action":{s(action)},"actor":{s(actor)},"payload":{payload_json},'
+        f'"prev_hash":{s(prev)},"seq":{seq},"subject":{s(subject)},"ts":{s(ts)}}}'
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def record(session: Session, action: str, subject: str, payload: Mapping[str, Any],
-           actor: str = SOFTWARE_ACTOR) -> AuditEntry:
+def record(
+    session: Session,
+    action: str,
+    subject: str,
+    payload: Mapping[str, Any],
+    actor: str = SOFTWARE_ACTOR,
+) -> AuditEntry:
     """Append one entry in the session's transaction; the caller commits.
 
     Safe with concurrent writers: on SQLite and PostgreSQL a lock is taken
@@ -249,8 +274,9 @@ def record(session: Session, action: str, subject: str, payload: Mapping[str, An
     return AuditEntry.model_construct(**{**values, "payload": json.loads(values["payload"])})
 
 
-def _append(session: Session, action: str, subject: str, payload: Mapping[str, Any],
-            actor: str) -> dict[str, Any]:
+def _append(
+    session: Session, action: str, subject: str, payload: Mapping[str, Any], actor: str
+) -> dict[str, Any]:
     """:func:`record` without building the entry to return: the row's column values.
 
     The store's hooks append ~5 entries per ingested document and use none of them.
@@ -264,14 +290,22 @@ def _append(session: Session, action: str, subject: str, payload: Mapping[str, A
         # transaction it is read once (ingest appends several entries per document).
         last = batch.audit_head if locked and batch is not None else None
         if last is None:
-            last = session.exec(select(AuditRow.seq, AuditRow.hash).order_by(
-                col(AuditRow.seq).desc()).limit(1)).first()
+            last = session.exec(
+                select(AuditRow.seq, AuditRow.hash).order_by(col(AuditRow.seq).desc()).limit(1)
+            ).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         ts = utc_now()
         digest = _entry_hash(seq, ts, actor, action, subject, payload_json, prev)
         values: dict[str, Any] = {
-            "seq": seq, "ts": ts, "actor": actor, "action": action, "subject": subject,
-            "payload": payload_json, "hash": digest, "prev_hash": prev}
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "payload": payload_json,
+            "hash": digest,
+            "prev_hash": prev,
+        }
         if locked:
             # No insert per entry: the head is remembered (above), and with
             # ``hold_audit`` the entries go in together, in order, at the next flush,
@@ -295,12 +329,25 @@ def _append(session: Session, action: str, subject: str, payload: Mapping[str, A
 # ---- hooks called by the store: one call per event ----------------------------
 
 
-def log_document(session: Session, doc: DocumentRow | SimpleNamespace, actor: str = SOFTWARE_ACTOR,
-                 **extra: Any) -> None:
-    _append(session, DOCUMENT_INGESTED, subject("document", doc.id), {
-        "sha256": doc.id, "size": doc.size, "path": doc.path, "url": doc.url,
-        "source": doc.source, "title": doc.title,
-        "published": doc.published.isoformat() if doc.published else None, **extra}, actor)
+def log_document(
+    session: Session, doc: DocumentRow | SimpleNamespace, actor: str = SOFTWARE_ACTOR, **extra: Any
+) -> None:
+    _append(
+        session,
+        DOCUMENT_INGESTED,
+        subject("document", doc.id),
+        {
+            "sha256": doc.id,
+            "size": doc.size,
+            "path": doc.path,
+            "url": doc.url,
+            "source": doc.source,
+            "title": doc.title,
+            "published": doc.published.isoformat() if doc.published else None,
+            **extra,
+        },
+        actor,
+    )
 
 
 def quote_fingerprint(q: QuoteRow | SimpleNamespace) -> dict[str, Any]:
@@ -309,15 +356,28 @@ def quote_fingerprint(q: QuoteRow | SimpleNamespace) -> dict[str, Any]:
     def pair(s: int | None, e: int | None) -> list[int] | None:
         return [s, e] if s is not None and e is not None else None
 
-    return {"id": q.id, "kind": q.kind, "start": q.start, "end": q.end,
-            "text_sha256": text_hash(q.text), "rule": q.rule, "confidence": q.confidence,
-            "speaker_id": q.speaker_id, "speaker": pair(q.speaker_start, q.speaker_end),
-            "cue": pair(q.cue_start, q.cue_end), "mention_name": q.mention_name}
+    return {
+        "id": q.id,
+        "kind": q.kind,
+        "start": q.start,
+        "end": q.end,
+        "text_sha256": text_hash(q.text),
+        "rule": q.rule,
+        "confidence": q.confidence,
+        "speaker_id": q.speaker_id,
+        "speaker": pair(q.speaker_start, q.speaker_end),
+        "cue": pair(q.cue_start, q.cue_end),
+        "mention_name": q.mention_name,
+    }
 
 
-def log_extraction(session: Session, doc_id: str, extractor_version: str,
-                   actor: str = SOFTWARE_ACTOR,
-                   stored: list[dict[str, Any]] | None = None) -> None:
+def log_extraction(
+    session: Session,
+    doc_id: str,
+    extractor_version: str,
+    actor: str = SOFTWARE_ACTOR,
+    stored: list[dict[str, Any]] | None = None,
+) -> None:
     """The extraction run over one document, with every record it stored.
 
     ``stored``: the quote rows (column values) the caller has just inserted for a
@@ -328,38 +388,75 @@ def log_extraction(session: Session, doc_id: str, extractor_version: str,
         # Quote ids are unique per (start, end), so this is the database's order too.
         rows = sorted((SimpleNamespace(**q) for q in stored), key=lambda q: (q.start, q.end))
     else:
-        rows = session.exec(select(QuoteRow).where(QuoteRow.document_id == doc_id).order_by(
-            col(QuoteRow.start), col(QuoteRow.end))).all()
-    _append(session, EXTRACTION_RUN, subject("document", doc_id), {
-        "extractor_version": extractor_version,
-        "quotes": [quote_fingerprint(q) for q in rows]}, actor)
+        rows = session.exec(
+            select(QuoteRow)
+            .where(QuoteRow.document_id == doc_id)
+            .order_by(col(QuoteRow.start), col(QuoteRow.end))
+        ).all()
+    _append(
+        session,
+        EXTRACTION_RUN,
+        subject("document", doc_id),
+        {"extractor_version": extractor_version, "quotes": [quote_fingerprint(q) for q in rows]},
+        actor,
+    )
 
 
 def claim_fingerprint(c: ClaimRow) -> dict[str, Any]:
     """What the ``claims.extracted`` entry fixes about a stored claim."""
-    return {"id": c.id, "start": c.start, "end": c.end, "text_sha256": text_hash(c.text),
-            "quantity": [c.q_start, c.q_end], "low": c.low, "high": c.high, "unit": c.unit,
-            "noun_class": c.noun_class, "event": c.event, "speaker_id": c.speaker_id,
-            "q_text": c.q_text, "noun": c.noun, "days": c.days, "places": c.places,
-            "speaker": c.speaker}
+    return {
+        "id": c.id,
+        "start": c.start,
+        "end": c.end,
+        "text_sha256": text_hash(c.text),
+        "quantity": [c.quantity_start, c.quantity_end],
+        "low": c.low,
+        "high": c.high,
+        "unit": c.unit,
+        "noun_class": c.noun_class,
+        "event": c.event,
+        "speaker_id": c.speaker_id,
+        "q_text": c.quantity_text,
+        "noun": c.noun,
+        "days": c.days,
+        "places": c.places,
+        "speaker": c.speaker,
+    }
 
 
 def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> None:
     """The quantity claims stored for one document (all of them, as after this change)."""
-    rows = session.exec(select(ClaimRow).where(ClaimRow.document_id == doc_id).order_by(
-        col(ClaimRow.start), col(ClaimRow.q_start), col(ClaimRow.id))).all()
-    _append(session, CLAIMS_EXTRACTED, subject("document", doc_id),
-            {"claims": [claim_fingerprint(c) for c in rows]}, actor)
+    rows = session.exec(
+        select(ClaimRow)
+        .where(ClaimRow.document_id == doc_id)
+        .order_by(col(ClaimRow.start), col(ClaimRow.quantity_start), col(ClaimRow.id))
+    ).all()
+    _append(
+        session,
+        CLAIMS_EXTRACTED,
+        subject("document", doc_id),
+        {"claims": [claim_fingerprint(c) for c in rows]},
+        actor,
+    )
 
 
-def log_speaker_created(session: Session, row: SpeakerRow | SimpleNamespace, doc_id: str,
-                        actor: str = SOFTWARE_ACTOR, aliases: list[str] | None = None,
-                        alias_counts: dict[str, list[Any]] | None = None) -> None:
+def log_speaker_created(
+    session: Session,
+    row: SpeakerRow | SimpleNamespace,
+    doc_id: str,
+    actor: str = SOFTWARE_ACTOR,
+    aliases: list[str] | None = None,
+    alias_counts: dict[str, list[Any]] | None = None,
+) -> None:
     """A new speaker with the aliases its first mention gave it (``aliases``), or, when
     adopted, every stored alias as ``alias_counts`` {alias: [count, is_name]}."""
-    payload: dict[str, Any] = {"name": row.name, "kind": row.kind, "document": doc_id,
-                               "titles": json.loads(row.titles),
-                               "affiliation": row.affiliation}
+    payload: dict[str, Any] = {
+        "name": row.name,
+        "kind": row.kind,
+        "document": doc_id,
+        "titles": json.loads(row.titles),
+        "affiliation": row.affiliation,
+    }
     if aliases is not None:
         payload["aliases"] = aliases
     if alias_counts is not None:
@@ -367,58 +464,110 @@ def log_speaker_created(session: Session, row: SpeakerRow | SimpleNamespace, doc
     _append(session, SPEAKER_CREATED, subject("speaker", row.id), payload, actor)
 
 
-def log_speaker_merged(session: Session, speaker_id: int, alias: str, doc_id: str,
-                       score: float, evidence: str, actor: str = SOFTWARE_ACTOR,
-                       **mention: Any) -> None:
+def log_speaker_merged(
+    session: Session,
+    speaker_id: int,
+    alias: str,
+    doc_id: str,
+    score: float,
+    evidence: str,
+    actor: str = SOFTWARE_ACTOR,
+    **mention: Any,
+) -> None:
     """A mention matched to a stored speaker; ``score`` is 0–100 (rapidfuzz scale).
 
     ``mention``: what the mention adds to the speaker (kind, titles, affiliation,
     aliases), which ``verify`` folds to re-derive the speaker's stored columns.
     """
-    _append(session, SPEAKER_MERGED, subject("speaker", speaker_id),
-            {"alias": alias, "document": doc_id, "score": score, "evidence": evidence,
-             **mention}, actor)
+    _append(
+        session,
+        SPEAKER_MERGED,
+        subject("speaker", speaker_id),
+        {"alias": alias, "document": doc_id, "score": score, "evidence": evidence, **mention},
+        actor,
+    )
 
 
-def log_cluster_assigned(session: Session, quote_id: str, cluster: int | None,
-                         previous: int | None, reason: str, relation: str | None = None,
-                         score: float | None = None, matched: str | None = None,
-                         actor: str = SOFTWARE_ACTOR) -> None:
+def log_cluster_assigned(
+    session: Session,
+    quote_id: str,
+    cluster: int | None,
+    previous: int | None,
+    reason: str,
+    relation: str | None = None,
+    score: float | None = None,
+    matched: str | None = None,
+    actor: str = SOFTWARE_ACTOR,
+) -> None:
     """A quote joined ``cluster`` (or left ``previous`` when ``cluster`` is None).
 
     ``relation`` and ``score`` (0–100) compare it with ``matched``, the stored
     quote that brought it in; a new cluster has neither.
     """
-    _append(session, CLUSTER_ASSIGNED, subject("quote", quote_id), {
-        "cluster": cluster, "previous": previous, "reason": reason, "relation": relation,
-        "score": score, "matched": matched}, actor)
+    _append(
+        session,
+        CLUSTER_ASSIGNED,
+        subject("quote", quote_id),
+        {
+            "cluster": cluster,
+            "previous": previous,
+            "reason": reason,
+            "relation": relation,
+            "score": score,
+            "matched": matched,
+        },
+        actor,
+    )
 
 
 def flag_refs(records_json: str) -> list[dict[str, Any]]:
     """The records a stored flag involves, as (document, start, end, quote) objects."""
-    return [{"document": r.get("document"), "start": r.get("start"), "end": r.get("end"),
-             "quote": r.get("quote_id")} for r in json.loads(records_json)]
+    return [
+        {
+            "document": r.get("document"),
+            "start": r.get("start"),
+            "end": r.get("end"),
+            "quote": r.get("quote_id"),
+        }
+        for r in json.loads(records_json)
+    ]
 
 
 def flag_fingerprint(row: ConflictRow) -> dict[str, Any]:
     """What a flag entry fixes about a stored conflict (compared by ``verify``)."""
-    return {"flag": row.id, "kind": row.kind, "scope": row.scope, "score": row.score,
-            "explanation": row.explanation, "records": flag_refs(row.records),
-            "records_sha256": text_hash(row.records)}
+    return {
+        "flag": row.id,
+        "kind": row.kind,
+        "scope": row.scope,
+        "score": row.score,
+        "explanation": row.explanation,
+        "records": flag_refs(row.records),
+        "records_sha256": text_hash(row.records),
+    }
 
 
-def log_flag(session: Session, action: str, row: ConflictRow, reason: str,
-             actor: str = SOFTWARE_ACTOR) -> None:
+def log_flag(
+    session: Session, action: str, row: ConflictRow, reason: str, actor: str = SOFTWARE_ACTOR
+) -> None:
     """A conflict flag raised, updated or cleared; ``reason`` says which refresh did it."""
-    _append(session, action, subject("conflict", row.id),
-            {**flag_fingerprint(row), "reason": reason}, actor)
+    _append(
+        session,
+        action,
+        subject("conflict", row.id),
+        {**flag_fingerprint(row), "reason": reason},
+        actor,
+    )
 
 
 # ---- reading -------------------------------------------------------------------
 
 
-def iter_entries(session: Session, subject_prefix: str | None = None,
-                 action: str | None = None, batch: int = 1000) -> Iterator[AuditEntry]:
+def iter_entries(
+    session: Session,
+    subject_prefix: str | None = None,
+    action: str | None = None,
+    batch: int = 1000,
+) -> Iterator[AuditEntry]:
     """Entries in ``seq`` order, read ``batch`` at a time (memory stays flat)."""
     after = 0
     while True:
@@ -426,8 +575,14 @@ def iter_entries(session: Session, subject_prefix: str | None = None,
         if subject_prefix and ":" in subject_prefix:
             stmt = stmt.where(col(AuditRow.subject).startswith(subject_prefix))
         elif subject_prefix:  # a bare id: any kind of subject
-            stmt = stmt.where(or_(*(col(AuditRow.subject).startswith(f"{kind}:{subject_prefix}")
-                                    for kind in SUBJECT_KINDS)))
+            stmt = stmt.where(
+                or_(
+                    *(
+                        col(AuditRow.subject).startswith(f"{kind}:{subject_prefix}")
+                        for kind in SUBJECT_KINDS
+                    )
+                )
+            )
         if action:
             stmt = stmt.where(AuditRow.action == action)
         rows = session.exec(stmt.order_by(col(AuditRow.seq)).limit(batch)).all()
@@ -439,8 +594,12 @@ def iter_entries(session: Session, subject_prefix: str | None = None,
 
 
 @public
-def list_entries(session: Session, subject_prefix: str | None = None,
-                 action: str | None = None, limit: int | None = None) -> Iterator[AuditEntry]:
+def list_entries(
+    session: Session,
+    subject_prefix: str | None = None,
+    action: str | None = None,
+    limit: int | None = None,
+) -> Iterator[AuditEntry]:
     """Entries for ``provenance log``: ``quote:ab12`` or a bare ``ab12`` match by prefix."""
     for n, entry in enumerate(iter_entries(session, subject_prefix, action)):
         if limit is not None and n >= limit:
@@ -465,8 +624,9 @@ class Checkpoint(BaseModel):
 
 def checkpoint(session: Session) -> Checkpoint:
     """The current head as a :class:`Checkpoint` (one indexed read)."""
-    row = session.exec(select(AuditRow.seq, AuditRow.hash, AuditRow.ts).order_by(
-        col(AuditRow.seq).desc()).limit(1)).first()
+    row = session.exec(
+        select(AuditRow.seq, AuditRow.hash, AuditRow.ts).order_by(col(AuditRow.seq).desc()).limit(1)
+    ).first()
     if row is None:
         return Checkpoint(seq=0, hash=GENESIS, ts="")
     return Checkpoint(seq=row[0], hash=row[1], ts=row[2])

@@ -81,8 +81,15 @@ class StoreRows:
     next_speaker: int | None = None
 
     def _kept(self) -> tuple[list[Any] | dict[int, Any], ...]:
-        return (self.documents, self.new_speakers, self.quotes, self.merges,
-                self.new_aliases, self.aliases, self.speakers)
+        return (
+            self.documents,
+            self.new_speakers,
+            self.quotes,
+            self.merges,
+            self.new_aliases,
+            self.aliases,
+            self.speakers,
+        )
 
     def empty(self) -> bool:
         return not any(self._kept())
@@ -173,8 +180,9 @@ class WriteBatch:
         if pending.empty():
             return
         conn = session.connection()
-        speakers, aliases, merges = (SpeakerRow.__table__, AliasRow.__table__,  # type: ignore[attr-defined]
-                                     MergeRow.__table__)  # type: ignore[attr-defined]
+        speakers: Any = SpeakerRow.__table__  # type: ignore[attr-defined]
+        aliases: Any = AliasRow.__table__  # type: ignore[attr-defined]
+        merges: Any = MergeRow.__table__  # type: ignore[attr-defined]
         # Documents and speakers first, then what refers to them.
         if pending.documents:
             conn.execute(DocumentRow.__table__.insert(), pending.documents)  # type: ignore[attr-defined]
@@ -183,33 +191,74 @@ class WriteBatch:
             if conn.dialect.name == "postgresql":
                 # The ids were chosen by the writer (store._new_speaker_id): the sequence
                 # must not hand them out again.
-                conn.execute(text("SELECT setval(pg_get_serial_sequence('speakers', 'id'), "
-                                  "(SELECT max(id) FROM speakers))"))
+                conn.execute(
+                    text(
+                        "SELECT setval(pg_get_serial_sequence('speakers', 'id'), "
+                        "(SELECT max(id) FROM speakers))"
+                    )
+                )
         if pending.quotes:
             insert_rows(conn, QuoteRow.__table__, pending.quotes)  # type: ignore[attr-defined]
         if pending.new_aliases:
-            conn.execute(aliases.insert(), [
-                {"speaker_id": a.speaker_id, "alias": a.alias, "key": a.key, "count": a.count,
-                 "is_name": a.is_name} for a in pending.new_aliases])
+            conn.execute(
+                aliases.insert(),
+                [
+                    {
+                        "speaker_id": a.speaker_id,
+                        "alias": a.alias,
+                        "key": a.key,
+                        "count": a.count,
+                        "is_name": a.is_name,
+                    }
+                    for a in pending.new_aliases
+                ],
+            )
         by_id = [a for a in pending.aliases.values() if a.id is not None]
         if by_id:
-            conn.execute(aliases.update().where(aliases.c.id == bindparam("a_id")).values(
-                count=bindparam("a_count"), is_name=bindparam("a_is_name")),
-                [{"a_id": a.id, "a_count": a.count, "a_is_name": a.is_name} for a in by_id])
+            conn.execute(
+                aliases.update()
+                .where(aliases.c.id == bindparam("a_id"))
+                .values(count=bindparam("a_count"), is_name=bindparam("a_is_name")),
+                [{"a_id": a.id, "a_count": a.count, "a_is_name": a.is_name} for a in by_id],
+            )
         by_name = [a for a in pending.aliases.values() if a.id is None]
         if by_name:
-            conn.execute(aliases.update().where(
-                aliases.c.speaker_id == bindparam("a_speaker"),
-                aliases.c.alias == bindparam("a_alias")).values(
-                count=bindparam("a_count"), is_name=bindparam("a_is_name")),
-                [{"a_speaker": a.speaker_id, "a_alias": a.alias, "a_count": a.count,
-                  "a_is_name": a.is_name} for a in by_name])
+            conn.execute(
+                aliases.update()
+                .where(
+                    aliases.c.speaker_id == bindparam("a_speaker"),
+                    aliases.c.alias == bindparam("a_alias"),
+                )
+                .values(count=bindparam("a_count"), is_name=bindparam("a_is_name")),
+                [
+                    {
+                        "a_speaker": a.speaker_id,
+                        "a_alias": a.alias,
+                        "a_count": a.count,
+                        "a_is_name": a.is_name,
+                    }
+                    for a in by_name
+                ],
+            )
         if pending.speakers:
-            conn.execute(speakers.update().where(speakers.c.id == bindparam("s_id")).values(
-                name=bindparam("s_name"), titles=bindparam("s_titles"),
-                affiliation=bindparam("s_affiliation")),
-                [{"s_id": sid, "s_name": sp.name, "s_titles": sp.titles,
-                  "s_affiliation": sp.affiliation} for sid, sp in pending.speakers.items()])
+            conn.execute(
+                speakers.update()
+                .where(speakers.c.id == bindparam("s_id"))
+                .values(
+                    name=bindparam("s_name"),
+                    titles=bindparam("s_titles"),
+                    affiliation=bindparam("s_affiliation"),
+                ),
+                [
+                    {
+                        "s_id": sid,
+                        "s_name": sp.name,
+                        "s_titles": sp.titles,
+                        "s_affiliation": sp.affiliation,
+                    }
+                    for sid, sp in pending.speakers.items()
+                ],
+            )
         if pending.merges:
             conn.execute(merges.insert(), pending.merges)
         pending.clear()  # the same object: writers may hold it while a query writes it
@@ -257,7 +306,11 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
     # Else a flush's own subtransaction ended: nothing moved but by our appends.
 
 
-_LISTENERS = (("before_flush", _flush), ("before_commit", _flush),
-              ("do_orm_execute", _before_orm_execute), ("after_rollback", _after_rollback),
-              ("after_commit", _after_commit),
-              ("after_transaction_end", _after_transaction_end))
+_LISTENERS = (
+    ("before_flush", _flush),
+    ("before_commit", _flush),
+    ("do_orm_execute", _before_orm_execute),
+    ("after_rollback", _after_rollback),
+    ("after_commit", _after_commit),
+    ("after_transaction_end", _after_transaction_end),
+)

@@ -62,8 +62,9 @@ def _page(rows: list[T], offset: int, limit: int) -> Page[T]:
 # ---- speakers ---------------------------------------------------------------
 
 
-def speakers_page(session: Session, query: str | None = None, offset: int = 0,
-                  limit: int = DEFAULT_LIMIT) -> Page[Speaker]:
+def speakers_page(
+    session: Session, query: str | None = None, offset: int = 0, limit: int = DEFAULT_LIMIT
+) -> Page[Speaker]:
     """Speakers by name (a forgiving name query narrows them), with quote counts and aliases.
 
     A query nobody matches raises :class:`NotFoundError` with suggestions.
@@ -72,15 +73,23 @@ def speakers_page(session: Session, query: str | None = None, offset: int = 0,
     stmt = select(SpeakerRow)
     if query:
         stmt = stmt.where(col(SpeakerRow.id).in_(find_speakers(session, query)))
-    rows = list(session.exec(stmt.order_by(col(SpeakerRow.name), col(SpeakerRow.id))
-                             .offset(offset).limit(limit + 1)))
+    rows = list(
+        session.exec(
+            stmt.order_by(col(SpeakerRow.name), col(SpeakerRow.id)).offset(offset).limit(limit + 1)
+        )
+    )
     ids = [r.id for r in rows]
-    counts: dict[int, int] = dict(session.exec(  # type: ignore[arg-type]
-        select(QuoteRow.speaker_id, func.count()).where(col(QuoteRow.speaker_id).in_(ids))
-        .group_by(col(QuoteRow.speaker_id))).all())
+    counts: dict[int, int] = dict(
+        session.exec(  # type: ignore[arg-type]
+            select(QuoteRow.speaker_id, func.count())
+            .where(col(QuoteRow.speaker_id).in_(ids))
+            .group_by(col(QuoteRow.speaker_id))
+        ).all()
+    )
     aliases: dict[int, set[str]] = defaultdict(set)
-    for sid, alias in session.exec(select(AliasRow.speaker_id, AliasRow.alias).where(
-            col(AliasRow.speaker_id).in_(ids))):
+    for sid, alias in session.exec(
+        select(AliasRow.speaker_id, AliasRow.alias).where(col(AliasRow.speaker_id).in_(ids))
+    ):
         aliases[sid].add(alias)
     known = authority_for(session, [i for i in ids if i is not None])
     out = []
@@ -88,10 +97,18 @@ def speakers_page(session: Session, query: str | None = None, offset: int = 0,
         assert r.id is not None
         p = known.get(r.id)
         name = p.name if p is not None else r.name
-        out.append(Speaker(id=r.id, name=name, kind=SpeakerKind(r.kind),
-                           titles=json.loads(r.titles), affiliation=r.affiliation,
-                           aliases=sorted(aliases[r.id] - {name}), quotes=counts.get(r.id, 0),
-                           identifier=p.identifier if p is not None else None))
+        out.append(
+            Speaker(
+                id=r.id,
+                name=name,
+                kind=SpeakerKind(r.kind),
+                titles=json.loads(r.titles),
+                affiliation=r.affiliation,
+                aliases=sorted(aliases[r.id] - {name}),
+                quotes=counts.get(r.id, 0),
+                identifier=p.identifier if p is not None else None,
+            )
+        )
     return _page(out, offset, limit)
 
 
@@ -100,14 +117,21 @@ def get_speaker(session: Session, speaker_id: int) -> Speaker:
     if row is None:
         raise NotFoundError(f"no speaker with id {speaker_id}")
     aliases = set(session.exec(select(AliasRow.alias).where(AliasRow.speaker_id == speaker_id)))
-    count = session.exec(select(func.count()).select_from(QuoteRow).where(
-        QuoteRow.speaker_id == speaker_id)).one()
+    count = session.exec(
+        select(func.count()).select_from(QuoteRow).where(QuoteRow.speaker_id == speaker_id)
+    ).one()
     p = authority_for(session, [speaker_id]).get(speaker_id)
     name = p.name if p is not None else row.name
-    return Speaker(id=speaker_id, name=name, kind=SpeakerKind(row.kind),
-                   titles=json.loads(row.titles), affiliation=row.affiliation,
-                   aliases=sorted(aliases - {name}), quotes=count,
-                   identifier=p.identifier if p is not None else None)
+    return Speaker(
+        id=speaker_id,
+        name=name,
+        kind=SpeakerKind(row.kind),
+        titles=json.loads(row.titles),
+        affiliation=row.affiliation,
+        aliases=sorted(aliases - {name}),
+        quotes=count,
+        identifier=p.identifier if p is not None else None,
+    )
 
 
 # ---- quotes and documents ---------------------------------------------------
@@ -115,12 +139,20 @@ def get_speaker(session: Session, speaker_id: int) -> Speaker:
 
 def _quotes_stmt() -> Any:
     """Quotes with their speaker's name, document citation columns and review status."""
-    return select(  # type: ignore[call-overload]
-        QuoteRow, SpeakerRow.name, DocumentRow.id, DocumentRow.source,
-        DocumentRow.path, DocumentRow.published, ReviewRow.status).join(
-        SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
-        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).join(
-        ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
+    return (
+        select(  # type: ignore[call-overload]
+            QuoteRow,
+            SpeakerRow.name,
+            DocumentRow.id,
+            DocumentRow.source,
+            DocumentRow.path,
+            DocumentRow.published,
+            ReviewRow.status,
+        )
+        .join(SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True)
+        .join(DocumentRow, col(QuoteRow.document_id) == DocumentRow.id)
+        .join(ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
+    )
 
 
 class _DocCols(BaseModel):
@@ -138,28 +170,45 @@ def _quotes(rows: list[Any]) -> list[Quote]:
     return out
 
 
-def speaker_quotes(session: Session, speaker_id: int, offset: int = 0,
-                   limit: int = DEFAULT_LIMIT) -> Page[Quote]:
+def speaker_quotes(
+    session: Session, speaker_id: int, offset: int = 0, limit: int = DEFAULT_LIMIT
+) -> Page[Quote]:
     """A speaker's quotes by document and position (index ``speaker_id, document_id, start``)."""
     offset, limit = clamp(offset, limit)
-    stmt = _quotes_stmt().where(QuoteRow.speaker_id == speaker_id).order_by(
-        col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.id))
-    return _page(_with_authority(session, _quotes(list(session.exec(
-        stmt.offset(offset).limit(limit + 1))))),
-                 offset, limit)
+    stmt = (
+        _quotes_stmt()
+        .where(QuoteRow.speaker_id == speaker_id)
+        .order_by(col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.id))
+    )
+    return _page(
+        _with_authority(session, _quotes(list(session.exec(stmt.offset(offset).limit(limit + 1))))),
+        offset,
+        limit,
+    )
 
 
-def documents_page(session: Session, offset: int = 0,
-                   limit: int = DEFAULT_LIMIT) -> Page[Document]:
+def documents_page(session: Session, offset: int = 0, limit: int = DEFAULT_LIMIT) -> Page[Document]:
     """Stored documents by id (the primary key), without their texts."""
     offset, limit = clamp(offset, limit)
-    rows = session.exec(select(  # type: ignore[call-overload,misc]
-                        DocumentRow.id, DocumentRow.path, DocumentRow.url,
-                               DocumentRow.source, DocumentRow.title, DocumentRow.published,
-                               DocumentRow.ingested_at, DocumentRow.size)
-                        .order_by(col(DocumentRow.id)).offset(offset).limit(limit + 1)).all()
-    docs = [Document(id=d, path=p, url=u, source=s, title=t, published=pub, ingested_at=i,
-                     size=n) for d, p, u, s, t, pub, i, n in rows]
+    rows = session.exec(
+        select(  # type: ignore[call-overload,misc]
+            DocumentRow.id,
+            DocumentRow.path,
+            DocumentRow.url,
+            DocumentRow.source,
+            DocumentRow.title,
+            DocumentRow.published,
+            DocumentRow.ingested_at,
+            DocumentRow.size,
+        )
+        .order_by(col(DocumentRow.id))
+        .offset(offset)
+        .limit(limit + 1)
+    ).all()
+    docs = [
+        Document(id=d, path=p, url=u, source=s, title=t, published=pub, ingested_at=i, size=n)
+        for d, p, u, s, t, pub, i, n in rows
+    ]
     return _page(docs, offset, limit)
 
 
@@ -200,17 +249,32 @@ def document_view(session: Session, doc_id: str) -> DocumentView:
     """A document's text cut at every span boundary, each piece with the spans over it."""
     doc = get_document(session, doc_id)
     text = session.exec(select(DocumentRow.text).where(DocumentRow.id == doc.id)).one()
-    stmt = _quotes_stmt().where(QuoteRow.document_id == doc.id).order_by(
-        col(QuoteRow.start), col(QuoteRow.end)).limit(MAX_DOCUMENT_QUOTES)
+    stmt = (
+        _quotes_stmt()
+        .where(QuoteRow.document_id == doc.id)
+        .order_by(col(QuoteRow.start), col(QuoteRow.end))
+        .limit(MAX_DOCUMENT_QUOTES)
+    )
     quotes = _with_authority(session, _quotes(list(session.exec(stmt))))
     spans: list[tuple[int, int, Mark]] = []
     for q in quotes:
-        for role, span in (("content", q.content), ("speaker", q.speaker_mention),
-                           ("cue", q.cue)):
+        for role, span in (("content", q.content), ("speaker", q.speaker_mention), ("cue", q.cue)):
             if span is not None and span.end > span.start:
-                spans.append((span.start, span.end, Mark(
-                    quote_id=q.id, role=role, kind=q.kind, speaker=q.speaker,
-                    cue=q.cue.text if q.cue else None, rule=q.rule, confidence=q.confidence)))
+                spans.append(
+                    (
+                        span.start,
+                        span.end,
+                        Mark(
+                            quote_id=q.id,
+                            role=role,
+                            kind=q.kind,
+                            speaker=q.speaker,
+                            cue=q.cue.text if q.cue else None,
+                            rule=q.rule,
+                            confidence=q.confidence,
+                        ),
+                    )
+                )
     # One sweep over the boundaries: each segment costs the spans open over it, not all spans.
     starts: dict[int, list[int]] = defaultdict(list)
     ends: dict[int, list[int]] = defaultdict(list)
@@ -238,15 +302,17 @@ class QuoteView(BaseModel):
 
 def quote_view(session: Session, quote_id: str, context: int = 300) -> QuoteView:
     """A quote (id or unique prefix), ``context`` characters each side, its review history."""
-    rows = list(session.exec(_quotes_stmt().where(id_prefix(col(QuoteRow.id), quote_id))
-                             .limit(2)))
+    rows = list(session.exec(_quotes_stmt().where(id_prefix(col(QuoteRow.id), quote_id)).limit(2)))
     if len(rows) != 1:
         raise NotFoundError(f"{'no' if not rows else 'more than one'} quote with id {quote_id!r}")
     (q,) = _with_authority(session, _quotes(rows))
     text = session.exec(select(DocumentRow.text).where(DocumentRow.id == q.document)).one()
-    return QuoteView(quote=q, before=text[max(0, q.start - context):q.start],
-                     after=text[q.end:q.end + context],
-                     review=review_states(session, [q.id])[q.id])
+    return QuoteView(
+        quote=q,
+        before=text[max(0, q.start - context) : q.start],
+        after=text[q.end : q.end + context],
+        review=review_states(session, [q.id])[q.id],
+    )
 
 
 # ---- clusters -----------------------------------------------------------------
@@ -271,8 +337,9 @@ def diff_parts(a: str, b: str) -> list[DiffPart]:
     comma is the same words); the parts show ``b``'s words as printed.
     """
     wa, wb = a.split(), b.split()
-    matcher = difflib.SequenceMatcher(a=[_word_key(w) for w in wa], b=[_word_key(w) for w in wb],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        a=[_word_key(w) for w in wa], b=[_word_key(w) for w in wb], autojunk=False
+    )
     out: list[DiffPart] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -297,61 +364,95 @@ def trace_view(session: Session, query: str) -> TraceView:
     """The trace page: ``query`` is a quote id prefix (6+ hex digits) or words of a quote."""
     found = trace(session, query)
     first = found.first_appearance.text
-    return TraceView(trace=found, diffs={a.quote_id: diff_parts(first, a.text)
-                                         for a in found.appearances})
+    return TraceView(
+        trace=found, diffs={a.quote_id: diff_parts(first, a.text) for a in found.appearances}
+    )
 
 
 class ClusterView(BaseModel):
     cluster: Cluster
     diffs: dict[str, list[DiffPart]] = Field(description="quote id -> diff from the canonical")
     reported: dict[str, str | None] = Field(
-        default_factory=dict, description="quote id -> the speaker as the document wrote it")
+        default_factory=dict, description="quote id -> the speaker as the document wrote it"
+    )
 
 
-def clusters_page(session: Session, min_members: int = 2, offset: int = 0,
-                  limit: int = 20) -> Page[ClusterView]:
+def clusters_page(
+    session: Session, min_members: int = 2, offset: int = 0, limit: int = 20
+) -> Page[ClusterView]:
     """Clusters of ≥ ``min_members`` quotes in id order, each appearance with its word diff.
 
     Read through the ``cluster_members(cluster_id)`` index: the page's clusters are the
     first groups of the index past ``offset``, not a sort of every cluster.
     """
     offset, limit = clamp(offset, limit)
-    ids = list(session.exec(
-        select(ClusterMemberRow.cluster_id).group_by(col(ClusterMemberRow.cluster_id))
-        .having(func.count() >= min_members).order_by(col(ClusterMemberRow.cluster_id))
-        .offset(offset).limit(limit + 1)))
-    texts = dict(session.exec(select(ClusterRow.id, ClusterRow.text).where(
-        col(ClusterRow.id).in_(ids))).all())
-    stmt = _quotes_stmt().add_columns(ClusterMemberRow.cluster_id, ClusterMemberRow.relation,
-                                      ClusterMemberRow.score).join(
-        ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).where(
-        col(ClusterMemberRow.cluster_id).in_(ids))
+    ids = list(
+        session.exec(
+            select(ClusterMemberRow.cluster_id)
+            .group_by(col(ClusterMemberRow.cluster_id))
+            .having(func.count() >= min_members)
+            .order_by(col(ClusterMemberRow.cluster_id))
+            .offset(offset)
+            .limit(limit + 1)
+        )
+    )
+    texts = dict(
+        session.exec(
+            select(ClusterRow.id, ClusterRow.text).where(col(ClusterRow.id).in_(ids))
+        ).all()
+    )
+    stmt = (
+        _quotes_stmt()
+        .add_columns(ClusterMemberRow.cluster_id, ClusterMemberRow.relation, ClusterMemberRow.score)
+        .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id)
+        .where(col(ClusterMemberRow.cluster_id).in_(ids))
+    )
     members: dict[int, list[SourceRef]] = defaultdict(list)
     reported: dict[str, str | None] = {}
     for row in session.exec(stmt):
         *quote_cols, cid, relation, score = row
         (q,) = _quotes([tuple(quote_cols)])
         reported[q.id] = q.speaker_mention.text if q.speaker_mention else None
-        members[cid].append(SourceRef(
-            document=q.document, source=q.source, path=q.path, published=q.published,
-            start=q.start, end=q.end, text=q.text, speaker=q.speaker, quote_id=q.id,
-            relation=relation, score=score))
+        members[cid].append(
+            SourceRef(
+                document=q.document,
+                source=q.source,
+                path=q.path,
+                published=q.published,
+                start=q.start,
+                end=q.end,
+                text=q.text,
+                speaker=q.speaker,
+                quote_id=q.id,
+                relation=relation,
+                score=score,
+            )
+        )
     out = []
     for cid in ids:
-        refs = sorted(members[cid], key=lambda r: (r.published is None, r.published or 0,
-                                                    r.path or r.document, r.start))
+        refs = sorted(
+            members[cid],
+            key=lambda r: (r.published is None, r.published or 0, r.path or r.document, r.start),
+        )
         if not refs:
             continue
         canonical = texts.get(cid, refs[0].text)
-        out.append(ClusterView(
-            cluster=Cluster(id=cid, text=canonical, speakers=sorted({r.speaker for r in refs
-                                                                     if r.speaker}),
-                            sources=refs, first_appearance=refs[0],
-                            distinct_sources=len({r.source or r.path or r.document
-                                                  for r in refs})),
-            # Raw wording, not the matcher's normalised form: the reader compares what was printed.
-            diffs={r.quote_id or "": diff_parts(canonical, r.text) for r in refs},
-            reported={r.quote_id or "": reported.get(r.quote_id or "") for r in refs}))
+        out.append(
+            ClusterView(
+                cluster=Cluster(
+                    id=cid,
+                    text=canonical,
+                    speakers=sorted({r.speaker for r in refs if r.speaker}),
+                    sources=refs,
+                    first_appearance=refs[0],
+                    distinct_sources=len({r.source or r.path or r.document for r in refs}),
+                ),
+                # Raw wording, not the matcher's normalised form:
+                # the reader compares what was printed.
+                diffs={r.quote_id or "": diff_parts(canonical, r.text) for r in refs},
+                reported={r.quote_id or "": reported.get(r.quote_id or "") for r in refs},
+            )
+        )
     return _page(out, offset, limit)
 
 
@@ -372,15 +473,21 @@ class FlagView(BaseModel):
     review: FlagState
 
 
-def conflicts_page(session: Session, kind: str | None = None, offset: int = 0,
-                   limit: int = 20, context: int = 200) -> Page[FlagView]:
+def conflicts_page(
+    session: Session, kind: str | None = None, offset: int = 0, limit: int = 20, context: int = 200
+) -> Page[FlagView]:
     """Flags most confident (highest score, 0–100) first, each side in ``context`` characters."""
     offset, limit = clamp(offset, limit)
     stmt = select(ConflictRow)
     if kind is not None:
         stmt = stmt.where(ConflictRow.kind == kind)
-    rows = list(session.exec(stmt.order_by(col(ConflictRow.score).desc(), col(ConflictRow.id))
-                             .offset(offset).limit(limit + 1)))
+    rows = list(
+        session.exec(
+            stmt.order_by(col(ConflictRow.score).desc(), col(ConflictRow.id))
+            .offset(offset)
+            .limit(limit + 1)
+        )
+    )
     states = flag_states(session, [r.id for r in rows[:limit]])
     out = []
     texts: dict[str, str] = {}
@@ -390,13 +497,29 @@ def conflicts_page(session: Session, kind: str | None = None, offset: int = 0,
         sides = []
         for ref in refs:
             if ref.document not in texts:
-                texts[ref.document] = session.exec(select(DocumentRow.text).where(
-                    DocumentRow.id == ref.document)).one()
+                texts[ref.document] = session.exec(
+                    select(DocumentRow.text).where(DocumentRow.id == ref.document)
+                ).one()
             text = texts[ref.document]
-            sides.append(InContext(ref=ref, before=text[max(0, ref.start - context):ref.start],
-                                   after=text[ref.end:ref.end + context]))
-        out.append(FlagView(
-            conflict=Conflict(id=r.id, kind=r.kind, score=r.score,
-                              explanation=explanation, diff=diff or None, records=refs),
-            sides=sides, review=states.get(r.id, FlagState(flag_id=r.id))))
+            sides.append(
+                InContext(
+                    ref=ref,
+                    before=text[max(0, ref.start - context) : ref.start],
+                    after=text[ref.end : ref.end + context],
+                )
+            )
+        out.append(
+            FlagView(
+                conflict=Conflict(
+                    id=r.id,
+                    kind=r.kind,
+                    score=r.score,
+                    explanation=explanation,
+                    diff=diff or None,
+                    records=refs,
+                ),
+                sides=sides,
+                review=states.get(r.id, FlagState(flag_id=r.id)),
+            )
+        )
     return _page(out, offset, limit)

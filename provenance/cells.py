@@ -26,6 +26,6 @@ def neutralise(value: str) -> str:
     n = 0
     while n < len(value) and _blank(value[n]):
         n += 1
-    if value[n:n + 1] and value[n] in FORMULA_START:
+    if value[n : n + 1] and value[n] in FORMULA_START:
         return "'" + value
     return value

@@ -50,9 +50,19 @@ if TYPE_CHECKING:
     from provenance.store import Store
 
 # Placeholders a reader understands, by option name; otherwise by type (see _metavar).
-METAVARS = {"db": "PATH_OR_URL", "paths": "PATH", "quote_id": "ID", "flag_id": "ID",
-            "document": "ID", "speaker": "NAME", "published": "YYYY-MM-DD", "dask": "ADDRESS",
-            "host": "ADDRESS", "fallback_encoding": "ENCODING", "expect_head": "HASH"}
+METAVARS = {
+    "db": "PATH_OR_URL",
+    "paths": "PATH",
+    "quote_id": "ID",
+    "flag_id": "ID",
+    "document": "ID",
+    "speaker": "NAME",
+    "published": "YYYY-MM-DD",
+    "dask": "ADDRESS",
+    "host": "ADDRESS",
+    "fallback_encoding": "ENCODING",
+    "expect_head": "HASH",
+}
 
 
 def _metavar(param: Any) -> str:
@@ -88,10 +98,16 @@ class _Commands(TyperGroup):
         return command
 
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  rich_markup_mode=None, cls=_Commands,
-                  help="Claim and quote provenance: who said what, where, and do sources agree.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=_Commands,
+    help="Claim and quote provenance: who said what, where, and do sources agree.",
+)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
 
 def say(console: Console, line: object) -> None:
     """Print one line built from stored or user text: no markup, no control codes,
@@ -99,8 +115,14 @@ def say(console: Console, line: object) -> None:
     console.print(plain(redact(sanitise(line))), soft_wrap=True)
 
 
-DbOpt = Annotated[str | None, typer.Option(
-    "--db", envvar="PROVENANCE_DB", help="SQLite path or SQLAlchemy URL [default: provenance.db]")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="PROVENANCE_DB",
+        help="SQLite path or SQLAlchemy URL [default: provenance.db]",
+    ),
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 TABLE_LIMIT = 50  # rows a table shows unless --limit or --all says otherwise
 
@@ -169,8 +191,9 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
-                                                is_eager=True)] = False) -> None:
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
     """Claim and quote provenance tracker."""
 
 
@@ -179,22 +202,38 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive).")],
     db: DbOpt = None,
     source: Annotated[str | None, typer.Option(help="Outlet name for every document.")] = None,
-    published: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD for every doc.")]
-    = None,
-    fallback_encoding: Annotated[str | None, typer.Option(
-        help="Decode non-UTF-8 files with this encoding (e.g. cp1252) instead of failing.")]
-    = None,
+    published: Annotated[
+        str | None, typer.Option("--date", help="YYYY-MM-DD for every doc.")
+    ] = None,
+    fallback_encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="Decode non-UTF-8 files with this encoding (e.g. cp1252) instead of failing."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors.")] = False,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="Extraction processes [default: all cores].")] = None,
-    dask: Annotated[str | None, typer.Option(
-        help="Extract on this Dask scheduler (tcp://host:8786) instead of locally.")] = None,
-    match: Annotated[bool, typer.Option(
-        help="Cluster quotes and flag conflicts now (--no-match: bulk load, "
-             "run `provenance match` later).")] = True,
-    follow_links: Annotated[bool, typer.Option(
-        "--follow-links", help="Read files that symbolic links in the folders point to "
-                               "outside them (not followed by default).")] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Extraction processes [default: all cores].")
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(help="Extract on this Dask scheduler (tcp://host:8786) instead of locally."),
+    ] = None,
+    match: Annotated[
+        bool,
+        typer.Option(
+            help="Cluster quotes and flag conflicts now (--no-match: bulk load, "
+            "run `provenance match` later)."
+        ),
+    ] = True,
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links",
+            help="Read files that symbolic links in the folders point to "
+            "outside them (not followed by default).",
+        ),
+    ] = False,
 ) -> None:
     """Read articles (.txt .md .html .jsonl), extract quotes and speakers, store them."""
     from rich.progress import (
@@ -216,9 +255,15 @@ def ingest(
     with _store(db, create=True) as store:
         show_bar = sys.stderr.isatty() and not quiet
         total = count_documents(paths) if not quiet else None
-        with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, disable=not show_bar,
-                      transient=True) as bar:
+        with Progress(
+            TextColumn("ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not show_bar,
+            transient=True,
+        ) as bar:
             task = bar.add_task("", total=total)
             plain = _PlainProgress(total) if not show_bar and not quiet else None
 
@@ -233,20 +278,37 @@ def ingest(
 
             with _guard():
                 if dask:
-                    report = ingest_dask(store, paths, dask, source=source, published=day,
-                                         fallback_encoding=fallback_encoding, progress=tick,
-                                         match=match, follow_links=follow_links)
+                    report = ingest_dask(
+                        store,
+                        paths,
+                        dask,
+                        source=source,
+                        published=day,
+                        fallback_encoding=fallback_encoding,
+                        progress=tick,
+                        match=match,
+                        follow_links=follow_links,
+                    )
                 else:
-                    report = run_ingest(store, paths, source=source, published=day,
-                                        fallback_encoding=fallback_encoding, progress=tick,
-                                        workers=workers or default_workers(), match=match,
-                                        follow_links=follow_links)
+                    report = run_ingest(
+                        store,
+                        paths,
+                        source=source,
+                        published=day,
+                        fallback_encoding=fallback_encoding,
+                        progress=tick,
+                        workers=workers or default_workers(),
+                        match=match,
+                        follow_links=follow_links,
+                    )
         for warning in report.warnings:
             say(err, f"warning: {warning}")
         if not quiet:
-            typer.echo(f"documents: {report.new} new, {report.unchanged} unchanged, "
-                       f"{report.failed} failed; quotes: {report.quotes - report.nonspeech}, "
-                       f"nonspeech: {report.nonspeech}; new speakers: {report.speakers}")
+            typer.echo(
+                f"documents: {report.new} new, {report.unchanged} unchanged, "
+                f"{report.failed} failed; quotes: {report.quotes - report.nonspeech}, "
+                f"nonspeech: {report.nonspeech}; new speakers: {report.speakers}"
+            )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -289,8 +351,9 @@ def _parse_date(value: str | None) -> date | None:
 def extract_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders (recursive).")],
     fmt: FormatOpt = Format.jsonl,
-    include_nonspeech: Annotated[bool, typer.Option(
-        "--all", help="Also list non-speech quotations (scare quotes, signs).")] = False,
+    include_nonspeech: Annotated[
+        bool, typer.Option("--all", help="Also list non-speech quotations (scare quotes, signs).")
+    ] = False,
 ) -> None:
     """Extract attributions without a database, streaming one record per line."""
     from provenance.documents import read_paths
@@ -307,8 +370,11 @@ def extract_cmd(
             name = item.path or "-"
             if item.line:
                 name = f"{name}:{item.line}"
-            rows = [attribution_row(name, a) for a in extract(item.text)
-                    if include_nonspeech or a.kind != "nonspeech"]
+            rows = [
+                attribution_row(name, a)
+                for a in extract(item.text)
+                if include_nonspeech or a.kind != "nonspeech"
+            ]
             if fmt is Format.jsonl:
                 emit(rows, fmt)  # streamed: memory stays flat in the number of documents
             else:
@@ -321,15 +387,22 @@ def extract_cmd(
 
 @app.command()
 def quotes(
-    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
-    = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")
+    ] = None,
     document: Annotated[str | None, typer.Option(help="Document id (or prefix).")] = None,
     kind: Annotated[QuoteKindChoice | None, typer.Option(help="Only this kind.")] = None,
-    include_nonspeech: Annotated[bool, typer.Option(
-        "--all", help="Every row, non-speech included (no --limit).")] = False,
-    limit: Annotated[int | None, typer.Option(
-        min=1, help=f"At most this many [default: {TABLE_LIMIT} in a table, "
-                    "every row in json, jsonl, csv].")] = None,
+    include_nonspeech: Annotated[
+        bool, typer.Option("--all", help="Every row, non-speech included (no --limit).")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help=f"At most this many [default: {TABLE_LIMIT} in a table, "
+            "every row in json, jsonl, csv].",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -340,21 +413,35 @@ def quotes(
         limit = TABLE_LIMIT
     kind_value = kind.value if kind else None
     with _store(db) as store, store.session() as s:
-        rows = [quote_row(q) for q in list_quotes(s, speaker, document, kind_value,
-                                                  include_nonspeech, limit)]
-        hidden = (count_quotes(s, speaker, document, kind_value, include_nonspeech) - len(rows)
-                  if limit and len(rows) == limit else 0)
+        rows = [
+            quote_row(q)
+            for q in list_quotes(s, speaker, document, kind_value, include_nonspeech, limit)
+        ]
+        hidden = (
+            count_quotes(s, speaker, document, kind_value, include_nonspeech) - len(rows)
+            if limit and len(rows) == limit
+            else 0
+        )
     columns = QUOTE_COLUMNS
     if any(r["speaker_identifier"] for r in rows):  # the authority file's ids, when it has any
         columns = [*columns[:2], "speaker_identifier", *columns[2:]]
-    emit(rows, fmt, columns if fmt is Format.table else None,
-         title=f"quotes: {speaker}" if speaker else "quotes")
+    emit(
+        rows,
+        fmt,
+        columns if fmt is Format.table else None,
+        title=f"quotes: {speaker}" if speaker else "quotes",
+    )
     _more(hidden, limit)
 
 
-LimitOpt = Annotated[int | None, typer.Option(
-    min=1, help=f"At most this many [default: {TABLE_LIMIT} in a table, every row in json, "
-                "jsonl, csv].")]
+LimitOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help=f"At most this many [default: {TABLE_LIMIT} in a table, every row in json, "
+        "jsonl, csv].",
+    ),
+]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every row (no --limit).")]
 
 
@@ -369,22 +456,31 @@ def _paged(rows: list[Any], fmt: Format, limit: int | None, every: bool) -> tupl
 def _more(hidden: int, limit: int | None) -> None:
     """The footer of a cut listing, on stderr so that piped output stays data."""
     if hidden > 0:
-        err.print(f"… {hidden} more (showing {limit}; --limit N or --all for more)",
-                  markup=False)
+        err.print(f"… {hidden} more (showing {limit}; --limit N or --all for more)", markup=False)
 
 
-ByOpt = Annotated[str | None, typer.Option(
-    help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")]
+ByOpt = Annotated[
+    str | None, typer.Option(help="Who decides [default: $PROVENANCE_REVIEWER or the login name]")
+]
 
 
-speakers_app = typer.Typer(no_args_is_help=False, help=(
-    "List speakers with their aliases and number of quotes; `merge` and `split` correct them."))
+speakers_app = typer.Typer(
+    no_args_is_help=False,
+    help=(
+        "List speakers with their aliases and number of quotes; `merge` and `split` correct them."
+    ),
+)
 app.add_typer(speakers_app, name="speakers")
 
 
 @speakers_app.callback(invoke_without_command=True)
-def speakers(ctx: typer.Context, limit: LimitOpt = None, every: AllOpt = False,
-             fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+def speakers(
+    ctx: typer.Context,
+    limit: LimitOpt = None,
+    every: AllOpt = False,
+    fmt: FormatOpt = Format.table,
+    db: DbOpt = None,
+) -> None:
     """List speakers with their aliases and number of quotes (`merge`, `split`: corrections)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -435,8 +531,9 @@ def speakers_split_cmd(
 
 @app.command()
 def merges(
-    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
-    = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")
+    ] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -451,8 +548,9 @@ def merges(
 @app.command()
 def show(
     quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
-    context: Annotated[int, typer.Option(
-        min=0, help="Characters of context on each side (0 or more).")] = 300,
+    context: Annotated[
+        int, typer.Option(min=0, help="Characters of context on each side (0 or more).")
+    ] = 300,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -468,15 +566,20 @@ def show(
     out = Console(highlight=False)
     header = Text()
     header.append(quote.id, "bold")
-    header.append(f"  {quote.kind}  speaker: {sanitise(quote.speaker or '-')}  "
-                  f"cue: {sanitise(quote.cue.text if quote.cue else '-')}  "
-                  f"confidence: {quote.confidence:.2f}")
+    header.append(
+        f"  {quote.kind}  speaker: {sanitise(quote.speaker or '-')}  "
+        f"cue: {sanitise(quote.cue.text if quote.cue else '-')}  "
+        f"confidence: {quote.confidence:.2f}"
+    )
     out.print(header)
     say(out, f"document {quote.document[:16]}  {quote.path or ''}  [{quote.start}:{quote.end}]")
     if quote.cluster_id is not None:
-        say(out, f"{'first appearance' if quote.first_appearance else 'not the first report'}"
-                 f" of its statement; {quote.sources} source{'s' if quote.sources > 1 else ''}"
-                 f" (provenance trace {quote.id[:12]})")
+        say(
+            out,
+            f"{'first appearance' if quote.first_appearance else 'not the first report'}"
+            f" of its statement; {quote.sources} source{'s' if quote.sources > 1 else ''}"
+            f" (provenance trace {quote.id[:12]})",
+        )
     out.print(_context(text, lo, hi, quote))
 
 
@@ -508,8 +611,7 @@ def stats_cmd(fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
 
 @app.command()
 def demo(
-    keep: Annotated[Path | None, typer.Option(help="Keep the demo database at this path.")]
-    = None,
+    keep: Annotated[Path | None, typer.Option(help="Keep the demo database at this path.")] = None,
 ) -> None:
     """Ingest the bundled sample articles into a temporary database and show who said what."""
     import tempfile
@@ -525,8 +627,10 @@ def demo(
         db = str(keep or Path(tmp) / "demo.db")
         with _store(db, create=True) as store:
             report = run_ingest(store, [samples])
-            typer.echo(f"ingested {report.new} sample articles from {samples}: "
-                       f"{report.quotes} quotes and claims, {report.speakers} speakers\n")
+            typer.echo(
+                f"ingested {report.new} sample articles from {samples}: "
+                f"{report.quotes} quotes and claims, {report.speakers} speakers\n"
+            )
             with store.session() as s:
                 by_speaker: dict[str, list[dict[str, object]]] = {}
                 for q in list_quotes(s):
@@ -545,8 +649,11 @@ def demo(
                 say(out, f"  [{row['kind']}] “{short}” — {where}")
         out.print("\n[bold]Reported by more than one outlet[/bold]")
         for c in clusters:
-            say(out, f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
-                     f"{c.distinct_sources} sources")
+            say(
+                out,
+                f"  “{c.text.strip(' ,')}” — {', '.join(c.speakers) or '?'}: "
+                f"{c.distinct_sources} sources",
+            )
             for ref in cluster_row(c)["sources"]:
                 say(out, f"      {ref}")
         out.print("\n[bold]Conflicts between sources[/bold]")
@@ -558,6 +665,7 @@ def demo(
         for problem in report.problems:
             say(err, f"error: {problem}")
         raise typer.Exit(1)
+
 
 # ---- issue: audit trail (log, verify, review, export, schemas) --------------------
 
@@ -572,11 +680,18 @@ def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for st in states:
         last = st.history[-1] if st.history else None
-        rows.append({"of": "quote", "id": st.quote_id, "status": st.status.value,
-                     "by": last.by if last else None, "at": last.ts if last else None,
-                     "note": last.note if last else None,
-                     "history": " → ".join([d.status.value for d in st.history]),
-                     "decisions": [d.model_dump(mode="json") for d in st.history]})
+        rows.append(
+            {
+                "of": "quote",
+                "id": st.quote_id,
+                "status": st.status.value,
+                "by": last.by if last else None,
+                "at": last.ts if last else None,
+                "note": last.note if last else None,
+                "history": " → ".join([d.status.value for d in st.history]),
+                "decisions": [d.model_dump(mode="json") for d in st.history],
+            }
+        )
     return rows
 
 
@@ -584,11 +699,18 @@ def _flag_rows(states: list[FlagState]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for st in states:
         last = st.history[-1] if st.history else None
-        rows.append({"of": "flag", "id": st.flag_id, "status": st.decision.value,
-                     "by": last.by if last else None, "at": last.ts if last else None,
-                     "note": last.note if last else None,
-                     "history": " → ".join([d.decision.value for d in st.history]),
-                     "decisions": [d.model_dump(mode="json") for d in st.history]})
+        rows.append(
+            {
+                "of": "flag",
+                "id": st.flag_id,
+                "status": st.decision.value,
+                "by": last.by if last else None,
+                "at": last.ts if last else None,
+                "note": last.note if last else None,
+                "history": " → ".join([d.decision.value for d in st.history]),
+                "decisions": [d.model_dump(mode="json") for d in st.history],
+            }
+        )
     return rows
 
 
@@ -597,14 +719,23 @@ REVIEW_COLUMNS = ["of", "id", "status", "by", "at", "note", "history"]
 
 @app.command("verify")
 def verify_cmd(
-    log_file: Annotated[Path | None, typer.Option(
-        "--log", help="Check an exported log (provenance log -f jsonl) instead of a database.")]
-    = None,
-    expect_head: Annotated[str | None, typer.Option(
-        help="A log hash published earlier: fail unless it is still in the chain.")] = None,
-    checkpoint: Annotated[Path | None, typer.Option(
-        "--checkpoint", help="A file from `provenance checkpoint --out`: fail unless the "
-        "log still extends it.")] = None,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log", help="Check an exported log (provenance log -f jsonl) instead of a database."
+        ),
+    ] = None,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(help="A log hash published earlier: fail unless it is still in the chain."),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="A file from `provenance checkpoint --out`: fail unless the log still extends it.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -622,22 +753,30 @@ def verify_cmd(
         with _store(db) as store, store.session() as s:
             report = run_verify(s, expect_head, checkpoint=cp)
     if report.problems:
-        emit((p.model_dump() for p in report.problems), fmt,
-             ["check", "table", "column", "record", "detail"], title="verify: mismatches")
+        emit(
+            (p.model_dump() for p in report.problems),
+            fmt,
+            ["check", "table", "column", "record", "detail"],
+            title="verify: mismatches",
+        )
         err.print(f"verify: {len(report.problems)} mismatches", markup=False)
         raise typer.Exit(VerificationError.exit_code)
     if fmt is Format.table:
-        typer.echo(f"ok: {report.entries} log entries, {report.documents} documents, "
-                   f"{report.spans} spans, {report.records} records; "
-                   f"head {report.head_seq} {report.head_hash}")
+        typer.echo(
+            f"ok: {report.entries} log entries, {report.documents} documents, "
+            f"{report.spans} spans, {report.records} records; "
+            f"head {report.head_seq} {report.head_hash}"
+        )
     else:
         emit_object(report, fmt)
 
 
 @app.command("checkpoint")
 def checkpoint_cmd(
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Also write it to this file (keep it off this machine).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Also write it to this file (keep it off this machine)."),
+    ] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -654,9 +793,15 @@ def checkpoint_cmd(
 def review_cmd(
     quote_id: Annotated[str, typer.Argument(help="Quote id or a unique prefix.")],
     status: Annotated[ReviewStatus | None, typer.Option(help="The decision.")] = None,
-    speaker: Annotated[str | None, typer.Option(help=(
-        "Attribute the quote to this speaker instead (id, or a name meaning one speaker); "
-        "the same as `provenance reassign`."))] = None,
+    speaker: Annotated[
+        str | None,
+        typer.Option(
+            help=(
+                "Attribute the quote to this speaker instead (id, or a name meaning one speaker); "
+                "the same as `provenance reassign`."
+            )
+        ),
+    ] = None,
     note: Annotated[str, typer.Option(help="Why: source checked, correction, ...")] = "",
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
@@ -680,10 +825,15 @@ def review_cmd(
 @app.command("review-flag")
 def review_flag_cmd(
     flag_id: Annotated[str, typer.Argument(help="Conflict flag id or a unique prefix.")],
-    decision: Annotated[FlagDecision, typer.Option(
-        "--status", "--decision",
-        help="confirmed: the sources really disagree; dismissed: a false alarm (it stays "
-             "down until its evidence changes).")],
+    decision: Annotated[
+        FlagDecision,
+        typer.Option(
+            "--status",
+            "--decision",
+            help="confirmed: the sources really disagree; dismissed: a false alarm (it stays "
+            "down until its evidence changes).",
+        ),
+    ],
     note: Annotated[str, typer.Option(help="Why.")] = "",
     by: ByOpt = None,
     fmt: FormatOpt = Format.table,
@@ -714,18 +864,25 @@ def reassign_cmd(
     emit_object(result, fmt)
 
 
-people_app = typer.Typer(no_args_is_help=True, help=(
-    "The authority file: canonical names and identifiers (e.g. Wikidata QIDs) of people."))
+people_app = typer.Typer(
+    no_args_is_help=True,
+    help=("The authority file: canonical names and identifiers (e.g. Wikidata QIDs) of people."),
+)
 app.add_typer(people_app, name="people")
 
 
 @people_app.command("import")
 def people_import_cmd(
-    path: Annotated[Path, typer.Argument(help=(
-        "CSV: name, aliases (;-separated), identifier, gender (male/female/other), title; "
-        "a header line starting with 'name' is skipped."))],
-    by: Annotated[str | None, typer.Option(help="Who supplies the file (audit log actor).")]
-    = None,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help=(
+                "CSV: name, aliases (;-separated), identifier, gender (male/female/other), title; "
+                "a header line starting with 'name' is skipped."
+            )
+        ),
+    ],
+    by: Annotated[str | None, typer.Option(help="Who supplies the file (audit log actor).")] = None,
     fmt: FormatOpt = Format.table,
     db: DbOpt = None,
 ) -> None:
@@ -742,8 +899,9 @@ def people_import_cmd(
 
 
 @people_app.command("list")
-def people_list_cmd(limit: LimitOpt = None, every: AllOpt = False,
-                    fmt: FormatOpt = Format.table, db: DbOpt = None) -> None:
+def people_list_cmd(
+    limit: LimitOpt = None, every: AllOpt = False, fmt: FormatOpt = Format.table, db: DbOpt = None
+) -> None:
     """List the authority file's people."""
     from provenance.people import list_people
 
@@ -756,9 +914,12 @@ def people_list_cmd(limit: LimitOpt = None, every: AllOpt = False,
 @app.command("serve")
 def serve_cmd(
     db: DbOpt = None,
-    host: Annotated[str, typer.Option(
-        help="Address to listen on; another machine can reach anything but 127.0.0.1.")]
-    = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on; another machine can reach anything but 127.0.0.1."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
 ) -> None:
     """Review in the browser: speakers, documents with highlighted spans, clusters, conflicts."""
@@ -770,8 +931,9 @@ def serve_cmd(
     with _guard():
         store = open_existing_store(db)
     with _store_of(store):
-        err.print(f"provenance: serving {store.url} on http://{host}:{port}/ (Ctrl-C stops)",
-                  markup=False)
+        err.print(
+            f"provenance: serving {store.url} on http://{host}:{port}/ (Ctrl-C stops)", markup=False
+        )
         uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
 
 
@@ -793,8 +955,9 @@ def reviews_cmd(
 
 @app.command("log")
 def log_cmd(
-    subject: Annotated[str | None, typer.Argument(
-        help="quote:ID, document:ID, speaker:N or a bare id prefix.")] = None,
+    subject: Annotated[
+        str | None, typer.Argument(help="quote:ID, document:ID, speaker:N or a bare id prefix.")
+    ] = None,
     action: Annotated[str | None, typer.Option(help="Only this action, e.g. review.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
     fmt: FormatOpt = Format.table,
@@ -804,20 +967,24 @@ def log_cmd(
     from provenance.audit import list_entries
 
     with _store(db) as store, store.session() as s:
-        emit((e.model_dump() for e in list_entries(s, subject, action, limit)), fmt,
-             ["seq", "ts", "actor", "action", "subject", "hash"], title="audit log")
+        emit(
+            (e.model_dump() for e in list_entries(s, subject, action, limit)),
+            fmt,
+            ["seq", "ts", "actor", "action", "subject", "hash"],
+            title="audit log",
+        )
 
 
 @app.command("export")
 def export_cmd(
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Export format.")]
-    = ExportFormat.jsonl,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="File [default: stdout].")]
-    = None,
-    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
-    = None,
-    include_nonspeech: Annotated[bool, typer.Option("--all", help="Include non-speech.")]
-    = False,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Export format.")
+    ] = ExportFormat.jsonl,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File [default: stdout].")] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")
+    ] = None,
+    include_nonspeech: Annotated[bool, typer.Option("--all", help="Include non-speech.")] = False,
     db: DbOpt = None,
 ) -> None:
     """Every quote and claim with full provenance, streamed.
@@ -865,10 +1032,10 @@ def adopt_cmd(by: ByOpt = None, fmt: FormatOpt = Format.table, db: DbOpt = None)
 
 @app.command("schemas")
 def schemas_cmd(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the schema files live.")]
-    = Path("schemas"),
-    check: Annotated[bool, typer.Option(help="Only compare; exit 1 if any file is stale.")]
-    = False,
+    directory: Annotated[Path, typer.Option("--dir", help="Where the schema files live.")] = Path(
+        "schemas"
+    ),
+    check: Annotated[bool, typer.Option(help="Only compare; exit 1 if any file is stale.")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Write JSON Schemas (draft 2020-12) of the exported records, generated from the models."""
@@ -885,15 +1052,29 @@ def schemas_cmd(
 
 # --- Extraction quality on real news: evaluate ---------------------------------------------
 
+
 @app.command("evaluate")
 def evaluate_cmd(
-    gold: Annotated[Path, typer.Argument(
-        help="PolNeAR-style split folder (text/ + attributions/) or a JSON Lines gold file.")],
-    predictions: Annotated[Path | None, typer.Option(
-        "--predictions", "-p", help="JSON Lines from `provenance extract`; default: run extract.")]
-    = None,
-    corpus: Annotated[Path | None, typer.Option(
-        help="Documents of a JSON Lines gold [default: ../corpus beside the gold file].")] = None,
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help="PolNeAR-style split folder (text/ + attributions/) or a JSON Lines gold file."
+        ),
+    ],
+    predictions: Annotated[
+        Path | None,
+        typer.Option(
+            "--predictions",
+            "-p",
+            help="JSON Lines from `provenance extract`; default: run extract.",
+        ),
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            help="Documents of a JSON Lines gold [default: ../corpus beside the gold file]."
+        ),
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="Score only the first N brat texts.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -907,8 +1088,12 @@ def evaluate_cmd(
         emit_object(report.model_dump(mode="json", exclude={"details"}), fmt)
         return
     rows = [{**m.model_dump(), "value": round(m.value, 4)} for m in report.metrics()]
-    emit(rows, fmt, ["metric", "value", "numerator", "denominator", "of"],
-         title=f"{gold}: {report.documents} documents")
+    emit(
+        rows,
+        fmt,
+        ["metric", "value", "numerator", "denominator", "of"],
+        title=f"{gold}: {report.documents} documents",
+    )
 
 
 # ---- cross-source checks: clusters, quantity claims, flags ------------------
@@ -942,23 +1127,47 @@ def trace_cmd(
     Console(highlight=False).print(
         f"“{result.text.strip(' ,')}”{score}\n{len(result.appearances)} reports, {result.sources} "
         f"source{'s' if result.sources > 1 else ''}; first: {trace_row(first)['where']}"
-        f" {first.published or 'undated'}", markup=False)
+        f" {first.published or 'undated'}",
+        markup=False,
+    )
     emit((trace_table_row(a) for a in result.appearances), fmt, TRACE_COLUMNS)
 
 
-CLUSTER_COLUMNS = ["id", "text", "speakers", "distinct_sources", "first_source", "first_date",
-                   "sources"]
-CLAIM_COLUMNS = ["kind", "speaker", "text", "quantity", "noun_class", "event", "source",
-                 "document", "start", "end"]
+CLUSTER_COLUMNS = [
+    "id",
+    "text",
+    "speakers",
+    "distinct_sources",
+    "first_source",
+    "first_date",
+    "sources",
+]
+CLAIM_COLUMNS = [
+    "kind",
+    "speaker",
+    "text",
+    "quantity",
+    "noun_class",
+    "event",
+    "source",
+    "document",
+    "start",
+    "end",
+]
 CONFLICT_COLUMNS = ["id", "kind", "score", "explanation", "diff", "records"]
 
 
 @app.command()
 def matches(
-    speaker: Annotated[str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")]
-    = None,
-    min_sources: Annotated[int, typer.Option(
-        min=1, help="Only clusters from this many outlets (1: every quote's cluster).")] = 2,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", "-s", help="Name, any spelling.")
+    ] = None,
+    min_sources: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Only clusters from this many outlets (1: every quote's cluster)."
+        ),
+    ] = 2,
     limit: LimitOpt = None,
     every: AllOpt = False,
     fmt: FormatOpt = Format.table,
@@ -978,8 +1187,9 @@ def matches(
 
 @app.command()
 def claims(
-    speaker: Annotated[str | None, typer.Option("--speaker", "-s",
-                                                help="Person or body (\"police\").")] = None,
+    speaker: Annotated[
+        str | None, typer.Option("--speaker", "-s", help='Person or body ("police").')
+    ] = None,
     limit: LimitOpt = None,
     every: AllOpt = False,
     fmt: FormatOpt = Format.table,
@@ -996,10 +1206,10 @@ def claims(
 
 @app.command()
 def conflicts(
-    kind: Annotated[str | None, typer.Option(
-        help="misquote, misattribution or numeric.")] = None,
-    min_score: Annotated[float, typer.Option(
-        "--min-score", help="Only flags with at least this confidence (0–100).")] = 0.0,
+    kind: Annotated[str | None, typer.Option(help="misquote, misattribution or numeric.")] = None,
+    min_score: Annotated[
+        float, typer.Option("--min-score", help="Only flags with at least this confidence (0–100).")
+    ] = 0.0,
     limit: LimitOpt = None,
     every: AllOpt = False,
     fmt: FormatOpt = Format.table,
@@ -1024,10 +1234,15 @@ def conflicts(
 
 @app.command("match")
 def match_cmd(
-    window_days: Annotated[int, typer.Option(
-        "--window-days", min=0,
-        help="Numeric flags and misquotes only between reports published this many days "
-             "apart or fewer.")] = WINDOW_DAYS,
+    window_days: Annotated[
+        int,
+        typer.Option(
+            "--window-days",
+            min=0,
+            help="Numeric flags and misquotes only between reports published this many days "
+            "apart or fewer.",
+        ),
+    ] = WINDOW_DAYS,
     db: DbOpt = None,
 ) -> None:
     """Rebuild claims, clusters and flags from every stored document."""
@@ -1036,9 +1251,11 @@ def match_cmd(
     with _store(db) as store, store.session() as s:
         report = rebuild_checks(s, window_days=window_days)
         s.commit()
-    typer.echo(f"claims: {report.claims}; quotes matched: {report.quotes}; "
-               f"clusters touched: {report.clusters_touched}; flags raised: {report.raised}, "
-               f"cleared: {report.cleared}")
+    typer.echo(
+        f"claims: {report.claims}; quotes matched: {report.quotes}; "
+        f"clusters touched: {report.clusters_touched}; flags raised: {report.raised}, "
+        f"cleared: {report.cleared}"
+    )
 
 
 def main() -> None:

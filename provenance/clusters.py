@@ -142,15 +142,19 @@ def is_title(text: str) -> bool:
     norm = normalize(text)
     words = flag_words()
     if norm in words.get("title", frozenset()) or norm.removeprefix("the ") in words.get(
-            "title", frozenset()):
+        "title", frozenset()
+    ):
         return True
     raw = [w for w in re.findall(r"[^\W_][\w’'&.-]*", text)]
     if not raw or len(raw) > TITLE_MAX_WORDS:
         return False
     small = words.get("title_small", frozenset())
     capitalized = all(w[0].isupper() or w[0].isdigit() or w.lower() in small for w in raw)
-    return capitalized and raw[0][0].isupper() and any(
-        w in words.get("title_cue", frozenset()) for w in norm.split())
+    return (
+        capitalized
+        and raw[0][0].isupper()
+        and any(w in words.get("title_cue", frozenset()) for w in norm.split())
+    )
 
 
 STATEMENT_WORDS = 6  # a quote this long is a statement, not a stock phrase
@@ -164,8 +168,9 @@ def is_statement(text: str) -> bool:
     if n >= STATEMENT_WORDS:
         return True
     stripped = text.strip(" “‘\"'")
-    return n >= FULL_SENTENCE_WORDS and stripped[:1].isupper() and bool(
-        _SENTENCE_END.search(stripped))
+    return (
+        n >= FULL_SENTENCE_WORDS and stripped[:1].isupper() and bool(_SENTENCE_END.search(stripped))
+    )
 
 
 def matchable(text: str) -> bool:
@@ -198,8 +203,9 @@ def minhash(toks: set[str]) -> MinHash:
 def band_keys(signature: np.ndarray) -> list[str]:
     """LSH band keys of one MinHash signature (uint64 array of :data:`NUM_PERM`)."""
     b, r = _lsh_params()
-    digest = [hashlib.blake2b(signature[i * r:(i + 1) * r].tobytes(), digest_size=8)
-              for i in range(b)]
+    digest = [
+        hashlib.blake2b(signature[i * r : (i + 1) * r].tobytes(), digest_size=8) for i in range(b)
+    ]
     return [f"b{i}:{d.hexdigest()}" for i, d in enumerate(digest)]
 
 
@@ -222,7 +228,7 @@ def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray
     vocab: dict[str, int] = {}
     out = np.full((len(token_sets), NUM_PERM), max_hash, dtype=np.uint32)
     for lo in range(0, len(token_sets), chunk):
-        sets = token_sets[lo:lo + chunk]
+        sets = token_sets[lo : lo + chunk]
         flat = [vocab.setdefault(t, sha1_hash32(t.encode("utf-8"))) for s in sets for t in s]
         if not flat:
             continue
@@ -231,8 +237,9 @@ def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray
         phv = ((hv * a + b) % prime) & max_hash
         nonempty = lengths > 0
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[nonempty]
-        out[lo:lo + len(sets)][nonempty] = np.minimum.reduceat(phv, starts, axis=0).astype(
-            np.uint32)
+        out[lo : lo + len(sets)][nonempty] = np.minimum.reduceat(phv, starts, axis=0).astype(
+            np.uint32
+        )
     return out
 
 
@@ -282,8 +289,9 @@ def candidate_matrix(q: Sequence[str], c: Sequence[str], workers: int = 1) -> np
     return ratio_ok | inside_ok
 
 
-def relations(q: str, c: Sequence[str], same_speaker: Sequence[bool],
-              workers: int = 1) -> list[tuple[str | None, float]]:
+def relations(
+    q: str, c: Sequence[str], same_speaker: Sequence[bool], workers: int = 1
+) -> list[tuple[str | None, float]]:
     """:func:`relation` of ``q`` with each of ``c`` — (None, 0.0) where
     :func:`candidate_matrix` rules the pair out — with three C calls for the row.
 
@@ -295,8 +303,7 @@ def relations(q: str, c: Sequence[str], same_speaker: Sequence[bool],
     lcs = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)[0]
     ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
     out: list[tuple[str | None, float]] = []
-    for cn, common, ratio, same in zip(c, lcs.tolist(), ratios.tolist(), same_speaker,
-                                       strict=True):
+    for cn, common, ratio, same in zip(c, lcs.tolist(), ratios.tolist(), same_speaker, strict=True):
         shorter = min(len(q), len(cn))
         if 200 * common < VARIANT * (len(q) + len(cn)) and 100 * common < FRAGMENT * shorter:
             out.append((None, 0.0))  # what candidate_matrix rules out
@@ -309,8 +316,9 @@ def relations(q: str, c: Sequence[str], same_speaker: Sequence[bool],
     return out
 
 
-def relation_hits(q: str, c: Sequence[str], same_speaker: Sequence[bool],
-                  workers: int = 1) -> list[tuple[int, str, float]]:
+def relation_hits(
+    q: str, c: Sequence[str], same_speaker: Sequence[bool], workers: int = 1
+) -> list[tuple[int, str, float]]:
     """(index, relation, score 0–100) of those of ``c`` that :func:`relations` relates
     to ``q`` (relation not None), in index order.
 
@@ -321,8 +329,7 @@ def relation_hits(q: str, c: Sequence[str], same_speaker: Sequence[bool],
     if not c:
         return []
     workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
-    common = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers,
-                           dtype=np.int64)[0]
+    common = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int64)[0]
     ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
     lc = np.fromiter(map(len, c), dtype=np.int64, count=len(c))
     shorter = np.minimum(lc, len(q))
@@ -335,12 +342,21 @@ def relation_hits(q: str, c: Sequence[str], same_speaker: Sequence[bool],
     # shorter text must have FRAGMENT_MIN_WORDS words; partial_ratio puts the shorter
     # first itself (and relation passes it first), so the scores are the same.
     q_words = len(q.split())
-    tested = [i for i in np.flatnonzero(need).tolist()
-              if (q_words if len(q) <= len(c[i]) else len(c[i].split())) >= FRAGMENT_MIN_WORDS]
+    tested = [
+        i
+        for i in np.flatnonzero(need).tolist()
+        if (q_words if len(q) <= len(c[i]) else len(c[i].split())) >= FRAGMENT_MIN_WORDS
+    ]
     partial: dict[int, float] = {}
     if tested:
-        scores = process.cdist([q], [c[i] for i in tested], scorer=fuzz.partial_ratio,
-                               score_cutoff=FRAGMENT, workers=workers, dtype=np.float64)[0]
+        scores = process.cdist(
+            [q],
+            [c[i] for i in tested],
+            scorer=fuzz.partial_ratio,
+            score_cutoff=FRAGMENT,
+            workers=workers,
+            dtype=np.float64,
+        )[0]
         partial = dict(zip(tested, scores.tolist(), strict=True))
     out: list[tuple[int, str, float]] = []
     for i in np.flatnonzero(is_same | need | variant).tolist():
@@ -357,8 +373,14 @@ def relation_hits(q: str, c: Sequence[str], same_speaker: Sequence[bool],
     return out
 
 
-def _score_block(norms: list[str], speakers: list[object], rows: list[int], cols: list[int],
-                 uf: _Union, workers: int) -> int:
+def _score_block(
+    norms: list[str],
+    speakers: list[object],
+    rows: list[int],
+    cols: list[int],
+    uf: _Union,
+    workers: int,
+) -> int:
     """Score rows × cols and join the pairs :func:`relation` accepts; returns pairs scored."""
     ok = candidate_matrix([norms[i] for i in rows], [norms[j] for j in cols], workers)
     for x, y in zip(*np.nonzero(ok), strict=True):
@@ -371,13 +393,15 @@ def _score_block(norms: list[str], speakers: list[object], rows: list[int], cols
     return len(rows) * len(cols)
 
 
-def cluster_texts(texts: Sequence[str], speakers: Sequence[object] | None = None,
-                  workers: int = 2) -> BulkResult:
+def cluster_texts(
+    texts: Sequence[str], speakers: Sequence[object] | None = None, workers: int = 2
+) -> BulkResult:
     """Cluster many quotes in memory with the same blocking and scoring as the store."""
     all_norms = [normalize(t) for t in texts]
     uniq: dict[str, int] = {}
-    rep = np.fromiter((uniq.setdefault(n, len(uniq)) for n in all_norms), dtype=np.int64,
-                      count=len(all_norms))
+    rep = np.fromiter(
+        (uniq.setdefault(n, len(uniq)) for n in all_norms), dtype=np.int64, count=len(all_norms)
+    )
     norms = list(uniq)
     spk: list[object] = [None] * len(norms)
     if speakers is not None:
@@ -409,8 +433,11 @@ def cluster_texts(texts: Sequence[str], speakers: Sequence[object] | None = None
     # MinHash LSH bands: quotes sharing a band are compared as a block.
     b, r = _lsh_params()
     for band in range(b):
-        key = np.ascontiguousarray(sig[:, band * r:(band + 1) * r]).view(
-            np.dtype((np.void, 4 * r))).ravel()
+        key = (
+            np.ascontiguousarray(sig[:, band * r : (band + 1) * r])
+            .view(np.dtype((np.void, 4 * r)))
+            .ravel()
+        )
         order = np.argsort(key, kind="stable")
         sorted_keys = key[order]
         cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
@@ -428,8 +455,7 @@ def cluster_texts(texts: Sequence[str], speakers: Sequence[object] | None = None
         if 1 < len(same) <= MAX_BLOCK:
             comparisons += _score_block(norms, spk, same, same, uf, workers)
             blocks += 1
-    roots = np.fromiter((uf.find(i) for i in range(len(norms))), dtype=np.int64,
-                        count=len(norms))
+    roots = np.fromiter((uf.find(i) for i in range(len(norms))), dtype=np.int64, count=len(norms))
     return BulkResult(labels=roots[rep], comparisons=comparisons, blocks=blocks)
 
 
@@ -466,13 +492,15 @@ def batch_keys(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
 @cache
 def _count_sql(n: int) -> TextClause:
     """Counts of ``n`` keys, each stopping at ``MAX_DF + 1`` index entries."""
-    one = ("SELECT :k{i} AS k, (SELECT COUNT(*) FROM (SELECT 1 FROM match_keys "
-           f"WHERE key = :k{{i}} LIMIT {MAX_DF + 1}) AS s{{i}}) AS n")
+    one = (
+        "SELECT :k{i} AS k, (SELECT COUNT(*) FROM (SELECT 1 FROM match_keys "
+        f"WHERE key = :k{{i}} LIMIT {MAX_DF + 1}) AS s{{i}}) AS n"
+    )
     return text(" UNION ALL ".join(one.format(i=i) for i in range(n)))
 
 
 def _chunks(items: list[str], size: int = LOOKUP_CHUNK) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class _Batch:
@@ -505,8 +533,11 @@ class _Batch:
         """Speaker id -> kind (person, organization, document, anonymous), read once."""
         todo = sorted(i for i in speaker_ids if i not in self.speaker_kind)
         for lo in range(0, len(todo), LOOKUP_CHUNK):
-            rows = self.session.exec(select(SpeakerRow.id, SpeakerRow.kind).where(
-                col(SpeakerRow.id).in_(todo[lo:lo + LOOKUP_CHUNK]))).all()
+            rows = self.session.exec(
+                select(SpeakerRow.id, SpeakerRow.kind).where(
+                    col(SpeakerRow.id).in_(todo[lo : lo + LOOKUP_CHUNK])
+                )
+            ).all()
             self.speaker_kind.update((i, k) for i, k in rows if i is not None)
         return self.speaker_kind
 
@@ -515,9 +546,10 @@ class _Batch:
         todo = sorted(c for c in cluster_ids if c not in self.canon)
         for part in _chunks(todo):  # type: ignore[arg-type]
             for c_id, c_text, speaker in self.session.exec(
-                    select(ClusterRow.id, ClusterRow.text, QuoteRow.speaker_id).join(
-                        QuoteRow, col(QuoteRow.id) == ClusterRow.canonical_quote_id,
-                        isouter=True).where(col(ClusterRow.id).in_(part))):
+                select(ClusterRow.id, ClusterRow.text, QuoteRow.speaker_id)
+                .join(QuoteRow, col(QuoteRow.id) == ClusterRow.canonical_quote_id, isouter=True)
+                .where(col(ClusterRow.id).in_(part))
+            ):
                 assert c_id is not None
                 self.canon[c_id] = normalize(c_text), speaker
         return {c: self.canon[c] for c in cluster_ids if c in self.canon}
@@ -527,10 +559,12 @@ class _Batch:
         todo = [k for k in token_keys if k not in self.counts]
         for part in _chunks(todo, COUNT_CHUNK):
             params = {f"k{i}": k for i, k in enumerate(part)}
-            self.counts.update((k, n) for k, n in self.session.execute(
-                _count_sql(len(part)), params).all())
-        found = ((min(self.counts[k] + len(self.fresh.get(k, ())), MAX_DF + 1), k)
-                 for k in token_keys)
+            self.counts.update(
+                (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
+            )
+        found = (
+            (min(self.counts[k] + len(self.fresh.get(k, ())), MAX_DF + 1), k) for k in token_keys
+        )
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
     def prefetch(self, rows: Sequence[QuoteRow], keys: Sequence[list[str]]) -> None:
@@ -547,19 +581,28 @@ class _Batch:
         todo = [k for k in token_keys if k not in self.counts]
         for part in _chunks(todo, COUNT_CHUNK):
             params = {f"k{i}": k for i, k in enumerate(part)}
-            self.counts.update((k, n) for k, n in self.session.execute(
-                _count_sql(len(part)), params).all())
+            self.counts.update(
+                (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
+            )
         # A token held by more than MAX_DF stored quotes is never looked up.
-        wanted = sorted({k for ks in keys for k in ks
-                         if not k.startswith("t:") or self.counts.get(k, 0) <= MAX_DF})
+        wanted = sorted(
+            {
+                k
+                for ks in keys
+                for k in ks
+                if not k.startswith("t:") or self.counts.get(k, 0) <= MAX_DF
+            }
+        )
         todo = [k for k in wanted if k not in self.postings]
         self._read_postings(todo)
         self.speaker_groups(sorted({r.speaker_id for r in rows if r.speaker_id is not None}))
         found = {q for k in todo for q in self.postings[k]}
         found.update(q for s in self.speakers.values() for q in s)
         self.load(found)
-        self.kinds({r.speaker_id for r in rows if r.speaker_id is not None}
-                   | {s for _, s in self.known.values() if s is not None})
+        self.kinds(
+            {r.speaker_id for r in rows if r.speaker_id is not None}
+            | {s for _, s in self.known.values() if s is not None}
+        )
 
     def speaker_groups(self, speaker_ids: list[int]) -> None:
         """:meth:`speaker_group` of many speakers: one statement per chunk of them.
@@ -571,9 +614,10 @@ class _Batch:
         groups: dict[int, list[str]] = defaultdict(list)
         for part in _chunks(todo):  # type: ignore[arg-type]
             for speaker_id, quote_id in self.session.exec(
-                    select(QuoteRow.speaker_id, QuoteRow.id).where(
-                        col(QuoteRow.speaker_id).in_(part),
-                        col(QuoteRow.kind).in_(MATCHED_KINDS))):
+                select(QuoteRow.speaker_id, QuoteRow.id).where(
+                    col(QuoteRow.speaker_id).in_(part), col(QuoteRow.kind).in_(MATCHED_KINDS)
+                )
+            ):
                 assert speaker_id is not None
                 groups[speaker_id].append(quote_id)
         for speaker_id in todo:
@@ -584,9 +628,13 @@ class _Batch:
 
     def speaker_group(self, speaker_id: int) -> list[str]:
         if speaker_id not in self.speakers:
-            self.speakers[speaker_id] = list(self.session.exec(select(QuoteRow.id).where(
-                QuoteRow.speaker_id == speaker_id,
-                col(QuoteRow.kind).in_(MATCHED_KINDS)).limit(MAX_BLOCK)).all())
+            self.speakers[speaker_id] = list(
+                self.session.exec(
+                    select(QuoteRow.id)
+                    .where(QuoteRow.speaker_id == speaker_id, col(QuoteRow.kind).in_(MATCHED_KINDS))
+                    .limit(MAX_BLOCK)
+                ).all()
+            )
         return self.speakers[speaker_id]
 
     def load(self, ids: set[str]) -> None:
@@ -594,10 +642,10 @@ class _Batch:
         todo = sorted(q for q in ids if q not in self.known and q not in self.cluster_of)
         for part in _chunks(todo):
             for q_id, q_text, speaker, cluster in self.session.exec(
-                    select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id,
-                           ClusterMemberRow.cluster_id)
-                    .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id,
-                          isouter=True).where(col(QuoteRow.id).in_(part))):
+                select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id, ClusterMemberRow.cluster_id)
+                .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
+                .where(col(QuoteRow.id).in_(part))
+            ):
                 self.known[q_id] = normalize(q_text), speaker
                 self.place(q_id, cluster)
 
@@ -606,8 +654,9 @@ class _Batch:
         for k in keys:
             self.postings[k] = []
         for part in _chunks(keys):
-            for key, quote_id in self.session.exec(select(MatchKeyRow.key, MatchKeyRow.quote_id)
-                                                   .where(col(MatchKeyRow.key).in_(part))):
+            for key, quote_id in self.session.exec(
+                select(MatchKeyRow.key, MatchKeyRow.quote_id).where(col(MatchKeyRow.key).in_(part))
+            ):
                 self.postings[key].append(quote_id)
 
     def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
@@ -626,8 +675,11 @@ class _Batch:
         """(id, normalized text, speaker id, cluster id) of those of ``ids`` in a cluster."""
         self.load(ids)
         cluster_of, known = self.cluster_of, self.known
-        out = [(q, *known[q], joined) for q in ids
-               if (joined := cluster_of.get(q)) is not None and q in known]
+        out = [
+            (q, *known[q], joined)
+            for q in ids
+            if (joined := cluster_of.get(q)) is not None and q in known
+        ]
         out.sort()  # by quote id (unique)
         return out
 
@@ -646,8 +698,9 @@ class _Batch:
             self.new_keys.append({"quote_id": quote_id, "key": k})
 
 
-def joins(norm: str, speaker_id: int | None, rel: str, member: str,
-          canon: tuple[str, int | None] | None) -> str | None:
+def joins(
+    norm: str, speaker_id: int | None, rel: str, member: str, canon: tuple[str, int | None] | None
+) -> str | None:
     """How a quote that relates (``rel``) to ``member`` may join that member's cluster.
 
     ``"canon"``: it matches the cluster's canonical wording (same, variant, or
@@ -661,11 +714,13 @@ def joins(norm: str, speaker_id: int | None, rel: str, member: str,
         return "canon"
     c_norm, c_speaker = canon
     c_rel, _ = relation(norm, c_norm, speaker_id is not None and speaker_id == c_speaker)
-    if c_rel in ("same", "variant") or (c_rel == "fragment" and len(norm) > len(c_norm)
-                                         and len(c_norm.split()) >= STATEMENT_WORDS):
+    if c_rel in ("same", "variant") or (
+        c_rel == "fragment" and len(norm) > len(c_norm) and len(c_norm.split()) >= STATEMENT_WORDS
+    ):
         return "canon"
     if (c_rel == "fragment" and len(norm) <= len(c_norm)) or (
-            rel == "fragment" and len(norm) <= len(member)):
+        rel == "fragment" and len(norm) <= len(member)
+    ):
         return "inside"
     return None
 
@@ -685,8 +740,9 @@ def _cluster_inserter(session: Session) -> Callable[[str, str], int]:
         stmt = insert(table)
 
         def add(quote_id: str, text_: str) -> int:
-            created = session.execute(stmt, {"canonical_quote_id": quote_id, "text": text_,
-                                             "updated_at": _now()})
+            created = session.execute(
+                stmt, {"canonical_quote_id": quote_id, "text": text_, "updated_at": _now()}
+            )
             return int(created.inserted_primary_key[0])  # type: ignore[attr-defined]
 
         return add
@@ -712,8 +768,11 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     read once per call (:class:`_Batch`), and the keys are written together.
     """
     touched: set[int] = set()
-    rows = session.exec(select(QuoteRow).where(col(QuoteRow.id).in_(list(quote_ids)),
-                                               col(QuoteRow.kind).in_(MATCHED_KINDS))).all()
+    rows = session.exec(
+        select(QuoteRow).where(
+            col(QuoteRow.id).in_(list(quote_ids)), col(QuoteRow.kind).in_(MATCHED_KINDS)
+        )
+    ).all()
     batch = _Batch(session, rows)
     new_cluster = _cluster_inserter(session)
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
@@ -734,23 +793,33 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
             speaker_id = row.speaker_id  # an ORM attribute: read once, not per candidate
             same = [speaker_id is not None and speaker_id == c[2] for c in cands]
             # Only related candidates count below: the others would be skipped anyway.
-            hits = [(cands[i], rel, score) for i, rel, score in
-                    relation_hits(norm, [c[1] for c in cands], same, workers)]
+            hits = [
+                (cands[i], rel, score)
+                for i, rel, score in relation_hits(norm, [c[1] for c in cands], same, workers)
+            ]
             canon = batch.canonical_of({c[3] for c, _, _ in hits})
             # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
             # stock phrase, not one statement; a memo or a crowd may be quoted in part.
             statement = is_statement(row.text)
-            kinds = {} if statement or row.speaker_id is None else batch.kinds(
-                {row.speaker_id} | {c[2] for c, _, _ in hits if c[2] is not None})
+            kinds = (
+                {}
+                if statement or row.speaker_id is None
+                else batch.kinds({row.speaker_id} | {c[2] for c, _, _ in hits if c[2] is not None})
+            )
             if len(norm.split()) < PHRASE_WORDS and (
-                    row.speaker_id is None or kinds.get(row.speaker_id) == "person"):
+                row.speaker_id is None or kinds.get(row.speaker_id) == "person"
+            ):
                 # A person's three words ("do the right thing", "happy to see") are a
                 # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
                 hits = []
             for (c_id, c_norm, c_speaker, cluster_id), rel, score in hits:
-                stock = not statement and row.speaker_id is not None and c_speaker is not None \
-                    and c_speaker != row.speaker_id \
+                stock = (
+                    not statement
+                    and row.speaker_id is not None
+                    and c_speaker is not None
+                    and c_speaker != row.speaker_id
                     and kinds.get(row.speaker_id) == kinds.get(c_speaker) == "person"
+                )
                 if stock:
                     continue
                 how = joins(norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
@@ -772,22 +841,34 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                 # This call's own members are written at its end (batch.added); the
                 # stored ones move with one UPDATE. Entries go in quote id order.
                 # A Core read: no autoflush, nothing the session holds changes it.
-                stored = session.connection().execute(select(members_table.c.quote_id).where(
-                    members_table.c.cluster_id == other)).scalars().all()
-                moved = set(stored) | {q for q in batch.members_of.get(other, ())
-                                       if q in batch.added}
+                stored = (
+                    session.connection()
+                    .execute(
+                        select(members_table.c.quote_id).where(members_table.c.cluster_id == other)
+                    )
+                    .scalars()
+                    .all()
+                )
+                moved = set(stored) | {
+                    q for q in batch.members_of.get(other, ()) if q in batch.added
+                }
                 for quote_id in sorted(moved):
                     audit.log_cluster_assigned(session, quote_id, target, other, "merged")
                 if stored:
-                    session.execute(update(ClusterMemberRow).where(
-                        col(ClusterMemberRow.cluster_id) == other).values(cluster_id=target))
+                    session.execute(
+                        update(ClusterMemberRow)
+                        .where(col(ClusterMemberRow.cluster_id) == other)
+                        .values(cluster_id=target)
+                    )
                 # Core, not ORM: an ORM delete searches the session's identity map (~6 ms).
-                session.connection().execute(delete(clusters_table).where(
-                    clusters_table.c.id == other))
+                session.connection().execute(
+                    delete(clusters_table).where(clusters_table.c.id == other)
+                )
                 batch.merged(other, target)
             score, rel, matched = best[target]
-            audit.log_cluster_assigned(session, row.id, target, None, "joined", rel,
-                                       round(score, 1), matched)
+            audit.log_cluster_assigned(
+                session, row.id, target, None, "joined", rel, round(score, 1), matched
+            )
         else:
             # A Core insert gives the id without flushing the whole session for it.
             target = new_cluster(row.id, row.text)
@@ -798,14 +879,20 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         touched |= joined | {target}
     # In the order they joined (a cluster's members are read in insertion order),
     # each in the cluster it ended in after this call's merges.
-    members_ = [{"quote_id": q, "cluster_id": batch.cluster_of[q], "score": 100.0,
-                 "relation": "same"} for q in batch.added]
+    members_ = [
+        {"quote_id": q, "cluster_id": batch.cluster_of[q], "score": 100.0, "relation": "same"}
+        for q in batch.added
+    ]
     for part in range(0, len(members_), KEY_INSERT_CHUNK):
-        session.execute(insert(ClusterMemberRow.__table__),  # type: ignore[attr-defined]
-                        members_[part:part + KEY_INSERT_CHUNK])
+        session.execute(
+            insert(ClusterMemberRow.__table__),  # type: ignore[attr-defined]
+            members_[part : part + KEY_INSERT_CHUNK],
+        )
     for part in range(0, len(batch.new_keys), KEY_INSERT_CHUNK):
-        session.execute(insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
-                        batch.new_keys[part:part + KEY_INSERT_CHUNK])
+        session.execute(
+            insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
+            batch.new_keys[part : part + KEY_INSERT_CHUNK],
+        )
     session.flush()
     return touched
 
@@ -816,8 +903,11 @@ def forget_quotes(session: Session, quote_ids: Sequence[str]) -> set[int]:
     A cluster left empty is deleted.
     """
     ids = list(quote_ids)
-    gone = session.exec(select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id).where(
-        col(ClusterMemberRow.quote_id).in_(ids)).order_by(col(ClusterMemberRow.quote_id))).all()
+    gone = session.exec(
+        select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id)
+        .where(col(ClusterMemberRow.quote_id).in_(ids))
+        .order_by(col(ClusterMemberRow.quote_id))
+    ).all()
     for quote_id, cluster_id in gone:
         audit.log_cluster_assigned(session, quote_id, None, cluster_id, "forgotten")
     touched = {cluster_id for _, cluster_id in gone}
@@ -825,8 +915,14 @@ def forget_quotes(session: Session, quote_ids: Sequence[str]) -> set[int]:
     session.exec(delete(ClusterMemberRow).where(col(ClusterMemberRow.quote_id).in_(ids)))
     session.flush()
     for cluster_id in touched:
-        if session.exec(select(ClusterMemberRow.quote_id).where(
-                ClusterMemberRow.cluster_id == cluster_id).limit(1)).first() is None:
+        if (
+            session.exec(
+                select(ClusterMemberRow.quote_id)
+                .where(ClusterMemberRow.cluster_id == cluster_id)
+                .limit(1)
+            ).first()
+            is None
+        ):
             session.exec(delete(ClusterRow).where(col(ClusterRow.id) == cluster_id))
     return touched
 
@@ -855,12 +951,19 @@ def members_of(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[M
     """
     out: dict[int, list[Member]] = {}
     for part in _chunks(sorted(set(cluster_ids))):  # type: ignore[arg-type]
-        stmt = sa_select(col(ClusterMemberRow.cluster_id), QuoteRow, col(SpeakerRow.name),
-                         DocumentRow, col(SpeakerRow.kind)).join(
-            ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id).join(
-            SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
-            DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).where(
-            col(ClusterMemberRow.cluster_id).in_(part))
+        stmt = (
+            sa_select(
+                col(ClusterMemberRow.cluster_id),
+                QuoteRow,
+                col(SpeakerRow.name),
+                DocumentRow,
+                col(SpeakerRow.kind),
+            )
+            .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id)
+            .join(SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True)
+            .join(DocumentRow, col(QuoteRow.document_id) == DocumentRow.id)
+            .where(col(ClusterMemberRow.cluster_id).in_(part))
+        )
         for cluster_id, q, name, d, kind in session.execute(stmt):
             out.setdefault(cluster_id, []).append(Member(q, normalize(q.text), name, d, kind))
     return out
@@ -899,10 +1002,17 @@ def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, 
     rows: dict[str, ClusterMemberRow] = {}
     clusters: dict[int, ClusterRow] = {}
     for part in _chunks(ids):  # type: ignore[arg-type]
-        rows.update((r.quote_id, r) for r in session.exec(select(ClusterMemberRow).where(
-            col(ClusterMemberRow.cluster_id).in_(part))))
-        clusters.update((c.id, c) for c in session.exec(select(ClusterRow).where(
-            col(ClusterRow.id).in_(part))) if c.id is not None)
+        rows.update(
+            (r.quote_id, r)
+            for r in session.exec(
+                select(ClusterMemberRow).where(col(ClusterMemberRow.cluster_id).in_(part))
+            )
+        )
+        clusters.update(
+            (c.id, c)
+            for c in session.exec(select(ClusterRow).where(col(ClusterRow.id).in_(part)))
+            if c.id is not None
+        )
     out: dict[int, list[Member]] = {}
     now = _now()
     for cluster_id in ids:
@@ -910,8 +1020,11 @@ def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, 
         if cluster is None:
             continue
         best = canonical(ms)
-        cluster.canonical_quote_id, cluster.text, cluster.updated_at = \
-            best.quote.id, best.quote.text, now
+        cluster.canonical_quote_id, cluster.text, cluster.updated_at = (
+            best.quote.id,
+            best.quote.text,
+            now,
+        )
         for m in ms:
             rel, score = relation(m.norm, best.norm, same_speaker=True)
             row = rows[m.quote.id]
@@ -922,14 +1035,24 @@ def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, 
 
 
 def source_ref(m: Member, relation_: str = "same", score: float = 100.0) -> SourceRef:
-    return SourceRef(document=m.doc.id, source=m.doc.source, path=m.doc.path,
-                     published=m.doc.published, start=m.quote.start, end=m.quote.end,
-                     text=m.quote.text, speaker=m.speaker, quote_id=m.quote.id,
-                     relation=relation_, score=score)
+    return SourceRef(
+        document=m.doc.id,
+        source=m.doc.source,
+        path=m.doc.path,
+        published=m.doc.published,
+        start=m.quote.start,
+        end=m.quote.end,
+        text=m.quote.text,
+        speaker=m.speaker,
+        quote_id=m.quote.id,
+        relation=relation_,
+        score=score,
+    )
 
 
-def list_clusters(session: Session, speaker_ids: list[int] | None = None,
-                  min_sources: int = 1) -> list[Cluster]:
+def list_clusters(
+    session: Session, speaker_ids: list[int] | None = None, min_sources: int = 1
+) -> list[Cluster]:
     """Stored clusters with ≥ ``min_sources`` distinct outlets, most reported first."""
     out = []
     rel = {m.quote_id: m for m in session.exec(select(ClusterMemberRow))}
@@ -943,8 +1066,16 @@ def list_clusters(session: Session, speaker_ids: list[int] | None = None,
         if distinct < min_sources or not refs:
             continue
         speakers = sorted({m.speaker for m in ms if m.speaker})
-        out.append(Cluster(id=c.id, text=c.text, speakers=speakers, sources=refs,
-                           first_appearance=refs[0], distinct_sources=distinct))
+        out.append(
+            Cluster(
+                id=c.id,
+                text=c.text,
+                speakers=speakers,
+                sources=refs,
+                first_appearance=refs[0],
+                distinct_sources=distinct,
+            )
+        )
     out.sort(key=lambda c: (-c.distinct_sources, -len(c.sources), c.id))
     return out
 
@@ -953,15 +1084,20 @@ def clear(session: Session) -> None:
     """Forget every cluster and blocking key (before a rebuild); one ``cluster.reset`` entry."""
     clusters = session.exec(select(func.count()).select_from(ClusterRow)).one()
     members_ = session.exec(select(func.count()).select_from(ClusterMemberRow)).one()
-    audit.record(session, audit.CLUSTER_RESET, audit.subject("cluster", "*"),
-                 {"clusters": clusters, "members": members_})
+    audit.record(
+        session,
+        audit.CLUSTER_RESET,
+        audit.subject("cluster", "*"),
+        {"clusters": clusters, "members": members_},
+    )
     for table in (MatchKeyRow, ClusterMemberRow, ClusterRow):
         session.exec(delete(table))
 
 
 @public
-def clusters_for(session: Session, speaker: str | None = None,
-                 min_sources: int = 1) -> list[Cluster]:
+def clusters_for(
+    session: Session, speaker: str | None = None, min_sources: int = 1
+) -> list[Cluster]:
     """:func:`list_clusters` for a speaker name query (any spelling) or everyone."""
     ids = find_speakers(session, speaker) if speaker is not None else None
     return list_clusters(session, ids, min_sources)

@@ -73,11 +73,18 @@ def _conflict_id(kind: str, refs: list[SourceRef], extra: str = "") -> str:
 # Extractor rules that find a named speaker in the quote's own sentence; "continuation",
 # "same-sentence-speaker", "colon-lead-in" and "previous-paragraph-speaker" carry a
 # speaker over from elsewhere, so they are no evidence that a source named this speaker.
-EXPLICIT_RULES = frozenset({
-    "quote-then-subject-cue", "quote-then-cue-subject", "quote-then-subject-aside-cue",
-    "subject-cue-quote", "according-to", "speaker-colon", "quote-dash-speaker",
-    "speaker-dash-quote",
-})
+EXPLICIT_RULES = frozenset(
+    {
+        "quote-then-subject-cue",
+        "quote-then-cue-subject",
+        "quote-then-subject-aside-cue",
+        "subject-cue-quote",
+        "according-to",
+        "speaker-colon",
+        "quote-dash-speaker",
+        "speaker-dash-quote",
+    }
+)
 MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
 # Similarity (0–100) a misquote needs when only one other document has the wording: one
 # report against one at 75–85 was, on real news, the speaker saying it twice differently.
@@ -116,8 +123,9 @@ def explicit(m: clusters.Member) -> bool:
     # The mention must name the speaker it was resolved to: "Trump" for Donald Trump,
     # not "Morton Blackwell, …, from Virginia" for West Virginia.
     name, first = fold(m.speaker or ""), fold(" ".join(run))
-    return bool(first) and (first == name or name.endswith(" " + first)
-                            or first.endswith(" " + name))
+    return bool(first) and (
+        first == name or name.endswith(" " + first) or first.endswith(" " + name)
+    )
 
 
 def _days(a: clusters.Member | DocumentRow, b: clusters.Member | DocumentRow) -> int | None:
@@ -133,8 +141,11 @@ _POSSESSIVE = re.compile(r"(\w)[’']s?(?=\W|$)")  # "ISIS’s" and "ISIS’" al
 @lru_cache(maxsize=1)
 def _contractions() -> dict[str, list[str]]:
     """Normalized contracted form -> its words (``flag_words.tsv`` class ``contraction``)."""
-    return {clusters.normalize(r[0]): r[2].split() for r in _rows("flag_words.tsv")
-            if len(r) > 2 and r[1] == "contraction"}
+    return {
+        clusters.normalize(r[0]): r[2].split()
+        for r in _rows("flag_words.tsv")
+        if len(r) > 2 and r[1] == "contraction"
+    }
 
 
 def _diff_words(text: str) -> list[str]:
@@ -143,8 +154,10 @@ def _diff_words(text: str) -> list[str]:
     text = _BRACKETED.sub(" ", text)
     text = _POSSESSIVE.sub(lambda m: m.group(1), text) if "s" in text else text
     expand = _contractions()
-    parts = [" ".join(w for t in clusters.normalize(p).split() for w in expand.get(t, [t]))
-             for p in clusters._ELLIPSIS.split(text)]
+    parts = [
+        " ".join(w for t in clusters.normalize(p).split() for w in expand.get(t, [t]))
+        for p in clusters._ELLIPSIS.split(text)
+    ]
     out: list[str] = []
     for i, part in enumerate(parts):
         if i:
@@ -171,12 +184,13 @@ def content_changes(a: str, b: str) -> list[str]:
         if op in ("delete", "insert") and n in (0, len(ops) - 1):
             continue  # one report starts or stops quoting later: a cut, not a change
         removed, added = wa[i1:i2], wb[j1:j2]
-        if "…" in added or ("…" in wb[max(0, j1 - 1):j1 + 1] and not added):
+        if "…" in added or ("…" in wb[max(0, j1 - 1) : j1 + 1] and not added):
             continue  # b marks the cut
-        if "…" in removed or ("…" in wa[max(0, i1 - 1):i1 + 1] and not removed):
+        if "…" in removed or ("…" in wa[max(0, i1 - 1) : i1 + 1] and not removed):
             continue  # a marks the cut
-        if (not added and _repeated(removed, wa, i1, i2)) or (not removed and _repeated(
-                added, wb, j1, j2)):
+        if (not added and _repeated(removed, wa, i1, i2)) or (
+            not removed and _repeated(added, wb, j1, j2)
+        ):
             continue
         changed += [w for w in removed + added if w not in function]
     return changed
@@ -185,7 +199,7 @@ def content_changes(a: str, b: str) -> list[str]:
 def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
     """Whether ``seq[i1:i2]`` (== ``words``) only repeats the words next to it."""
     n = len(words)
-    return set(words) <= set(seq[max(0, i1 - n):i1] + seq[i2:i2 + n])
+    return set(words) <= set(seq[max(0, i1 - n) : i1] + seq[i2 : i2 + n])
 
 
 # An opening mark inside a quote: “ or " anywhere, ‘ or ' before a word and after a
@@ -207,8 +221,9 @@ def _maybe_same(a: clusters.Member, b: clusters.Member) -> bool:
     return a.speaker is None or b.speaker is None or same_person(a.speaker, b.speaker)
 
 
-def misquote_confidence(m: clusters.Member, agree: list[clusters.Member],
-                        similarity: float) -> float:
+def misquote_confidence(
+    m: clusters.Member, agree: list[clusters.Member], similarity: float
+) -> float:
     """0–100: 40, +20 when both attributions are explicit (:func:`explicit`), +10 per
     further document agreeing on the other wording (at most +20), +20 when the two
     wordings are ≥ 85/100 similar (clearly one statement, changed in a few words)."""
@@ -221,8 +236,9 @@ def misquote_confidence(m: clusters.Member, agree: list[clusters.Member],
     return score
 
 
-def misattribution_confidence(ga: list[clusters.Member], gb: list[clusters.Member], same: bool,
-                              words: int) -> float:
+def misattribution_confidence(
+    ga: list[clusters.Member], gb: list[clusters.Member], same: bool, words: int
+) -> float:
     """0–100: 40, +20 when the shared words are the whole quote on both sides (not a
     part of a longer one), +2 per word beyond six (at most +20), +10 when both
     speakers are named with at least two words, +10 when both sides are published
@@ -275,38 +291,67 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         if not content_changes(best.quote.text, m.quote.text):
             continue
         # Cross-source only: one article repeating a line differently is not two reports.
-        sided = [a for a in agree if _maybe_same(a, m)
-                 and a.doc.id != m.doc.id and a.doc.id not in repeated]
+        sided = [
+            a
+            for a in agree
+            if _maybe_same(a, m) and a.doc.id != m.doc.id and a.doc.id not in repeated
+        ]
         if not sided:
             continue
         if len({a.doc.id for a in sided}) < 2 and score < LONE_MISQUOTE_SIMILARITY:
             continue  # one report against one, in rather different words: two utterances
         refs = [clusters.source_ref(m, "variant", round(score, 1))] + [
-            clusters.source_ref(a) for a in sided]
+            clusters.source_ref(a) for a in sided
+        ]
         diff = word_diff(best.quote.text.strip(" ,."), m.quote.text.strip(" ,."))
         others = ", ".join(sorted({_where(r) for r in refs[1:]}))
-        out.append(Conflict(
-            id=_conflict_id("misquote", refs), kind="misquote",
-            score=misquote_confidence(m, sided, score),
-            explanation=(f"{_where(refs[0])} quotes {m.speaker} as “{m.quote.text.strip(' ,')}” "
-                         f"but {others} {'has' if len(refs) == 2 else 'have'} "
-                         f"“{best.quote.text.strip(' ,')}” ({score:.0f}/100 similar)."),
-            records=refs, diff=diff))
+        out.append(
+            Conflict(
+                id=_conflict_id("misquote", refs),
+                kind="misquote",
+                score=misquote_confidence(m, sided, score),
+                explanation=(
+                    f"{_where(refs[0])} quotes {m.speaker} as “{m.quote.text.strip(' ,')}” "
+                    f"but {others} {'has' if len(refs) == 2 else 'have'} "
+                    f"“{best.quote.text.strip(' ,')}” ({score:.0f}/100 similar)."
+                ),
+                records=refs,
+                diff=diff,
+            )
+        )
     # Misattribution: one statement, two people, each named by its source.
-    said = [m for m in ms if m.speaker and m.speaker_kind in (None, "person") and explicit(m)
-            and is_statement(m.quote.text)]
+    said = [
+        m
+        for m in ms
+        if m.speaker
+        and m.speaker_kind in (None, "person")
+        and explicit(m)
+        and is_statement(m.quote.text)
+    ]
     groups: list[list[clusters.Member]] = []
     for m in said:
-        group = next((g for g in groups if g[0].quote.speaker_id == m.quote.speaker_id
-                      or same_person(g[0].speaker, m.speaker)), None)
+        group = next(
+            (
+                g
+                for g in groups
+                if g[0].quote.speaker_id == m.quote.speaker_id
+                or same_person(g[0].speaker, m.speaker)
+            ),
+            None,
+        )
         if group is None:
             groups.append([m])
         else:
             group.append(m)
     for ga, gb in combinations(groups, 2):
-        shared = [(rel, a, b) for a in ga for b in gb if a.doc.id != b.doc.id
-                  for rel in [clusters.relation(a.norm, b.norm)[0]]
-                  if rel == "same" or (rel == "fragment" and not _quotes_inside(a, b))]
+        shared = [
+            (rel, a, b)
+            for a in ga
+            for b in gb
+            if a.doc.id != b.doc.id
+            for rel in [clusters.relation(a.norm, b.norm)[0]]
+            if rel == "same" or (rel == "fragment" and not _quotes_inside(a, b))
+        ]
         if not shared:
             continue
         whole = any(rel == "same" for rel, _, _ in shared)
@@ -314,19 +359,34 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         refs = [clusters.source_ref(m) for m in ga + gb]
         where_a = ", ".join(sorted({_where(clusters.source_ref(m)) for m in ga}))
         where_b = ", ".join(sorted({_where(clusters.source_ref(m)) for m in gb}))
-        out.append(Conflict(
-            id=_conflict_id("misattribution", refs), kind="misattribution",
-            score=misattribution_confidence(ga, gb, whole, words),
-            explanation=(f"The same words “{best.quote.text.strip(' ,')}” are attributed to "
-                         f"{ga[0].speaker} by {where_a} and to {gb[0].speaker} by {where_b}."),
-            records=refs))
+        out.append(
+            Conflict(
+                id=_conflict_id("misattribution", refs),
+                kind="misattribution",
+                score=misattribution_confidence(ga, gb, whole, words),
+                explanation=(
+                    f"The same words “{best.quote.text.strip(' ,')}” are attributed to "
+                    f"{ga[0].speaker} by {where_a} and to {gb[0].speaker} by {where_b}."
+                ),
+                records=refs,
+            )
+        )
     return out
 
 
 def _claim_ref(c: ClaimRow, doc: DocumentRow) -> SourceRef:
-    return SourceRef(document=c.document_id, source=doc.source, path=doc.path,
-                     published=doc.published, start=c.start, end=c.end, text=c.text,
-                     speaker=c.speaker, quote_id=None, relation="claim")
+    return SourceRef(
+        document=c.document_id,
+        source=doc.source,
+        path=doc.path,
+        published=doc.published,
+        start=c.start,
+        end=c.end,
+        text=c.text,
+        speaker=c.speaker,
+        quote_id=None,
+        relation="claim",
+    )
 
 
 def _range(c: ClaimRow) -> str:
@@ -366,10 +426,11 @@ def story_keys(text: str) -> frozenset[str]:
     for m in _NAME_RUN.finditer(text):
         run = m.group()
         before = text[max(0, m.start() - 2) : m.start()]
-        initial = m.start() == 0 or before.endswith(("\n", ". ", "! ", "? ", "“", "\""))
+        initial = m.start() == 0 or before.endswith(("\n", ". ", "! ", "? ", "“", '"'))
         words = run.split()
-        if len(words) == 1 and ((initial and not run.isupper()) or run.lower() in stop
-                                or len(run) < 3):
+        if len(words) == 1 and (
+            (initial and not run.isupper()) or run.lower() in stop or len(run) < 3
+        ):
             continue
         keys.add(fold(run))
     return frozenset(keys)
@@ -385,8 +446,9 @@ def different_stories(a: DocumentRow, b: DocumentRow) -> bool:
     return min(len(ka), len(kb)) >= STORY_MIN_SHARED and len(ka & kb) < STORY_MIN_SHARED
 
 
-def same_event_docs(a: DocumentRow, b: DocumentRow, places_shared: bool,
-                    window_days: int = WINDOW_DAYS) -> bool:
+def same_event_docs(
+    a: DocumentRow, b: DocumentRow, places_shared: bool, window_days: int = WINDOW_DAYS
+) -> bool:
     """Whether two documents can report one event.
 
     The claims must name a common place or proper name (``places_shared``: news of
@@ -421,8 +483,9 @@ def numeric_confidence(lo: ClaimRow, hi: ClaimRow, a: DocumentRow, b: DocumentRo
     return round(score, 1)
 
 
-def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow],
-                      window_days: int = WINDOW_DAYS) -> list[Conflict]:
+def numeric_conflicts(
+    rows: list[ClaimRow], docs: dict[str, DocumentRow], window_days: int = WINDOW_DAYS
+) -> list[Conflict]:
     """Claims from different documents whose ranges for one thing on one event do not overlap.
 
     Compared only: one counted-noun class and event (the caller's key), one unit,
@@ -431,12 +494,17 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow],
     holding every claim on either side (two outlets saying eight against one
     saying 14 is one flag, not two); its score is the highest pair confidence.
     """
-    sides: dict[tuple[tuple[float, float | None], tuple[float, float | None]],
-                tuple[dict[str, ClaimRow], dict[str, ClaimRow], list[float]]] = {}
+    sides: dict[
+        tuple[tuple[float, float | None], tuple[float, float | None]],
+        tuple[dict[str, ClaimRow], dict[str, ClaimRow], list[float]],
+    ] = {}
     occasions = {c.id: occasion_of(c) for c in rows}  # parsed once, not once per pair
     for a, b in combinations(rows, 2):
-        if a.document_id == b.document_id or a.unit != b.unit \
-                or not _same_occasion(occasions[a.id], occasions[b.id]):
+        if (
+            a.document_id == b.document_id
+            or a.unit != b.unit
+            or not _same_occasion(occasions[a.id], occasions[b.id])
+        ):
             continue
         lo, hi = (a, b) if (a.high if a.high is not None else float("inf")) < b.low else (b, a)
         if lo.high is None or lo.high >= hi.low:
@@ -446,38 +514,48 @@ def numeric_conflicts(rows: list[ClaimRow], docs: dict[str, DocumentRow],
         # sentences ("… to Riverton"). A shared weekday is not enough: one week's news
         # says "Friday" of the Nice attack and of a visit to Orlando.
         shared_place = bool(occasions[a.id][1] & occasions[b.id][1]) or bool(
-            story_keys(a.text) & story_keys(b.text))
+            story_keys(a.text) & story_keys(b.text)
+        )
         if not same_event_docs(doc_a, doc_b, shared_place, window_days):
             continue
         low_side, high_side, scores = sides.setdefault(
-            ((lo.low, lo.high), (hi.low, hi.high)), ({}, {}, []))
+            ((lo.low, lo.high), (hi.low, hi.high)), ({}, {}, [])
+        )
         low_side[lo.id], high_side[hi.id] = lo, hi
         scores.append(numeric_confidence(lo, hi, doc_a, doc_b))
     out = []
-    for (low_side, high_side, scores) in sides.values():
+    for low_side, high_side, scores in sides.values():
         los, his = list(low_side.values()), list(high_side.values())
         refs = [_claim_ref(c, docs[c.document_id]) for c in los + his]
         first = his[0]
-        out.append(Conflict(
-            id=_conflict_id("numeric", refs), kind="numeric", score=max(scores),
-            explanation=(f"{_side(los, refs[:len(los)])} but {_side(his, refs[len(los):])} "
-                         f"about the same thing ({first.noun_class}, {first.event}); "
-                         "the ranges do not overlap."),
-            records=refs))
+        out.append(
+            Conflict(
+                id=_conflict_id("numeric", refs),
+                kind="numeric",
+                score=max(scores),
+                explanation=(
+                    f"{_side(los, refs[: len(los)])} but {_side(his, refs[len(los) :])} "
+                    f"about the same thing ({first.noun_class}, {first.event}); "
+                    "the ranges do not overlap."
+                ),
+                records=refs,
+            )
+        )
     return out
 
 
 def _side(claims: list[ClaimRow], refs: list[SourceRef]) -> str:
-    """"A [0:9] and B [5:20] say “eight people” (8)" for claims sharing one range."""
+    """ "A [0:9] and B [5:20] say “eight people” (8)" for claims sharing one range."""
     where = ", ".join(_at(r) for r in refs)
-    said = " / ".join(dict.fromkeys(f"“{c.q_text} {c.noun}”" for c in claims))
+    said = " / ".join(dict.fromkeys(f"“{c.quantity_text} {c.noun}”" for c in claims))
     verb = "says" if len(refs) == 1 else "say"
     return f"{where} {verb} {said} ({_range(claims[0])})"
 
 
 @public
-def list_conflicts(session: Session, kind: str | None = None,
-                   min_score: float = 0.0) -> list[Conflict]:
+def list_conflicts(
+    session: Session, kind: str | None = None, min_score: float = 0.0
+) -> list[Conflict]:
     """Stored flags, most confident first; ``kind`` is misquote, misattribution or numeric.
 
     ``min_score`` (0–100) keeps flags whose confidence is at least that.
@@ -488,8 +566,15 @@ def list_conflicts(session: Session, kind: str | None = None,
     out = []
     for r in session.exec(stmt):
         explanation, _, diff = r.explanation.partition("\n")
-        out.append(Conflict(id=r.id, kind=r.kind,
-                            score=r.score, explanation=explanation, diff=diff or None,
-                            records=[SourceRef(**x) for x in json.loads(r.records)]))
+        out.append(
+            Conflict(
+                id=r.id,
+                kind=r.kind,
+                score=r.score,
+                explanation=explanation,
+                diff=diff or None,
+                records=[SourceRef(**x) for x in json.loads(r.records)],
+            )
+        )
     out.sort(key=lambda c: (-c.score, c.kind, c.id))
     return out

@@ -61,8 +61,9 @@ def _one(session: Session, speaker: int | str) -> SpeakerRow:
 
 
 @public
-def merge_speakers(session: Session, into: int | str, other: int | str, note: str = "",
-                   by: str = "") -> SpeakersMerged:
+def merge_speakers(
+    session: Session, into: int | str, other: int | str, note: str = "", by: str = ""
+) -> SpeakersMerged:
     """Make ``other`` one speaker with ``into`` (ids, or names meaning one speaker) and commit.
 
     ``other``'s quotes, claims, aliases (counts added) and merges go to ``into``,
@@ -75,22 +76,36 @@ def merge_speakers(session: Session, into: int | str, other: int | str, note: st
     assert a.id is not None and b.id is not None
     if a.id == b.id:
         raise ProvenanceError(f"speaker {a.id} cannot be merged into itself")
-    quotes = list(session.exec(select(QuoteRow.id).where(QuoteRow.speaker_id == b.id)
-                               .order_by(col(QuoteRow.id))))
-    claims = list(session.exec(select(ClaimRow.id).where(ClaimRow.speaker_id == b.id)
-                               .order_by(col(ClaimRow.id))))
-    entry = audit.record(session, audit.SPEAKER_JOINED, audit.subject("speaker", a.id),
-                         {"from": b.id, "quotes": quotes, "claims": claims, "note": note},
-                         actor=actor)
-    session.execute(update(QuoteRow).where(col(QuoteRow.speaker_id) == b.id)
-                    .values(speaker_id=a.id))
-    session.execute(update(ClaimRow).where(col(ClaimRow.speaker_id) == b.id)
-                    .values(speaker_id=a.id))
-    session.execute(update(MergeRow).where(col(MergeRow.speaker_id) == b.id)
-                    .values(speaker_id=a.id))
+    quotes = list(
+        session.exec(
+            select(QuoteRow.id).where(QuoteRow.speaker_id == b.id).order_by(col(QuoteRow.id))
+        )
+    )
+    claims = list(
+        session.exec(
+            select(ClaimRow.id).where(ClaimRow.speaker_id == b.id).order_by(col(ClaimRow.id))
+        )
+    )
+    entry = audit.record(
+        session,
+        audit.SPEAKER_JOINED,
+        audit.subject("speaker", a.id),
+        {"from": b.id, "quotes": quotes, "claims": claims, "note": note},
+        actor=actor,
+    )
+    session.execute(
+        update(QuoteRow).where(col(QuoteRow.speaker_id) == b.id).values(speaker_id=a.id)
+    )
+    session.execute(
+        update(ClaimRow).where(col(ClaimRow.speaker_id) == b.id).values(speaker_id=a.id)
+    )
+    session.execute(
+        update(MergeRow).where(col(MergeRow.speaker_id) == b.id).values(speaker_id=a.id)
+    )
     held = {r.alias: r for r in session.exec(select(AliasRow).where(AliasRow.speaker_id == a.id))}
-    for r in session.exec(select(AliasRow).where(AliasRow.speaker_id == b.id)
-                          .order_by(col(AliasRow.id))).all():
+    for r in session.exec(
+        select(AliasRow).where(AliasRow.speaker_id == b.id).order_by(col(AliasRow.id))
+    ).all():
         mine = held.get(r.alias)
         if mine is not None:
             mine.count += r.count
@@ -106,8 +121,14 @@ def merge_speakers(session: Session, into: int | str, other: int | str, note: st
     session.add(a)
     session.flush()
     session.execute(delete(SpeakerRow).where(col(SpeakerRow.id) == b.id))
-    out = SpeakersMerged(speaker_id=a.id, speaker=a.name, merged_id=b.id, quotes=len(quotes),
-                         claims=len(claims), seq=entry.seq)
+    out = SpeakersMerged(
+        speaker_id=a.id,
+        speaker=a.name,
+        merged_id=b.id,
+        quotes=len(quotes),
+        claims=len(claims),
+        seq=entry.seq,
+    )
     session.commit()
     return out
 
@@ -117,8 +138,9 @@ def _mention_key(*names: str | None) -> set[str]:
 
 
 @public
-def split_speaker(session: Session, speaker: int | str, alias: str, note: str = "",
-                  by: str = "") -> SpeakerSplit:
+def split_speaker(
+    session: Session, speaker: int | str, alias: str, note: str = "", by: str = ""
+) -> SpeakerSplit:
     """Move the quotes of ``speaker`` whose mention is ``alias`` to a new speaker; commits.
 
     Matching is folded (accents, case, apostrophes off): the speaker's aliases with
@@ -133,26 +155,66 @@ def split_speaker(session: Session, speaker: int | str, alias: str, note: str = 
     audit.lock_writers(session)
     old = _one(session, speaker)
     assert old.id is not None
-    moved = list(session.exec(select(AliasRow).where(AliasRow.speaker_id == old.id,
-                                                     AliasRow.key == key)
-                              .order_by(col(AliasRow.id))).all())
+    moved = list(
+        session.exec(
+            select(AliasRow)
+            .where(AliasRow.speaker_id == old.id, AliasRow.key == key)
+            .order_by(col(AliasRow.id))
+        ).all()
+    )
     if not moved or not key:
         raise NotFoundError(f"speaker {old.id} ({old.name}) has no alias {alias!r}")
-    quotes = [q for q, m, t in session.exec(select(
-        QuoteRow.id, QuoteRow.mention_name, QuoteRow.speaker_text).where(
-        QuoteRow.speaker_id == old.id).order_by(col(QuoteRow.id))) if key in _mention_key(m, t)]
-    claims = [c for c, s in session.exec(select(ClaimRow.id, ClaimRow.speaker).where(
-        ClaimRow.speaker_id == old.id).order_by(col(ClaimRow.id))) if key in _mention_key(s)]
-    merges = [m for m in session.exec(select(MergeRow).where(MergeRow.speaker_id == old.id))
-              if fold(m.alias) == key]
+    quotes = [
+        q
+        for q, m, t in session.exec(
+            select(QuoteRow.id, QuoteRow.mention_name, QuoteRow.speaker_text)
+            .where(QuoteRow.speaker_id == old.id)
+            .order_by(col(QuoteRow.id))
+        )
+        if key in _mention_key(m, t)
+    ]
+    claims = [
+        c
+        for c, s in session.exec(
+            select(ClaimRow.id, ClaimRow.speaker)
+            .where(ClaimRow.speaker_id == old.id)
+            .order_by(col(ClaimRow.id))
+        )
+        if key in _mention_key(s)
+    ]
+    merges = [
+        m
+        for m in session.exec(select(MergeRow).where(MergeRow.speaker_id == old.id))
+        if fold(m.alias) == key
+    ]
     name = max(moved, key=lambda r: (r.is_name, r.count)).alias
     new_id = (session.exec(select(func.max(SpeakerRow.id))).one() or 0) + 1
-    entry = audit.record(session, audit.SPEAKER_SPLIT, audit.subject("speaker", new_id),
-                         {"from": old.id, "name": name, "kind": old.kind, "key": key,
-                          "aliases": [r.alias for r in moved], "quotes": quotes,
-                          "claims": claims, "note": note}, actor=actor)
-    session.add(SpeakerRow(id=new_id, name=name, kind=old.kind, titles="[]", affiliation=None,
-                           created_at=datetime.now(UTC)))
+    entry = audit.record(
+        session,
+        audit.SPEAKER_SPLIT,
+        audit.subject("speaker", new_id),
+        {
+            "from": old.id,
+            "name": name,
+            "kind": old.kind,
+            "key": key,
+            "aliases": [r.alias for r in moved],
+            "quotes": quotes,
+            "claims": claims,
+            "note": note,
+        },
+        actor=actor,
+    )
+    session.add(
+        SpeakerRow(
+            id=new_id,
+            name=name,
+            kind=old.kind,
+            titles="[]",
+            affiliation=None,
+            created_at=datetime.now(UTC),
+        )
+    )
     session.flush()
     for r in moved:
         r.speaker_id = new_id
@@ -161,20 +223,33 @@ def split_speaker(session: Session, speaker: int | str, alias: str, note: str = 
         m.speaker_id = new_id
         session.add(m)
     if quotes:
-        session.execute(update(QuoteRow).where(col(QuoteRow.id).in_(quotes))
-                        .values(speaker_id=new_id))
+        session.execute(
+            update(QuoteRow).where(col(QuoteRow.id).in_(quotes)).values(speaker_id=new_id)
+        )
     if claims:
-        session.execute(update(ClaimRow).where(col(ClaimRow.id).in_(claims))
-                        .values(speaker_id=new_id))
+        session.execute(
+            update(ClaimRow).where(col(ClaimRow.id).in_(claims)).values(speaker_id=new_id)
+        )
     session.flush()
     if old.kind == "person":  # as verify re-chooses it (and ingest after a merge)
-        counts = {r.alias: r.count for r in session.exec(select(AliasRow).where(
-            AliasRow.speaker_id == old.id, col(AliasRow.is_name)))}
+        counts = {
+            r.alias: r.count
+            for r in session.exec(
+                select(AliasRow).where(AliasRow.speaker_id == old.id, col(AliasRow.is_name))
+            )
+        }
         if counts:
             old.name = canonical_name(counts)
             session.add(old)
-    out = SpeakerSplit(speaker_id=new_id, speaker=name, from_id=old.id, from_name=old.name,
-                       aliases=[r.alias for r in moved], quotes=len(quotes), claims=len(claims),
-                       seq=entry.seq)
+    out = SpeakerSplit(
+        speaker_id=new_id,
+        speaker=name,
+        from_id=old.id,
+        from_name=old.name,
+        aliases=[r.alias for r in moved],
+        quotes=len(quotes),
+        claims=len(claims),
+        seq=entry.seq,
+    )
     session.commit()
     return out

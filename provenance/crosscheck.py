@@ -48,9 +48,15 @@ def scoped_id(scope: str, flag_id: str) -> str:
     return hashlib.sha256(f"{scope}|{flag_id}".encode()).hexdigest()[:32]
 
 
-def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateReport,
-          reason: str = "refresh", existing: dict[str, ConflictRow] | None = None,
-          dismissed: dict[str, str] | None = None) -> None:
+def _sync(
+    session: Session,
+    scope: str,
+    found: list[Conflict],
+    report: UpdateReport,
+    reason: str = "refresh",
+    existing: dict[str, ConflictRow] | None = None,
+    dismissed: dict[str, str] | None = None,
+) -> None:
     """Store ``found`` as the flags of ``scope``: raise new ones, clear vanished ones.
 
     Each flag raised, changed or cleared is one audit entry in this transaction.
@@ -59,8 +65,9 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
     the caller read them for many scopes at once (:func:`_sync_clusters`).
     """
     if existing is None:
-        existing = {r.id: r for r in session.exec(select(ConflictRow).where(
-            ConflictRow.scope == scope))}
+        existing = {
+            r.id: r for r in session.exec(select(ConflictRow).where(ConflictRow.scope == scope))
+        }
     wanted = {scoped_id(scope, c.id): c for c in found}
     if dismissed is None:
         dismissed = dismissed_evidence(session, sorted(wanted))
@@ -81,8 +88,15 @@ def _sync(session: Session, scope: str, found: list[Conflict], report: UpdateRep
                 row.score, row.explanation, row.records = c.score, explanation, payload
                 audit.log_flag(session, audit.FLAG_UPDATED, row, reason)
             continue
-        row = ConflictRow(id=cid, kind=c.kind, scope=scope, score=c.score,
-                          explanation=explanation, records=payload, raised_at=datetime.now(UTC))
+        row = ConflictRow(
+            id=cid,
+            kind=c.kind,
+            scope=scope,
+            score=c.score,
+            explanation=explanation,
+            records=payload,
+            raised_at=datetime.now(UTC),
+        )
         session.add(row)
         audit.log_flag(session, audit.FLAG_RAISED, row, reason)
         report.raised += 1
@@ -101,11 +115,15 @@ def _sync_clusters(session: Session, cluster_ids: set[int], report: UpdateReport
     scopes = [f"cluster:{c}" for c in ids]
     existing: dict[str, dict[str, ConflictRow]] = {s: {} for s in scopes}
     for lo in range(0, len(scopes), clusters.LOOKUP_CHUNK):
-        for r in session.exec(select(ConflictRow).where(
-                col(ConflictRow.scope).in_(scopes[lo:lo + clusters.LOOKUP_CHUNK]))):
+        for r in session.exec(
+            select(ConflictRow).where(
+                col(ConflictRow.scope).in_(scopes[lo : lo + clusters.LOOKUP_CHUNK])
+            )
+        ):
             existing[r.scope][r.id] = r
-    dismissed = dismissed_evidence(session, sorted(
-        scoped_id(f"cluster:{c}", x.id) for c in ids for x in found[c]))
+    dismissed = dismissed_evidence(
+        session, sorted(scoped_id(f"cluster:{c}", x.id) for c in ids for x in found[c])
+    )
     for c, scope in zip(ids, scopes, strict=True):
         _sync(session, scope, found[c], report, existing=existing[scope], dismissed=dismissed)
 
@@ -117,16 +135,21 @@ def _records_json(c: Conflict) -> str:
 
 # ---- reviewer decisions on flags ---------------------------------------------
 
+
 def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
     """Flag id -> SHA-256 of the records a reviewer dismissed, for flags whose latest
     decision is "dismissed" (a later "confirmed" lifts it)."""
     out: dict[str, str] = {}
     subjects = [audit.subject("conflict", f) for f in flag_ids]
     for lo in range(0, len(subjects), clusters.LOOKUP_CHUNK):
-        for subj, payload in session.exec(select(AuditRow.subject, AuditRow.payload).where(
+        for subj, payload in session.exec(
+            select(AuditRow.subject, AuditRow.payload)
+            .where(
                 AuditRow.action == audit.FLAG_REVIEWED,
-                col(AuditRow.subject).in_(subjects[lo:lo + clusters.LOOKUP_CHUNK])).order_by(
-                col(AuditRow.seq))):
+                col(AuditRow.subject).in_(subjects[lo : lo + clusters.LOOKUP_CHUNK]),
+            )
+            .order_by(col(AuditRow.seq))
+        ):
             p = json.loads(payload)
             flag = subj.split(":", 1)[1]
             if p.get("decision") == "dismissed":
@@ -136,8 +159,12 @@ def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
     return out
 
 
-def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: UpdateReport,
-                    window_days: int = WINDOW_DAYS) -> None:
+def refresh_numeric(
+    session: Session,
+    keys: set[tuple[str, str]],
+    report: UpdateReport,
+    window_days: int = WINDOW_DAYS,
+) -> None:
     """Re-check the numeric flags of each (noun class, event) key in ``keys``.
 
     Only the claims of that key are read (index ``ix_claims_class_event``) and
@@ -145,19 +172,36 @@ def refresh_numeric(session: Session, keys: set[tuple[str, str]], report: Update
     """
     docs: dict[str, DocumentRow] = {}
     for noun_class, event in sorted(keys):
-        rows = list(session.exec(select(ClaimRow).where(ClaimRow.noun_class == noun_class,
-                                                        ClaimRow.event == event)))
+        rows = list(
+            session.exec(
+                select(ClaimRow).where(ClaimRow.noun_class == noun_class, ClaimRow.event == event)
+            )
+        )
         todo = sorted({r.document_id for r in rows} - set(docs))
         for lo in range(0, len(todo), clusters.LOOKUP_CHUNK):
-            docs.update((d.id, d) for d in session.exec(select(DocumentRow).where(
-                col(DocumentRow.id).in_(todo[lo:lo + clusters.LOOKUP_CHUNK]))))
-        _sync(session, f"numeric:{noun_class}:{event}",
-              numeric_conflicts(rows, docs, window_days), report)
+            docs.update(
+                (d.id, d)
+                for d in session.exec(
+                    select(DocumentRow).where(
+                        col(DocumentRow.id).in_(todo[lo : lo + clusters.LOOKUP_CHUNK])
+                    )
+                )
+            )
+        _sync(
+            session,
+            f"numeric:{noun_class}:{event}",
+            numeric_conflicts(rows, docs, window_days),
+            report,
+        )
 
 
-def update(session: Session, document_ids: list[str], workers: int = 1,
-           relog_claims: frozenset[str] = frozenset(),
-           window_days: int = WINDOW_DAYS) -> UpdateReport:
+def update(
+    session: Session,
+    document_ids: list[str],
+    workers: int = 1,
+    relog_claims: frozenset[str] = frozenset(),
+    window_days: int = WINDOW_DAYS,
+) -> UpdateReport:
     """Claims, clusters and flags for newly stored documents; the caller commits.
 
     A document's claims are logged when it has some, or when it is in
@@ -173,8 +217,13 @@ def update(session: Session, document_ids: list[str], workers: int = 1,
         batch.hold_audit = held
 
 
-def _update(session: Session, document_ids: list[str], workers: int,
-            relog_claims: frozenset[str], window_days: int) -> UpdateReport:
+def _update(
+    session: Session,
+    document_ids: list[str],
+    workers: int,
+    relog_claims: frozenset[str],
+    window_days: int,
+) -> UpdateReport:
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
     quote_ids: list[str] = []
@@ -184,11 +233,16 @@ def _update(session: Session, document_ids: list[str], workers: int,
             session.flush()
             audit.log_claims(session, doc_id)
         report.claims += found
-        keys |= {(c, e) for c, e in session.exec(select(ClaimRow.noun_class, ClaimRow.event)
-                                                  .where(ClaimRow.document_id == doc_id))
-                 if e is not None}
-        quote_ids += session.exec(select(QuoteRow.id).where(QuoteRow.document_id == doc_id)
-                                  .order_by(col(QuoteRow.start))).all()
+        keys |= {
+            (c, e)
+            for c, e in session.exec(
+                select(ClaimRow.noun_class, ClaimRow.event).where(ClaimRow.document_id == doc_id)
+            )
+            if e is not None
+        }
+        quote_ids += session.exec(
+            select(QuoteRow.id).where(QuoteRow.document_id == doc_id).order_by(col(QuoteRow.start))
+        ).all()
     touched = clusters.add_quotes(session, quote_ids, workers)
     report.quotes, report.clusters_touched = len(quote_ids), len(touched)
     _sync_clusters(session, touched, report)
@@ -206,12 +260,21 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
     report = UpdateReport()
     quote_ids = list(session.exec(select(QuoteRow.id).where(QuoteRow.document_id == document_id)))
     touched = clusters.forget_quotes(session, quote_ids)
-    keys = {(c, e) for c, e in session.exec(select(ClaimRow.noun_class, ClaimRow.event).where(
-        ClaimRow.document_id == document_id)) if e is not None}
+    keys = {
+        (c, e)
+        for c, e in session.exec(
+            select(ClaimRow.noun_class, ClaimRow.event).where(ClaimRow.document_id == document_id)
+        )
+        if e is not None
+    }
     session.exec(delete(ClaimRow).where(col(ClaimRow.document_id) == document_id))
     for cluster_id in sorted(touched):
-        _sync(session, f"cluster:{cluster_id}",
-              cluster_conflicts(clusters.refresh_cluster(session, cluster_id)), report)
+        _sync(
+            session,
+            f"cluster:{cluster_id}",
+            cluster_conflicts(clusters.refresh_cluster(session, cluster_id)),
+            report,
+        )
     refresh_numeric(session, keys, report)
     session.flush()
     return report
@@ -232,8 +295,7 @@ def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) 
     for row in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))).all():
         audit.log_flag(session, audit.FLAG_CLEARED, row, "rebuild")
     session.exec(delete(ConflictRow))
-    docs = session.exec(select(DocumentRow.id).order_by(col(DocumentRow.published),
-                                                        col(DocumentRow.ingested_at))).all()
+    docs = session.exec(
+        select(DocumentRow.id).order_by(col(DocumentRow.published), col(DocumentRow.ingested_at))
+    ).all()
     return update(session, list(docs), workers, had_claims, window_days)
-
-

@@ -70,11 +70,19 @@ class DaskExecutor:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
 
-def ingest_dask(store: Store, paths: Iterable[str | Path], scheduler: str | Client, *,
-                source: str | None = None, published: date | None = None,
-                fallback_encoding: str | None = None, progress: Progress | None = None,
-                batch_size: int = BATCH_SIZE, match: bool = True,
-                follow_links: bool = False) -> IngestReport:
+def ingest_dask(
+    store: Store,
+    paths: Iterable[str | Path],
+    scheduler: str | Client,
+    *,
+    source: str | None = None,
+    published: date | None = None,
+    fallback_encoding: str | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+    match: bool = True,
+    follow_links: bool = False,
+) -> IngestReport:
     """Like :func:`provenance.ingest.ingest`, extracting on the Dask cluster at ``scheduler``.
 
     ``scheduler`` is an address (``tcp://host:8786``) or a connected
@@ -84,10 +92,19 @@ def ingest_dask(store: Store, paths: Iterable[str | Path], scheduler: str | Clie
     client, owned = _client(scheduler)
     try:
         executor = DaskExecutor(client)
-        return ingest(store, paths, source=source, published=published,
-                      fallback_encoding=fallback_encoding, progress=progress,
-                      workers=executor.workers, executor=executor, batch_size=batch_size,
-                      match=match, follow_links=follow_links)
+        return ingest(
+            store,
+            paths,
+            source=source,
+            published=published,
+            fallback_encoding=fallback_encoding,
+            progress=progress,
+            workers=executor.workers,
+            executor=executor,
+            batch_size=batch_size,
+            match=match,
+            follow_links=follow_links,
+        )
     finally:
         if owned:
             client.close()
@@ -102,8 +119,9 @@ def extract_bag(docs: dask.bag.Bag) -> dask.bag.Bag:
     return docs.map(_extract_pair)
 
 
-def write_pairs(store: Store, pairs: Iterable[tuple[DocumentIn, list[Attribution]]]
-                ) -> IngestReport:
+def write_pairs(
+    store: Store, pairs: Iterable[tuple[DocumentIn, list[Attribution]]]
+) -> IngestReport:
     """Store extracted pairs (e.g. ``extract_bag(b)`` computed), one transaction each.
 
     Documents already stored count as unchanged. Iterate a bag lazily with

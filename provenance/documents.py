@@ -34,9 +34,32 @@ _HTML_DROP = "script, style, noscript, nav, header, footer, aside, form, templat
 _HTML_BLOCKS = "p, h1, h2, h3, h4, h5, h6, li, blockquote, pre, figcaption, td"
 
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
-_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-                   "param", "source", "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th",
-                   "option"])
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "option",
+    ]
+)
 """Tags that never deepen a tree: void elements, and those an HTML parser closes when
 the next one opens (a page of unclosed ``<p>`` is flat)."""
 MAX_HTML_DEPTH = 512
@@ -65,8 +88,9 @@ def display_path(path: str | Path) -> str:
         return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def iter_files(paths: Iterable[str | Path], follow_links: bool = False
-               ) -> Iterator[Path | InputError]:
+def iter_files(
+    paths: Iterable[str | Path], follow_links: bool = False
+) -> Iterator[Path | InputError]:
     """Files named, and supported files below folders named (sorted, recursive).
 
     A symbolic link below a folder that points outside that folder is reported,
@@ -127,13 +151,19 @@ def _walk(top: Path, follow_links: bool) -> Iterator[Path | InputError]:
 
     def link_out(p: Path) -> None:
         name = display_path(p)
-        problems.append((name, InputError(
-            name, "symbolic link to outside the input folder, not followed "
-                  "(use --follow-links to read it)")))
+        problems.append(
+            (
+                name,
+                InputError(
+                    name,
+                    "symbolic link to outside the input folder, not followed "
+                    "(use --follow-links to read it)",
+                ),
+            )
+        )
 
     seen: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable,
-                                                followlinks=follow_links):
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable, followlinks=follow_links):
         if follow_links:
             real = os.path.realpath(dirpath)
             if real in seen:  # a link back up the tree: walked once is enough
@@ -238,8 +268,11 @@ def html_to_text(html: str) -> tuple[str, str | None, dict[str, str]]:
     # text planted to be "quoted").
     for node in tree.css("[hidden], [aria-hidden], [style]"):
         attrs = node.attributes
-        if ("hidden" in attrs or (attrs.get("aria-hidden") or "").strip().lower() == "true"
-                or _HIDDEN_STYLE.search(attrs.get("style") or "")):
+        if (
+            "hidden" in attrs
+            or (attrs.get("aria-hidden") or "").strip().lower() == "true"
+            or _HIDDEN_STYLE.search(attrs.get("style") or "")
+        ):
             node.decompose()
     root = tree.css_first("article") or tree.css_first("main") or tree.body or tree.root
     if root is None:
@@ -277,7 +310,7 @@ def _limit_depth(html: str) -> str:
         if m[1]:
             depth = max(0, depth - 1)
         elif depth >= MAX_HTML_DEPTH:
-            out.append(html[last:m.start()])
+            out.append(html[last : m.start()])
             out.append(" ")
             last = m.end()
         else:
@@ -292,8 +325,7 @@ def _parse_date(value: object, path: str, line: int | None) -> date | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**8:
         value = str(value)  # 20250609
     if not isinstance(value, str):
-        raise InputError(path, f"bad date (a JSON {type(value).__name__}; want "
-                               "\"YYYY-MM-DD\")", line)
+        raise InputError(path, f'bad date (a JSON {type(value).__name__}; want "YYYY-MM-DD")', line)
     try:
         return date.fromisoformat(value[:10])
     except ValueError:
@@ -323,13 +355,12 @@ def _jsonl_line(raw: str, path: str, number: int) -> DocumentIn:
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})",
-                         number) from None
+        raise InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})", number) from None
     if not isinstance(obj, dict):
         raise InputError(path, "expected a JSON object", number)
     body = obj.get("text")
     if not isinstance(body, str) or not body.strip():
-        raise InputError(path, "missing or empty \"text\"", number)
+        raise InputError(path, 'missing or empty "text"', number)
     for key in ("text", "url", "source", "title", "date"):
         value = obj.get(key)
         if isinstance(value, str):
@@ -337,11 +368,15 @@ def _jsonl_line(raw: str, path: str, number: int) -> DocumentIn:
                 value.encode("utf-8")
             except UnicodeEncodeError as exc:
                 bad = value[exc.start]
-                raise InputError(path, f"refused: \"{key}\" holds a lone surrogate "
-                                       f"(\\u{ord(bad):04x}), not Unicode text", number) from None
+                raise InputError(
+                    path,
+                    f'refused: "{key}" holds a lone surrogate '
+                    f"(\\u{ord(bad):04x}), not Unicode text",
+                    number,
+                ) from None
     warning = None
     if "\x00" in body:
-        warning = f"removed {body.count(chr(0))} NUL character(s) from \"text\""
+        warning = f'removed {body.count(chr(0))} NUL character(s) from "text"'
         body = body.replace("\x00", "")
     published = _parse_date(obj.get("date"), path, number) or leading_date(body)
     return DocumentIn(
@@ -416,7 +451,8 @@ def read_file(path: Path, fallback_encoding: str | None = None) -> Iterator[Resu
 
 
 def read_paths(
-    paths: Iterable[str | Path], fallback_encoding: str | None = None,
+    paths: Iterable[str | Path],
+    fallback_encoding: str | None = None,
     follow_links: bool = False,
 ) -> Iterator[Result]:
     """Every document (or problem) from the files and folders given, in order."""

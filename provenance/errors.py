@@ -15,8 +15,11 @@ from typing import Any, TypeVar
 
 # user:password@ in a URL (postgresql+psycopg://alice:S3cret@host/db) and
 # password=… in a libpq connection string.
-_SECRETS = re.compile(r"(?P<keep>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^@\s]*@"
-                      r"|(?P<key>\bpassword\s*=\s*)(?:'[^']*'|\S+)", re.IGNORECASE)
+_SECRETS = re.compile(
+    r"(?P<keep>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)[^@\s]*@"
+    r"|(?P<key>\bpassword\s*=\s*)(?:'[^']*'|\S+)",
+    re.IGNORECASE,
+)
 
 
 def redact(text: str) -> str:
@@ -123,7 +126,8 @@ def public(fn: F | None = None, *, lists: tuple[str, ...] = ()) -> Any:
                 if isinstance(value, str | bytes | os.PathLike):
                     raise ArgumentError(
                         f"{fn.__name__}(): argument {name}: want a list of paths, not one "
-                        f"{type(value).__name__} (write [{os.fsdecode(value)[:60]!r}])")
+                        f"{type(value).__name__} (write [{os.fsdecode(value)[:60]!r}])"
+                    )
         try:
             return checked(*args, **kwargs)
         except ValidationError as exc:
@@ -138,7 +142,8 @@ def public(fn: F | None = None, *, lists: tuple[str, ...] = ()) -> Any:
                 loc[0] = names[loc[0]]
             where = ".".join(str(part) for part in loc)
             got = type(first.get("input")).__name__
-            raise ArgumentError(f"{fn.__name__}(): argument {where}: {first['msg']} "
-                                f"(got {got})") from None
+            raise ArgumentError(
+                f"{fn.__name__}(): argument {where}: {first['msg']} (got {got})"
+            ) from None
 
     return wrapper

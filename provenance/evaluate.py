@@ -187,7 +187,8 @@ def greedy_match(
 
 
 def match_alternatives(
-    gold: Sequence[Ranges], predicted: Sequence[Sequence[Ranges]],
+    gold: Sequence[Ranges],
+    predicted: Sequence[Sequence[Ranges]],
     threshold: float = MATCH_THRESHOLD,
 ) -> list[tuple[int, int, float]]:
     """:func:`greedy_match` where each prediction offers alternative contents.

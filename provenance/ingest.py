@@ -59,9 +59,11 @@ WINDOW_PER_WORKER = 8
 """Extraction tasks in flight per worker (each :data:`BATCH_SIZE` documents)."""
 WRITE_ATTEMPTS = 5
 """Tries per document when the database reports a lock or serialisation failure."""
-FAILED_HINT = ("this is a bug in provenance, not in your file: the failure is in the audit log "
-               "(`provenance log --action document.failed`); re-running the same ingest retries "
-               "it (stored documents are skipped)")
+FAILED_HINT = (
+    "this is a bug in provenance, not in your file: the failure is in the audit log "
+    "(`provenance log --action document.failed`); re-running the same ingest retries "
+    "it (stored documents are skipped)"
+)
 COMMIT_EVERY = 512
 """Documents per transaction. Quote and audit keys are hashes, so each row lands on
 a random index page: the fewer commits, the fewer times a page is written. The last
@@ -155,13 +157,23 @@ def _chunks(items: Iterator[Item], store: Store, size: int) -> Iterator[_Chunk]:
     with store.session() as session:
         while block := list(islice(items, max(size, COMMIT_EVERY))):
             ids = {it.id for it in block if isinstance(it, DocumentIn)}
-            stored = set(session.execute(select(col(DocumentRow.id)).where(
-                col(DocumentRow.id).in_(ids))).scalars()) if ids else set()
+            stored = (
+                set(
+                    session.execute(
+                        select(col(DocumentRow.id)).where(col(DocumentRow.id).in_(ids))
+                    ).scalars()
+                )
+                if ids
+                else set()
+            )
             session.rollback()  # end the read transaction: never hold a snapshot while waiting
             for lo in range(0, len(block), size):
-                chunk = block[lo:lo + size]
-                todo = [i for i, it in enumerate(chunk)
-                        if isinstance(it, DocumentIn) and it.id not in stored]
+                chunk = block[lo : lo + size]
+                todo = [
+                    i
+                    for i, it in enumerate(chunk)
+                    if isinstance(it, DocumentIn) and it.id not in stored
+                ]
                 yield _Chunk(chunk, todo)
 
 
@@ -184,8 +196,10 @@ def _finish(chunk: _Chunk) -> _Chunk:
         try:
             chunk.results = chunk.future.result()
         except Exception:  # one text broke the batch: find which, keep the rest
-            chunk.results = [_extract_one(chunk.items[i].text)  # type: ignore[union-attr]
-                             for i in chunk.todo]
+            chunk.results = [
+                _extract_one(chunk.items[i].text)  # type: ignore[union-attr]
+                for i in chunk.todo
+            ]
         chunk.future = None
     return chunk
 
@@ -216,8 +230,9 @@ class Writer:
     at the end to commit the last batch.
     """
 
-    def __init__(self, session: Session, report: IngestReport,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self, session: Session, report: IngestReport, progress: Progress | None = None
+    ) -> None:
         self.session = session
         self.report = report
         self.progress = progress
@@ -234,8 +249,9 @@ class Writer:
         if self.session.get_bind().dialect.name == "postgresql":
             # Concurrent ingests queue here, as they do on SQLite's write lock, so
             # one does not create a speaker the other is creating too.
-            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                 {"key": audit.PG_WRITE_KEY})
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": audit.PG_WRITE_KEY}
+            )
         # Audit entries of the transaction go in as one insert (see provenance.batch);
         # set per transaction because a reset discards the batch.
         batch = WriteBatch.of(self.session)
@@ -261,8 +277,9 @@ class Writer:
                 self._begin()
             # No has_document() here: the caller checked just before, and if another
             # process stored it since, the insert fails and _replay sorts it out.
-            quotes, speakers = write_document(self.session, doc, attributions, self.index,
-                                              EXTRACTOR_VERSION)
+            quotes, speakers = write_document(
+                self.session, doc, attributions, self.index, EXTRACTOR_VERSION
+            )
             # Later documents of this batch must see this one's speakers; a
             # rollback reloads the index from the database (see _replay).
             learn_index(self.session, self.index)
@@ -299,9 +316,12 @@ class Writer:
         write lock from its first statement (SQLite's BEGIN IMMEDIATE, the advisory
         lock on PostgreSQL), so nobody else wrote in between.
         """
-        row = self.session.execute(select(
-            select(func.max(SpeakerRow.id)).scalar_subquery(),
-            select(func.max(MergeRow.id)).scalar_subquery())).one()
+        row = self.session.execute(
+            select(
+                select(func.max(SpeakerRow.id)).scalar_subquery(),
+                select(func.max(MergeRow.id)).scalar_subquery(),
+            )
+        ).one()
         return row[0] or 0, row[1] or 0
 
     def _count(self, w: _Written) -> None:
@@ -329,8 +349,9 @@ class Writer:
                     session.rollback()
                     self._unchanged(doc)
                     return
-                quotes, speakers = write_document(session, doc, attributions, self.index,
-                                                  EXTRACTOR_VERSION)
+                quotes, speakers = write_document(
+                    session, doc, attributions, self.index, EXTRACTOR_VERSION
+                )
                 marks = self._marks()
                 commit_index(session, self.index)
                 self.seen = marks
@@ -342,7 +363,7 @@ class Writer:
                 # Only a lock or a lost connection is worth another try: a deterministic
                 # failure retried with backoff only multiplied the time it took to fail.
                 if transient(exc) and attempt + 1 < WRITE_ATTEMPTS:
-                    time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)
+                    time.sleep(random.uniform(0.05, 0.2) * 2**attempt)
                     continue
                 self._fail(doc, exc, internal=not transient(exc))
                 return
@@ -370,8 +391,9 @@ class Writer:
         if self.progress:
             self.progress(p)
 
-    def _fail(self, doc: DocumentIn, exc: BaseException, *, internal: bool = True,
-              stage: str = "store") -> None:
+    def _fail(
+        self, doc: DocumentIn, exc: BaseException, *, internal: bool = True, stage: str = "store"
+    ) -> None:
         """Report one document that could not be stored, and log the failure.
 
         ``internal``: the input was readable, so the failure is ours (a bug), reported
@@ -380,24 +402,42 @@ class Writer:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:300]
         record = f"document {doc.id[:16]}"
         if internal:
-            message = (f"not stored ({stage}): {type(exc).__name__}: {reason} "
-                       f"[{record}]; hint: {FAILED_HINT}")
+            message = (
+                f"not stored ({stage}): {type(exc).__name__}: {reason} "
+                f"[{record}]; hint: {FAILED_HINT}"
+            )
         else:
-            message = (f"not stored: {type(exc).__name__}: {reason} [{record}]; "
-                       "hint: the database stayed busy or unreachable; re-run the ingest")
-        self.problem(IngestProblem(path=doc.path or "<input>", line=doc.line, message=message,
-                                   internal=internal))
+            message = (
+                f"not stored: {type(exc).__name__}: {reason} [{record}]; "
+                "hint: the database stayed busy or unreachable; re-run the ingest"
+            )
+        self.problem(
+            IngestProblem(
+                path=doc.path or "<input>", line=doc.line, message=message, internal=internal
+            )
+        )
         self._log_failure(doc, exc, stage)
 
     def _log_failure(self, doc: DocumentIn, exc: BaseException, stage: str) -> None:
         """A ``document.failed`` entry: the failure outlives the terminal it was shown on."""
         try:
             self._begin()
-            audit.record(self.session, audit.DOCUMENT_FAILED, audit.subject("document", doc.id), {
-                "sha256": doc.id, "path": doc.path, "line": doc.line, "stage": stage,
-                "error": type(exc).__name__,
-                "message": (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][:300],
-                "extractor": EXTRACTOR_VERSION})
+            audit.record(
+                self.session,
+                audit.DOCUMENT_FAILED,
+                audit.subject("document", doc.id),
+                {
+                    "sha256": doc.id,
+                    "path": doc.path,
+                    "line": doc.line,
+                    "stage": stage,
+                    "error": type(exc).__name__,
+                    "message": (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0][
+                        :300
+                    ],
+                    "extractor": EXTRACTOR_VERSION,
+                },
+            )
             self.session.commit()
         except Exception:  # the store may be the problem; the report has it
             self._reset()
@@ -407,11 +447,20 @@ class Writer:
 
 
 @public(lists=("paths",))
-def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = None,
-           published: date | None = None, fallback_encoding: str | None = None,
-           progress: Progress | None = None, workers: int = 1,
-           executor: Executor | None = None, batch_size: int = BATCH_SIZE,
-           match: bool = True, follow_links: bool = False) -> IngestReport:
+def ingest(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    source: str | None = None,
+    published: date | None = None,
+    fallback_encoding: str | None = None,
+    progress: Progress | None = None,
+    workers: int = 1,
+    executor: Executor | None = None,
+    batch_size: int = BATCH_SIZE,
+    match: bool = True,
+    follow_links: bool = False,
+) -> IngestReport:
     """Read, extract and store every document under ``paths``.
 
     ``source`` and ``published`` override what the files say. Problems are
@@ -425,8 +474,10 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
     if workers < 1 or batch_size < 1:
         raise ArgumentError("ingest(): workers and batch_size must be 1 or more")
     report = IngestReport()
-    items = (it if isinstance(it, InputError) else _override(it, source, published)
-             for it in read_paths(paths, fallback_encoding, follow_links))
+    items = (
+        it if isinstance(it, InputError) else _override(it, source, published)
+        for it in read_paths(paths, fallback_encoding, follow_links)
+    )
     with ExitStack() as stack:
         stack.enter_context(_collector_skips_existing())
         if executor is None:
@@ -439,17 +490,22 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
         writer = Writer(session, report, progress)
         for chunk in _ordered(_chunks(items, store, batch_size), executor, window):
             results: dict[int, list[Attribution] | Exception] = dict(
-                zip(chunk.todo, chunk.results, strict=True))
+                zip(chunk.todo, chunk.results, strict=True)
+            )
             for pos, item in enumerate(chunk.items):
                 if isinstance(item, InputError):
-                    writer.problem(IngestProblem(path=item.path, line=item.line,
-                                                 message=item.message))
+                    writer.problem(
+                        IngestProblem(path=item.path, line=item.line, message=item.message)
+                    )
                     continue
                 if progress:
                     progress(item)
                 if item.warning:
-                    report.warnings.append(IngestProblem(path=item.path or "<input>",
-                                                         line=item.line, message=item.warning))
+                    report.warnings.append(
+                        IngestProblem(
+                            path=item.path or "<input>", line=item.line, message=item.warning
+                        )
+                    )
                 result = results.get(pos)
                 if isinstance(result, Exception):
                     writer.extraction_failed(item, result)
@@ -465,8 +521,11 @@ def ingest(store: Store, paths: Iterable[str | Path], *, source: str | None = No
                 session.commit()
             except SQLAlchemyError as exc:
                 session.rollback()
-                report.problems.append(IngestProblem(
-                    path="<verification>",
-                    message=f"clusters and flags not updated: {type(exc).__name__}; "
-                            "run `provenance match` to rebuild"))
+                report.problems.append(
+                    IngestProblem(
+                        path="<verification>",
+                        message=f"clusters and flags not updated: {type(exc).__name__}; "
+                        "run `provenance match` to rebuild",
+                    )
+                )
     return report

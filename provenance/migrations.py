@@ -64,12 +64,15 @@ def _people(conn: Connection) -> None:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline: documents, quotes, speakers, aliases, merges, meta", _baseline),
-    Migration(2, "index quotes(speaker_id, document_id, start) for speaker queries",
-              _speaker_quote_index),
-    Migration(3, "index claims(noun_class, event) for numeric conflict checks",
-              _claim_key_index),
-    Migration(4, "drop quotes(speaker_id): ix_quotes_speaker_document_start covers it",
-              _drop_speaker_id_index),
+    Migration(
+        2, "index quotes(speaker_id, document_id, start) for speaker queries", _speaker_quote_index
+    ),
+    Migration(3, "index claims(noun_class, event) for numeric conflict checks", _claim_key_index),
+    Migration(
+        4,
+        "drop quotes(speaker_id): ix_quotes_speaker_document_start covers it",
+        _drop_speaker_id_index,
+    ),
     Migration(5, "people: the authority file of canonical names and identifiers", _people),
 ]
 
@@ -95,8 +98,10 @@ def current_version(conn: Connection) -> int | None:
         return None
     text_ = str(value).strip()
     if not (text_.isascii() and text_.isdigit() and len(text_) <= 9):
-        raise StoreError(f"meta.schema_version is {text_[:40]!r}, not a schema number: "
-                         "the database's metadata was edited or damaged")
+        raise StoreError(
+            f"meta.schema_version is {text_[:40]!r}, not a schema number: "
+            "the database's metadata was edited or damaged"
+        )
     return int(text_)
 
 
@@ -105,8 +110,9 @@ def _stamp(conn: Connection, version: int, *, insert: bool) -> None:
     if insert:
         conn.execute(table.insert().values(key="schema_version", value=str(version)))
     else:
-        conn.execute(table.update().where(table.c.key == "schema_version")
-                     .values(value=str(version)))
+        conn.execute(
+            table.update().where(table.c.key == "schema_version").values(value=str(version))
+        )
 
 
 def _up_to_date(engine: Engine) -> bool:
@@ -139,8 +145,10 @@ def migrate(engine: Engine) -> list[Migration]:
             _stamp(conn, SCHEMA_VERSION, insert=True)
             return applied
         if found > SCHEMA_VERSION:
-            raise StoreError(f"database schema {found} is newer than this provenance "
-                             f"({SCHEMA_VERSION}); upgrade provenance")
+            raise StoreError(
+                f"database schema {found} is newer than this provenance "
+                f"({SCHEMA_VERSION}); upgrade provenance"
+            )
         # New tables need no step: create_all adds the missing ones and leaves the rest.
         SQLModel.metadata.create_all(conn)
     for step in MIGRATIONS:

@@ -63,8 +63,11 @@ class ResolvedSpeaker(BaseModel):
     titles: list[str] = Field(default_factory=list)
     affiliation: str | None = None
     mentions: list[str] = Field(default_factory=list)
-    gender: str = Field(default="-", description="m, f or - (unknown): what the document "
-                        "says (titles, first name, the pronouns that refer to the person)")
+    gender: str = Field(
+        default="-",
+        description="m, f or - (unknown): what the document "
+        "says (titles, first name, the pronouns that refer to the person)",
+    )
 
 
 class Attribution(BaseModel):
@@ -138,8 +141,10 @@ class Speaker(BaseModel):
     affiliation: str | None = None
     aliases: list[str] = Field(default_factory=list)
     quotes: int = 0
-    identifier: str | None = Field(default=None, description=(
-        "from the authority file (provenance people import), e.g. a Wikidata QID"))
+    identifier: str | None = Field(
+        default=None,
+        description=("from the authority file (provenance people import), e.g. a Wikidata QID"),
+    )
 
 
 class Merge(BaseModel):
@@ -164,19 +169,25 @@ class Quote(BaseModel):
     cue: Span | None = None
     speaker_id: int | None = None
     speaker: str | None = None
-    speaker_identifier: str | None = Field(default=None, description=(
-        "the speaker's authority identifier (provenance people import), e.g. a Wikidata QID"))
+    speaker_identifier: str | None = Field(
+        default=None,
+        description=(
+            "the speaker's authority identifier (provenance people import), e.g. a Wikidata QID"
+        ),
+    )
     confidence: float
     rule: str
     extractor_version: str
     source: str | None = None
     path: str | None = None
     published: date | None = None
-    review_status: str = Field(default="unreviewed",
-                               description="unreviewed, verified, disputed or retracted")
+    review_status: str = Field(
+        default="unreviewed", description="unreviewed, verified, disputed or retracted"
+    )
     cluster_id: int | None = Field(default=None, description="the statement it reports, if any")
     first_appearance: bool = Field(
-        default=True, description="the earliest report of its statement (see `provenance trace`)")
+        default=True, description="the earliest report of its statement (see `provenance trace`)"
+    )
     sources: int = Field(default=1, ge=1, description="distinct outlets that carry its statement")
 
     @property

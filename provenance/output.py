@@ -34,11 +34,14 @@ if TYPE_CHECKING:  # annotations only: `provenance --help` imports this module
 _ESCAPE = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
     r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
-    r"|\x1b[ -~]?")
+    r"|\x1b[ -~]?"
+)
 # Other C0/C1 controls and DEL (tab and newline kept), and the Unicode bidi
 # controls that reorder what a reader sees (shown, not obeyed).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                      r"\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+    r"\u2066-\u2069]"
+)
 
 
 def _visible(m: re.Match[str]) -> str:
@@ -89,7 +92,7 @@ def quote_row(q: Quote) -> dict[str, Any]:
         "source": q.source,
         "path": q.path,
         "where": f"{q.source or (PurePath(q.path).name if q.path else q.document[:12])} "
-                 f"[{q.start}:{q.end}]",
+        f"[{q.start}:{q.end}]",
         "published": q.published.isoformat() if q.published else None,
         "confidence": q.confidence,
         "rule": q.rule,
@@ -105,9 +108,16 @@ def quote_row(q: Quote) -> dict[str, Any]:
 
 
 def speaker_row(s: Speaker) -> dict[str, Any]:
-    return {"id": s.id, "name": s.name, "kind": s.kind.value, "titles": s.titles,
-            "affiliation": s.affiliation, "aliases": s.aliases, "quotes": s.quotes,
-            "identifier": s.identifier}
+    return {
+        "id": s.id,
+        "name": s.name,
+        "kind": s.kind.value,
+        "titles": s.titles,
+        "affiliation": s.affiliation,
+        "aliases": s.aliases,
+        "quotes": s.quotes,
+        "identifier": s.identifier,
+    }
 
 
 def attribution_row(document: str, a: Attribution) -> dict[str, Any]:
@@ -116,9 +126,16 @@ def attribution_row(document: str, a: Attribution) -> dict[str, Any]:
     def span(s: Any) -> dict[str, Any] | None:
         return {"start": s.start, "end": s.end, "text": s.text} if s is not None else None
 
-    return {"document": document, "kind": a.kind, "content": span(a.content),
-            "speaker": span(a.speaker), "speaker_name": a.speaker_name, "cue": span(a.cue),
-            "confidence": a.confidence, "rule": a.rule}
+    return {
+        "document": document,
+        "kind": a.kind,
+        "content": span(a.content),
+        "speaker": span(a.speaker),
+        "speaker_name": a.speaker_name,
+        "cue": span(a.cue),
+        "confidence": a.confidence,
+        "rule": a.rule,
+    }
 
 
 def _cell(value: Any) -> str:
@@ -137,8 +154,13 @@ NO_WRAP = frozenset({"id", "document", "kind", "status", "quotes", "score", "seq
 NARROW = {"speaker": 24, "where": 26, "name": 24}
 
 
-def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | None = None,
-         title: str | None = None, out: TextIO | None = None) -> int:
+def emit(
+    rows: Iterable[dict[str, Any]],
+    fmt: Format,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    out: TextIO | None = None,
+) -> int:
     """Write rows in ``fmt``; ``columns`` picks and orders table/csv columns. Returns the count."""
     out = out or sys.stdout
     n = 0
@@ -160,8 +182,14 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
             writer.writerow({c: neutralise(_cell(row.get(c))) for c in cols})
         return len(rows)
     # No outer or inner vertical rules: at 80 columns they cost 7 characters of text.
-    table = Table(title=plain(title) if title else None, show_lines=False, box=box.SIMPLE_HEAD,
-                  show_edge=False, collapse_padding=True, pad_edge=False)
+    table = Table(
+        title=plain(title) if title else None,
+        show_lines=False,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        collapse_padding=True,
+        pad_edge=False,
+    )
     # Hashes are 64 hex characters; a table shows a prefix that commands accept.
     short = {"id", "document"}
     for c in cols:
@@ -170,11 +198,16 @@ def emit(rows: Iterable[dict[str, Any]], fmt: Format, columns: Sequence[str] | N
         if c in NO_WRAP:
             table.add_column(c, no_wrap=True)
         else:
-            table.add_column(c, overflow="fold", max_width=70 if c == "text" else NARROW.get(c),
-                             min_width=12 if c == "text" else None)
+            table.add_column(
+                c,
+                overflow="fold",
+                max_width=70 if c == "text" else NARROW.get(c),
+                min_width=12 if c == "text" else None,
+            )
     for row in rows:
-        table.add_row(*(plain(_cell(row.get(c))[:12] if c in short else _cell(row.get(c)))
-                        for c in cols))
+        table.add_row(
+            *(plain(_cell(row.get(c))[:12] if c in short else _cell(row.get(c))) for c in cols)
+        )
     Console(file=out, soft_wrap=False).print(table)
     return len(rows)
 
@@ -184,11 +217,13 @@ def emit_object(obj: BaseModel | dict[str, Any], fmt: Format, out: TextIO | None
     out = out or sys.stdout
     data = obj if isinstance(obj, dict) else obj.model_dump(mode="json")
     if fmt in (Format.json, Format.jsonl):
-        out.write(json.dumps(data, ensure_ascii=False, indent=2 if fmt is Format.json else None)
-                  + "\n")
+        out.write(
+            json.dumps(data, ensure_ascii=False, indent=2 if fmt is Format.json else None) + "\n"
+        )
         return
-    emit(({"field": k, "value": _cell(v)} for k, v in data.items()), fmt, ["field", "value"],
-         out=out)
+    emit(
+        ({"field": k, "value": _cell(v)} for k, v in data.items()), fmt, ["field", "value"], out=out
+    )
 
 
 # ---- cross-source checks: clusters, quantity claims, flags ------------------
@@ -202,18 +237,27 @@ def _where(r: SourceRef) -> str:
 def cluster_row(c: Cluster) -> dict[str, Any]:
     """A cluster flattened for table/csv: sources as "outlet [start:end] (relation)"."""
     first = c.first_appearance
-    return {"id": c.id, "text": c.text, "speakers": c.speakers,
-            "distinct_sources": c.distinct_sources,
-            "first_source": _where(first) if first else None,
-            "first_date": first.published.isoformat() if first and first.published else None,
-            "sources": [f"{_where(r)} {r.speaker or '-'} ({r.relation})" for r in c.sources]}
+    return {
+        "id": c.id,
+        "text": c.text,
+        "speakers": c.speakers,
+        "distinct_sources": c.distinct_sources,
+        "first_source": _where(first) if first else None,
+        "first_date": first.published.isoformat() if first and first.published else None,
+        "sources": [f"{_where(r)} {r.speaker or '-'} ({r.relation})" for r in c.sources],
+    }
 
 
 def conflict_row(c: Conflict) -> dict[str, Any]:
     # The id is what exports list in conflict_flags (as <kind>:<id>) and the log's subject.
-    return {"id": c.id, "kind": c.kind, "score": c.score, "explanation": c.explanation,
-            "diff": c.diff,
-            "records": [f"{_where(r)} {r.speaker or '-'}: {r.text}" for r in c.records]}
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "score": c.score,
+        "explanation": c.explanation,
+        "diff": c.diff,
+        "records": [f"{_where(r)} {r.speaker or '-'}: {r.text}" for r in c.records],
+    }
 
 
 def trace_row(a: Appearance) -> dict[str, Any]:
@@ -229,6 +273,12 @@ def trace_row(a: Appearance) -> dict[str, Any]:
 def trace_table_row(a: Appearance) -> dict[str, Any]:
     """The table view of one report: what a reader compares, in a terminal's width."""
     row = trace_row(a)
-    return {"#": a.position, "date": row["published"], "outlet": row["where"],
-            "as reported": a.speaker_as_reported, "speaker": a.speaker,
-            "change": a.change.value, "wording": row["wording"]}
+    return {
+        "#": a.position,
+        "date": row["published"],
+        "outlet": row["where"],
+        "as reported": a.speaker_as_reported,
+        "speaker": a.speaker,
+        "change": a.change.value,
+        "wording": row["wording"],
+    }

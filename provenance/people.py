@@ -60,14 +60,22 @@ class ImportReport(BaseModel):
 def person_payload(row: PersonRow | dict[str, Any]) -> dict[str, Any]:
     """What the ``person.imported`` entry fixes about a stored row (compared by ``verify``)."""
     get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    return {"name": get("name"), "aliases": get("aliases"), "identifier": get("identifier"),
-            "gender": get("gender"), "title": get("title")}
+    return {
+        "name": get("name"),
+        "aliases": get("aliases"),
+        "identifier": get("identifier"),
+        "gender": get("gender"),
+        "title": get("title"),
+    }
 
 
 def _parse(values: list[str], path: str, n: int) -> dict[str, Any]:
     if len(values) > len(COLUMNS):
-        raise InputError(path, f"{len(values)} columns; expected at most {len(COLUMNS)} "
-                               f"({', '.join(COLUMNS)})", n)
+        raise InputError(
+            path,
+            f"{len(values)} columns; expected at most {len(COLUMNS)} ({', '.join(COLUMNS)})",
+            n,
+        )
     cells = [v.strip() for v in values] + [""] * (len(COLUMNS) - len(values))
     name, aliases, identifier, gender, title = cells
     if not name:
@@ -78,8 +86,13 @@ def _parse(values: list[str], path: str, n: int) -> dict[str, Any]:
     names = [a.strip() for a in aliases.split(";") if a.strip()]
     if identifier and (any(c.isspace() for c in identifier) or len(identifier) > 200):
         raise InputError(path, f"identifier {identifier[:40]!r} has spaces or is too long", n)
-    return {"name": name, "aliases": json.dumps(sorted(set(names) - {name})),
-            "identifier": identifier or None, "gender": gender or None, "title": title or None}
+    return {
+        "name": name,
+        "aliases": json.dumps(sorted(set(names) - {name})),
+        "identifier": identifier or None,
+        "gender": gender or None,
+        "title": title or None,
+    }
 
 
 def _rows(path: Path) -> Iterable[tuple[int, list[str]]]:
@@ -125,23 +138,36 @@ def import_people(session: Session, path: Path, by: str = "") -> ImportReport:
                 setattr(row, key, value)
             session.add(row)
             report.updated += 1
-        audit.record(session, audit.PERSON_IMPORTED, audit.subject("person", row.id),
-                     {**person_payload(row), "file": path.name}, actor=actor)
+        audit.record(
+            session,
+            audit.PERSON_IMPORTED,
+            audit.subject("person", row.id),
+            {**person_payload(row), "file": path.name},
+            actor=actor,
+        )
     session.commit()
     return report
 
 
 def _person(row: PersonRow) -> Person:
     assert row.id is not None
-    return Person(id=row.id, name=row.name, aliases=json.loads(row.aliases),
-                  identifier=row.identifier, gender=row.gender, title=row.title)
+    return Person(
+        id=row.id,
+        name=row.name,
+        aliases=json.loads(row.aliases),
+        identifier=row.identifier,
+        gender=row.gender,
+        title=row.title,
+    )
 
 
 @public
 def list_people(session: Session) -> list[Person]:
     """Every authority entry, by name."""
-    return [_person(r) for r in session.exec(select(PersonRow).order_by(col(PersonRow.name),
-                                                                       col(PersonRow.id)))]
+    return [
+        _person(r)
+        for r in session.exec(select(PersonRow).order_by(col(PersonRow.name), col(PersonRow.id)))
+    ]
 
 
 def _keys(session: Session) -> dict[str, Person]:
@@ -197,4 +223,3 @@ def speakers_for(session: Session, query: str) -> list[int]:
     if p is None:
         return []
     return sorted(sid for sid, q in authority_for(session).items() if q.id == p.id)
-

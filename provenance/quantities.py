@@ -32,7 +32,8 @@ from provenance.store import find_speakers
 from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
 
 _WORD = re.compile(
-    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'-][^\W\d_]+)*|[^\w\s]")
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'-][^\W\d_]+)*|[^\w\s]"
+)
 _CLAUSE_END = frozenset(",;:.!?—–()")
 NOUN_WINDOW = 4  # words from the number to its counted noun ("2,000 National Guard troops")
 EVENT_WINDOW = 12  # words after the noun searched for the event trigger
@@ -71,8 +72,15 @@ def lexicon() -> NumberWords:
     occasions = {r[0]: r[1] for r in _rows("occasions.tsv")}
     phrases = (*hedges, *nouns, *events, *occasions)
     longest = max(len(p.split()) for p in phrases)
-    return NumberWords(units, hedges, nouns, events, occasions, longest,
-                       frozenset(p.split()[0] for p in phrases if p.split()))
+    return NumberWords(
+        units,
+        hedges,
+        nouns,
+        events,
+        occasions,
+        longest,
+        frozenset(p.split()[0] for p in phrases if p.split()),
+    )
 
 
 @dataclass
@@ -104,17 +112,21 @@ class Found:
 
 def words(text: str, start: int = 0, end: int | None = None) -> list[Word]:
     end = len(text) if end is None else end
-    return [Word(m.start(), m.end(), w, w.lower())
-            for m in _WORD.finditer(text, start, end) for w in (m.group(),)]
+    return [
+        Word(m.start(), m.end(), w, w.lower())
+        for m in _WORD.finditer(text, start, end)
+        for w in (m.group(),)
+    ]
 
 
-def _phrase(ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[float, float]],
-            longest: int) -> tuple[str, int] | None:
+def _phrase(
+    ws: list[Word], i: int, table: dict[str, str] | dict[str, tuple[float, float]], longest: int
+) -> tuple[str, int] | None:
     """Longest phrase of ``table`` starting at word ``i``: (phrase, words used)."""
     if i >= len(ws) or ws[i].low not in lexicon().firsts:
         return None  # most words start no phrase: skip joining the longer windows
     for n in range(min(longest, len(ws) - i), 0, -1):
-        phrase = " ".join(w.low for w in ws[i:i + n])
+        phrase = " ".join(w.low for w in ws[i : i + n])
         if phrase in table:
             return phrase, n
     return None
@@ -124,13 +136,17 @@ def parse_number(ws: list[Word], i: int) -> Quantity | None:
     """The quantity starting at word ``i`` ("about 300", "two thousand", "a third"), or None."""
     lex = lexicon()
     w = ws[i].low
-    if not (w[:1].isdigit() or w in lex.firsts or w in lex.units or w in ("a", "an")
-            or "-" in w):
+    if not (w[:1].isdigit() or w in lex.firsts or w in lex.units or w in ("a", "an") or "-" in w):
         return None  # what no quantity starts with (most words): the checks below agree
     hedge = _phrase(ws, i, lex.hedges, lex.max_phrase)
     j = i + hedge[1] if hedge else i
-    if j < len(ws) and ws[j].low in ("a", "an") and j + 1 < len(ws) \
-            and ws[j + 1].low in lex.units and lex.units[ws[j + 1].low][0] != "vague":
+    if (
+        j < len(ws)
+        and ws[j].low in ("a", "an")
+        and j + 1 < len(ws)
+        and ws[j + 1].low in lex.units
+        and lex.units[ws[j + 1].low][0] != "vague"
+    ):
         j += 1  # "a third", "a dozen", "a hundred"
     low = high = None
     unit = "count"
@@ -141,8 +157,12 @@ def parse_number(ws: list[Word], i: int) -> Quantity | None:
         if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", w) and low is None and total_lo == 0:
             if k > 0 and lex.occasions.get(ws[k - 1].low) == "street":
                 return None  # "Route 9"
-            if k + 1 < len(ws) and ws[k + 1].low in ("a", "p") and k + 2 < len(ws) \
-                    and ws[k + 2].low == ".":
+            if (
+                k + 1 < len(ws)
+                and ws[k + 1].low in ("a", "p")
+                and k + 2 < len(ws)
+                and ws[k + 2].low == "."
+            ):
                 return None  # "8 p.m."
             low = high = float(w.replace(",", ""))
         elif w in lex.units or ("-" in w and all(p in lex.units for p in w.split("-"))):
@@ -150,8 +170,9 @@ def parse_number(ws: list[Word], i: int) -> Quantity | None:
             for p in parts:
                 kind, lo, hi = lex.units[p]
                 if kind == "scale":
-                    base_lo, base_hi = (low, high) if low is not None and high is not None \
-                        else (1.0, 1.0)
+                    base_lo, base_hi = (
+                        (low, high) if low is not None and high is not None else (1.0, 1.0)
+                    )
                     low, high = base_lo * lo, base_hi * hi
                     if lo >= 1000:
                         total_lo, total_hi, low, high = total_lo + low, total_hi + high, None, None
@@ -160,8 +181,12 @@ def parse_number(ws: list[Word], i: int) -> Quantity | None:
                     unit = "fraction"
                 else:
                     low, high = (low or 0.0) + lo, (high or 0.0) + hi
-        elif w == "and" and (low is not None or total_lo) and k + 1 < len(ws) \
-                and ws[k + 1].low in lex.units:
+        elif (
+            w == "and"
+            and (low is not None or total_lo)
+            and k + 1 < len(ws)
+            and ws[k + 1].low in lex.units
+        ):
             pass  # "two hundred and fifty"
         else:
             break
@@ -172,8 +197,7 @@ def parse_number(ws: list[Word], i: int) -> Quantity | None:
     if hedge:
         f_lo, f_hi = lex.hedges[hedge[0]]
         lo_v, hi_v = lo_v * f_lo, hi_v * f_hi
-    return Quantity(ws[i].start, ws[k - 1].end, lo_v, hi_v, unit,
-                    hedge[0] if hedge else None, k)
+    return Quantity(ws[i].start, ws[k - 1].end, lo_v, hi_v, unit, hedge[0] if hedge else None, k)
 
 
 def _noun_after(ws: list[Word], k: int) -> tuple[str, str, int] | None:
@@ -191,8 +215,11 @@ def _noun_after(ws: list[Word], k: int) -> tuple[str, str, int] | None:
         if hit:
             return hit[0], lex.nouns[hit[0]], n + hit[1]
         # Only modifiers ("National Guard", "east Riverton") sit between number and noun.
-        if ws[n].text in _CLAUSE_END or ws[n].low in word_class("claim_function") \
-                or parse_number(ws, n) is not None:
+        if (
+            ws[n].text in _CLAUSE_END
+            or ws[n].low in word_class("claim_function")
+            or parse_number(ws, n) is not None
+        ):
             return None
     return None
 
@@ -246,27 +273,31 @@ def occasion(ws: list[Word]) -> tuple[list[str], list[str]]:
 def attributed_body(ws: list[Word]) -> str | None:
     """Who a sentence credits: "X said ..." first, "..., X said." last, "according to X"."""
     # A bare lemma ("state", "report") is as often a noun as a verb; inflected forms are not.
-    cues = {f for f, c in load().cue_forms.items()
-            if c.frame in ("speech", "written") and f != c.lemma}
+    cues = {
+        f for f, c in load().cue_forms.items() if c.frame in ("speech", "written") and f != c.lemma
+    }
     text = [w.low for w in ws]
     for n in range(len(ws) - 1):
         if text[n] == "according" and text[n + 1] == "to":
             body = []
-            for w in ws[n + 2:]:
+            for w in ws[n + 2 :]:
                 if w.text in _CLAUSE_END:
                     break
                 body.append(w.text)
             return " ".join(body) or None
-    for n, low in enumerate(text[:SPEAKER_MAX_WORDS + 1]):
+    for n, low in enumerate(text[: SPEAKER_MAX_WORDS + 1]):
         if low in cues and n > 0 and all(x.text not in _CLAUSE_END for x in ws[:n]):
             return " ".join(x.text for x in ws[:n])
-    tail = [n for n, low in enumerate(text[:-1]) if low in cues and ws[n + 1].text in _CLAUSE_END
-            and n >= len(ws) - SPEAKER_MAX_WORDS - 2]
+    tail = [
+        n
+        for n, low in enumerate(text[:-1])
+        if low in cues and ws[n + 1].text in _CLAUSE_END and n >= len(ws) - SPEAKER_MAX_WORDS - 2
+    ]
     if tail:
         n = tail[-1]
         commas = [m for m in range(n) if ws[m].text == ","]
         if commas and n - commas[-1] - 1 <= SPEAKER_MAX_WORDS:
-            return " ".join(x.text for x in ws[commas[-1] + 1:n]) or None
+            return " ".join(x.text for x in ws[commas[-1] + 1 : n]) or None
     return None
 
 
@@ -297,15 +328,27 @@ def find_quantities(text: str) -> list[Found]:
                     continue
                 noun = _noun_after(ws, q.next_index)
                 if noun is not None:
-                    partitive = q.next_index < len(ws) and ws[q.next_index].low == "of" \
+                    partitive = (
+                        q.next_index < len(ws)
+                        and ws[q.next_index].low == "of"
                         and re.match(r"\d|[a-z]", ws[min(q.next_index + 2, len(ws) - 1)].low)
-                    event = _event(ws, n, noun[2], bool(partitive)
-                                   and noun[2] > q.next_index + 3)
+                    )
+                    event = _event(ws, n, noun[2], bool(partitive) and noun[2] > q.next_index + 3)
                     if speaker is None:
                         speaker = attributed_body(ws) or ""
-                    written = text[ws[q.next_index].start:ws[noun[2] - 1].end]
-                    out.append(Found((s_start, s_end), q, written, noun[1], event, days,
-                                     places, speaker or None))
+                    written = text[ws[q.next_index].start : ws[noun[2] - 1].end]
+                    out.append(
+                        Found(
+                            (s_start, s_end),
+                            q,
+                            written,
+                            noun[1],
+                            event,
+                            days,
+                            places,
+                            speaker or None,
+                        )
+                    )
                 n = max(q.next_index, n + 1)
     return out
 
@@ -323,16 +366,23 @@ def store_claims(session: Session, document_id: str) -> int:
     doc = session.get(DocumentRow, document_id)
     if doc is None:
         return 0
-    quotes = session.exec(select(QuoteRow).where(QuoteRow.document_id == document_id,
-                                                 QuoteRow.kind != "nonspeech")).all()
+    quotes = session.exec(
+        select(QuoteRow).where(QuoteRow.document_id == document_id, QuoteRow.kind != "nonspeech")
+    ).all()
     # A claim's id holds its document, so the document's stored claims are all it
     # can collide with: read once, not one look-up per claim.
     seen = set(session.exec(select(ClaimRow.id).where(ClaimRow.document_id == document_id)))
     n = 0
     for f in find_quantities(doc.text):
         q = f.quantity
-        cover = next((r for r in quotes if r.start <= q.start and q.end <= r.end
-                      and r.speaker_id is not None), None)
+        cover = next(
+            (
+                r
+                for r in quotes
+                if r.start <= q.start and q.end <= r.end and r.speaker_id is not None
+            ),
+            None,
+        )
         speaker, speaker_id = f.speaker, None
         if cover is not None:
             row = session.get(SpeakerRow, cover.speaker_id)
@@ -341,20 +391,36 @@ def store_claims(session: Session, document_id: str) -> int:
         if cid in seen:
             continue
         seen.add(cid)
-        session.add(ClaimRow(
-            id=cid, document_id=document_id, start=f.sentence[0], end=f.sentence[1],
-            text=doc.text[f.sentence[0]:f.sentence[1]], q_start=q.start, q_end=q.end,
-            q_text=doc.text[q.start:q.end], low=q.low,
-            high=None if math.isinf(q.high) else q.high, unit=q.unit, noun=f.noun,
-            noun_class=f.noun_class, event=f.event, days=json.dumps(f.days),
-            places=json.dumps(f.places), speaker=speaker, speaker_id=speaker_id))
+        session.add(
+            ClaimRow(
+                id=cid,
+                document_id=document_id,
+                start=f.sentence[0],
+                end=f.sentence[1],
+                text=doc.text[f.sentence[0] : f.sentence[1]],
+                quantity_start=q.start,
+                quantity_end=q.end,
+                quantity_text=doc.text[q.start : q.end],
+                low=q.low,
+                high=None if math.isinf(q.high) else q.high,
+                unit=q.unit,
+                noun=f.noun,
+                noun_class=f.noun_class,
+                event=f.event,
+                days=json.dumps(f.days),
+                places=json.dumps(f.places),
+                speaker=speaker,
+                speaker_id=speaker_id,
+            )
+        )
         n += 1
     session.flush()
     return n
 
 
-def list_claims(session: Session, speaker_ids: list[int] | None = None,
-                speaker_query: str | None = None) -> list[Claim]:
+def list_claims(
+    session: Session, speaker_ids: list[int] | None = None, speaker_query: str | None = None
+) -> list[Claim]:
     """Indirect-speech quotes and quantity claims, in document order.
 
     ``speaker_ids`` keeps claims by those stored speakers; ``speaker_query`` also
@@ -365,19 +431,51 @@ def list_claims(session: Session, speaker_ids: list[int] | None = None,
     found: list[tuple[Claim, int | None]] = []
     for r in session.exec(select(QuoteRow).where(QuoteRow.kind == "indirect")):
         name = names.get(r.speaker_id) if r.speaker_id else r.mention_name
-        found.append((Claim(id=r.id, kind="indirect", document=r.document_id, start=r.start,
-                            end=r.end, text=r.text, speaker=name), r.speaker_id))
+        found.append(
+            (
+                Claim(
+                    id=r.id,
+                    kind="indirect",
+                    document=r.document_id,
+                    start=r.start,
+                    end=r.end,
+                    text=r.text,
+                    speaker=name,
+                ),
+                r.speaker_id,
+            )
+        )
     for c in session.exec(select(ClaimRow)):
-        found.append((Claim(id=c.id, kind="quantity", document=c.document_id, start=c.start,
-                            end=c.end, text=c.text, speaker=c.speaker, quantity=c.q_text,
-                            low=c.low, high=c.high, unit=c.unit, noun=c.noun,
-                            noun_class=c.noun_class, event=c.event), c.speaker_id))
+        found.append(
+            (
+                Claim(
+                    id=c.id,
+                    kind="quantity",
+                    document=c.document_id,
+                    start=c.start,
+                    end=c.end,
+                    text=c.text,
+                    speaker=c.speaker,
+                    quantity=c.quantity_text,
+                    low=c.low,
+                    high=c.high,
+                    unit=c.unit,
+                    noun=c.noun,
+                    noun_class=c.noun_class,
+                    event=c.event,
+                ),
+                c.speaker_id,
+            )
+        )
     keep = []
     for claim, sid in found:
         if speaker_ids is not None or speaker_query is not None:
             by_id = speaker_ids is not None and sid in speaker_ids
-            by_body = bool(speaker_query and claim.speaker
-                           and speaker_query.casefold() in claim.speaker.casefold())
+            by_body = bool(
+                speaker_query
+                and claim.speaker
+                and speaker_query.casefold() in claim.speaker.casefold()
+            )
             if not (by_id or by_body):
                 continue
         d = docs.get(claim.document)

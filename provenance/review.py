@@ -83,8 +83,9 @@ class DeletedDocument(BaseModel):
 
 
 def _resolve_quote(session: Session, prefix: str) -> str:
-    ids = session.exec(select(QuoteRow.id).where(col(QuoteRow.id).startswith(prefix))
-                       .limit(2)).all()
+    ids = session.exec(
+        select(QuoteRow.id).where(col(QuoteRow.id).startswith(prefix)).limit(2)
+    ).all()
     if len(ids) != 1:
         raise NotFoundError(f"{'no' if not ids else 'more than one'} quote with id {prefix!r}")
     return ids[0]
@@ -93,9 +94,15 @@ def _resolve_quote(session: Session, prefix: str) -> str:
 def decision(entry: audit.AuditEntry) -> ReviewDecision:
     p = entry.payload
     try:
-        return ReviewDecision(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
-                              status=p["status"], previous=p.get("previous", "unreviewed"),
-                              note=p.get("note", ""), hash=entry.hash)
+        return ReviewDecision(
+            seq=entry.seq,
+            ts=entry.ts,
+            by=entry.actor.removeprefix("person:"),
+            status=p["status"],
+            previous=p.get("previous", "unreviewed"),
+            note=p.get("note", ""),
+            hash=entry.hash,
+        )
     except (KeyError, ValueError):  # only an edited log holds such an entry
         raise audit.MalformedEntry(entry.seq, "payload is not a review decision") from None
 
@@ -105,8 +112,9 @@ REVIEW_ATTEMPTS = 5
 
 
 @public
-def review(session: Session, quote_id: str, status: ReviewStatus | str, note: str = "",
-           by: str = "") -> ReviewState:
+def review(
+    session: Session, quote_id: str, status: ReviewStatus | str, note: str = "", by: str = ""
+) -> ReviewState:
     """Record a reviewer's decision on a quote (id or unique prefix) and commit.
 
     A transient database failure is retried (the decision is recorded once);
@@ -122,23 +130,34 @@ def review(session: Session, quote_id: str, status: ReviewStatus | str, note: st
             session.rollback()
             if not transient(exc) or attempt + 1 == REVIEW_ATTEMPTS:
                 raise
-            time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)
+            time.sleep(random.uniform(0.05, 0.2) * 2**attempt)
     raise AssertionError("unreachable")
 
 
-def _review_once(session: Session, quote_id: str, status: ReviewStatus, note: str,
-                 by: str) -> ReviewState:
+def _review_once(
+    session: Session, quote_id: str, status: ReviewStatus, note: str, by: str
+) -> ReviewState:
     audit.lock_writers(session)  # the status read below is then the one we replace
     qid = _resolve_quote(session, quote_id)
     current = session.get(ReviewRow, qid)
     previous = ReviewStatus(current.status) if current else ReviewStatus.unreviewed
-    entry = audit.record(session, audit.REVIEW, audit.subject("quote", qid),
-                         {"status": status.value, "previous": previous.value, "note": note},
-                         actor=audit.person_actor(by.strip()))
-    row = current or ReviewRow(quote_id=qid, status=status.value, reviewer=by, ts=entry.ts,
-                               seq=entry.seq)
-    row.status, row.note, row.reviewer, row.ts, row.seq = (status.value, note, by.strip(),
-                                                           entry.ts, entry.seq)
+    entry = audit.record(
+        session,
+        audit.REVIEW,
+        audit.subject("quote", qid),
+        {"status": status.value, "previous": previous.value, "note": note},
+        actor=audit.person_actor(by.strip()),
+    )
+    row = current or ReviewRow(
+        quote_id=qid, status=status.value, reviewer=by, ts=entry.ts, seq=entry.seq
+    )
+    row.status, row.note, row.reviewer, row.ts, row.seq = (
+        status.value,
+        note,
+        by.strip(),
+        entry.ts,
+        entry.seq,
+    )
     session.add(row)
     session.commit()
     return review_state(session, qid)
@@ -157,13 +176,16 @@ def review_states(session: Session, quote_ids: Iterable[str]) -> dict[str, Revie
     subjects = [audit.subject("quote", q) for q in ids]
     if not ids:
         return states
-    for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
-            col(audit.AuditRow.subject).in_(subjects), audit.AuditRow.action == audit.REVIEW)
-            .order_by(col(audit.AuditRow.seq))):
+    for row in session.exec(
+        select(*audit.ENTRY_COLUMNS)
+        .where(col(audit.AuditRow.subject).in_(subjects), audit.AuditRow.action == audit.REVIEW)
+        .order_by(col(audit.AuditRow.seq))
+    ):
         entry = audit.to_entry(row)
         states[entry.subject.removeprefix("quote:")].history.append(decision(entry))
-    for qid, status in session.exec(select(ReviewRow.quote_id, ReviewRow.status).where(
-            col(ReviewRow.quote_id).in_(ids))):
+    for qid, status in session.exec(
+        select(ReviewRow.quote_id, ReviewRow.status).where(col(ReviewRow.quote_id).in_(ids))
+    ):
         states[qid].status = ReviewStatus(status)
     return states
 
@@ -187,8 +209,9 @@ class Reassigned(BaseModel):
     seq: int = Field(description="audit log entry")
 
 
-def reassign_speaker(session: Session, quote_id: str, speaker: int | str, note: str = "",
-                     by: str = "") -> Reassigned:
+def reassign_speaker(
+    session: Session, quote_id: str, speaker: int | str, note: str = "", by: str = ""
+) -> Reassigned:
     """Attribute a quote (id or unique prefix) to another stored speaker and commit.
 
     ``speaker`` is a speaker id or a name query that means exactly one speaker.
@@ -214,21 +237,36 @@ def reassign_speaker(session: Session, quote_id: str, speaker: int | str, note: 
     row = session.get(QuoteRow, qid)
     assert row is not None
     previous = row.speaker_id
-    entry = audit.record(session, audit.SPEAKER_REASSIGNED, audit.subject("quote", qid),
-                         {"speaker_id": speaker_id, "previous": previous, "note": note},
-                         actor=audit.person_actor(by.strip()))
+    entry = audit.record(
+        session,
+        audit.SPEAKER_REASSIGNED,
+        audit.subject("quote", qid),
+        {"speaker_id": speaker_id, "previous": previous, "note": note},
+        actor=audit.person_actor(by.strip()),
+    )
     row.speaker_id = speaker_id
     session.add(row)
     session.commit()
-    return Reassigned(quote_id=qid, speaker_id=speaker_id, speaker=target.name,
-                      previous_id=previous, seq=entry.seq)
+    return Reassigned(
+        quote_id=qid,
+        speaker_id=speaker_id,
+        speaker=target.name,
+        previous_id=previous,
+        seq=entry.seq,
+    )
 
 
 def _flag_review(entry: audit.AuditEntry) -> FlagReview:
     p = entry.payload
-    return FlagReview(seq=entry.seq, ts=entry.ts, by=entry.actor.removeprefix("person:"),
-                      decision=p["decision"], previous=p.get("previous", "open"),
-                      note=p.get("note", ""), hash=entry.hash)
+    return FlagReview(
+        seq=entry.seq,
+        ts=entry.ts,
+        by=entry.actor.removeprefix("person:"),
+        decision=p["decision"],
+        previous=p.get("previous", "open"),
+        note=p.get("note", ""),
+        hash=entry.hash,
+    )
 
 
 def flag_states(session: Session, flag_ids: Iterable[str]) -> dict[str, FlagState]:
@@ -237,9 +275,14 @@ def flag_states(session: Session, flag_ids: Iterable[str]) -> dict[str, FlagStat
     states = {f: FlagState(flag_id=f) for f in ids}
     if not ids:
         return states
-    for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
+    for row in session.exec(
+        select(*audit.ENTRY_COLUMNS)
+        .where(
             col(audit.AuditRow.subject).in_([audit.subject("conflict", f) for f in ids]),
-            audit.AuditRow.action == audit.FLAG_REVIEWED).order_by(col(audit.AuditRow.seq))):
+            audit.AuditRow.action == audit.FLAG_REVIEWED,
+        )
+        .order_by(col(audit.AuditRow.seq))
+    ):
         entry = audit.to_entry(row)
         state = states[entry.subject.removeprefix("conflict:")]
         state.history.append(_flag_review(entry))
@@ -247,8 +290,9 @@ def flag_states(session: Session, flag_ids: Iterable[str]) -> dict[str, FlagStat
     return states
 
 
-def review_flag(session: Session, flag_id: str, decision: FlagDecision | str, note: str = "",
-                by: str = "") -> FlagState:
+def review_flag(
+    session: Session, flag_id: str, decision: FlagDecision | str, note: str = "", by: str = ""
+) -> FlagState:
     """Record a reviewer's decision on a conflict flag (id or unique prefix) and commit.
 
     The decision lives in the log (subject ``conflict:<id>``); a flag raised again
@@ -260,8 +304,9 @@ def review_flag(session: Session, flag_id: str, decision: FlagDecision | str, no
         raise ProvenanceError("a review needs a reviewer name (--by)")
     decision = FlagDecision(decision)
     audit.lock_writers(session)
-    ids = session.exec(select(ConflictRow.id).where(col(ConflictRow.id).startswith(flag_id))
-                       .limit(2)).all()
+    ids = session.exec(
+        select(ConflictRow.id).where(col(ConflictRow.id).startswith(flag_id)).limit(2)
+    ).all()
     if len(ids) != 1:
         raise NotFoundError(f"{'no' if not ids else 'more than one'} flag with id {flag_id!r}")
     row = session.get(ConflictRow, ids[0])
@@ -270,11 +315,20 @@ def review_flag(session: Session, flag_id: str, decision: FlagDecision | str, no
     previous = flag_states(session, [fid])[fid].decision
     # The evidence hash lets a later refresh tell "the same false alarm" (stays
     # down) from new evidence under the same flag (raised again).
-    audit.record(session, audit.FLAG_REVIEWED, audit.subject("conflict", fid),
-                 {"decision": decision.value, "previous": previous.value, "note": note,
-                  "evidence_sha256": audit.text_hash(row.records), "kind": row.kind,
-                  "scope": row.scope},
-                 actor=audit.person_actor(by.strip()))
+    audit.record(
+        session,
+        audit.FLAG_REVIEWED,
+        audit.subject("conflict", fid),
+        {
+            "decision": decision.value,
+            "previous": previous.value,
+            "note": note,
+            "evidence_sha256": audit.text_hash(row.records),
+            "kind": row.kind,
+            "scope": row.scope,
+        },
+        actor=audit.person_actor(by.strip()),
+    )
     if decision is FlagDecision.dismissed:
         audit.log_flag(session, audit.FLAG_CLEARED, row, "dismissed")
         session.delete(row)
@@ -285,8 +339,11 @@ def review_flag(session: Session, flag_id: str, decision: FlagDecision | str, no
 def list_flag_reviews(session: Session) -> list[FlagState]:
     """Every flag someone decided on, most recent decision first."""
     latest: dict[str, int] = {}
-    for subject, seq in session.exec(select(audit.AuditRow.subject, audit.AuditRow.seq).where(
-            audit.AuditRow.action == audit.FLAG_REVIEWED)):
+    for subject, seq in session.exec(
+        select(audit.AuditRow.subject, audit.AuditRow.seq).where(
+            audit.AuditRow.action == audit.FLAG_REVIEWED
+        )
+    ):
         latest[subject.removeprefix("conflict:")] = seq
     ids = sorted(latest, key=lambda f: -latest[f])
     states = flag_states(session, ids)
@@ -299,16 +356,24 @@ def delete_document(session: Session, doc_id: str, reason: str, by: str) -> Dele
     if not by.strip():
         raise ProvenanceError("a deletion needs a name (--by)")
     audit.lock_writers(session)
-    ids = session.exec(select(DocumentRow.id).where(col(DocumentRow.id).startswith(doc_id))
-                       .limit(2)).all()
+    ids = session.exec(
+        select(DocumentRow.id).where(col(DocumentRow.id).startswith(doc_id)).limit(2)
+    ).all()
     if len(ids) != 1:
         raise NotFoundError(f"no unique document with id {doc_id!r}")
     did = ids[0]
-    quotes = list(session.exec(select(QuoteRow.id).where(QuoteRow.document_id == did)
-                               .order_by(col(QuoteRow.id))))
-    entry = audit.record(session, audit.DOCUMENT_DELETED, audit.subject("document", did),
-                         {"quotes": quotes, "reason": reason},
-                         actor=audit.person_actor(by.strip()))
+    quotes = list(
+        session.exec(
+            select(QuoteRow.id).where(QuoteRow.document_id == did).order_by(col(QuoteRow.id))
+        )
+    )
+    entry = audit.record(
+        session,
+        audit.DOCUMENT_DELETED,
+        audit.subject("document", did),
+        {"quotes": quotes, "reason": reason},
+        actor=audit.person_actor(by.strip()),
+    )
     session.execute(delete(ReviewRow).where(col(ReviewRow.quote_id).in_(quotes)))
     # Clusters, claims and flags point at the quotes: they go first.
     forget_document(session, did)
@@ -325,11 +390,17 @@ class Adopted(BaseModel):
     merges: int = 0
     memberships: int = Field(default=0, description="cluster memberships logged")
     flags: int = Field(default=0, description="conflict flags logged")
-    log_began: str | None = Field(default=None, description=(
-        "time of the first log entry; records stored later are never adopted"))
-    refused: list[str] = Field(default_factory=list, description=(
-        "records without entries stored after the log began (<kind>:<id>): not adopted, "
-        "verify reports them"))
+    log_began: str | None = Field(
+        default=None,
+        description=("time of the first log entry; records stored later are never adopted"),
+    )
+    refused: list[str] = Field(
+        default_factory=list,
+        description=(
+            "records without entries stored after the log began (<kind>:<id>): not adopted, "
+            "verify reports them"
+        ),
+    )
 
 
 def _before(stamp: datetime | None, began: datetime | None) -> bool:
@@ -359,8 +430,9 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
     if not by.strip():
         raise ProvenanceError("adopting records needs a name (--by)")
     actor = audit.person_actor(by.strip())
-    first = session.exec(select(audit.AuditRow.ts).order_by(col(audit.AuditRow.seq))
-                         .limit(1)).first()
+    first = session.exec(
+        select(audit.AuditRow.ts).order_by(col(audit.AuditRow.seq)).limit(1)
+    ).first()
     began = datetime.fromisoformat(first.replace("Z", "+00:00")) if first else None
     logged_docs: set[str] = set()
     logged_speakers: set[int] = set()
@@ -372,8 +444,11 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
         if e.action == audit.DOCUMENT_INGESTED:
             logged_docs.add(ident)
         elif e.action == audit.CLUSTER_ASSIGNED:
-            (logged_members.add if e.payload.get("cluster") is not None
-             else logged_members.discard)(ident)
+            (
+                logged_members.add
+                if e.payload.get("cluster") is not None
+                else logged_members.discard
+            )(ident)
         elif e.action == audit.CLUSTER_RESET:
             logged_members.clear()
         elif e.action in (audit.FLAG_RAISED, audit.FLAG_UPDATED):
@@ -383,8 +458,9 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
         elif e.action in (audit.SPEAKER_CREATED, audit.SPEAKER_SPLIT) and ident.isdigit():
             logged_speakers.add(int(ident))
         elif e.action == audit.SPEAKER_MERGED and ident.isdigit():
-            logged_merges[(int(ident), e.payload["alias"], e.payload["document"],
-                           float(e.payload["score"]))] += 1
+            logged_merges[
+                (int(ident), e.payload["alias"], e.payload["document"], float(e.payload["score"]))
+            ] += 1
     out = Adopted(log_began=first)
     for row in session.exec(select(SpeakerRow).order_by(col(SpeakerRow.id))).all():
         if row.id is None or row.id in logged_speakers:
@@ -392,8 +468,12 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
         if not _before(row.created_at, began):
             out.refused.append(f"speaker:{row.id}")
             continue
-        counts = {a.alias: [a.count, a.is_name] for a in session.exec(
-            select(AliasRow).where(AliasRow.speaker_id == row.id).order_by(col(AliasRow.id)))}
+        counts = {
+            a.alias: [a.count, a.is_name]
+            for a in session.exec(
+                select(AliasRow).where(AliasRow.speaker_id == row.id).order_by(col(AliasRow.id))
+            )
+        }
         audit.log_speaker_created(session, row, "", actor, alias_counts=counts)
         out.speakers += 1
     for m in session.exec(select(MergeRow).order_by(col(MergeRow.id))).all():
@@ -404,44 +484,65 @@ def adopt(session: Session, by: str, batch: int = 100) -> Adopted:
         if not _before(m.created_at, began):
             out.refused.append(f"merge:{m.id}")
             continue
-        audit.log_speaker_merged(session, m.speaker_id, m.alias, m.document_id, m.score,
-                                 m.evidence, actor)
+        audit.log_speaker_merged(
+            session, m.speaker_id, m.alias, m.document_id, m.score, m.evidence, actor
+        )
         out.merges += 1
     session.commit()
-    missing = [d for d in session.exec(select(DocumentRow.id).order_by(col(DocumentRow.id)))
-               if d not in logged_docs]
+    missing = [
+        d
+        for d in session.exec(select(DocumentRow.id).order_by(col(DocumentRow.id)))
+        if d not in logged_docs
+    ]
     adopted_docs: set[str] = set()
     for start in range(0, len(missing), batch):
-        for doc_id in missing[start:start + batch]:
+        for doc_id in missing[start : start + batch]:
             doc = session.get(DocumentRow, doc_id)
             assert doc is not None
             if not _before(doc.ingested_at, began):
                 out.refused.append(f"document:{doc_id}")
                 continue
-            versions = Counter(session.exec(select(QuoteRow.extractor_version).where(
-                QuoteRow.document_id == doc_id)))
+            versions = Counter(
+                session.exec(
+                    select(QuoteRow.extractor_version).where(QuoteRow.document_id == doc_id)
+                )
+            )
             audit.log_document(session, doc, actor, adopted=True)
-            audit.log_extraction(session, doc_id, versions.most_common(1)[0][0]
-                                 if versions else "unknown", actor)
-            if session.exec(select(ClaimRow.id).where(ClaimRow.document_id == doc_id)
-                            .limit(1)).first() is not None:
+            audit.log_extraction(
+                session, doc_id, versions.most_common(1)[0][0] if versions else "unknown", actor
+            )
+            if (
+                session.exec(
+                    select(ClaimRow.id).where(ClaimRow.document_id == doc_id).limit(1)
+                ).first()
+                is not None
+            ):
                 audit.log_claims(session, doc_id, actor)
             adopted_docs.add(doc_id)
             out.documents += 1
         session.commit()
         session.expunge_all()
-    for member, doc_id, ingested in session.exec(select(
-            ClusterMemberRow, QuoteRow.document_id, DocumentRow.ingested_at).join(
-            QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id).join(
-            DocumentRow, col(DocumentRow.id) == QuoteRow.document_id).order_by(
-            col(ClusterMemberRow.quote_id))).all():
+    for member, doc_id, ingested in session.exec(
+        select(ClusterMemberRow, QuoteRow.document_id, DocumentRow.ingested_at)
+        .join(QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id)
+        .join(DocumentRow, col(DocumentRow.id) == QuoteRow.document_id)
+        .order_by(col(ClusterMemberRow.quote_id))
+    ).all():
         if member.quote_id in logged_members:
             continue
         if doc_id not in adopted_docs and not _before(ingested, began):
             out.refused.append(f"quote:{member.quote_id}")
             continue
-        audit.log_cluster_assigned(session, member.quote_id, member.cluster_id, None,
-                                   "adopted", member.relation, member.score, actor=actor)
+        audit.log_cluster_assigned(
+            session,
+            member.quote_id,
+            member.cluster_id,
+            None,
+            "adopted",
+            member.relation,
+            member.score,
+            actor=actor,
+        )
         out.memberships += 1
     for f in session.exec(select(ConflictRow).order_by(col(ConflictRow.id))).all():
         if f.id in logged_flags:

@@ -56,8 +56,11 @@ def name_parts(name: str) -> tuple[str | None, str]:
     # A particle is no name part ("de", "al-"), unless it opens the name as a first
     # name does ("Al Sharpton").
     firsts = load().first_names
-    toks = [t for n, t in enumerate(fold(name).split())
-            if t.rstrip(".") not in word_class("name_particle") or (n == 0 and t in firsts)]
+    toks = [
+        t
+        for n, t in enumerate(fold(name).split())
+        if t.rstrip(".") not in word_class("name_particle") or (n == 0 and t in firsts)
+    ]
     if not toks:
         return None, fold(name)
     return (toks[0] if len(toks) > 1 else None), toks[-1]
@@ -84,8 +87,11 @@ def name_gender(name: str) -> str:
 def typo_level(a: str, b: str) -> bool:
     """Folded surnames one edit apart (a swap counts as one), same first letter, both
     five letters or more: "newson"/"newsom", not "ukraine"/"kaine"."""
-    return (a[:1] == b[:1] and min(len(a), len(b)) >= SHORT_NAME
-            and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1)
+    return (
+        a[:1] == b[:1]
+        and min(len(a), len(b)) >= SHORT_NAME
+        and DamerauLevenshtein.distance(a, b, score_cutoff=1) <= 1
+    )
 
 
 _name_parts = lru_cache(maxsize=4096)(name_parts)  # in-document coreference asks often
@@ -103,15 +109,19 @@ class _Entity:
     positions: list[int] = field(default_factory=list)
 
     def resolved(self) -> ResolvedSpeaker:
-        return ResolvedSpeaker(name=self.name, kind=self.kind, titles=list(self.titles),
-                               affiliation=self.affiliation, mentions=list(self.mentions),
-                               gender=self.gender if self.kind is SpeakerKind.person else "-")
+        return ResolvedSpeaker(
+            name=self.name,
+            kind=self.kind,
+            titles=list(self.titles),
+            affiliation=self.affiliation,
+            mentions=list(self.mentions),
+            gender=self.gender if self.kind is SpeakerKind.person else "-",
+        )
 
     def absorb(self, m: Mention) -> None:
         if m.name and len(m.name.split()) > len(self.name.split()):
             self.name = m.name
-            self.gender = name_gender(self.name) if name_gender(self.name) != "-" \
-                else self.gender
+            self.gender = name_gender(self.name) if name_gender(self.name) != "-" else self.gender
         for t in m.titles:
             if t.lower() not in (x.lower() for x in self.titles):
                 self.titles.append(t)
@@ -161,9 +171,12 @@ class DocumentSpeakers:
                     prev = tokens[k - 1].lower
                     first = prev if prev in lex.first_names else None
                     self._hint[tok.start] = (lex.titles.get(prev, "-"), first)
-                    if word != tok.text or prev in word_class("determiner") \
-                            or prev in lex.words("preposition_after_cue") \
-                            or (quoted is not None and quoted[k]):
+                    if (
+                        word != tok.text
+                        or prev in word_class("determiner")
+                        or prev in lex.words("preposition_after_cue")
+                        or (quoted is not None and quoted[k])
+                    ):
                         # "Clinton’s website", "the Clinton campaign", "a girl with
                         # Clinton", "“Impeaching Trump …,” he said": no one acting here.
                         self._modifier.add(tok.start)
@@ -186,8 +199,11 @@ class DocumentSpeakers:
                 if toks[j - 1].text.endswith(("’s", "'s")):
                     break
             run = trim_name(toks[i:j])
-            if len(run) >= 2 and run[0].lower in firsts \
-                    and not any(t.lower in word_class("org_word") for t in run):
+            if (
+                len(run) >= 2
+                and run[0].lower in firsts
+                and not any(t.lower in word_class("org_word") for t in run)
+            ):
                 name = _POSSESSIVE.sub("", " ".join(t.text for t in run[:3]))
                 self._full.setdefault(_name_parts(name)[1], []).append((run[0].start, name))
             i = max(j, i + 1)
@@ -213,8 +229,9 @@ class DocumentSpeakers:
                 counts[key] = counts.get(key, 0) + len(e.positions)
                 shown[key] = e.name
         if m.gender in ("m", "f"):
-            counts = {k: c for k, c in counts.items()
-                      if self._gender_of(shown[k]) in ("-", m.gender)}
+            counts = {
+                k: c for k, c in counts.items() if self._gender_of(shown[k]) in ("-", m.gender)
+            }
         if not counts:
             return None
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])
@@ -249,16 +266,34 @@ class DocumentSpeakers:
                     aff = toks[i - n].text.removesuffix("’s").removesuffix("'s").rstrip("’'")
                     if i - n - 1 >= 0 and _is_name_token(toks[i - n - 1]):
                         aff = f"{toks[i - n - 1].text} {aff}"
-                self._add(Mention(toks[i + 1].start, toks[j - 1].end, name, SpeakerKind.person,
-                                  name, [title], aff, gender=lex.titles[title.lower()]))
-            elif (toks[i].text == "," and i >= 2 and _is_name_token(toks[i - 1])
-                  and _is_name_token(toks[i - 2])):
+                self._add(
+                    Mention(
+                        toks[i + 1].start,
+                        toks[j - 1].end,
+                        name,
+                        SpeakerKind.person,
+                        name,
+                        [title],
+                        aff,
+                        gender=lex.titles[title.lower()],
+                    )
+                )
+            elif (
+                toks[i].text == ","
+                and i >= 2
+                and _is_name_token(toks[i - 1])
+                and _is_name_token(toks[i - 2])
+            ):
                 for k in range(i + 1, min(i + 5, len(toks))):
                     n2 = _title_at(toks, k)
                     between = toks[i + 1 : k - n2 + 1]
-                    if n2 and (any(not t.is_cap and t.lower not in word_class("determiner")
-                                   for t in between)
-                               or (k + 1 < len(toks) and _is_name_token(toks[k + 1]))):
+                    if n2 and (
+                        any(
+                            not t.is_cap and t.lower not in word_class("determiner")
+                            for t in between
+                        )
+                        or (k + 1 < len(toks) and _is_name_token(toks[k + 1]))
+                    ):
                         # "Karen Robison, pulled Rep. King aside", "In South Carolina,
                         # Mr. Trump said": the title is another's.
                         break
@@ -268,9 +303,17 @@ class DocumentSpeakers:
                         while j - 1 >= 0 and _is_name_token(toks[j - 1]):
                             j -= 1
                         name = " ".join(t.text for t in toks[j:i])
-                        self._add(Mention(toks[j].start, toks[i - 1].end, name,
-                                          SpeakerKind.person, name, [title],
-                                          gender=lex.titles[title.lower()]))
+                        self._add(
+                            Mention(
+                                toks[j].start,
+                                toks[i - 1].end,
+                                name,
+                                SpeakerKind.person,
+                                name,
+                                [title],
+                                gender=lex.titles[title.lower()],
+                            )
+                        )
                         break
 
     def _add(self, m: Mention, bare: bool = False) -> _Entity:
@@ -345,8 +388,11 @@ class DocumentSpeakers:
             return self._antecedent(m)
         if m.kind is SpeakerKind.person and not m.name:
             want = {t.lower() for t in m.titles}
-            cands = [e for e in self.entities if want & {t.lower() for t in e.titles}
-                     and min(e.positions, default=0) <= m.start]
+            cands = [
+                e
+                for e in self.entities
+                if want & {t.lower() for t in e.titles} and min(e.positions, default=0) <= m.start
+            ]
             if cands:
                 ent = max(cands, key=lambda e: max(p for p in e.positions if p <= m.start))
                 ent.absorb(m)
@@ -377,8 +423,12 @@ class DocumentSpeakers:
         else the nearest person before the mention whose gender agrees."""
         if subject is not None:
             r = self.resolve(subject)
-            if r is not None and self.last is not None and self.last.gender == "-" \
-                    and m.gender in ("m", "f"):
+            if (
+                r is not None
+                and self.last is not None
+                and self.last.gender == "-"
+                and m.gender in ("m", "f")
+            ):
                 self.last.gender = m.gender  # the pronoun tells
             g = self._gender_of(r.name) if r is not None else "-"
             if r is not None and (g == "-" or m.gender not in ("m", "f") or g == m.gender):
@@ -406,8 +456,7 @@ class DocumentSpeakers:
             elif unknown is None or last > unknown[0]:
                 unknown = (last, e)
         # Never over a closer person the text gives no gender for ("Sexton … he noted").
-        best = max((c for c in (known, unknown) if c is not None), key=lambda c: c[0],
-                   default=None)
+        best = max((c for c in (known, unknown) if c is not None), key=lambda c: c[0], default=None)
         if best is None:
             return None
         ent = best[1]
@@ -417,7 +466,6 @@ class DocumentSpeakers:
             ent.mentions.append(m.text)
         self.last = ent
         return ent.resolved()
-
 
     def _expected_gender(self, e: _Entity) -> str:
         """``e``'s gender, or for a bare surname the one gender of the full names the
@@ -445,8 +493,7 @@ class DocumentSpeakers:
             if ent is None:
                 ent = self._add(mention)
             last = self._last_before(ent, m.start)
-            if last is not None and m.start - last <= PRONOUN_REACH \
-                    and last not in ent.positions:
+            if last is not None and m.start - last <= PRONOUN_REACH and last not in ent.positions:
                 ent.positions.append(last)
 
 
@@ -473,8 +520,9 @@ def title_keys(titles: list[str] | set[str]) -> set[str]:
     """Comparable keys of role titles: "Gov." and "governor" give "gov", "Rep." "rep".
     Titles that carry a gender ("Mr.", "Congresswoman") say too little of the role."""
     genders = load().titles
-    return {fold(t).split()[-1][:3] for t in titles
-            if fold(t) and genders.get(t.lower(), "-") == "-"}
+    return {
+        fold(t).split()[-1][:3] for t in titles if fold(t) and genders.get(t.lower(), "-") == "-"
+    }
 
 
 @dataclass(frozen=True)
@@ -494,8 +542,9 @@ def surname_score(last: str, surname: str) -> float | None:
     return None
 
 
-def person_score(s_score: float, first: str | None,
-                 kfirst: str | None) -> tuple[float, float | None] | None:
+def person_score(
+    s_score: float, first: str | None, kfirst: str | None
+) -> tuple[float, float | None] | None:
     """(score, first-name score) of a mention against a stored person whose surname
     scored ``s_score``; None when their first names rule it out. Scores are 0–100.
     First names must agree (:func:`first_names_agree`): "Ivana" is not "Ivanka"."""
@@ -581,11 +630,22 @@ class SpeakerIndex:
         lex = load()
         genders = ({lex.titles.get(t.lower(), "-") for t in r.titles} | {r.gender}) - {"-"}
         want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
-        if len(exact) == 1 and (r.kind is not SpeakerKind.person or (surname_score(
-                name_parts(r.name)[1], name_parts(self.by_id[next(iter(exact))].name)[1])
-                is not None and (want is None or (name_gender(
-                    self.by_id[next(iter(exact))].name) in ("-", want)
-                    and self.by_id[next(iter(exact))].gender in ("-", want))))):
+        if len(exact) == 1 and (
+            r.kind is not SpeakerKind.person
+            or (
+                surname_score(
+                    name_parts(r.name)[1], name_parts(self.by_id[next(iter(exact))].name)[1]
+                )
+                is not None
+                and (
+                    want is None
+                    or (
+                        name_gender(self.by_id[next(iter(exact))].name) in ("-", want)
+                        and self.by_id[next(iter(exact))].gender in ("-", want)
+                    )
+                )
+            )
+        ):
             # A person's alias may be a mention phrase of another ("Bill" met beside
             # Gloria Major): it names them only when the surnames agree.
             return MatchResult(next(iter(exact)), 100.0, f"same name {key!r}")
@@ -598,8 +658,9 @@ class SpeakerIndex:
             if self._surnames is None:
                 self._surnames = list(self._by_surname)
             surnames = []
-            for s, _, _ in process.extract(last, self._surnames, scorer=fuzz.ratio,
-                                           score_cutoff=SURNAME_MIN_SCORE, limit=10):
+            for s, _, _ in process.extract(
+                last, self._surnames, scorer=fuzz.ratio, score_cutoff=SURNAME_MIN_SCORE, limit=10
+            ):
                 sc = surname_score(last, s)
                 if sc is not None:
                     surnames.append((s, sc))
@@ -625,8 +686,10 @@ class SpeakerIndex:
                     continue  # a typo needs a first name or a role to agree ("Abedini")
                 score, f_score = scored
                 why = f"surname {last!r}~{surname!r} {s_score:.0f}, " + (
-                    f"first name {f_score:.0f}" if f_score is not None
-                    else "no first name to compare")
+                    f"first name {f_score:.0f}"
+                    if f_score is not None
+                    else "no first name to compare"
+                )
                 sid = ids[0]
                 if score > cands.get(sid, (0.0, ""))[0]:
                     cands[sid] = (score, why)
@@ -650,21 +713,28 @@ class SpeakerIndex:
         sid, (score, why) = min(cands.items(), key=lambda kv: (-kv[1][0], kv[0]))
         return MatchResult(sid, round(score, 1), why)
 
-    def _dominant(self, cands: dict[int, tuple[float, str]], named: list[int],
-                  last: str) -> MatchResult | None:
+    def _dominant(
+        self, cands: dict[int, tuple[float, str]], named: list[int], last: str
+    ) -> MatchResult | None:
         ranked = sorted(((self.weight.get(sid, 0), -sid) for sid in named), reverse=True)
         top, second = ranked[0][0], ranked[1][0]
         if top >= DOMINANT and top >= DOMINANT * max(second, 1):
             sid = -ranked[0][1]
-            return MatchResult(sid, round(cands[sid][0] * 0.9, 1),
-                               f"surname {last!r} only; {self.by_id[sid].name!r} named "
-                               f"{top} times, the next {second}")
+            return MatchResult(
+                sid,
+                round(cands[sid][0] * 0.9, 1),
+                f"surname {last!r} only; {self.by_id[sid].name!r} named "
+                f"{top} times, the next {second}",
+            )
         bare = [sid for sid in cands if name_parts(self.by_id[sid].name)[0] is None]
         if bare:
             sid = min(bare)
-            return MatchResult(sid, round(cands[sid][0], 1),
-                               f"surname {last!r} only, undecided between "
-                               f"{len(named)} full names: kept with the surname-only row")
+            return MatchResult(
+                sid,
+                round(cands[sid][0], 1),
+                f"surname {last!r} only, undecided between "
+                f"{len(named)} full names: kept with the surname-only row",
+            )
         return None
 
     def retitle(self, speaker_id: int, titles: list[str]) -> None:
@@ -711,8 +781,9 @@ def query_matches(query: str, names: dict[int, set[str]]) -> list[int]:
     for t in q_toks:
         fits = set(by_token.get(t, ()))
         if len(t) >= SHORT_NAME:
-            for x, _, _ in process.extract(t, vocab, scorer=fuzz.ratio,
-                                           score_cutoff=QUERY_TOKEN_MIN_SCORE, limit=None):
+            for x, _, _ in process.extract(
+                t, vocab, scorer=fuzz.ratio, score_cutoff=QUERY_TOKEN_MIN_SCORE, limit=None
+            ):
                 fits |= by_token[x]
         hits &= fits
         if not hits:
@@ -725,12 +796,19 @@ def suggestions(query: str, names: dict[int, set[str]], limit: int = 3) -> list[
     pool = sorted({n for ns in names.values() for n in ns})
     # Closeness of the whole name or of its last word (a surname typed alone), by edit
     # ratio: WRatio's partial matching ranked "Bass" first for "Obama" (a shared "a").
-    return [n for n, _, _ in process.extract(fold(query), pool, scorer=_name_closeness,
-                                             score_cutoff=60, processor=fold, limit=limit)]
+    return [
+        n
+        for n, _, _ in process.extract(
+            fold(query), pool, scorer=_name_closeness, score_cutoff=60, processor=fold, limit=limit
+        )
+    ]
 
 
 def _name_closeness(query: str, name: str, **_: object) -> float:
     """0–100: the better of the edit ratio to the whole name and to its last word."""
     last = name.rsplit(" ", 1)[-1]
-    return max(fuzz.ratio(query, name), fuzz.ratio(query, last),
-               fuzz.ratio(query.rsplit(" ", 1)[-1], last) - 5)
+    return max(
+        fuzz.ratio(query, name),
+        fuzz.ratio(query, last),
+        fuzz.ratio(query.rsplit(" ", 1)[-1], last) - 5,
+    )

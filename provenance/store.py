@@ -106,8 +106,18 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_TRANSIENT_WORDS = ("locked", "busy", "deadlock", "could not serialize", "serialization",
-                    "connection", "timeout", "timed out", "terminating", "server closed")
+_TRANSIENT_WORDS = (
+    "locked",
+    "busy",
+    "deadlock",
+    "could not serialize",
+    "serialization",
+    "connection",
+    "timeout",
+    "timed out",
+    "terminating",
+    "server closed",
+)
 """Words of a database error that another try may not meet (a lock held, a dropped link)."""
 
 
@@ -135,8 +145,9 @@ class Store:
             try:
                 engine = create_engine(self.url)
             except (SQLAlchemyError, ImportError, ValueError) as exc:
-                raise StoreError(f"cannot open database {redact(self.url)!r}: "
-                                 f"{redact(str(exc))}") from exc
+                raise StoreError(
+                    f"cannot open database {redact(self.url)!r}: {redact(str(exc))}"
+                ) from exc
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _sqlite_pragmas)
                 event.listen(engine, "begin", _sqlite_begin)
@@ -157,8 +168,9 @@ class Store:
         try:
             migrate(self.engine)
         except OperationalError as exc:
-            raise StoreError(f"cannot use database {redact(self.url)!r}: {redact(str(exc.orig))}"
-                             ) from exc
+            raise StoreError(
+                f"cannot use database {redact(self.url)!r}: {redact(str(exc.orig))}"
+            ) from exc
         return self
 
     @contextmanager
@@ -219,17 +231,25 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     kinds = {k.value: k for k in SpeakerKind}
     for sid, name, kind, titles in conn.execute(
-            sa_select(speakers.c.id, speakers.c.name, speakers.c.kind, speakers.c.titles)
-            .order_by(speakers.c.id)):
-        known[sid] = Known(sid, name, kinds[kind], titles=title_keys(json.loads(titles)),
-                           gender=title_gender(json.loads(titles)))
+        sa_select(speakers.c.id, speakers.c.name, speakers.c.kind, speakers.c.titles).order_by(
+            speakers.c.id
+        )
+    ):
+        known[sid] = Known(
+            sid,
+            name,
+            kinds[kind],
+            titles=title_keys(json.loads(titles)),
+            gender=title_gender(json.loads(titles)),
+        )
     for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
         if sid in known:
             known[sid].aliases.add(key)
     index = SpeakerIndex(list(known.values()))
     merges = MergeRow.__table__  # type: ignore[attr-defined]
-    for sid, n in conn.execute(sa_select(merges.c.speaker_id, func.count())
-                               .group_by(merges.c.speaker_id)):
+    for sid, n in conn.execute(
+        sa_select(merges.c.speaker_id, func.count()).group_by(merges.c.speaker_id)
+    ):
         index.count(sid, n)
     return index
 
@@ -250,8 +270,9 @@ def _new_speaker_id(session: Session, changes: StoreRows) -> int:
     """
     if changes.next_speaker is None:
         t = SpeakerRow.__table__  # type: ignore[attr-defined]
-        changes.next_speaker = (session.connection().execute(
-            sa_select(func.max(t.c.id))).scalar() or 0) + 1
+        changes.next_speaker = (
+            session.connection().execute(sa_select(func.max(t.c.id))).scalar() or 0
+        ) + 1
     speaker_id = changes.next_speaker
     changes.next_speaker += 1
     return speaker_id
@@ -261,8 +282,11 @@ def _speaker_row(session: Session, rows: RowCache, speaker_id: int) -> CachedSpe
     row = rows.speakers.get(speaker_id)
     if row is None:
         t = SpeakerRow.__table__  # type: ignore[attr-defined]
-        name, titles, affiliation = session.connection().execute(
-            sa_select(t.c.name, t.c.titles, t.c.affiliation).where(t.c.id == speaker_id)).one()
+        name, titles, affiliation = (
+            session.connection()
+            .execute(sa_select(t.c.name, t.c.titles, t.c.affiliation).where(t.c.id == speaker_id))
+            .one()
+        )
         row = rows.speakers[speaker_id] = CachedSpeaker(name, titles, affiliation)
     return row
 
@@ -271,44 +295,79 @@ def _alias_rows(session: Session, rows: RowCache, speaker_id: int) -> dict[str, 
     aliases = rows.aliases.get(speaker_id)
     if aliases is None:
         t = AliasRow.__table__  # type: ignore[attr-defined]
-        aliases = {alias: CachedAlias(speaker_id, alias, key, count, is_name, alias_id)
-                   for alias_id, alias, key, count, is_name in session.connection().execute(
-                       sa_select(t.c.id, t.c.alias, t.c.key, t.c.count, t.c.is_name).where(
-                           t.c.speaker_id == speaker_id).order_by(t.c.id))}
+        aliases = {
+            alias: CachedAlias(speaker_id, alias, key, count, is_name, alias_id)
+            for alias_id, alias, key, count, is_name in session.connection().execute(
+                sa_select(t.c.id, t.c.alias, t.c.key, t.c.count, t.c.is_name)
+                .where(t.c.speaker_id == speaker_id)
+                .order_by(t.c.id)
+            )
+        }
         rows.aliases[speaker_id] = aliases
     return aliases
 
 
-def _speaker_for(session: Session, index: SpeakerIndex, r: ResolvedSpeaker,
-                 doc_id: str, pending: list[Known]) -> tuple[int, bool]:
+def _speaker_for(
+    session: Session, index: SpeakerIndex, r: ResolvedSpeaker, doc_id: str, pending: list[Known]
+) -> tuple[int, bool]:
     """Id of the stored speaker for ``r`` (created if new); True when created."""
     batch = WriteBatch.of(session)
     rows, changes = batch.row_cache(session), batch.rows
     match = index.match(r)
     # The aliases this mention adds; logged, so that verify re-derives the aliases table.
-    names = {r.name} | {m for m in r.mentions if len(m) > 3 and m[:1].isupper()
-                        and (r.kind is not SpeakerKind.person or _fits(m, r))}
+    names = {r.name} | {
+        m
+        for m in r.mentions
+        if len(m) > 3 and m[:1].isupper() and (r.kind is not SpeakerKind.person or _fits(m, r))
+    }
     if match is None:
         titles_json = json.dumps(r.titles)
         speaker_id, created = _new_speaker_id(session, changes), True
-        values: dict[str, Any] = dict(id=speaker_id, name=r.name, kind=r.kind.value,
-                                      titles=titles_json, affiliation=r.affiliation,
-                                      created_at=_now())
+        values: dict[str, Any] = dict(
+            id=speaker_id,
+            name=r.name,
+            kind=r.kind.value,
+            titles=titles_json,
+            affiliation=r.affiliation,
+            created_at=_now(),
+        )
         changes.new_speakers.append(values)
         row = CachedSpeaker(r.name, titles_json, r.affiliation)
         rows.speakers[speaker_id], rows.aliases[speaker_id] = row, {}
-        pending.append(Known(speaker_id, r.name, r.kind, titles=title_keys(r.titles),
-                             gender=title_gender(r.titles)))
-        audit.log_speaker_created(session, SimpleNamespace(**values), doc_id,
-                                  aliases=sorted(names))
+        pending.append(
+            Known(
+                speaker_id,
+                r.name,
+                r.kind,
+                titles=title_keys(r.titles),
+                gender=title_gender(r.titles),
+            )
+        )
+        audit.log_speaker_created(session, SimpleNamespace(**values), doc_id, aliases=sorted(names))
     else:
         speaker_id, created = match.speaker_id, False
-        changes.merges.append(dict(speaker_id=speaker_id, alias=r.name, document_id=doc_id,
-                                   score=match.score, evidence=match.evidence,
-                                   created_at=_now()))
-        audit.log_speaker_merged(session, speaker_id, r.name, doc_id, match.score, match.evidence,
-                                 kind=r.kind.value, titles=r.titles, affiliation=r.affiliation,
-                                 aliases=sorted(names))
+        changes.merges.append(
+            dict(
+                speaker_id=speaker_id,
+                alias=r.name,
+                document_id=doc_id,
+                score=match.score,
+                evidence=match.evidence,
+                created_at=_now(),
+            )
+        )
+        audit.log_speaker_merged(
+            session,
+            speaker_id,
+            r.name,
+            doc_id,
+            match.score,
+            match.evidence,
+            kind=r.kind.value,
+            titles=r.titles,
+            affiliation=r.affiliation,
+            aliases=sorted(names),
+        )
         batch.learned.matched.append(speaker_id)
         stored = _speaker_row(session, rows, speaker_id)
         titles = json.loads(stored.titles)
@@ -353,8 +412,13 @@ def _fits(mention: str, r: ResolvedSpeaker) -> bool:
     return r.gender == "-" or not said or said == {r.gender}
 
 
-def write_document(session: Session, doc: DocumentIn, attributions: list[Attribution],
-                   index: SpeakerIndex, extractor_version: str) -> tuple[int, int]:
+def write_document(
+    session: Session,
+    doc: DocumentIn,
+    attributions: list[Attribution],
+    index: SpeakerIndex,
+    extractor_version: str,
+) -> tuple[int, int]:
     """Add one document with its quotes and speakers; the caller commits.
 
     Returns (quotes written, speakers created). The in-memory ``index`` learns
@@ -367,8 +431,16 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
     batch = WriteBatch.of(session)
     changes = batch.rows
     values: dict[str, Any] = dict(
-        id=doc_id, text=doc.text, path=doc.path, url=doc.url, source=doc.source,
-        title=doc.title, published=doc.published, ingested_at=_now(), size=len(doc.text))
+        id=doc_id,
+        text=doc.text,
+        path=doc.path,
+        url=doc.url,
+        source=doc.source,
+        title=doc.title,
+        published=doc.published,
+        ingested_at=_now(),
+        size=len(doc.text),
+    )
     changes.documents.append(values)
     audit.log_document(session, SimpleNamespace(**values))
     pending: list[Known] = []
@@ -384,14 +456,27 @@ def write_document(session: Session, doc: DocumentIn, attributions: list[Attribu
                 created += new
             speaker_id = by_name[key]
         sp, cue = att.speaker, att.cue
-        quotes.append(dict(
-            id=quote_id(doc_id, att.content.start, att.content.end), document_id=doc_id,
-            kind=att.kind, start=att.content.start, end=att.content.end, text=att.content.text,
-            speaker_start=sp.start if sp else None, speaker_end=sp.end if sp else None,
-            speaker_text=sp.text if sp else None, cue_start=cue.start if cue else None,
-            cue_end=cue.end if cue else None, cue_text=cue.text if cue else None,
-            speaker_id=speaker_id, mention_name=att.speaker_name, confidence=att.confidence,
-            rule=att.rule, extractor_version=extractor_version))
+        quotes.append(
+            dict(
+                id=quote_id(doc_id, att.content.start, att.content.end),
+                document_id=doc_id,
+                kind=att.kind,
+                start=att.content.start,
+                end=att.content.end,
+                text=att.content.text,
+                speaker_start=sp.start if sp else None,
+                speaker_end=sp.end if sp else None,
+                speaker_text=sp.text if sp else None,
+                cue_start=cue.start if cue else None,
+                cue_end=cue.end if cue else None,
+                cue_text=cue.text if cue else None,
+                speaker_id=speaker_id,
+                mention_name=att.speaker_name,
+                confidence=att.confidence,
+                rule=att.rule,
+                extractor_version=extractor_version,
+            )
+        )
     changes.quotes.extend(quotes)
     # The new document's quotes are exactly these: no need to read them back.
     audit.log_extraction(session, doc_id, extractor_version, audit.SOFTWARE_ACTOR, quotes)
@@ -448,21 +533,30 @@ def id_prefix(column: Any, prefix: str) -> Any:
     return condition
 
 
-
-def _quote(row: QuoteRow, speaker: str | None, doc: DocumentRow | None,
-           status: str | None = None) -> Quote:
+def _quote(
+    row: QuoteRow, speaker: str | None, doc: DocumentRow | None, status: str | None = None
+) -> Quote:
     def span(s: int | None, e: int | None, t: str | None) -> Span | None:
-        return Span(start=s, end=e, text=t) if s is not None and e is not None and t is not None \
+        return (
+            Span(start=s, end=e, text=t)
+            if s is not None and e is not None and t is not None
             else None
+        )
 
     return Quote(
-        id=row.id, document=row.document_id, kind=row.kind,
+        id=row.id,
+        document=row.document_id,
+        kind=row.kind,
         content=Span(start=row.start, end=row.end, text=row.text),
         speaker_mention=span(row.speaker_start, row.speaker_end, row.speaker_text),
-        cue=span(row.cue_start, row.cue_end, row.cue_text), speaker_id=row.speaker_id,
-        speaker=speaker, confidence=row.confidence, rule=row.rule,
+        cue=span(row.cue_start, row.cue_end, row.cue_text),
+        speaker_id=row.speaker_id,
+        speaker=speaker,
+        confidence=row.confidence,
+        rule=row.rule,
         extractor_version=row.extractor_version,
-        source=doc.source if doc else None, path=doc.path if doc else None,
+        source=doc.source if doc else None,
+        path=doc.path if doc else None,
         published=doc.published if doc else None,
         review_status=status or "unreviewed",
     )
@@ -486,8 +580,12 @@ def find_speakers(session: Session, query: str) -> list[int]:
     """Ids of the speakers a name query means; :class:`NotFoundError` with suggestions if none."""
     # Exact (folded) names and aliases first, straight from the index on aliases.key:
     # the same answer query_matches gives for them, without loading every name.
-    exact = session.exec(select(AliasRow.speaker_id).where(AliasRow.key == fold(query))
-                         .distinct().order_by(col(AliasRow.speaker_id))).all()
+    exact = session.exec(
+        select(AliasRow.speaker_id)
+        .where(AliasRow.key == fold(query))
+        .distinct()
+        .order_by(col(AliasRow.speaker_id))
+    ).all()
     # A name or alias of the authority file means every speaker it stands for.
     known = speakers_for(session, query)
     if exact or known:
@@ -499,8 +597,14 @@ def find_speakers(session: Session, query: str) -> list[int]:
     return hits
 
 
-def _quote_filters(session: Session, stmt: Any, speaker: str | None, document: str | None,
-                   kind: str | None, include_nonspeech: bool) -> Any:
+def _quote_filters(
+    session: Session,
+    stmt: Any,
+    speaker: str | None,
+    document: str | None,
+    kind: str | None,
+    include_nonspeech: bool,
+) -> Any:
     if speaker is not None:
         stmt = stmt.where(col(QuoteRow.speaker_id).in_(find_speakers(session, speaker)))
     if document is not None:
@@ -513,21 +617,32 @@ def _quote_filters(session: Session, stmt: Any, speaker: str | None, document: s
 
 
 @public
-def list_quotes(session: Session, speaker: str | None = None, document: str | None = None,
-                kind: str | None = None, include_nonspeech: bool = False,
-                limit: int | None = None) -> list[Quote]:
+def list_quotes(
+    session: Session,
+    speaker: str | None = None,
+    document: str | None = None,
+    kind: str | None = None,
+    include_nonspeech: bool = False,
+    limit: int | None = None,
+) -> list[Quote]:
     """Stored quotes in document order, filtered by speaker query, document id prefix, kind.
 
     Each carries its current review status (``unreviewed`` until someone reviews it).
     """
-    stmt = select(QuoteRow, SpeakerRow.name, DocumentRow, ReviewRow.status).join(
-        SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True).join(
-        DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).join(
-        ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
+    stmt = (
+        select(QuoteRow, SpeakerRow.name, DocumentRow, ReviewRow.status)
+        .join(SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True)
+        .join(DocumentRow, col(QuoteRow.document_id) == DocumentRow.id)
+        .join(ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
+    )
     stmt = _quote_filters(session, stmt, speaker, document, kind, include_nonspeech)
     # NULLS FIRST spelled out: SQLite and PostgreSQL disagree on the default.
-    stmt = stmt.order_by(col(DocumentRow.published).asc().nulls_first(),
-                         col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.end))
+    stmt = stmt.order_by(
+        col(DocumentRow.published).asc().nulls_first(),
+        col(QuoteRow.document_id),
+        col(QuoteRow.start),
+        col(QuoteRow.end),
+    )
     if limit:
         stmt = stmt.limit(limit)
     quotes = [_quote(q, name, d, status) for q, name, d, status in session.exec(stmt)]
@@ -553,18 +668,32 @@ def _with_standing(session: Session, quotes: list[Quote]) -> list[Quote]:
     return quotes
 
 
-def count_quotes(session: Session, speaker: str | None = None, document: str | None = None,
-                 kind: str | None = None, include_nonspeech: bool = False) -> int:
+def count_quotes(
+    session: Session,
+    speaker: str | None = None,
+    document: str | None = None,
+    kind: str | None = None,
+    include_nonspeech: bool = False,
+) -> int:
     """How many quotes :func:`list_quotes` would return without a limit."""
-    stmt = _quote_filters(session, select(func.count()).select_from(QuoteRow), speaker,
-                          document, kind, include_nonspeech)
+    stmt = _quote_filters(
+        session,
+        select(func.count()).select_from(QuoteRow),
+        speaker,
+        document,
+        kind,
+        include_nonspeech,
+    )
     return int(session.exec(stmt).one())
 
 
 @public
 def list_speakers(session: Session) -> list[Speaker]:
-    counts = dict(session.exec(select(QuoteRow.speaker_id, func.count()).group_by(
-        col(QuoteRow.speaker_id))).all())
+    counts = dict(
+        session.exec(
+            select(QuoteRow.speaker_id, func.count()).group_by(col(QuoteRow.speaker_id))
+        ).all()
+    )
     names = speaker_names(session)
     known = authority_for(session)
     out = []
@@ -573,11 +702,18 @@ def list_speakers(session: Session) -> list[Speaker]:
         p = known.get(row.id)
         # The authority's name is shown; the stored one stays an alias.
         name = p.name if p is not None else row.name
-        out.append(Speaker(id=row.id, name=name, kind=SpeakerKind(row.kind),
-                           titles=json.loads(row.titles), affiliation=row.affiliation,
-                           aliases=sorted(names.get(row.id, set()) - {name}),
-                           quotes=counts.get(row.id, 0),
-                           identifier=p.identifier if p is not None else None))
+        out.append(
+            Speaker(
+                id=row.id,
+                name=name,
+                kind=SpeakerKind(row.kind),
+                titles=json.loads(row.titles),
+                affiliation=row.affiliation,
+                aliases=sorted(names.get(row.id, set()) - {name}),
+                quotes=counts.get(row.id, 0),
+                identifier=p.identifier if p is not None else None,
+            )
+        )
     # Ordered in Python (code points): database collations differ (PostgreSQL's
     # en_US sorts case- and accent-insensitively, SQLite compares bytes).
     return sorted(out, key=lambda sp: (sp.name, sp.id))
@@ -587,19 +723,30 @@ def list_speakers(session: Session) -> list[Speaker]:
 def list_merges(session: Session, speaker: str | None = None) -> list[Merge]:
     """Cross-document speaker merges with their score (0–100) and evidence, for review."""
     stmt = select(MergeRow, SpeakerRow.name).join(
-        SpeakerRow, col(MergeRow.speaker_id) == SpeakerRow.id)
+        SpeakerRow, col(MergeRow.speaker_id) == SpeakerRow.id
+    )
     if speaker is not None:
         stmt = stmt.where(col(MergeRow.speaker_id).in_(find_speakers(session, speaker)))
     stmt = stmt.order_by(col(MergeRow.speaker_id), col(MergeRow.id))
-    return [Merge(speaker_id=m.speaker_id, speaker=name, alias=m.alias, document=m.document_id,
-                  score=m.score, evidence=m.evidence) for m, name in session.exec(stmt)]
+    return [
+        Merge(
+            speaker_id=m.speaker_id,
+            speaker=name,
+            alias=m.alias,
+            document=m.document_id,
+            score=m.score,
+            evidence=m.evidence,
+        )
+        for m, name in session.exec(stmt)
+    ]
 
 
 @public
 def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     """A quote by id (or unique prefix) and its document's text."""
-    rows = session.exec(select(QuoteRow).where(
-        id_prefix(col(QuoteRow.id), quote_id_prefix)).limit(2)).all()
+    rows = session.exec(
+        select(QuoteRow).where(id_prefix(col(QuoteRow.id), quote_id_prefix)).limit(2)
+    ).all()
     if len(rows) != 1:
         what = "no quote" if not rows else "more than one quote"
         raise NotFoundError(f"{what} with id {quote_id_prefix!r}")
@@ -608,20 +755,28 @@ def get_quote(session: Session, quote_id_prefix: str) -> tuple[Quote, str]:
     assert doc is not None
     speaker = session.get(SpeakerRow, row.speaker_id) if row.speaker_id else None
     review = session.get(ReviewRow, row.id)
-    quote = _quote(row, speaker.name if speaker else None, doc,
-                   review.status if review else None)
+    quote = _quote(row, speaker.name if speaker else None, doc, review.status if review else None)
     return _with_standing(session, _with_authority(session, [quote]))[0], doc.text
 
 
 @public
 def get_document(session: Session, doc_id_prefix: str) -> Document:
-    rows = session.exec(select(DocumentRow).where(
-        id_prefix(col(DocumentRow.id), doc_id_prefix)).limit(2)).all()
+    rows = session.exec(
+        select(DocumentRow).where(id_prefix(col(DocumentRow.id), doc_id_prefix)).limit(2)
+    ).all()
     if len(rows) != 1:
         raise NotFoundError(f"no unique document with id {doc_id_prefix!r}")
     d = rows[0]
-    return Document(id=d.id, path=d.path, url=d.url, source=d.source, title=d.title,
-                    published=d.published, ingested_at=d.ingested_at, size=d.size)
+    return Document(
+        id=d.id,
+        path=d.path,
+        url=d.url,
+        source=d.source,
+        title=d.title,
+        published=d.published,
+        ingested_at=d.ingested_at,
+        size=d.size,
+    )
 
 
 @public

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Index, Table, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Connection, Index, Integer, Table, Text, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
 
 
 class MetaRow(SQLModel, table=True):
@@ -142,9 +142,10 @@ class ClaimRow(SQLModel, table=True):
     start: int
     end: int
     text: str = Field(sa_column=Column(Text, nullable=False))
-    q_start: int
-    q_end: int
-    q_text: str
+    # The number phrase ("about 2,000"); stored as q_start/q_end/q_text since schema 1.
+    quantity_start: int = Field(sa_column=Column("q_start", Integer, nullable=False))
+    quantity_end: int = Field(sa_column=Column("q_end", Integer, nullable=False))
+    quantity_text: str = Field(sa_column=Column("q_text", AutoString, nullable=False))
     low: float
     high: float | None = Field(default=None, description="None: no upper bound")
     unit: str = Field(description="count | fraction")
@@ -212,8 +213,9 @@ class PersonRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
-    aliases: str = Field(default="[]", sa_column=Column(Text, nullable=False),
-                         description="JSON array of strings")
+    aliases: str = Field(
+        default="[]", sa_column=Column(Text, nullable=False), description="JSON array of strings"
+    )
     identifier: str | None = Field(default=None, description="e.g. a Wikidata QID")
     gender: str | None = Field(default=None, max_length=16)
     title: str | None = None

@@ -75,8 +75,9 @@ class Appearance(BaseModel):
     url: str | None = None
     title: str | None = None
     published: date | None = None
-    ingest_seq: int | None = Field(default=None,
-                                   description="audit log entry that stored the document")
+    ingest_seq: int | None = Field(
+        default=None, description="audit log entry that stored the document"
+    )
     kind: QuoteKind
     start: int = Field(ge=0, description="character (code point) offset, inclusive")
     end: int = Field(ge=0, description="character (code point) offset, exclusive")
@@ -84,18 +85,21 @@ class Appearance(BaseModel):
     speaker_as_reported: str | None = Field(default=None, description="the speaker mention")
     speaker: str | None = Field(default=None, description="resolved speaker")
     speaker_id: int | None = None
-    speaker_kind: str | None = Field(default=None,
-                                     description="person, organization, document, anonymous")
+    speaker_kind: str | None = Field(
+        default=None, description="person, organization, document, anonymous"
+    )
     change: Change = Field(description="re-attributed if the speaker differs, else text_change")
     text_change: Change
     reattributed: bool = False
-    similarity: float = Field(ge=0, le=100,
-                              description="rapidfuzz ratio to the first report, 0–100")
-    diff: str | None = Field(default=None,
-                             description="word diff from the first: [-removed-] {+added+}")
-    relation: str | None = Field(default=None,
-                                 description="to the cluster's canonical text: same, fragment, "
-                                             "variant")
+    similarity: float = Field(
+        ge=0, le=100, description="rapidfuzz ratio to the first report, 0–100"
+    )
+    diff: str | None = Field(
+        default=None, description="word diff from the first: [-removed-] {+added+}"
+    )
+    relation: str | None = Field(
+        default=None, description="to the cluster's canonical text: same, fragment, variant"
+    )
     review_status: str = "unreviewed"
 
 
@@ -104,15 +108,18 @@ class Trace(BaseModel):
 
     query: str
     quote_id: str = Field(description="the quote the query found")
-    match_score: float | None = Field(default=None,
-                                      description="0–100 for a text query; None for an id")
+    match_score: float | None = Field(
+        default=None, description="0–100 for a text query; None for an id"
+    )
     cluster_id: int | None = None
     text: str = Field(description="the cluster's canonical wording (or the quote's)")
     sources: int = Field(ge=1, description="distinct outlets")
     speakers: list[str] = Field(default_factory=list)
     attributed_to: str | None = Field(
-        default=None, description="speaker of the first report that names one (not anonymous): "
-                                  "what re-attribution is judged against")
+        default=None,
+        description="speaker of the first report that names one (not anonymous): "
+        "what re-attribution is judged against",
+    )
     first_appearance: Appearance
     appearances: list[Appearance]
 
@@ -140,8 +147,9 @@ def compare(first: str, other: str) -> tuple[Change, str | None]:
     The diff shows ``other``'s words as written, ``[-removed-]`` and ``{+added+}``.
     """
     a, b = _words(first), _words(other)
-    ops = difflib.SequenceMatcher(a=[k for _, k in a], b=[k for _, k in b],
-                                  autojunk=False).get_opcodes()
+    ops = difflib.SequenceMatcher(
+        a=[k for _, k in a], b=[k for _, k in b], autojunk=False
+    ).get_opcodes()
     changed = [op for op in ops if op[0] != "equal"]
     if not changed:
         return Change.identical, None
@@ -175,8 +183,10 @@ def same_statement(a: str, b: str) -> bool:
     that both say "the next president of the United States" are not.
     """
     ka, kb = [k for _, k in _words(a)], [k for _, k in _words(b)]
-    shared = sum(block.size for block in difflib.SequenceMatcher(
-        a=ka, b=kb, autojunk=False).get_matching_blocks())
+    shared = sum(
+        block.size
+        for block in difflib.SequenceMatcher(a=ka, b=kb, autojunk=False).get_matching_blocks()
+    )
     return shared >= MISATTRIBUTION_MIN_WORDS and shared >= SHARED_SHARE * min(len(ka), len(kb))
 
 
@@ -208,45 +218,65 @@ def find_quote(session: Session, query: str) -> tuple[str, float | None]:
     if not q:
         raise ProvenanceError("trace: give a quote id or some of its words")
     if len(q) >= MIN_ID_PREFIX and set(q.lower()) <= _HEX:
-        ids = session.exec(select(QuoteRow.id).where(
-            id_prefix(col(QuoteRow.id), q.lower())).limit(2)).all()
+        ids = session.exec(
+            select(QuoteRow.id).where(id_prefix(col(QuoteRow.id), q.lower())).limit(2)
+        ).all()
         if len(ids) > 1:
             raise NotFoundError(f"more than one quote with id {q!r}")
         if ids:
             return ids[0], None
     want = normalize(q)
-    texts = {qid: normalize(text) for qid, text in session.exec(
-        select(QuoteRow.id, QuoteRow.text).where(QuoteRow.kind != "nonspeech"))}
+    texts = {
+        qid: normalize(text)
+        for qid, text in session.exec(
+            select(QuoteRow.id, QuoteRow.text).where(QuoteRow.kind != "nonspeech")
+        )
+    }
     hits = process.extract(want, texts, scorer=score_text, limit=20)
     # Among equal scores the wording closest in length (a whole quote over a fragment).
     hits.sort(key=lambda h: (-h[1], abs(len(h[0]) - len(want)), h[2]))
     if not hits or hits[0][1] < MIN_SCORE:
-        raw = dict(session.exec(select(QuoteRow.id, QuoteRow.text).where(
-            col(QuoteRow.id).in_([h[2] for h in hits[:SUGGESTIONS]]))).all())
-        raise NotFoundError(f"no quote matches {q!r} (best score below {MIN_SCORE:.0f}/100)",
-                            [f"{h[2][:12]} “{_short(raw[h[2]])}” ({h[1]:.0f})"
-                             for h in hits[:SUGGESTIONS]])
+        raw = dict(
+            session.exec(
+                select(QuoteRow.id, QuoteRow.text).where(
+                    col(QuoteRow.id).in_([h[2] for h in hits[:SUGGESTIONS]])
+                )
+            ).all()
+        )
+        raise NotFoundError(
+            f"no quote matches {q!r} (best score below {MIN_SCORE:.0f}/100)",
+            [f"{h[2][:12]} “{_short(raw[h[2]])}” ({h[1]:.0f})" for h in hits[:SUGGESTIONS]],
+        )
     return hits[0][2], round(hits[0][1], 1)
 
 
 def _short(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
-_COLUMNS: tuple[Any, ...] = (QuoteRow, DocumentRow, SpeakerRow.name, ReviewRow.status,
-                             ClusterMemberRow.relation, SpeakerRow.kind)
+_COLUMNS: tuple[Any, ...] = (
+    QuoteRow,
+    DocumentRow,
+    SpeakerRow.name,
+    ReviewRow.status,
+    ClusterMemberRow.relation,
+    SpeakerRow.kind,
+)
 
 
 def _rows(session: Session, quote_id: str) -> tuple[int | None, str | None, list[Any]]:
     """(cluster id, canonical text, rows with their relation) of the quote's statement."""
-    cid = session.exec(select(ClusterMemberRow.cluster_id).where(
-        ClusterMemberRow.quote_id == quote_id)).first()
-    stmt = select(*_COLUMNS).join(
-        DocumentRow, col(DocumentRow.id) == QuoteRow.document_id).join(
-        SpeakerRow, col(SpeakerRow.id) == QuoteRow.speaker_id, isouter=True).join(
-        ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True).join(
-        ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
+    cid = session.exec(
+        select(ClusterMemberRow.cluster_id).where(ClusterMemberRow.quote_id == quote_id)
+    ).first()
+    stmt = (
+        select(*_COLUMNS)
+        .join(DocumentRow, col(DocumentRow.id) == QuoteRow.document_id)
+        .join(SpeakerRow, col(SpeakerRow.id) == QuoteRow.speaker_id, isouter=True)
+        .join(ReviewRow, col(ReviewRow.quote_id) == QuoteRow.id, isouter=True)
+        .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
+    )
     if cid is None:
         return None, None, list(session.exec(stmt.where(QuoteRow.id == quote_id)))
     cluster = session.get(ClusterRow, cid)
@@ -254,8 +284,9 @@ def _rows(session: Session, quote_id: str) -> tuple[int | None, str | None, list
     return cid, cluster.text if cluster else None, rows
 
 
-def trace_quote(session: Session, quote_id: str, query: str | None = None,
-                score: float | None = None) -> Trace:
+def trace_quote(
+    session: Session, quote_id: str, query: str | None = None, score: float | None = None
+) -> Trace:
     """The trace of the statement a stored quote (full id) reports."""
     cid, canonical, rows = _rows(session, quote_id)
     if not rows:
@@ -273,26 +304,53 @@ def trace_quote(session: Session, quote_id: str, query: str | None = None,
         change, diff = compare(first_q.text, q.text)
         # A phrase of a few words ("top secret", "their fair share") is repeated by anyone,
         # also inside other statements: only the same statement can be re-attributed.
-        moved = (named is not None and _named(q.speaker_id, kind)
-                 and q.speaker_id != named[0].speaker_id and not same_person(name, named[2])
-                 and same_statement(named[0].text, q.text))
-        out.append(Appearance(
-            position=i, quote_id=q.id, document=doc.id, outlet=doc.source, path=doc.path,
-            url=doc.url, title=doc.title, published=doc.published, ingest_seq=seqs.get(doc.id),
-            kind=q.kind, start=q.start, end=q.end, text=q.text,
-            speaker_as_reported=q.speaker_text, speaker=name, speaker_id=q.speaker_id,
-            speaker_kind=kind,
-            change=Change.reattributed if moved else change, text_change=change,
-            reattributed=moved, similarity=round(fuzz.ratio(first_norm, normalize(q.text)), 1),
-            diff=diff,
-            relation=rel, review_status=status or "unreviewed"))
+        moved = (
+            named is not None
+            and _named(q.speaker_id, kind)
+            and q.speaker_id != named[0].speaker_id
+            and not same_person(name, named[2])
+            and same_statement(named[0].text, q.text)
+        )
+        out.append(
+            Appearance(
+                position=i,
+                quote_id=q.id,
+                document=doc.id,
+                outlet=doc.source,
+                path=doc.path,
+                url=doc.url,
+                title=doc.title,
+                published=doc.published,
+                ingest_seq=seqs.get(doc.id),
+                kind=q.kind,
+                start=q.start,
+                end=q.end,
+                text=q.text,
+                speaker_as_reported=q.speaker_text,
+                speaker=name,
+                speaker_id=q.speaker_id,
+                speaker_kind=kind,
+                change=Change.reattributed if moved else change,
+                text_change=change,
+                reattributed=moved,
+                similarity=round(fuzz.ratio(first_norm, normalize(q.text)), 1),
+                diff=diff,
+                relation=rel,
+                review_status=status or "unreviewed",
+            )
+        )
     return Trace(
-        query=query if query is not None else quote_id, quote_id=quote_id, match_score=score,
-        cluster_id=cid, text=canonical or first_q.text,
+        query=query if query is not None else quote_id,
+        quote_id=quote_id,
+        match_score=score,
+        cluster_id=cid,
+        text=canonical or first_q.text,
         sources=len({outlet(r[1].source, r[1].path, r[1].id) for r in rows}),
         speakers=sorted({r[2] for r in rows if r[2]}),
         attributed_to=named[2] if named is not None else None,
-        first_appearance=out[0], appearances=out)
+        first_appearance=out[0],
+        appearances=out,
+    )
 
 
 def _named(speaker_id: int | None, kind: str | None) -> bool:

@@ -56,9 +56,11 @@ from provenance.tables import (
     SpeakerRow,
 )
 
-SPAN_FIELDS = (("content", "start", "end", "text"),
-               ("speaker", "speaker_start", "speaker_end", "speaker_text"),
-               ("cue", "cue_start", "cue_end", "cue_text"))
+SPAN_FIELDS = (
+    ("content", "start", "end", "text"),
+    ("speaker", "speaker_start", "speaker_end", "speaker_text"),
+    ("cue", "cue_start", "cue_end", "cue_text"),
+)
 DOC_FIELDS = ("size", "path", "url", "source", "title")
 
 
@@ -147,33 +149,57 @@ class ChainChecker:
         where = f"log:{seq}"
         self.count += 1
         if seq != self.expected_seq:
-            yield Mismatch(check="chain", record=where, table="audit_log", column="seq", detail=(
-                f"expected entry {self.expected_seq} next; entries "
-                f"{self.expected_seq}..{seq - 1 if isinstance(seq, int) else '?'} are missing"
-                if isinstance(seq, int) and seq > self.expected_seq else
-                f"expected entry {self.expected_seq} next, found seq {seq!r}"))
+            yield Mismatch(
+                check="chain",
+                record=where,
+                table="audit_log",
+                column="seq",
+                detail=(
+                    f"expected entry {self.expected_seq} next; entries "
+                    f"{self.expected_seq}..{seq - 1 if isinstance(seq, int) else '?'} are missing"
+                    if isinstance(seq, int) and seq > self.expected_seq
+                    else f"expected entry {self.expected_seq} next, found seq {seq!r}"
+                ),
+            )
         if body.get("prev_hash") != self.prev:
-            yield Mismatch(check="chain", record=where, table="audit_log", column="prev_hash",
-                           detail=(
-                f"prev_hash {str(body.get('prev_hash'))[:16]}… is not the hash of the entry "
-                f"before it ({self.prev[:16]}…)"))
+            yield Mismatch(
+                check="chain",
+                record=where,
+                table="audit_log",
+                column="prev_hash",
+                detail=(
+                    f"prev_hash {str(body.get('prev_hash'))[:16]}… is not the hash of the entry "
+                    f"before it ({self.prev[:16]}…)"
+                ),
+            )
         try:
             derived = audit.entry_hash(body)
         except (RecursionError, ValueError, TypeError) as exc:
             derived = f"unhashable ({type(exc).__name__})"
         if derived != body.get("hash"):
-            yield Mismatch(check="chain", record=where, table="audit_log", detail=(
-                f"stored hash {str(body.get('hash'))[:16]}… but the entry re-derives to "
-                f"{derived[:16]}…: the entry was edited"))
+            yield Mismatch(
+                check="chain",
+                record=where,
+                table="audit_log",
+                detail=(
+                    f"stored hash {str(body.get('hash'))[:16]}… but the entry re-derives to "
+                    f"{derived[:16]}…: the entry was edited"
+                ),
+            )
         self.prev = str(body.get("hash"))
         self.expected_seq = (seq if isinstance(seq, int) and seq > 0 else self.expected_seq) + 1
         try:
             self._fold(body)
         except (TypeError, ValueError, AttributeError, KeyError) as exc:
             # Only a forged entry (whose hash then fails above) has payloads of other shapes.
-            yield Mismatch(check="chain", record=where, table="audit_log", column="payload",
-                           detail=f"payload is not what a {body.get('action')!r} entry holds "
-                                  f"({type(exc).__name__})")
+            yield Mismatch(
+                check="chain",
+                record=where,
+                table="audit_log",
+                column="payload",
+                detail=f"payload is not what a {body.get('action')!r} entry holds "
+                f"({type(exc).__name__})",
+            )
 
     def _fold(self, body: dict[str, Any]) -> None:
         action, subj, p = body.get("action"), str(body.get("subject", "")), body.get("payload")
@@ -196,8 +222,13 @@ class ChainChecker:
             self._merged(int(ident), p, seq)
         elif action == audit.REVIEW and kind == "quote":
             actor = str(body.get("actor", ""))
-            self.reviews[ident] = (str(p.get("status")), seq, str(body.get("ts")),
-                                   str(p.get("note", "")), actor.removeprefix("person:"))
+            self.reviews[ident] = (
+                str(p.get("status")),
+                seq,
+                str(body.get("ts")),
+                str(p.get("note", "")),
+                actor.removeprefix("person:"),
+            )
         elif action == audit.CLUSTER_ASSIGNED and kind == "quote":
             cluster = p.get("cluster")
             if isinstance(cluster, int):
@@ -228,10 +259,15 @@ class ChainChecker:
         elif "aliases" in p:
             aliases = {str(a): [1, a == name] for a in p["aliases"]}
         sp = self.speakers[sid] = _Speaker(
-            seq=seq, name=name, kind=str(p.get("kind")), names={name},
+            seq=seq,
+            name=name,
+            kind=str(p.get("kind")),
+            names={name},
             titles=list(p["titles"]) if "titles" in p else None,
-            affiliation=p.get("affiliation"), aliases=aliases,
-            affiliation_logged="affiliation" in p)
+            affiliation=p.get("affiliation"),
+            aliases=aliases,
+            affiliation_logged="affiliation" in p,
+        )
         if sp.kind == "person" and "alias_counts" not in p:
             sp.rename()
 
@@ -278,18 +314,29 @@ class ChainChecker:
         aliases: dict[str, list[Any]] | None = None
         if old is not None and old.aliases is not None:
             aliases = {a: old.aliases.pop(a) for a in p["aliases"] if a in old.aliases}
-        self.speakers[sid] = _Speaker(seq=seq, name=name, kind=str(p["kind"]),
-                                      names={name, *map(str, p["aliases"])}, titles=[],
-                                      affiliation=None, aliases=aliases)
+        self.speakers[sid] = _Speaker(
+            seq=seq,
+            name=name,
+            kind=str(p["kind"]),
+            names={name, *map(str, p["aliases"])},
+            titles=[],
+            affiliation=None,
+            aliases=aliases,
+        )
         if old is not None and old.kind == "person":
             old.rename()
 
     def _merged(self, sid: int, p: dict[str, Any], seq: int) -> None:
         alias = str(p.get("alias", ""))
         score = p.get("score", 0)
-        self.merges[seq] = _Merge(sid, alias, str(p.get("document", "")),
-                                  float(score) if isinstance(score, int | float) else -1.0,
-                                  p.get("evidence"), seq)
+        self.merges[seq] = _Merge(
+            sid,
+            alias,
+            str(p.get("document", "")),
+            float(score) if isinstance(score, int | float) else -1.0,
+            p.get("evidence"),
+            seq,
+        )
         sp = self.speakers.get(sid)
         if sp is None:
             return  # a merge into a speaker the log never created: reported with speakers
@@ -329,20 +376,30 @@ def _raw_bodies(session: Session, batch: int = 1000) -> Iterator[dict[str, Any] 
             try:
                 yield audit.to_entry(row).model_dump()
             except audit.MalformedEntry as exc:
-                yield Mismatch(check="chain", record=f"log:{row.seq}", table="audit_log",
-                               detail=f"entry is unreadable: {exc.reason}")
+                yield Mismatch(
+                    check="chain",
+                    record=f"log:{row.seq}",
+                    table="audit_log",
+                    detail=f"entry is unreadable: {exc.reason}",
+                )
         after = rows[-1].seq
 
 
-def _logged_document(session: Session, doc_id: str) -> tuple[
-        dict[str, Any] | None, audit.AuditEntry | None, audit.AuditEntry | None]:
+def _logged_document(
+    session: Session, doc_id: str
+) -> tuple[dict[str, Any] | None, audit.AuditEntry | None, audit.AuditEntry | None]:
     """The document's last ingest payload and its last extraction and claims entries."""
     ingested, run, claims = None, None, None
-    for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
+    for row in session.exec(
+        select(*audit.ENTRY_COLUMNS)
+        .where(
             AuditRow.subject == audit.subject("document", doc_id),
-            col(AuditRow.action).in_([audit.DOCUMENT_INGESTED, audit.EXTRACTION_RUN,
-                                      audit.CLAIMS_EXTRACTED]))
-            .order_by(col(AuditRow.seq))):
+            col(AuditRow.action).in_(
+                [audit.DOCUMENT_INGESTED, audit.EXTRACTION_RUN, audit.CLAIMS_EXTRACTED]
+            ),
+        )
+        .order_by(col(AuditRow.seq))
+    ):
         try:
             entry = audit.to_entry(row)
         except audit.MalformedEntry:
@@ -356,8 +413,9 @@ def _logged_document(session: Session, doc_id: str) -> tuple[
     return ingested, run, claims
 
 
-def _differs(record: str, table: str, expected: dict[str, Any], actual: dict[str, Any],
-             seq: int | str) -> Iterator[Mismatch]:
+def _differs(
+    record: str, table: str, expected: dict[str, Any], actual: dict[str, Any], seq: int | str
+) -> Iterator[Mismatch]:
     """One mismatch per column whose stored value is not the logged one.
 
     Columns the log entry does not carry (entries written before they were
@@ -368,8 +426,13 @@ def _differs(record: str, table: str, expected: dict[str, Any], actual: dict[str
             continue
         want = expected[column]
         if (list(want) if isinstance(want, tuple) else want) != value:
-            yield Mismatch(check="record", record=record, table=table, column=column, detail=(
-                f"{column} is {_value(value)}; log entry {seq} says {_value(want)}"))
+            yield Mismatch(
+                check="record",
+                record=record,
+                table=table,
+                column=column,
+                detail=(f"{column} is {_value(value)}; log entry {seq} says {_value(want)}"),
+            )
 
 
 def _pairs(fp: dict[str, Any], pairs: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
@@ -377,8 +440,9 @@ def _pairs(fp: dict[str, Any], pairs: tuple[tuple[str, str, str], ...]) -> dict[
     out = {k: v for k, v in fp.items() if k not in {p[0] for p in pairs}}
     for key, start, end in pairs:
         if key in fp:
-            value = fp[key] if isinstance(fp[key], list | tuple) and len(fp[key]) == 2 \
-                else [None, None]
+            value = (
+                fp[key] if isinstance(fp[key], list | tuple) and len(fp[key]) == 2 else [None, None]
+            )
             out[start], out[end] = value
     if "text_sha256" in out:
         out["text"] = out.pop("text_sha256")
@@ -389,84 +453,161 @@ QUOTE_PAIRS = (("speaker", "speaker_start", "speaker_end"), ("cue", "cue_start",
 CLAIM_PAIRS = (("quantity", "q_start", "q_end"),)
 
 
-def _check_claims(session: Session, doc_id: str, text: str,
-                  entry: audit.AuditEntry | None,
-                  moved: dict[str, tuple[int, int]] | None = None) -> Iterator[Mismatch]:
+def _check_claims(
+    session: Session,
+    doc_id: str,
+    text: str,
+    entry: audit.AuditEntry | None,
+    moved: dict[str, tuple[int, int]] | None = None,
+) -> Iterator[Mismatch]:
     """The document's claims against its last ``claims.extracted`` entry and its text."""
-    logged = {c["id"]: c for c in (entry.payload.get("claims", []) if entry else [])
-              if isinstance(c, dict)}
+    logged = {
+        c["id"]: c
+        for c in (entry.payload.get("claims", []) if entry else [])
+        if isinstance(c, dict)
+    }
     for row in session.exec(select(ClaimRow).where(ClaimRow.document_id == doc_id)):
         name = f"claim:{row.id}"
-        for column, start, end in (("text", row.start, row.end),
-                                   ("q_text", row.q_start, row.q_end)):
-            if text[start:end] != getattr(row, column):
-                yield Mismatch(check="span", record=name, table="claims", column=column,
-                               detail=(f"{column} {_short(getattr(row, column))} but the "
-                                       f"document has {_short(text[start:end])} at "
-                                       f"[{start}:{end}]"))
+        # Mismatches name the database column (q_text), not the ORM attribute.
+        for column, stored, start, end in (
+            ("text", row.text, row.start, row.end),
+            ("q_text", row.quantity_text, row.quantity_start, row.quantity_end),
+        ):
+            if text[start:end] != stored:
+                yield Mismatch(
+                    check="span",
+                    record=name,
+                    table="claims",
+                    column=column,
+                    detail=(
+                        f"{column} {_short(stored)} but the "
+                        f"document has {_short(text[start:end])} at "
+                        f"[{start}:{end}]"
+                    ),
+                )
         expected = logged.pop(row.id, None)
         if expected is None or entry is None:
-            yield Mismatch(check="record", record=name, table="claims",
-                           detail="no claims.extracted entry in the log created this record")
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="claims",
+                detail="no claims.extracted entry in the log created this record",
+            )
             continue
         override = (moved or {}).get(row.id)
         if override is not None and entry is not None and override[1] > entry.seq:
             # A person's speaker merge or split after the extraction moved it.
             expected = dict(expected, speaker_id=override[0])
-        yield from _differs(name, "claims", _pairs(expected, CLAIM_PAIRS),
-                            _pairs(audit.claim_fingerprint(row), CLAIM_PAIRS), entry.seq)
+        yield from _differs(
+            name,
+            "claims",
+            _pairs(expected, CLAIM_PAIRS),
+            _pairs(audit.claim_fingerprint(row), CLAIM_PAIRS),
+            entry.seq,
+        )
     for cid in logged:
-        yield Mismatch(check="record", record=f"claim:{cid}", table="claims", detail=(
-            f"created by log entry {entry.seq if entry else '?'} but missing from the database"))
+        yield Mismatch(
+            check="record",
+            record=f"claim:{cid}",
+            table="claims",
+            detail=(
+                f"created by log entry {entry.seq if entry else '?'} but missing from the database"
+            ),
+        )
 
 
 def _check_keys(session: Session, rows: list[QuoteRow]) -> Iterator[Mismatch]:
     """The blocking keys of some quotes: exactly those their texts give, for clustered ones."""
     ids = [r.id for r in rows]
-    clustered = set(session.exec(select(ClusterMemberRow.quote_id).where(
-        col(ClusterMemberRow.quote_id).in_(ids))).all()) if ids else set()
+    clustered = (
+        set(
+            session.exec(
+                select(ClusterMemberRow.quote_id).where(col(ClusterMemberRow.quote_id).in_(ids))
+            ).all()
+        )
+        if ids
+        else set()
+    )
     stored: dict[str, list[str]] = {}
     if ids:
-        for qid, key in session.exec(select(MatchKeyRow.quote_id, MatchKeyRow.key).where(
-                col(MatchKeyRow.quote_id).in_(ids))):
+        for qid, key in session.exec(
+            select(MatchKeyRow.quote_id, MatchKeyRow.key).where(col(MatchKeyRow.quote_id).in_(ids))
+        ):
             stored.setdefault(qid, []).append(key)
     todo = [r for r in rows if r.id in clustered]
-    derived = dict(zip([r.id for r in todo], (k for _, k in clusters.batch_keys(
-        [r.text for r in todo])), strict=True)) if todo else {}
+    derived = (
+        dict(
+            zip(
+                [r.id for r in todo],
+                (k for _, k in clusters.batch_keys([r.text for r in todo])),
+                strict=True,
+            )
+        )
+        if todo
+        else {}
+    )
     for qid in sorted(set(stored) | set(derived)):
         have, want = sorted(stored.get(qid, [])), sorted(derived.get(qid, []))
         if have != want:
             extra, missing = sorted(set(have) - set(want)), sorted(set(want) - set(have))
-            yield Mismatch(check="record", record=f"quote:{qid}", table="match_keys",
-                           column="key", detail=(
-                f"blocking keys differ from the quote's text: {len(extra)} not derived "
-                f"({', '.join(extra[:2])}), {len(missing)} missing ({', '.join(missing[:2])})"))
+            yield Mismatch(
+                check="record",
+                record=f"quote:{qid}",
+                table="match_keys",
+                column="key",
+                detail=(
+                    f"blocking keys differ from the quote's text: {len(extra)} not derived "
+                    f"({', '.join(extra[:2])}), {len(missing)} missing ({', '.join(missing[:2])})"
+                ),
+            )
 
 
-def _check_document(session: Session, doc: Any, chain: ChainChecker, report: VerifyReport,
-                    quotes: list[QuoteRow]) -> Iterator[Mismatch]:
+def _check_document(
+    session: Session, doc: Any, chain: ChainChecker, report: VerifyReport, quotes: list[QuoteRow]
+) -> Iterator[Mismatch]:
     """One document, its quotes and claims; its quotes are added to ``quotes`` (their
     blocking keys are checked a batch of documents at a time: MinHash is vectorised)."""
     name = f"document:{doc.id}"
     text: str = doc.text
     if document_id(text) != doc.id:
-        yield Mismatch(check="document", record=name, table="documents", column="text", detail=(
-            f"stored text hashes to {document_id(text)[:16]}…, not its id: the text or the id "
-            "was edited"))
+        yield Mismatch(
+            check="document",
+            record=name,
+            table="documents",
+            column="text",
+            detail=(
+                f"stored text hashes to {document_id(text)[:16]}…, not its id: the text or the id "
+                "was edited"
+            ),
+        )
     if doc.size != len(text):
-        yield Mismatch(check="document", record=name, table="documents", column="size",
-                       detail=f"size {doc.size} but the text has {len(text)} characters")
+        yield Mismatch(
+            check="document",
+            record=name,
+            table="documents",
+            column="size",
+            detail=f"size {doc.size} but the text has {len(text)} characters",
+        )
     ingested, run, claims = _logged_document(session, doc.id)
     if doc.id not in chain.documents or ingested is None:
-        yield Mismatch(check="record", record=name, table="documents",
-                       detail="no document.ingested entry in the log")
+        yield Mismatch(
+            check="record",
+            record=name,
+            table="documents",
+            detail="no document.ingested entry in the log",
+        )
     else:
         published = doc.published.isoformat() if doc.published else None
-        yield from _differs(name, "documents", ingested,
-                            {**{f: getattr(doc, f) for f in DOC_FIELDS}, "published": published},
-                            chain.documents[doc.id])
-    logged = {q["id"]: q for q in (run.payload.get("quotes", []) if run else [])
-              if isinstance(q, dict)}
+        yield from _differs(
+            name,
+            "documents",
+            ingested,
+            {**{f: getattr(doc, f) for f in DOC_FIELDS}, "published": published},
+            chain.documents[doc.id],
+        )
+    logged = {
+        q["id"]: q for q in (run.payload.get("quotes", []) if run else []) if isinstance(q, dict)
+    }
     rows = list(session.exec(select(QuoteRow).where(QuoteRow.document_id == doc.id)))
     for row in rows:
         report.records += 1
@@ -478,46 +619,87 @@ def _check_document(session: Session, doc: Any, chain: ChainChecker, report: Ver
             report.spans += 1
             actual = text[start:end] if isinstance(start, int) and isinstance(end, int) else None
             if actual != stored:
-                yield Mismatch(check="span", record=qname, table="quotes", column=t_attr,
-                               detail=(f"{label} text {_short(stored)} but the document has "
-                                       f"{_short(actual)} at [{start}:{end}]"))
+                yield Mismatch(
+                    check="span",
+                    record=qname,
+                    table="quotes",
+                    column=t_attr,
+                    detail=(
+                        f"{label} text {_short(stored)} but the document has "
+                        f"{_short(actual)} at [{start}:{end}]"
+                    ),
+                )
         expected = logged.pop(row.id, None)
         if expected is None or run is None:
-            yield Mismatch(check="record", record=qname, table="quotes",
-                           detail="no extraction.run entry in the log created this record")
+            yield Mismatch(
+                check="record",
+                record=qname,
+                table="quotes",
+                detail="no extraction.run entry in the log created this record",
+            )
             continue
-        want = dict(expected, speaker_id=chain.reassigned.get(row.id, expected.get("speaker_id")),
-                    extractor_version=run.payload.get("extractor_version"))
+        want = dict(
+            expected,
+            speaker_id=chain.reassigned.get(row.id, expected.get("speaker_id")),
+            extractor_version=run.payload.get("extractor_version"),
+        )
         # The stored offsets themselves: the fingerprint's pairs drop a half-set pair.
-        actual_fp = {**_pairs(audit.quote_fingerprint(row), QUOTE_PAIRS),
-                     "extractor_version": row.extractor_version,
-                     **{c: getattr(row, c) for _, a, b in QUOTE_PAIRS for c in (a, b)}}
+        actual_fp = {
+            **_pairs(audit.quote_fingerprint(row), QUOTE_PAIRS),
+            "extractor_version": row.extractor_version,
+            **{c: getattr(row, c) for _, a, b in QUOTE_PAIRS for c in (a, b)},
+        }
         yield from _differs(qname, "quotes", _pairs(want, QUOTE_PAIRS), actual_fp, run.seq)
     for qid in logged:
-        yield Mismatch(check="record", record=f"quote:{qid}", table="quotes", detail=(
-            f"created by log entry {run.seq if run else '?'} but missing from the database"))
+        yield Mismatch(
+            check="record",
+            record=f"quote:{qid}",
+            table="quotes",
+            detail=(
+                f"created by log entry {run.seq if run else '?'} but missing from the database"
+            ),
+        )
     yield from _check_claims(session, doc.id, text, claims, chain.claim_speakers)
     quotes += rows
 
 
-def _check_documents_gone(session: Session, chain: ChainChecker,
-                          seen_documents: set[str]) -> Iterator[Mismatch]:
+def _check_documents_gone(
+    session: Session, chain: ChainChecker, seen_documents: set[str]
+) -> Iterator[Mismatch]:
     for doc_id, seq in chain.documents.items():
         if doc_id not in seen_documents:
-            yield Mismatch(check="record", record=f"document:{doc_id}", table="documents",
-                           detail=(f"ingested by log entry {seq} and never deleted, but missing "
-                                   "from the database"))
-    for qid, doc_id in session.exec(select(QuoteRow.id, QuoteRow.document_id).join(
-            DocumentRow, col(QuoteRow.document_id) == DocumentRow.id, isouter=True).where(
-            col(DocumentRow.id).is_(None))):
-        yield Mismatch(check="record", record=f"quote:{qid}", table="quotes",
-                       column="document_id", detail=f"its document {doc_id[:16]}… does not exist")
-    for kid, qid in session.exec(select(MatchKeyRow.id, MatchKeyRow.quote_id).join(
-            QuoteRow, col(MatchKeyRow.quote_id) == QuoteRow.id, isouter=True).where(
-            col(QuoteRow.id).is_(None))):
-        yield Mismatch(check="record", record=f"quote:{qid}", table="match_keys",
-                       column="quote_id",
-                       detail=f"blocking key {kid} of a quote that does not exist")
+            yield Mismatch(
+                check="record",
+                record=f"document:{doc_id}",
+                table="documents",
+                detail=(
+                    f"ingested by log entry {seq} and never deleted, but missing from the database"
+                ),
+            )
+    for qid, doc_id in session.exec(
+        select(QuoteRow.id, QuoteRow.document_id)
+        .join(DocumentRow, col(QuoteRow.document_id) == DocumentRow.id, isouter=True)
+        .where(col(DocumentRow.id).is_(None))
+    ):
+        yield Mismatch(
+            check="record",
+            record=f"quote:{qid}",
+            table="quotes",
+            column="document_id",
+            detail=f"its document {doc_id[:16]}… does not exist",
+        )
+    for kid, qid in session.exec(
+        select(MatchKeyRow.id, MatchKeyRow.quote_id)
+        .join(QuoteRow, col(MatchKeyRow.quote_id) == QuoteRow.id, isouter=True)
+        .where(col(QuoteRow.id).is_(None))
+    ):
+        yield Mismatch(
+            check="record",
+            record=f"quote:{qid}",
+            table="match_keys",
+            column="quote_id",
+            detail=f"blocking key {kid} of a quote that does not exist",
+        )
 
 
 def _check_speakers(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
@@ -530,15 +712,26 @@ def _check_speakers(session: Session, chain: ChainChecker) -> Iterator[Mismatch]
         name = f"speaker:{sid}"
         sp = chain.speakers.get(sid)
         if sp is None:
-            yield Mismatch(check="record", record=name, table="speakers",
-                           detail="no speaker.created entry in the log")
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="speakers",
+                detail="no speaker.created entry in the log",
+            )
             continue
         if sp.aliases is not None:
             expected: dict[str, Any] = {"name": sp.name}
         elif row.name not in sp.names:  # entries from before aliases were logged
-            yield Mismatch(check="record", record=name, table="speakers", column="name", detail=(
-                f"name {row.name!r} was never logged for this speaker (logged: "
-                f"{', '.join(sorted(sp.names))})"))
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="speakers",
+                column="name",
+                detail=(
+                    f"name {row.name!r} was never logged for this speaker (logged: "
+                    f"{', '.join(sorted(sp.names))})"
+                ),
+            )
             expected = {}
         else:
             expected = {}
@@ -547,12 +740,27 @@ def _check_speakers(session: Session, chain: ChainChecker) -> Iterator[Mismatch]
             expected["titles"] = json.dumps(sp.titles)
         if sp.affiliation_logged:
             expected["affiliation"] = sp.affiliation
-        yield from _differs(name, "speakers", expected,
-                            {"name": row.name, "kind": row.kind, "titles": row.titles,
-                             "affiliation": row.affiliation}, sp.seq)
+        yield from _differs(
+            name,
+            "speakers",
+            expected,
+            {
+                "name": row.name,
+                "kind": row.kind,
+                "titles": row.titles,
+                "affiliation": row.affiliation,
+            },
+            sp.seq,
+        )
     for sid in sorted(set(chain.speakers) - seen):
-        yield Mismatch(check="record", record=f"speaker:{sid}", table="speakers", detail=(
-            f"created by log entry {chain.speakers[sid].seq} but missing from the database"))
+        yield Mismatch(
+            check="record",
+            record=f"speaker:{sid}",
+            table="speakers",
+            detail=(
+                f"created by log entry {chain.speakers[sid].seq} but missing from the database"
+            ),
+        )
     yield from _check_aliases(session, chain)
 
 
@@ -562,11 +770,14 @@ def _check_aliases(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
 
     def missing(sid: int | None) -> Iterator[Mismatch]:
         for alias in sorted(left):
-            yield Mismatch(check="record", record=f"speaker:{sid}", table="aliases", detail=(
-                f"alias {alias!r} was logged for this speaker but is not stored"))
+            yield Mismatch(
+                check="record",
+                record=f"speaker:{sid}",
+                table="aliases",
+                detail=(f"alias {alias!r} was logged for this speaker but is not stored"),
+            )
 
-    for row in session.exec(select(AliasRow).order_by(col(AliasRow.speaker_id),
-                                                      col(AliasRow.id))):
+    for row in session.exec(select(AliasRow).order_by(col(AliasRow.speaker_id), col(AliasRow.id))):
         if row.speaker_id != current:
             yield from missing(current)
             current = row.speaker_id
@@ -578,13 +789,21 @@ def _check_aliases(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
         name = f"speaker:{row.speaker_id}"
         logged = left.pop(row.alias, None)
         if logged is None:
-            yield Mismatch(check="record", record=name, table="aliases", column="alias", detail=(
-                f"alias {row.alias!r} (row {row.id}) was never logged for this speaker"))
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="aliases",
+                column="alias",
+                detail=(f"alias {row.alias!r} (row {row.id}) was never logged for this speaker"),
+            )
             continue
-        yield from _differs(f"{name}", "aliases",
-                            {"key": fold(row.alias), "count": logged[0], "is_name": logged[1]},
-                            {"key": row.key, "count": row.count, "is_name": bool(row.is_name)},
-                            f"of speaker {row.speaker_id} (alias {row.alias!r})")
+        yield from _differs(
+            f"{name}",
+            "aliases",
+            {"key": fold(row.alias), "count": logged[0], "is_name": logged[1]},
+            {"key": row.key, "count": row.count, "is_name": bool(row.is_name)},
+            f"of speaker {row.speaker_id} (alias {row.alias!r})",
+        )
     yield from missing(current)
     stored = set(session.exec(select(AliasRow.speaker_id).distinct()).all())
     for sid, sp in sorted(chain.speakers.items()):
@@ -613,19 +832,41 @@ def _check_merges(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
     left = sorted((m for ms in logged.values() for m in ms), key=lambda m: m.seq)
     pairs += list(zip(unpaired, left, strict=False))
     for row, m in pairs:
-        expected: dict[str, Any] = {"speaker_id": m.speaker_id, "alias": m.alias,
-                                    "document_id": m.document, "score": m.score}
+        expected: dict[str, Any] = {
+            "speaker_id": m.speaker_id,
+            "alias": m.alias,
+            "document_id": m.document,
+            "score": m.score,
+        }
         if m.evidence is not None:
             expected["evidence"] = m.evidence
-        yield from _differs(f"merge:{row.id}", "merges", expected, {
-            "speaker_id": row.speaker_id, "alias": row.alias, "document_id": row.document_id,
-            "score": float(row.score), "evidence": row.evidence}, m.seq)
-    for row in unpaired[len(left):]:
-        yield Mismatch(check="record", record=f"merge:{row.id}", table="merges",
-                       detail="no speaker.merged entry in the log made this merge")
-    for m in left[len(unpaired):]:
-        yield Mismatch(check="record", record=f"speaker:{m.speaker_id}", table="merges", detail=(
-            f"merge of {m.alias!r} logged in entry {m.seq} is missing from the database"))
+        yield from _differs(
+            f"merge:{row.id}",
+            "merges",
+            expected,
+            {
+                "speaker_id": row.speaker_id,
+                "alias": row.alias,
+                "document_id": row.document_id,
+                "score": float(row.score),
+                "evidence": row.evidence,
+            },
+            m.seq,
+        )
+    for row in unpaired[len(left) :]:
+        yield Mismatch(
+            check="record",
+            record=f"merge:{row.id}",
+            table="merges",
+            detail="no speaker.merged entry in the log made this merge",
+        )
+    for m in left[len(unpaired) :]:
+        yield Mismatch(
+            check="record",
+            record=f"speaker:{m.speaker_id}",
+            table="merges",
+            detail=(f"merge of {m.alias!r} logged in entry {m.seq} is missing from the database"),
+        )
 
 
 def _check_reviews(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
@@ -635,48 +876,95 @@ def _check_reviews(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
         name = f"quote:{row.quote_id}"
         logged = chain.reviews.get(row.quote_id)
         if logged is None:
-            yield Mismatch(check="record", record=name, table="reviews",
-                           detail="review status has no review entry in the log")
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="reviews",
+                detail="review status has no review entry in the log",
+            )
             continue
         status, seq, ts, note, reviewer = logged
         if (row.status, row.seq) != (status, seq):
-            yield Mismatch(check="record", record=name, table="reviews",
-                           column="status" if row.status != status else "seq", detail=(
-                f"review status is {row.status!r} (entry {row.seq}); the log's last decision "
-                f"is {status!r} (entry {seq})"))
-        yield from _differs(name, "reviews", {"note": note, "reviewer": reviewer, "ts": ts},
-                            {"note": row.note, "reviewer": row.reviewer, "ts": row.ts}, seq)
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="reviews",
+                column="status" if row.status != status else "seq",
+                detail=(
+                    f"review status is {row.status!r} (entry {row.seq}); the log's last decision "
+                    f"is {status!r} (entry {seq})"
+                ),
+            )
+        yield from _differs(
+            name,
+            "reviews",
+            {"note": note, "reviewer": reviewer, "ts": ts},
+            {"note": row.note, "reviewer": row.reviewer, "ts": row.ts},
+            seq,
+        )
     for qid in sorted(set(chain.reviews) - seen):
-        yield Mismatch(check="record", record=f"quote:{qid}", table="reviews", detail=(
-            f"reviewed in log entry {chain.reviews[qid][1]} but no current status is stored"))
+        yield Mismatch(
+            check="record",
+            record=f"quote:{qid}",
+            table="reviews",
+            detail=(
+                f"reviewed in log entry {chain.reviews[qid][1]} but no current status is stored"
+            ),
+        )
 
 
 def _check_clusters(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
     """Cluster memberships against each quote's last ``cluster.assigned`` entry, and each
     cluster's canonical text and members' relations re-derived from its members."""
-    stored = dict(session.exec(select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id))
-                  .all())
+    stored = dict(
+        session.exec(select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id)).all()
+    )
     for qid in sorted(set(stored) | set(chain.members)):
         cluster, logged = stored.get(qid), chain.members.get(qid)
         if logged is None:
-            yield Mismatch(check="record", record=f"quote:{qid}", table="cluster_members",
-                           column="quote_id", detail=(
-                f"member of cluster {cluster} but no cluster.assigned entry put it there"))
+            yield Mismatch(
+                check="record",
+                record=f"quote:{qid}",
+                table="cluster_members",
+                column="quote_id",
+                detail=(f"member of cluster {cluster} but no cluster.assigned entry put it there"),
+            )
         elif cluster is None:
-            yield Mismatch(check="record", record=f"quote:{qid}", table="cluster_members",
-                           detail=(f"put in cluster {logged[0]} by log entry {logged[1]} but in "
-                                   "no cluster now"))
+            yield Mismatch(
+                check="record",
+                record=f"quote:{qid}",
+                table="cluster_members",
+                detail=(
+                    f"put in cluster {logged[0]} by log entry {logged[1]} but in no cluster now"
+                ),
+            )
         elif cluster != logged[0]:
-            yield Mismatch(check="record", record=f"quote:{qid}", table="cluster_members",
-                           column="cluster_id", detail=(
-                f"member of cluster {cluster}; log entry {logged[1]} put it in {logged[0]}"))
+            yield Mismatch(
+                check="record",
+                record=f"quote:{qid}",
+                table="cluster_members",
+                column="cluster_id",
+                detail=(
+                    f"member of cluster {cluster}; log entry {logged[1]} put it in {logged[0]}"
+                ),
+            )
     cluster_ids = {c for c in session.exec(select(ClusterRow.id)).all() if c is not None}
     for cid in sorted(set(stored.values()) - cluster_ids):
-        yield Mismatch(check="record", record=f"cluster:{cid}", table="clusters", column="id",
-                       detail="has members but no cluster row")
+        yield Mismatch(
+            check="record",
+            record=f"cluster:{cid}",
+            table="clusters",
+            column="id",
+            detail="has members but no cluster row",
+        )
     for cid in sorted(cluster_ids - set(stored.values())):
-        yield Mismatch(check="record", record=f"cluster:{cid}", table="clusters", column="id",
-                       detail="has no members")
+        yield Mismatch(
+            check="record",
+            record=f"cluster:{cid}",
+            table="clusters",
+            column="id",
+            detail="has no members",
+        )
     yield from _check_canonical(session)
 
 
@@ -686,15 +974,26 @@ def _check_canonical(session: Session) -> Iterator[Mismatch]:
     Read one cluster at a time in cluster order (memory follows the largest cluster).
     """
     columns: tuple[Any, ...] = (
-        ClusterMemberRow.cluster_id, ClusterMemberRow.quote_id, ClusterMemberRow.relation,
-        ClusterMemberRow.score, QuoteRow.text, QuoteRow.start, DocumentRow.id,
-        DocumentRow.published, DocumentRow.path, ClusterRow.text, ClusterRow.canonical_quote_id)
+        ClusterMemberRow.cluster_id,
+        ClusterMemberRow.quote_id,
+        ClusterMemberRow.relation,
+        ClusterMemberRow.score,
+        QuoteRow.text,
+        QuoteRow.start,
+        DocumentRow.id,
+        DocumentRow.published,
+        DocumentRow.path,
+        ClusterRow.text,
+        ClusterRow.canonical_quote_id,
+    )
     # sqlalchemy's select: sqlmodel's typed overloads stop at four columns.
-    stmt = sa_select(*columns).join(
-        QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id).join(
-        DocumentRow, col(DocumentRow.id) == QuoteRow.document_id).join(
-        ClusterRow, col(ClusterRow.id) == ClusterMemberRow.cluster_id).order_by(
-        col(ClusterMemberRow.cluster_id), col(ClusterMemberRow.quote_id))
+    stmt = (
+        sa_select(*columns)
+        .join(QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id)
+        .join(DocumentRow, col(DocumentRow.id) == QuoteRow.document_id)
+        .join(ClusterRow, col(ClusterRow.id) == ClusterMemberRow.cluster_id)
+        .order_by(col(ClusterMemberRow.cluster_id), col(ClusterMemberRow.quote_id))
+    )
     group: list[Any] = []
     for row in session.execute(stmt):
         if group and row[0] != group[0][0]:
@@ -706,21 +1005,33 @@ def _check_canonical(session: Session) -> Iterator[Mismatch]:
 
 
 def _check_cluster(rows: list[Any]) -> Iterator[Mismatch]:
-    ms = [clusters.Member(SimpleNamespace(id=r[1], text=r[4], start=r[5]),  # type: ignore[arg-type]
-                       clusters.normalize(r[4]), None,
-                       SimpleNamespace(id=r[6], published=r[7], path=r[8]))  # type: ignore[arg-type]
-          for r in rows]
+    ms = [
+        clusters.Member(
+            SimpleNamespace(id=r[1], text=r[4], start=r[5]),  # type: ignore[arg-type]
+            clusters.normalize(r[4]),
+            None,
+            SimpleNamespace(id=r[6], published=r[7], path=r[8]),  # type: ignore[arg-type]
+        )
+        for r in rows
+    ]
     best = clusters.canonical(ms)
     cid, text, canonical_id = rows[0][0], rows[0][9], rows[0][10]
-    yield from _differs(f"cluster:{cid}", "clusters",
-                        {"text": best.quote.text, "canonical_quote_id": best.quote.id},
-                        {"text": text, "canonical_quote_id": canonical_id},
-                        "(re-derived from its members)")
+    yield from _differs(
+        f"cluster:{cid}",
+        "clusters",
+        {"text": best.quote.text, "canonical_quote_id": best.quote.id},
+        {"text": text, "canonical_quote_id": canonical_id},
+        "(re-derived from its members)",
+    )
     for m, r in zip(ms, rows, strict=True):
         rel, score = clusters.relation(m.norm, best.norm, same_speaker=True)
-        yield from _differs(f"quote:{r[1]}", "cluster_members",
-                            {"relation": rel or "variant", "score": round(score, 1)},
-                            {"relation": r[2], "score": r[3]}, "(re-derived from its cluster)")
+        yield from _differs(
+            f"quote:{r[1]}",
+            "cluster_members",
+            {"relation": rel or "variant", "score": round(score, 1)},
+            {"relation": r[2], "score": r[3]},
+            "(re-derived from its cluster)",
+        )
 
 
 def _check_flags(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
@@ -731,30 +1042,60 @@ def _check_flags(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
         name = f"conflict:{row.id}"
         logged = chain.flags.get(row.id)
         if logged is None:
-            yield Mismatch(check="record", record=name, table="conflicts",
-                           detail="no flag.raised entry in the log (or it was cleared)")
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="conflicts",
+                detail="no flag.raised entry in the log (or it was cleared)",
+            )
             continue
         payload, seq = logged
         try:
             fingerprint = audit.flag_fingerprint(row)
         except (ValueError, AttributeError, TypeError, RecursionError) as exc:
-            yield Mismatch(check="record", record=name, table="conflicts", column="records",
-                           detail=(f"records are unreadable ({str(exc).splitlines()[0]}); log "
-                                   f"entry {seq} has {len(payload.get('records') or [])} "
-                                   "records"))
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="conflicts",
+                column="records",
+                detail=(
+                    f"records are unreadable ({str(exc).splitlines()[0]}); log "
+                    f"entry {seq} has {len(payload.get('records') or [])} "
+                    "records"
+                ),
+            )
             continue
-        columns = {"id": "id", "kind": "kind", "scope": "scope", "score": "score",
-                   "explanation": "explanation", "records": "records",
-                   "records_sha256": "records", "flag": "id"}
+        columns = {
+            "id": "id",
+            "kind": "kind",
+            "scope": "scope",
+            "score": "score",
+            "explanation": "explanation",
+            "records": "records",
+            "records_sha256": "records",
+            "flag": "id",
+        }
         for key, value in fingerprint.items():
             if payload.get(key) != value:
-                yield Mismatch(check="record", record=name, table="conflicts",
-                               column=columns.get(key, key), detail=(
-                    f"{key} is {_value(value)}; log entry {seq} says {_value(payload.get(key))}"))
+                yield Mismatch(
+                    check="record",
+                    record=name,
+                    table="conflicts",
+                    column=columns.get(key, key),
+                    detail=(
+                        f"{key} is {_value(value)}; log entry {seq} says {_value(payload.get(key))}"
+                    ),
+                )
     for fid in sorted(set(chain.flags) - seen):
-        yield Mismatch(check="record", record=f"conflict:{fid}", table="conflicts", detail=(
-            f"raised by log entry {chain.flags[fid][1]} and never cleared, "
-            "but missing from the database"))
+        yield Mismatch(
+            check="record",
+            record=f"conflict:{fid}",
+            table="conflicts",
+            detail=(
+                f"raised by log entry {chain.flags[fid][1]} and never cleared, "
+                "but missing from the database"
+            ),
+        )
 
 
 def _check_people(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
@@ -766,20 +1107,37 @@ def _check_people(session: Session, chain: ChainChecker) -> Iterator[Mismatch]:
         name = f"person:{row.id}"
         logged = chain.people.get(row.id)
         if logged is None:
-            yield Mismatch(check="record", record=name, table="people",
-                           detail="no person.imported entry in the log")
+            yield Mismatch(
+                check="record",
+                record=name,
+                table="people",
+                detail="no person.imported entry in the log",
+            )
             continue
         payload, seq = logged
-        yield from _differs(name, "people", {k: payload.get(k) for k in person_payload(payload)},
-                            person_payload(row), seq)
+        yield from _differs(
+            name,
+            "people",
+            {k: payload.get(k) for k in person_payload(payload)},
+            person_payload(row),
+            seq,
+        )
     for pid in sorted(set(chain.people) - seen):
-        yield Mismatch(check="record", record=f"person:{pid}", table="people", detail=(
-            f"imported by log entry {chain.people[pid][1]} but missing from the database"))
+        yield Mismatch(
+            check="record",
+            record=f"person:{pid}",
+            table="people",
+            detail=(f"imported by log entry {chain.people[pid][1]} but missing from the database"),
+        )
 
 
 @public
-def verify(session: Session, expect_head: str | None = None, batch: int = 50,
-           checkpoint: audit.Checkpoint | None = None) -> VerifyReport:
+def verify(
+    session: Session,
+    expect_head: str | None = None,
+    batch: int = 50,
+    checkpoint: audit.Checkpoint | None = None,
+) -> VerifyReport:
     """Run every check.
 
     ``expect_head`` is a log hash published earlier (it must be in the chain);
@@ -801,16 +1159,27 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 50,
             at_checkpoint = body["hash"]
     report.entries = chain.count
     if not found_head:
-        report.problems.append(Mismatch(check="chain", record=f"log:{expect_head}",
-                                        table="audit_log", detail=(
-            "the expected head hash is not in the log: entries were removed or rewritten")))
+        report.problems.append(
+            Mismatch(
+                check="chain",
+                record=f"log:{expect_head}",
+                table="audit_log",
+                detail=(
+                    "the expected head hash is not in the log: entries were removed or rewritten"
+                ),
+            )
+        )
     if checkpoint is not None:
         report.problems.extend(_against_checkpoint(checkpoint, at_checkpoint))
     seen: set[str] = set()
     after = ""
     while True:
-        docs = session.exec(select(DocumentRow).where(col(DocumentRow.id) > after)
-                            .order_by(col(DocumentRow.id)).limit(batch)).all()
+        docs = session.exec(
+            select(DocumentRow)
+            .where(col(DocumentRow.id) > after)
+            .order_by(col(DocumentRow.id))
+            .limit(batch)
+        ).all()
         if not docs:
             break
         quotes: list[QuoteRow] = []
@@ -834,16 +1203,28 @@ def verify(session: Session, expect_head: str | None = None, batch: int = 50,
 def _against_checkpoint(cp: audit.Checkpoint, found: str | None) -> Iterator[Mismatch]:
     where = f"log:{cp.seq}"
     if found is None:
-        yield Mismatch(check="chain", record=where, table="audit_log", detail=(
-            f"the checkpoint's entry {cp.seq} is not in the log: entries were removed"))
+        yield Mismatch(
+            check="chain",
+            record=where,
+            table="audit_log",
+            detail=(f"the checkpoint's entry {cp.seq} is not in the log: entries were removed"),
+        )
     elif found != cp.hash:
-        yield Mismatch(check="chain", record=where, table="audit_log", column="hash", detail=(
-            f"entry {cp.seq} hashes to {found[:16]}… but the checkpoint of {cp.ts} says "
-            f"{cp.hash[:16]}…: the log was rewritten since"))
+        yield Mismatch(
+            check="chain",
+            record=where,
+            table="audit_log",
+            column="hash",
+            detail=(
+                f"entry {cp.seq} hashes to {found[:16]}… but the checkpoint of {cp.ts} says "
+                f"{cp.hash[:16]}…: the log was rewritten since"
+            ),
+        )
 
 
-def verify_log_file(path: Path, expect_head: str | None = None,
-                    checkpoint: audit.Checkpoint | None = None) -> VerifyReport:
+def verify_log_file(
+    path: Path, expect_head: str | None = None, checkpoint: audit.Checkpoint | None = None
+) -> VerifyReport:
     """Check the chain of an exported log (``provenance log --format jsonl``) without a store."""
     report = VerifyReport()
     chain = ChainChecker()
@@ -859,9 +1240,14 @@ def verify_log_file(path: Path, expect_head: str | None = None,
                 except json.JSONDecodeError as exc:
                     raise InputError(str(path), f"not JSON: {exc.msg}", n) from None
                 except RecursionError:
-                    report.problems.append(Mismatch(
-                        check="chain", record=f"line:{n}", table="audit_log",
-                        detail="entry is nested too deep to read"))
+                    report.problems.append(
+                        Mismatch(
+                            check="chain",
+                            record=f"line:{n}",
+                            table="audit_log",
+                            detail="entry is nested too deep to read",
+                        )
+                    )
                     chain.expected_seq += 1
                     continue
                 if not isinstance(body, dict):
@@ -875,8 +1261,13 @@ def verify_log_file(path: Path, expect_head: str | None = None,
         raise InputError(str(path), f"cannot read: {exc}") from None
     report.entries = chain.count
     if not found_head:
-        report.problems.append(Mismatch(check="chain", record=f"log:{expect_head}",
-                                        detail="the expected head hash is not in the file"))
+        report.problems.append(
+            Mismatch(
+                check="chain",
+                record=f"log:{expect_head}",
+                detail="the expected head hash is not in the file",
+            )
+        )
     if checkpoint is not None:
         report.problems.extend(_against_checkpoint(checkpoint, at_checkpoint))
     return report

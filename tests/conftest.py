@@ -42,8 +42,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def shared() -> Path:
     if not (SHARED / "corpus").is_dir():
-        pytest.skip("../shared/corpus is not beside the checkout "
-                    "(the seed articles are not ours to copy into the repo)")
+        pytest.skip(
+            "../shared/corpus is not beside the checkout "
+            "(the seed articles are not ours to copy into the repo)"
+        )
     return SHARED
 
 
@@ -82,8 +84,10 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def pg_server() -> Iterator[PgServer]:
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine; "
-                    "run .ci/ensure-postgres.sh")
+        pytest.skip(
+            "no PostgreSQL server binaries (initdb, pg_ctl) on this machine; "
+            "run .ci/ensure-postgres.sh"
+        )
     pytest.importorskip("psycopg", reason="psycopg is not installed (pip install '.[postgres]')")
     root = Path(tempfile.mkdtemp(prefix="provenance-pg-"))
     server = PgServer(bindir, root, _free_port(), _run_as())

@@ -63,8 +63,10 @@ def assert_spans_hold(store: Store) -> int:
         for q in s.exec(select(QuoteRow)):
             text = texts[q.document_id]
             assert text[q.start : q.end] == q.text, q.id
-            for start, end, value in ((q.speaker_start, q.speaker_end, q.speaker_text),
-                                      (q.cue_start, q.cue_end, q.cue_text)):
+            for start, end, value in (
+                (q.speaker_start, q.speaker_end, q.speaker_text),
+                (q.cue_start, q.cue_end, q.cue_text),
+            ):
                 if start is not None:
                     assert text[start:end] == value, q.id
             checked += 1
@@ -75,10 +77,23 @@ def assert_spans_hold(store: Store) -> int:
 
 FIRST = ["Mara", "Tobias", "Ines", "Caleb", "Priya", "Otto", "Lucia", "Desmond", "Hana", "Rafael"]
 LAST = ["Okafor", "Lindqvist", "Brennan", "Takeda", "Moreau", "Castellanos", "Whitlock", "Novak"]
-ROLES = ["the county treasurer", "a spokeswoman for the water board", "the harbor master",
-         "a union organizer", "the school superintendent", "a city council member"]
-TOPICS = ["the bridge repairs", "the new bus routes", "the library budget", "the flood barrier",
-          "the port expansion", "the clinic closure", "the recycling contract"]
+ROLES = [
+    "the county treasurer",
+    "a spokeswoman for the water board",
+    "the harbor master",
+    "a union organizer",
+    "the school superintendent",
+    "a city council member",
+]
+TOPICS = [
+    "the bridge repairs",
+    "the new bus routes",
+    "the library budget",
+    "the flood barrier",
+    "the port expansion",
+    "the clinic closure",
+    "the recycling contract",
+]
 QUOTES = [
     "We have been asking for this for years, and we are not going to wait any longer",
     "The numbers do not support what the council decided last night",
@@ -89,12 +104,35 @@ QUOTES = [
 ]
 # Quotes are assembled from parts, so that articles rarely repeat each other's words
 # (a corpus where every article quotes the same six sentences is no corpus).
-OPENERS = ["We", "The council", "Our office", "Nobody on this board", "The city", "My neighbors",
-           "The contractor", "Every department"]
-VERBS = ["have asked for", "cannot support", "will publish", "never promised", "still expect",
-         "were told nothing about", "have paid twice for", "will not accept"]
-OBJECTS = ["a full audit of", "new numbers on", "a public vote on", "an honest timeline for",
-           "more money for", "the missing reports on", "a second opinion on"]
+OPENERS = [
+    "We",
+    "The council",
+    "Our office",
+    "Nobody on this board",
+    "The city",
+    "My neighbors",
+    "The contractor",
+    "Every department",
+]
+VERBS = [
+    "have asked for",
+    "cannot support",
+    "will publish",
+    "never promised",
+    "still expect",
+    "were told nothing about",
+    "have paid twice for",
+    "will not accept",
+]
+OBJECTS = [
+    "a full audit of",
+    "new numbers on",
+    "a public vote on",
+    "an honest timeline for",
+    "more money for",
+    "the missing reports on",
+    "a second opinion on",
+]
 MONTHS = ["January", "March", "May", "July", "September", "November"]
 FILLER = [
     "The meeting ran for nearly four hours and drew a larger crowd than usual.",
@@ -105,8 +143,10 @@ FILLER = [
 
 
 def _quote(rng: random.Random, topic: str) -> str:
-    return (f"{rng.choice(OPENERS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {topic} "
-            f"before {rng.choice(MONTHS)} {rng.randint(1, 28)}, and {rng.choice(QUOTES).lower()}")
+    return (
+        f"{rng.choice(OPENERS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {topic} "
+        f"before {rng.choice(MONTHS)} {rng.randint(1, 28)}, and {rng.choice(QUOTES).lower()}"
+    )
 
 
 def article(i: int, rng: random.Random, paragraphs: int = 8) -> str:
@@ -121,18 +161,23 @@ def article(i: int, rng: random.Random, paragraphs: int = 8) -> str:
         if kind == 0:
             out.append(f"“{_quote(rng, topic)},” said {who}, {rng.choice(ROLES)}.")
         elif kind == 1:
-            out.append(f"{who} said the vote on {topic} should wait until item {i}-{p} is "
-                       f"reviewed. {rng.choice(FILLER)}")
+            out.append(
+                f"{who} said the vote on {topic} should wait until item {i}-{p} is "
+                f"reviewed. {rng.choice(FILLER)}"
+            )
         elif kind == 2:
-            out.append(f"“{_quote(rng, topic)}.” {surname} added that the review of {topic} "
-                       "would take weeks.")
+            out.append(
+                f"“{_quote(rng, topic)}.” {surname} added that the review of {topic} "
+                "would take weeks."
+            )
         else:
             out.append(f"{rng.choice(FILLER)} {rng.choice(FILLER)}")
     return "\n\n".join(out) + "\n"
 
 
-def write_corpus(folder: Path, n: int, seed: int = 7, start: int = 0,
-                 paragraphs: int = 8) -> list[Path]:
+def write_corpus(
+    folder: Path, n: int, seed: int = 7, start: int = 0, paragraphs: int = 8
+) -> list[Path]:
     """``n`` article files ``folder/a00000.txt`` …; returns their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -151,14 +196,32 @@ def snapshot(db: str) -> dict[str, Any]:
     store = open_store(db)
     try:
         with store.session() as s:
-            quotes = [(q.document, q.start, q.end, q.kind, q.text, q.speaker, q.rule,
-                       q.confidence, q.source, q.published)
-                      for q in list_quotes(s, include_nonspeech=True)]
-            speakers = [(sp.name, sp.kind, sp.titles, sp.aliases, sp.quotes, sp.affiliation)
-                        for sp in list_speakers(s)]
+            quotes = [
+                (
+                    q.document,
+                    q.start,
+                    q.end,
+                    q.kind,
+                    q.text,
+                    q.speaker,
+                    q.rule,
+                    q.confidence,
+                    q.source,
+                    q.published,
+                )
+                for q in list_quotes(s, include_nonspeech=True)
+            ]
+            speakers = [
+                (sp.name, sp.kind, sp.titles, sp.aliases, sp.quotes, sp.affiliation)
+                for sp in list_speakers(s)
+            ]
             merges = [(m.speaker, m.alias, m.score, m.document) for m in list_merges(s)]
-            return {"stats": stats(s).model_dump(), "quotes": quotes, "speakers": speakers,
-                    "merges": merges}
+            return {
+                "stats": stats(s).model_dump(),
+                "quotes": quotes,
+                "speakers": speakers,
+                "merges": merges,
+            }
     finally:
         store.dispose()
 
@@ -179,15 +242,25 @@ def check_invariants(db: str) -> dict[str, int]:
     from provenance.tables import DocumentRow, QuoteRow
 
     repo = Path(__file__).resolve().parents[1]
-    done = subprocess.run([sys.executable, "-m", "provenance", "verify", "--db", db],
-                          cwd=repo, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "provenance", "verify", "--db", db],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     store = open_store(db)
     try:
         with store.session() as s:
             per_doc = {d: 0 for d in s.exec(select(DocumentRow.id))}
-            per_doc.update(dict(s.exec(select(QuoteRow.document_id, func.count())
-                                       .group_by(QuoteRow.document_id)).all()))
+            per_doc.update(
+                dict(
+                    s.exec(
+                        select(QuoteRow.document_id, func.count()).group_by(QuoteRow.document_id)
+                    ).all()
+                )
+            )
     finally:
         store.dispose()
     return per_doc
@@ -312,8 +385,11 @@ def load_context(url: str, _options: Any = None) -> dict[str, Any]:
     """pyld document loader: bundled contexts only; any other URL is an error (no network)."""
     if url not in BUNDLED:
         raise ValueError(f"no bundled context for {url}")
-    return {"contextUrl": None, "documentUrl": url,
-            "document": json.loads(BUNDLED[url].read_text(encoding="utf-8"))}
+    return {
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": json.loads(BUNDLED[url].read_text(encoding="utf-8")),
+    }
 
 
 def expand(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -412,12 +488,34 @@ class PgServer:
     def start(self) -> None:
         if self.account is not None:
             os.chown(self.root, self.account.pw_uid, self.account.pw_gid)
-        self.run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust",
-                 "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
-        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        self.run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data), "-o", opts,
-                 "-l", str(self.root / "server.log"))
+        self.run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            USER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self.run(
+            "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "server.log"),
+        )
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
@@ -429,7 +527,8 @@ class PgServer:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user={USER} dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user={USER} dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)

@@ -23,10 +23,13 @@ def test_every_public_name_resolves_to_its_stage_module() -> None:
 
 
 def test_import_provenance_loads_no_database_layer() -> None:
-    code = ("import sys, provenance; "
-            "print(' '.join(m for m in ('sqlalchemy', 'sqlmodel', 'numpy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=REPO).stdout.strip()
+    code = (
+        "import sys, provenance; "
+        "print(' '.join(m for m in ('sqlalchemy', 'sqlmodel', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout.strip()
     assert out == ""
 
 

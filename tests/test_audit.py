@@ -36,15 +36,19 @@ from tests.support import (
 template = template_fixture("audit")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ({"b": 1, "a": 2}, '{"a":2,"b":1}'),
-    ({"name": "Alicia Ramírez"}, '{"name":"Alicia Ramírez"}'),
-    ({"quote": "“We will not rest,” she said"}, '{"quote":"“We will not rest,” she said"}'),
-    ({"z": [3, 1, 2], "a": {"y": None, "x": True}}, '{"a":{"x":true,"y":null},"z":[3,1,2]}'),
-    ({"score": 87.5, "n": 0}, '{"n":0,"score":87.5}'),
-])
-def test_canonical_json_sorts_keys_keeps_unicode_and_list_order(value: object,
-                                                                 expected: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"b": 1, "a": 2}, '{"a":2,"b":1}'),
+        ({"name": "Alicia Ramírez"}, '{"name":"Alicia Ramírez"}'),
+        ({"quote": "“We will not rest,” she said"}, '{"quote":"“We will not rest,” she said"}'),
+        ({"z": [3, 1, 2], "a": {"y": None, "x": True}}, '{"a":{"x":true,"y":null},"z":[3,1,2]}'),
+        ({"score": 87.5, "n": 0}, '{"n":0,"score":87.5}'),
+    ],
+)
+def test_canonical_json_sorts_keys_keeps_unicode_and_list_order(
+    value: object, expected: str
+) -> None:
     assert audit.canonical_json(value) == expected
 
 
@@ -55,11 +59,18 @@ def test_canonical_json_refuses_values_without_one_json_form(bad: object) -> Non
 
 
 def test_entry_hash_is_sha256_of_canonical_json_without_hash_field() -> None:
-    body = {"seq": 1, "ts": "2026-03-12T05:00:00.000000Z", "actor": "person:Ana Ruiz",
-            "action": "review", "subject": "quote:abc", "payload": {"status": "verified"},
-            "prev_hash": audit.GENESIS}
-    want = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
-                                     ensure_ascii=False).encode("utf-8")).hexdigest()
+    body = {
+        "seq": 1,
+        "ts": "2026-03-12T05:00:00.000000Z",
+        "actor": "person:Ana Ruiz",
+        "action": "review",
+        "subject": "quote:abc",
+        "payload": {"status": "verified"},
+        "prev_hash": audit.GENESIS,
+    }
+    want = hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
     assert audit.entry_hash(body) == want
     assert audit.entry_hash({**body, "hash": "anything"}) == want
     assert audit.entry_hash({**body, "actor": "person:Bo"}) != want
@@ -86,7 +97,11 @@ def test_ingest_logs_every_document_run_speaker_and_merge(template: Path, tmp_pa
             row = s.get(QuoteRow, q["id"])
             assert row is not None
             assert (q["start"], q["end"], q["rule"], q["confidence"]) == (
-                row.start, row.end, row.rule, row.confidence)
+                row.start,
+                row.end,
+                row.rule,
+                row.confidence,
+            )
             assert q["text_sha256"] == hashlib.sha256(row.text.encode()).hexdigest()
         speakers = s.exec(select(func.count()).select_from(SpeakerRow)).one()
         assert len(by_action[audit.SPEAKER_CREATED]) == speakers
@@ -117,8 +132,13 @@ def test_record_appends_in_the_callers_transaction(tmp_path: Path) -> None:
         s.rollback()
         assert audit.head(s) is None  # rolled back with the change it described
         first = audit.record(s, audit.FLAG_RAISED, "quote:q1", {"flag": "conflict"})
-        second = audit.record(s, audit.FLAG_CLEARED, "quote:q1", {"flag": "conflict"},
-                              actor=audit.person_actor("Ana Ruiz"))
+        second = audit.record(
+            s,
+            audit.FLAG_CLEARED,
+            "quote:q1",
+            {"flag": "conflict"},
+            actor=audit.person_actor("Ana Ruiz"),
+        )
         s.commit()
         head = audit.head(s)
     assert (first.seq, second.seq) == (1, 2)
@@ -128,7 +148,8 @@ def test_record_appends_in_the_callers_transaction(tmp_path: Path) -> None:
 
 
 def test_a_failed_ingest_leaves_neither_document_nor_entry(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = open_store(str(tmp_path / "t.db"))
     ingest_text(store, "“The water is safe,” said Mayor Lena Ortiz on Monday.", "a.txt")
 
@@ -140,11 +161,11 @@ def test_a_failed_ingest_leaves_neither_document_nor_entry(
         ingest_text(store, "“The bridge reopens in May,” said Mayor Lena Ortiz.", "b.txt")
     with store.session() as s:
         # The document.ingested entry of b.txt was appended, then rolled back with it.
-        assert [e.payload["path"] for e in audit.iter_entries(s, action=audit.DOCUMENT_INGESTED)
-                ] == ["a.txt"]
+        assert [
+            e.payload["path"] for e in audit.iter_entries(s, action=audit.DOCUMENT_INGESTED)
+        ] == ["a.txt"]
         assert s.exec(select(func.count()).select_from(DocumentRow)).one() == 1
     store.dispose()
-
 
 
 def test_two_processes_appending_at_once_keep_one_unbroken_chain(tmp_path: Path) -> None:
@@ -160,12 +181,16 @@ def test_two_processes_appending_at_once_keep_one_unbroken_chain(tmp_path: Path)
     store.dispose()
 
 
-@pytest.mark.parametrize(("query", "expected_kinds"), [
-    ("document:", {"document"}),
-    ("speaker:", {"speaker"}),
-])
-def test_list_entries_filters_by_subject(template: Path, tmp_path: Path, query: str,
-                                         expected_kinds: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("query", "expected_kinds"),
+    [
+        ("document:", {"document"}),
+        ("speaker:", {"speaker"}),
+    ],
+)
+def test_list_entries_filters_by_subject(
+    template: Path, tmp_path: Path, query: str, expected_kinds: set[str]
+) -> None:
     store = copy_db(template, tmp_path / "t.db")
     with store.session() as s:
         kinds = {e.subject.partition(":")[0] for e in audit.list_entries(s, query)}
@@ -175,8 +200,9 @@ def test_list_entries_filters_by_subject(template: Path, tmp_path: Path, query: 
     store.dispose()
 
 
-def test_ingest_logs_each_cluster_membership_flag_and_claim_set(template: Path,
-                                                                tmp_path: Path) -> None:
+def test_ingest_logs_each_cluster_membership_flag_and_claim_set(
+    template: Path, tmp_path: Path
+) -> None:
     store = copy_db(template, tmp_path / "t.db")
     with store.session() as s:
         entries = list(audit.iter_entries(s))
@@ -201,7 +227,10 @@ def test_ingest_logs_each_cluster_membership_flag_and_claim_set(template: Path,
     for e in raised:
         row = flags[e.payload["flag"]]
         assert (e.payload["kind"], e.payload["score"], e.payload["scope"]) == (
-            row.kind, row.score, row.scope)
+            row.kind,
+            row.score,
+            row.scope,
+        )
         assert {r["quote"] for r in e.payload["records"]} <= {*members, None}
         assert len(e.payload["records"]) >= 2  # a conflict is between records
     runs = [e for e in entries if e.action == audit.CLAIMS_EXTRACTED]
@@ -211,7 +240,8 @@ def test_ingest_logs_each_cluster_membership_flag_and_claim_set(template: Path,
 
 
 def test_a_failed_cluster_update_rolls_back_its_entries_with_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = open_store(str(tmp_path / "t.db"))
 
     def broken(*_args: object, **_kw: object) -> None:
@@ -219,8 +249,9 @@ def test_a_failed_cluster_update_rolls_back_its_entries_with_it(
 
     monkeypatch.setattr(audit, "log_flag", broken)
     report = ingest(store, [SAMPLES])
-    assert report.new == 7 and any("clusters and flags not updated" in p.message
-                                   for p in report.problems)
+    assert report.new == 7 and any(
+        "clusters and flags not updated" in p.message for p in report.problems
+    )
     with store.session() as s:
         actions = {e.action for e in audit.iter_entries(s)}
         assert s.exec(select(func.count()).select_from(ConflictRow)).one() == 0
@@ -232,12 +263,15 @@ def test_a_failed_cluster_update_rolls_back_its_entries_with_it(
     store.dispose()
 
 
-@pytest.mark.parametrize("payload", [
-    {},
-    {"alias": "Lena Ortiz", "score": 93.33333333333333, "evidence": "surname+title"},
-    {"title": "Café “Ñandú” reopens — 100 %", "published": None, "size": 0},
-    {"quotes": [{"id": "ab", "speaker": [3, 17], "confidence": 0.85}], "n": -1, "ok": True},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"alias": "Lena Ortiz", "score": 93.33333333333333, "evidence": "surname+title"},
+        {"title": "Café “Ñandú” reopens — 100 %", "published": None, "size": 0},
+        {"quotes": [{"id": "ab", "speaker": [3, 17], "confidence": 0.85}], "n": -1, "ok": True},
+    ],
+)
 def test_record_hashes_as_the_contract_says(tmp_path: Path, payload: dict[str, object]) -> None:
     """The fast path serialises the payload once; its hash must still be entry_hash(body)."""
     store = open_store(str(tmp_path / "t.db"))

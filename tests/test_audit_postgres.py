@@ -36,7 +36,9 @@ def test_postgres_appenders_in_three_processes_keep_one_chain(pg_url: str) -> No
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     # The appenders' 60 entries; the ingest raises flags of its own on the samples.
-    assert sum(e.action == audit.FLAG_RAISED and e.subject.startswith("quote:w")
-               for e in entries) == 60
+    assert (
+        sum(e.action == audit.FLAG_RAISED and e.subject.startswith("quote:w") for e in entries)
+        == 60
+    )
     assert result.ok, result.problems
     assert n == len(out.getvalue().splitlines()) > 0

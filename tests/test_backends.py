@@ -55,8 +55,12 @@ def test_cli_with_a_postgresql_url_matches_sqlite(tmp_path: Path, pg_url: str) -
         assert result.exit_code == 0, result.output
         outputs[name] = [
             runner.invoke(app, [cmd, *extra, "--db", db, "-f", "json"]).output
-            for cmd, extra in (("stats", []), ("speakers", []),
-                               ("quotes", ["--speaker", "Ramírez"]), ("quotes", ["--all"]))
+            for cmd, extra in (
+                ("stats", []),
+                ("speakers", []),
+                ("quotes", ["--speaker", "Ramírez"]),
+                ("quotes", ["--all"]),
+            )
         ]
     for sqlite_out, pg_out in zip(outputs["sqlite"], outputs["postgresql"], strict=True):
         assert json.loads(sqlite_out) == json.loads(pg_out)
@@ -73,7 +77,7 @@ def test_lookups_by_id_prefix_and_reingest(db_url: str) -> None:
         some = list_quotes(s)[0]
         quote, doc_text = get_quote(s, some.id[:10])
         assert quote.id == some.id
-        assert doc_text[quote.start:quote.end] == quote.text
+        assert doc_text[quote.start : quote.end] == quote.text
         assert get_document(s, some.document[:12]).id == some.document
         with pytest.raises(NotFoundError):
             get_quote(s, "zz")
@@ -127,4 +131,3 @@ def test_newer_schema_is_refused(db_url: str) -> None:
     store.dispose()
     with pytest.raises(StoreError, match="newer"):
         open_store(db_url)
-

@@ -21,29 +21,33 @@ def _ok(result) -> None:  # type: ignore[no-untyped-def]
     assert "Traceback" not in result.output
 
 
-def test_done_when_every_gold_quote_is_found_by_each_name(runner: CliRunner, shared: Path,
-                                                          gold: list[dict]) -> None:
+def test_done_when_every_gold_quote_is_found_by_each_name(
+    runner: CliRunner, shared: Path, gold: list[dict]
+) -> None:
     _ok(runner.invoke(app, ["ingest", str(shared / "corpus")]))
     assert Path("provenance.db").exists()  # default database in the working directory
     for speaker, names in SPEAKER_QUERIES.items():
-        want = {(g["doc"], g["start"], g["end"], g["text"])
-                for g in gold if g["speaker"] == speaker}
+        want = {
+            (g["doc"], g["start"], g["end"], g["text"]) for g in gold if g["speaker"] == speaker
+        }
         for name in names:
             result = runner.invoke(app, ["quotes", "--speaker", name, "--format", "json"])
             _ok(result)
             rows = json.loads(result.stdout)
             got = {(Path(r["path"]).name, r["start"], r["end"], r["text"]) for r in rows}
             assert want <= got, (speaker, name)
-            assert all({"speaker", "text", "document", "start", "end", "kind"} <= r.keys()
-                       for r in rows)
+            assert all(
+                {"speaker", "text", "document", "start", "end", "kind"} <= r.keys() for r in rows
+            )
             assert len({r["speaker"] for r in rows}) == 1
     everything = json.loads(runner.invoke(app, ["quotes", "--all", "-f", "json"]).stdout)
     nonspeech = {(g["doc"], g["start"], g["end"]) for g in gold if g["speaker"] is None}
     for r in everything:
         if (Path(r["path"]).name, r["start"], r["end"]) in nonspeech:
             assert r["speaker"] is None and r["kind"] == "nonspeech"
-    assert len(nonspeech & {(Path(r["path"]).name, r["start"], r["end"]) for r in everything}) \
-        == len(nonspeech)
+    assert len(
+        nonspeech & {(Path(r["path"]).name, r["start"], r["end"]) for r in everything}
+    ) == len(nonspeech)
 
 
 def test_stats_json_and_reingest_summary(runner: CliRunner, shared: Path) -> None:
@@ -85,8 +89,7 @@ def test_show_highlights_the_quote_in_context(runner: CliRunner, shared: Path) -
     assert as_json["content"]["start"] == row["start"]
 
 
-def test_unknown_speaker_and_id_exit_non_zero_with_a_hint(runner: CliRunner,
-                                                           shared: Path) -> None:
+def test_unknown_speaker_and_id_exit_non_zero_with_a_hint(runner: CliRunner, shared: Path) -> None:
     _ok(runner.invoke(app, ["ingest", str(shared / "corpus")]))
     result = runner.invoke(app, ["quotes", "--speaker", "Karen Baas-Smith"])
     assert result.exit_code == 3
@@ -99,15 +102,19 @@ BAD_INPUTS = [
     ("binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00", None, "binary file"),
     ("latin1.txt", "El alcalde dijo “sí”".encode("cp1252"), None, "not valid UTF-8"),
     ("empty.md", b"", None, "empty file"),
-    ("feed.jsonl", b'{"text": "Good line, the mayor said."}\n{"text": oops}\n', 2,
-     "malformed JSON"),
+    (
+        "feed.jsonl",
+        b'{"text": "Good line, the mayor said."}\n{"text": oops}\n',
+        2,
+        "malformed JSON",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "payload", "line", "message"), BAD_INPUTS)
-def test_bad_input_is_one_line_and_the_batch_goes_on(runner: CliRunner, tmp_path: Path,
-                                                     name: str, payload: bytes,
-                                                     line: int | None, message: str) -> None:
+def test_bad_input_is_one_line_and_the_batch_goes_on(
+    runner: CliRunner, tmp_path: Path, name: str, payload: bytes, line: int | None, message: str
+) -> None:
     batch = tmp_path / "batch"
     batch.mkdir()
     (batch / "good.txt").write_text("“The water is safe,” Mayor Lena Ortiz said.\n")
@@ -142,15 +149,17 @@ def test_bad_db_url_is_a_clean_error(runner: CliRunner) -> None:
 
 def test_fallback_encoding_option(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "old.txt").write_bytes("“Ça suffit,” said Mayor Lena Ortiz.".encode("cp1252"))
-    _ok(runner.invoke(app, ["ingest", str(tmp_path / "old.txt"), "--fallback-encoding",
-                            "cp1252"]))
+    _ok(runner.invoke(app, ["ingest", str(tmp_path / "old.txt"), "--fallback-encoding", "cp1252"]))
     rows = json.loads(runner.invoke(app, ["quotes", "-f", "json"]).stdout)
     assert rows[0]["text"] == "Ça suffit,"
 
 
 def test_source_and_date_override(runner: CliRunner, shared: Path) -> None:
-    _ok(runner.invoke(app, ["ingest", str(shared / "corpus"), "--source", "Seeds",
-                            "--date", "2025-06-10"]))
+    _ok(
+        runner.invoke(
+            app, ["ingest", str(shared / "corpus"), "--source", "Seeds", "--date", "2025-06-10"]
+        )
+    )
     rows = json.loads(runner.invoke(app, ["quotes", "-f", "json"]).stdout)
     assert {(r["source"], r["published"]) for r in rows} == {("Seeds", "2025-06-10")}
     bad = runner.invoke(app, ["ingest", str(shared / "corpus"), "--date", "June 10"])
@@ -170,8 +179,10 @@ def test_extract_streams_jsonl_without_a_database(runner: CliRunner, shared: Pat
     _ok(result)
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows and not Path("provenance.db").exists()
-    texts = {p: (shared / "corpus" / Path(p).name).read_text(encoding="utf-8")
-             for p in {r["document"] for r in rows}}
+    texts = {
+        p: (shared / "corpus" / Path(p).name).read_text(encoding="utf-8")
+        for p in {r["document"] for r in rows}
+    }
     for r in rows:
         c = r["content"]
         assert texts[r["document"]][c["start"] : c["end"]] == c["text"]
@@ -179,8 +190,13 @@ def test_extract_streams_jsonl_without_a_database(runner: CliRunner, shared: Pat
 
 
 def test_python_dash_m_and_version() -> None:
-    result = subprocess.run([sys.executable, "-m", "provenance", "--version"], cwd=REPO,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "provenance", "--version"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0 and result.stdout.startswith("provenance ")
 
 
@@ -215,12 +231,14 @@ def test_quotes_listing_shows_the_current_review_status(runner: CliRunner, fmt: 
 
 
 def test_listing_csv_is_safe_in_a_spreadsheet(runner: CliRunner, tmp_path: Path) -> None:
-    (tmp_path / "f.txt").write_text("“=HYPERLINK(\"http://x.test\") is what I typed,” "
-                                    "Mayor Lena Ortiz said.\n")
+    (tmp_path / "f.txt").write_text(
+        '“=HYPERLINK("http://x.test") is what I typed,” Mayor Lena Ortiz said.\n'
+    )
     _ok(runner.invoke(app, ["ingest", str(tmp_path / "f.txt")]))
     out = runner.invoke(app, ["quotes", "-f", "csv"]).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows and all(not v.lstrip().startswith(("=", "+", "-", "@")) for r in rows
-                        for v in r.values())
+    assert rows and all(
+        not v.lstrip().startswith(("=", "+", "-", "@")) for r in rows for v in r.values()
+    )
     raw = json.loads(runner.invoke(app, ["quotes", "-f", "json"]).stdout)
     assert raw[0]["text"].startswith("=HYPERLINK")  # the JSON keeps the raw value

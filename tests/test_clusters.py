@@ -30,35 +30,65 @@ from provenance.tables import DocumentRow
 SAMPLES = data_dir() / "samples"
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("“It’s over,” she said", '"it\'s over," she said'),
-    ("We stay. We rebuild.", "we stay we rebuild"),
-    ("Gracias, Señora Núñez…", "gracias senora nunez"),
-    ("We stay ... we rebuild", "We stay… we rebuild"),
-    ("‘a done deal’", "A DONE DEAL"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("“It’s over,” she said", '"it\'s over," she said'),
+        ("We stay. We rebuild.", "we stay we rebuild"),
+        ("Gracias, Señora Núñez…", "gracias senora nunez"),
+        ("We stay ... we rebuild", "We stay… we rebuild"),
+        ("‘a done deal’", "A DONE DEAL"),
+    ],
+)
 def test_normalize_equal(a: str, b: str) -> None:
     assert normalize(a) == normalize(b)
 
 
-@pytest.mark.parametrize(("a", "b", "same_speaker", "expected"), [
-    ("The bridge will reopen before the first snow,",
-     "“The bridge will reopen before the first snow.”", False, "same"),
-    ("The bridge will reopen before the first snow",
-     "The bridge will reopen before the first snowfall", False, "same"),
-    ("reopen before the first snow",
-     "I promise you the bridge will reopen before the first snow", False, "fragment"),
-    ("We will never close a single library in this county",
-     "We will not close any library in this county", True, "variant"),
-    # The same drift from a different speaker is not the same statement.
-    ("We will never close a single library in this county",
-     "We will not close any library in this county", False, None),
-    # Common opening words, different statements.
-    ("We are going to stay here until the pumps are running",
-     "We are going to stay here until someone explains the budget", True, None),
-    # Two-word fragments are too short to mean anything.
-    ("the bridge", "I promise you the bridge will reopen", False, None),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "same_speaker", "expected"),
+    [
+        (
+            "The bridge will reopen before the first snow,",
+            "“The bridge will reopen before the first snow.”",
+            False,
+            "same",
+        ),
+        (
+            "The bridge will reopen before the first snow",
+            "The bridge will reopen before the first snowfall",
+            False,
+            "same",
+        ),
+        (
+            "reopen before the first snow",
+            "I promise you the bridge will reopen before the first snow",
+            False,
+            "fragment",
+        ),
+        (
+            "We will never close a single library in this county",
+            "We will not close any library in this county",
+            True,
+            "variant",
+        ),
+        # The same drift from a different speaker is not the same statement.
+        (
+            "We will never close a single library in this county",
+            "We will not close any library in this county",
+            False,
+            None,
+        ),
+        # Common opening words, different statements.
+        (
+            "We are going to stay here until the pumps are running",
+            "We are going to stay here until someone explains the budget",
+            True,
+            None,
+        ),
+        # Two-word fragments are too short to mean anything.
+        ("the bridge", "I promise you the bridge will reopen", False, None),
+    ],
+)
 def test_relation(a: str, b: str, same_speaker: bool, expected: str | None) -> None:
     rel, score = relation(normalize(a), normalize(b), same_speaker)
     assert rel == expected
@@ -66,12 +96,15 @@ def test_relation(a: str, b: str, same_speaker: bool, expected: str | None) -> N
 
 
 def test_candidate_filter_keeps_every_accepted_pair() -> None:
-    texts = [normalize(t) for t in (
-        "The bridge will reopen before the first snow",
-        "reopen before the first snow",
-        "The bridge will reopen before the first snowfall",
-        "Budget talks stalled again on Tuesday night",
-    )]
+    texts = [
+        normalize(t)
+        for t in (
+            "The bridge will reopen before the first snow",
+            "reopen before the first snow",
+            "The bridge will reopen before the first snowfall",
+            "Budget talks stalled again on Tuesday night",
+        )
+    ]
     ok = candidate_matrix(texts, texts)
     for i, a in enumerate(texts):
         for j, b in enumerate(texts):
@@ -81,8 +114,10 @@ def test_candidate_filter_keeps_every_accepted_pair() -> None:
 
 
 def test_signatures_are_datasketch_minhashes() -> None:
-    sets = [tokens(normalize(t)) for t in ("The bridge will reopen before the first snow",
-                                            "Budget talks stalled again", "")]
+    sets = [
+        tokens(normalize(t))
+        for t in ("The bridge will reopen before the first snow", "Budget talks stalled again", "")
+    ]
     sig = signatures(sets)
     for row, toks in zip(sig, sets, strict=True):
         assert np.array_equal(row, minhash(toks).hashvalues)
@@ -114,12 +149,15 @@ def _cluster_with(store: Store, words: str) -> list[dict[str, object]]:
     return [r.model_dump() for r in found[0].sources]
 
 
-@pytest.mark.parametrize(("words", "speaker", "documents"), [
-    ("we will not rest until every family is home", "Alicia Ramírez", 4),
-    ("most dangerous fire this department", "Marcus Bell", 3),
-    ("our hearts go out to every family", "Patrick O’Brien", 2),
-    ("passed every inspection required by its permit", "Patrick O’Brien", 2),
-])
+@pytest.mark.parametrize(
+    ("words", "speaker", "documents"),
+    [
+        ("we will not rest until every family is home", "Alicia Ramírez", 4),
+        ("most dangerous fire this department", "Marcus Bell", 3),
+        ("our hearts go out to every family", "Patrick O’Brien", 2),
+        ("passed every inspection required by its permit", "Patrick O’Brien", 2),
+    ],
+)
 def test_corroboration(samples: Store, words: str, speaker: str, documents: int) -> None:
     refs = _cluster_with(samples, words)
     assert len({r["document"] for r in refs}) >= documents
@@ -147,9 +185,11 @@ def test_decoys_stay_apart(samples: Store) -> None:
     for c in clusters:
         words = {normalize(r.text) for r in c.sources}
         assert not any("last hot spot" in w for w in words) or not any(
-            "tells us the truth" in w for w in words)
+            "tells us the truth" in w for w in words
+        )
         assert not any("every family is home" in w for w in words) or not any(
-            "hearts go out" in w for w in words)
+            "hearts go out" in w for w in words
+        )
 
 
 def test_cluster_spans_hold(samples: Store) -> None:
@@ -157,7 +197,7 @@ def test_cluster_spans_hold(samples: Store) -> None:
         docs = {d.id: d.text for d in s.exec(select(DocumentRow))}
         for c in list_clusters(s):
             for r in c.sources:
-                assert docs[r.document][r.start:r.end] == r.text
+                assert docs[r.document][r.start : r.end] == r.text
 
 
 def _partition(store: Store) -> set[frozenset[tuple[str, int]]]:
@@ -180,8 +220,9 @@ def test_incremental_equals_rebuild(tmp_path: Path, samples: Store) -> None:
 
 def test_cli_matches_json(samples: Store) -> None:
     url = samples.url
-    result = CliRunner().invoke(app, ["matches", "--db", url, "--min-sources", "3",
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        app, ["matches", "--db", url, "--min-sources", "3", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data and all(c["distinct_sources"] >= 3 for c in data)
@@ -192,8 +233,9 @@ def test_cli_matches_json(samples: Store) -> None:
 
 
 def test_cli_matches_speaker(samples: Store) -> None:
-    result = CliRunner().invoke(app, ["matches", "--db", samples.url, "--speaker", "Ramirez",
-                                      "--format", "csv"])
+    result = CliRunner().invoke(
+        app, ["matches", "--db", samples.url, "--speaker", "Ramirez", "--format", "csv"]
+    )
     assert result.exit_code == 0
     assert "every family is home" in result.output
     assert "dangerous fire" not in result.output

@@ -20,24 +20,34 @@ from provenance.store import Store
 from provenance.tables import DocumentRow
 
 
-@pytest.mark.parametrize(("a", "b", "expected"), [
-    ("we will not rest", "we will rest", "we will [-not-] rest"),
-    ("the bridge opens in May", "the bridge opens in June", "the bridge opens in [-May-] {+June+}"),
-    ("same words here", "same words here", "same words here"),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("we will not rest", "we will rest", "we will [-not-] rest"),
+        (
+            "the bridge opens in May",
+            "the bridge opens in June",
+            "the bridge opens in [-May-] {+June+}",
+        ),
+        ("same words here", "same words here", "same words here"),
+    ],
+)
 def test_word_diff(a: str, b: str, expected: str) -> None:
     assert word_diff(a, b) == expected
 
 
-@pytest.mark.parametrize(("a", "b", "same"), [
-    ("Gavin Newsom", "Gavin Newson", True),
-    ("Nanette Barragán", "Nanette Barragan", True),
-    ("Patrick O’Brien", "Patrick O'Brian", True),
-    ("Newsom", "Gavin Newsom", True),
-    ("Dana Whitfield", "Lena Ortiz", False),
-    ("Marcus Bell", "Marcus Hale", False),
-    (None, "Lena Ortiz", False),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Gavin Newsom", "Gavin Newson", True),
+        ("Nanette Barragán", "Nanette Barragan", True),
+        ("Patrick O’Brien", "Patrick O'Brian", True),
+        ("Newsom", "Gavin Newsom", True),
+        ("Dana Whitfield", "Lena Ortiz", False),
+        ("Marcus Bell", "Marcus Hale", False),
+        (None, "Lena Ortiz", False),
+    ],
+)
 def test_same_person(a: str | None, b: str | None, same: bool) -> None:
     assert same_person(a, b) is same
 
@@ -62,37 +72,67 @@ def _numeric(store: Store) -> list[Conflict]:
 
 # Two outlets, one sentence each: does a numeric conflict come out?
 NUMERIC_CASES = [
-    pytest.param("Police said eight people were arrested at the stadium on Saturday.",
-                 "Fourteen people were arrested at the stadium on Saturday, police said.",
-                 True, id="eight-vs-fourteen"),
-    pytest.param("The governor sent two thousand troops to the coast on Friday.",
-                 "The governor sent 4,000 troops to the coast on Friday.",
-                 True, id="words-vs-digits-conflict"),
-    pytest.param("The governor sent two thousand troops to the coast on Friday.",
-                 "The governor sent 2,000 soldiers to the coast on Friday.",
-                 False, id="two-thousand-equals-2000"),
-    pytest.param("About 300 families were moved to shelters, officials said.",
-                 "Nearly 320 families were staying in shelters, the county said.",
-                 False, id="hedged-compatible"),
-    pytest.param("At least 8 people were arrested at the gate on Monday.",
-                 "Police said 11 people were arrested at the gate on Monday.",
-                 False, id="at-least-compatible"),
-    pytest.param("More than 60 firefighters worked the blaze.",
-                 "Dozens of firefighters were on the scene.",
-                 False, id="vague-compatible"),
-    pytest.param("Eight people were arrested downtown.",
-                 "Fourteen cars burned downtown.",
-                 False, id="decoy-different-noun"),
-    pytest.param("Fourteen people were treated at the clinic on Saturday.",
-                 "Eight people were arrested at the clinic on Saturday.",
-                 False, id="decoy-different-event"),
-    pytest.param("Eight people were arrested at the rally on Saturday.",
-                 "Fourteen people were arrested at the blockade on Monday.",
-                 False, id="decoy-different-occasion"),
-    pytest.param("Eight people were arrested at the rally on Saturday.\n\n"
-                 "Fourteen people were arrested at the rally on Saturday.",
-                 "The weather was fine.",
-                 False, id="one-document-is-not-two-sources"),
+    pytest.param(
+        "Police said eight people were arrested at the stadium on Saturday.",
+        "Fourteen people were arrested at the stadium on Saturday, police said.",
+        True,
+        id="eight-vs-fourteen",
+    ),
+    pytest.param(
+        "The governor sent two thousand troops to the coast on Friday.",
+        "The governor sent 4,000 troops to the coast on Friday.",
+        True,
+        id="words-vs-digits-conflict",
+    ),
+    pytest.param(
+        "The governor sent two thousand troops to the coast on Friday.",
+        "The governor sent 2,000 soldiers to the coast on Friday.",
+        False,
+        id="two-thousand-equals-2000",
+    ),
+    pytest.param(
+        "About 300 families were moved to shelters, officials said.",
+        "Nearly 320 families were staying in shelters, the county said.",
+        False,
+        id="hedged-compatible",
+    ),
+    pytest.param(
+        "At least 8 people were arrested at the gate on Monday.",
+        "Police said 11 people were arrested at the gate on Monday.",
+        False,
+        id="at-least-compatible",
+    ),
+    pytest.param(
+        "More than 60 firefighters worked the blaze.",
+        "Dozens of firefighters were on the scene.",
+        False,
+        id="vague-compatible",
+    ),
+    pytest.param(
+        "Eight people were arrested downtown.",
+        "Fourteen cars burned downtown.",
+        False,
+        id="decoy-different-noun",
+    ),
+    pytest.param(
+        "Fourteen people were treated at the clinic on Saturday.",
+        "Eight people were arrested at the clinic on Saturday.",
+        False,
+        id="decoy-different-event",
+    ),
+    pytest.param(
+        "Eight people were arrested at the rally on Saturday.",
+        "Fourteen people were arrested at the blockade on Monday.",
+        False,
+        id="decoy-different-occasion",
+    ),
+    pytest.param(
+        "Eight people were arrested at the rally on Saturday.\n\n"
+        "Fourteen people were arrested at the rally on Saturday.",
+        "The weather was fine.",
+        False,
+        id="one-document-is-not-two-sources",
+    ),
 ]
 
 
@@ -141,34 +181,41 @@ def test_numeric_guard(flags: list[Conflict]) -> None:
 
 
 def test_numeric_arrests(flags: list[Conflict]) -> None:
-    arrests = [c for c in flags if c.kind == "numeric" and "14 people were arrested"
-               in " ".join(_texts(c))]
+    arrests = [
+        c for c in flags if c.kind == "numeric" and "14 people were arrested" in " ".join(_texts(c))
+    ]
     assert len(arrests) == 1
     assert len({r.document for r in arrests[0].records}) == 3  # two say eight, one says 14
     assert sum("eight" in r.text for r in arrests[0].records) == 3
 
 
-@pytest.mark.parametrize("decoy", [
-    "11 people were arrested",  # Monday's blockade: another event
-    "At least 8 people were arrested",  # compatible with 11
-    "14 people were treated",  # same number, other event
-    "about 300 families",  # hedged, compatible with nearly 320
-    "About 200 people gathered",
-    "about a third of residents",  # a share, not a count
-    "More than 60 firefighters",
-])
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        "11 people were arrested",  # Monday's blockade: another event
+        "At least 8 people were arrested",  # compatible with 11
+        "14 people were treated",  # same number, other event
+        "about 300 families",  # hedged, compatible with nearly 320
+        "About 200 people gathered",
+        "about a third of residents",  # a share, not a count
+        "More than 60 firefighters",
+    ],
+)
 def test_numeric_decoys(flags: list[Conflict], decoy: str) -> None:
     for c in flags:
         if c.kind == "numeric":
             assert not any(decoy in t for t in _texts(c)), c.explanation
 
 
-@pytest.mark.parametrize("words", [
-    "until the last hot spot is out",  # Bell vs Reyes: shared opening only
-    "Our hearts go out to every family",  # shared "every family"
-    "testing the air every hour",
-    "If it's safe, they can prove it",  # shared "safe"
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        "until the last hot spot is out",  # Bell vs Reyes: shared opening only
+        "Our hearts go out to every family",  # shared "every family"
+        "testing the air every hour",
+        "If it's safe, they can prove it",  # shared "safe"
+    ],
+)
 def test_quote_decoys(flags: list[Conflict], words: str) -> None:
     for c in flags:
         if c.kind != "numeric":
@@ -181,7 +228,7 @@ def test_records_hold_their_spans(samples: Store, flags: list[Conflict]) -> None
     assert flags
     for c in flags:
         for r in c.records:
-            assert docs[r.document][r.start:r.end] == r.text
+            assert docs[r.document][r.start : r.end] == r.text
 
 
 def test_rebuild_keeps_the_same_flags(tmp_path: Path, flags: list[Conflict]) -> None:
@@ -209,8 +256,9 @@ def test_cli_conflicts_json(samples: Store) -> None:
 
 
 def test_cli_conflicts_kind(samples: Store) -> None:
-    result = CliRunner().invoke(app, ["conflicts", "--db", samples.url, "--kind", "numeric",
-                                      "--format", "jsonl"])
+    result = CliRunner().invoke(
+        app, ["conflicts", "--db", samples.url, "--kind", "numeric", "--format", "jsonl"]
+    )
     assert result.exit_code == 0
     kinds = {json.loads(line)["kind"] for line in result.output.splitlines()}
     assert kinds == {"numeric"}
@@ -224,8 +272,9 @@ def test_cli_conflicts_bad_kind(samples: Store) -> None:
 
 def test_cli_claims_and_match(samples: Store) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["claims", "--db", samples.url, "--speaker", "police",
-                                 "--format", "csv"])
+    result = runner.invoke(
+        app, ["claims", "--db", samples.url, "--speaker", "police", "--format", "csv"]
+    )
     assert result.exit_code == 0
     assert "eight people were arrested" in result.output
     result = runner.invoke(app, ["claims", "--db", samples.url, "--speaker", "nobody at all"])
@@ -301,19 +350,23 @@ def test_numbers_from_another_story_are_not_conflicts(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 't.db'}").init()
     assert ingest(store, [data_dir() / "samples", folder]).ok
     with store.session() as s:
-        decoy_id = next(d.id for d in s.exec(select(DocumentRow))
-                        if (d.path or "").endswith("decoy.txt"))
+        decoy_id = next(
+            d.id for d in s.exec(select(DocumentRow)) if (d.path or "").endswith("decoy.txt")
+        )
         numeric = list_conflicts(s, "numeric")
     assert numeric  # the samples' own conflicts are still raised
     assert all(r.document != decoy_id for c in numeric for r in c.records)
     store.dispose()
 
 
-@pytest.mark.parametrize(("a", "b", "apart"), [
-    ("RIVERTON — Mayor Lena Ortiz said ...", "Riverton Mayor Lena Ortiz spoke.", False),
-    ("PORT ELLIS — Governor Ruth Okafor spoke.", "RIVERTON — Mayor Lena Ortiz spoke.", True),
-    ("Eight people were arrested.", "Fourteen people were arrested.", False),  # nothing named
-])
+@pytest.mark.parametrize(
+    ("a", "b", "apart"),
+    [
+        ("RIVERTON — Mayor Lena Ortiz said ...", "Riverton Mayor Lena Ortiz spoke.", False),
+        ("PORT ELLIS — Governor Ruth Okafor spoke.", "RIVERTON — Mayor Lena Ortiz spoke.", True),
+        ("Eight people were arrested.", "Fourteen people were arrested.", False),  # nothing named
+    ],
+)
 def test_different_stories(a: str, b: str, apart: bool) -> None:
     from datetime import UTC, datetime
 

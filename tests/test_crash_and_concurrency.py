@@ -29,8 +29,14 @@ def _cmd(*args: str) -> list[str]:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_cmd(*args), cwd=REPO, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        _cmd(*args),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
 def _count(db: Path) -> int:
@@ -44,8 +50,9 @@ def _count(db: Path) -> int:
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_sigkill_mid_batch_loses_nothing_and_a_rerun_completes(tmp_path: Path,
-                                                               workers: str) -> None:
+def test_sigkill_mid_batch_loses_nothing_and_a_rerun_completes(
+    tmp_path: Path, workers: str
+) -> None:
     corpus = tmp_path / "corpus"
     # More than one transaction's worth (ingest.COMMIT_EVERY), so the kill lands mid-run.
     write_corpus(corpus, 1200)
@@ -55,9 +62,14 @@ def test_sigkill_mid_batch_loses_nothing_and_a_rerun_completes(tmp_path: Path,
     assert len(expected) == 1200
 
     # Its own process group, so the kill takes the extraction workers too, like kill -9 of a job.
-    proc = subprocess.Popen(_cmd(str(corpus), "--db", str(crashed), "--workers", workers),
-                            cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
+    proc = subprocess.Popen(
+        _cmd(str(corpus), "--db", str(crashed), "--workers", workers),
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     deadline = time.monotonic() + 120
     while _count(crashed) < 30 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -85,10 +97,17 @@ def test_two_ingests_into_one_sqlite_file_both_finish(tmp_path: Path) -> None:
     write_corpus(shared, 40, seed=3, start=2000)
     db, reference = tmp_path / "both.db", tmp_path / "reference.db"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen(_cmd(str(first), str(shared), "--db", str(db), "--workers", "1"),
-                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-             for first in (a, b)]
+    procs = [
+        subprocess.Popen(
+            _cmd(str(first), str(shared), "--db", str(db), "--workers", "1"),
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for first in (a, b)
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     for proc, (out, errors) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, errors
@@ -107,10 +126,17 @@ def test_two_ingests_into_one_postgresql_database(tmp_path: Path, pg_url: str) -
     write_corpus(a, 40, seed=4, start=0)
     write_corpus(b, 40, seed=5, start=500)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen(_cmd(str(first), str(b), "--db", pg_url, "--workers", "1"),
-                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-             for first in (a, b)]
+    procs = [
+        subprocess.Popen(
+            _cmd(str(first), str(b), "--db", pg_url, "--workers", "1"),
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for first in (a, b)
+    ]
     for proc in procs:
         _, errors = proc.communicate(timeout=300)
         assert proc.returncode == 0, errors

@@ -60,11 +60,14 @@ def test_subject(text: str, word: str, expected: str | None) -> None:
     assert (m.text if m else None) == expected
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("the union, which said", "union"),
-    ("Mr. Kamin, who emphasized", "Kamin"),
-])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("the union, which said", "union"),
+        ("Mr. Kamin, who emphasized", "Kamin"),
+    ],
+)
 def test_a_relative_pronoun_subject_names_the_phrase_before_it(text: str, name: str) -> None:
     doc = Doc(text)
     m = subject(text, doc.tokens, len(doc.tokens) - 1, 0)
-    assert m is not None and text[m.start:m.end] in ("which", "who") and m.name == name
+    assert m is not None and text[m.start : m.end] in ("which", "who") and m.name == name

@@ -85,7 +85,11 @@ def test_jsonl_good_lines_survive_bad_ones(tmp_path: Path) -> None:
     assert [d.text for d in docs] == ["One said “yes.”", "Three."]
     assert docs[0].source == "Wire" and docs[0].published == date(2026, 3, 13)
     assert [(e.line, e.path.endswith("d.jsonl")) for e in errors] == [
-        (2, True), (3, True), (4, True), (5, True)]
+        (2, True),
+        (3, True),
+        (4, True),
+        (5, True),
+    ]
     assert "malformed JSON" in errors[0].message
 
 
@@ -99,8 +103,9 @@ def test_jsonl_good_lines_survive_bad_ones(tmp_path: Path) -> None:
         ("nobody.html", b"<html><body><script>x()</script></body></html>", "no article text"),
     ],
 )
-def test_bad_files_are_errors_not_exceptions(tmp_path: Path, name: str, payload: bytes,
-                                             message: str) -> None:
+def test_bad_files_are_errors_not_exceptions(
+    tmp_path: Path, name: str, payload: bytes, message: str
+) -> None:
     (tmp_path / name).write_bytes(payload)
     [err] = _read(tmp_path / name)
     assert isinstance(err, InputError)
@@ -115,7 +120,9 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 
 def test_decode_fallback_and_utf16() -> None:
     assert decode("Café".encode("cp1252"), "x", "cp1252") == (
-        "Café", "not valid UTF-8; decoded as cp1252")
+        "Café",
+        "not valid UTF-8; decoded as cp1252",
+    )
     assert decode("“Hi”".encode("utf-16"), "x") == ("“Hi”", None)
     assert decode("\ufeffBOM".encode(), "x") == ("BOM", None)
 

@@ -391,8 +391,14 @@ def test_cli_evaluate_runs_extraction_on_a_split(split: Path) -> None:
     assert csv_out.exit_code == 0
     assert csv_out.output.splitlines()[0] == "metric,value,numerator,denominator,of"
     assert {line.split(",")[0] for line in csv_out.output.splitlines()[1:]} >= {
-        "precision", "recall", "f1", "quote_f1", "indirect_recall", "speaker_accuracy",
-        "cue_accuracy"}
+        "precision",
+        "recall",
+        "f1",
+        "quote_f1",
+        "indirect_recall",
+        "speaker_accuracy",
+        "cue_accuracy",
+    }
 
 
 def test_cli_evaluate_scores_given_predictions(split: Path, tmp_path: Path) -> None:

@@ -57,19 +57,19 @@ def test_every_jsonl_record_span_and_selector_match_the_source_text(store: Store
     assert len(rows) == stored + claims
     for r in rows:
         text = texts[r["document"]["id"]]
-        assert text[r["start"]:r["end"]] == r["text"]
+        assert text[r["start"] : r["end"]] == r["text"]
         sel = r["selector"]
         assert sel["type"] == "TextQuoteSelector" and sel["exact"] == r["text"]
-        assert text[:r["start"]].endswith(sel["prefix"])
-        assert text[r["end"]:].startswith(sel["suffix"])
+        assert text[: r["start"]].endswith(sel["prefix"])
+        assert text[r["end"] :].startswith(sel["suffix"])
         assert len(sel["prefix"]) == min(SELECTOR_CONTEXT, r["start"])
         for span in (r["speaker_mention"], r["cue"]):
-            assert span is None or text[span["start"]:span["end"]] == span["text"]
+            assert span is None or text[span["start"] : span["end"]] == span["text"]
         assert r["created_by"]["seq"] > 0
         assert r["review_status"] == "unreviewed" and r["review_history"] == []
         if r["record_type"] == "claim":
             q = r["claim"]["quantity"]
-            assert text[q["start"]:q["end"]] == q["text"]
+            assert text[q["start"] : q["end"]] == q["text"]
             assert r["start"] <= q["start"] < q["end"] <= r["end"]
             assert r["kind"] == "claim" and r["cluster_id"] is None
         else:
@@ -92,23 +92,27 @@ def test_speaker_filter_accepts_any_spelling(store: Store) -> None:
     assert {r["speaker"] for r in ramirez} == {"Alicia Ramírez"}
 
 
-def test_reviews_come_from_the_log_and_clusters_and_flags_from_their_tables(
-        store: Store) -> None:
+def test_reviews_come_from_the_log_and_clusters_and_flags_from_their_tables(store: Store) -> None:
     first = next(r["id"] for r in _jsonl(store) if r["record_type"] == "quote")
     with store.session() as s:
         review(s, first, "verified", "Checked the recording.", "Ana Ruiz")
         review(s, first, "disputed", "Second source disagrees.", "Bo Lindqvist")
-        clusters = {q: str(c) for q, c in s.exec(select(ClusterMemberRow.quote_id,
-                                                        ClusterMemberRow.cluster_id))}
+        clusters = {
+            q: str(c)
+            for q, c in s.exec(select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id))
+        }
         flags = list_conflicts(s)
     records = _jsonl(store)
     record = next(r for r in records if r["id"] == first)
     assert record["review_status"] == "disputed"
     assert [(h["status"], h["by"]) for h in record["review_history"]] == [
-        ("verified", "Ana Ruiz"), ("disputed", "Bo Lindqvist")]
+        ("verified", "Ana Ruiz"),
+        ("disputed", "Bo Lindqvist"),
+    ]
     quotes = {r["id"]: r for r in records if r["record_type"] == "quote"}
     assert {q: r["cluster_id"] for q, r in quotes.items() if r["cluster_id"]} == {
-        q: c for q, c in clusters.items() if q in quotes}
+        q: c for q, c in clusters.items() if q in quotes
+    }
     assert {c.kind for c in flags} == {"misquote", "misattribution", "numeric"}
     expected: dict[tuple[object, ...], set[str]] = {}
     for c in flags:
@@ -117,8 +121,11 @@ def test_reviews_come_from_the_log_and_clusters_and_flags_from_their_tables(
             expected.setdefault(key, set()).add(f"{c.kind}:{c.id}")
     found: dict[tuple[object, ...], set[str]] = {}
     for r in records:
-        key = (r["id"],) if r["record_type"] == "quote" else (
-            r["document"]["id"], r["start"], r["end"])
+        key = (
+            (r["id"],)
+            if r["record_type"] == "quote"
+            else (r["document"]["id"], r["start"], r["end"])
+        )
         if r["conflict_flags"]:
             found.setdefault(key, set()).update(r["conflict_flags"])
     assert found == expected
@@ -131,19 +138,22 @@ def test_flags_and_clusters_are_the_same_whatever_the_batch_size(store: Store) -
     assert small == whole and any(r["conflict_flags"] for r in whole)
 
 
-@pytest.mark.parametrize(("raw", "safe"), [
-    ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
-    ("@everyone", "'@everyone"),
-    ("+1 for that", "'+1 for that"),
-    ("-5 for the delay", "'-5 for the delay"),
-    ("\tindented", "'\tindented"),
-    ("\rcarriage", "'\rcarriage"),
-    ("  =1+1", "'  =1+1"),
-    ("＝1+1", "'＝1+1"),
-    ("We will not rest", "We will not rest"),
-    ("a = b", "a = b"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+        ("@everyone", "'@everyone"),
+        ("+1 for that", "'+1 for that"),
+        ("-5 for the delay", "'-5 for the delay"),
+        ("\tindented", "'\tindented"),
+        ("\rcarriage", "'\rcarriage"),
+        ("  =1+1", "'  =1+1"),
+        ("＝1+1", "'＝1+1"),
+        ("We will not rest", "We will not rest"),
+        ("a = b", "a = b"),
+        ("", ""),
+    ],
+)
 def test_neutralise_follows_owasp_and_keeps_plain_text(raw: str, safe: str) -> None:
     assert neutralise(raw) == safe
 
@@ -155,7 +165,8 @@ def _formula_store(tmp_path: Path) -> Store:
 
 
 def test_csv_of_quotes_beginning_with_formula_characters_has_no_formula_cell(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     st = _formula_store(tmp_path)
     out = io.StringIO()
     with st.session() as s:
@@ -177,20 +188,30 @@ def test_csv_of_quotes_beginning_with_formula_characters_has_no_formula_cell(
         assert cells["path"] == "'" + original["document"]["path"]
 
 
-def test_prov_json_rereads_with_prov_and_relates_quotes_documents_speakers(
-        store: Store) -> None:
+def test_prov_json_rereads_with_prov_and_relates_quotes_documents_speakers(store: Store) -> None:
     first = next(r["id"] for r in _jsonl(store) if r["record_type"] == "quote")
     with store.session() as s:
         review(s, first, "verified", "Checked.", "Ana Ruiz")
         out = io.StringIO()
         n = write_export(s, "prov-json", out)
         docs = len(s.exec(select(DocumentRow.id)).all())
-        with_speaker = len(s.exec(select(QuoteRow.id).where(
-            QuoteRow.kind != "nonspeech", col(QuoteRow.speaker_id).is_not(None))).all())
+        with_speaker = len(
+            s.exec(
+                select(QuoteRow.id).where(
+                    QuoteRow.kind != "nonspeech", col(QuoteRow.speaker_id).is_not(None)
+                )
+            ).all()
+        )
         claims = len(s.exec(select(ClaimRow.id)).all())
         flags = list_conflicts(s)
-        clusters = {c for q, c in s.exec(select(QuoteRow.id, ClusterMemberRow.cluster_id).join(
-            ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id))}
+        clusters = {
+            c
+            for q, c in s.exec(
+                select(QuoteRow.id, ClusterMemberRow.cluster_id).join(
+                    ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id
+                )
+            )
+        }
         members = len(s.exec(select(ClusterMemberRow.quote_id)).all())
     doc = ProvDocument.deserialize(content=out.getvalue(), format="json")
     records = doc.get_records()
@@ -200,29 +221,46 @@ def test_prov_json_rereads_with_prov_and_relates_quotes_documents_speakers(
     # documents, quotes and claims, clusters (collections) and conflict flags
     assert len(by_type["Entity"]) == docs + n + len(clusters) + len(flags)
     assert len(by_type["Membership"]) == members
-    assert claims and len([e for e in by_type["Entity"] if str(e.identifier).startswith(
-        "claim:")]) == claims
+    assert (
+        claims
+        and len([e for e in by_type["Entity"] if str(e.identifier).startswith("claim:")]) == claims
+    )
     assert len(by_type["Attribution"]) == with_speaker
     derivations = by_type["Derivation"]
     assert len(derivations) == n
-    quoted = [d for d in derivations if any(str(v) == "prov:Quotation" for v in
-                                            d.get_attribute("prov:type"))]
+    quoted = [
+        d
+        for d in derivations
+        if any(str(v) == "prov:Quotation" for v in d.get_attribute("prov:type"))
+    ]
     assert 0 < len(quoted) < n  # direct and mixed quotes; paraphrase is plain derivation
     labels = {str(label) for a in by_type["Agent"] for label in a.get_attribute("prov:label")}
     assert {"Alicia Ramírez", "Ana Ruiz"} <= labels
-    types = {str(label): {str(t) for t in a.get_attribute("prov:type")}
-             for a in by_type["Agent"] for label in a.get_attribute("prov:label")}
+    types = {
+        str(label): {str(t) for t in a.get_attribute("prov:type")}
+        for a in by_type["Agent"]
+        for label in a.get_attribute("prov:label")
+    }
     assert types["Alicia Ramírez"] == {"prov:Person"}  # a speaker
     assert types["Ana Ruiz"] == {"prov:Person"}  # a reviewer
     assert any(t == {"prov:SoftwareAgent"} for t in types.values())
-    reviews = [a for a in by_type["Activity"] if any(str(t) == "pv:Review" for t in
-                                                     a.get_attribute("prov:type"))]
+    reviews = [
+        a
+        for a in by_type["Activity"]
+        if any(str(t) == "pv:Review" for t in a.get_attribute("prov:type"))
+    ]
     assert len(reviews) == 1
-    runs = [a for a in by_type["Activity"] if any(str(t) == "pv:ExtractionRun" for t in
-                                                  a.get_attribute("prov:type"))]
+    runs = [
+        a
+        for a in by_type["Activity"]
+        if any(str(t) == "pv:ExtractionRun" for t in a.get_attribute("prov:type"))
+    ]
     assert len(runs) == docs
-    raised = [a for a in by_type["Activity"] if any(str(t) == "pv:FlagRaised" for t in
-                                                    a.get_attribute("prov:type"))]
+    raised = [
+        a
+        for a in by_type["Activity"]
+        if any(str(t) == "pv:FlagRaised" for t in a.get_attribute("prov:type"))
+    ]
     assert len(raised) == len(flags)
     flag_uses = [u for u in by_type["Usage"] if str(u.identifier).startswith("pv:flag-")]
     assert len(flag_uses) == sum(len(c.records) for c in flags)
@@ -231,10 +269,11 @@ def test_prov_json_rereads_with_prov_and_relates_quotes_documents_speakers(
 
 @pytest.mark.filterwarnings("error")  # prov warns of a repeated key before it rejects it
 def test_prov_json_of_many_batches_has_no_clashing_identifiers(
-        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import provenance.export.prov as export_prov
 
-    monkeypatch.setattr(export_prov, "BATCH", 5)
+    monkeypatch.setattr(export_prov, "FLUSH_EVERY", 5)
     out = io.StringIO()
     with store.session() as s:
         n = write_export(s, "prov-json", out)
@@ -251,8 +290,9 @@ def test_cli_export_writes_a_file_and_fails_cleanly(store: Store, tmp_path: Path
     ok = runner.invoke(app, ["export", "--format", "csv", "--out", str(target), "--db", db])
     assert ok.exit_code == 0, ok.output
     assert target.read_text(encoding="utf-8").startswith('"id","record_type","text"')
-    missing_dir = runner.invoke(app, ["export", "--out", str(tmp_path / "no" / "x.jsonl"),
-                                      "--db", db])
+    missing_dir = runner.invoke(
+        app, ["export", "--out", str(tmp_path / "no" / "x.jsonl"), "--db", db]
+    )
     assert missing_dir.exit_code == 1 and "cannot write" in missing_dir.output
     nobody = runner.invoke(app, ["export", "--speaker", "Zebulon Quartermaine", "--db", db])
     assert nobody.exit_code == 3 and "no speaker matches" in nobody.output
@@ -284,11 +324,14 @@ def test_exported_flag_names_lead_to_the_conflicts_listing_and_the_log(store: St
     names = {n for line in exported.stdout.splitlines() for n in json.loads(line)["conflict_flags"]}
     assert names == {f"{kind}:{fid}" for fid, kind in ids.items()} and names
     for name in names:
-        log = runner.invoke(app, ["log", "conflict:" + name.partition(":")[2], "--format",
-                                  "jsonl", "--db", db])
+        log = runner.invoke(
+            app, ["log", "conflict:" + name.partition(":")[2], "--format", "jsonl", "--db", db]
+        )
         (entry,) = [json.loads(line) for line in log.stdout.splitlines()]
-        assert entry["action"] == "flag.raised" and entry["payload"]["kind"] == ids[entry[
-            "payload"]["flag"]]
+        assert (
+            entry["action"] == "flag.raised"
+            and entry["payload"]["kind"] == ids[entry["payload"]["flag"]]
+        )
 
 
 def test_format_modules_import_records_never_the_package() -> None:
@@ -296,8 +339,14 @@ def test_format_modules_import_records_never_the_package() -> None:
     # it back would be an import cycle.
     folder = Path(__file__).resolve().parents[1] / "provenance" / "export"
     modules = sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
-    assert {p.stem for p in modules} >= {"records", "jsonl", "csv", "prov", "webanno",
-                                         "claimreview"}
+    assert {p.stem for p in modules} >= {
+        "records",
+        "jsonl",
+        "csv",
+        "prov",
+        "webanno",
+        "claimreview",
+    }
     for path in modules:
         source = path.read_text(encoding="utf-8")
         assert "from provenance.export import" not in source, path.name

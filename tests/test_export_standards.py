@@ -77,9 +77,13 @@ def test_web_annotation_validates_and_has_one_annotation_per_span(demo: Store) -
     assert "code points" in page["offsetUnits"] and "UTF-16" in page["offsetUnits"]
     with demo.session() as s:
         rows = s.exec(select(QuoteRow).where(QuoteRow.kind != "nonspeech")).all()
-    want = Counter({"content": len(rows),
-                    "speaker": sum(r.speaker_start is not None for r in rows),
-                    "cue": sum(r.cue_start is not None for r in rows)})
+    want = Counter(
+        {
+            "content": len(rows),
+            "speaker": sum(r.speaker_start is not None for r in rows),
+            "cue": sum(r.cue_start is not None for r in rows),
+        }
+    )
     assert Counter(a["body"]["role"] for a in page["items"]) == want
     assert len({a["id"] for a in page["items"]}) == n
 
@@ -95,25 +99,34 @@ def test_every_selector_finds_its_span_in_the_stored_text(demo: Store) -> None:
         quote, position = a["target"]["selector"]
         start, end = position["start"], position["end"]
         assert quote["exact"] == text[start:end] != ""
-        assert quote["prefix"] == text[max(0, start - 32):start]
-        assert quote["suffix"] == text[end:end + 32]
+        assert quote["prefix"] == text[max(0, start - 32) : start]
+        assert quote["suffix"] == text[end : end + 32]
         units = text.encode("utf-16-le")
-        assert units[2 * position["utf16Start"]:2 * position["utf16End"]].decode(
-            "utf-16-le") == quote["exact"]
+        assert (
+            units[2 * position["utf16Start"] : 2 * position["utf16End"]].decode("utf-16-le")
+            == quote["exact"]
+        )
 
 
 def test_body_carries_kind_speaker_rule_confidence_and_review(demo: Store) -> None:
     page, _ = _export(demo, "web-annotation")
-    ramirez = [a["body"] for a in page["items"]
-               if a["body"]["role"] == "speaker" and a["body"].get("mention") == "Ramires"]
+    ramirez = [
+        a["body"]
+        for a in page["items"]
+        if a["body"]["role"] == "speaker" and a["body"].get("mention") == "Ramires"
+    ]
     assert ramirez, "the Valley Courier's misspelt mention is annotated"
     body = ramirez[0]
     assert body["speaker"]["name"] == "Alicia Ramírez" and body["speaker"]["type"] == "Person"
     assert body["speaker"]["id"].startswith("urn:provenance:speaker:")
     assert body["kind"] in ("direct", "mixed", "indirect") and body["rule"]
     assert 0 < body["confidence"] <= 1
-    assert {a["body"]["reviewStatus"] for a in page["items"]} >= {"disputed", "verified",
-                                                                   "retracted", "unreviewed"}
+    assert {a["body"]["reviewStatus"] for a in page["items"]} >= {
+        "disputed",
+        "verified",
+        "retracted",
+        "unreviewed",
+    }
 
 
 def test_web_annotation_expands_with_the_bundled_contexts(demo: Store) -> None:
@@ -126,20 +139,27 @@ def test_web_annotation_expands_with_the_bundled_contexts(demo: Store) -> None:
     assert first[OA + "motivatedBy"] == [{"@id": OA + "classifying"}]
     target = first[OA + "hasTarget"][0]
     selectors = target[OA + "hasSelector"]
-    assert [sel["@type"] for sel in selectors] == [[OA + "TextQuoteSelector"],
-                                                   [OA + "TextPositionSelector"]]
+    assert [sel["@type"] for sel in selectors] == [
+        [OA + "TextQuoteSelector"],
+        [OA + "TextPositionSelector"],
+    ]
     position = selectors[1]
-    assert position[OA + "start"][0]["@type"] == "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"
+    assert (
+        position[OA + "start"][0]["@type"] == "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"
+    )
     assert PV + "utf16Start" in position and PV + "utf16End" in position
     body = first[OA + "hasBody"][0]
     assert body["@type"] == [PV + "Attribution"]
-    assert body[PV + "speaker"][0]["http://xmlns.com/foaf/0.1/name"][0]["@value"] == \
-        "Alicia Ramírez"
+    assert (
+        body[PV + "speaker"][0]["http://xmlns.com/foaf/0.1/name"][0]["@value"] == "Alicia Ramírez"
+    )
 
 
 def test_utf16_offsets_count_astral_characters_twice(store: Store, tmp_path: Path) -> None:
-    text = ("🔥 Fire crews 🚒 reached Elm Street before dawn.\n\n"
-            "“We saved the 🏠 on the corner and the 🐕 inside it,” Fire Chief Ada Quinn said.\n")
+    text = (
+        "🔥 Fire crews 🚒 reached Elm Street before dawn.\n\n"
+        "“We saved the 🏠 on the corner and the 🐕 inside it,” Fire Chief Ada Quinn said.\n"
+    )
     path = tmp_path / "emoji.txt"
     path.write_text(text, encoding="utf-8")
     assert ingest(store, [path], source="Elm Gazette").ok
@@ -150,12 +170,14 @@ def test_utf16_offsets_count_astral_characters_twice(store: Store, tmp_path: Pat
     # Two emoji before the quote: each one code point, two UTF-16 code units.
     assert position["utf16Start"] == position["start"] + 2
     assert position["utf16End"] == position["end"] + 4
-    assert text[position["start"]:position["end"]] == quote["exact"]
+    assert text[position["start"] : position["end"]] == quote["exact"]
     js = text.encode("utf-16-le")
-    assert js[2 * position["utf16Start"]:2 * position["utf16End"]].decode("utf-16-le") == \
-        quote["exact"]
+    assert (
+        js[2 * position["utf16Start"] : 2 * position["utf16End"]].decode("utf-16-le")
+        == quote["exact"]
+    )
     _, cue = by_role["cue"]
-    assert cue["utf16Start"] - cue["start"] == 4 and text[cue["start"]:cue["end"]] == "said"
+    assert cue["utf16Start"] - cue["start"] == 4 and text[cue["start"] : cue["end"]] == "said"
 
 
 # ---- schema.org ClaimReview -----------------------------------------------------------------
@@ -174,10 +196,12 @@ def test_claimreview_validates_and_reviews_each_decision_and_flag(demo: Store) -
     by_check = [r for r in reviews if r["author"]["@type"] == "Organization"]
     # The review set back to unreviewed is not a ClaimReview.
     assert sorted(r["reviewRating"]["alternateName"] for r in by_person) == [
-        "Disputed", "Retracted", "Verified"]
+        "Disputed",
+        "Retracted",
+        "Verified",
+    ]
     assert len(by_check) == len(flags) > 0
-    assert {r["reviewRating"]["alternateName"] for r in by_check} >= {"Misquoted",
-                                                                       "Misattributed"}
+    assert {r["reviewRating"]["alternateName"] for r in by_check} >= {"Misquoted", "Misattributed"}
     for r in reviews:
         rating = r["reviewRating"]
         assert (rating["worstRating"], rating["bestRating"]) == (1, 3)
@@ -190,9 +214,13 @@ def test_claimreview_validates_and_reviews_each_decision_and_flag(demo: Store) -
 
 def test_disputed_misquote_names_the_governor_and_the_first_appearance(demo: Store) -> None:
     doc, _ = _export(demo, "claimreview")
-    [disputed] = [x for x in doc["@graph"] if x["@type"] == "ClaimReview"
-                  and x["author"].get("name") == "Ana Ruiz"
-                  and x["reviewRating"]["alternateName"] == "Disputed"]
+    [disputed] = [
+        x
+        for x in doc["@graph"]
+        if x["@type"] == "ClaimReview"
+        and x["author"].get("name") == "Ana Ruiz"
+        and x["reviewRating"]["alternateName"] == "Disputed"
+    ]
     assert disputed["claimReviewed"].startswith("We will rest only when every family is back home")
     assert disputed["reviewRating"]["ratingValue"] == 2
     assert disputed["reviewRating"]["ratingExplanation"] == "The recording has “will not rest”"
@@ -202,9 +230,13 @@ def test_disputed_misquote_names_the_governor_and_the_first_appearance(demo: Sto
     assert first["publisher"]["name"] == "State Wire" and first["datePublished"] == "2026-03-13"
     assert first["url"].startswith("https://statewire.example/")
     assert len(claim["appearance"]) == 4
-    [misquote] = [x for x in doc["@graph"] if x["@type"] == "ClaimReview"
-                  and x["reviewRating"]["alternateName"] == "Misquoted"
-                  and "Ramírez" in x["reviewRating"]["ratingExplanation"]]
+    [misquote] = [
+        x
+        for x in doc["@graph"]
+        if x["@type"] == "ClaimReview"
+        and x["reviewRating"]["alternateName"] == "Misquoted"
+        and "Ramírez" in x["reviewRating"]["ratingExplanation"]
+    ]
     assert "{+only when+}" in misquote["reviewRating"]["ratingExplanation"]
 
 
@@ -246,15 +278,17 @@ def test_cli_writes_both_formats_and_rejects_an_unknown_one(demo: Store, tmp_pat
 
 def test_the_term_check_catches_what_expansion_would_drop() -> None:
     known = terms(["http://www.w3.org/ns/anno.jsonld", {"utf16Start": "urn:x#u"}])
-    node = {"type": "Annotation", "target": {"selector": [{"type": "TextPositionSelector",
-                                                           "start": 1, "utf16Start": 1,
-                                                           "offset": 3}]},
-            "bodyy": {"type": "Attributin"}}
+    node = {
+        "type": "Annotation",
+        "target": {
+            "selector": [{"type": "TextPositionSelector", "start": 1, "utf16Start": 1, "offset": 3}]
+        },
+        "bodyy": {"type": "Attributin"},
+    }
     assert undefined_terms(node, known) == {"offset", "bodyy", "type Attributin"}
 
 
 @given(hst.text(alphabet=hst.sampled_from("ab é\n“”😀🏠𝄞\u200d"), max_size=60), hst.data())
-def test_utf16_offset_is_the_length_of_the_prefix_in_utf16(text: str, data: hst.DataObject
-                                                           ) -> None:
+def test_utf16_offset_is_the_length_of_the_prefix_in_utf16(text: str, data: hst.DataObject) -> None:
     offset = data.draw(hst.integers(min_value=0, max_value=len(text)))
     assert Utf16(text)(offset) == len(text[:offset].encode("utf-16-le")) // 2

@@ -32,8 +32,11 @@ def _fold_tokens(name: str) -> set[str]:
 def _seed_rows() -> list[dict[str, object]]:
     if not SEED_GOLD.is_file() or not SEED_CORPUS.is_dir():
         pytest.skip(f"seed gold not present at {SHARED} (shared folder outside the repository)")
-    return [json.loads(line) for line in SEED_GOLD.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line)
+        for line in SEED_GOLD.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def _read(name: str) -> str:
@@ -57,8 +60,11 @@ def test_seed_gold_is_extracted_exactly() -> None:
             texts[name] = _read(name)
             results[name] = extract(texts[name])
             _assert_invariant(texts[name], results[name])
-        same = [a for a in results[name]
-                if (a.content.start, a.content.end) == (row["start"], row["end"])]
+        same = [
+            a
+            for a in results[name]
+            if (a.content.start, a.content.end) == (row["start"], row["end"])
+        ]
         assert same, f"{name}[{row['start']}:{row['end']}] {row['text']!r} not extracted"
         att = same[0]
         if row["speaker"] is None:
@@ -78,8 +84,11 @@ def test_seed_speaker_names_are_as_spelled_in_the_text() -> None:
         if row["speaker"] is None:
             continue
         text = _read(str(row["doc"]))
-        att = next(a for a in extract(text)
-                   if (a.content.start, a.content.end) == (row["start"], row["end"]))
+        att = next(
+            a
+            for a in extract(text)
+            if (a.content.start, a.content.end) == (row["start"], row["end"])
+        )
         names[str(row["speaker"])] = att.speaker_name
     # The articles spell "Newson" and "Barragan"; Trump is never given a first name there.
     assert names.get("Donald Trump") == "Trump"
@@ -98,31 +107,78 @@ def _find(text: str, content: str) -> Attribution:
 
 # (text, content, kind, speaker mention, speaker name, cue)
 DIRECT = [
-    ("“We will rebuild the pier by June,” Mayor Ada Lindqvist said.",
-     "We will rebuild the pier by June,", "direct", "Mayor Ada Lindqvist", "Ada Lindqvist", "said"),
-    ("“The water is safe to drink,” said the county health officer.",
-     "The water is safe to drink,", "direct", "the county health officer", None, "said"),
-    ("Councilman Raúl Ortega said: “Nobody told us about the closure.”",
-     "Nobody told us about the closure.", "direct", "Councilman Raúl Ortega", "Raúl Ortega",
-     "said"),
-    ("“It was the least costly option,” Ms. Brandt of the Riverside Trust said on Monday.",
-     "It was the least costly option,", "direct", "Ms. Brandt of the Riverside Trust", None,
-     "said"),
-    ("“The budget is balanced,” Sen. Mara Quist (D-Ore.) said Friday.",
-     "The budget is balanced,", "direct", "Sen. Mara Quist", "Mara Quist", "said"),
-    ("“We have no plans to sell,” Ivo Brandt, the chief executive of a mid-sized regional "
-     "shipping company based in Hamburg, said in an interview.",
-     "We have no plans to sell,", "direct", "Ivo Brandt", "Ivo Brandt", "said"),
-    ("“Nobody listens to us anymore.” ― Dana Whitfield",
-     "Nobody listens to us anymore.", "direct", "Dana Whitfield", "Dana Whitfield", "―"),
-    ("''The numbers simply do not add up,'' said Paul Renner, an economist.",
-     "The numbers simply do not add up,", "direct", "Paul Renner", "Paul Renner", "said"),
+    (
+        "“We will rebuild the pier by June,” Mayor Ada Lindqvist said.",
+        "We will rebuild the pier by June,",
+        "direct",
+        "Mayor Ada Lindqvist",
+        "Ada Lindqvist",
+        "said",
+    ),
+    (
+        "“The water is safe to drink,” said the county health officer.",
+        "The water is safe to drink,",
+        "direct",
+        "the county health officer",
+        None,
+        "said",
+    ),
+    (
+        "Councilman Raúl Ortega said: “Nobody told us about the closure.”",
+        "Nobody told us about the closure.",
+        "direct",
+        "Councilman Raúl Ortega",
+        "Raúl Ortega",
+        "said",
+    ),
+    (
+        "“It was the least costly option,” Ms. Brandt of the Riverside Trust said on Monday.",
+        "It was the least costly option,",
+        "direct",
+        "Ms. Brandt of the Riverside Trust",
+        None,
+        "said",
+    ),
+    (
+        "“The budget is balanced,” Sen. Mara Quist (D-Ore.) said Friday.",
+        "The budget is balanced,",
+        "direct",
+        "Sen. Mara Quist",
+        "Mara Quist",
+        "said",
+    ),
+    (
+        "“We have no plans to sell,” Ivo Brandt, the chief executive of a mid-sized regional "
+        "shipping company based in Hamburg, said in an interview.",
+        "We have no plans to sell,",
+        "direct",
+        "Ivo Brandt",
+        "Ivo Brandt",
+        "said",
+    ),
+    (
+        "“Nobody listens to us anymore.” ― Dana Whitfield",
+        "Nobody listens to us anymore.",
+        "direct",
+        "Dana Whitfield",
+        "Dana Whitfield",
+        "―",
+    ),
+    (
+        "''The numbers simply do not add up,'' said Paul Renner, an economist.",
+        "The numbers simply do not add up,",
+        "direct",
+        "Paul Renner",
+        "Paul Renner",
+        "said",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "content", "kind", "mention", "name", "cue"), DIRECT)
-def test_direct_quotes(text: str, content: str, kind: str, mention: str, name: str | None,
-                       cue: str) -> None:
+def test_direct_quotes(
+    text: str, content: str, kind: str, mention: str, name: str | None, cue: str
+) -> None:
     att = _find(text, content)
     assert att.kind == kind
     assert att.speaker is not None and att.speaker.text.endswith(mention.split()[-1])
@@ -134,19 +190,31 @@ def test_direct_quotes(text: str, content: str, kind: str, mention: str, name: s
 # Mixed quotes: the fragment is a record with exact offsets, and the clause around
 # it is a second (indirect) record with the same cue and speaker.
 MIXED = [
-    ("The governor described the raid as an ‘outrageous abuse of power’ on Sunday.",
-     "outrageous abuse of power", "the raid as an ‘outrageous abuse of power’ on Sunday",
-     "described"),
-    ("Lena Ortiz said the bridge plan was “far too late” for local shops.",
-     "far too late", "the bridge plan was “far too late” for local shops", "said"),
-    ("The union accused the board of “stalling on purpose” during the talks.",
-     "stalling on purpose", "the board of “stalling on purpose” during the talks", "accused"),
+    (
+        "The governor described the raid as an ‘outrageous abuse of power’ on Sunday.",
+        "outrageous abuse of power",
+        "the raid as an ‘outrageous abuse of power’ on Sunday",
+        "described",
+    ),
+    (
+        "Lena Ortiz said the bridge plan was “far too late” for local shops.",
+        "far too late",
+        "the bridge plan was “far too late” for local shops",
+        "said",
+    ),
+    (
+        "The union accused the board of “stalling on purpose” during the talks.",
+        "stalling on purpose",
+        "the board of “stalling on purpose” during the talks",
+        "accused",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "fragment", "clause", "cue"), MIXED)
-def test_mixed_quotes_keep_fragment_and_clause(text: str, fragment: str, clause: str,
-                                               cue: str) -> None:
+def test_mixed_quotes_keep_fragment_and_clause(
+    text: str, fragment: str, clause: str, cue: str
+) -> None:
     frag = _find(text, fragment)
     assert frag.kind == "mixed"
     assert text[frag.content.start - 1] in "‘“" and text[frag.content.end] in "’”"
@@ -158,50 +226,138 @@ def test_mixed_quotes_keep_fragment_and_clause(text: str, fragment: str, clause:
 
 # (text, content, speaker name token, cue)
 INDIRECT = [
-    ("Mayor Lena Ortiz said the bridge would reopen in May.",
-     "the bridge would reopen in May", "Ortiz", "said"),
-    ("The bank said Tuesday that it had closed 40 branches.",
-     "that it had closed 40 branches", "bank", "said"),
-    ("Senator Hal Brody said in a statement that the vote was rushed.",
-     "that the vote was rushed", "Brody", "said"),
-    ("The ferry will not run this weekend, the harbor authority said.",
-     "The ferry will not run this weekend", "authority", "said"),
-    ("Prices rose sharply last year, said Ines Falk, a grocer in Bremen.",
-     "Prices rose sharply last year", "Falk", "said"),
-    ("Coach Tomas Reyes told reporters the team would play on Sunday.",
-     "the team would play on Sunday", "Reyes", "told"),
-    ("The council accused the mayor of hiding the audit.",
-     "hiding the audit", "council", "accused"),
-    ("According to the county emergency office, three roads remain closed.",
-     "three roads remain closed", "county", "According to"),
-    ("Three roads remain closed, according to state police.",
-     "Three roads remain closed", "police", "according to"),
-    ("Many farmers say the new rules will cost them their land.",
-     "the new rules will cost them their land", "farmers", "say"),
-    ("Dr. Noor Aziz, a pediatrician, said the clinic needs more nurses.",
-     "the clinic needs more nurses", "Aziz", "said"),
-    ("The senator praised the deal and said it would create jobs in the valley.",
-     "it would create jobs in the valley", "senator", "said"),
-    ("Rita Vance opposed the plan, arguing that it would raise rents.",
-     "that it would raise rents", "Vance", "arguing"),
-    ("Senator Ruth Amell urged Republicans to back the flood bill.",
-     "Republicans to back the flood bill", "Amell", "urged"),
-    ("The coach told his players to stay home on Sunday.",
-     "his players to stay home on Sunday", "coach", "told"),
-    ("Dr. Eva Lund noted that, unlike last year, the harvest came early.",
-     "that, unlike last year, the harvest came early", "Lund", "noted"),
-    ("The head of the port authority, Lars Vik, argues the fees are too low.",
-     "the fees are too low", "Lars Vik", "argues"),
-    ("Republicans said the vote was rushed through the committee.",
-     "the vote was rushed through the committee", "Republicans", "said"),
-    ("Mayor Ana Rios is demanding that the state repay the city.",
-     "that the state repay the city", "Rios", "is demanding"),
-    ("She was told by county officials that the water was safe.",
-     "that the water was safe", "officials", "was told by"),
-    ("The registration problem was first reported by The Harbor Times.",
-     "The registration problem", "Harbor Times", "was first reported by"),
-    ("Officials have called for an independent review of the contract.",
-     "an independent review of the contract", "officials", "have called for"),
+    (
+        "Mayor Lena Ortiz said the bridge would reopen in May.",
+        "the bridge would reopen in May",
+        "Ortiz",
+        "said",
+    ),
+    (
+        "The bank said Tuesday that it had closed 40 branches.",
+        "that it had closed 40 branches",
+        "bank",
+        "said",
+    ),
+    (
+        "Senator Hal Brody said in a statement that the vote was rushed.",
+        "that the vote was rushed",
+        "Brody",
+        "said",
+    ),
+    (
+        "The ferry will not run this weekend, the harbor authority said.",
+        "The ferry will not run this weekend",
+        "authority",
+        "said",
+    ),
+    (
+        "Prices rose sharply last year, said Ines Falk, a grocer in Bremen.",
+        "Prices rose sharply last year",
+        "Falk",
+        "said",
+    ),
+    (
+        "Coach Tomas Reyes told reporters the team would play on Sunday.",
+        "the team would play on Sunday",
+        "Reyes",
+        "told",
+    ),
+    (
+        "The council accused the mayor of hiding the audit.",
+        "hiding the audit",
+        "council",
+        "accused",
+    ),
+    (
+        "According to the county emergency office, three roads remain closed.",
+        "three roads remain closed",
+        "county",
+        "According to",
+    ),
+    (
+        "Three roads remain closed, according to state police.",
+        "Three roads remain closed",
+        "police",
+        "according to",
+    ),
+    (
+        "Many farmers say the new rules will cost them their land.",
+        "the new rules will cost them their land",
+        "farmers",
+        "say",
+    ),
+    (
+        "Dr. Noor Aziz, a pediatrician, said the clinic needs more nurses.",
+        "the clinic needs more nurses",
+        "Aziz",
+        "said",
+    ),
+    (
+        "The senator praised the deal and said it would create jobs in the valley.",
+        "it would create jobs in the valley",
+        "senator",
+        "said",
+    ),
+    (
+        "Rita Vance opposed the plan, arguing that it would raise rents.",
+        "that it would raise rents",
+        "Vance",
+        "arguing",
+    ),
+    (
+        "Senator Ruth Amell urged Republicans to back the flood bill.",
+        "Republicans to back the flood bill",
+        "Amell",
+        "urged",
+    ),
+    (
+        "The coach told his players to stay home on Sunday.",
+        "his players to stay home on Sunday",
+        "coach",
+        "told",
+    ),
+    (
+        "Dr. Eva Lund noted that, unlike last year, the harvest came early.",
+        "that, unlike last year, the harvest came early",
+        "Lund",
+        "noted",
+    ),
+    (
+        "The head of the port authority, Lars Vik, argues the fees are too low.",
+        "the fees are too low",
+        "Lars Vik",
+        "argues",
+    ),
+    (
+        "Republicans said the vote was rushed through the committee.",
+        "the vote was rushed through the committee",
+        "Republicans",
+        "said",
+    ),
+    (
+        "Mayor Ana Rios is demanding that the state repay the city.",
+        "that the state repay the city",
+        "Rios",
+        "is demanding",
+    ),
+    (
+        "She was told by county officials that the water was safe.",
+        "that the water was safe",
+        "officials",
+        "was told by",
+    ),
+    (
+        "The registration problem was first reported by The Harbor Times.",
+        "The registration problem",
+        "Harbor Times",
+        "was first reported by",
+    ),
+    (
+        "Officials have called for an independent review of the contract.",
+        "an independent review of the contract",
+        "officials",
+        "have called for",
+    ),
 ]
 
 
@@ -235,8 +391,10 @@ def test_cue_words_that_are_not_attributions(text: str) -> None:
 
 # Speakers found outside the quote's own sentence.
 def test_speaker_from_colon_lead_in_paragraph() -> None:
-    text = ("A nurse in Leeds described the night shift:\n"
-            "“We had four patients for every bed and nobody to call for help.”")
+    text = (
+        "A nurse in Leeds described the night shift:\n"
+        "“We had four patients for every bed and nobody to call for help.”"
+    )
     att = _find(text, "We had four patients for every bed and nobody to call for help.")
     assert att.kind == "direct" and att.speaker_name is not None
     assert "nurse" in att.speaker_name.lower()
@@ -251,26 +409,35 @@ def test_continuation_shares_speaker_and_cue_in_paragraph() -> None:
 
 
 def test_pronoun_speaker_resolves_to_named_person() -> None:
-    text = ("Governor Maria Solis visited the shelter on Monday.\n\n"
-            "“These families deserve better,” she said.")
+    text = (
+        "Governor Maria Solis visited the shelter on Monday.\n\n"
+        "“These families deserve better,” she said."
+    )
     att = _find(text, "These families deserve better,")
     assert att.speaker is not None and att.speaker.text == "she"
     assert att.speaker_name == "Maria Solis"
 
 
 def test_quote_across_paragraphs_with_reopened_marks() -> None:
-    text = ("“We asked for a crossing guard three times,” said Pia Lund, a parent.\n"
-            "“Each time the district said there was no money for one.\n"
-            "“Now we are paying for it ourselves.”")
-    att = _find(text, "Each time the district said there was no money for one.\n"
-                      "“Now we are paying for it ourselves.")
+    text = (
+        "“We asked for a crossing guard three times,” said Pia Lund, a parent.\n"
+        "“Each time the district said there was no money for one.\n"
+        "“Now we are paying for it ourselves.”"
+    )
+    att = _find(
+        text,
+        "Each time the district said there was no money for one.\n"
+        "“Now we are paying for it ourselves.",
+    )
     assert att.kind == "direct" and att.speaker_name == "Pia Lund"
 
 
 # Unbalanced marks cost at most their paragraph; later quotes are still found.
 def test_unbalanced_quote_is_local() -> None:
-    text = ("He called the plan “a disaster and walked out.\n\n"
-            "“We will appeal the ruling,” said Olga Berg.")
+    text = (
+        "He called the plan “a disaster and walked out.\n\n"
+        "“We will appeal the ruling,” said Olga Berg."
+    )
     att = _find(text, "We will appeal the ruling,")
     assert att.speaker_name == "Olga Berg"
     stray = [a for a in extract(text) if a.content.start < text.index("\n")]
@@ -292,8 +459,10 @@ def test_scare_quotes_and_signs_have_no_speaker(text: str, content: str) -> None
 
 
 def test_output_is_in_document_order() -> None:
-    text = ("Officials said the road would reopen. “It is safe now,” said Tom Hale. "
-            "Residents say the repairs took too long.")
+    text = (
+        "Officials said the road would reopen. “It is safe now,” said Tom Hale. "
+        "Residents say the repairs took too long."
+    )
     starts = [a.content.start for a in extract(text)]
     assert starts == sorted(starts) and len(starts) >= 3
 
@@ -358,10 +527,18 @@ def test_seed_gold_scores_one_in_evaluate() -> None:
 
 # Colon attributions: a paragraph opening with a speaker label.
 COLON = [
-    ("HALE: We will not raise the toll this year, and that is final.",
-     "We will not raise the toll this year, and that is final.", "direct", "HALE"),
-    ("Ortiz: City to Rebuild the Old Pier by Spring", "City to Rebuild the Old Pier by Spring",
-     "indirect", "Ortiz"),
+    (
+        "HALE: We will not raise the toll this year, and that is final.",
+        "We will not raise the toll this year, and that is final.",
+        "direct",
+        "HALE",
+    ),
+    (
+        "Ortiz: City to Rebuild the Old Pier by Spring",
+        "City to Rebuild the Old Pier by Spring",
+        "indirect",
+        "Ortiz",
+    ),
 ]
 
 
@@ -373,9 +550,14 @@ def test_speaker_colon(text: str, content: str, kind: str, speaker: str) -> None
     assert att.cue is not None and att.cue.text == ":"
 
 
-@pytest.mark.parametrize("text", ["UPDATE: The road reopened at noon today.",
-                                  "Photo: the pier after the storm last week",
-                                  "The Latest: Ortiz wins the mayoral primary in Riverton"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UPDATE: The road reopened at noon today.",
+        "Photo: the pier after the storm last week",
+        "The Latest: Ortiz wins the mayoral primary in Riverton",
+    ],
+)
 def test_colon_labels_that_are_not_speakers(text: str) -> None:
     assert [a for a in extract(text) if a.kind != "nonspeech"] == []
 
@@ -388,8 +570,10 @@ def test_speaker_colon_with_quoted_fragment() -> None:
 
 
 def test_title_case_headline_cue() -> None:
-    text = ("Mayor Ortiz Says City Will Rebuild the ‘Crumbling’ Pier by Spring\n\n"
-            "The city council met on Tuesday.")
+    text = (
+        "Mayor Ortiz Says City Will Rebuild the ‘Crumbling’ Pier by Spring\n\n"
+        "The city council met on Tuesday."
+    )
     frag = _find(text, "Crumbling")
     assert frag.kind == "mixed" and frag.speaker_name == "Ortiz"
     assert frag.cue is not None and frag.cue.text == "Says"
@@ -400,21 +584,28 @@ def test_title_case_headline_cue() -> None:
 @pytest.mark.parametrize(
     ("text", "content", "name"),
     [
-        ("“Why would we wait?” Ana Ruiz said. The vote is on Monday.",
-         "Why would we wait?", "Ana Ruiz"),
-        ("Nell Park paused, then went on to say, “We are not giving up on this town.”",
-         "We are not giving up on this town.", "Nell Park"),
+        (
+            "“Why would we wait?” Ana Ruiz said. The vote is on Monday.",
+            "Why would we wait?",
+            "Ana Ruiz",
+        ),
+        (
+            "Nell Park paused, then went on to say, “We are not giving up on this town.”",
+            "We are not giving up on this town.",
+            "Nell Park",
+        ),
     ],
 )
-def test_speaker_in_short_next_sentence_or_main_clause(text: str, content: str,
-                                                        name: str) -> None:
+def test_speaker_in_short_next_sentence_or_main_clause(text: str, content: str, name: str) -> None:
     att = _find(text, content)
     assert att.kind == "direct" and att.speaker_name == name
 
 
 def test_quote_paragraph_after_indirect_speech_takes_its_speaker() -> None:
-    text = ("Editor Jonas Lund said the paper would change course after the complaints.\n\n"
-            "“We owe our readers a clearer account of how we check every story.”")
+    text = (
+        "Editor Jonas Lund said the paper would change course after the complaints.\n\n"
+        "“We owe our readers a clearer account of how we check every story.”"
+    )
     att = _find(text, "We owe our readers a clearer account of how we check every story.")
     assert att.rule == "previous-paragraph-speaker"
     assert att.speaker_name == "Jonas Lund"
@@ -483,9 +674,39 @@ def test_sample_corpus_cases(name: str, content: str, speaker: str | None) -> No
         assert speaker.lower() in att.speaker_name.lower(), (att.speaker_name, att.rule)
 
 
-_PIECES = ["“", "”", "‘", "’", '"', "'", "''", " ", " ", " ", "\n", "\n\n", ",", ".", ":", "—",
-           "said", "she", "He", "Mayor Ana Ruiz", "told reporters", "that", "according to",
-           "the plan", "was", "It’s", "workers’", "Officials", "(D-Ore.)", "―", "PENCE:"]
+_PIECES = [
+    "“",
+    "”",
+    "‘",
+    "’",
+    '"',
+    "'",
+    "''",
+    " ",
+    " ",
+    " ",
+    "\n",
+    "\n\n",
+    ",",
+    ".",
+    ":",
+    "—",
+    "said",
+    "she",
+    "He",
+    "Mayor Ana Ruiz",
+    "told reporters",
+    "that",
+    "according to",
+    "the plan",
+    "was",
+    "It’s",
+    "workers’",
+    "Officials",
+    "(D-Ore.)",
+    "―",
+    "PENCE:",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -502,12 +723,15 @@ def test_any_text_keeps_the_span_invariant(pieces: list[str]) -> None:
         assert a.kind != "nonspeech" or a.speaker is None
 
 
-@pytest.mark.parametrize("sentence", [
-    "The mayor described the plan as ‘a disgrace’ saying: ‘This is a betrayal of the city’ "
-    "and demanding a recount.",
-    "Ortiz said: the shelters will stay open through Sunday night.",
-    "The chief added – as crews packed up – that the site was safe.",
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The mayor described the plan as ‘a disgrace’ saying: ‘This is a betrayal of the city’ "
+        "and demanding a recount.",
+        "Ortiz said: the shelters will stay open through Sunday night.",
+        "The chief added – as crews packed up – that the site was safe.",
+    ],
+)
 def test_content_never_starts_or_ends_with_a_separator(sentence: str) -> None:
     for a in extract(sentence):
         assert a.content.text == a.content.text.strip(" ,:;—–"), a

@@ -39,57 +39,81 @@ def _flags(store: Store, kind: str | None = None) -> list[Conflict]:
         return list_conflicts(s, kind)
 
 
-@pytest.mark.parametrize(("text", "title"), [
-    ("Meet the Press", True),
-    ("“Fox and Friends,”", True),
-    ("State of the Union.", True),
-    ("This Week With George Stephanopoulos.", True),
-    ("The Harbor Town Hall Forum", True),  # title case with a cue word
-    ("Makes You Want To Retch.", False),  # a headline's quote, no cue word
-    ("We will win this election", False),
-    ("the press is dishonest", False),
-])
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Meet the Press", True),
+        ("“Fox and Friends,”", True),
+        ("State of the Union.", True),
+        ("This Week With George Stephanopoulos.", True),
+        ("The Harbor Town Hall Forum", True),  # title case with a cue word
+        ("Makes You Want To Retch.", False),  # a headline's quote, no cue word
+        ("We will win this election", False),
+        ("the press is dishonest", False),
+    ],
+)
 def test_is_title(text: str, title: bool) -> None:
     assert is_title(text) is title
 
 
-@pytest.mark.parametrize(("text", "ok"), [
-    ("fair", False),
-    ("No.", False),
-    ("Troubling.", False),
-    ("rigged system", False),  # two words: corroborates nothing on its own
-    ("Morning Joe", False),
-    ("the system is rigged", True),
-])
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("fair", False),
+        ("No.", False),
+        ("Troubling.", False),
+        ("rigged system", False),  # two words: corroborates nothing on its own
+        ("Morning Joe", False),
+        ("the system is rigged", True),
+    ],
+)
 def test_matchable(text: str, ok: bool) -> None:
     assert matchable(text) is ok
 
 
-@pytest.mark.parametrize(("a", "b", "changed"), [
-    ("We will not raise taxes.", "we will not raise taxes", []),  # case and punctuation
-    ("No, no, no, we will not raise taxes", "No, we will not raise taxes", []),  # repetition
-    ("We will not raise taxes on families this year", "We will not raise taxes … this year",
-     []),  # the cut is marked
-    ("We will not raise taxes", "We will raise taxes", ["not"]),
-    ("We will raise taxes on the rich", "We will raise taxes on everyone", ["the", "rich",
-                                                                            "everyone"][1:]),
-    ("The plan is a disaster", "The plan was a disaster", []),  # an auxiliary only
-    ("By the way, if she wins, nothing you can do", "if she wins, nothing you can do",
-     []),  # quoted from later in the sentence
-    ("Let's dispel this fiction", "And let's dispel once and for all this fiction",
-     ["once", "all"]),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "changed"),
+    [
+        ("We will not raise taxes.", "we will not raise taxes", []),  # case and punctuation
+        ("No, no, no, we will not raise taxes", "No, we will not raise taxes", []),  # repetition
+        (
+            "We will not raise taxes on families this year",
+            "We will not raise taxes … this year",
+            [],
+        ),  # the cut is marked
+        ("We will not raise taxes", "We will raise taxes", ["not"]),
+        (
+            "We will raise taxes on the rich",
+            "We will raise taxes on everyone",
+            ["the", "rich", "everyone"][1:],
+        ),
+        ("The plan is a disaster", "The plan was a disaster", []),  # an auxiliary only
+        (
+            "By the way, if she wins, nothing you can do",
+            "if she wins, nothing you can do",
+            [],
+        ),  # quoted from later in the sentence
+        (
+            "Let's dispel this fiction",
+            "And let's dispel once and for all this fiction",
+            ["once", "all"],
+        ),
+    ],
+)
 def test_content_changes(a: str, b: str, changed: list[str]) -> None:
     assert content_changes(a, b) == changed
 
 
-@pytest.mark.parametrize(("text", "statement"), [
-    ("We lost the vote.", True),  # a whole sentence
-    ("we will cut taxes for every family", True),  # six words
-    ("fair", False),
-    ("a hell of a lot,", False),
-    ("That makes me smart,", False),  # four words, not closed: a part of a sentence
-])
+@pytest.mark.parametrize(
+    ("text", "statement"),
+    [
+        ("We lost the vote.", True),  # a whole sentence
+        ("we will cut taxes for every family", True),  # six words
+        ("fair", False),
+        ("a hell of a lot,", False),
+        ("That makes me smart,", False),  # four words, not closed: a part of a sentence
+    ],
+)
 def test_is_statement(text: str, statement: bool) -> None:
     assert is_statement(text) is statement
 
@@ -98,15 +122,27 @@ DAY = "2026-04-02"
 
 
 def test_show_titles_and_scare_quotes_raise_nothing(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "Senator Carla Mendez told “Meet the Press” on Sunday that the bill would pass. "
-              "She called the plan “fair.”"),
-        (DAY, "Governor Paul Brandt said on “Meet the Press” that he would veto the bill. "
-              "Brandt called the plan “fair,” but not finished."),
-        (DAY, "Mayor Ruth Abbott went on “Fox and Friends” to talk about the budget, "
-              "which she called “Troubling.”"),
-        (DAY, "Council members called the budget “troubling” in a statement on Friday."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "Senator Carla Mendez told “Meet the Press” on Sunday that the bill would pass. "
+                "She called the plan “fair.”",
+            ),
+            (
+                DAY,
+                "Governor Paul Brandt said on “Meet the Press” that he would veto the bill. "
+                "Brandt called the plan “fair,” but not finished.",
+            ),
+            (
+                DAY,
+                "Mayor Ruth Abbott went on “Fox and Friends” to talk about the budget, "
+                "which she called “Troubling.”",
+            ),
+            (DAY, "Council members called the budget “troubling” in a statement on Friday."),
+        ],
+    )
     assert _flags(store) == []
     with store.session() as s:
         clustered = {normalize(r.text) for c in list_clusters(s) for r in c.sources}
@@ -125,21 +161,31 @@ def test_partial_overlaps_do_not_chain(tmp_path: Path) -> None:
         with store.session() as s:
             for c in list_clusters(s):
                 words = {normalize(r.text) for r in c.sources}
-                assert not (any("voters" in w for w in words)
-                            and any("highway" in w for w in words)), words
+                assert not (
+                    any("voters" in w for w in words) and any("highway" in w for w in words)
+                ), words
         assert _flags(store, "misattribution") == []
         store.dispose()
 
 
 def test_unrelated_statements_by_one_speaker_are_not_misquotes(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "“We will cut taxes for every working family in this state,” "
-              "Senator Carla Mendez said on Tuesday."),
-        (DAY, "“We will fund every school in this state before we cut a single tax,” "
-              "Senator Carla Mendez said on Tuesday."),
-        (DAY, "“This has nothing to do with the budget,” Senator Carla Mendez said."),
-        (DAY, "“This has everything to do with the budget,” Senator Carla Mendez said."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "“We will cut taxes for every working family in this state,” "
+                "Senator Carla Mendez said on Tuesday.",
+            ),
+            (
+                DAY,
+                "“We will fund every school in this state before we cut a single tax,” "
+                "Senator Carla Mendez said on Tuesday.",
+            ),
+            (DAY, "“This has nothing to do with the budget,” Senator Carla Mendez said."),
+            (DAY, "“This has everything to do with the budget,” Senator Carla Mendez said."),
+        ],
+    )
     # The last two differ in one content word at high similarity: that one is flagged.
     found = _flags(store, "misquote")
     assert all("cut" not in r.text for c in found for r in c.records)
@@ -148,28 +194,48 @@ def test_unrelated_statements_by_one_speaker_are_not_misquotes(tmp_path: Path) -
 
 
 def test_misquote_needs_content_words(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "“No, no, no. We will not close the Eastside library,” Mayor Ruth Abbott said."),
-        (DAY, "“No. We will not close the Eastside library,” Mayor Ruth Abbott said."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (DAY, "“No, no, no. We will not close the Eastside library,” Mayor Ruth Abbott said."),
+            (DAY, "“No. We will not close the Eastside library,” Mayor Ruth Abbott said."),
+        ],
+    )
     assert _flags(store, "misquote") == []
 
 
 ORTIZ = "“Our schools need more teachers, not more tests,” said Senator Carla Mendez."
 
 
-@pytest.mark.parametrize(("second", "flagged"), [
-    pytest.param("“Our schools need more teachers, not more tests,” Governor Paul Brandt "
-                 "said on Tuesday.", True, id="named-both-sides"),
-    pytest.param("Governor Paul Brandt spoke next. “Our schools need more teachers, not more "
-                 "tests,” he said.", False, id="pronoun"),
-    pytest.param("Governor Paul Brandt spoke next.\n\n“Our schools need more teachers, not "
-                 "more tests.”", False, id="paragraph-distance"),
-    pytest.param("“Our schools need more teachers, not more tests,” Senator Carla Mendez "
-                 "said again on Tuesday.", False, id="same-person"),
-])
-def test_misattribution_needs_explicit_names(tmp_path: Path, second: str,
-                                             flagged: bool) -> None:
+@pytest.mark.parametrize(
+    ("second", "flagged"),
+    [
+        pytest.param(
+            "“Our schools need more teachers, not more tests,” Governor Paul Brandt "
+            "said on Tuesday.",
+            True,
+            id="named-both-sides",
+        ),
+        pytest.param(
+            "Governor Paul Brandt spoke next. “Our schools need more teachers, not more "
+            "tests,” he said.",
+            False,
+            id="pronoun",
+        ),
+        pytest.param(
+            "Governor Paul Brandt spoke next.\n\n“Our schools need more teachers, not more tests.”",
+            False,
+            id="paragraph-distance",
+        ),
+        pytest.param(
+            "“Our schools need more teachers, not more tests,” Senator Carla Mendez "
+            "said again on Tuesday.",
+            False,
+            id="same-person",
+        ),
+    ],
+)
+def test_misattribution_needs_explicit_names(tmp_path: Path, second: str, flagged: bool) -> None:
     store = _store(tmp_path, [(DAY, ORTIZ), (DAY, second)])
     found = _flags(store, "misattribution")
     assert bool(found) is flagged
@@ -178,37 +244,73 @@ def test_misattribution_needs_explicit_names(tmp_path: Path, second: str,
         assert 0 < c.score <= 100
 
 
-@pytest.mark.parametrize(("first", "second", "flagged"), [
-    pytest.param((DAY, "Police said 14 people were killed in the shooting at a Harbor City "
-                       "office party on Wednesday."),
-                 ("2026-04-03", "Fourteen people were killed in the Harbor City shooting on "
-                                "Wednesday, and 21 were wounded."), False, id="agree"),
-    pytest.param((DAY, "Police said 14 people were killed in the shooting at a Harbor City "
-                       "office party."),
-                 ("2026-04-03", "Police said 12 people were killed in the Harbor City shooting."),
-                 True, id="same-event-disagree"),
-    pytest.param((DAY, "Police said 14 people were killed in the shooting at a Harbor City "
-                       "office party."),
-                 ("2026-08-20", "Police said 49 people were killed in the shooting at a Lakeview "
-                                "nightclub."),
-                 False, id="months-apart"),
-    pytest.param((None, "Police said 14 people were killed in the shooting at a Harbor City "
-                        "office party."),
-                 (None, "Officials said 41 people were killed in the crackdown in the northern "
-                        "provinces."),
-                 False, id="undated-no-shared-place"),
-])
-def test_numeric_needs_one_event(tmp_path: Path, first: tuple[str | None, str],
-                                 second: tuple[str | None, str], flagged: bool) -> None:
+@pytest.mark.parametrize(
+    ("first", "second", "flagged"),
+    [
+        pytest.param(
+            (
+                DAY,
+                "Police said 14 people were killed in the shooting at a Harbor City "
+                "office party on Wednesday.",
+            ),
+            (
+                "2026-04-03",
+                "Fourteen people were killed in the Harbor City shooting on "
+                "Wednesday, and 21 were wounded.",
+            ),
+            False,
+            id="agree",
+        ),
+        pytest.param(
+            (
+                DAY,
+                "Police said 14 people were killed in the shooting at a Harbor City office party.",
+            ),
+            ("2026-04-03", "Police said 12 people were killed in the Harbor City shooting."),
+            True,
+            id="same-event-disagree",
+        ),
+        pytest.param(
+            (
+                DAY,
+                "Police said 14 people were killed in the shooting at a Harbor City office party.",
+            ),
+            (
+                "2026-08-20",
+                "Police said 49 people were killed in the shooting at a Lakeview nightclub.",
+            ),
+            False,
+            id="months-apart",
+        ),
+        pytest.param(
+            (
+                None,
+                "Police said 14 people were killed in the shooting at a Harbor City office party.",
+            ),
+            (
+                None,
+                "Officials said 41 people were killed in the crackdown in the northern provinces.",
+            ),
+            False,
+            id="undated-no-shared-place",
+        ),
+    ],
+)
+def test_numeric_needs_one_event(
+    tmp_path: Path, first: tuple[str | None, str], second: tuple[str | None, str], flagged: bool
+) -> None:
     store = _store(tmp_path, [first, second])
     assert bool(_flags(store, "numeric")) is flagged
 
 
 def test_numeric_window_is_configurable(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "Police said 14 people were killed in the Harbor City shooting."),
-        ("2026-04-12", "Police said 12 people were killed in the Harbor City shooting."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (DAY, "Police said 14 people were killed in the Harbor City shooting."),
+            ("2026-04-12", "Police said 12 people were killed in the Harbor City shooting."),
+        ],
+    )
     assert _flags(store, "numeric") == []  # ten days apart: not compared by default
     result = CliRunner().invoke(app, ["match", "--db", store.url, "--window-days", "14"])
     assert result.exit_code == 0, result.output
@@ -222,8 +324,9 @@ def test_conflicts_most_confident_first_and_min_score(samples: Store) -> None:
     scores = [c["score"] for c in json.loads(result.output)]
     assert scores == sorted(scores, reverse=True) and len(scores) >= 3
     cut = sorted(scores)[len(scores) // 2]
-    result = runner.invoke(app, ["conflicts", "--db", samples.url, "--format", "json",
-                                 "--min-score", str(cut)])
+    result = runner.invoke(
+        app, ["conflicts", "--db", samples.url, "--format", "json", "--min-score", str(cut)]
+    )
     assert result.exit_code == 0
     kept = [c["score"] for c in json.loads(result.output)]
     assert kept and all(s >= cut for s in kept) and len(kept) <= len(scores)
@@ -234,49 +337,85 @@ def test_conflicts_most_confident_first_and_min_score(samples: Store) -> None:
 
 def test_past_events_named_in_passing_are_not_compared(tmp_path: Path) -> None:
     """One week's news recalls other attacks; their tolls are not reports of one event."""
-    store = _store(tmp_path, [
-        (DAY, "The mayor laid flowers at the Lakeview nightclub, where 49 people were killed "
-              "in June by a lone gunman."),
-        ("2026-04-04", "France was shaken in November, when attackers killed 130 people at "
-                       "cafes and a concert hall in Paris."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "The mayor laid flowers at the Lakeview nightclub, where 49 people were killed "
+                "in June by a lone gunman.",
+            ),
+            (
+                "2026-04-04",
+                "France was shaken in November, when attackers killed 130 people at "
+                "cafes and a concert hall in Paris.",
+            ),
+        ],
+    )
     assert _flags(store, "numeric") == []
 
 
-@pytest.mark.parametrize("articles", [
-    pytest.param([
-        "“Crooked Senator Carla Mendez and her staff ‘were extremely careless with the "
-        "committee’s money.’ Not fit!” Governor Paul Brandt wrote on Tuesday.",
-        "Auditor Nina Okafor said Mendez and her staff “were extremely careless with the "
-        "committee’s money.”"], id="quoting-someone"),
-    pytest.param([
-        "Brandt on Mendez: ‘We Do Not Fund Campaigns With Tax Money.’\n\nGovernor Paul Brandt "
-        "rejected the request. “We do not fund campaigns with tax money,” said Treasurer "
-        "Lou Fenn on Monday."], id="one-document-headline"),
-])
+@pytest.mark.parametrize(
+    "articles",
+    [
+        pytest.param(
+            [
+                "“Crooked Senator Carla Mendez and her staff ‘were extremely careless with the "
+                "committee’s money.’ Not fit!” Governor Paul Brandt wrote on Tuesday.",
+                "Auditor Nina Okafor said Mendez and her staff “were extremely careless with the "
+                "committee’s money.”",
+            ],
+            id="quoting-someone",
+        ),
+        pytest.param(
+            [
+                "Brandt on Mendez: ‘We Do Not Fund Campaigns With Tax Money.’\n\n"
+                "Governor Paul Brandt "
+                "rejected the request. “We do not fund campaigns with tax money,” said Treasurer "
+                "Lou Fenn on Monday."
+            ],
+            id="one-document-headline",
+        ),
+    ],
+)
 def test_misattribution_patterns_not_flagged(tmp_path: Path, articles: list[str]) -> None:
     store = _store(tmp_path, [(DAY, t) for t in articles])
     assert _flags(store, "misattribution") == []
 
 
 def test_a_line_repeated_in_one_article_is_no_misquote(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "“We will not close the Eastside library this year,” Mayor Ruth Abbott said.\n\n"
-              "Later she repeated it. “We will never close the Eastside library,” "
-              "Mayor Ruth Abbott said."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "“We will not close the Eastside library this year,” Mayor Ruth Abbott said.\n\n"
+                "Later she repeated it. “We will never close the Eastside library,” "
+                "Mayor Ruth Abbott said.",
+            ),
+        ],
+    )
     assert _flags(store, "misquote") == []
 
 
 def test_a_stock_phrase_does_not_merge_statements(tmp_path: Path) -> None:
     """“commander in chief” sits inside many statements; it must not bridge them."""
-    store = _store(tmp_path, [
-        (DAY, "“I do not see how anyone can trust her as commander in chief,” "
-              "Senator Carla Mendez said."),
-        (DAY, "“He is temperamentally unfit to be commander in chief,” Governor Paul Brandt "
-              "said."),
-        (DAY, "Mayor Ruth Abbott said the next “commander in chief” would face the choice."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "“I do not see how anyone can trust her as commander in chief,” "
+                "Senator Carla Mendez said.",
+            ),
+            (
+                DAY,
+                "“He is temperamentally unfit to be commander in chief,” Governor Paul Brandt "
+                "said.",
+            ),
+            (DAY, "Mayor Ruth Abbott said the next “commander in chief” would face the choice."),
+        ],
+    )
     with store.session() as s:
         for c in list_clusters(s):
             words = {normalize(r.text) for r in c.sources}
@@ -284,12 +423,28 @@ def test_a_stock_phrase_does_not_merge_statements(tmp_path: Path) -> None:
 
 
 def test_a_dismissed_flag_stays_down_until_its_evidence_changes(tmp_path: Path) -> None:
-    store = _store(tmp_path, [(DAY, ORTIZ), (DAY, "“Our schools need more teachers, not more "
-                                                  "tests,” Governor Paul Brandt said.")])
+    store = _store(
+        tmp_path,
+        [
+            (DAY, ORTIZ),
+            (DAY, "“Our schools need more teachers, not more tests,” Governor Paul Brandt said."),
+        ],
+    )
     (flag,) = _flags(store, "misattribution")
     runner = CliRunner()
-    result = runner.invoke(app, ["review-flag", flag.id[:10], "--status", "dismissed",
-                                 "--by", "Ana Ruiz", "--db", store.url])
+    result = runner.invoke(
+        app,
+        [
+            "review-flag",
+            flag.id[:10],
+            "--status",
+            "dismissed",
+            "--by",
+            "Ana Ruiz",
+            "--db",
+            store.url,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert _flags(store, "misattribution") == []
     # Another document on another subject, then a full rebuild: still down.
@@ -305,7 +460,9 @@ def test_a_dismissed_flag_stays_down_until_its_evidence_changes(tmp_path: Path) 
     third.mkdir()
     (third / "third.txt").write_text(
         f"date {DAY}\n\n“Our schools need more teachers, not more tests,” said Mayor Ruth "
-        "Abbott.\n", encoding="utf-8")
+        "Abbott.\n",
+        encoding="utf-8",
+    )
     assert ingest(store, [third]).ok
     assert _flags(store, "misattribution")
 
@@ -313,94 +470,152 @@ def test_a_dismissed_flag_stays_down_until_its_evidence_changes(tmp_path: Path) 
 def test_review_flag_errors(tmp_path: Path) -> None:
     store = _store(tmp_path, [(DAY, ORTIZ)])
     runner = CliRunner()
-    result = runner.invoke(app, ["review-flag", "feedbeef", "--status", "dismissed",
-                                 "--by", "Ana Ruiz", "--db", store.url])
+    result = runner.invoke(
+        app,
+        ["review-flag", "feedbeef", "--status", "dismissed", "--by", "Ana Ruiz", "--db", store.url],
+    )
     assert result.exit_code == 3
     assert "no flag" in result.output
-    result = runner.invoke(app, ["review-flag", "feedbeef", "--status", "maybe",
-                                 "--by", "Ana Ruiz", "--db", store.url])
+    result = runner.invoke(
+        app, ["review-flag", "feedbeef", "--status", "maybe", "--by", "Ana Ruiz", "--db", store.url]
+    )
     assert result.exit_code == 2  # a choice typer checks, like --kind
 
 
 def test_a_stock_phrase_by_two_speakers_is_not_one_statement(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "“Jobs, jobs, jobs,” Senator Carla Mendez told the crowd."),
-        (DAY, "“Jobs, jobs, jobs,” Governor Paul Brandt said at the plant."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (DAY, "“Jobs, jobs, jobs,” Senator Carla Mendez told the crowd."),
+            (DAY, "“Jobs, jobs, jobs,” Governor Paul Brandt said at the plant."),
+        ],
+    )
     with store.session() as s:
-        assert not [c for c in list_clusters(s, min_sources=2)
-                    if "jobs jobs jobs" in normalize(c.text)]
+        assert not [
+            c for c in list_clusters(s, min_sources=2) if "jobs jobs jobs" in normalize(c.text)
+        ]
 
 
 def test_a_shared_weekday_is_not_a_shared_event(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "The interior minister said on Friday that 80 people were killed and 18 were "
-              "hurt on the seafront."),
-        ("2026-04-05", "The senator visited the Lakeview nightclub on Friday, where 49 people "
-                       "were killed in June."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "The interior minister said on Friday that 80 people were killed and 18 were "
+                "hurt on the seafront.",
+            ),
+            (
+                "2026-04-05",
+                "The senator visited the Lakeview nightclub on Friday, where 49 people "
+                "were killed in June.",
+            ),
+        ],
+    )
     assert _flags(store, "numeric") == []
 
 
 def test_a_line_the_speaker_repeated_is_no_misquote(tmp_path: Path) -> None:
     """One report shows the speaker saying a talking point twice in different words."""
-    store = _store(tmp_path, [
-        (DAY, "“Let us be clear about the budget: the governor knows exactly what he is doing "
-              "with it,” Senator Carla Mendez said.\n\nLater she said it again. “Let us be "
-              "clear about this budget: the governor knows exactly what he is doing,” "
-              "Senator Carla Mendez said."),
-        (DAY, "“And let us be clear once and for all about the budget: the governor knows "
-              "exactly what he is doing with it,” Senator Carla Mendez said."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "“Let us be clear about the budget: the governor knows exactly what he is doing "
+                "with it,” Senator Carla Mendez said.\n\nLater she said it again. “Let us be "
+                "clear about this budget: the governor knows exactly what he is doing,” "
+                "Senator Carla Mendez said.",
+            ),
+            (
+                DAY,
+                "“And let us be clear once and for all about the budget: the governor knows "
+                "exactly what he is doing with it,” Senator Carla Mendez said.",
+            ),
+        ],
+    )
     assert _flags(store, "misquote") == []
 
 
 def test_a_short_phrase_does_not_join_another_persons_statement(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "“I have been vetted. I have been at this for decades and despite all the "
-              "attacks I am still here,” Senator Carla Mendez said."),
-        (DAY, "“I am still here,” Governor Paul Brandt said after the vote."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "“I have been vetted. I have been at this for decades and despite all the "
+                "attacks I am still here,” Senator Carla Mendez said.",
+            ),
+            (DAY, "“I am still here,” Governor Paul Brandt said after the vote."),
+        ],
+    )
     with store.session() as s:
         assert list_clusters(s, min_sources=2) == []
 
 
 def test_one_report_against_one_in_other_words_is_no_misquote(tmp_path: Path) -> None:
     """Two interviews, two wordings of one claim: not a misquote without more reports."""
-    store = _store(tmp_path, [
-        (DAY, "Asked what he meant, Governor Paul Brandt replied: “No, I meant he is the "
-              "father of the deficit.”"),
-        (DAY, "“I meant exactly that. He is the father of the deficit,” Governor Paul Brandt "
-              "told a radio host."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "Asked what he meant, Governor Paul Brandt replied: “No, I meant he is the "
+                "father of the deficit.”",
+            ),
+            (
+                DAY,
+                "“I meant exactly that. He is the father of the deficit,” Governor Paul Brandt "
+                "told a radio host.",
+            ),
+        ],
+    )
     assert _flags(store, "misquote") == []
 
 
 def test_a_persons_three_words_join_no_cluster(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        (DAY, "“Senator Mendez is back in charge, and I am so happy to see that,” Governor "
-              "Paul Brandt told reporters."),
-        (DAY, "Governor Paul Brandt said he was “happy to see” the new budget pass."),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "“Senator Mendez is back in charge, and I am so happy to see that,” Governor "
+                "Paul Brandt told reporters.",
+            ),
+            (DAY, "Governor Paul Brandt said he was “happy to see” the new budget pass."),
+        ],
+    )
     with store.session() as s:
         assert list_clusters(s, min_sources=2) == []
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("He is becoming the party’s best recruiter", "becoming the party' best recruiter"),
-    ("We’re going to build a new school", "We are going to build a new school"),
-    ("but he [Brandt] is being used in some", "but he is being used in some"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("He is becoming the party’s best recruiter", "becoming the party' best recruiter"),
+        ("We’re going to build a new school", "We are going to build a new school"),
+        ("but he [Brandt] is being used in some", "but he is being used in some"),
+    ],
+)
 def test_spelling_is_not_a_content_change(a: str, b: str) -> None:
     assert content_changes(a, b) == []
 
 
 def test_a_swapped_order_is_a_misquote_even_weeks_later(tmp_path: Path) -> None:
-    store = _store(tmp_path, [
-        ("2026-03-02", "“We are going to put a lot of coal miners and coal companies out of "
-                       "business,” Senator Carla Mendez said at the town hall."),
-        ("2026-04-20", "Mendez once said: “We are going to put a lot of coal companies and coal "
-                       "miners out of business.”"),
-    ])
+    store = _store(
+        tmp_path,
+        [
+            (
+                "2026-03-02",
+                "“We are going to put a lot of coal miners and coal companies out of "
+                "business,” Senator Carla Mendez said at the town hall.",
+            ),
+            (
+                "2026-04-20",
+                "Mendez once said: “We are going to put a lot of coal companies and coal "
+                "miners out of business.”",
+            ),
+        ],
+    )
     (flag,) = _flags(store, "misquote")
     assert flag.diff is not None and "[-" in flag.diff

@@ -37,6 +37,7 @@ def _json(runner: CliRunner, *args: str) -> list[dict[str, object]]:
 
 # ---- 1. every document that can be read is stored -----------------------------------
 
+
 def _doubling_extract(text: str) -> list[Attribution]:
     """The PolNeAR bug's shape: two rules reaching one span give two records, one id."""
     found = extract(text)
@@ -44,7 +45,8 @@ def _doubling_extract(text: str) -> list[Attribution]:
 
 
 def test_deterministic_failure_is_one_internal_error_not_retried_and_logged(
-        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ingest_module, "extract", _doubling_extract)
     sleeps: list[float] = []
     monkeypatch.setattr(ingest_module.time, "sleep", sleeps.append)
@@ -52,9 +54,13 @@ def test_deterministic_failure_is_one_internal_error_not_retried_and_logged(
     folder.mkdir()
     (folder / "a.txt").write_text(GOOD, encoding="utf-8")
     (folder / "b.txt").write_text("DUPLICATE. " + OTHER, encoding="utf-8")
-    (folder / "c.jsonl").write_text(json.dumps({"text": "Plain. " + OTHER}) + "\n"
-                                    + json.dumps({"text": "DUPLICATE. " + GOOD}) + "\n",
-                                    encoding="utf-8")
+    (folder / "c.jsonl").write_text(
+        json.dumps({"text": "Plain. " + OTHER})
+        + "\n"
+        + json.dumps({"text": "DUPLICATE. " + GOOD})
+        + "\n",
+        encoding="utf-8",
+    )
     started = time.monotonic()
     result = _ingest(runner, str(folder))
     assert time.monotonic() - started < 30
@@ -64,13 +70,19 @@ def test_deterministic_failure_is_one_internal_error_not_retried_and_logged(
     assert len(internal) == 2, result.stderr  # type: ignore[attr-defined]
     assert internal[0].startswith(f"internal error: {folder / 'b.txt'}: not stored")
     assert internal[1].startswith(f"internal error: {folder / 'c.jsonl'}:2: not stored")
-    assert all("IntegrityError" in ln and "[document " in ln and "hint:" in ln
-               and "document.failed" in ln for ln in internal)
+    assert all(
+        "IntegrityError" in ln and "[document " in ln and "hint:" in ln and "document.failed" in ln
+        for ln in internal
+    )
     assert "documents: 2 new, 0 unchanged, 2 failed" in result.stdout  # type: ignore[attr-defined]
     failed = _json(runner, "log", "--action", "document.failed")
-    assert [(e["payload"]["path"], e["payload"]["line"], e["payload"]["error"])  # type: ignore[index]
-            for e in failed] == [(str(folder / "b.txt"), None, "IntegrityError"),
-                                 (str(folder / "c.jsonl"), 2, "IntegrityError")]
+    assert [
+        (e["payload"]["path"], e["payload"]["line"], e["payload"]["error"])  # type: ignore[index]
+        for e in failed
+    ] == [
+        (str(folder / "b.txt"), None, "IntegrityError"),
+        (str(folder / "c.jsonl"), 2, "IntegrityError"),
+    ]
     assert runner.invoke(app, ["verify"]).exit_code == 0
     # The fix shipped: the same command stores what failed and skips the rest.
     monkeypatch.setattr(ingest_module, "extract", extract)
@@ -79,7 +91,8 @@ def test_deterministic_failure_is_one_internal_error_not_retried_and_logged(
 
 
 def test_extraction_crash_costs_only_its_document(
-        runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def crashing(text: str) -> list[Attribution]:
         if "CRASH" in text:
             raise ValueError("unexpected token")
@@ -87,13 +100,16 @@ def test_extraction_crash_costs_only_its_document(
 
     monkeypatch.setattr(ingest_module, "extract", crashing)
     feed = tmp_path / "feed.jsonl"
-    feed.write_text("\n".join(json.dumps({"text": t}) for t in (GOOD, "CRASH " + GOOD, OTHER))
-                    + "\n", encoding="utf-8")
+    feed.write_text(
+        "\n".join(json.dumps({"text": t}) for t in (GOOD, "CRASH " + GOOD, OTHER)) + "\n",
+        encoding="utf-8",
+    )
     result = _ingest(runner, str(feed))
     assert result.exit_code == 1
     internal = _lines(result.stderr, "internal error:")  # type: ignore[attr-defined]
-    assert len(internal) == 1 and internal[0].startswith(f"internal error: {feed}:2: not stored "
-                                                         "(extract): ValueError: unexpected token")
+    assert len(internal) == 1 and internal[0].startswith(
+        f"internal error: {feed}:2: not stored (extract): ValueError: unexpected token"
+    )
     assert "documents: 2 new" in result.stdout  # type: ignore[attr-defined]
 
 
@@ -137,7 +153,7 @@ def _mutate(text: str, how: str, at: int) -> str:
     if how == "no-stops":
         return text.replace(".", " ").replace("”", "")
     if how == "double":
-        return text[:cut] + text[cut:cut + 40] + text[cut:]
+        return text[:cut] + text[cut : cut + 40] + text[cut:]
     if how == "open-quote":
         return text[:cut] + "“" + text[cut:]
     return text
@@ -164,7 +180,8 @@ def test_generated_and_mutated_news_is_always_stored(property_store, tmp_path_fa
         st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=8),
         st.sampled_from([" ", "\n", "\n\n"]),
         st.sampled_from(["none", "cut", "no-stops", "double", "open-quote"]),
-        st.integers(0, 2000)).map(lambda t: _mutate(t[1].join(t[0]), t[2], t[3]))
+        st.integers(0, 2000),
+    ).map(lambda t: _mutate(t[1].join(t[0]), t[2], t[3]))
 
     @settings(max_examples=60, deadline=None)
     @given(st.lists(article, min_size=1, max_size=5))
@@ -172,7 +189,8 @@ def test_generated_and_mutated_news_is_always_stored(property_store, tmp_path_fa
         folder = tmp_path_factory.mktemp("docs")
         texts = [t for t in texts if t.strip()] or [GOOD]
         (folder / "feed.jsonl").write_text(
-            "".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+            "".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8"
+        )
         report = ingest(property_store, [folder], match=False)
         assert report.failed == 0, report.problems
         with property_store.session() as s:
@@ -182,6 +200,7 @@ def test_generated_and_mutated_news_is_always_stored(property_store, tmp_path_fa
 
 
 # ---- 2. one bad item costs only itself ---------------------------------------------
+
 
 def test_non_utf8_file_name_among_good_articles(runner: CliRunner, tmp_path: Path) -> None:
     import os
@@ -203,37 +222,53 @@ def test_non_utf8_file_name_among_good_articles(runner: CliRunner, tmp_path: Pat
 
 
 POISON = [
-    ("deep nesting", '{"text": "x", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}",
-     "nested too deeply"),
-    ("5,000-digit integer", '{"text": "Words, she said.", "n": ' + "9" * 5000 + "}",
-     "refused: Exceeds the limit"),
-    ("huge integer as date", '{"text": "Words, she said.", "date": ' + "7" * 5000 + "}",
-     "refused: Exceeds the limit"),
+    (
+        "deep nesting",
+        '{"text": "x", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        "nested too deeply",
+    ),
+    (
+        "5,000-digit integer",
+        '{"text": "Words, she said.", "n": ' + "9" * 5000 + "}",
+        "refused: Exceeds the limit",
+    ),
+    (
+        "huge integer as date",
+        '{"text": "Words, she said.", "date": ' + "7" * 5000 + "}",
+        "refused: Exceeds the limit",
+    ),
     ("lone surrogate in text", '{"text": "Mayor said \\ud800 no."}', "lone surrogate (\\ud800)"),
-    ("lone surrogate in title", '{"text": "Fine, she said.", "title": "\\udfff"}',
-     "\"title\" holds a lone surrogate"),
+    (
+        "lone surrogate in title",
+        '{"text": "Fine, she said.", "title": "\\udfff"}',
+        '"title" holds a lone surrogate',
+    ),
 ]
 
 
-@pytest.mark.parametrize(("line", "message"), [p[1:] for p in POISON],
-                         ids=[p[0] for p in POISON])
-def test_jsonl_poison_line_is_refused_alone(runner: CliRunner, tmp_path: Path, line: str,
-                                            message: str) -> None:
+@pytest.mark.parametrize(("line", "message"), [p[1:] for p in POISON], ids=[p[0] for p in POISON])
+def test_jsonl_poison_line_is_refused_alone(
+    runner: CliRunner, tmp_path: Path, line: str, message: str
+) -> None:
     feed = tmp_path / "feed.jsonl"
-    feed.write_text("\n".join([json.dumps({"text": GOOD}), line, json.dumps({"text": OTHER})])
-                    + "\n", encoding="utf-8")
+    feed.write_text(
+        "\n".join([json.dumps({"text": GOOD}), line, json.dumps({"text": OTHER})]) + "\n",
+        encoding="utf-8",
+    )
     result = _ingest(runner, str(feed))
     assert result.exit_code == 1
     errors = _lines(result.stderr)  # type: ignore[attr-defined]
-    assert len(errors) == 1 and errors[0].startswith(f"error: {feed}:2: ") \
-        and message in errors[0], result.stderr  # type: ignore[attr-defined]
+    assert (
+        len(errors) == 1 and errors[0].startswith(f"error: {feed}:2: ") and message in errors[0]
+    ), result.stderr  # type: ignore[attr-defined]
     assert "documents: 2 new, 0 unchanged, 1 failed" in result.stdout  # type: ignore[attr-defined]
     extracted = runner.invoke(app, ["extract", str(feed)])
     assert extracted.exit_code == 1 and len(_lines(extracted.stderr)) == 1
 
 
-def test_unreadable_folder_is_reported(runner: CliRunner, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_folder_is_reported(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     folder = tmp_path / "in"
@@ -252,7 +287,8 @@ def test_unreadable_folder_is_reported(runner: CliRunner, tmp_path: Path,
     result = _ingest(runner, str(folder))
     assert result.exit_code == 1
     assert _lines(result.stderr) == [  # type: ignore[attr-defined]
-        f"error: {folder / 'locked'}: cannot read folder: Permission denied"]
+        f"error: {folder / 'locked'}: cannot read folder: Permission denied"
+    ]
     assert "documents: 1 new" in result.stdout  # type: ignore[attr-defined]
 
 
@@ -270,10 +306,12 @@ def test_symlink_leaving_the_folder_is_not_followed(runner: CliRunner, tmp_path:
     result = _ingest(runner, str(folder))
     assert result.exit_code == 1
     errors = _lines(result.stderr)  # type: ignore[attr-defined]
-    assert errors == [f"error: {folder / 'elsewhere'}: symbolic link to outside the input "
-                      "folder, not followed (use --follow-links to read it)",
-                      f"error: {folder / 'passwd.txt'}: symbolic link to outside the input "
-                      "folder, not followed (use --follow-links to read it)"]
+    assert errors == [
+        f"error: {folder / 'elsewhere'}: symbolic link to outside the input "
+        "folder, not followed (use --follow-links to read it)",
+        f"error: {folder / 'passwd.txt'}: symbolic link to outside the input "
+        "folder, not followed (use --follow-links to read it)",
+    ]
     assert "hunter2" not in json.dumps(_json(runner, "quotes", "--all"))
     followed = _ingest(runner, "--follow-links", str(folder))
     assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
@@ -283,10 +321,14 @@ def test_symlink_leaving_the_folder_is_not_followed(runner: CliRunner, tmp_path:
 # ---- 3. article text is data, never markup or control -------------------------------
 
 WIDE = {"COLUMNS": "400"}
-ESC_QUOTE = ("“Vote \x1b[31mNO\x1b[0m \x1b]8;;https://evil.example\x1b\\https://city.gov"
-             "\x1b]8;;\x1b\\ now\x07,” said Mayor Lena Ortiz.\n")
-MARKUP_QUOTE = ("“Read [/] and [link=https://evil.example]https://city.gov[/link] "
-                "[bold]today[/bold],” said Mayor Lena Ortiz.\n")
+ESC_QUOTE = (
+    "“Vote \x1b[31mNO\x1b[0m \x1b]8;;https://evil.example\x1b\\https://city.gov"
+    "\x1b]8;;\x1b\\ now\x07,” said Mayor Lena Ortiz.\n"
+)
+MARKUP_QUOTE = (
+    "“Read [/] and [link=https://evil.example]https://city.gov[/link] "
+    "[bold]today[/bold],” said Mayor Lena Ortiz.\n"
+)
 
 
 def _clean(result: object) -> None:
@@ -300,12 +342,15 @@ def _no_control(text: str) -> None:
 
 
 def test_markup_in_articles_and_html_site_name_is_shown_literally(
-        runner: CliRunner, tmp_path: Path) -> None:
+    runner: CliRunner, tmp_path: Path
+) -> None:
     (tmp_path / "a.txt").write_text(MARKUP_QUOTE, encoding="utf-8")
     (tmp_path / "b.html").write_text(
         '<html><head><meta property="og:site_name" content="The [/] Times [bold]">'
         "</head><body><p>The budget is $3 million [/], the mayor said.</p>"
-        f"<p>{OTHER}</p></body></html>", encoding="utf-8")
+        f"<p>{OTHER}</p></body></html>",
+        encoding="utf-8",
+    )
     assert _ingest(runner, str(tmp_path / "a.txt"), str(tmp_path / "b.html")).exit_code == 0
     for command in (["quotes", "--all"], ["claims"], ["quotes", "-s", "[/]"]):
         result = runner.invoke(app, command, env=WIDE)
@@ -330,15 +375,28 @@ def test_escape_sequences_never_reach_the_terminal(runner: CliRunner, tmp_path: 
     rows = _json(runner, "quotes", "--all")
     qid = str(rows[0]["id"])
     assert "\x1b[31m" in str(rows[0]["text"])  # stored as written: data is kept whole
-    outputs = [runner.invoke(app, ["quotes", "--all"], env=WIDE),
-               runner.invoke(app, ["show", qid], env=WIDE),
-               runner.invoke(app, ["review", qid, "--status", "disputed",
-                                   "--note", "see \x1b[2J\x1b]8;;https://x\x07here",
-                                   "--by", "Ana\x1b[8m Ruiz"], env=WIDE),
-               runner.invoke(app, ["reviews"], env=WIDE),
-               runner.invoke(app, ["log"], env=WIDE),
-               runner.invoke(app, ["show", "\x1b[31mnothing"], env=WIDE),
-               _ingest(runner, str(tmp_path / "missing\x1b[2J.txt"))]
+    outputs = [
+        runner.invoke(app, ["quotes", "--all"], env=WIDE),
+        runner.invoke(app, ["show", qid], env=WIDE),
+        runner.invoke(
+            app,
+            [
+                "review",
+                qid,
+                "--status",
+                "disputed",
+                "--note",
+                "see \x1b[2J\x1b]8;;https://x\x07here",
+                "--by",
+                "Ana\x1b[8m Ruiz",
+            ],
+            env=WIDE,
+        ),
+        runner.invoke(app, ["reviews"], env=WIDE),
+        runner.invoke(app, ["log"], env=WIDE),
+        runner.invoke(app, ["show", "\x1b[31mnothing"], env=WIDE),
+        _ingest(runner, str(tmp_path / "missing\x1b[2J.txt")),
+    ]
     for out in outputs:
         _no_control(out.output)  # type: ignore[attr-defined]
     assert "Vote NO https://city.gov now\\x07" in outputs[0].stdout
@@ -356,15 +414,18 @@ def test_bidi_overrides_are_shown_not_obeyed() -> None:
     assert sanitise("nul\x00 del\x7f") == "nul\\x00 del\\x7f"
 
 
-@pytest.mark.parametrize("lead", ["\u00a0", "\u3000", "\u200b", "\ufeff", "\x0b", "\x0c",
-                                  "\u2028", " \u00a0 "])
-def test_csv_cells_with_invisible_lead_are_neutralised(runner: CliRunner, tmp_path: Path,
-                                                       lead: str) -> None:
+@pytest.mark.parametrize(
+    "lead", ["\u00a0", "\u3000", "\u200b", "\ufeff", "\x0b", "\x0c", "\u2028", " \u00a0 "]
+)
+def test_csv_cells_with_invisible_lead_are_neutralised(
+    runner: CliRunner, tmp_path: Path, lead: str
+) -> None:
     from provenance.cells import neutralise
 
-    assert neutralise(lead + "=HYPERLINK(\"https://evil.example\")").startswith("'")
-    (tmp_path / "a.txt").write_text(f"“{lead}=1+2 is the answer,” said Mayor Lena Ortiz.\n",
-                                    encoding="utf-8")
+    assert neutralise(lead + '=HYPERLINK("https://evil.example")').startswith("'")
+    (tmp_path / "a.txt").write_text(
+        f"“{lead}=1+2 is the answer,” said Mayor Lena Ortiz.\n", encoding="utf-8"
+    )
     assert _ingest(runner, str(tmp_path / "a.txt")).exit_code == 0
     for command in (["quotes", "-f", "csv"], ["export", "-f", "csv"]):
         out = runner.invoke(app, command)
@@ -382,6 +443,7 @@ def test_show_context_must_not_be_negative(runner: CliRunner, tmp_path: Path) ->
 
 
 # ---- 4. the store is safe from its own commands -------------------------------------
+
 
 def test_password_is_masked_in_errors(runner: CliRunner) -> None:
     url = "postgresql+psycopg://alice:S3cretPass@127.0.0.1:1/news"
@@ -405,10 +467,17 @@ def _stored(runner: CliRunner, tmp_path: Path) -> Path:
     return tmp_path / "provenance.db"
 
 
-@pytest.mark.parametrize("target", ["provenance.db", "provenance.db-wal", "provenance.db-shm",
-                                    "link-to-db.jsonl", "hardlink.jsonl"])
-def test_export_refuses_the_database_files(runner: CliRunner, tmp_path: Path,
-                                           target: str) -> None:
+@pytest.mark.parametrize(
+    "target",
+    [
+        "provenance.db",
+        "provenance.db-wal",
+        "provenance.db-shm",
+        "link-to-db.jsonl",
+        "hardlink.jsonl",
+    ],
+)
+def test_export_refuses_the_database_files(runner: CliRunner, tmp_path: Path, target: str) -> None:
     import os
 
     db = _stored(runner, tmp_path)
@@ -454,8 +523,25 @@ def test_generated_runs_without_a_full_stop_stay_linear() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    words = ["said", "that", "the", "mayor", "Jane", "Doe", "told", "reporters", "“", "”", ",",
-             "would", "according", "to", "police", "she", "bridge"]
+    words = [
+        "said",
+        "that",
+        "the",
+        "mayor",
+        "Jane",
+        "Doe",
+        "told",
+        "reporters",
+        "“",
+        "”",
+        ",",
+        "would",
+        "according",
+        "to",
+        "police",
+        "she",
+        "bridge",
+    ]
 
     @settings(max_examples=40, deadline=None)
     @given(st.lists(st.sampled_from(words), min_size=3, max_size=12).map(" ".join))
@@ -469,9 +555,12 @@ def test_generated_runs_without_a_full_stop_stay_linear() -> None:
 
 def test_deep_and_hidden_html_through_the_cli(runner: CliRunner, tmp_path: Path) -> None:
     deep = tmp_path / "deep.html"
-    deep.write_text("<html><body><article><p>" + "<div>" * 100_000
-                    + "“The bridge is safe,” said Mayor Lena Ortiz.</p></article></body></html>",
-                    encoding="utf-8")
+    deep.write_text(
+        "<html><body><article><p>"
+        + "<div>" * 100_000
+        + "“The bridge is safe,” said Mayor Lena Ortiz.</p></article></body></html>",
+        encoding="utf-8",
+    )
     hidden = tmp_path / "hidden.html"
     hidden.write_text(
         "<html><body><p>“We will reopen in May,” Councilwoman Ana Ruiz said.</p>"
@@ -479,7 +568,9 @@ def test_deep_and_hidden_html_through_the_cli(runner: CliRunner, tmp_path: Path)
         '<p style="color: red; DISPLAY : none">“Buy now,” said a spokesman.</p>'
         '<section aria-hidden="true"><p>“Click here,” police said.</p></section>'
         '<p style="visibility:hidden">“Invisible,” the senator said.</p>'
-        '<p aria-hidden="false">“Shown,” said Dr. Lee.</p></body></html>', encoding="utf-8")
+        '<p aria-hidden="false">“Shown,” said Dr. Lee.</p></body></html>',
+        encoding="utf-8",
+    )
     started = time.monotonic()
     result = _ingest(runner, str(deep), str(hidden))
     assert time.monotonic() - started < 60  # was 76 s for the deep page alone
@@ -500,8 +591,10 @@ def test_html_depth_limit_keeps_shallow_pages_untouched() -> None:
 
 # ---- 6. locks and types ---------------------------------------------------------------
 
+
 def test_read_only_commands_run_beside_a_writer_holding_the_lock(
-        runner: CliRunner, tmp_path: Path) -> None:
+    runner: CliRunner, tmp_path: Path
+) -> None:
     import sqlite3
 
     db = _stored(runner, tmp_path)
@@ -551,8 +644,7 @@ def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str
             rebuild(s)
             s.commit()
             # clusters.clear counts rows first: only reads may come before the locks.
-            writes = [i for i, st in enumerate(statements) if st in ("INSERT", "UPDATE",
-                                                                     "DELETE")]
+            writes = [i for i, st in enumerate(statements) if st in ("INSERT", "UPDATE", "DELETE")]
             assert statements.index(expected[0]) < statements.index(expected[1]) < writes[0]
     finally:
         store.dispose()
@@ -611,8 +703,9 @@ def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -
         store.dispose()
 
 
-def test_review_retries_a_transient_failure_only(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_review_retries_a_transient_failure_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sqlalchemy.exc import OperationalError
 
     import provenance.review as review_module

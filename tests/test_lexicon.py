@@ -8,11 +8,18 @@ from provenance.errors import LexiconError
 from provenance.lexicon import word_class
 
 
-@pytest.mark.parametrize(("name", "member"), [
-    ("determiner", "the"), ("connector", "of"), ("name_particle", "van"),
-    ("agent_stop", "because"), ("preposition_after_cue", "about"),
-    ("object_pronoun", "reporters"), ("claim_function", "than"),
-])
+@pytest.mark.parametrize(
+    ("name", "member"),
+    [
+        ("determiner", "the"),
+        ("connector", "of"),
+        ("name_particle", "van"),
+        ("agent_stop", "because"),
+        ("preposition_after_cue", "about"),
+        ("object_pronoun", "reporters"),
+        ("claim_function", "than"),
+    ],
+)
 def test_word_classes_come_from_grammar_tsv(name: str, member: str) -> None:
     assert member in word_class(name)
 
@@ -31,8 +38,9 @@ def test_multiword_cues_tsv_drives_source_after_cues(monkeypatch: pytest.MonkeyP
 
     text = "As reported by the city auditor, the pension fund is nearly empty.\n"
     assert not any(a.cue and a.cue.text == "As reported by" for a in extract(text))
-    extra = dataclasses.replace(load(), multiword_cues={
-        **load().multiword_cues, "as reported by": ("speech", "after")})
+    extra = dataclasses.replace(
+        load(), multiword_cues={**load().multiword_cues, "as reported by": ("speech", "after")}
+    )
     monkeypatch.setattr(cues, "load", lambda: extra)
     found = [a for a in extract(text) if a.cue and a.cue.text == "As reported by"]
     assert found and found[0].speaker is not None

@@ -17,26 +17,62 @@ def _before(text: str, cue: str):  # type: ignore[no-untyped-def]
 
 # (text, cue, mention text, name, kind, titles, affiliation)
 BEFORE = [
-    ("Mayor Lena Ortiz said", "said", "Mayor Lena Ortiz", "Lena Ortiz", SpeakerKind.person,
-     ["Mayor"], None),
-    ("Oregon’s governor Tina Kotek said", "said", "Oregon’s governor Tina Kotek", "Tina Kotek",
-     SpeakerKind.person, ["governor"], "Oregon"),
+    (
+        "Mayor Lena Ortiz said",
+        "said",
+        "Mayor Lena Ortiz",
+        "Lena Ortiz",
+        SpeakerKind.person,
+        ["Mayor"],
+        None,
+    ),
+    (
+        "Oregon’s governor Tina Kotek said",
+        "said",
+        "Oregon’s governor Tina Kotek",
+        "Tina Kotek",
+        SpeakerKind.person,
+        ["governor"],
+        "Oregon",
+    ),
     ("the governor said", "said", "the governor", None, SpeakerKind.person, ["governor"], None),
-    ("a worker in Leeds said", "said", "a worker in Leeds", "A worker in Leeds",
-     SpeakerKind.anonymous, [], None),
+    (
+        "a worker in Leeds said",
+        "said",
+        "a worker in Leeds",
+        "A worker in Leeds",
+        SpeakerKind.anonymous,
+        [],
+        None,
+    ),
     ("state police said", "said", "police", "police", SpeakerKind.organization, [], None),
     ("she said", "said", "she", None, SpeakerKind.person, [], None),
-    ("The New York Post reported", "reported", "The New York Post", "New York Post",
-     SpeakerKind.organization, [], None),
+    (
+        "The New York Post reported",
+        "reported",
+        "The New York Post",
+        "New York Post",
+        SpeakerKind.organization,
+        [],
+        None,
+    ),
     ("Many farmers say", "say", "Many farmers", None, None, [], None),
     ("the harbor authority said", "said", "the harbor authority", None, None, [], None),
 ]
 
 
-@pytest.mark.parametrize(("text", "cue", "mention", "name", "kind", "titles", "affiliation"),
-                         BEFORE)
-def test_np_before(text: str, cue: str, mention: str, name: str | None,
-                   kind: SpeakerKind | None, titles: list[str], affiliation: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "cue", "mention", "name", "kind", "titles", "affiliation"), BEFORE
+)
+def test_np_before(
+    text: str,
+    cue: str,
+    mention: str,
+    name: str | None,
+    kind: SpeakerKind | None,
+    titles: list[str],
+    affiliation: str | None,
+) -> None:
     m = _before(text, cue)
     assert m is not None and m.text == mention
     assert text[m.start : m.end] == m.text

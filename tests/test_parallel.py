@@ -26,13 +26,17 @@ def _ingest(db: Path, paths: list[Path], **kwargs: object) -> dict[str, object]:
     store = open_store(str(db))
     report = ingest(store, paths, **kwargs)  # type: ignore[arg-type]
     store.dispose()
-    return {"new": report.new, "failed": report.failed, "problems": [str(p) for p in
-                                                                   report.problems]}
+    return {
+        "new": report.new,
+        "failed": report.failed,
+        "problems": [str(p) for p in report.problems],
+    }
 
 
 @pytest.mark.parametrize(("workers", "batch_size"), [(2, 1), (2, 8), (3, 5)])
-def test_workers_give_the_same_results_as_one(tmp_path: Path, corpus: Path, workers: int,
-                                              batch_size: int) -> None:
+def test_workers_give_the_same_results_as_one(
+    tmp_path: Path, corpus: Path, workers: int, batch_size: int
+) -> None:
     paths = [SAMPLES, corpus]
     one = _ingest(tmp_path / "one.db", paths, workers=1)
     many = _ingest(tmp_path / "many.db", paths, workers=workers, batch_size=batch_size)
@@ -47,8 +51,9 @@ def test_cli_workers_option(tmp_path: Path, corpus: Path) -> None:
     outs = []
     for n in ("1", "2"):
         db = str(tmp_path / f"w{n}.db")
-        result = runner.invoke(app, ["ingest", str(corpus / "generated"), "--db", db,
-                                     "--workers", n])
+        result = runner.invoke(
+            app, ["ingest", str(corpus / "generated"), "--db", db, "--workers", n]
+        )
         assert result.exit_code == 0, result.output
         outs.append(result.output)
     assert outs[0] == outs[1]
@@ -63,9 +68,12 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path: Path, corpus: Path)
 
     paths = [SAMPLES, corpus]
     _ingest(tmp_path / "local.db", paths, workers=1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         store = open_store(str(tmp_path / "dask.db"))
         report = ingest_dask(store, paths, client, batch_size=4)
         store.dispose()
@@ -87,12 +95,14 @@ def test_dask_local_cluster_gives_the_same_results(tmp_path: Path, corpus: Path)
     assert snapshot(str(tmp_path / "bag.db"))["stats"]["quotes"] > 100
 
 
-def test_unreachable_dask_scheduler_is_a_clean_error(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_dask_scheduler_is_a_clean_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("distributed", reason="install provenance[dask]")
     monkeypatch.setattr("provenance.distributed.CONNECT_TIMEOUT", "1s")
-    result = CliRunner().invoke(app, ["ingest", str(SAMPLES), "--db", str(tmp_path / "x.db"),
-                                      "--dask", "tcp://127.0.0.1:9"])
+    result = CliRunner().invoke(
+        app, ["ingest", str(SAMPLES), "--db", str(tmp_path / "x.db"), "--dask", "tcp://127.0.0.1:9"]
+    )
     assert result.exit_code == 1
     assert "cannot reach Dask scheduler" in result.output
     assert "Traceback" not in result.output

@@ -50,16 +50,20 @@ def test_example_file_gives_names_and_qids(newsroom: Store) -> None:
         assert speakers["Nanette Barragán"].identifier == "Q16106297"
         quotes = list_quotes(s, speaker="Newsom")
         assert quotes and {(q.speaker, q.speaker_identifier) for q in quotes} == {
-            ("Gavin Newsom", "Q461391")}
+            ("Gavin Newsom", "Q461391")
+        }
         assert verify(s).ok
 
 
-@pytest.mark.parametrize(("query", "name"), [
-    ("Gavin Newsom", "Gavin Newsom"),  # the authority's spelling finds the misspelt row
-    ("gavin newsom", "Gavin Newsom"),
-    ("Nanette Barragán", "Nanette Barragán"),
-    ("Nanette Barragan", "Nanette Barragán"),
-])
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("Gavin Newsom", "Gavin Newsom"),  # the authority's spelling finds the misspelt row
+        ("gavin newsom", "Gavin Newsom"),
+        ("Nanette Barragán", "Nanette Barragán"),
+        ("Nanette Barragan", "Nanette Barragán"),
+    ],
+)
 def test_speaker_queries_by_authority_name(newsroom: Store, query: str, name: str) -> None:
     with newsroom.session() as s:
         import_people(s, EXAMPLE)
@@ -76,10 +80,16 @@ def test_exports_carry_the_identifier(newsroom: Store) -> None:
         assert newsom and all(r["speaker_identifier"] == "Q461391" for r in newsom)
         page = io.StringIO()
         write_web_annotation(s, page)
-        bodies = [b for a in json.loads(page.getvalue())["items"] for b in
-                  ([a["body"]] if isinstance(a["body"], dict) else a["body"])]
-        ids = {b["speaker"]["identifier"] for b in bodies
-               if b.get("speaker") and b["speaker"]["name"] == "Gavin Newsom"}
+        bodies = [
+            b
+            for a in json.loads(page.getvalue())["items"]
+            for b in ([a["body"]] if isinstance(a["body"], dict) else a["body"])
+        ]
+        ids = {
+            b["speaker"]["identifier"]
+            for b in bodies
+            if b.get("speaker") and b["speaker"]["name"] == "Gavin Newsom"
+        }
         assert ids == {"Q461391"}
 
 
@@ -91,12 +101,15 @@ def test_without_authority_nothing_changes(newsroom: Store) -> None:
 
 def test_bad_lines_are_reported_and_the_rest_imported(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
-    path.write_text("name,aliases,identifier,gender,title\n"
-                    "Karen Bass,,Q461307,female,Mayor\n"
-                    ",Nobody,Q1,,\n"
-                    "Alex Padilla,,Q4719046,sometimes,Senator\n"
-                    "Gavin Newsom,Gavin Newson,Q461391,male,Governor,extra\n"
-                    "Donald Trump,Donald J. Trump,Q22686,male,President\n", encoding="utf-8")
+    path.write_text(
+        "name,aliases,identifier,gender,title\n"
+        "Karen Bass,,Q461307,female,Mayor\n"
+        ",Nobody,Q1,,\n"
+        "Alex Padilla,,Q4719046,sometimes,Senator\n"
+        "Gavin Newsom,Gavin Newson,Q461391,male,Governor,extra\n"
+        "Donald Trump,Donald J. Trump,Q22686,male,President\n",
+        encoding="utf-8",
+    )
     with store.session() as s:
         report = import_people(s, path)
         assert [p.name for p in list_people(s)] == ["Donald Trump", "Karen Bass"]
@@ -121,8 +134,10 @@ def test_reimport_replaces_by_name_and_verify_follows(store: Store, tmp_path: Pa
 
 def test_an_alias_two_entries_claim_means_neither(newsroom: Store, tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
-    path.write_text("Gavin Christopher Newsom,Gavin Newson,Q461391,,\n"
-                    "Gavin Newsom Sr.,Gavin Newson,Q999,,\n", encoding="utf-8")
+    path.write_text(
+        "Gavin Christopher Newsom,Gavin Newson,Q461391,,\nGavin Newsom Sr.,Gavin Newson,Q999,,\n",
+        encoding="utf-8",
+    )
     with newsroom.session() as s:
         import_people(s, path)
         assert {q.speaker_identifier for q in list_quotes(s, speaker="Newson")} == {None}
@@ -142,8 +157,9 @@ def test_cli_import_then_listings(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "a" / "port.txt").write_text(ARTICLE, encoding="utf-8")
     assert runner.invoke(app, ["ingest", "a"]).exit_code == 0
     bad = tmp_path / "bad.csv"
-    bad.write_text(EXAMPLE.read_text(encoding="utf-8") + "Jane Doe,,Q1,unknown,\n",
-                   encoding="utf-8")
+    bad.write_text(
+        EXAMPLE.read_text(encoding="utf-8") + "Jane Doe,,Q1,unknown,\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["people", "import", str(bad), "--by", "Desk"])
     assert result.exit_code == 1
     assert f"{bad}:6: gender 'unknown'" in result.stderr
@@ -153,12 +169,17 @@ def test_cli_import_then_listings(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["quotes", "--speaker", "Newsom", "--format", "json"])
     assert result.exit_code == 0
     assert {(q["speaker"], q["speaker_identifier"]) for q in json.loads(result.stdout)} == {
-        ("Gavin Newsom", "Q461391")}
+        ("Gavin Newsom", "Q461391")
+    }
     table = runner.invoke(app, ["quotes", "--speaker", "Newsom"], env={"COLUMNS": "400"}).stdout
     assert "Gavin Newsom" in table and "Q461391" in table
     result = runner.invoke(app, ["people", "list", "--format", "json"])
     assert [p["identifier"] for p in json.loads(result.stdout)] == [
-        "Q22686", "Q461391", "Q461307", "Q16106297"]
+        "Q22686",
+        "Q461391",
+        "Q461307",
+        "Q16106297",
+    ]
     assert runner.invoke(app, ["verify"]).exit_code == 0
 
 
@@ -168,18 +189,22 @@ def test_cli_missing_file_is_one_line(runner: CliRunner) -> None:
     assert result.stderr.strip().count("\n") == 0 and "nowhere.csv" in result.stderr
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("Gavin Newsom’s", "gavin newsom"),
-    ("Nanette Barragán", "NANETTE BARRAGAN"),
-    ("Beto O’Rourke", "Beto O'Rourke"),
-    ("Bernie Sanders’", "Bernie Sanders"),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Gavin Newsom’s", "gavin newsom"),
+        ("Nanette Barragán", "NANETTE BARRAGAN"),
+        ("Beto O’Rourke", "Beto O'Rourke"),
+        ("Bernie Sanders’", "Bernie Sanders"),
+    ],
+)
 def test_name_keys_ignore_accents_case_apostrophes_possessives(a: str, b: str) -> None:
     assert name_key(a) == name_key(b)
 
 
-@pytest.mark.parametrize(("a", "b"), [("Ivana Trump", "Ivanka Trump"),
-                                      ("Gavin Newsom", "Gavin Newson")])
+@pytest.mark.parametrize(
+    ("a", "b"), [("Ivana Trump", "Ivanka Trump"), ("Gavin Newsom", "Gavin Newson")]
+)
 def test_name_keys_keep_different_names_apart(a: str, b: str) -> None:
     assert name_key(a) != name_key(b)
 

@@ -23,12 +23,44 @@ from provenance.models import Attribution
 
 PACKAGE = str(Path(provenance.__file__).parent)
 MARKS = "“”‘’\"'«»„"
-WORDS = ["said", "says", "told", "according", "to", "the", "mayor", "Mr.", "Dr.", "she", "he",
-         "Lena", "Ortiz", "O’Brien", "workers’", "it’s", "that", "added", "Police", "a",
-         "spokeswoman", ",", ".", ":", "?", "!", "—", "(", ")", "’90s", "U.S.", "St."]
+WORDS = [
+    "said",
+    "says",
+    "told",
+    "according",
+    "to",
+    "the",
+    "mayor",
+    "Mr.",
+    "Dr.",
+    "she",
+    "he",
+    "Lena",
+    "Ortiz",
+    "O’Brien",
+    "workers’",
+    "it’s",
+    "that",
+    "added",
+    "Police",
+    "a",
+    "spokeswoman",
+    ",",
+    ".",
+    ":",
+    "?",
+    "!",
+    "—",
+    "(",
+    ")",
+    "’90s",
+    "U.S.",
+    "St.",
+]
 
-settings.register_profile("provenance", deadline=None, max_examples=200,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "provenance", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("provenance")
 
 
@@ -36,24 +68,28 @@ def assert_spans_exact(text: str, found: list[Attribution]) -> None:
     for att in found:
         for span in att.spans():
             assert 0 <= span.start <= span.end <= len(text)
-            assert text[span.start:span.end] == span.text, (att.rule, span)
+            assert text[span.start : span.end] == span.text, (att.rule, span)
         assert 0.0 <= att.confidence <= 1.0
         if att.kind == "nonspeech":
             assert att.resolved is None
 
 
 def token() -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(WORDS), st.sampled_from(list(MARKS)),
-                     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=6))
+    return st.one_of(
+        st.sampled_from(WORDS),
+        st.sampled_from(list(MARKS)),
+        st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=6),
+    )
 
 
 def news_like() -> st.SearchStrategy[str]:
     """Words, quote marks and punctuation in sentences and paragraphs (any line endings)."""
     sentence = st.lists(token(), min_size=1, max_size=25).map(" ".join)
     paragraph = st.lists(sentence, min_size=1, max_size=4).map(" ".join)
-    return st.tuples(st.lists(paragraph, min_size=1, max_size=6),
-                     st.sampled_from(["\n", "\n\n", "\r\n", "\r\n\r\n", "\u2028", " "])
-                     ).map(lambda pair: pair[1].join(pair[0]))
+    return st.tuples(
+        st.lists(paragraph, min_size=1, max_size=6),
+        st.sampled_from(["\n", "\n\n", "\r\n", "\r\n\r\n", "\u2028", " "]),
+    ).map(lambda pair: pair[1].join(pair[0]))
 
 
 @given(st.text())
@@ -61,8 +97,7 @@ def test_any_unicode_text(text: str) -> None:
     assert_spans_exact(text, extract(text))
 
 
-@given(st.text(alphabet=st.sampled_from([*MARKS, " ", "\n", "a", "s", "."]),
-               max_size=300))
+@given(st.text(alphabet=st.sampled_from([*MARKS, " ", "\n", "a", "s", "."]), max_size=300))
 def test_any_arrangement_of_quote_marks(text: str) -> None:
     assert_spans_exact(text, extract(text))
 

@@ -22,48 +22,91 @@ from provenance.models import DocumentIn
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 CASES = [
-    ("title", "The agency published a report titled “Safer Storage Now” last spring.",
-     "Safer Storage Now", None),
-    ("speaker-colon-in-quote",
-     "The transcript reads in part:\n\n“HARRIS: We are ready to govern from the first day.”",
-     "HARRIS: We are ready", "HARRIS"),
-    ("quote-then-subject-cue",
-     "“We will rebuild the bridge by the spring,” the mayor said on Tuesday.",
-     "We will rebuild", "the mayor"),
-    ("quote-then-cue-subject",
-     "“We will rebuild the bridge by the spring,” said Mayor Dana Ortiz.",
-     "We will rebuild", "Mayor Dana Ortiz"),
-    ("quote-dash-speaker",
-     "“Every vote counts in this county and every voice matters.” ― Dana Ortiz",
-     "Every vote", "Dana Ortiz"),
-    ("quote-then-subject-aside-cue",
-     "“We will rebuild the bridge,” Dana Ortiz, the director of the regional transit "
-     "authority, said on Monday.", "We will rebuild", "Dana Ortiz"),
-    ("according-to", "“The bridge will reopen in May,” according to Dana Ortiz.",
-     "The bridge will", "Dana Ortiz"),
-    ("same-sentence-speaker",
-     "Ortiz called the delay “a disgrace to this city and its people” and warned that the "
-     "council would “pay for it in November.”", "pay for it", "Ortiz"),
-    ("subject-cue-quote", "Ortiz said: “The money is there and the work begins in May.”",
-     "The money", "Ortiz"),
-    ("speaker-dash-quote", "Dana Ortiz ― “The money is there and the work begins.”",
-     "The money", "Dana Ortiz"),
-    ("speaker-colon",
-     "Ortiz: The council needs to ‘stop stalling on the bridge’ before the vote.",
-     "stop stalling", "Ortiz"),
-    ("colon-lead-in", "A teacher at the school in Dayton offered more background:\n\n"
-     "“We had no heat for three weeks this winter and nobody came.”", "We had no heat", None),
+    (
+        "title",
+        "The agency published a report titled “Safer Storage Now” last spring.",
+        "Safer Storage Now",
+        None,
+    ),
+    (
+        "speaker-colon-in-quote",
+        "The transcript reads in part:\n\n“HARRIS: We are ready to govern from the first day.”",
+        "HARRIS: We are ready",
+        "HARRIS",
+    ),
+    (
+        "quote-then-subject-cue",
+        "“We will rebuild the bridge by the spring,” the mayor said on Tuesday.",
+        "We will rebuild",
+        "the mayor",
+    ),
+    (
+        "quote-then-cue-subject",
+        "“We will rebuild the bridge by the spring,” said Mayor Dana Ortiz.",
+        "We will rebuild",
+        "Mayor Dana Ortiz",
+    ),
+    (
+        "quote-dash-speaker",
+        "“Every vote counts in this county and every voice matters.” ― Dana Ortiz",
+        "Every vote",
+        "Dana Ortiz",
+    ),
+    (
+        "quote-then-subject-aside-cue",
+        "“We will rebuild the bridge,” Dana Ortiz, the director of the regional transit "
+        "authority, said on Monday.",
+        "We will rebuild",
+        "Dana Ortiz",
+    ),
+    (
+        "according-to",
+        "“The bridge will reopen in May,” according to Dana Ortiz.",
+        "The bridge will",
+        "Dana Ortiz",
+    ),
+    (
+        "same-sentence-speaker",
+        "Ortiz called the delay “a disgrace to this city and its people” and warned that the "
+        "council would “pay for it in November.”",
+        "pay for it",
+        "Ortiz",
+    ),
+    (
+        "subject-cue-quote",
+        "Ortiz said: “The money is there and the work begins in May.”",
+        "The money",
+        "Ortiz",
+    ),
+    (
+        "speaker-dash-quote",
+        "Dana Ortiz ― “The money is there and the work begins.”",
+        "The money",
+        "Dana Ortiz",
+    ),
+    (
+        "speaker-colon",
+        "Ortiz: The council needs to ‘stop stalling on the bridge’ before the vote.",
+        "stop stalling",
+        "Ortiz",
+    ),
+    (
+        "colon-lead-in",
+        "A teacher at the school in Dayton offered more background:\n\n"
+        "“We had no heat for three weeks this winter and nobody came.”",
+        "We had no heat",
+        None,
+    ),
 ]
 
 
 def _quotation(doc: Doc, opening: str) -> int:
-    hits = [n for n, q in enumerate(doc.quotes) if doc.text[q.start:q.end].startswith(opening)]
+    hits = [n for n, q in enumerate(doc.quotes) if doc.text[q.start : q.end].startswith(opening)]
     assert len(hits) == 1, opening
     return hits[0]
 
 
-@pytest.mark.parametrize(("rule", "text", "opening", "speaker"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("rule", "text", "opening", "speaker"), CASES, ids=[c[0] for c in CASES])
 def test_rule_alone(rule: str, text: str, opening: str, speaker: str | None) -> None:
     records = extract(text)
     record = next(a for a in records if a.content.text.startswith(opening))
@@ -73,8 +116,14 @@ def test_rule_alone(rule: str, text: str, opening: str, speaker: str | None) -> 
     doc = Doc(text)
     q = doc.quotes[_quotation(doc, opening)]
     # The previous speech record, as extract passes it (the same-sentence rule reads it).
-    previous = next((a for a in records if a.kind != "nonspeech"
-                     and a.kind != "indirect" and a.content.end <= q.open), None)
+    previous = next(
+        (
+            a
+            for a in records
+            if a.kind != "nonspeech" and a.kind != "indirect" and a.content.end <= q.open
+        ),
+        None,
+    )
     table = dict(QUOTE_RULES)
     assert table[rule](QuoteContext(doc, q, previous)) is not None
     assert attribute_quote(doc, q, previous)[2] == rule

@@ -37,8 +37,14 @@ store = store_fixture()
 
 def _quote_ids(store: Store, n: int) -> list[str]:
     with store.session() as s:
-        return list(s.exec(select(QuoteRow.id).where(QuoteRow.kind == "direct")
-                           .order_by(col(QuoteRow.id)).limit(n)))
+        return list(
+            s.exec(
+                select(QuoteRow.id)
+                .where(QuoteRow.kind == "direct")
+                .order_by(col(QuoteRow.id))
+                .limit(n)
+            )
+        )
 
 
 DECISIONS = [
@@ -61,7 +67,8 @@ def test_each_decision_is_logged_and_the_history_kept_in_order(store: Store) -> 
         final = review_state(s, qid)
     assert [(d.status.value, d.note, d.by) for d in final.history] == DECISIONS
     assert [d.previous.value for d in final.history] == ["unreviewed"] + [
-        d[0] for d in DECISIONS[:-1]]
+        d[0] for d in DECISIONS[:-1]
+    ]
     assert [e.actor for e in entries] == [f"person:{by}" for _, _, by in DECISIONS]
     assert [d.hash for d in final.history] == [e.hash for e in entries]
 
@@ -80,14 +87,18 @@ def test_listing_shows_current_status_newest_first_and_filters(store: Store) -> 
     assert [st.quote_id for st in verified] == [c]
 
 
-@pytest.mark.parametrize(("quote", "status", "by", "error"), [
-    ("ffffffffff", "verified", "Ana Ruiz", NotFoundError),
-    ("", "verified", "Ana Ruiz", NotFoundError),  # every id matches: not unique
-    (None, "approved", "Ana Ruiz", ValueError),
-    (None, "verified", "  ", ProvenanceError),
-])
-def test_bad_reviews_are_refused_and_log_nothing(store: Store, quote: str | None, status: str,
-                                                 by: str, error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("quote", "status", "by", "error"),
+    [
+        ("ffffffffff", "verified", "Ana Ruiz", NotFoundError),
+        ("", "verified", "Ana Ruiz", NotFoundError),  # every id matches: not unique
+        (None, "approved", "Ana Ruiz", ValueError),
+        (None, "verified", "  ", ProvenanceError),
+    ],
+)
+def test_bad_reviews_are_refused_and_log_nothing(
+    store: Store, quote: str | None, status: str, by: str, error: type[Exception]
+) -> None:
     qid = quote if quote is not None else _quote_ids(store, 1)[0]
     with store.session() as s:
         before = audit.head(s)
@@ -103,11 +114,16 @@ def test_deleting_a_document_is_logged_and_the_store_still_verifies(store: Store
         review(s, qid, "verified", "", "Ana Ruiz")
         doc_id = s.get(QuoteRow, qid).document_id  # type: ignore[union-attr]
         n_quotes = len(s.exec(select(QuoteRow.id).where(QuoteRow.document_id == doc_id)).all())
-        clustered = set(s.exec(select(ClusterMemberRow.quote_id).join(
-            QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id).where(
-            QuoteRow.document_id == doc_id)).all())
-        result = delete_document(s, doc_id[:12], "Published in error; withdrawn by the editor.",
-                                 "Ana Ruiz")
+        clustered = set(
+            s.exec(
+                select(ClusterMemberRow.quote_id)
+                .join(QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id)
+                .where(QuoteRow.document_id == doc_id)
+            ).all()
+        )
+        result = delete_document(
+            s, doc_id[:12], "Published in error; withdrawn by the editor.", "Ana Ruiz"
+        )
         entry = audit.list_entries(s, action=audit.DOCUMENT_DELETED)
         (entry,) = list(entry)
         after = [e for e in audit.iter_entries(s) if e.seq > entry.seq]
@@ -160,8 +176,11 @@ def test_adopt_of_a_store_logged_since_part_way_verifies(store: Store) -> None:
     db = Path(store.url.removeprefix("sqlite:///"))
     store.dispose()
     raw_sql(db, "DELETE FROM audit_log")
-    ingest_text(store, "Riverton, May 2. “The budget is balanced,” said Mayor Lena Ortiz on "
-                       "Friday. “We will see,” said Dana Whitfield, who chairs the committee.")
+    ingest_text(
+        store,
+        "Riverton, May 2. “The budget is balanced,” said Mayor Lena Ortiz on "
+        "Friday. “We will see,” said Dana Whitfield, who chairs the committee.",
+    )
     with store.session() as s:
         logged_merges = sum(1 for e in audit.iter_entries(s, action=audit.SPEAKER_MERGED))
         result = adopt(s, "Ana Ruiz")
@@ -171,18 +190,23 @@ def test_adopt_of_a_store_logged_since_part_way_verifies(store: Store) -> None:
 
 
 def _nothing(result: Adopted) -> bool:
-    return result.model_dump(exclude={"log_began"}) == Adopted().model_dump(
-        exclude={"log_began"})
+    return result.model_dump(exclude={"log_began"}) == Adopted().model_dump(exclude={"log_began"})
 
 
 def test_adopt_refuses_records_stored_after_the_log_began(store: Store) -> None:
     """A forged row is not laundered into the log: adopt names it, verify keeps reporting it."""
     db = Path(store.url.removeprefix("sqlite:///"))
     store.dispose()
-    raw_sql(db, "INSERT INTO speakers (id, name, kind, titles, affiliation, created_at) "
-                "VALUES (900, 'Ghost Writer', 'person', '[]', NULL, '2999-01-01 00:00:00')")
-    raw_sql(db, "INSERT INTO documents (id, text, path, ingested_at, size) "
-                "VALUES ('f00d', 'A forged document.', 'forged.txt', '2999-01-01 00:00:00', 18)")
+    raw_sql(
+        db,
+        "INSERT INTO speakers (id, name, kind, titles, affiliation, created_at) "
+        "VALUES (900, 'Ghost Writer', 'person', '[]', NULL, '2999-01-01 00:00:00')",
+    )
+    raw_sql(
+        db,
+        "INSERT INTO documents (id, text, path, ingested_at, size) "
+        "VALUES ('f00d', 'A forged document.', 'forged.txt', '2999-01-01 00:00:00', 18)",
+    )
     with store.session() as s:
         result = adopt(s, "Mallory")
         problems = {p.record for p in verify(s).problems}
@@ -194,19 +218,45 @@ def test_adopt_refuses_records_stored_after_the_log_began(store: Store) -> None:
 def test_cli_review_then_reviews_and_log_show_status_and_history(store: Store) -> None:
     (qid,) = _quote_ids(store, 1)
     db = store.url.removeprefix("sqlite:///")
-    first = runner.invoke(app, ["review", qid[:12], "--status", "verified", "--note",
-                                "Matches the transcript.", "--by", "Ana Ruiz", "--db", db])
+    first = runner.invoke(
+        app,
+        [
+            "review",
+            qid[:12],
+            "--status",
+            "verified",
+            "--note",
+            "Matches the transcript.",
+            "--by",
+            "Ana Ruiz",
+            "--db",
+            db,
+        ],
+    )
     assert first.exit_code == 0, first.output
-    second = runner.invoke(app, ["review", qid[:12], "--status", "disputed", "--note",
-                                 "Transcript was edited.", "--db", db],
-                           env={"PROVENANCE_REVIEWER": "Bo Lindqvist"})
+    second = runner.invoke(
+        app,
+        [
+            "review",
+            qid[:12],
+            "--status",
+            "disputed",
+            "--note",
+            "Transcript was edited.",
+            "--db",
+            db,
+        ],
+        env={"PROVENANCE_REVIEWER": "Bo Lindqvist"},
+    )
     assert second.exit_code == 0, second.output
     listed = runner.invoke(app, ["reviews", "--db", db, "--format", "json"])
     (row,) = json.loads(listed.stdout)
     assert row["id"] == qid and row["status"] == "disputed" and row["by"] == "Bo Lindqvist"
     assert row["history"] == "verified → disputed"
-    assert [d["note"] for d in row["decisions"]] == ["Matches the transcript.",
-                                                     "Transcript was edited."]
+    assert [d["note"] for d in row["decisions"]] == [
+        "Matches the transcript.",
+        "Transcript was edited.",
+    ]
     log = runner.invoke(app, ["log", f"quote:{qid[:8]}", "--db", db, "--format", "jsonl"])
     entries = [json.loads(line) for line in log.stdout.splitlines()]
     # Ingest put the quote in its cluster (logged first); then the two decisions.
@@ -217,13 +267,17 @@ def test_cli_review_then_reviews_and_log_show_status_and_history(store: Store) -
     assert member is not None and entries[-3]["payload"]["cluster"] == member.cluster_id
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["review", "ffffffff", "--status", "verified", "--by", "Ana"], 3, "no quote with id"),
-    (["review", "ab", "--status", "approved", "--by", "Ana"], 2, "approved"),
-    (["delete", "ffffffff", "--reason", "test", "--by", "Ana"], 3, "no unique document"),
-])
-def test_cli_errors_are_one_line_with_an_exit_code(store: Store, args: list[str], code: int,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["review", "ffffffff", "--status", "verified", "--by", "Ana"], 3, "no quote with id"),
+        (["review", "ab", "--status", "approved", "--by", "Ana"], 2, "approved"),
+        (["delete", "ffffffff", "--reason", "test", "--by", "Ana"], 3, "no unique document"),
+    ],
+)
+def test_cli_errors_are_one_line_with_an_exit_code(
+    store: Store, args: list[str], code: int, message: str
+) -> None:
     db = store.url.removeprefix("sqlite:///")
     result = runner.invoke(app, [*args, "--db", db])
     assert result.exit_code == code

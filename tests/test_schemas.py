@@ -60,8 +60,9 @@ def test_schemas_declare_draft_2020_12_and_are_valid_schemas(name: str) -> None:
 def test_a_stale_or_missing_schema_fails_the_check(tmp_path: Path) -> None:
     assert {f.state for f in write_schemas(tmp_path)} == {SchemaState.written}
     edited = tmp_path / "export-record.schema.json"
-    edited.write_text(edited.read_text(encoding="utf-8").replace('"text"', '"txt"'),
-                      encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace('"text"', '"txt"'), encoding="utf-8"
+    )
     (tmp_path / "audit-entry.schema.json").unlink()
     states = {f.name: f.state for f in write_schemas(tmp_path, check=True)}
     assert states["export-record"] is SchemaState.stale
@@ -94,8 +95,13 @@ def test_every_jsonl_export_line_validates(db: Path) -> None:
     for line in lines:
         record = json.loads(line)
         assert not _errors(validator, record), record["id"]
-        kinds.add((record["record_type"], record["cluster_id"] is not None,
-                   bool(record["conflict_flags"])))
+        kinds.add(
+            (
+                record["record_type"],
+                record["cluster_id"] is not None,
+                bool(record["conflict_flags"]),
+            )
+        )
     # Quotes in clusters, flagged quotes and flagged claims are all covered.
     assert {("quote", True, True), ("claim", False, True), ("quote", False, False)} <= kinds
     broken = dict(json.loads(lines[0]), start="twelve")

@@ -58,8 +58,10 @@ QUOTES = [
     # Re-opened marks continue a statement over paragraphs.
     ("“First part.\n“Second part.”", ["First part.\n“Second part."]),
     # An unclosed fragment ends with its paragraph; the next quotation is intact.
-    ("He called it “a farce and left.\n“We appeal,” she said.",
-     ["a farce and left.", "We appeal,"]),
+    (
+        "He called it “a farce and left.\n“We appeal,” she said.",
+        ["a farce and left.", "We appeal,"],
+    ),
     # An unclosed statement with no later mark stops at its paragraph's end.
     ("“This never closes.\nNext paragraph.", ["This never closes."]),
 ]

@@ -76,15 +76,18 @@ def test_merge_of_two_rows_with_one_name_and_of_aliases(db: Store) -> None:
 def test_split_moves_the_quotes_of_one_mention(db: Store) -> None:
     with db.session() as s:
         [obrien] = [sp for sp in list_speakers(s) if sp.name == "Patrick O’Brien"]
-        mentions = s.exec(select(QuoteRow.mention_name).where(
-            QuoteRow.speaker_id == obrien.id)).all()
+        mentions = s.exec(
+            select(QuoteRow.mention_name).where(QuoteRow.speaker_id == obrien.id)
+        ).all()
         assert "Patrick O'Brian" in mentions
         result = split_speaker(s, obrien.id, "patrick o'brian", note="another man", by="Ana")
         assert result.speaker == "Patrick O'Brian" and result.quotes == mentions.count(
-            "Patrick O'Brian")
+            "Patrick O'Brian"
+        )
         left = set(s.exec(select(QuoteRow.mention_name).where(QuoteRow.speaker_id == obrien.id)))
-        moved = s.exec(select(QuoteRow.mention_name).where(
-            QuoteRow.speaker_id == result.speaker_id)).all()
+        moved = s.exec(
+            select(QuoteRow.mention_name).where(QuoteRow.speaker_id == result.speaker_id)
+        ).all()
         assert set(moved) == {"Patrick O'Brian"} and "Patrick O'Brian" not in left
         report = verify(s)
         assert report.ok, report.problems
@@ -95,22 +98,27 @@ def test_merge_then_split_then_new_articles_still_verify(db: Store, tmp_path: Pa
         merge_speakers(s, "Lena Ortiz", "Marcus Bell", by="Ana")
         split_speaker(s, "Lena Ortiz", "Fire Chief Marcus Bell", by="Ana")
     article = tmp_path / "late.txt"
-    article.write_text('Fire Chief Marcus Bell said on Friday that "the line held overnight."\n\n'
-                       'Mayor Lena Ortiz said the shelters "will stay open all week."\n',
-                       encoding="utf-8")
+    article.write_text(
+        'Fire Chief Marcus Bell said on Friday that "the line held overnight."\n\n'
+        'Mayor Lena Ortiz said the shelters "will stay open all week."\n',
+        encoding="utf-8",
+    )
     assert ingest(db, [article]).ok
     with db.session() as s:
         report = verify(s)
         assert report.ok, report.problems
 
 
-@pytest.mark.parametrize(("call", "error"), [
-    (lambda s: merge_speakers(s, "Lena Ortiz", "Lena Ortiz", by="Ana"), ProvenanceError),
-    (lambda s: merge_speakers(s, "Lena Ortiz", "Marcus Bell", by=" "), ProvenanceError),
-    (lambda s: merge_speakers(s, "Lena Ortiz", 99999, by="Ana"), NotFoundError),
-    (lambda s: split_speaker(s, "Lena Ortiz", "Marcus Bell", by="Ana"), NotFoundError),
-    (lambda s: split_speaker(s, "Lena Ortiz", "Ortiz", by=""), ProvenanceError),
-])
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda s: merge_speakers(s, "Lena Ortiz", "Lena Ortiz", by="Ana"), ProvenanceError),
+        (lambda s: merge_speakers(s, "Lena Ortiz", "Marcus Bell", by=" "), ProvenanceError),
+        (lambda s: merge_speakers(s, "Lena Ortiz", 99999, by="Ana"), NotFoundError),
+        (lambda s: split_speaker(s, "Lena Ortiz", "Marcus Bell", by="Ana"), NotFoundError),
+        (lambda s: split_speaker(s, "Lena Ortiz", "Ortiz", by=""), ProvenanceError),
+    ],
+)
 def test_refused_corrections_change_nothing(db: Store, call, error) -> None:  # type: ignore[no-untyped-def]
     with db.session() as s:
         head = audit.head(s)
@@ -121,19 +129,26 @@ def test_refused_corrections_change_nothing(db: Store, call, error) -> None:  # 
 
 
 def test_cli_speakers_group(runner: CliRunner, tmp_path: Path) -> None:
-    assert runner.invoke(app, ["ingest", str(Path(__file__).parents[1] / "data" / "samples")]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["ingest", str(Path(__file__).parents[1] / "data" / "samples")]
+        ).exit_code
+        == 0
+    )
     listed = json.loads(runner.invoke(app, ["speakers", "--format", "json"]).stdout)
     ids = [r["id"] for r in listed if r["name"] == "The coalition"]
-    result = runner.invoke(app, ["speakers", "merge", str(ids[0]), str(ids[1]), "--by", "Ana",
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["speakers", "merge", str(ids[0]), str(ids[1]), "--by", "Ana", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["merged_id"] == ids[1]
-    result = runner.invoke(app, ["speakers", "split", "Patrick O’Brien", "--alias",
-                                 "Patrick O'Brian", "--by", "Ana"])
+    result = runner.invoke(
+        app, ["speakers", "split", "Patrick O’Brien", "--alias", "Patrick O'Brian", "--by", "Ana"]
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["speakers", "split", "Patrick O’Brien", "--alias", "Nobody",
-                                 "--by", "Ana"])
+    result = runner.invoke(
+        app, ["speakers", "split", "Patrick O’Brien", "--alias", "Nobody", "--by", "Ana"]
+    )
     assert result.exit_code == 3 and result.stderr.strip().count("\n") == 0
     names = [r["name"] for r in json.loads(runner.invoke(app, ["speakers", "-f", "json"]).stdout)]
     assert names.count("The coalition") == 1 and "Patrick O'Brian" in names
@@ -141,22 +156,33 @@ def test_cli_speakers_group(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_cli_review_speaker_is_reassign(runner: CliRunner) -> None:
-    assert runner.invoke(app, ["ingest", str(Path(__file__).parents[1] / "data" / "samples")]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["ingest", str(Path(__file__).parents[1] / "data" / "samples")]
+        ).exit_code
+        == 0
+    )
     store = Store("sqlite:///provenance.db").init()
     with store.session() as s:
-        qid = s.exec(select(QuoteRow.id).where(QuoteRow.kind == "direct")
-                     .order_by(col(QuoteRow.id))).first()
+        qid = s.exec(
+            select(QuoteRow.id).where(QuoteRow.kind == "direct").order_by(col(QuoteRow.id))
+        ).first()
     store.dispose()
     assert qid is not None
-    result = runner.invoke(app, ["review", qid[:12], "--speaker", "Lena Ortiz", "--by", "Ana",
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["review", qid[:12], "--speaker", "Lena Ortiz", "--by", "Ana", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["speaker"] == "Lena Ortiz"
-    quotes = json.loads(runner.invoke(app, ["quotes", "--speaker", "Lena Ortiz", "-f", "json"]
-                                      ).stdout)
+    quotes = json.loads(
+        runner.invoke(app, ["quotes", "--speaker", "Lena Ortiz", "-f", "json"]).stdout
+    )
     assert qid in {q["id"] for q in quotes}
     assert runner.invoke(app, ["review", qid[:12], "--by", "Ana"]).exit_code == 2
-    assert runner.invoke(app, ["review", qid[:12], "--status", "verified", "--speaker", "Bell",
-                               "--by", "Ana"]).exit_code == 2
+    assert (
+        runner.invoke(
+            app, ["review", qid[:12], "--status", "verified", "--speaker", "Bell", "--by", "Ana"]
+        ).exit_code
+        == 2
+    )
     assert runner.invoke(app, ["verify"]).exit_code == 0

@@ -14,8 +14,13 @@ P = SpeakerKind.person
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [("Barragán", "barragan"), ("O’Brien", "obrien"), ("O'Brian", "obrian"),
-     ("Los Angeles’ mayor", "los angeles mayor"), ("  GAVIN   Newsom ", "gavin newsom")],
+    [
+        ("Barragán", "barragan"),
+        ("O’Brien", "obrien"),
+        ("O'Brian", "obrian"),
+        ("Los Angeles’ mayor", "los angeles mayor"),
+        ("  GAVIN   Newsom ", "gavin newsom"),
+    ],
 )
 def test_fold(raw: str, key: str) -> None:
     assert fold(raw) == key
@@ -33,8 +38,10 @@ def _reference_fold(s: str) -> str:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
-       | st.text(alphabet="AbcÉé’'` .-ßĲﬁ", max_size=12))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=30)
+    | st.text(alphabet="AbcÉé’'` .-ßĲﬁ", max_size=12)
+)
 def test_fold_shortcut_changes_nothing(raw: str) -> None:
     assert fold(raw) == _reference_fold(raw)
 
@@ -107,8 +114,11 @@ def _naive_match(known: list[Known], r: ResolvedSpeaker) -> int | None:
         kfirst = name_parts(k.name)[0]
         for alias in {fold(k.name)} | k.aliases:
             surname = name_parts(alias)[1]
-            s_score = 100.0 if surname == last else (
-                fuzz.ratio(last, surname) if len(last) >= SHORT_NAME else 0.0)
+            s_score = (
+                100.0
+                if surname == last
+                else (fuzz.ratio(last, surname) if len(last) >= SHORT_NAME else 0.0)
+            )
             if s_score < SURNAME_MIN_SCORE or surname_score(last, surname) is None:
                 continue
             if surname != last and not (first and kfirst):
@@ -138,10 +148,14 @@ LASTS = ["Okafor", "Okafur", "Lindqvist", "Lindquist", "Li", "Lu", "Novak"]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(FIRSTS), st.sampled_from(LASTS)), max_size=12),
-       st.sampled_from(FIRSTS), st.sampled_from(LASTS))
+@given(
+    st.lists(st.tuples(st.sampled_from(FIRSTS), st.sampled_from(LASTS)), max_size=12),
+    st.sampled_from(FIRSTS),
+    st.sampled_from(LASTS),
+)
 def test_index_decides_as_comparing_every_stored_speaker(
-        stored: list[tuple[str, str]], first: str, last: str) -> None:
+    stored: list[tuple[str, str]], first: str, last: str
+) -> None:
     known = [Known(i + 1, f"{f} {s}".strip(), P) for i, (f, s) in enumerate(stored)]
     idx = SpeakerIndex([Known(k.id, k.name, P) for k in known])
     r = ResolvedSpeaker(name=f"{first} {last}".strip(), kind=P)
@@ -151,16 +165,20 @@ def test_index_decides_as_comparing_every_stored_speaker(
 
 def test_anonymous_speakers_never_merge_across_documents() -> None:
     idx = _index("A worker in Los Angeles", kind=SpeakerKind.anonymous)
-    assert idx.match(ResolvedSpeaker(name="A worker in Los Angeles",
-                                     kind=SpeakerKind.anonymous)) is None
+    assert (
+        idx.match(ResolvedSpeaker(name="A worker in Los Angeles", kind=SpeakerKind.anonymous))
+        is None
+    )
 
 
 def test_organizations_match_by_name_only() -> None:
     idx = _index("Riverton Police Department", kind=SpeakerKind.organization)
     r = ResolvedSpeaker(name="riverton police department", kind=SpeakerKind.organization)
     assert idx.match(r) is not None
-    assert idx.match(ResolvedSpeaker(name="Harlow Police Department",
-                                     kind=SpeakerKind.organization)) is None
+    assert (
+        idx.match(ResolvedSpeaker(name="Harlow Police Department", kind=SpeakerKind.organization))
+        is None
+    )
 
 
 def test_canonical_name_prefers_the_most_used_full_name() -> None:
@@ -179,9 +197,18 @@ NAMES = {
 
 @pytest.mark.parametrize(
     ("query", "ids"),
-    [("Newsom", [1]), ("newson", [1]), ("Gavin Newsom", [1]), ("Barragán", [2]),
-     ("barragan", [2]), ("White House", [3]), ("worker", [4]), ("Bass", [5]),
-     ("mayor", [5]), ("Obama", [])],
+    [
+        ("Newsom", [1]),
+        ("newson", [1]),
+        ("Gavin Newsom", [1]),
+        ("Barragán", [2]),
+        ("barragan", [2]),
+        ("White House", [3]),
+        ("worker", [4]),
+        ("Bass", [5]),
+        ("mayor", [5]),
+        ("Obama", []),
+    ],
 )
 def test_query_matches(query: str, ids: list[int]) -> None:
     assert sorted(query_matches(query, NAMES)) == ids
@@ -190,15 +217,18 @@ def test_query_matches(query: str, ids: list[int]) -> None:
 def test_two_people_sharing_a_surname_in_one_document_stay_apart() -> None:
     from provenance.extract import extract
 
-    text = ("Riverton Mayor Karen Bass said the shelters were full. Her brother, Tom Bass, "
-            "a firefighter, disagreed.\n\n“We have room for everyone,” Tom Bass said.\n\n"
-            "“We do not,” Karen Bass said.")
+    text = (
+        "Riverton Mayor Karen Bass said the shelters were full. Her brother, Tom Bass, "
+        "a firefighter, disagreed.\n\n“We have room for everyone,” Tom Bass said.\n\n"
+        "“We do not,” Karen Bass said."
+    )
     names = [a.speaker_name for a in extract(text) if a.kind == "direct"]
     assert names == ["Tom Bass", "Karen Bass"]
 
 
-@pytest.mark.parametrize(("query", "ids"), [("Gov. Newsom", [1]), ("Mayor Bass", [5]),
-                                            ("governor", [])])
+@pytest.mark.parametrize(
+    ("query", "ids"), [("Gov. Newsom", [1]), ("Mayor Bass", [5]), ("governor", [])]
+)
 def test_query_titles_are_ignored_unless_alone(query: str, ids: list[int]) -> None:
     assert sorted(query_matches(query, NAMES)) == ids
 
@@ -227,7 +257,8 @@ def test_query_titles_are_ignored_unless_alone(query: str, ids: list[int]) -> No
     ],
 )
 def test_fuzzy_merges_need_agreeing_surnames_and_first_names(
-        stored: list[str], mention: str, expected: int | None) -> None:
+    stored: list[str], mention: str, expected: int | None
+) -> None:
     got = _index(*stored).match(ResolvedSpeaker(name=mention, kind=P))
     assert (got.speaker_id if got else None) == expected
 
@@ -241,7 +272,8 @@ def test_fuzzy_merges_need_agreeing_surnames_and_first_names(
     ],
 )
 def test_a_typo_level_surname_needs_titles_that_agree(
-        stored_titles: list[str], titles: list[str], expected: int | None) -> None:
+    stored_titles: list[str], titles: list[str], expected: int | None
+) -> None:
     from provenance.speakers import title_keys
 
     idx = SpeakerIndex([Known(1, "Michael McCaul", P, titles=title_keys(stored_titles))])
@@ -259,7 +291,8 @@ def test_a_typo_level_surname_needs_titles_that_agree(
     ],
 )
 def test_a_surname_alone_goes_to_the_dominant_full_name(
-        names: list[str], weights: dict[int, int], expected: int | None) -> None:
+    names: list[str], weights: dict[int, int], expected: int | None
+) -> None:
     idx = _index(*names)
     for sid, n in weights.items():
         idx.count(sid, n)
@@ -277,23 +310,37 @@ def _speakers_of(text: str) -> list[str | None]:
     ("text", "expected"),
     [
         # A surname alone resolves to the full name the article gave, even outside a cue.
-        ("Maria Okafor toured the shuttered plant on Monday with union leaders.\n\n"
-         "“We will reopen it before winter,” Okafor said.", ["Maria Okafor"]),
+        (
+            "Maria Okafor toured the shuttered plant on Monday with union leaders.\n\n"
+            "“We will reopen it before winter,” Okafor said.",
+            ["Maria Okafor"],
+        ),
         # Two people share a surname: Mr./Mrs. decide.
-        ("Daniel Whitfield and Laura Whitfield campaigned together in Dayton.\n\n"
-         "“We need the factory jobs back,” Mrs. Whitfield said.\n\n"
-         "“She is right about that,” Mr. Whitfield said.",
-         ["Laura Whitfield", "Daniel Whitfield"]),
+        (
+            "Daniel Whitfield and Laura Whitfield campaigned together in Dayton.\n\n"
+            "“We need the factory jobs back,” Mrs. Whitfield said.\n\n"
+            "“She is right about that,” Mr. Whitfield said.",
+            ["Laura Whitfield", "Daniel Whitfield"],
+        ),
         # ... the one named far more often decides when nothing else does.
-        ("Laura Whitfield opened her campaign in Dayton. Laura Whitfield has led the "
-         "polls since May, and her brother Daniel Whitfield joined her on stage.\n\n"
-         "“We will win Ohio,” Whitfield said.", ["Laura Whitfield"]),
+        (
+            "Laura Whitfield opened her campaign in Dayton. Laura Whitfield has led the "
+            "polls since May, and her brother Daniel Whitfield joined her on stage.\n\n"
+            "“We will win Ohio,” Whitfield said.",
+            ["Laura Whitfield"],
+        ),
         # ... and what nothing decides stays the surname, not one of them.
-        ("Daniel Whitfield and Laura Whitfield campaigned together in Dayton.\n\n"
-         "“We will win Ohio,” Whitfield said.", ["Whitfield"]),
+        (
+            "Daniel Whitfield and Laura Whitfield campaigned together in Dayton.\n\n"
+            "“We will win Ohio,” Whitfield said.",
+            ["Whitfield"],
+        ),
         # "Mrs." never goes to the man with that surname.
-        ("Daniel Whitfield spoke first at the Dayton rally on Friday.\n\n"
-         "“The plant stays open,” Mrs. Whitfield said.", ["Whitfield"]),
+        (
+            "Daniel Whitfield spoke first at the Dayton rally on Friday.\n\n"
+            "“The plant stays open,” Mrs. Whitfield said.",
+            ["Whitfield"],
+        ),
     ],
 )
 def test_surname_only_mentions_in_one_article(text: str, expected: list[str | None]) -> None:
@@ -304,25 +351,42 @@ def test_surname_only_mentions_in_one_article(text: str, expected: list[str | No
     ("text", "expected"),
     [
         # The sentence subject is a man; "she" is the woman that sentence named.
-        ("Daniel Ortiz praised Laura Whitfield at the rally on Monday. "
-         "“I am grateful for his support,” she said.", ["Laura Whitfield"]),
-        ("Laura Whitfield praised Daniel Ortiz at the rally on Monday. "
-         "“I am grateful for her support,” he said.", ["Daniel Ortiz"]),
+        (
+            "Daniel Ortiz praised Laura Whitfield at the rally on Monday. "
+            "“I am grateful for his support,” she said.",
+            ["Laura Whitfield"],
+        ),
+        (
+            "Laura Whitfield praised Daniel Ortiz at the rally on Monday. "
+            "“I am grateful for her support,” he said.",
+            ["Daniel Ortiz"],
+        ),
         # A title gives the gender when the first name does not.
-        ("Sen. Okafor spoke after Mrs. Whitfield at the hearing on Tuesday.\n\n"
-         "“The bill is dead,” Mrs. Whitfield said. “We will try again,” she added.",
-         ["Whitfield", "Whitfield"]),
+        (
+            "Sen. Okafor spoke after Mrs. Whitfield at the hearing on Tuesday.\n\n"
+            "“The bill is dead,” Mrs. Whitfield said. “We will try again,” she added.",
+            ["Whitfield", "Whitfield"],
+        ),
         # The nearest person of the right gender, not an earlier speaker.
-        ("“Taxes will rise,” Laura Whitfield said.\n\n"
-         "Daniel Ortiz, her rival, disagreed at a later event in Toledo. "
-         "“They will fall,” he said.", ["Laura Whitfield", "Daniel Ortiz"]),
+        (
+            "“Taxes will rise,” Laura Whitfield said.\n\n"
+            "Daniel Ortiz, her rival, disagreed at a later event in Toledo. "
+            "“They will fall,” he said.",
+            ["Laura Whitfield", "Daniel Ortiz"],
+        ),
         # A name inside a quotation is not who speaks next.
-        ("“We will win in November,” Tom Okafor said at the rally.\n\n“Voters should "
-         "reject Okafor,” said Daniel Ortiz. “Beating Okafor is the one goal we have "
-         "left,” he said.", ["Tom Okafor", "Daniel Ortiz", "Daniel Ortiz"]),
+        (
+            "“We will win in November,” Tom Okafor said at the rally.\n\n“Voters should "
+            "reject Okafor,” said Daniel Ortiz. “Beating Okafor is the one goal we have "
+            "left,” he said.",
+            ["Tom Okafor", "Daniel Ortiz", "Daniel Ortiz"],
+        ),
         # ... nor a possessive one ("questioned Mr. Ortiz’s record").
-        ("Sen. Daniel Ortiz spoke on Monday. Later, Senator Tom Okafor questioned Mr. "
-         "Ortiz’s record. He called him “a man without a plan.”", ["Tom Okafor"]),
+        (
+            "Sen. Daniel Ortiz spoke on Monday. Later, Senator Tom Okafor questioned Mr. "
+            "Ortiz’s record. He called him “a man without a plan.”",
+            ["Tom Okafor"],
+        ),
     ],
 )
 def test_pronouns_agree_in_gender(text: str, expected: list[str | None]) -> None:
@@ -332,8 +396,10 @@ def test_pronouns_agree_in_gender(text: str, expected: list[str | None]) -> None
 def test_a_pronoun_does_not_jump_over_a_closer_person_of_unknown_gender() -> None:
     from provenance.extract import extract
 
-    text = ("Daniel Ortiz spoke in Dayton on Monday.\n\nKiran Sexton said the rally was "
-            "calm. Loyalty, he noted, matters most to the party’s old guard.")
+    text = (
+        "Daniel Ortiz spoke in Dayton on Monday.\n\nKiran Sexton said the rally was "
+        "calm. Loyalty, he noted, matters most to the party’s old guard."
+    )
     assert [a.speaker_name for a in extract(text)] == ["Kiran Sexton", "Kiran Sexton"]
 
 
@@ -360,7 +426,8 @@ def test_junk_words_never_become_part_of_a_name(phrase: str, name: str | None) -
 
 @pytest.mark.parametrize(("titles", "expected"), [(["Mr."], 2), (["Mrs."], 1), ([], 1)])
 def test_a_gendered_title_picks_among_a_surname_across_documents(
-        titles: list[str], expected: int) -> None:
+    titles: list[str], expected: int
+) -> None:
     idx = _index("Laura Whitfield", "Daniel Whitfield")
     idx.count(1, 40)
     got = idx.match(ResolvedSpeaker(name="Whitfield", kind=P, titles=titles))
@@ -371,21 +438,30 @@ def test_a_gendered_title_picks_among_a_surname_across_documents(
     ("text", "expected"),
     [
         # A party-and-state aside between the name and the cue.
-        ("“Subpoenas are not optional,” committee Chairman Rep. Jane Okafor (R-Ohio) said "
-         "after the witness failed to appear.", ["Jane Okafor"]),
-        ("Rep. Daniel Ortiz (D-Texas) said: “We will hold the vote on Friday.”",
-         ["Daniel Ortiz"]),
+        (
+            "“Subpoenas are not optional,” committee Chairman Rep. Jane Okafor (R-Ohio) said "
+            "after the witness failed to appear.",
+            ["Jane Okafor"],
+        ),
+        ("Rep. Daniel Ortiz (D-Texas) said: “We will hold the vote on Friday.”", ["Daniel Ortiz"]),
         # A show's name after "on" is not its guest's words.
-        ("In an interview on CBS's “Face the Nation,” Rep. Jane Okafor (R-Ohio) said the "
-         "vote would wait.", [None]),
+        (
+            "In an interview on CBS's “Face the Nation,” Rep. Jane Okafor (R-Ohio) said the "
+            "vote would wait.",
+            [None],
+        ),
     ],
 )
 def test_a_parenthetical_aside_between_speaker_and_cue(
-        text: str, expected: list[str | None]) -> None:
+    text: str, expected: list[str | None]
+) -> None:
     from provenance.extract import extract
 
-    got = [a.speaker_name for a in extract(text)
-           if a.kind in ("direct", "mixed", "nonspeech") and a.content.text.count(" ") < 8]
+    got = [
+        a.speaker_name
+        for a in extract(text)
+        if a.kind in ("direct", "mixed", "nonspeech") and a.content.text.count(" ") < 8
+    ]
     assert got == expected
 
 
@@ -400,8 +476,10 @@ def test_an_exact_alias_does_not_cross_a_gender_the_article_gave() -> None:
 def test_a_full_name_of_the_other_gender_does_not_join_a_bare_surname() -> None:
     from provenance.extract import extract
 
-    text = ("“The plan is sound,” Mrs. Whitfield said.\n\n"
-            "“I disagree with my mother,” said Daniel Whitfield.")
+    text = (
+        "“The plan is sound,” Mrs. Whitfield said.\n\n"
+        "“I disagree with my mother,” said Daniel Whitfield."
+    )
     assert [a.speaker_name for a in extract(text)] == ["Whitfield", "Daniel Whitfield"]
 
 
@@ -409,8 +487,11 @@ def test_a_full_name_of_the_other_gender_does_not_join_a_bare_surname() -> None:
     ("text", "expected"),
     [
         # A transcript turn quoted whole names its speaker before the colon.
-        ("“ORTIZ: Well, the question is why the plant closed at all.”\n\n"
-         "“OKAFOR: Because the owners left town.”", ["ORTIZ", "OKAFOR"]),
+        (
+            "“ORTIZ: Well, the question is why the plant closed at all.”\n\n"
+            "“OKAFOR: Because the owners left town.”",
+            ["ORTIZ", "OKAFOR"],
+        ),
         # A name closing the sentence after lower-case or numeric modifiers.
         ("“The veto does not hold,” said 9/11 widow Laura Whitfield.", ["Laura Whitfield"]),
     ],
@@ -421,12 +502,15 @@ def test_speakers_behind_labels_and_modifiers(text: str, expected: list[str]) ->
     assert [a.speaker_name for a in extract(text) if a.kind == "direct"] == expected
 
 
-@pytest.mark.parametrize(("name", "parts"), [
-    ("Al Sharpton", ("al", "sharpton")),  # "Al" opening a name is a first name
-    ("Bill de Blasio", ("bill", "blasio")),  # a particle inside is not
-    ("Trump’s", (None, "trump")),
-    ("Sanders’", (None, "sanders")),
-])
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        ("Al Sharpton", ("al", "sharpton")),  # "Al" opening a name is a first name
+        ("Bill de Blasio", ("bill", "blasio")),  # a particle inside is not
+        ("Trump’s", (None, "trump")),
+        ("Sanders’", (None, "sanders")),
+    ],
+)
 def test_name_parts(name: str, parts: tuple[str | None, str]) -> None:
     from provenance.speakers import name_parts
 
@@ -436,8 +520,10 @@ def test_name_parts(name: str, parts: tuple[str | None, str]) -> None:
 def test_al_qaeda_is_no_man_to_point_a_pronoun_at() -> None:
     from provenance.extract import extract
 
-    text = ("Al Qaeda claimed the attack on Monday. Tom Okafor said the group was weak. "
-            "“It will not last,” he said.")
+    text = (
+        "Al Qaeda claimed the attack on Monday. Tom Okafor said the group was weak. "
+        "“It will not last,” he said."
+    )
     assert [a.speaker_name for a in extract(text)][-1] == "Tom Okafor"
 
 
@@ -450,12 +536,19 @@ def test_a_surname_alone_a_typo_apart_merges_when_a_role_agrees() -> None:
     assert idx.match(ResolvedSpeaker(name="Newson", kind=P, titles=["Mayor"])) is None
 
 
-@pytest.mark.parametrize(("text", "entities"), [
-    ("In South Carolina, Mr. Okafor said the race was close.", [("Okafor", ["Mr."])]),
-    ("Nanette Okafor, Democratic Congresswoman, said no.", [("Nanette Okafor", ["Congresswoman"])]),
-])
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("In South Carolina, Mr. Okafor said the race was close.", [("Okafor", ["Mr."])]),
+        (
+            "Nanette Okafor, Democratic Congresswoman, said no.",
+            [("Nanette Okafor", ["Congresswoman"])],
+        ),
+    ],
+)
 def test_a_title_after_a_comma_is_an_appositive_only_without_a_name(
-        text: str, entities: list[tuple[str, list[str]]]) -> None:
+    text: str, entities: list[tuple[str, list[str]]]
+) -> None:
     from provenance.extract.segment import tokenize
     from provenance.speakers import DocumentSpeakers
 

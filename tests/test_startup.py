@@ -23,15 +23,41 @@ from tests.support import SAMPLES
 
 # Libraries `provenance --help` must not load: the database, matching, HTML, PROV and web
 # stacks (together most of a second of start-up before issue 15).
-HEAVY = ("sqlalchemy", "sqlmodel", "numpy", "scipy", "datasketch", "rapidfuzz", "selectolax",
-         "prov", "starlette", "fastapi", "uvicorn", "jinja2")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "numpy",
+    "scipy",
+    "datasketch",
+    "rapidfuzz",
+    "selectolax",
+    "prov",
+    "starlette",
+    "fastapi",
+    "uvicorn",
+    "jinja2",
+)
 # Library modules a stored listing has no use for (it needs the store, hence sqlmodel).
-NOT_FOR_LISTING = ("numpy", "scipy", "datasketch", "selectolax", "prov", "starlette",
-                   "uvicorn", "provenance.clusters", "provenance.conflicts",
-                   "provenance.crosscheck", "provenance.quantities",
-                   "provenance.trace", "provenance.web", "provenance.ingest",
-                   "provenance.extract.document", "provenance.extract.quotes",
-                   "provenance.export", "provenance.verify")
+NOT_FOR_LISTING = (
+    "numpy",
+    "scipy",
+    "datasketch",
+    "selectolax",
+    "prov",
+    "starlette",
+    "uvicorn",
+    "provenance.clusters",
+    "provenance.conflicts",
+    "provenance.crosscheck",
+    "provenance.quantities",
+    "provenance.trace",
+    "provenance.web",
+    "provenance.ingest",
+    "provenance.extract.document",
+    "provenance.extract.quotes",
+    "provenance.export",
+    "provenance.verify",
+)
 
 
 def _loaded_after(invocations: list[list[str]]) -> dict[str, object]:
@@ -46,8 +72,12 @@ def _loaded_after(invocations: list[list[str]]) -> dict[str, object]:
                           "output": [r.output for r in results],
                           "modules": sorted(sys.modules)}))
     """)
-    proc = subprocess.run([sys.executable, "-c", script, json.dumps(invocations)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(invocations)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(proc.stdout)
 
 
@@ -80,8 +110,9 @@ def test_version_imports_no_heavy_library() -> None:
 
 
 def test_quotes_by_speaker_loads_the_store_but_not_matching_or_web(samples: Store) -> None:
-    result = _loaded_after([["quotes", "--speaker", "Ramírez", "--db", samples.url,
-                             "--format", "jsonl"]])
+    result = _loaded_after(
+        [["quotes", "--speaker", "Ramírez", "--db", samples.url, "--format", "jsonl"]]
+    )
     assert result["codes"] == [0]
     rows = [json.loads(line) for line in result["output"][0].splitlines()]
     assert rows and {r["speaker"] for r in rows} == {"Alicia Ramírez"}
@@ -104,8 +135,9 @@ def test_database_error_is_still_one_line_and_exit_2(runner: CliRunner, tmp_path
     assert "Traceback" not in result.output
 
 
-def test_other_errors_are_not_reported_as_database_errors(runner: CliRunner,
-                                                          tmp_path: Path) -> None:
+def test_other_errors_are_not_reported_as_database_errors(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     missing = tmp_path / "no such folder"
     result = runner.invoke(app, ["extract", str(missing)])
     assert result.exit_code == 1

@@ -71,8 +71,11 @@ def test_one_speaker_across_outlets_with_recorded_merges(store: Store) -> None:
     ingest(store, [SAMPLES])
     with store.session() as s:
         speakers = list_speakers(s)
-        ramirez = [sp for sp in speakers if "Ramírez" in sp.name or "Ramirez" in sp.name
-                   or "Ramires" in sp.name]
+        ramirez = [
+            sp
+            for sp in speakers
+            if "Ramírez" in sp.name or "Ramirez" in sp.name or "Ramires" in sp.name
+        ]
         assert len(ramirez) == 1, [sp.name for sp in ramirez]
         obrien = [sp for sp in speakers if "O’Brien" in sp.name or "O'Bri" in sp.name]
         assert len(obrien) == 1, [sp.name for sp in obrien]
@@ -100,8 +103,9 @@ def test_get_quote_by_prefix_and_documents_by_hash(store: Store, shared: Path) -
             assert d.id == document_id(d.text)
 
 
-def test_a_failed_document_leaves_nothing_behind(store: Store, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_document_leaves_nothing_behind(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sqlalchemy.exc import OperationalError
 
     import provenance.ingest as ing
@@ -125,8 +129,10 @@ def test_a_failed_document_leaves_nothing_behind(store: Store, tmp_path: Path,
     assert "a.txt" in report.problems[0].path
     with store.session() as s:
         assert [Path(d.path or "").name for d in s.exec(select(DocumentRow))] == ["b.txt"]
-        assert all(q.document_id != document_id("“We are ready,” Mayor Lena Ortiz said.")
-                   for q in s.exec(select(QuoteRow)))
+        assert all(
+            q.document_id != document_id("“We are ready,” Mayor Lena Ortiz said.")
+            for q in s.exec(select(QuoteRow))
+        )
 
 
 def test_stats_counts(store: Store, shared: Path, gold: list[dict]) -> None:
@@ -162,18 +168,21 @@ def _speaker_tables(db: Path) -> list[list[tuple[object, ...]]]:
 
     con = sqlite3.connect(db)
     try:
-        return [con.execute(sql).fetchall() for sql in (
-            "SELECT id, name, kind, titles, affiliation FROM speakers ORDER BY id",
-            "SELECT speaker_id, alias, key, count, is_name FROM aliases ORDER BY id",
-            "SELECT speaker_id, alias, score, evidence FROM merges ORDER BY id",
-            "SELECT seq, action, subject FROM audit_log ORDER BY seq")]
+        return [
+            con.execute(sql).fetchall()
+            for sql in (
+                "SELECT id, name, kind, titles, affiliation FROM speakers ORDER BY id",
+                "SELECT speaker_id, alias, key, count, is_name FROM aliases ORDER BY id",
+                "SELECT speaker_id, alias, score, evidence FROM merges ORDER BY id",
+                "SELECT seq, action, subject FROM audit_log ORDER BY seq",
+            )
+        ]
     finally:
         con.close()
 
 
 @pytest.mark.parametrize("split", [1, 2])
-def test_speaker_rows_do_not_depend_on_how_the_input_was_split(tmp_path: Path,
-                                                              split: int) -> None:
+def test_speaker_rows_do_not_depend_on_how_the_input_was_split(tmp_path: Path, split: int) -> None:
     """Alias counts, merges and names written in later runs (speakers read back from the
     database, not from the writer's cache) come out as in one run over everything."""
     folder = tmp_path / "in"

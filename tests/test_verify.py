@@ -53,83 +53,202 @@ A_QUOTE = "SELECT id FROM quotes WHERE kind = 'direct' ORDER BY id LIMIT 1"
 LAST_DOC_RUN = "SELECT max(seq) FROM audit_log WHERE action = 'extraction.run'"
 A_CONFLICT = "SELECT id FROM conflicts ORDER BY score DESC, id LIMIT 1"
 # A quote sharing its cluster with another, so that the cluster outlives a move.
-A_CLUSTERED = ("SELECT quote_id FROM cluster_members WHERE cluster_id IN (SELECT cluster_id "
-               "FROM cluster_members GROUP BY cluster_id HAVING count(*) > 1) "
-               "AND cluster_id != (SELECT max(id) FROM clusters) ORDER BY quote_id LIMIT 1")
+A_CLUSTERED = (
+    "SELECT quote_id FROM cluster_members WHERE cluster_id IN (SELECT cluster_id "
+    "FROM cluster_members GROUP BY cluster_id HAVING count(*) > 1) "
+    "AND cluster_id != (SELECT max(id) FROM clusters) ORDER BY quote_id LIMIT 1"
+)
 A_CLAIM = "SELECT id FROM claims WHERE high IS NOT NULL ORDER BY id LIMIT 1"
 
 # name, SQL run directly on the file (?: the id from the lookup), lookup, check, record kind
 TAMPERING = [
-    ("quote text edited", "UPDATE quotes SET text = 'X' || substr(text, 2) WHERE id = ?",
-     A_QUOTE, {"span", "record"}, "quote"),
-    ("quote offsets moved", "UPDATE quotes SET start = start + 1, end = end + 1 WHERE id = ?",
-     A_QUOTE, {"span", "record"}, "quote"),
-    ("quote confidence raised", "UPDATE quotes SET confidence = 1.0 WHERE id = ?",
-     A_QUOTE, {"record"}, "quote"),
-    ("quote rule renamed", "UPDATE quotes SET rule = 'manual' WHERE id = ?",
-     A_QUOTE, {"record"}, "quote"),
+    (
+        "quote text edited",
+        "UPDATE quotes SET text = 'X' || substr(text, 2) WHERE id = ?",
+        A_QUOTE,
+        {"span", "record"},
+        "quote",
+    ),
+    (
+        "quote offsets moved",
+        "UPDATE quotes SET start = start + 1, end = end + 1 WHERE id = ?",
+        A_QUOTE,
+        {"span", "record"},
+        "quote",
+    ),
+    (
+        "quote confidence raised",
+        "UPDATE quotes SET confidence = 1.0 WHERE id = ?",
+        A_QUOTE,
+        {"record"},
+        "quote",
+    ),
+    (
+        "quote rule renamed",
+        "UPDATE quotes SET rule = 'manual' WHERE id = ?",
+        A_QUOTE,
+        {"record"},
+        "quote",
+    ),
     ("quote deleted", "DELETE FROM quotes WHERE id = ?", A_QUOTE, {"record"}, "quote"),
-    ("quote speaker changed", "UPDATE quotes SET speaker_id = 1 WHERE id = ?",
-     "SELECT id FROM quotes WHERE speaker_id > 1 LIMIT 1", {"record"}, "quote"),
-    ("document text edited",
-     "UPDATE documents SET text = replace(text, 'Riverton', 'Rivertown') WHERE id = ?",
-     "SELECT id FROM documents ORDER BY id LIMIT 1", {"document", "span"}, "document"),
-    ("document path rewritten", "UPDATE documents SET path = 'elsewhere.txt' WHERE id = ?",
-     "SELECT id FROM documents ORDER BY id LIMIT 1", {"record"}, "document"),
-    ("log row deleted", "DELETE FROM audit_log WHERE seq = ?",
-     "SELECT seq FROM audit_log WHERE seq = 5", {"chain"}, "log"),
-    ("log payload edited",
-     "UPDATE audit_log SET payload = replace(payload, '\"rules-', '\"manual-') WHERE seq = ?",
-     LAST_DOC_RUN, {"chain"}, "log"),
-    ("log actor edited", "UPDATE audit_log SET actor = 'person:Mallory' WHERE seq = ?",
-     "SELECT 3", {"chain"}, "log"),
-    ("log entry rehashed after an edit", (
-        "UPDATE audit_log SET payload = replace(payload, '\"rules-', '\"manual-'), "
-        "hash = '" + "f" * 64 + "' WHERE seq = ?"), "SELECT 2", {"chain"}, "log"),
-    ("speaker row with no log entry",
-     "INSERT INTO speakers (id, name, kind, titles, created_at) "
-     "VALUES (?, 'Ghost Writer', 'person', '[]', '2026-03-12')",
-     "SELECT max(id) + 1 FROM speakers", {"record"}, "speaker"),
-    ("speaker renamed", "UPDATE speakers SET name = 'Someone Else' WHERE id = ?",
-     "SELECT min(id) FROM speakers", {"record"}, "speaker"),
-    ("merge record forged",
-     "UPDATE merges SET score = 99.9 WHERE id = ?",
-     "SELECT min(id) FROM merges", {"record"}, "merge"),
-    ("conflict score raised", "UPDATE conflicts SET score = score + 10 WHERE id = ?",
-     A_CONFLICT, {"record"}, "conflict"),
-    ("conflict explanation reworded",
-     "UPDATE conflicts SET explanation = 'All sources agree.' WHERE id = ?",
-     A_CONFLICT, {"record"}, "conflict"),
-    ("conflict record text edited",
-     "UPDATE conflicts SET records = replace(records, '\"text\": \"', '\"text\": \"Not ') "
-     "WHERE id = ?", A_CONFLICT, {"record"}, "conflict"),
-    ("conflict records made unreadable",
-     "UPDATE conflicts SET records = replace(records, '\"start\":', '\"start\": 1') WHERE id = ?",
-     A_CONFLICT, {"record"}, "conflict"),
-    ("conflict kind changed", "UPDATE conflicts SET kind = 'misattribution' WHERE id = ?",
-     "SELECT id FROM conflicts WHERE kind = 'misquote' ORDER BY id LIMIT 1", {"record"},
-     "conflict"),
-    ("conflict flag deleted", "DELETE FROM conflicts WHERE id = ?", A_CONFLICT, {"record"},
-     "conflict"),
-    ("conflict flag forged",
-     "INSERT INTO conflicts (id, kind, scope, score, explanation, records, raised_at) "
-     "SELECT 'forged' || ?, kind, scope, score, explanation, records, raised_at FROM conflicts "
-     "ORDER BY id LIMIT 1", "SELECT 1", {"record"}, "conflict"),
-    ("quote moved to another cluster",
-     "UPDATE cluster_members SET cluster_id = (SELECT max(id) FROM clusters) WHERE quote_id = ?",
-     A_CLUSTERED, {"record"}, "quote"),
-    ("quote taken out of its cluster", "DELETE FROM cluster_members WHERE quote_id = ?",
-     A_CLUSTERED, {"record"}, "quote"),
-    ("claim figure changed", "UPDATE claims SET low = low * 2, high = high * 2 WHERE id = ?",
-     A_CLAIM, {"record"}, "claim"),
+    (
+        "quote speaker changed",
+        "UPDATE quotes SET speaker_id = 1 WHERE id = ?",
+        "SELECT id FROM quotes WHERE speaker_id > 1 LIMIT 1",
+        {"record"},
+        "quote",
+    ),
+    (
+        "document text edited",
+        "UPDATE documents SET text = replace(text, 'Riverton', 'Rivertown') WHERE id = ?",
+        "SELECT id FROM documents ORDER BY id LIMIT 1",
+        {"document", "span"},
+        "document",
+    ),
+    (
+        "document path rewritten",
+        "UPDATE documents SET path = 'elsewhere.txt' WHERE id = ?",
+        "SELECT id FROM documents ORDER BY id LIMIT 1",
+        {"record"},
+        "document",
+    ),
+    (
+        "log row deleted",
+        "DELETE FROM audit_log WHERE seq = ?",
+        "SELECT seq FROM audit_log WHERE seq = 5",
+        {"chain"},
+        "log",
+    ),
+    (
+        "log payload edited",
+        "UPDATE audit_log SET payload = replace(payload, '\"rules-', '\"manual-') WHERE seq = ?",
+        LAST_DOC_RUN,
+        {"chain"},
+        "log",
+    ),
+    (
+        "log actor edited",
+        "UPDATE audit_log SET actor = 'person:Mallory' WHERE seq = ?",
+        "SELECT 3",
+        {"chain"},
+        "log",
+    ),
+    (
+        "log entry rehashed after an edit",
+        (
+            "UPDATE audit_log SET payload = replace(payload, '\"rules-', '\"manual-'), "
+            "hash = '" + "f" * 64 + "' WHERE seq = ?"
+        ),
+        "SELECT 2",
+        {"chain"},
+        "log",
+    ),
+    (
+        "speaker row with no log entry",
+        "INSERT INTO speakers (id, name, kind, titles, created_at) "
+        "VALUES (?, 'Ghost Writer', 'person', '[]', '2026-03-12')",
+        "SELECT max(id) + 1 FROM speakers",
+        {"record"},
+        "speaker",
+    ),
+    (
+        "speaker renamed",
+        "UPDATE speakers SET name = 'Someone Else' WHERE id = ?",
+        "SELECT min(id) FROM speakers",
+        {"record"},
+        "speaker",
+    ),
+    (
+        "merge record forged",
+        "UPDATE merges SET score = 99.9 WHERE id = ?",
+        "SELECT min(id) FROM merges",
+        {"record"},
+        "merge",
+    ),
+    (
+        "conflict score raised",
+        "UPDATE conflicts SET score = score + 10 WHERE id = ?",
+        A_CONFLICT,
+        {"record"},
+        "conflict",
+    ),
+    (
+        "conflict explanation reworded",
+        "UPDATE conflicts SET explanation = 'All sources agree.' WHERE id = ?",
+        A_CONFLICT,
+        {"record"},
+        "conflict",
+    ),
+    (
+        "conflict record text edited",
+        'UPDATE conflicts SET records = replace(records, \'"text": "\', \'"text": "Not \') '
+        "WHERE id = ?",
+        A_CONFLICT,
+        {"record"},
+        "conflict",
+    ),
+    (
+        "conflict records made unreadable",
+        "UPDATE conflicts SET records = replace(records, '\"start\":', '\"start\": 1')"
+        " WHERE id = ?",
+        A_CONFLICT,
+        {"record"},
+        "conflict",
+    ),
+    (
+        "conflict kind changed",
+        "UPDATE conflicts SET kind = 'misattribution' WHERE id = ?",
+        "SELECT id FROM conflicts WHERE kind = 'misquote' ORDER BY id LIMIT 1",
+        {"record"},
+        "conflict",
+    ),
+    (
+        "conflict flag deleted",
+        "DELETE FROM conflicts WHERE id = ?",
+        A_CONFLICT,
+        {"record"},
+        "conflict",
+    ),
+    (
+        "conflict flag forged",
+        "INSERT INTO conflicts (id, kind, scope, score, explanation, records, raised_at) "
+        "SELECT 'forged' || ?, kind, scope, score, explanation, records, raised_at FROM conflicts "
+        "ORDER BY id LIMIT 1",
+        "SELECT 1",
+        {"record"},
+        "conflict",
+    ),
+    (
+        "quote moved to another cluster",
+        "UPDATE cluster_members SET cluster_id = (SELECT max(id) FROM clusters) WHERE quote_id = ?",
+        A_CLUSTERED,
+        {"record"},
+        "quote",
+    ),
+    (
+        "quote taken out of its cluster",
+        "DELETE FROM cluster_members WHERE quote_id = ?",
+        A_CLUSTERED,
+        {"record"},
+        "quote",
+    ),
+    (
+        "claim figure changed",
+        "UPDATE claims SET low = low * 2, high = high * 2 WHERE id = ?",
+        A_CLAIM,
+        {"record"},
+        "claim",
+    ),
     ("claim deleted", "DELETE FROM claims WHERE id = ?", A_CLAIM, {"record"}, "claim"),
 ]
 
 
-@pytest.mark.parametrize(("name", "sql", "lookup", "checks", "kind"), TAMPERING,
-                         ids=[t[0] for t in TAMPERING])
-def test_each_kind_of_tampering_is_reported(db: Path, name: str, sql: str, lookup: str,
-                                            checks: set[str], kind: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "sql", "lookup", "checks", "kind"), TAMPERING, ids=[t[0] for t in TAMPERING]
+)
+def test_each_kind_of_tampering_is_reported(
+    db: Path, name: str, sql: str, lookup: str, checks: set[str], kind: str
+) -> None:
     (target,) = raw_one(db, lookup)
     assert raw_sql(db, sql, (target,)) == 1, name
     problems = _verify(db)
@@ -195,10 +314,13 @@ def test_an_exported_log_verifies_without_the_database(db: Path, tmp_path: Path)
     assert cli.exit_code == 4
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{not json\n", "trail.jsonl:1: not JSON"),
-    ('{"seq": 1}\n[1, 2]\n', "trail.jsonl:2: not a log entry"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json\n", "trail.jsonl:1: not JSON"),
+        ('{"seq": 1}\n[1, 2]\n', "trail.jsonl:2: not a log entry"),
+    ],
+)
 def test_a_broken_log_file_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
     trail = tmp_path / "trail.jsonl"
     trail.write_text(content, encoding="utf-8")

@@ -29,17 +29,21 @@ from provenance.verify import verify
 # third and fourth nearly its halves, which cluster apart until a whole wording joins
 # them (clusters merge, and their flags move), the fifth a misquote of the fourth.
 STATEMENTS = [
-    ["We will not raise the water rates this year, no matter what the board decided about "
-     "the budget",
-     "We will not raise the water rates this year, whatever the board decides",
-     "We will not raise the water rates this year",
-     "no matter what the board decides about the budget",
-     "no matter what the council decided about the budget"],
-    ["The harbor bridge will be open to traffic before the first snow falls in December",
-     "The harbor bridge will open to traffic before the first snow in December",
-     "The harbor bridge will be open to traffic",
-     "before the first snow falls in December",
-     "before the first heavy snow fell in December"],
+    [
+        "We will not raise the water rates this year, no matter what the board decided about "
+        "the budget",
+        "We will not raise the water rates this year, whatever the board decides",
+        "We will not raise the water rates this year",
+        "no matter what the board decides about the budget",
+        "no matter what the council decided about the budget",
+    ],
+    [
+        "The harbor bridge will be open to traffic before the first snow falls in December",
+        "The harbor bridge will open to traffic before the first snow in December",
+        "The harbor bridge will be open to traffic",
+        "before the first snow falls in December",
+        "before the first heavy snow fell in December",
+    ],
 ]
 SPEAKERS = ["Mara Okafor", "Tobias Lindqvist", "Ines Brennan"]
 ROLES = ["the county treasurer", "a spokeswoman for the water board", "the harbor master"]
@@ -47,8 +51,12 @@ ROLES = ["the county treasurer", "a spokeswoman for the water board", "the harbo
 ARRESTS = [12, 14, 40, 300]
 
 paragraph = st.one_of(
-    st.tuples(st.just("quote"), st.integers(0, len(STATEMENTS) - 1), st.integers(0, 4),
-              st.integers(0, len(SPEAKERS) - 1)),
+    st.tuples(
+        st.just("quote"),
+        st.integers(0, len(STATEMENTS) - 1),
+        st.integers(0, 4),
+        st.integers(0, len(SPEAKERS) - 1),
+    ),
     st.tuples(st.just("figure"), st.sampled_from(ARRESTS)),
 )
 step = st.one_of(
@@ -70,8 +78,10 @@ def article(paragraphs: list[tuple], number: int) -> str:
             _, s, w, who = p
             out.append(f"“{STATEMENTS[s][w]},” said {SPEAKERS[who]}, {ROLES[who]}.")
         else:
-            out.append(f"Police said {p[1]} people were arrested at the Harbor Street protest "
-                       "in Riverton on Tuesday.")
+            out.append(
+                f"Police said {p[1]} people were arrested at the Harbor Street protest "
+                "in Riverton on Tuesday."
+            )
     return "\n\n".join(out) + "\n"
 
 
@@ -114,12 +124,17 @@ FLAG_MOVES: list[tuple] = [
     ("ingest", [("quote", 0, 4, 0)]),  # misquote of it by the same speaker: flag in B
     # The whole sentence (slightly off) joins A and B: B merges into A, same flag.
     ("ingest", [("quote", 0, 0, 0)]),
-    ("review", 3, ReviewStatus.disputed), ("delete", 1), ("match",),
+    ("review", 3, ReviewStatus.disputed),
+    ("delete", 1),
+    ("match",),
 ]
 
-SETTINGS = settings(max_examples=12, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 @SETTINGS

@@ -53,9 +53,12 @@ def _one_line_error(args: list[str], code: int, message: str) -> None:
 
 def test_a_log_row_at_seq_zero_is_a_mismatch_and_listings_fail_in_one_line(db: Path) -> None:
     # A copy of the review entry at seq 0: verify used to scan seq > 0 only.
-    raw_sql(db, "INSERT INTO audit_log (seq, ts, actor, action, subject, payload, hash, "
-                "prev_hash) SELECT 0, ts, actor, action, subject, payload, 'z' || substr(hash, 2),"
-                " 'y' || substr(prev_hash, 2) FROM audit_log WHERE action = 'review'")
+    raw_sql(
+        db,
+        "INSERT INTO audit_log (seq, ts, actor, action, subject, payload, hash, "
+        "prev_hash) SELECT 0, ts, actor, action, subject, payload, 'z' || substr(hash, 2),"
+        " 'y' || substr(prev_hash, 2) FROM audit_log WHERE action = 'review'",
+    )
     # (z and y are not hex digits: the copy's hashes cannot collide with a stored one.)
     problems = _problems(db)
     assert any(c == "chain" and r == "log:0" for c, r, _ in problems), problems
@@ -75,7 +78,7 @@ def test_a_payload_nested_100000_deep_is_a_mismatch(db: Path) -> None:
 
 def test_a_review_entry_without_a_status_is_one_line_in_listings(db: Path) -> None:
     (seq,) = raw_one(db, "SELECT max(seq) FROM audit_log WHERE action = 'review'")
-    raw_sql(db, "UPDATE audit_log SET payload = '{\"note\": \"x\"}' WHERE seq = ?", (seq,))
+    raw_sql(db, 'UPDATE audit_log SET payload = \'{"note": "x"}\' WHERE seq = ?', (seq,))
     assert any(r == f"log:{seq}" for _, r, _ in _problems(db))
     _one_line_error(["reviews", "--db", str(db)], 2, "not a review decision")
 
@@ -91,8 +94,7 @@ def test_a_deep_line_in_an_exported_log_is_a_mismatch(db: Path, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("value", ["abc", "", "4.5", "9" * 400])
-def test_a_non_integer_schema_version_is_one_line_for_every_command(db: Path,
-                                                                    value: str) -> None:
+def test_a_non_integer_schema_version_is_one_line_for_every_command(db: Path, value: str) -> None:
     raw_sql(db, "UPDATE meta SET value = ? WHERE key = 'schema_version'", (value,))
     for args in (["quotes"], ["verify"], ["reviews"], ["checkpoint"]):
         _one_line_error([*args, "--db", str(db)], 2, "meta.schema_version is")
@@ -102,18 +104,27 @@ def _rewrite_chain(db: Path, seq: int) -> None:
     """Edit entry ``seq``'s actor and re-hash every entry from there: a valid chain."""
     con = sqlite3.connect(db)
     try:
-        rows = con.execute("SELECT seq, ts, actor, action, subject, payload, prev_hash "
-                           "FROM audit_log ORDER BY seq").fetchall()
+        rows = con.execute(
+            "SELECT seq, ts, actor, action, subject, payload, prev_hash FROM audit_log ORDER BY seq"
+        ).fetchall()
         prev = audit.GENESIS
         # Unique hashes are re-set in two steps so no intermediate value collides.
         con.execute("UPDATE audit_log SET hash = 'x' || seq, prev_hash = 'y' || seq")
         for s, ts, actor, action, subject, payload, _ in rows:
-            body = {"seq": s, "ts": ts, "actor": "person:Mallory" if s == seq else actor,
-                    "action": action, "subject": subject, "payload": json.loads(payload),
-                    "prev_hash": prev}
+            body = {
+                "seq": s,
+                "ts": ts,
+                "actor": "person:Mallory" if s == seq else actor,
+                "action": action,
+                "subject": subject,
+                "payload": json.loads(payload),
+                "prev_hash": prev,
+            }
             digest = audit.entry_hash(body)
-            con.execute("UPDATE audit_log SET actor = ?, hash = ?, prev_hash = ? WHERE seq = ?",
-                        (body["actor"], digest, prev, s))
+            con.execute(
+                "UPDATE audit_log SET actor = ?, hash = ?, prev_hash = ? WHERE seq = ?",
+                (body["actor"], digest, prev, s),
+            )
             prev = digest
         con.commit()
     finally:
@@ -121,7 +132,8 @@ def _rewrite_chain(db: Path, seq: int) -> None:
 
 
 def test_a_checkpoint_catches_a_rewritten_chain_that_plain_verify_passes(
-        db: Path, tmp_path: Path) -> None:
+    db: Path, tmp_path: Path
+) -> None:
     cp = tmp_path / "head.json"
     made = runner.invoke(app, ["checkpoint", "--db", str(db), "--out", str(cp), "-f", "json"])
     assert made.exit_code == 0, made.output
@@ -131,8 +143,7 @@ def test_a_checkpoint_catches_a_rewritten_chain_that_plain_verify_passes(
     assert ok.exit_code == 0, ok.output
     _rewrite_chain(db, 2)
     assert _problems(db) == []  # a whole rewrite is a valid chain: only the checkpoint knows
-    bad = runner.invoke(app, ["verify", "--db", str(db), "--checkpoint", str(cp),
-                              "-f", "jsonl"])
+    bad = runner.invoke(app, ["verify", "--db", str(db), "--checkpoint", str(cp), "-f", "jsonl"])
     assert bad.exit_code == 4
     rows = [json.loads(line) for line in bad.stdout.splitlines()]
     assert [(r["check"], r["record"]) for r in rows] == [("chain", f"log:{saved['seq']}")]
@@ -144,21 +155,24 @@ def test_a_checkpoint_beyond_a_truncated_log_is_reported(db: Path, tmp_path: Pat
     assert runner.invoke(app, ["checkpoint", "--db", str(db), "--out", str(cp)]).exit_code == 0
     (seq,) = raw_one(db, "SELECT max(seq) FROM audit_log")
     raw_sql(db, "DELETE FROM audit_log WHERE seq = ?", (seq,))
-    bad = runner.invoke(app, ["verify", "--db", str(db), "--checkpoint", str(cp),
-                              "-f", "jsonl"])
+    bad = runner.invoke(app, ["verify", "--db", str(db), "--checkpoint", str(cp), "-f", "jsonl"])
     assert bad.exit_code == 4
-    assert any("not in the log" in json.loads(line)["detail"]
-               for line in bad.stdout.splitlines())
+    assert any("not in the log" in json.loads(line)["detail"] for line in bad.stdout.splitlines())
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("not json", "not a checkpoint"),
-    ('{"seq": "x", "hash": "ab", "ts": ""}', "not a checkpoint: seq"),
-])
-def test_a_broken_checkpoint_file_is_one_line(db: Path, tmp_path: Path, content: str,
-                                              message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not a checkpoint"),
+        ('{"seq": "x", "hash": "ab", "ts": ""}', "not a checkpoint: seq"),
+    ],
+)
+def test_a_broken_checkpoint_file_is_one_line(
+    db: Path, tmp_path: Path, content: str, message: str
+) -> None:
     cp = tmp_path / "head.json"
     cp.write_text(content, encoding="utf-8")
     _one_line_error(["verify", "--db", str(db), "--checkpoint", str(cp)], 1, message)
-    _one_line_error(["verify", "--db", str(db), "--checkpoint", str(tmp_path / "none.json")],
-                    1, "cannot read")
+    _one_line_error(
+        ["verify", "--db", str(db), "--checkpoint", str(tmp_path / "none.json")], 1, "cannot read"
+    )

@@ -31,10 +31,10 @@ EXAMPLE_PEOPLE = Path(__file__).parent.parent / "data" / "people.example.csv"
 
 EXEMPT = {
     ("meta", "key"): "schema bookkeeping, shown nowhere; a non-integer schema_version is "
-                     "refused when the store opens (test_verify_malformed)",
+    "refused when the store opens (test_verify_malformed)",
     ("meta", "value"): "as meta.key",
     ("documents", "ingested_at"): "shown by no listing or export; it only orders a "
-                                  "`provenance match` rebuild, whose every step is logged",
+    "`provenance match` rebuild, whose every step is logged",
     ("speakers", "created_at"): "shown by no listing or export",
     ("merges", "created_at"): "shown by no listing or export",
     ("clusters", "updated_at"): "shown by no listing or export",
@@ -43,7 +43,7 @@ EXEMPT = {
     ("match_keys", "id"): "surrogate key of a derived index row: shown nowhere",
     ("people", "created_at"): "shown by no listing or export (its entry has the time)",
     ("merges", "id"): "surrogate key: shown nowhere (it orders `merges` within a speaker); "
-                      "merges pair with their entries by speaker, alias and document",
+    "merges pair with their entries by speaker, alias and document",
 }
 
 # The record a mismatch must name for an edited row (the row's identity before the edit).
@@ -64,22 +64,40 @@ ROW_NAME = {
 }
 # Columns that are a row's identity (or point at another row): an edit makes the row
 # another one, reported as a row no entry made (column None) under its old or new name.
-IDENTITY = {("documents", "id"), ("speakers", "id"), ("aliases", "speaker_id"),
-            ("aliases", "alias"), ("quotes", "id"), ("quotes", "document_id"),
-            ("match_keys", "quote_id"), ("clusters", "id"), ("cluster_members", "quote_id"),
-            ("claims", "id"), ("claims", "document_id"), ("conflicts", "id"),
-            ("reviews", "quote_id"), ("people", "id")}
+IDENTITY = {
+    ("documents", "id"),
+    ("speakers", "id"),
+    ("aliases", "speaker_id"),
+    ("aliases", "alias"),
+    ("quotes", "id"),
+    ("quotes", "document_id"),
+    ("match_keys", "quote_id"),
+    ("clusters", "id"),
+    ("cluster_members", "quote_id"),
+    ("claims", "id"),
+    ("claims", "document_id"),
+    ("conflicts", "id"),
+    ("reviews", "quote_id"),
+    ("people", "id"),
+}
 
 
 def _columns() -> list[tuple[str, str, Any, bool]]:
-    return [(t.name, c.name, c.type, bool(c.nullable)) for t in SQLModel.metadata.sorted_tables
-            for c in t.columns]
+    return [
+        (t.name, c.name, c.type, bool(c.nullable))
+        for t in SQLModel.metadata.sorted_tables
+        for c in t.columns
+    ]
 
 
 # Each column with a value edited; each nullable column also with a NULL filled in (or,
 # where the demo store has no NULL there, a value erased).
-CASES = [(t, c, ty, null) for t, c, ty, nullable in _columns() if (t, c) not in EXEMPT
-         for null in ((False, True) if nullable else (False,))]
+CASES = [
+    (t, c, ty, null)
+    for t, c, ty, nullable in _columns()
+    if (t, c) not in EXEMPT
+    for null in ((False, True) if nullable else (False,))
+]
 
 
 def _edited(value: Any, type_: Any, key: bool) -> Any:
@@ -106,8 +124,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = build_sample_db(tmp_path_factory.mktemp("tamper") / "samples.db")
     store = open_store(str(path))
     with store.session() as s:
-        qid = s.exec(select(QuoteRow.id).where(QuoteRow.kind == "direct")
-                     .order_by(col(QuoteRow.id))).first()
+        qid = s.exec(
+            select(QuoteRow.id).where(QuoteRow.kind == "direct").order_by(col(QuoteRow.id))
+        ).first()
         assert qid is not None
         review(s, qid, "disputed", "the recording says otherwise", by="Ana Ruiz")
         import_people(s, EXAMPLE_PEOPLE, by="Ana Ruiz")
@@ -118,8 +137,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_template_fills_every_table(template: Path) -> None:
     con = sqlite3.connect(template)
     try:
-        empty = [t for t in {t for t, _, _, _ in _columns()}
-                 if con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] == 0]
+        empty = [
+            t
+            for t in {t for t, _, _, _ in _columns()}
+            if con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] == 0
+        ]
     finally:
         con.close()
     assert not empty, f"tables the demo store leaves empty (untested): {empty}"
@@ -133,13 +155,15 @@ def test_the_template_fills_every_table(template: Path) -> None:
 def _pick(con: sqlite3.Connection, table: str, column: str, null: bool) -> dict[str, Any] | None:
     con.row_factory = sqlite3.Row
     where = "IS NULL" if null else "IS NOT NULL"
-    row = con.execute(f"SELECT rowid AS _rowid, * FROM {table} WHERE {column} {where} "
-                      "ORDER BY rowid LIMIT 1").fetchone()
+    row = con.execute(
+        f"SELECT rowid AS _rowid, * FROM {table} WHERE {column} {where} ORDER BY rowid LIMIT 1"
+    ).fetchone()
     return dict(row) if row is not None else None
 
 
-def _named(problems: list[Mismatch], table: str, column: str, row: dict[str, Any],
-           new: Any) -> bool:
+def _named(
+    problems: list[Mismatch], table: str, column: str, row: dict[str, Any], new: Any
+) -> bool:
     names = {ROW_NAME[table](row)}
     if (table, column) in IDENTITY:
         names.add(ROW_NAME[table]({**row, column: new}))
@@ -157,10 +181,14 @@ def _named(problems: list[Mismatch], table: str, column: str, row: dict[str, Any
     return False
 
 
-@pytest.mark.parametrize(("table", "column", "type_", "null"), CASES,
-                         ids=[f"{t}.{c}{'-null' if n else ''}" for t, c, _, n in CASES])
-def test_every_column_edit_is_named(template: Path, tmp_path: Path, table: str, column: str,
-                                    type_: Any, null: bool) -> None:
+@pytest.mark.parametrize(
+    ("table", "column", "type_", "null"),
+    CASES,
+    ids=[f"{t}.{c}{'-null' if n else ''}" for t, c, _, n in CASES],
+)
+def test_every_column_edit_is_named(
+    template: Path, tmp_path: Path, table: str, column: str, type_: Any, null: bool
+) -> None:
     db = tmp_path / "t.db"
     shutil.copy(template, db)
     con = sqlite3.connect(db)
@@ -183,4 +211,5 @@ def test_every_column_edit_is_named(template: Path, tmp_path: Path, table: str, 
         store.dispose()
     assert _named(problems, table, column, row, new), (
         f"{table}.{column} {row[column]!r} -> {new!r} not named; verify said "
-        f"{[(p.table, p.column, p.record[:30], p.detail[:60]) for p in problems[:6]]}")
+        f"{[(p.table, p.column, p.record[:30], p.detail[:60]) for p in problems[:6]]}"
+    )

@@ -52,17 +52,21 @@ def test_home_counts_use_the_stats_vocabulary(client: TestClient, demo: Store) -
     html = client.get("/").text
     with demo.session() as s:
         from provenance.store import stats
+
         counts = stats(s)
     assert f"<th>quotes</th><td>{counts.quotes}</td>" in html
     assert f"<th>speakers</th><td>{counts.speakers}</td>" in html
-    assert f'nonspeech</th><td>{counts.nonspeech}</td>' in html
+    assert f"nonspeech</th><td>{counts.nonspeech}</td>" in html
 
 
-@pytest.mark.parametrize(("query", "expect", "status"), [
-    ("Ramirez", "Alicia Ramírez", 200),   # accent-folded spelling finds the person
-    ("Gov. Ramires", "Alicia Ramírez", 200),  # a misspelling with a title too
-    ("Zebulon Quartermaine", "no speaker matches", 404),
-])
+@pytest.mark.parametrize(
+    ("query", "expect", "status"),
+    [
+        ("Ramirez", "Alicia Ramírez", 200),  # accent-folded spelling finds the person
+        ("Gov. Ramires", "Alicia Ramírez", 200),  # a misspelling with a title too
+        ("Zebulon Quartermaine", "no speaker matches", 404),
+    ],
+)
 def test_speaker_search(client: TestClient, query: str, expect: str, status: int) -> None:
     r = client.get("/speakers", params={"q": query})
     assert r.status_code == status and expect in r.text
@@ -70,8 +74,12 @@ def test_speaker_search(client: TestClient, query: str, expect: str, status: int
 
 def test_speakers_page_shows_counts_aliases_and_pages(client: TestClient) -> None:
     html = client.get("/speakers").text
-    row = re.search(r"<tr><td class=\"id\">\d+</td><td><a href=\"/speakers/(\d+)\">Alicia Ramírez"
-                    r".*?</tr>", html, re.S)
+    row = re.search(
+        r"<tr><td class=\"id\">\d+</td><td><a href=\"/speakers/(\d+)\">Alicia Ramírez"
+        r".*?</tr>",
+        html,
+        re.S,
+    )
     assert row and "Ramires" in row.group(0) and re.search(r"<td>[1-9]\d*</td></tr>", row.group(0))
     first = client.get("/speakers", params={"limit": 5}).text
     second = client.get("/speakers", params={"limit": 5, "offset": 5}).text
@@ -88,19 +96,23 @@ def test_a_speakers_quotes_link_to_documents(client: TestClient) -> None:
     assert client.get("/speakers/999999").status_code == 404
 
 
-def test_document_view_marks_every_span_by_kind_with_its_details(client: TestClient,
-                                                                 demo: Store) -> None:
+def test_document_view_marks_every_span_by_kind_with_its_details(
+    client: TestClient, demo: Store
+) -> None:
     doc = _ids(client.get("/documents").text, "documents")[0]
     html = client.get(f"/documents/{doc}").text
-    marks = re.findall(r'<mark class="k-(\w+) r-(\w+)" data-quote="([0-9a-f]+)" title="([^"]*)"',
-                       html)
+    marks = re.findall(
+        r'<mark class="k-(\w+) r-(\w+)" data-quote="([0-9a-f]+)" title="([^"]*)"', html
+    )
     assert {role for _, role, _, _ in marks} >= {"content", "speaker", "cue"}
     assert all("rule: " in t and "confidence " in t for *_, t in marks)
     from provenance.browse import document_view
+
     with demo.session() as s:
         view = document_view(s, doc)
     assert {q.id for q in view.quotes} == {m[2] for m in marks if m[1] == "content"} | {
-        q.id for q in view.quotes if not any(m[2] == q.id and m[1] == "content" for m in marks)}
+        q.id for q in view.quotes if not any(m[2] == q.id and m[1] == "content" for m in marks)
+    }
     assert client.get("/documents/ffffffffffff").status_code == 404
 
 
@@ -134,8 +146,9 @@ def test_article_text_is_escaped(store: Store, tmp_path: Path) -> None:
         assert "<script" not in html and 'href="javascript:' not in html and "<b>" not in html
     assert "&lt;script&gt;alert(&#39;" in pages[0]
     # Inside a highlighted quote too: the mark holds the escaped text, not a tag.
-    assert re.search(r'<mark class="k-direct r-content"[^>]*>&lt;script&gt;document.location=',
-                     pages[0])
+    assert re.search(
+        r'<mark class="k-direct r-content"[^>]*>&lt;script&gt;document.location=', pages[0]
+    )
     assert "&lt;a href=&#34;javascript:alert(1)&#34;&gt;" in pages[0]
 
 
@@ -147,43 +160,67 @@ def _review_form(client: TestClient) -> tuple[str, str]:
     return qid, token
 
 
-@pytest.mark.parametrize(("headers", "use_token"), [
-    (ORIGIN, False),                                  # no token in the form
-    ({"origin": "http://evil.example"}, True),        # another site's page
-    ({}, True),                                       # neither Origin nor Referer
-    ({"referer": "http://evil.example/x"}, True),
-])
-def test_cross_site_posts_are_refused(client: TestClient, demo: Store, headers: dict[str, str],
-                                      use_token: bool) -> None:
+@pytest.mark.parametrize(
+    ("headers", "use_token"),
+    [
+        (ORIGIN, False),  # no token in the form
+        ({"origin": "http://evil.example"}, True),  # another site's page
+        ({}, True),  # neither Origin nor Referer
+        ({"referer": "http://evil.example/x"}, True),
+    ],
+)
+def test_cross_site_posts_are_refused(
+    client: TestClient, demo: Store, headers: dict[str, str], use_token: bool
+) -> None:
     qid, token = _review_form(client)
     form = {"status": "verified", "by": "Mallory", **({"csrf": token} if use_token else {})}
     r = client.post(f"/quotes/{qid}/review", data=form, headers=headers, follow_redirects=False)
     assert r.status_code == 403
     with demo.session() as s:
         from provenance.review import list_reviews
+
         assert list_reviews(s) == []
 
 
-def test_review_round_trip_then_verify_passes(client: TestClient, demo: Store,
-                                              tmp_path: Path) -> None:
+def test_review_round_trip_then_verify_passes(
+    client: TestClient, demo: Store, tmp_path: Path
+) -> None:
     qid, token = _review_form(client)
-    r = client.post(f"/quotes/{qid}/review", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": token, "status": "disputed", "by": "Ana Ruiz",
-                          "note": "Transcript differs.", "next": "https://evil.example/"})
+    r = client.post(
+        f"/quotes/{qid}/review",
+        headers=ORIGIN,
+        follow_redirects=False,
+        data={
+            "csrf": token,
+            "status": "disputed",
+            "by": "Ana Ruiz",
+            "note": "Transcript differs.",
+            "next": "https://evil.example/",
+        },
+    )
     assert r.status_code == 303 and r.headers["location"] == f"/quotes/{qid}"
     page = client.get(f"/quotes/{qid}").text
     assert "Transcript differs." in page and 'value="Ana Ruiz"' in page
     flags = re.findall(r'action="/conflicts/([0-9a-f]+)/review"', client.get("/conflicts").text)
-    r = client.post(f"/conflicts/{flags[0]}/review", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": token, "decision": "dismissed", "by": "Ana Ruiz",
-                          "next": "/conflicts"})
+    r = client.post(
+        f"/conflicts/{flags[0]}/review",
+        headers=ORIGIN,
+        follow_redirects=False,
+        data={"csrf": token, "decision": "dismissed", "by": "Ana Ruiz", "next": "/conflicts"},
+    )
     assert r.status_code == 303
     assert "dismissed" in client.get("/conflicts").text
-    bad = client.post(f"/conflicts/{flags[0]}/review", headers=ORIGIN,
-                      data={"csrf": token, "decision": "maybe", "by": "Ana Ruiz"})
+    bad = client.post(
+        f"/conflicts/{flags[0]}/review",
+        headers=ORIGIN,
+        data={"csrf": token, "decision": "maybe", "by": "Ana Ruiz"},
+    )
     assert bad.status_code == 400
-    nobody = client.post(f"/quotes/{qid}/review", headers=ORIGIN,
-                         data={"csrf": token, "status": "verified", "by": " "})
+    nobody = client.post(
+        f"/quotes/{qid}/review",
+        headers=ORIGIN,
+        data={"csrf": token, "status": "verified", "by": " "},
+    )
     assert nobody.status_code == 400 and "reviewer name" in nobody.text
     with demo.session() as s:
         assert verify(s).problems == []
@@ -203,18 +240,34 @@ def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
     assert not (tmp_path / "typo.db").exists()
 
 
-@pytest.mark.parametrize(("canonical", "reported", "removed", "added"), [
-    ("We will not rest until every family is home,", "We will not rest until every family is home.",
-     [], []),  # punctuation at the cut is not a difference
-    ("We will not rest until every family is home,",
-     "We will rest only when every family is back home,", ["not", "until"],
-     ["only when", "back"]),
-    ("This is the most dangerous fire this department has fought in a generation.",
-     "the most dangerous fire this department has fought in a generation", ["This is"], []),
-])
-def test_word_diff_of_an_appearance(canonical: str, reported: str, removed: list[str],
-                                    added: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("canonical", "reported", "removed", "added"),
+    [
+        (
+            "We will not rest until every family is home,",
+            "We will not rest until every family is home.",
+            [],
+            [],
+        ),  # punctuation at the cut is not a difference
+        (
+            "We will not rest until every family is home,",
+            "We will rest only when every family is back home,",
+            ["not", "until"],
+            ["only when", "back"],
+        ),
+        (
+            "This is the most dangerous fire this department has fought in a generation.",
+            "the most dangerous fire this department has fought in a generation",
+            ["This is"],
+            [],
+        ),
+    ],
+)
+def test_word_diff_of_an_appearance(
+    canonical: str, reported: str, removed: list[str], added: list[str]
+) -> None:
     from provenance.browse import diff_parts
+
     parts = diff_parts(canonical, reported)
     assert [p.text for p in parts if p.op == "removed"] == removed
     assert [p.text for p in parts if p.op == "added"] == added
@@ -223,6 +276,7 @@ def test_word_diff_of_an_appearance(canonical: str, reported: str, removed: list
 
 def test_every_page_and_a_review_on_sqlite_and_postgresql(db_url: str) -> None:
     from provenance.store import open_store
+
     store = open_store(db_url)
     try:
         assert ingest(store, [SAMPLES]).ok
@@ -232,13 +286,22 @@ def test_every_page_and_a_review_on_sqlite_and_postgresql(db_url: str) -> None:
             docs = c.get("/documents").text
             doc = c.get(f"/documents/{_ids(docs, 'documents')[0]}").text
             sid = re.findall(r'href="/speakers/(\d+)">Alicia Ramírez', speakers)[0]
-            pages = [home, c.get(f"/speakers/{sid}"), c.get("/speakers?q=Ramirez"),
-                     c.get("/clusters"), c.get("/conflicts")]
+            pages = [
+                home,
+                c.get(f"/speakers/{sid}"),
+                c.get("/speakers?q=Ramirez"),
+                c.get("/clusters"),
+                c.get("/conflicts"),
+            ]
             assert all(p.status_code == 200 for p in pages)
             assert "<del>" in pages[3].text or "<ins>" in pages[3].text
             qid, token = _review_form(c)
-            r = c.post(f"/quotes/{qid}/review", headers=ORIGIN, follow_redirects=False,
-                       data={"csrf": token, "status": "verified", "by": "Ana Ruiz"})
+            r = c.post(
+                f"/quotes/{qid}/review",
+                headers=ORIGIN,
+                follow_redirects=False,
+                data={"csrf": token, "status": "verified", "by": "Ana Ruiz"},
+            )
             assert r.status_code == 303 and "verified" in c.get(f"/quotes/{qid}").text
         assert 'class="k-direct r-content"' in doc
         with store.session() as s:
@@ -250,24 +313,41 @@ def test_every_page_and_a_review_on_sqlite_and_postgresql(db_url: str) -> None:
 def test_reassign_a_speaker_through_the_form_then_verify(client: TestClient, demo: Store) -> None:
     qid, token = _review_form(client)
     (sid,) = re.findall(r'href="/speakers/(\d+)">Marcus Bell', client.get("/speakers").text)
-    bad = client.post(f"/quotes/{qid}/speaker", headers=ORIGIN,
-                      data={"csrf": token, "speaker": "Zebulon Quartermaine", "by": "Ana"})
+    bad = client.post(
+        f"/quotes/{qid}/speaker",
+        headers=ORIGIN,
+        data={"csrf": token, "speaker": "Zebulon Quartermaine", "by": "Ana"},
+    )
     assert bad.status_code == 404 and "no speaker matches" in bad.text
-    r = client.post(f"/quotes/{qid}/speaker", headers=ORIGIN, follow_redirects=False,
-                    data={"csrf": token, "speaker": "Marcus Bell", "by": "Ana Ruiz",
-                          "note": "The chief said it, not the mayor."})
+    r = client.post(
+        f"/quotes/{qid}/speaker",
+        headers=ORIGIN,
+        follow_redirects=False,
+        data={
+            "csrf": token,
+            "speaker": "Marcus Bell",
+            "by": "Ana Ruiz",
+            "note": "The chief said it, not the mayor.",
+        },
+    )
     assert r.status_code == 303
     page = client.get(f"/quotes/{qid}").text
     assert f'href="/speakers/{sid}">Marcus Bell</a>' in page
-    forged = client.post(f"/quotes/{qid}/speaker", data={"speaker": sid, "by": "Mallory"},
-                         headers={"origin": "http://evil.example"})
+    forged = client.post(
+        f"/quotes/{qid}/speaker",
+        data={"speaker": sid, "by": "Mallory"},
+        headers={"origin": "http://evil.example"},
+    )
     assert forged.status_code == 403
     with demo.session() as s:
         assert verify(s).problems == []
     db = demo.url.removeprefix("sqlite:///")
     log = CliRunner().invoke(cli, ["log", f"quote:{qid}", "--db", db, "-f", "jsonl"])
-    (entry,) = [json.loads(x) for x in log.stdout.splitlines()
-                if json.loads(x)["action"] == "speaker.reassigned"]
+    (entry,) = [
+        json.loads(x)
+        for x in log.stdout.splitlines()
+        if json.loads(x)["action"] == "speaker.reassigned"
+    ]
     assert entry["actor"] == "person:Ana Ruiz" and entry["payload"]["speaker_id"] == int(sid)
 
 

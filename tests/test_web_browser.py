@@ -30,9 +30,11 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
-                       reason="chromium and chromium-driver are not installed "
-                              "(bash .ci/ensure-chromium.sh installs them)"),
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()),
+        reason="chromium and chromium-driver are not installed "
+        "(bash .ci/ensure-chromium.sh installs them)",
+    ),
 ]
 
 
@@ -66,10 +68,19 @@ def browser(tmp_path: Path) -> Iterator[object]:
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 "--window-size=1280,1150", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1150",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(30)
@@ -82,8 +93,14 @@ def _wait(driver: object, condition: object, what: str) -> None:
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 20, ignored_exceptions=(  # type: ignore[arg-type]
-        NoSuchElementException, StaleElementReferenceException)).until(condition, what)
+    WebDriverWait(
+        driver,
+        20,
+        ignored_exceptions=(  # type: ignore[arg-type]
+            NoSuchElementException,
+            StaleElementReferenceException,
+        ),
+    ).until(condition, what)
 
 
 def _shot(driver: object, tmp_path: Path, name: str) -> None:
@@ -93,8 +110,9 @@ def _shot(driver: object, tmp_path: Path, name: str) -> None:
     driver.save_screenshot(str(target / f"web-{name}.png"))  # type: ignore[attr-defined]
 
 
-def test_review_a_quote_and_dismiss_a_flag_in_the_browser(server: str, browser: object,
-                                                          store: Store, tmp_path: Path) -> None:
+def test_review_a_quote_and_dismiss_a_flag_in_the_browser(
+    server: str, browser: object, store: Store, tmp_path: Path
+) -> None:
     from selenium.webdriver.common.by import By
 
     d = browser
@@ -105,8 +123,7 @@ def test_review_a_quote_and_dismiss_a_flag_in_the_browser(server: str, browser: 
     box.submit()
     _wait(d, lambda d: "/speakers?q=" in d.current_url, "speaker search")
     d.find_element(By.LINK_TEXT, "Alicia Ramírez").click()  # type: ignore[attr-defined]
-    _wait(d, lambda d: "Alicia Ramírez" in d.find_element(By.TAG_NAME, "h1").text,
-          "speaker page")
+    _wait(d, lambda d: "Alicia Ramírez" in d.find_element(By.TAG_NAME, "h1").text, "speaker page")
     _shot(d, tmp_path, "speaker")
 
     # Open a document from the speaker's quotes; its spans are highlighted by kind.
@@ -140,8 +157,11 @@ def test_review_a_quote_and_dismiss_a_flag_in_the_browser(server: str, browser: 
     card.find_element(By.NAME, "note").send_keys("Different events, not a misquote.")
     card.find_element(By.CSS_SELECTOR, "button[value=dismissed]").click()
     # A dismissed flag leaves the queue (it stays down until its evidence changes).
-    _wait(d, lambda d: "/conflicts" in d.current_url
-          and not d.find_elements(By.ID, f"flag-{flag}"), "flag decision saved")
+    _wait(
+        d,
+        lambda d: "/conflicts" in d.current_url and not d.find_elements(By.ID, f"flag-{flag}"),
+        "flag decision saved",
+    )
     _shot(d, tmp_path, "conflicts")
     d.get(server + "/clusters")  # type: ignore[attr-defined]
     _shot(d, tmp_path, "clusters")

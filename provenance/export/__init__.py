@@ -22,8 +22,13 @@ from provenance.choices import ExportFormat
 from provenance.errors import ProvenanceError, enum_value, public
 
 
-def write_export(session: Session, fmt: ExportFormat | str, out: TextIO,
-           speaker: str | None = None, include_nonspeech: bool = False) -> int:
+def write_export(
+    session: Session,
+    fmt: ExportFormat | str,
+    out: TextIO,
+    speaker: str | None = None,
+    include_nonspeech: bool = False,
+) -> int:
     """Write the export in ``fmt`` to ``out``; returns how many records (jsonl, csv,
     prov-json: quotes and claims), annotations (web-annotation) or nodes (claimreview)."""
     fmt = enum_value(ExportFormat, fmt, "fmt")
@@ -61,8 +66,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 @public
-def export_file(session: Session, fmt: ExportFormat | str, path: Path, protected: list[Path],
-                speaker: str | None = None, include_nonspeech: bool = False) -> int:
+def export_file(
+    session: Session,
+    fmt: ExportFormat | str,
+    path: Path,
+    protected: list[Path],
+    speaker: str | None = None,
+    include_nonspeech: bool = False,
+) -> int:
     """:func:`write_export` into the file ``path``, which appears only when the export succeeded.
 
     ``path`` may not be one of ``protected`` (the database's own files, see
@@ -75,8 +86,9 @@ def export_file(session: Session, fmt: ExportFormat | str, path: Path, protected
     path = Path(path)
     for db_file in protected:
         if _same_file(path, db_file):
-            raise ProvenanceError(f"{path}: that is the database ({db_file.name}); "
-                                  "export to another file")
+            raise ProvenanceError(
+                f"{path}: that is the database ({db_file.name}); export to another file"
+            )
     if path.is_dir():
         raise ProvenanceError(f"{path}: is a folder; give a file name")
     try:

@@ -62,8 +62,9 @@ class _Node(BaseModel):
 
 class Agent(_Node):
     type: Literal["Person", "Organization"] = Field(alias="@type")
-    id: str | None = Field(default=None, alias="@id",
-                           description="urn:provenance:speaker:<store id>, for speakers")
+    id: str | None = Field(
+        default=None, alias="@id", description="urn:provenance:speaker:<store id>, for speakers"
+    )
     name: str
 
 
@@ -96,8 +97,9 @@ class Claim(_Node):
 
 class ClaimReview(_Node):
     type: Literal["ClaimReview"] = Field(default="ClaimReview", alias="@type")
-    id: str = Field(alias="@id",
-                    description="urn:provenance:review:<quote id> or urn:provenance:flag:<id>")
+    id: str = Field(
+        alias="@id", description="urn:provenance:review:<quote id> or urn:provenance:flag:<id>"
+    )
     datePublished: str | None = Field(default=None, description="YYYY-MM-DD")
     claimReviewed: str
     itemReviewed: Claim
@@ -123,16 +125,23 @@ class ClaimReviewDocument(_Node):
 def _agent(kind: str | None, speaker_id: int | None, name: str | None) -> Agent | None:
     if not name:
         return None
-    return Agent(type="Organization" if kind in ("organization", "document") else "Person",
-                 id=f"urn:provenance:speaker:{speaker_id}" if speaker_id is not None else None,
-                 name=name)
+    return Agent(
+        type="Organization" if kind in ("organization", "document") else "Person",
+        id=f"urn:provenance:speaker:{speaker_id}" if speaker_id is not None else None,
+        name=name,
+    )
 
 
-def _work(document: str, url: str | None, title: str | None, published: date | None,
-          outlet: str | None) -> Work:
-    return Work(id=f"urn:provenance:document:{document}", url=url, headline=title,
-                datePublished=published.isoformat() if published else None,
-                publisher=Agent(type="Organization", name=outlet) if outlet else None)
+def _work(
+    document: str, url: str | None, title: str | None, published: date | None, outlet: str | None
+) -> Work:
+    return Work(
+        id=f"urn:provenance:document:{document}",
+        url=url,
+        headline=title,
+        datePublished=published.isoformat() if published else None,
+        publisher=Agent(type="Organization", name=outlet) if outlet else None,
+    )
 
 
 def _appearance_work(a: Appearance) -> Work:
@@ -142,8 +151,9 @@ def _appearance_work(a: Appearance) -> Work:
 def _claim(session: Session, quote_id: str, speaker: Agent | None) -> Claim:
     t = trace_quote(session, quote_id)
     works = list({a.document: _appearance_work(a) for a in t.appearances}.values())
-    return Claim(author=speaker, appearance=works,
-                 firstAppearance=_appearance_work(t.first_appearance))
+    return Claim(
+        author=speaker, appearance=works, firstAppearance=_appearance_work(t.first_appearance)
+    )
 
 
 def _rating(key: str, explanation: str | None) -> Rating:
@@ -151,21 +161,33 @@ def _rating(key: str, explanation: str | None) -> Rating:
     return Rating(ratingValue=value, alternateName=name, ratingExplanation=explanation or None)
 
 
-_REVIEW_COLUMNS: tuple[Any, ...] = (ReviewRow, QuoteRow.text, QuoteRow.speaker_id,
-                                    SpeakerRow.name, SpeakerRow.kind)
+_REVIEW_COLUMNS: tuple[Any, ...] = (
+    ReviewRow,
+    QuoteRow.text,
+    QuoteRow.speaker_id,
+    SpeakerRow.name,
+    SpeakerRow.kind,
+)
 
 
 def review_nodes(session: Session) -> Iterator[ClaimReview]:
     """A ClaimReview per reviewed quote (verified, disputed, retracted), newest decision last."""
-    stmt = select(*_REVIEW_COLUMNS).join(QuoteRow, col(QuoteRow.id) == ReviewRow.quote_id).join(
-        SpeakerRow, col(SpeakerRow.id) == QuoteRow.speaker_id, isouter=True).where(
-        ReviewRow.status != ReviewStatus.unreviewed.value).order_by(col(ReviewRow.seq))
+    stmt = (
+        select(*_REVIEW_COLUMNS)
+        .join(QuoteRow, col(QuoteRow.id) == ReviewRow.quote_id)
+        .join(SpeakerRow, col(SpeakerRow.id) == QuoteRow.speaker_id, isouter=True)
+        .where(ReviewRow.status != ReviewStatus.unreviewed.value)
+        .order_by(col(ReviewRow.seq))
+    )
     for rv, text, speaker_id, name, kind in session.exec(stmt).all():
         yield ClaimReview(
-            id=f"urn:provenance:review:{rv.quote_id}", datePublished=rv.ts[:10],
+            id=f"urn:provenance:review:{rv.quote_id}",
+            datePublished=rv.ts[:10],
             claimReviewed=text,
             itemReviewed=_claim(session, rv.quote_id, _agent(kind, speaker_id, name)),
-            reviewRating=_rating(rv.status, rv.note), author=Agent(type="Person", name=rv.reviewer))
+            reviewRating=_rating(rv.status, rv.note),
+            author=Agent(type="Person", name=rv.reviewer),
+        )
 
 
 def _flag_claim(session: Session, refs: list[SourceRef]) -> Claim:
@@ -175,15 +197,27 @@ def _flag_claim(session: Session, refs: list[SourceRef]) -> Claim:
         row = session.get(QuoteRow, first.quote_id)
         assert row is not None
         sp = session.get(SpeakerRow, row.speaker_id) if row.speaker_id else None
-        return _claim(session, first.quote_id,
-                      _agent(sp.kind, sp.id, sp.name) if sp else speaker)
+        return _claim(session, first.quote_id, _agent(sp.kind, sp.id, sp.name) if sp else speaker)
     # A numeric flag is about sentences, not clustered quotes: its own records, oldest first.
-    docs = {d.id: d for d in session.exec(select(DocumentRow).where(
-        col(DocumentRow.id).in_([r.document for r in refs])))}
+    docs = {
+        d.id: d
+        for d in session.exec(
+            select(DocumentRow).where(col(DocumentRow.id).in_([r.document for r in refs]))
+        )
+    }
     ordered = sorted(refs, key=lambda r: ((r.published or date.max), r.document, r.start))
-    works = list({r.document: _work(r.document, docs[r.document].url if r.document in docs
-                                    else None, docs[r.document].title if r.document in docs
-                                    else None, r.published, r.source) for r in ordered}.values())
+    works = list(
+        {
+            r.document: _work(
+                r.document,
+                docs[r.document].url if r.document in docs else None,
+                docs[r.document].title if r.document in docs else None,
+                r.published,
+                r.source,
+            )
+            for r in ordered
+        }.values()
+    )
     return Claim(author=speaker, appearance=works, firstAppearance=works[0])
 
 
@@ -199,35 +233,47 @@ def flag_nodes(session: Session) -> Iterator[ClaimReview]:
         yield ClaimReview(
             id=f"urn:provenance:flag:{f.id}",
             datePublished=when.date().isoformat() if when else None,
-            claimReviewed=f.records[0].text, itemReviewed=_flag_claim(session, f.records),
+            claimReviewed=f.records[0].text,
+            itemReviewed=_flag_claim(session, f.records),
             reviewRating=_rating(f.kind, explanation),
-            author=Agent(type="Organization", name=CHECKER))
+            author=Agent(type="Organization", name=CHECKER),
+        )
 
 
 def quotation(r: ExportRecord) -> Quotation:
     d = r.document
-    return Quotation(id=f"urn:provenance:quote:{r.id}", text=r.text,
-                     creator=_agent(r.speaker_kind, r.speaker_id, r.speaker),
-                     isBasedOn=_work(d.id, d.url, d.title, d.date, d.source))
+    return Quotation(
+        id=f"urn:provenance:quote:{r.id}",
+        text=r.text,
+        creator=_agent(r.speaker_kind, r.speaker_id, r.speaker),
+        isBasedOn=_work(d.id, d.url, d.title, d.date, d.source),
+    )
 
 
 def _dump(node: BaseModel) -> str:
-    return json.dumps(node.model_dump(mode="json", by_alias=True, exclude_none=True),
-                      ensure_ascii=False)
+    return json.dumps(
+        node.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False
+    )
 
 
-def write_claimreview(session: Session, out: TextIO, speaker: str | None = None,
-                      include_nonspeech: bool = False) -> int:
+def write_claimreview(
+    session: Session, out: TextIO, speaker: str | None = None, include_nonspeech: bool = False
+) -> int:
     """Write the JSON-LD document; returns the number of nodes (reviews, flags, quotations).
 
     ``speaker`` limits the quotations (reviews and flags are always all written).
     """
     out.write('{"@context": "' + SCHEMA_ORG + '", "@graph": [')
     n = 0
-    nodes: Iterator[Any] = (x for part in (
-        review_nodes(session), flag_nodes(session),
-        (quotation(r) for r in iter_records(session, speaker, include_nonspeech, claims=False)))
-        for x in part)
+    nodes: Iterator[Any] = (
+        x
+        for part in (
+            review_nodes(session),
+            flag_nodes(session),
+            (quotation(r) for r in iter_records(session, speaker, include_nonspeech, claims=False)),
+        )
+        for x in part
+    )
     for node in nodes:
         out.write(("\n" if n == 0 else ",\n") + _dump(node))
         n += 1

@@ -55,7 +55,7 @@ NAMESPACES = {
 }
 PV = Namespace("pv", NAMESPACES["pv"])
 SPEAKER_TYPES = {"person": "Person", "organization": "Organization"}
-BATCH = 500
+FLUSH_EVERY = 500  # records between writes of the spooled PROV document
 SPOOL_BYTES = 1 << 20
 
 
@@ -90,17 +90,22 @@ class _Builder:
         if ident not in self.agents:
             self.agents.add(ident)
             kind = PROV["SoftwareAgent"] if actor.startswith("software:") else PROV["Person"]
-            self.doc.agent(ident, {"prov:type": kind,
-                                   "prov:label": actor.partition(":")[2] or actor})
+            self.doc.agent(
+                ident, {"prov:type": kind, "prov:label": actor.partition(":")[2] or actor}
+            )
         return ident
 
     def document(self, r: ExportRecord) -> None:
         d = r.document
         self.last_document = d.id
         attrs: dict[str, Any] = {"prov:type": PROV["Entity"]}
-        for key, value in (("pv:path", d.path), ("prov:location", d.url), ("pv:source", d.source),
-                           ("prov:label", d.title),
-                           ("pv:published", d.date.isoformat() if d.date else None)):
+        for key, value in (
+            ("pv:path", d.path),
+            ("prov:location", d.url),
+            ("pv:source", d.source),
+            ("prov:label", d.title),
+            ("pv:published", d.date.isoformat() if d.date else None),
+        ):
             if value is not None:
                 attrs[key] = value
         self.doc.entity(f"doc:{d.id}", attrs)
@@ -109,9 +114,12 @@ class _Builder:
 
     def _run(self, doc_id: str, action: str, kind: str) -> str | None:
         """The activity of the document's last ``action`` entry, declared here."""
-        row = self.session.exec(select(*audit.ENTRY_COLUMNS).where(
-            AuditRow.subject == audit.subject("document", doc_id),
-            AuditRow.action == action).order_by(col(AuditRow.seq).desc()).limit(1)).first()
+        row = self.session.exec(
+            select(*audit.ENTRY_COLUMNS)
+            .where(AuditRow.subject == audit.subject("document", doc_id), AuditRow.action == action)
+            .order_by(col(AuditRow.seq).desc())
+            .limit(1)
+        ).first()
         if row is None:
             return None
         entry = audit.to_entry(row)
@@ -121,8 +129,7 @@ class _Builder:
             attrs["pv:extractorVersion"] = str(entry.payload["extractor_version"])
         self.doc.activity(run, entry.ts, entry.ts, attrs)
         self.doc.used(run, f"doc:{doc_id}", identifier=f"pv:use-{entry.seq}")
-        self.doc.wasAssociatedWith(run, self.agent(entry.actor),
-                                   identifier=f"pv:assoc-{entry.seq}")
+        self.doc.wasAssociatedWith(run, self.agent(entry.actor), identifier=f"pv:assoc-{entry.seq}")
         return run
 
     def flag(self, name: str, record: str, record_id: str) -> None:
@@ -133,38 +140,63 @@ class _Builder:
             self.flags[fid] = None
             if row is None:
                 return
-            attrs: dict[str, Any] = {"prov:type": PV["ConflictFlag"], "pv:kind": kind,
-                                     "pv:score": row.score, "prov:label": row.explanation}
+            attrs: dict[str, Any] = {
+                "prov:type": PV["ConflictFlag"],
+                "pv:kind": kind,
+                "pv:score": row.score,
+                "prov:label": row.explanation,
+            }
             self.doc.entity(f"conflict:{fid}", attrs)
-            last = self.session.exec(select(*audit.ENTRY_COLUMNS).where(
-                AuditRow.subject == audit.subject("conflict", fid),
-                col(AuditRow.action).in_([audit.FLAG_RAISED, audit.FLAG_UPDATED])).order_by(
-                col(AuditRow.seq).desc()).limit(1)).first()
+            last = self.session.exec(
+                select(*audit.ENTRY_COLUMNS)
+                .where(
+                    AuditRow.subject == audit.subject("conflict", fid),
+                    col(AuditRow.action).in_([audit.FLAG_RAISED, audit.FLAG_UPDATED]),
+                )
+                .order_by(col(AuditRow.seq).desc())
+                .limit(1)
+            ).first()
             if last is None:
                 return
             entry = audit.to_entry(last)
             raised = self.flags[fid] = f"log:{entry.seq}"
-            self.doc.activity(raised, entry.ts, entry.ts, {
-                "prov:type": PV["FlagRaised"], "pv:logHash": entry.hash})
+            self.doc.activity(
+                raised,
+                entry.ts,
+                entry.ts,
+                {"prov:type": PV["FlagRaised"], "pv:logHash": entry.hash},
+            )
             self.doc.wasGeneratedBy(f"conflict:{fid}", raised, identifier=f"pv:gen-{fid}")
-            self.doc.wasAssociatedWith(raised, self.agent(entry.actor),
-                                       identifier=f"pv:assoc-{entry.seq}")
+            self.doc.wasAssociatedWith(
+                raised, self.agent(entry.actor), identifier=f"pv:assoc-{entry.seq}"
+            )
         act = self.flags[fid]
         if act is not None:
             self.doc.used(act, record, identifier=f"pv:flag-{fid}-{record_id}")
 
     def claim(self, r: ExportRecord) -> None:
         c = f"claim:{r.id}"
-        attrs: dict[str, Any] = {"prov:type": PV["Claim"], "pv:text": r.text,
-                                 "pv:start": r.start, "pv:end": r.end}
+        attrs: dict[str, Any] = {
+            "prov:type": PV["Claim"],
+            "pv:text": r.text,
+            "pv:start": r.start,
+            "pv:end": r.end,
+        }
         if r.claim is not None:
-            attrs.update({"pv:quantity": r.claim.quantity.text, "pv:low": r.claim.low,
-                          "pv:unit": r.claim.unit, "pv:noun": r.claim.noun})
+            attrs.update(
+                {
+                    "pv:quantity": r.claim.quantity.text,
+                    "pv:low": r.claim.low,
+                    "pv:unit": r.claim.unit,
+                    "pv:noun": r.claim.noun,
+                }
+            )
             if r.claim.high is not None:
                 attrs["pv:high"] = r.claim.high
         self.doc.entity(c, attrs)
-        self.doc.wasDerivedFrom(c, f"doc:{r.document.id}", self.claims_run,
-                                identifier=f"pv:der-{r.id}")
+        self.doc.wasDerivedFrom(
+            c, f"doc:{r.document.id}", self.claims_run, identifier=f"pv:der-{r.id}"
+        )
         if self.claims_run is not None:
             self.doc.wasGeneratedBy(c, self.claims_run, identifier=f"pv:gen-{r.id}")
         for name in r.conflict_flags:
@@ -180,10 +212,15 @@ class _Builder:
 
     def quote(self, r: ExportRecord) -> None:
         q = f"quote:{r.id}"
-        attrs: dict[str, Any] = {"pv:text": r.text, "pv:start": r.start, "pv:end": r.end,
-                                 "pv:kind": r.kind, "pv:rule": r.rule,
-                                 "pv:confidence": r.confidence,
-                                 "pv:reviewStatus": r.review_status.value}
+        attrs: dict[str, Any] = {
+            "pv:text": r.text,
+            "pv:start": r.start,
+            "pv:end": r.end,
+            "pv:kind": r.kind,
+            "pv:rule": r.rule,
+            "pv:confidence": r.confidence,
+            "pv:reviewStatus": r.review_status.value,
+        }
         self.doc.entity(q, attrs)
         if r.cluster_id is not None:
             cluster = f"cluster:{r.cluster_id}"
@@ -191,12 +228,16 @@ class _Builder:
                 self.clusters.add(cluster)
                 self.doc.collection(cluster, {"prov:type": PV["Cluster"]})
             # hadMember() takes no identifier; one per batch would clash in the joined file.
-            self.doc.new_record(PROV_MEMBERSHIP, f"pv:member-{r.id}",
-                                {PROV_ATTR_COLLECTION: cluster, PROV_ATTR_ENTITY: q})
+            self.doc.new_record(
+                PROV_MEMBERSHIP,
+                f"pv:member-{r.id}",
+                {PROV_ATTR_COLLECTION: cluster, PROV_ATTR_ENTITY: q},
+            )
         for name in r.conflict_flags:
             self.flag(name, q, r.id)
-        relate = self.doc.wasQuotedFrom if r.kind in ("direct", "mixed") \
-            else self.doc.wasDerivedFrom
+        relate = (
+            self.doc.wasQuotedFrom if r.kind in ("direct", "mixed") else self.doc.wasDerivedFrom
+        )
         relate(q, f"doc:{r.document.id}", self.run, identifier=f"pv:der-{r.id}")
         if self.run is not None:
             self.doc.wasGeneratedBy(q, self.run, identifier=f"pv:gen-{r.id}")
@@ -211,12 +252,22 @@ class _Builder:
             self.doc.wasAttributedTo(q, sp, identifier=f"pv:attr-{r.id}")
         for d in r.review_history:
             act = f"log:{d.seq}"
-            self.doc.activity(act, d.ts, d.ts, {
-                "prov:type": PV["Review"], "pv:status": d.status.value,
-                "pv:previous": d.previous.value, "pv:note": d.note, "pv:logHash": d.hash})
+            self.doc.activity(
+                act,
+                d.ts,
+                d.ts,
+                {
+                    "prov:type": PV["Review"],
+                    "pv:status": d.status.value,
+                    "pv:previous": d.previous.value,
+                    "pv:note": d.note,
+                    "pv:logHash": d.hash,
+                },
+            )
             self.doc.used(act, q, identifier=f"pv:use-{d.seq}")
-            self.doc.wasAssociatedWith(act, self.agent(audit.person_actor(d.by)),
-                                       identifier=f"pv:assoc-{d.seq}")
+            self.doc.wasAssociatedWith(
+                act, self.agent(audit.person_actor(d.by)), identifier=f"pv:assoc-{d.seq}"
+            )
 
     def flush(self) -> dict[str, dict[str, Any]]:
         encoded = encode_json_document(self.doc)
@@ -224,8 +275,7 @@ class _Builder:
         return encoded
 
 
-def _sections(session: Session, records: Iterator[ExportRecord],
-              spool: dict[str, IO[str]]) -> int:
+def _sections(session: Session, records: Iterator[ExportRecord], spool: dict[str, IO[str]]) -> int:
     builder = _Builder(session)
     n = 0
 
@@ -237,17 +287,22 @@ def _sections(session: Session, records: Iterator[ExportRecord],
             if f is None:
                 # Closed by write_prov_json once joined, whatever happens.
                 f = spool[section] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-                    max_size=SPOOL_BYTES, mode="w+", encoding="utf-8")
+                    max_size=SPOOL_BYTES, mode="w+", encoding="utf-8"
+                )
             for key, value in items.items():
                 if f.tell():
                     f.write(",")
-                f.write(json.dumps(key, ensure_ascii=False) + ":"
-                        + json.dumps(value, ensure_ascii=False) + "\n")
+                f.write(
+                    json.dumps(key, ensure_ascii=False)
+                    + ":"
+                    + json.dumps(value, ensure_ascii=False)
+                    + "\n"
+                )
 
     for r in records:
         builder.record(r)
         n += 1
-        if n % BATCH == 0:
+        if n % FLUSH_EVERY == 0:
             drain()
     drain()
     return n

@@ -37,7 +37,7 @@ from provenance.tables import (
 
 SELECTOR_CONTEXT = 32
 """Characters of prefix and suffix in a TextQuoteSelector."""
-BATCH = 1000
+PAGE_ROWS = 1000  # rows read per query while exporting
 
 
 class ExportDocument(BaseModel):
@@ -100,10 +100,15 @@ class ExportRecord(BaseModel):
     kind: Literal["direct", "mixed", "indirect", "nonspeech", "claim"]
     speaker: str | None = None
     speaker_id: int | None = None
-    speaker_identifier: str | None = Field(default=None, description=(
-        "the speaker's authority identifier (provenance people import), e.g. a Wikidata QID"))
-    speaker_kind: str | None = Field(default=None,
-                                     description="person, organization, document, anonymous")
+    speaker_identifier: str | None = Field(
+        default=None,
+        description=(
+            "the speaker's authority identifier (provenance people import), e.g. a Wikidata QID"
+        ),
+    )
+    speaker_kind: str | None = Field(
+        default=None, description="person, organization, document, anonymous"
+    )
     speaker_mention: SpanRef | None = None
     cue: SpanRef | None = None
     claim: ClaimDetail | None = Field(default=None, description="claims only")
@@ -117,7 +122,8 @@ class ExportRecord(BaseModel):
     review_status: ReviewStatus = ReviewStatus.unreviewed
     review_history: list[ReviewDecision] = Field(default_factory=list)
     created_by: LogRef | None = Field(
-        default=None, description="extraction.run (quote) or claims.extracted (claim) entry")
+        default=None, description="extraction.run (quote) or claims.extracted (claim) entry"
+    )
 
 
 class CsvRecord(BaseModel):
@@ -155,25 +161,64 @@ class CsvRecord(BaseModel):
 
 
 def _span(s: int | None, e: int | None, t: str | None) -> SpanRef | None:
-    return SpanRef(start=s, end=e, text=t) if s is not None and e is not None and t is not None \
+    return (
+        SpanRef(start=s, end=e, text=t)
+        if s is not None and e is not None and t is not None
         else None
+    )
 
 
 _COLUMNS: tuple[Any, ...] = (
-    QuoteRow.id, QuoteRow.document_id, QuoteRow.kind, QuoteRow.start, QuoteRow.end,
-    QuoteRow.text, QuoteRow.speaker_start, QuoteRow.speaker_end, QuoteRow.speaker_text,
-    QuoteRow.cue_start, QuoteRow.cue_end, QuoteRow.cue_text, QuoteRow.speaker_id,
-    QuoteRow.confidence, QuoteRow.rule, QuoteRow.extractor_version,
-    SpeakerRow.name, col(SpeakerRow.kind).label("speaker_kind"), DocumentRow.path,
-    DocumentRow.url, DocumentRow.source, DocumentRow.title, DocumentRow.published)
+    QuoteRow.id,
+    QuoteRow.document_id,
+    QuoteRow.kind,
+    QuoteRow.start,
+    QuoteRow.end,
+    QuoteRow.text,
+    QuoteRow.speaker_start,
+    QuoteRow.speaker_end,
+    QuoteRow.speaker_text,
+    QuoteRow.cue_start,
+    QuoteRow.cue_end,
+    QuoteRow.cue_text,
+    QuoteRow.speaker_id,
+    QuoteRow.confidence,
+    QuoteRow.rule,
+    QuoteRow.extractor_version,
+    SpeakerRow.name,
+    col(SpeakerRow.kind).label("speaker_kind"),
+    DocumentRow.path,
+    DocumentRow.url,
+    DocumentRow.source,
+    DocumentRow.title,
+    DocumentRow.published,
+)
 
 
 _CLAIM_COLUMNS: tuple[Any, ...] = (
-    ClaimRow.id, ClaimRow.document_id, ClaimRow.start, ClaimRow.end, ClaimRow.text,
-    ClaimRow.q_start, ClaimRow.q_end, ClaimRow.q_text, ClaimRow.low, ClaimRow.high,
-    ClaimRow.unit, ClaimRow.noun, ClaimRow.noun_class, ClaimRow.event, ClaimRow.speaker,
-    ClaimRow.speaker_id, col(SpeakerRow.kind).label("speaker_kind"), DocumentRow.path,
-    DocumentRow.url, DocumentRow.source, DocumentRow.title, DocumentRow.published)
+    ClaimRow.id,
+    ClaimRow.document_id,
+    ClaimRow.start,
+    ClaimRow.end,
+    ClaimRow.text,
+    ClaimRow.quantity_start,
+    ClaimRow.quantity_end,
+    ClaimRow.quantity_text,
+    ClaimRow.low,
+    ClaimRow.high,
+    ClaimRow.unit,
+    ClaimRow.noun,
+    ClaimRow.noun_class,
+    ClaimRow.event,
+    ClaimRow.speaker,
+    ClaimRow.speaker_id,
+    col(SpeakerRow.kind).label("speaker_kind"),
+    DocumentRow.path,
+    DocumentRow.url,
+    DocumentRow.source,
+    DocumentRow.title,
+    DocumentRow.published,
+)
 
 
 def _flag_name(kind: str, flag_id: str) -> str:
@@ -189,12 +234,17 @@ def _flags_by_ref(session: Session, scopes: set[str]) -> dict[tuple[Any, ...], l
     out: dict[tuple[Any, ...], list[str]] = {}
     if not scopes:
         return out
-    for fid, kind, scope, records in session.exec(select(
-            ConflictRow.id, ConflictRow.kind, ConflictRow.scope, ConflictRow.records).where(
-            col(ConflictRow.scope).in_(sorted(scopes))).order_by(col(ConflictRow.id))):
+    for fid, kind, scope, records in session.exec(
+        select(ConflictRow.id, ConflictRow.kind, ConflictRow.scope, ConflictRow.records)
+        .where(col(ConflictRow.scope).in_(sorted(scopes)))
+        .order_by(col(ConflictRow.id))
+    ):
         for ref in audit.flag_refs(records):
-            key = (ref["quote"],) if ref["quote"] else (
-                ref["document"], ref["start"], ref["end"], scope)
+            key = (
+                (ref["quote"],)
+                if ref["quote"]
+                else (ref["document"], ref["start"], ref["end"], scope)
+            )
             out.setdefault(key, []).append(_flag_name(kind, fid))
     return out
 
@@ -202,31 +252,53 @@ def _flags_by_ref(session: Session, scopes: set[str]) -> dict[tuple[Any, ...], l
 class _Context:
     """What one batch needs besides its rows: texts, reviews, clusters, flags, log entries."""
 
-    def __init__(self, session: Session, rows: list[Any], texts: dict[str, str],
-                 claims: bool = False) -> None:
+    def __init__(
+        self, session: Session, rows: list[Any], texts: dict[str, str], claims: bool = False
+    ) -> None:
         ids = [r.id for r in rows]
         self.history: dict[str, list[ReviewDecision]] = {q: [] for q in ids}
         self.status: dict[str, str] = {}
         self.clusters: dict[str, int] = {}
         if not claims:
-            for row in session.exec(select(*audit.ENTRY_COLUMNS).where(
+            for row in session.exec(
+                select(*audit.ENTRY_COLUMNS)
+                .where(
                     col(AuditRow.subject).in_([audit.subject("quote", q) for q in ids]),
-                    AuditRow.action == audit.REVIEW).order_by(col(AuditRow.seq))):
+                    AuditRow.action == audit.REVIEW,
+                )
+                .order_by(col(AuditRow.seq))
+            ):
                 entry = audit.to_entry(row)
                 self.history[entry.subject.removeprefix("quote:")].append(decision(entry))
-            self.status = dict(session.exec(select(ReviewRow.quote_id, ReviewRow.status).where(
-                col(ReviewRow.quote_id).in_(ids))).all())
-            self.clusters = dict(session.exec(select(
-                ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id).where(
-                col(ClusterMemberRow.quote_id).in_(ids))).all())
+            self.status = dict(
+                session.exec(
+                    select(ReviewRow.quote_id, ReviewRow.status).where(
+                        col(ReviewRow.quote_id).in_(ids)
+                    )
+                ).all()
+            )
+            self.clusters = dict(
+                session.exec(
+                    select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id).where(
+                        col(ClusterMemberRow.quote_id).in_(ids)
+                    )
+                ).all()
+            )
             scopes = {f"cluster:{c}" for c in self.clusters.values()}
         else:
             scopes = {f"numeric:{r.noun_class}:{r.event}" for r in rows if r.event is not None}
         self.flags = _flags_by_ref(session, scopes)
         docs = list(dict.fromkeys(r.document_id for r in rows))
         missing = [d for d in docs if d not in texts]
-        fresh = dict(session.exec(select(DocumentRow.id, DocumentRow.text).where(
-            col(DocumentRow.id).in_(missing))).all()) if missing else {}
+        fresh = (
+            dict(
+                session.exec(
+                    select(DocumentRow.id, DocumentRow.text).where(col(DocumentRow.id).in_(missing))
+                ).all()
+            )
+            if missing
+            else {}
+        )
         # Keep only this batch's documents: the last may continue into the next batch.
         texts_now = {d: texts[d] if d in texts else fresh[d] for d in docs}
         texts.clear()
@@ -234,27 +306,32 @@ class _Context:
         self.texts = texts
         self.runs: dict[str, LogRef] = {}
         action = audit.CLAIMS_EXTRACTED if claims else audit.EXTRACTION_RUN
-        for subj, seq, h in session.exec(select(AuditRow.subject, AuditRow.seq, AuditRow.hash)
-                                         .where(col(AuditRow.subject).in_(
-                                             [audit.subject("document", d) for d in docs]),
-                                             AuditRow.action == action)
-                                         .order_by(col(AuditRow.seq))):
+        for subj, seq, h in session.exec(
+            select(AuditRow.subject, AuditRow.seq, AuditRow.hash)
+            .where(
+                col(AuditRow.subject).in_([audit.subject("document", d) for d in docs]),
+                AuditRow.action == action,
+            )
+            .order_by(col(AuditRow.seq))
+        ):
             self.runs[subj.removeprefix("document:")] = LogRef(seq=seq, hash=h)
 
     def selector(self, r: Any) -> TextQuoteSelector:
         text = self.texts[r.document_id]
-        return TextQuoteSelector(exact=r.text,
-                                 prefix=text[max(0, r.start - SELECTOR_CONTEXT):r.start],
-                                 suffix=text[r.end:r.end + SELECTOR_CONTEXT])
+        return TextQuoteSelector(
+            exact=r.text,
+            prefix=text[max(0, r.start - SELECTOR_CONTEXT) : r.start],
+            suffix=text[r.end : r.end + SELECTOR_CONTEXT],
+        )
 
 
 def _document(r: Any) -> ExportDocument:
-    return ExportDocument(id=r.document_id, path=r.path, url=r.url, source=r.source,
-                          title=r.title, date=r.published)
+    return ExportDocument(
+        id=r.document_id, path=r.path, url=r.url, source=r.source, title=r.title, date=r.published
+    )
 
 
-def _pages(session: Session, stmt: Any, order: tuple[Any, ...], batch: int
-           ) -> Iterator[list[Any]]:
+def _pages(session: Session, stmt: Any, order: tuple[Any, ...], batch: int) -> Iterator[list[Any]]:
     """Keyset pagination on ``order`` = (document, start, id) columns."""
     last: tuple[str, int, str] | None = None
     while True:
@@ -266,67 +343,109 @@ def _pages(session: Session, stmt: Any, order: tuple[Any, ...], batch: int
         last = (rows[-1].document_id, rows[-1].start, rows[-1].id)
 
 
-def _quote_records(session: Session, speaker_ids: list[int] | None, include_nonspeech: bool,
-                   batch: int) -> Iterator[ExportRecord]:
-    stmt = select(*_COLUMNS).join(DocumentRow, col(QuoteRow.document_id) == DocumentRow.id).join(
-        SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True)
+def _quote_records(
+    session: Session, speaker_ids: list[int] | None, include_nonspeech: bool, batch: int
+) -> Iterator[ExportRecord]:
+    stmt = (
+        select(*_COLUMNS)
+        .join(DocumentRow, col(QuoteRow.document_id) == DocumentRow.id)
+        .join(SpeakerRow, col(QuoteRow.speaker_id) == SpeakerRow.id, isouter=True)
+    )
     if speaker_ids is not None:
         stmt = stmt.where(col(QuoteRow.speaker_id).in_(speaker_ids))
     if not include_nonspeech:
         stmt = stmt.where(QuoteRow.kind != "nonspeech")
     texts: dict[str, str] = {}
-    for rows in _pages(session, stmt, (col(QuoteRow.document_id), col(QuoteRow.start),
-                                       col(QuoteRow.id)), batch):
+    for rows in _pages(
+        session, stmt, (col(QuoteRow.document_id), col(QuoteRow.start), col(QuoteRow.id)), batch
+    ):
         ctx = _Context(session, rows, texts)
         known = authority_for(session, {r.speaker_id for r in rows if r.speaker_id is not None})
         for r in rows:
             cluster = ctx.clusters.get(r.id)
             person = known.get(r.speaker_id) if r.speaker_id is not None else None
             yield ExportRecord(
-                id=r.id, text=r.text, start=r.start, end=r.end, kind=r.kind,
-                speaker=person.name if person else r.name, speaker_id=r.speaker_id,
+                id=r.id,
+                text=r.text,
+                start=r.start,
+                end=r.end,
+                kind=r.kind,
+                speaker=person.name if person else r.name,
+                speaker_id=r.speaker_id,
                 speaker_identifier=person.identifier if person else None,
                 speaker_kind=r.speaker_kind,
                 speaker_mention=_span(r.speaker_start, r.speaker_end, r.speaker_text),
-                cue=_span(r.cue_start, r.cue_end, r.cue_text), document=_document(r),
-                selector=ctx.selector(r), extractor_version=r.extractor_version, rule=r.rule,
-                confidence=r.confidence, cluster_id=None if cluster is None else str(cluster),
+                cue=_span(r.cue_start, r.cue_end, r.cue_text),
+                document=_document(r),
+                selector=ctx.selector(r),
+                extractor_version=r.extractor_version,
+                rule=r.rule,
+                confidence=r.confidence,
+                cluster_id=None if cluster is None else str(cluster),
                 conflict_flags=ctx.flags.get((r.id,), []),
                 review_status=ReviewStatus(ctx.status.get(r.id, ReviewStatus.unreviewed)),
-                review_history=ctx.history[r.id], created_by=ctx.runs.get(r.document_id))
+                review_history=ctx.history[r.id],
+                created_by=ctx.runs.get(r.document_id),
+            )
 
 
-def _claim_records(session: Session, speaker_ids: list[int] | None,
-                   batch: int) -> Iterator[ExportRecord]:
-    stmt = select(*_CLAIM_COLUMNS).join(
-        DocumentRow, col(ClaimRow.document_id) == DocumentRow.id).join(
-        SpeakerRow, col(ClaimRow.speaker_id) == SpeakerRow.id, isouter=True)
+def _claim_records(
+    session: Session, speaker_ids: list[int] | None, batch: int
+) -> Iterator[ExportRecord]:
+    stmt = (
+        select(*_CLAIM_COLUMNS)
+        .join(DocumentRow, col(ClaimRow.document_id) == DocumentRow.id)
+        .join(SpeakerRow, col(ClaimRow.speaker_id) == SpeakerRow.id, isouter=True)
+    )
     if speaker_ids is not None:
         stmt = stmt.where(col(ClaimRow.speaker_id).in_(speaker_ids))
     texts: dict[str, str] = {}
-    for rows in _pages(session, stmt, (col(ClaimRow.document_id), col(ClaimRow.start),
-                                       col(ClaimRow.id)), batch):
+    for rows in _pages(
+        session, stmt, (col(ClaimRow.document_id), col(ClaimRow.start), col(ClaimRow.id)), batch
+    ):
         ctx = _Context(session, rows, texts, claims=True)
         known = authority_for(session, {r.speaker_id for r in rows if r.speaker_id is not None})
         for r in rows:
             person = known.get(r.speaker_id) if r.speaker_id is not None else None
             yield ExportRecord(
-                id=r.id, record_type="claim", text=r.text, start=r.start, end=r.end,
-                kind="claim", speaker=person.name if person else r.speaker,
+                id=r.id,
+                record_type="claim",
+                text=r.text,
+                start=r.start,
+                end=r.end,
+                kind="claim",
+                speaker=person.name if person else r.speaker,
                 speaker_id=r.speaker_id,
                 speaker_identifier=person.identifier if person else None,
                 speaker_kind=r.speaker_kind,
-                claim=ClaimDetail(quantity=SpanRef(start=r.q_start, end=r.q_end, text=r.q_text),
-                                  low=r.low, high=r.high, unit=r.unit, noun=r.noun,
-                                  noun_class=r.noun_class, event=r.event),
-                document=_document(r), selector=ctx.selector(r), rule=f"quantity:{r.unit}",
+                claim=ClaimDetail(
+                    quantity=SpanRef(
+                        start=r.quantity_start, end=r.quantity_end, text=r.quantity_text
+                    ),
+                    low=r.low,
+                    high=r.high,
+                    unit=r.unit,
+                    noun=r.noun,
+                    noun_class=r.noun_class,
+                    event=r.event,
+                ),
+                document=_document(r),
+                selector=ctx.selector(r),
+                rule=f"quantity:{r.unit}",
                 conflict_flags=ctx.flags.get(
-                    (r.document_id, r.start, r.end, f"numeric:{r.noun_class}:{r.event}"), []),
-                created_by=ctx.runs.get(r.document_id))
+                    (r.document_id, r.start, r.end, f"numeric:{r.noun_class}:{r.event}"), []
+                ),
+                created_by=ctx.runs.get(r.document_id),
+            )
 
 
-def iter_records(session: Session, speaker: str | None = None, include_nonspeech: bool = False,
-                 batch: int = BATCH, claims: bool = True) -> Iterator[ExportRecord]:
+def iter_records(
+    session: Session,
+    speaker: str | None = None,
+    include_nonspeech: bool = False,
+    batch: int = PAGE_ROWS,
+    claims: bool = True,
+) -> Iterator[ExportRecord]:
     """Every stored quote and quantity claim with its provenance, in document order."""
     ids = find_speakers(session, speaker) if speaker is not None else None
     quotes = _quote_records(session, ids, include_nonspeech, batch)
@@ -334,28 +453,43 @@ def iter_records(session: Session, speaker: str | None = None, include_nonspeech
         yield from quotes
         return
     # Both streams are ordered by (document, start, id): merging keeps memory flat.
-    yield from heapq.merge(quotes, _claim_records(session, ids, batch),
-                           key=lambda r: (r.document.id, r.start, r.id))
+    yield from heapq.merge(
+        quotes, _claim_records(session, ids, batch), key=lambda r: (r.document.id, r.start, r.id)
+    )
 
 
 def csv_record(r: ExportRecord) -> CsvRecord:
     def s(value: object) -> str:
         return neutralise("" if value is None else str(value))
 
-    history = " | ".join(f"{d.ts} {d.by}: {d.status.value}" + (f" ({d.note})" if d.note else "")
-                         for d in r.review_history)
+    history = " | ".join(
+        f"{d.ts} {d.by}: {d.status.value}" + (f" ({d.note})" if d.note else "")
+        for d in r.review_history
+    )
     return CsvRecord(
-        id=r.id, record_type=r.record_type, text=s(r.text), start=str(r.start),
-        end=str(r.end), kind=r.kind,
+        id=r.id,
+        record_type=r.record_type,
+        text=s(r.text),
+        start=str(r.start),
+        end=str(r.end),
+        kind=r.kind,
         speaker=s(r.speaker),
         speaker_mention=s(r.speaker_mention.text if r.speaker_mention else None),
-        cue=s(r.cue.text if r.cue else None), document_id=r.document.id,
-        path=s(r.document.path), url=s(r.document.url), source=s(r.document.source),
+        cue=s(r.cue.text if r.cue else None),
+        document_id=r.document.id,
+        path=s(r.document.path),
+        url=s(r.document.url),
+        source=s(r.document.source),
         date=r.document.date.isoformat() if r.document.date else "",
-        prefix=s(r.selector.prefix), suffix=s(r.selector.suffix),
-        extractor_version=s(r.extractor_version), rule=s(r.rule),
+        prefix=s(r.selector.prefix),
+        suffix=s(r.selector.suffix),
+        extractor_version=s(r.extractor_version),
+        rule=s(r.rule),
         confidence="" if r.confidence is None else str(r.confidence),
-        cluster_id=s(r.cluster_id), conflict_flags=s("; ".join(r.conflict_flags)),
-        review_status=r.review_status.value, review_history=s(history),
+        cluster_id=s(r.cluster_id),
+        conflict_flags=s("; ".join(r.conflict_flags)),
+        review_status=r.review_status.value,
+        review_history=s(history),
         log_seq=str(r.created_by.seq) if r.created_by else "",
-        log_hash=r.created_by.hash if r.created_by else "")
+        log_hash=r.created_by.hash if r.created_by else "",
+    )

@@ -62,8 +62,10 @@ LOCAL_CONTEXT: dict[str, Any] = {
     "published": {"@id": "dcterms:issued", "@type": "xsd:date"},
 }
 """Terms of our own, beside the W3C ``anno.jsonld`` context."""
-OFFSET_UNITS = ("TextPositionSelector start/end: Unicode code points; "
-                "utf16Start/utf16End: UTF-16 code units (JavaScript string indices)")
+OFFSET_UNITS = (
+    "TextPositionSelector start/end: Unicode code points; "
+    "utf16Start/utf16End: UTF-16 code units (JavaScript string indices)"
+)
 FORMAT = "text/plain"
 Role = Literal["content", "speaker", "cue"]
 
@@ -87,8 +89,9 @@ class SpeakerNode(_Model):
     type: Literal["Person", "Organization"]
     name: str
     speakerKind: str = Field(description="person, organization, document, anonymous")
-    identifier: str | None = Field(default=None,
-                                   description="an authority identifier, when the store has one")
+    identifier: str | None = Field(
+        default=None, description="an authority identifier, when the store has one"
+    )
 
 
 class SourceDocument(_Model):
@@ -160,35 +163,49 @@ class Utf16:
         return offset + bisect_left(self.astral, offset)
 
 
-def _selectors(text: str, utf16: Utf16, start: int, end: int
-               ) -> tuple[TextQuoteSelector, TextPositionSelector]:
-    return (TextQuoteSelector(exact=text[start:end],
-                              prefix=text[max(0, start - SELECTOR_CONTEXT):start],
-                              suffix=text[end:end + SELECTOR_CONTEXT]),
-            TextPositionSelector(start=start, end=end, utf16Start=utf16(start),
-                                 utf16End=utf16(end)))
+def _selectors(
+    text: str, utf16: Utf16, start: int, end: int
+) -> tuple[TextQuoteSelector, TextPositionSelector]:
+    return (
+        TextQuoteSelector(
+            exact=text[start:end],
+            prefix=text[max(0, start - SELECTOR_CONTEXT) : start],
+            suffix=text[end : end + SELECTOR_CONTEXT],
+        ),
+        TextPositionSelector(start=start, end=end, utf16Start=utf16(start), utf16End=utf16(end)),
+    )
 
 
 def _source(r: ExportRecord) -> SourceDocument:
     d = r.document
-    return SourceDocument(id=f"urn:provenance:document:{d.id}", sha256=d.id, via=d.url,
-                          title=d.title, publisher=d.source,
-                          published=d.date.isoformat() if d.date else None)
+    return SourceDocument(
+        id=f"urn:provenance:document:{d.id}",
+        sha256=d.id,
+        via=d.url,
+        title=d.title,
+        publisher=d.source,
+        published=d.date.isoformat() if d.date else None,
+    )
 
 
 def _speaker(r: ExportRecord) -> SpeakerNode | None:
     if r.speaker is None or r.speaker_id is None:
         return None
     kind = r.speaker_kind or "person"
-    return SpeakerNode(id=f"urn:provenance:speaker:{r.speaker_id}",
-                       type="Organization" if kind in ("organization", "document") else "Person",
-                       name=r.speaker, speakerKind=kind, identifier=r.speaker_identifier)
+    return SpeakerNode(
+        id=f"urn:provenance:speaker:{r.speaker_id}",
+        type="Organization" if kind in ("organization", "document") else "Person",
+        name=r.speaker,
+        speakerKind=kind,
+        identifier=r.speaker_identifier,
+    )
 
 
 def span_annotations(r: ExportRecord, text: str, utf16: Utf16) -> Iterator[WebAnnotation]:
     """The annotations of one quote: its content, speaker mention and cue spans."""
-    generator = Generator(id=f"urn:provenance:software:{__version__}",
-                          name=f"provenance {__version__}")
+    generator = Generator(
+        id=f"urn:provenance:software:{__version__}", name=f"provenance {__version__}"
+    )
     source = _source(r)
     speaker = _speaker(r)
     spans: list[tuple[Role, int, int]] = [("content", r.start, r.end)]
@@ -198,18 +215,26 @@ def span_annotations(r: ExportRecord, text: str, utf16: Utf16) -> Iterator[WebAn
         spans.append(("cue", r.cue.start, r.cue.end))
     for role, start, end in spans:
         yield WebAnnotation(
-            id=f"urn:provenance:annotation:{r.id}:{role}", generator=generator,
+            id=f"urn:provenance:annotation:{r.id}:{role}",
+            generator=generator,
             body=AttributionBody(
-                role=role, quote=f"urn:provenance:quote:{r.id}", kind=r.kind,
+                role=role,
+                quote=f"urn:provenance:quote:{r.id}",
+                kind=r.kind,
                 speaker=speaker,
                 mention=r.speaker_mention.text if r.speaker_mention else None,
-                cue=r.cue.text if r.cue else None, rule=r.rule, confidence=r.confidence,
-                reviewStatus=r.review_status.value),
-            target=Target(source=source, selector=_selectors(text, utf16, start, end)))
+                cue=r.cue.text if r.cue else None,
+                rule=r.rule,
+                confidence=r.confidence,
+                reviewStatus=r.review_status.value,
+            ),
+            target=Target(source=source, selector=_selectors(text, utf16, start, end)),
+        )
 
 
-def iter_annotations(session: Session, speaker: str | None = None,
-                     include_nonspeech: bool = False) -> Iterator[WebAnnotation]:
+def iter_annotations(
+    session: Session, speaker: str | None = None, include_nonspeech: bool = False
+) -> Iterator[WebAnnotation]:
     """Every quote's span annotations, in document order (one document text held at a time)."""
     doc_id: str | None = None
     text = ""
@@ -223,19 +248,26 @@ def iter_annotations(session: Session, speaker: str | None = None,
         yield from span_annotations(r, text, utf16)
 
 
-def write_web_annotation(session: Session, out: TextIO, speaker: str | None = None,
-                         include_nonspeech: bool = False) -> int:
+def write_web_annotation(
+    session: Session, out: TextIO, speaker: str | None = None, include_nonspeech: bool = False
+) -> int:
     """Write one ``AnnotationPage``; returns the number of annotations."""
-    head = WebAnnotationPage.model_validate({
-        "@context": context(), "id": "urn:provenance:export:web-annotation", "items": []})
-    opening = json.dumps(head.model_dump(mode="json", by_alias=True, exclude_none=True),
-                         ensure_ascii=False, indent=1)
+    head = WebAnnotationPage.model_validate(
+        {"@context": context(), "id": "urn:provenance:export:web-annotation", "items": []}
+    )
+    opening = json.dumps(
+        head.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False, indent=1
+    )
     # Everything up to the empty items list, then the items as they come.
-    out.write(opening[:opening.rindex("[")] + "[")
+    out.write(opening[: opening.rindex("[")] + "[")
     n = 0
     for a in iter_annotations(session, speaker, include_nonspeech):
-        out.write(("\n" if n == 0 else ",\n") + json.dumps(
-            a.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False))
+        out.write(
+            ("\n" if n == 0 else ",\n")
+            + json.dumps(
+                a.model_dump(mode="json", by_alias=True, exclude_none=True), ensure_ascii=False
+            )
+        )
         n += 1
     out.write("\n]\n}\n")
     return n

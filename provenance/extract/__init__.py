@@ -13,7 +13,6 @@ A pure function of the text (no model, no I/O, linear in its length), in stages:
   resolves speakers inside it (:mod:`provenance.speakers`).
 """
 
-
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

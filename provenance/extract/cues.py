@@ -52,8 +52,9 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
     infinitive = prev == "to" and tok.lower == cue.lemma  # "went on to say"
     if prev in lex.words("noun_before") and not infinitive:
         return None
-    if prev in lex.words("noun_modifier") and (tok.lower == cue.lemma
-                                               or tok.lower in lex.words("noun_cue")):
+    if prev in lex.words("noun_modifier") and (
+        tok.lower == cue.lemma or tok.lower in lex.words("noun_cue")
+    ):
         return None  # "police reports", "state claims"; "police said" is a verb
     if nxt == "of" and cue.complement != "of" and not tok.lower.endswith(("ed", "id", "ys")):
         return None  # "the claims of fraud"; "said of the plan" is a verb
@@ -61,23 +62,46 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         return None  # "health worries have dogged her": a plural noun before its verb
     if cue.complement == "of" and nxt == "of":
         return None  # "people accused of fraud": a participle, not X accusing Y
-    if tok.lower in lex.words("noun_cue") and i > 1 and not tokens[i - 1].is_cap and nxt != "that" \
-            and (tokens[i - 2].lower in lex.words("noun_before")
-                 or tokens[i - 2].lower in lex.words("quantifier")) and tokens[i - 1].is_word \
-            and tokens[i - 1].lower not in lex.speaker_nouns \
-            and tokens[i - 1].lower not in lex.titles:
+    if (
+        tok.lower in lex.words("noun_cue")
+        and i > 1
+        and not tokens[i - 1].is_cap
+        and nxt != "that"
+        and (
+            tokens[i - 2].lower in lex.words("noun_before")
+            or tokens[i - 2].lower in lex.words("quantifier")
+        )
+        and tokens[i - 1].is_word
+        and tokens[i - 1].lower not in lex.speaker_nouns
+        and tokens[i - 1].lower not in lex.titles
+    ):
         return None  # "his latest tweets", "the early reports": a plural noun
     if tok.is_cap and i > 0 and tokens[i - 1].text not in "“‘\"'" and not headline:
         return None  # a capitalised cue form mid-sentence is a name ("Bill Said")
-    if i > 0 and tokens[i - 1].text.endswith(("’s", "'s", "s’")) and tokens[i - 1].is_word \
-            and nxt != "that":
+    if (
+        i > 0
+        and tokens[i - 1].text.endswith(("’s", "'s", "s’"))
+        and tokens[i - 1].is_word
+        and nxt != "that"
+    ):
         return None  # after a possessive: a noun ("Trump’s plans"), unless "…’s claim that"
-    if tok.lower == cue.lemma and prev not in lex.words("base_form_before") and nxt != "that" \
-            and not (i > 0 and plural_subject(tokens[i - 1]) and cue.lemma != "state") \
-            and not (cue.lemma == "say" and i > 0 and tokens[i - 1].is_word
-                     and prev not in lex.words("noun_before")) \
-            and not (i > 0 and tokens[i - 1].is_cap and any(
-                t.lower == "and" for t in tokens[max(0, i - 5) : i - 1])):
+    if (
+        tok.lower == cue.lemma
+        and prev not in lex.words("base_form_before")
+        and nxt != "that"
+        and not (i > 0 and plural_subject(tokens[i - 1]) and cue.lemma != "state")
+        and not (
+            cue.lemma == "say"
+            and i > 0
+            and tokens[i - 1].is_word
+            and prev not in lex.words("noun_before")
+        )
+        and not (
+            i > 0
+            and tokens[i - 1].is_cap
+            and any(t.lower == "and" for t in tokens[max(0, i - 5) : i - 1])
+        )
+    ):
         return None  # a bare base form is mostly a noun ("state elected leaders")
     k = i - 1
     adverbs = lex.words("between_subject_cue") - lex.words("passive") - lex.words("finite")
@@ -87,8 +111,14 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
     if k >= 0 and tokens[k].lower in lex.words("passive") and not progressive:
         return None  # "she has been told": the subject is not the speaker
     first = i
-    if k >= 0 and k == i - 1 and (tokens[k].lower in ("has", "have", "had") or (
-            progressive and tokens[k].lower in lex.words("passive"))):
+    if (
+        k >= 0
+        and k == i - 1
+        and (
+            tokens[k].lower in ("has", "have", "had")
+            or (progressive and tokens[k].lower in lex.words("passive"))
+        )
+    ):
         first = k  # "has said", "is demanding": PolNeAR cues include the auxiliary
     if cue.lemma == "call" and nxt in ("for", "on"):
         return CueHit(i + 1, first, CALL_FOR)  # "called for new rules", "called on X to"
@@ -98,8 +128,11 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
 def plural_subject(tok: Token) -> bool:
     """True for a word that can be a plural subject before a bare verb ("lawmakers say")."""
     low = tok.lower
-    return tok.is_word and ((low.endswith("s") and not low.endswith("ss") and len(low) > 3)
-                            or low in ("police", "people") or tok.text.isupper())
+    return tok.is_word and (
+        (low.endswith("s") and not low.endswith("ss") and len(low) > 3)
+        or low in ("police", "people")
+        or tok.text.isupper()
+    )
 
 
 def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Mention | None:
@@ -108,8 +141,11 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     between = lex.words("between_subject_cue")
     j = cue_index
     time = lex.words("time")
-    while j - 1 >= floor and (tokens[j - 1].lower in between or tokens[j - 1].lower.endswith("ly")
-                              or tokens[j - 1].lower in time):  # "X, who on Thursday called"
+    while j - 1 >= floor and (
+        tokens[j - 1].lower in between
+        or tokens[j - 1].lower.endswith("ly")
+        or tokens[j - 1].lower in time
+    ):  # "X, who on Thursday called"
         j -= 1
     if j - 1 >= floor and tokens[j - 1].lower in lex.words("relative"):
         # "Mr. X, who said …": the speaker is the phrase before ", who".
@@ -137,10 +173,15 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
                     found = None
                 # "The head of the port, Ana Ruiz, argues": the aside is the name.
                 aside = np_before(text, tokens, j - 1) if close == "," else None
-                named = aside is not None and aside.start > tokens[k].start \
-                    and aside.kind is SpeakerKind.person and bool(aside.name)
-                if named and (found is None or found.kind is not SpeakerKind.person
-                              or not found.name):
+                named = (
+                    aside is not None
+                    and aside.start > tokens[k].start
+                    and aside.kind is SpeakerKind.person
+                    and bool(aside.name)
+                )
+                if named and (
+                    found is None or found.kind is not SpeakerKind.person or not found.name
+                ):
                     return aside
                 return found
         return None
@@ -175,9 +216,13 @@ class Doc:
         # Token indexes of cue verbs outside quotations, for nearest-cue lookups
         # (a scan back per quotation was quadratic in long sentences).
         forms = load().cue_forms
-        self.cue_indexes = [i for i, t in enumerate(self.tokens)
-                            if not self.quoted[i] and t.lower in forms
-                            and cue_at(self.tokens, i, i < self.headline_tokens)]
+        self.cue_indexes = [
+            i
+            for i, t in enumerate(self.tokens)
+            if not self.quoted[i]
+            and t.lower in forms
+            and cue_at(self.tokens, i, i < self.headline_tokens)
+        ]
         self.according: dict[tuple[int, int], tuple[Span, Mention] | None] = {}
 
     def _headline(self) -> int:
@@ -218,7 +263,7 @@ def left_cue(doc: Doc, lo: int, hi: int) -> CueHit | None:
 
 
 def according_to(doc: Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
-    """"according to X" in tokens ``[lo, hi)``: its cue span and X."""
+    """ "according to X" in tokens ``[lo, hi)``: its cue span and X."""
     # Asked once per quotation of a sentence: remembered, not rescanned.
     if (lo, hi) not in doc.according:
         doc.according[(lo, hi)] = _according_to(doc, lo, hi)
@@ -232,8 +277,11 @@ def _according_to(doc: Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
     for i in range(lo, end - 1):
         for words in phrases.get(toks[i].lower, ()):
             n = len(words)
-            if i + n > end or doc.quoted[i] or any(
-                    toks[i + k].lower != w for k, w in enumerate(words)):
+            if (
+                i + n > end
+                or doc.quoted[i]
+                or any(toks[i + k].lower != w for k, w in enumerate(words))
+            ):
                 continue
             m = np_after(doc.text, toks, i + n) or generic_np_after(doc.text, toks, i + n, hi)
             if m:
@@ -260,12 +308,20 @@ def main_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
         tok = toks[j]
         if doc.quoted[j]:
             continue  # "“Our hearts …,” O’Brien said.": the words quoted are no subject
-        if tok.text[:1].isalpha() and not tok.is_cap and tok.lower not in word_class("determiner") \
-                and tok.lower not in lex.speaker_nouns and tok.lower not in lex.titles \
-                and not (toks[j - 1].text == "," and tok.lower in lex.words("relative")):
+        if (
+            tok.text[:1].isalpha()
+            and not tok.is_cap
+            and tok.lower not in word_class("determiner")
+            and tok.lower not in lex.speaker_nouns
+            and tok.lower not in lex.titles
+            and not (toks[j - 1].text == "," and tok.lower in lex.words("relative"))
+        ):
             # "Gloria Pettway, 67, lives …": subject() steps over the aside.
-            m = subject(doc.text, toks, j, k) if toks[j - 1].text == "," \
+            m = (
+                subject(doc.text, toks, j, k)
+                if toks[j - 1].text == ","
                 else np_before(doc.text, toks, j)
+            )
             return m if m is not None and m.start >= toks[k].start else None
     return None
 

@@ -51,7 +51,7 @@ RULE_NAMES = frozenset(r.name for r in QUOTE_RULES) | set(RECORD_RULES) | set(RE
 
 def _quote_kind(doc: Doc, q: Quotation) -> str:
     text = doc.text
-    content = text[q.start:q.end].strip()
+    content = text[q.start : q.end].strip()
     s_start, _ = doc.sentence_of(q.open)
     before = char_before(text, s_start, q.open)
     if not before or before in ":," or re.search(r"[.!?,]$", content):
@@ -66,7 +66,7 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
     _, s_end = doc.sentence_of(max(q.close - 1, q.open))
     if cue.end <= q.open:
         start, end = cue.end, sentence_body(text, q.close, s_end)
-        if text[q.close:end].strip(" ,.;:!?—–-”’\"'") and text[q.close:end].lstrip()[:1] == ",":
+        if text[q.close : end].strip(" ,.;:!?—–-”’\"'") and text[q.close : end].lstrip()[:1] == ",":
             end = q.close  # "…“X,” which …": the clause stops with the quote
     else:
         edge = min(cue.start, mention.start) if mention is not None else cue.start
@@ -74,7 +74,7 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
         if end < q.close - 1:
             return None
     clause = trim(text, start, end)
-    outside = text[clause.start:q.open] + text[q.close:clause.end]
+    outside = text[clause.start : q.open] + text[q.close : clause.end]
     if len(outside.strip(" ,.;:!?—–-\"'“”‘’")) < 4 or clause.end <= clause.start:
         return None
     return clause
@@ -99,9 +99,14 @@ def extract(text: str) -> list[Attribution]:
         if rule == "same-sentence-speaker":
             mention = prev_mention
         words = len(content.text.split())
-        if mention is None and previous is not None and previous.kind != "nonspeech" \
-                and words > MAX_NONSPEECH_WORDS and content.text[:1].isupper() \
-                and doc.para_of(previous.content.start) >= doc.para_of(q.open) - 1:
+        if (
+            mention is None
+            and previous is not None
+            and previous.kind != "nonspeech"
+            and words > MAX_NONSPEECH_WORDS
+            and content.text[:1].isupper()
+            and doc.para_of(previous.content.start) >= doc.para_of(q.open) - 1
+        ):
             mention, rule, conf = prev_mention, "continuation", 0.7
             if doc.para_of(previous.content.start) == doc.para_of(q.open):
                 cue = previous.cue  # "“A,” she said. “B.”": one statement, one cue
@@ -112,8 +117,14 @@ def extract(text: str) -> list[Attribution]:
             conf *= 0.8
             rule = f"{rule or 'no-speaker'}+unbalanced"
         speaker = Span.of(text, mention.start, mention.end) if mention else None
-        att = Attribution(kind=kind, content=content, cue=cue, confidence=conf,
-                          rule=rule or "no-speaker", speaker=speaker)
+        att = Attribution(
+            kind=kind,
+            content=content,
+            cue=cue,
+            confidence=conf,
+            rule=rule or "no-speaker",
+            speaker=speaker,
+        )
         found.append((att, mention))
         if kind != "nonspeech":
             previous, prev_mention = att, mention
@@ -122,9 +133,19 @@ def extract(text: str) -> list[Attribution]:
                 clause = _quote_clause(doc, q, cue, mention)
             if clause is not None and (clause.start, clause.end) not in clauses:
                 clauses.add((clause.start, clause.end))
-                found.append((Attribution(kind="indirect", content=clause, cue=cue,
-                                          speaker=speaker, confidence=conf * 0.9,
-                                          rule="clause-with-quote"), mention))
+                found.append(
+                    (
+                        Attribution(
+                            kind="indirect",
+                            content=clause,
+                            cue=cue,
+                            speaker=speaker,
+                            confidence=conf * 0.9,
+                            rule="clause-with-quote",
+                        ),
+                        mention,
+                    )
+                )
     used = {a.cue.start for a, _ in found if a.cue is not None}
     for p, (_, p_end) in enumerate(doc.paras):
         label = speaker_label(doc, p)
@@ -135,14 +156,30 @@ def extract(text: str) -> list[Attribution]:
         content = trim(text, cue.end, p_end)
         kind = "direct" if mention.text.isupper() and len(mention.text) > 1 else "indirect"
         used.add(cue.start)
-        found.append((Attribution(kind=kind, content=content, cue=cue, confidence=0.8,
-                                  rule="speaker-colon",
-                                  speaker=Span.of(text, mention.start, mention.end)), mention))
+        found.append(
+            (
+                Attribution(
+                    kind=kind,
+                    content=content,
+                    cue=cue,
+                    confidence=0.8,
+                    rule="speaker-colon",
+                    speaker=Span.of(text, mention.start, mention.end),
+                ),
+                mention,
+            )
+        )
     for content, cue, mention, rule in indirect_speech(doc, used):
         if (inside := doc.quote_at(content.start)) is not None and inside.start < content.start:
             continue
-        att = Attribution(kind="indirect", content=content, cue=cue, confidence=0.7, rule=rule,
-                          speaker=Span.of(text, mention.start, mention.end))
+        att = Attribution(
+            kind="indirect",
+            content=content,
+            cue=cue,
+            confidence=0.7,
+            rule=rule,
+            speaker=Span.of(text, mention.start, mention.end),
+        )
         found.append((att, mention))
     found.sort(key=lambda pair: (pair[0].content.start, -pair[0].content.end))
     found = _one_per_span(found)
@@ -164,12 +201,14 @@ def extract(text: str) -> list[Attribution]:
         entities.append(speakers.last if resolved is not None else None)
     # Every record of one person carries what the whole article says of them (the full
     # name given later, the gender its pronouns tell), so all go to one stored speaker.
-    return [att.model_copy(update={"resolved": speakers.final(ent)}) if ent is not None else att
-            for att, ent in zip(out, entities, strict=True)]
+    return [
+        att.model_copy(update={"resolved": speakers.final(ent)}) if ent is not None else att
+        for att, ent in zip(out, entities, strict=True)
+    ]
 
 
 def _one_per_span(
-        found: list[tuple[Attribution, Mention | None]],
+    found: list[tuple[Attribution, Mention | None]],
 ) -> list[tuple[Attribution, Mention | None]]:
     """Keep the first record of each content span (``found`` sorted by span, stable).
 
@@ -189,7 +228,8 @@ def _one_per_span(
 
 
 def _speakers_from_previous_paragraph(
-        doc: Doc, found: list[tuple[Attribution, Mention | None]]) -> None:
+    doc: Doc, found: list[tuple[Attribution, Mention | None]]
+) -> None:
     """Give a whole-paragraph quote with no speaker the speaker of the paragraph before.
 
     "Mr. Lund said the paper would change course. ⏎ “We owe readers better.”":
@@ -201,13 +241,23 @@ def _speakers_from_previous_paragraph(
     last: tuple[int, Mention, Span] | None = None  # paragraph, speaker, its span
     for n, (att, mention) in enumerate(found):
         para = doc.para_of(att.content.start)
-        opens_para = doc.text[doc.paras[para][0] : att.content.start].strip() in "“\"‘'" \
-            if para >= 0 else False
-        if att.rule.startswith("no-speaker") and att.kind == "direct" and opens_para \
-                and last is not None and last[0] == para - 1:
+        opens_para = (
+            doc.text[doc.paras[para][0] : att.content.start].strip() in "“\"‘'"
+            if para >= 0
+            else False
+        )
+        if (
+            att.rule.startswith("no-speaker")
+            and att.kind == "direct"
+            and opens_para
+            and last is not None
+            and last[0] == para - 1
+        ):
             rule = att.rule.replace("no-speaker", "previous-paragraph-speaker")
-            found[n] = (att.model_copy(update={"speaker": last[2], "rule": rule,
-                                               "confidence": 0.6}), last[1])
+            found[n] = (
+                att.model_copy(update={"speaker": last[2], "rule": rule, "confidence": 0.6}),
+                last[1],
+            )
             continue
         if mention is not None and att.speaker is not None:
             last = (para, mention, att.speaker)

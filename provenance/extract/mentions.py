@@ -88,8 +88,12 @@ def trim_name(toks: list[Token]) -> list[Token]:
             toks = toks[k:]
             break
     particles = word_class("name_particle")
-    while len(toks) > 1 and _verbish(toks[-1]) and toks[-1].lower.endswith(("s", "ed")) \
-            and not toks[-1].lower.endswith("ss"):
+    while (
+        len(toks) > 1
+        and _verbish(toks[-1])
+        and toks[-1].lower.endswith(("s", "ed"))
+        and not toks[-1].lower.endswith("ss")
+    ):
         toks = toks[:-1]  # "Putin Remarks"; "the New York Post" keeps its name
     core = [t for t in toks if t.lower not in particles and len(t.text.rstrip(".")) > 1]
     if len(core) >= 4 and core[0].lower not in firsts:
@@ -136,14 +140,25 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             k -= 1
             saw_head = True
             continue
-        if (tok.lower in word_class("connector") and saw_head and k > 0
-                and (tokens[k - 1].lower in lex.speaker_nouns or _title_at(tokens, k - 1)
-                     or _is_name_token(tokens[k - 1]))):
+        if (
+            tok.lower in word_class("connector")
+            and saw_head
+            and k > 0
+            and (
+                tokens[k - 1].lower in lex.speaker_nouns
+                or _title_at(tokens, k - 1)
+                or _is_name_token(tokens[k - 1])
+            )
+        ):
             k -= 1
             continue
-        if (tok.lower in ("the", "a") and saw_head and k > 1
-                and tokens[k - 1].lower in word_class("connector")
-                and (tokens[k - 2].lower in lex.speaker_nouns or _title_at(tokens, k - 2))):
+        if (
+            tok.lower in ("the", "a")
+            and saw_head
+            and k > 1
+            and tokens[k - 1].lower in word_class("connector")
+            and (tokens[k - 2].lower in lex.speaker_nouns or _title_at(tokens, k - 2))
+        ):
             k -= 2  # "organizers with the Riverton Clean Air Coalition"
             continue
         break
@@ -173,21 +188,30 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
     if tokens[i].lower in lex.pronouns:
         tok = tokens[i]
         gender = lex.pronouns[tok.lower][0]
-        return Mention(tok.start, tok.end, tok.text, SpeakerKind.person, None,
-                       pronoun=tok.lower, gender=gender)
+        return Mention(
+            tok.start, tok.end, tok.text, SpeakerKind.person, None, pronoun=tok.lower, gender=gender
+        )
     k = i
     if tokens[k].lower in word_class("determiner"):
         k += 1
     last = -1
     while k < len(tokens):
         tok = tokens[k]
-        if (_is_name_token(tok) or tok.lower in lex.speaker_nouns or tok.lower in lex.titles
-                or _is_possessive(tok)):
+        if (
+            _is_name_token(tok)
+            or tok.lower in lex.speaker_nouns
+            or tok.lower in lex.titles
+            or _is_possessive(tok)
+        ):
             last = k
             k += 1
             continue
-        if tok.lower in word_class("connector") and last == k - 1 and k + 1 < len(tokens) and (
-                _is_name_token(tokens[k + 1]) or tokens[k + 1].lower in ("the", "a")):
+        if (
+            tok.lower in word_class("connector")
+            and last == k - 1
+            and k + 1 < len(tokens)
+            and (_is_name_token(tokens[k + 1]) or tokens[k + 1].lower in ("the", "a"))
+        ):
             k += 1
             continue
         if tok.lower in ("the", "a") and k > i and tokens[k - 1].lower in word_class("connector"):
@@ -209,8 +233,11 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     # "a worker in Los Angeles", "a spokesman for the campaign": the head comes
     # before the first connector; what follows only qualifies it.
     for c, tok in enumerate(toks[1:-1], start=1):
-        if tok.lower in word_class("connector") and not _title_at(toks, c + 1) \
-                and not _title_at(toks, c):
+        if (
+            tok.lower in word_class("connector")
+            and not _title_at(toks, c + 1)
+            and not _title_at(toks, c)
+        ):
             head = toks[c - 1]
             kind_word = lex.speaker_nouns.get(head.lower)
             if kind_word is None and head.lower in lex.titles:
@@ -232,8 +259,12 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     name_toks: list[Token] = []
     idx = len(toks) - 1
     particles = word_class("name_particle")
-    while idx >= 0 and (_is_name_token(toks[idx]) or toks[idx].lower in particles) \
-            and not _title_at(toks, idx) and not _is_possessive(toks[idx]):
+    while (
+        idx >= 0
+        and (_is_name_token(toks[idx]) or toks[idx].lower in particles)
+        and not _title_at(toks, idx)
+        and not _is_possessive(toks[idx])
+    ):
         name_toks.insert(0, toks[idx])
         idx -= 1
     rest = toks[: idx + 1]
@@ -255,10 +286,14 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
         p = before.index(poss[-1])
         words = [t.text for t in before[: p + 1] if t.is_cap]
         affiliation = " ".join(words).removesuffix("’s").removesuffix("'s").rstrip("’'") or None
-    elif titles and before and all(t.is_cap for t in before
-                                   if t.lower not in word_class("determiner")):
-        affiliation = " ".join(t.text for t in before
-                               if t.lower not in word_class("determiner")) or None
+    elif (
+        titles
+        and before
+        and all(t.is_cap for t in before if t.lower not in word_class("determiner"))
+    ):
+        affiliation = (
+            " ".join(t.text for t in before if t.lower not in word_class("determiner")) or None
+        )
     last_word = toks[-1].lower
     if name_toks and not (toks[0].lower == "the" and not titles):
         name = " ".join(t.text for t in name_toks)
@@ -272,8 +307,9 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     noun_kind = lex.speaker_nouns.get(last_word)
     if titles and noun_kind is None:
         # "the governor": a person known only by a title; coreference may name them.
-        return Mention(start, end, phrase, SpeakerKind.person, None, titles, affiliation,
-                       gender=gender)
+        return Mention(
+            start, end, phrase, SpeakerKind.person, None, titles, affiliation, gender=gender
+        )
     if noun_kind is None:
         # A lower-case noun phrase that heads no speaker noun: a thing, not a source.
         if not any(t.lower in lex.speaker_nouns for t in toks):
@@ -296,28 +332,46 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     that a stray word is not taken for a speaker. Its kind is anonymous.
     """
     lex = load()
-    function = (lex.words("between_subject_cue") | lex.words("noun_before") | lex.words("finite")
-                | lex.words("conjunction"))
+    function = (
+        lex.words("between_subject_cue")
+        | lex.words("noun_before")
+        | lex.words("finite")
+        | lex.words("conjunction")
+    )
     j = i - 1
-    if j < 0 or not tokens[j].is_word or tokens[j].lower in function \
-            or tokens[j].lower in lex.cue_forms or tokens[j].lower in lex.words("relative"):
+    if (
+        j < 0
+        or not tokens[j].is_word
+        or tokens[j].lower in function
+        or tokens[j].lower in lex.cue_forms
+        or tokens[j].lower in lex.words("relative")
+    ):
         return None
     k = j
-    while k - 1 >= 0 and j - k < MAX_MODIFIERS and tokens[k - 1].is_word \
-            and tokens[k - 1].lower not in function \
-            and tokens[k - 1].lower not in word_class("determiner") \
-            and tokens[k - 1].lower not in lex.words("quantifier") \
-            and tokens[k - 1].lower not in lex.cue_forms:
+    while (
+        k - 1 >= 0
+        and j - k < MAX_MODIFIERS
+        and tokens[k - 1].is_word
+        and tokens[k - 1].lower not in function
+        and tokens[k - 1].lower not in word_class("determiner")
+        and tokens[k - 1].lower not in lex.words("quantifier")
+        and tokens[k - 1].lower not in lex.cue_forms
+    ):
         k -= 1
     first = k
-    if k - 1 >= 0 and (tokens[k - 1].lower in word_class("determiner")
-                       or tokens[k - 1].lower in lex.words("quantifier")):
+    if k - 1 >= 0 and (
+        tokens[k - 1].lower in word_class("determiner")
+        or tokens[k - 1].lower in lex.words("quantifier")
+    ):
         first = k - 1
     head = tokens[j].lower
     if first == k and not (head.endswith("s") and not head.endswith("ss") and len(head) > 3):
         return None
-    if head in lex.words("not_speaker") or head.endswith(("ing", "ed")) \
-            or any(t.lower in lex.words("not_speaker") for t in tokens[first:j]):
+    if (
+        head in lex.words("not_speaker")
+        or head.endswith(("ing", "ed"))
+        or any(t.lower in lex.words("not_speaker") for t in tokens[first:j])
+    ):
         return None
     if first == k and k > 0 and tokens[k - 1].is_word and tokens[k - 1].lower not in function:
         return None  # no clear left edge
@@ -333,8 +387,12 @@ def generic_np_after(text: str, tokens: list[Token], i: int, hi: int) -> Mention
     that is neither a name nor a speaker noun. Its kind is document.
     """
     j = i
-    while j < min(hi, i + 8) and tokens[j].text not in ",;:.()\"“”" and tokens[j].text != "—" \
-            and not (j > i and tokens[j].lower in word_class("agent_stop")):
+    while (
+        j < min(hi, i + 8)
+        and tokens[j].text not in ',;:.()"“”'
+        and tokens[j].text != "—"
+        and not (j > i and tokens[j].lower in word_class("agent_stop"))
+    ):
         j += 1
     if j == i or (j < hi and j == i + 8 and tokens[j].text not in ",;:.)"):
         return None

@@ -71,8 +71,11 @@ class QuoteContext:
         self.lo, self.qi = doc.tok_index(self.s_start), doc.tok_index(q.open)
         self.after, self.hi = doc.tok_index(q.close), doc.tok_index(self.s_end)
         self.right_hi = self.hi
-        if self.after >= self.hi and self.s_end < len(self.text) \
-                and doc.para_of(self.s_end) == doc.para_of(q.open):
+        if (
+            self.after >= self.hi
+            and self.s_end < len(self.text)
+            and doc.para_of(self.s_end) == doc.para_of(q.open)
+        ):
             # "“Why not?” Trump said.": the sentence ended inside the marks; the
             # attribution is the short sentence that follows, if that is all it says.
             next_hi = doc.tok_index(doc.sentence_of(self.s_end + 1)[1])
@@ -87,14 +90,18 @@ class QuoteContext:
         pronoun, a conjunction) or another quotation end the search.
         """
         lex = load()
-        doc, text, toks, after, right_hi = self.doc, self.text, self.toks, self.after, \
-            self.right_hi
+        doc, text, toks, after, right_hi = self.doc, self.text, self.toks, self.after, self.right_hi
         limit = min(right_hi, after + MAX_RIGHT_TOKENS)
         # "on CBS's “Face the Nation,” Paul Ryan (R-Wis.) said": a show's name, not his words.
         qi, lo, q = self.qi, self.lo, self.q
-        named_thing = qi > lo and (toks[qi - 1].lower in lex.words("preposition_after_cue")
-                                   or toks[qi - 1].text.endswith(("’s", "'s"))) \
-            and len(text[q.start:q.end].split()) <= MAX_NAME_WORDS
+        named_thing = (
+            qi > lo
+            and (
+                toks[qi - 1].lower in lex.words("preposition_after_cue")
+                or toks[qi - 1].text.endswith(("’s", "'s"))
+            )
+            and len(text[q.start : q.end].split()) <= MAX_NAME_WORDS
+        )
         i = after - 1
         while i + 1 < limit:
             i += 1
@@ -110,9 +117,12 @@ class QuoteContext:
             if hit is not None:
                 return hit, i
             low = toks[i].lower
-            if toks[i].text in ",()." or (toks[i].is_word and low not in lex.words("finite")
-                                         and low not in lex.words("relative")
-                                         and low not in ("and", "but", "or")):
+            if toks[i].text in ",()." or (
+                toks[i].is_word
+                and low not in lex.words("finite")
+                and low not in lex.words("relative")
+                and low not in ("and", "but", "or")
+            ):
                 continue
             return None
         return None
@@ -184,7 +194,7 @@ def _quote_dash_speaker(c: QuoteContext) -> Found | None:
 def _quote_subject_aside_cue(c: QuoteContext) -> Found | None:
     """“…,” Jane Roe, the director of a long-named institute, said on Monday."""
     text, toks, doc = c.text, c.toks, c.doc
-    if text[c.q.start:c.q.end].rstrip(" ’'\"”")[-1:] not in ",?!":
+    if text[c.q.start : c.q.end].rstrip(" ’'\"”")[-1:] not in ",?!":
         return None
     m = np_after(text, toks, c.after)
     if not m:
@@ -229,7 +239,7 @@ def _subject_cue_quote(c: QuoteContext) -> Found | None:
 def _speaker_dash_quote(c: QuoteContext) -> Found | None:
     """Jane Roe ― “…”."""
     toks, qi = c.toks, c.qi
-    if qi > c.lo and toks[qi - 1].text in DASHES and c.text[c.s_start:c.q.open].count(" ") <= 6:
+    if qi > c.lo and toks[qi - 1].text in DASHES and c.text[c.s_start : c.q.open].count(" ") <= 6:
         m = np_before(c.text, toks, qi - 1)
         if m is not None and m.start >= c.s_start:
             return Found(Span.of(c.text, toks[qi - 1].start, toks[qi - 1].end), m, 0.85)
@@ -252,8 +262,10 @@ def _colon_lead_in(c: QuoteContext) -> Found | None:
     lead_end = c.q.open
     while lead_end > 0 and text[lead_end - 1].isspace():
         lead_end -= 1
-    if not ((text[lead_end - 1:lead_end] == ":" and _blank_or_colon(text, c.s_start, c.q.open))
-            or char_before(text, c.s_start, c.q.open) == ":"):
+    if not (
+        (text[lead_end - 1 : lead_end] == ":" and _blank_or_colon(text, c.s_start, c.q.open))
+        or char_before(text, c.s_start, c.q.open) == ":"
+    ):
         return None
     ls, _ = doc.sentence_of(lead_end - 1)
     llo, lhi = doc.tok_index(ls), doc.tok_index(lead_end - 1)
@@ -294,18 +306,26 @@ QUOTE_RULES: tuple[QuoteRule, ...] = (
 of the quote beats one left of it, a named speaker beats a colon lead-in."""
 
 #: Rules applied to a whole record or document rather than one quotation.
-RECORD_RULES = ("continuation", "no-speaker", "clause-with-quote",
-                "previous-paragraph-speaker")
+RECORD_RULES = ("continuation", "no-speaker", "clause-with-quote", "previous-paragraph-speaker")
 
 #: Quote rules whose cue and speaker are in the quotation's own sentence; only these
 #: also give an ``indirect`` record for the clause around a quotation.
-SAME_SENTENCE_RULES = frozenset({
-    "quote-then-subject-aside-cue", "speaker-colon", "quote-then-subject-cue",
-    "quote-then-cue-subject", "according-to", "subject-cue-quote", "same-sentence-speaker"})
+SAME_SENTENCE_RULES = frozenset(
+    {
+        "quote-then-subject-aside-cue",
+        "speaker-colon",
+        "quote-then-subject-cue",
+        "quote-then-cue-subject",
+        "according-to",
+        "subject-cue-quote",
+        "same-sentence-speaker",
+    }
+)
 
 
-def attribute_quote(doc: Doc, q: Quotation, previous: Attribution | None
-                    ) -> tuple[Span | None, Mention | None, str, float]:
+def attribute_quote(
+    doc: Doc, q: Quotation, previous: Attribution | None
+) -> tuple[Span | None, Mention | None, str, float]:
     """Cue span, speaker mention, rule name and confidence for one quotation
     ("" and 0.0 when no rule finds anything)."""
     context = QuoteContext(doc, q, previous)
@@ -321,8 +341,12 @@ def _named_after_modifiers(doc: Doc, i: int, hi: int) -> Mention | None:
     "…,” said 9/11 widow Ana Ruiz." (no function word, no comma in between)."""
     lex = load()
     toks = doc.tokens
-    function = (lex.words("preposition_after_cue") | lex.words("finite")
-                | lex.words("conjunction") | word_class("determiner"))
+    function = (
+        lex.words("preposition_after_cue")
+        | lex.words("finite")
+        | lex.words("conjunction")
+        | word_class("determiner")
+    )
     for k in range(i, min(hi, i + MAX_MODIFIER_TOKENS)):
         tok = toks[k]
         if tok.is_cap and tok.is_word:
@@ -343,8 +367,10 @@ def _turn_label(doc: Doc, qi: int) -> tuple[Span, Mention] | None:
     for k in range(qi + 2, min(qi + 5, len(toks))):
         if toks[k].text == ":":
             label = toks[qi + 1 : k]
-            if not all(t.text.isupper() and t.is_word for t in label) or \
-                    len("".join(t.text for t in label)) < 3:
+            if (
+                not all(t.text.isupper() and t.is_word for t in label)
+                or len("".join(t.text for t in label)) < 3
+            ):
                 return None
             m = np_before(doc.text, toks, k)
             if m is None or m.start != toks[qi + 1].start or m.pronoun:
@@ -381,8 +407,12 @@ def speaker_label(doc: Doc, para: int) -> tuple[Span, Mention] | None:
             return None
         if tok.text == ":":
             m = np_before(doc.text, doc.tokens, k)
-            if m is None or m.start != doc.tokens[lo].start or m.pronoun or any(
-                    w in word_class("not_label") for w in m.text.lower().split()):
+            if (
+                m is None
+                or m.start != doc.tokens[lo].start
+                or m.pronoun
+                or any(w in word_class("not_label") for w in m.text.lower().split())
+            ):
                 return None
             if len(doc.text[tok.end : end].split()) < 3:
                 return None
@@ -401,8 +431,13 @@ def _first_verbish(toks: list[Token], lo: int, hi: int) -> int:
     lex = load()
     for i in range(lo + 1, hi):
         low = toks[i].lower
-        if toks[i].is_word and not toks[i].is_cap and low not in lex.speaker_nouns \
-                and low not in word_class("connector") and low not in word_class("determiner"):
+        if (
+            toks[i].is_word
+            and not toks[i].is_cap
+            and low not in lex.speaker_nouns
+            and low not in word_class("connector")
+            and low not in word_class("determiner")
+        ):
             return i
     return hi
 

@@ -33,9 +33,17 @@ MIN_CLAIM_WORDS = 5  # a claim before ", X said." has at least this many words
 
 
 #: The ``rule`` values of reported-speech records, as :func:`indirect_speech` names them.
-REPORTED_RULES = ("subject-cue-clause", "clause-subject-cue", "clause-cue-subject",
-                  "aside-subject-cue", "according-to-clause", "clause-according-to",
-                  "subject-passive-by", "passive-by-clause")
+REPORTED_RULES = (
+    "subject-cue-clause",
+    "clause-subject-cue",
+    "clause-cue-subject",
+    "aside-subject-cue",
+    "according-to-clause",
+    "clause-according-to",
+    "subject-passive-by",
+    "passive-by-clause",
+)
+
 
 def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
     """Whether ``toks[lo:hi]`` after a cue is empty or only says when, where or to whom.
@@ -51,9 +59,13 @@ def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
         return True
     first = toks[lo]
     lex = load()
-    return (first.lower in word_class("preposition_after_cue") or first.lower in lex.words("time")
-            or first.is_cap or first.lower in ("reporters", "them", "him", "her", "us")
-            or first.text in ",(")
+    return (
+        first.lower in word_class("preposition_after_cue")
+        or first.lower in lex.words("time")
+        or first.is_cap
+        or first.lower in ("reporters", "them", "him", "her", "us")
+        or first.text in ",("
+    )
 
 
 def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
@@ -65,8 +77,9 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
     first = toks[k].lower
     if first == "about" and k + 1 < hi and toks[k + 1].text[:1].isdigit():
         return True  # "said about 20 people …": a number, not a topic
-    if first in word_class("preposition_after_cue") \
-            or not (toks[k].is_word or toks[k].text in "“\"‘'"):
+    if first in word_class("preposition_after_cue") or not (
+        toks[k].is_word or toks[k].text in "“\"‘'"
+    ):
         return False
     if first in lex.words("finite"):
         return False  # "everything Trump says is a lie": the cue sits in a relative clause
@@ -77,8 +90,12 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
         low = toks[j].lower
         if toks[j].text in ",;:" and strict:
             return False
-        if low in finite or (low.endswith("ed") and len(low) > 4 and not toks[j].is_cap
-                             and toks[j - 1].lower not in word_class("determiner")):
+        if low in finite or (
+            low.endswith("ed")
+            and len(low) > 4
+            and not toks[j].is_cap
+            and toks[j - 1].lower not in word_class("determiner")
+        ):
             return True
     return not strict
 
@@ -96,8 +113,12 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
         low = toks[j].lower
         if doc.quoted[j] or toks[j].text in ";:" or (toks[j].text == "," and j > k):
             break
-        if low == "that" and j + 1 < hi and (toks[j + 1].is_word or toks[j + 1].text == ",") \
-                and toks[j + 1].lower not in lex.words("finite"):
+        if (
+            low == "that"
+            and j + 1 < hi
+            and (toks[j + 1].is_word or toks[j + 1].text == ",")
+            and toks[j + 1].lower not in lex.words("finite")
+        ):
             return j  # "noted that, like him, …" too
         if low in lex.words("finite") or (low in lex.cue_forms and j > k):
             break
@@ -106,15 +127,20 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
             if toks[j].lower == "of":
                 return j + 1 if j + 1 < hi else None
         return None
-    while k < hi and ((toks[k].lower in lex.words("time") and toks[k].lower not in (
-            "at", "in", "on", "during")) or toks[k].text == ","):
+    while k < hi and (
+        (toks[k].lower in lex.words("time") and toks[k].lower not in ("at", "in", "on", "during"))
+        or toks[k].text == ","
+    ):
         k += 1  # "said Tuesday he would", "said, however, …"
     if comp == "np" or (hit.cue.frame == "describe" and hit.cue.lemma != "call"):
         # "cited derogatory comments", "wants to triple …", "called for new rules"
         if k < hi and toks[k].lower == "to" and hit.cue.lemma not in lex.words("takes_infinitive"):
             return None  # "a star likened to …": a participle, not a speaker's act
-        if k < hi and (toks[k].is_word or toks[k].text in "“\"‘'") \
-                and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at"):
+        if (
+            k < hi
+            and (toks[k].is_word or toks[k].text in "“\"‘'")
+            and toks[k].lower not in ("by", "as", "with", "from", "in", "on", "at")
+        ):
             return k
         return None
     if comp == "object":
@@ -128,8 +154,12 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
         elif k < hi and toks[k].lower in word_class("determiner"):
             # "told his advisers to …": a common-noun addressee of a few words.
             j = k + 1
-            while j < min(hi, k + 4) and toks[j].is_word and toks[j].lower != "to" \
-                    and toks[j].lower not in lex.words("finite"):
+            while (
+                j < min(hi, k + 4)
+                and toks[j].is_word
+                and toks[j].lower != "to"
+                and toks[j].lower not in lex.words("finite")
+            ):
                 j += 1
             k = j
         if k > start and k < hi and toks[k].lower == "to":
@@ -146,8 +176,7 @@ def _char_before(text: str, start: int, end: int) -> str:
     return text[k - 1] if k > start else ""
 
 
-def _clause_end(doc: Doc, k: int, hi: int, end: int, stops: list[int],
-                phrase: bool = False) -> int:
+def _clause_end(doc: Doc, k: int, hi: int, end: int, stops: list[int], phrase: bool = False) -> int:
     """Where a reported clause starting at token ``k`` ends: the sentence end, a
     semicolon, the comma before a participle cue (", arguing that …"), or "and"/"but"
     before a new verb of the speaker ("… and has since left"). A noun-phrase
@@ -167,11 +196,19 @@ def _stop_at(doc: Doc, j: int, hi: int, phrase: bool = False) -> int | None:
         return None
     if toks[j].text == ";" or (phrase and toks[j].text in ",—–―"):
         return toks[j].start
-    if toks[j].lower in ("and", "but") and j + 1 < hi and toks[j + 1].lower in \
-            word_class("finite") and toks[j + 1].lower not in ("is", "are", "was", "were"):
+    if (
+        toks[j].lower in ("and", "but")
+        and j + 1 < hi
+        and toks[j + 1].lower in word_class("finite")
+        and toks[j + 1].lower not in ("is", "are", "was", "were")
+    ):
         return toks[j - 1].start if toks[j - 1].text == "," else toks[j].start
-    if toks[j].text == "," and j + 1 < hi and toks[j + 1].lower.endswith("ing") \
-            and cue_at(toks, j + 1) is not None:
+    if (
+        toks[j].text == ","
+        and j + 1 < hi
+        and toks[j + 1].lower.endswith("ing")
+        and cue_at(toks, j + 1) is not None
+    ):
         return toks[j].start
     if toks[j].lower in ("and", "but") and j + 1 < hi and cue_at(toks, j + 1) is not None:
         # "… too early, but noted that …": a second statement of the same speaker.
@@ -190,8 +227,9 @@ def _clause_stops(doc: Doc, phrase: bool) -> list[int]:
     return out
 
 
-def _passive_by(doc: Doc, i: int, lo: int, hi: int, end: int
-                ) -> tuple[Span, Span, Mention, str] | None:
+def _passive_by(
+    doc: Doc, i: int, lo: int, hi: int, end: int
+) -> tuple[Span, Span, Mention, str] | None:
     """ "X was told by Y that …" / "The plan was announced by the mayor": the agent
     after "by" is the speaker; the content is the "that" clause, or else the
     sentence's subject before the verb "be"."""
@@ -201,8 +239,13 @@ def _passive_by(doc: Doc, i: int, lo: int, hi: int, end: int
     adverbs = lex.words("between_subject_cue") - lex.words("passive") - lex.words("finite")
     while be > lo and (toks[be].lower.endswith("ly") or toks[be].lower in adverbs):
         be -= 1
-    if be <= lo or toks[be].lower not in lex.words("passive") or i + 2 >= hi \
-            or toks[i + 1].lower != "by" or toks[i].lower == lex.cue_forms[toks[i].lower].lemma:
+    if (
+        be <= lo
+        or toks[be].lower not in lex.words("passive")
+        or i + 2 >= hi
+        or toks[i + 1].lower != "by"
+        or toks[i].lower == lex.cue_forms[toks[i].lower].lemma
+    ):
         return None
     agent = np_after(text, toks, i + 2) or generic_np_after(text, toks, i + 2, hi)
     if agent is None:
@@ -240,13 +283,11 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             if acc_cue.start == s_start:
                 comma = text.find(",", source.end, end)
                 if comma > 0:
-                    out.append((trim(text, comma + 1, end), acc_cue, source,
-                                "according-to-clause"))
+                    out.append((trim(text, comma + 1, end), acc_cue, source, "according-to-clause"))
             else:
                 stop = text.rfind(",", s_start, acc_cue.start)
                 if stop > s_start:
-                    out.append((trim(text, s_start, stop), acc_cue, source,
-                                "clause-according-to"))
+                    out.append((trim(text, s_start, stop), acc_cue, source, "clause-according-to"))
             continue
         last_subject: Mention | None = None
         for i in range(lo, hi):
@@ -260,8 +301,12 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             m = subject(text, toks, hit.first, lo)
             if m is None and i > lo and toks[hit.first - 1].lower == "and":
                 m = last_subject  # "X praised the plan and said …"
-            participle = m is None and toks[i].lower.endswith("ing") and i > lo \
+            participle = (
+                m is None
+                and toks[i].lower.endswith("ing")
+                and i > lo
                 and toks[hit.first - 1].text == ","
+            )
             if participle:
                 m = last_subject or main_subject(doc, lo, hit.first)  # "…, arguing that …"
             cue = hit.span(text, toks)
@@ -269,12 +314,17 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             # starts another clause ("…, lawmakers said Friday, as they …").
             tail_end = min(next_comma[i + 1], hi)
             closing = _adverbial_tail(toks, i + 1, tail_end) and not any(
-                toks[n].lower == "that" or doc.quoted[n] for n in range(i + 1, tail_end))
+                toks[n].lower == "that" or doc.quoted[n] for n in range(i + 1, tail_end)
+            )
             # "…, X said (on Friday)." closes the sentence: the content is what comes before.
             # ", who said": a relative clause's subject; what precedes is not its claim.
             relative = m is not None and m.text.lower() in lex.words("relative")
-            if m is not None and closing and not relative \
-                    and _char_before(text, s_start, m.start) == ",":
+            if (
+                m is not None
+                and closing
+                and not relative
+                and _char_before(text, s_start, m.start) == ","
+            ):
                 stop = text.rfind(",", s_start, m.start)
                 # "At one point, a woman asked …" opens with an adverbial, not a claim.
                 if len(text[s_start:stop].split()) >= MIN_CLAIM_WORDS:
@@ -293,8 +343,13 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 continue
             last_subject = m
             # "The plan, X said, is too late": the claim is the sentence around the aside.
-            if m is not None and not relative and _char_before(text, s_start, m.start) == "," \
-                    and i + 1 < hi and toks[i + 1].text == ",":
+            if (
+                m is not None
+                and not relative
+                and _char_before(text, s_start, m.start) == ","
+                and i + 1 < hi
+                and toks[i + 1].text == ","
+            ):
                 out.append((trim(text, s_start, end), cue, m, "aside-subject-cue"))
                 continue
             k = _clause_after(doc, hit, hi)

@@ -21,7 +21,8 @@ _TOKEN = re.compile(
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 _PARA = re.compile(r"[^\n]+")
 _SENT_END = re.compile(
-    r"[.!?]+(?:''|[”’\"')\]])*(?=\s+(?:''|[“‘\"'(\[])?[A-Z0-9])|[.!?]+(?:''|[”’\"')\]])*$")
+    r"[.!?]+(?:''|[”’\"')\]])*(?=\s+(?:''|[“‘\"'(\[])?[A-Z0-9])|[.!?]+(?:''|[”’\"')\]])*$"
+)
 
 OPEN_DOUBLE = "“«„"
 CLOSE_DOUBLE = "”»"
@@ -66,9 +67,15 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         low = tok.lower()
         head = tok[0]
         # A trailing period belongs to the word only for abbreviations and initials.
-        if tok[-1] == "." and len(tok) > 1 and not (
-                low in abbreviations or _INITIALS.fullmatch(tok)
-                or (low in number_abbreviations and text[e : e + 2].strip()[:1].isdigit())):
+        if (
+            tok[-1] == "."
+            and len(tok) > 1
+            and not (
+                low in abbreviations
+                or _INITIALS.fullmatch(tok)
+                or (low in number_abbreviations and text[e : e + 2].strip()[:1].isdigit())
+            )
+        ):
             out.append(Token(s, e - 1, tok[:-1], low[:-1], head.isupper(), head.isalnum()))
             out.append(Token(e - 1, e, ".", ".", False, False))
             continue
@@ -93,9 +100,14 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         word = _word_before(text, s, m.start() + 1)
         if word and m.group().startswith(".") and len(m.group().rstrip("”’\"')]")) == 1:
             w = word.lower().lstrip("“‘\"'(")
-            if w in abbreviations or _INITIALS.fullmatch(w) or (
+            if (
+                w in abbreviations
+                or _INITIALS.fullmatch(w)
+                or (
                     w in load().number_abbreviations
-                    and text[m.end() : m.end() + 2].strip()[:1].isdigit()):
+                    and text[m.end() : m.end() + 2].strip()[:1].isdigit()
+                )
+            ):
                 continue
         e = m.end()
         if e > s:
@@ -229,8 +241,11 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
             starts_para = text[paras[p][0] : pos].strip() == ""
             too_far = p - para_of(open_at) > MAX_PARAGRAPHS
             closes = kind in ("close", "maybe_close")
-            if too_far or not _opens_statement(text, open_at) or not (
-                    closes or (kind == "open" and starts_para)):
+            if (
+                too_far
+                or not _opens_statement(text, open_at)
+                or not (closes or (kind == "open" and starts_para))
+            ):
                 close_unbalanced(open_at)
                 open_at = None
                 continue
@@ -246,8 +261,11 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
                 idx += 1
                 continue
             close = pos + (2 if text.startswith("''", pos) and double else 1)
-            out.append(Quotation(open_at, close, open_at + _width(text, open_at, double), pos,
-                                 True, double))
+            out.append(
+                Quotation(
+                    open_at, close, open_at + _width(text, open_at, double), pos, True, double
+                )
+            )
             open_at = None
         idx += 1
     if open_at is not None:

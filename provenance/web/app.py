@@ -56,8 +56,10 @@ def _same_origin(request: Request) -> bool:
 
 def create_app(store: Store, title: str = "provenance") -> Starlette:
     """Review pages over ``store``; the caller owns the store (and disposes of it)."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
     env.globals["title"] = title
     env.filters["basename"] = lambda p: PurePath(str(p)).name
 
@@ -70,26 +72,34 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
 
     def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> Response:
         token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-        html = env.get_template(name).render(request=request, csrf=token,
-                                             reviewer=request.cookies.get(REVIEWER_COOKIE, ""),
-                                             **ctx)
+        html = env.get_template(name).render(
+            request=request, csrf=token, reviewer=request.cookies.get(REVIEWER_COOKIE, ""), **ctx
+        )
         response = HTMLResponse(html, status_code=status_code)
         if request.cookies.get(CSRF_COOKIE) != token:
             response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        )
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     def failed(request: Request, exc: ProvenanceError) -> Response:
         suggestions = getattr(exc, "suggestions", [])
-        return render(request, "error.html", status_code=404 if isinstance(
-            exc, NotFoundError) else 400, message=str(exc), suggestions=suggestions)
+        return render(
+            request,
+            "error.html",
+            status_code=404 if isinstance(exc, NotFoundError) else 400,
+            message=str(exc),
+            suggestions=suggestions,
+        )
 
     def offset_limit(request: Request, default: int = browse.DEFAULT_LIMIT) -> tuple[int, int]:
-        return browse.clamp(_int(request.query_params.get("offset")),
-                            _int(request.query_params.get("limit"), default))
+        return browse.clamp(
+            _int(request.query_params.get("offset")),
+            _int(request.query_params.get("limit"), default),
+        )
 
     def home(request: Request) -> Response:
         with store.session() as s:
@@ -159,27 +169,36 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
     def conflicts(request: Request) -> Response:
         kind = request.query_params.get("kind") or None
         if kind is not None and kind not in CONFLICT_KINDS:
-            return failed(request, ProvenanceError(
-                f"kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}"))
+            return failed(
+                request, ProvenanceError(f"kind {kind!r}: want one of {', '.join(CONFLICT_KINDS)}")
+            )
         offset, limit = offset_limit(request, 20)
         with store.session() as s:
             page = browse.conflicts_page(s, kind, offset, limit)
-        return render(request, "conflicts.html", page=page, kind=kind or "",
-                      kinds=CONFLICT_KINDS, decisions=[d for d in FlagDecision])
+        return render(
+            request,
+            "conflicts.html",
+            page=page,
+            kind=kind or "",
+            kinds=CONFLICT_KINDS,
+            decisions=[d for d in FlagDecision],
+        )
 
     async def checked_form(request: Request) -> dict[str, str] | Response:
         """The POSTed form if it passes the cross-site checks, else a 403 response."""
         form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
         cookie = request.cookies.get(CSRF_COOKIE, "")
-        if not (_same_origin(request) and cookie
-                and hmac.compare_digest(cookie, form.get("csrf", ""))):
+        if not (
+            _same_origin(request) and cookie and hmac.compare_digest(cookie, form.get("csrf", ""))
+        ):
             return HTMLResponse("cross-site request refused", status_code=403)
         return form
 
     def after_post(request: Request, form: dict[str, str], fallback: str) -> Response:
         response = RedirectResponse(_safe_next(form.get("next"), fallback), status_code=303)
-        response.set_cookie(REVIEWER_COOKIE, form.get("by", "").strip()[:100],
-                            httponly=True, samesite="strict")
+        response.set_cookie(
+            REVIEWER_COOKIE, form.get("by", "").strip()[:100], httponly=True, samesite="strict"
+        )
         return response
 
     async def review_quote(request: Request) -> Response:
@@ -189,8 +208,9 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
         qid = request.path_params["quote_id"]
         try:
             with store.session() as s:
-                review(s, qid, form.get("status", ""), form.get("note", "").strip(),
-                       form.get("by", ""))
+                review(
+                    s, qid, form.get("status", ""), form.get("note", "").strip(), form.get("by", "")
+                )
         except ValueError:
             return failed(request, ProvenanceError(f"unknown status {form.get('status')!r}"))
         except ProvenanceError as exc:
@@ -204,8 +224,13 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
         qid = request.path_params["quote_id"]
         try:
             with store.session() as s:
-                reassign_speaker(s, qid, form.get("speaker", ""), form.get("note", "").strip(),
-                                 form.get("by", ""))
+                reassign_speaker(
+                    s,
+                    qid,
+                    form.get("speaker", ""),
+                    form.get("note", "").strip(),
+                    form.get("by", ""),
+                )
         except ProvenanceError as exc:
             return failed(request, exc)
         return after_post(request, form, f"/quotes/{qid}")
@@ -216,8 +241,13 @@ def create_app(store: Store, title: str = "provenance") -> Starlette:
             return form
         try:
             with store.session() as s:
-                review_flag(s, request.path_params["flag_id"], form.get("decision", ""),
-                            form.get("note", "").strip(), form.get("by", ""))
+                review_flag(
+                    s,
+                    request.path_params["flag_id"],
+                    form.get("decision", ""),
+                    form.get("note", "").strip(),
+                    form.get("by", ""),
+                )
         except ValueError:
             return failed(request, ProvenanceError(f"unknown decision {form.get('decision')!r}"))
         except ProvenanceError as exc:
