@@ -616,7 +616,7 @@ def demo(
     """Ingest the bundled sample articles into a temporary database and show who said what."""
     import tempfile
 
-    from provenance.clusters import clusters_for as verify_clusters
+    from provenance.clusters import clusters_for
     from provenance.conflicts import list_conflicts
     from provenance.ingest import ingest as run_ingest
     from provenance.lexicon import data_dir
@@ -636,7 +636,7 @@ def demo(
                 for q in list_quotes(s):
                     if q.speaker:
                         by_speaker.setdefault(q.speaker, []).append(quote_row(q))
-                clusters = verify_clusters(s, min_sources=2)
+                clusters = clusters_for(s, min_sources=2)
                 flags = list_conflicts(s)
         out = Console(highlight=False)
         for name in sorted(by_speaker, key=lambda n: (-len(by_speaker[n]), n)):
@@ -1174,10 +1174,10 @@ def matches(
     db: DbOpt = None,
 ) -> None:
     """Quotes grouped as one statement across documents (corroboration)."""
-    from provenance.clusters import clusters_for as verify_clusters
+    from provenance.clusters import clusters_for
 
     with _store(db) as store, store.session() as s:
-        rows, hidden = _paged(verify_clusters(s, speaker, min_sources), fmt, limit, every)
+        rows, hidden = _paged(clusters_for(s, speaker, min_sources), fmt, limit, every)
     if fmt in (Format.json, Format.jsonl):
         emit((c.model_dump(mode="json") for c in rows), fmt)
     else:
@@ -1196,10 +1196,10 @@ def claims(
     db: DbOpt = None,
 ) -> None:
     """Attributed claims (indirect speech) and quantified statements, with their source."""
-    from provenance.quantities import claims_for as verify_claims
+    from provenance.quantities import claims_for
 
     with _store(db) as store, store.session() as s:
-        rows, hidden = _paged(verify_claims(s, speaker), fmt, limit, every)
+        rows, hidden = _paged(claims_for(s, speaker), fmt, limit, every)
     emit((c.model_dump(mode="json") for c in rows), fmt, CLAIM_COLUMNS, title="claims")
     _more(hidden, limit or TABLE_LIMIT)
 

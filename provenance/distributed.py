@@ -86,8 +86,9 @@ def ingest_dask(
     """Like :func:`provenance.ingest.ingest`, extracting on the Dask cluster at ``scheduler``.
 
     ``scheduler`` is an address (``tcp://host:8786``) or a connected
-    ``distributed.Client``. At most two batches per Dask worker are in flight,
-    so memory here stays flat however large the corpus.
+    ``distributed.Client``. At most :data:`provenance.ingest.WINDOW_PER_WORKER`
+    tasks per Dask worker are in flight, so memory here stays flat however
+    large the corpus.
     """
     client, owned = _client(scheduler)
     try:
