@@ -507,6 +507,7 @@ class Known:
     aliases: set[str] = field(default_factory=set)  # folded
     titles: set[str] = field(default_factory=set)  # title_keys of its titles
     gender: str = "-"  # what its gendered titles say (title_gender)
+    affiliation: str | None = None  # place_key of its affiliation
 
 
 def title_gender(titles: list[str]) -> str:
@@ -523,6 +524,22 @@ def title_keys(titles: list[str] | set[str]) -> set[str]:
     return {
         fold(t).split()[-1][:3] for t in titles if fold(t) and genders.get(t.lower(), "-") == "-"
     }
+
+
+def typo_context(
+    titles: set[str], known_titles: set[str], affiliation: str | None, known_affiliation: str | None
+) -> bool:
+    """Whether two people whose surnames are a typo apart are one: they must share a
+    role title (:func:`title_keys`) or an affiliation ("California’s"), whatever their
+    first names say (those must agree as well, see :func:`person_score`)."""
+    if titles & known_titles:
+        return True
+    return bool(affiliation and known_affiliation and place_key(affiliation) == known_affiliation)
+
+
+def place_key(affiliation: str) -> str:
+    """The folded key an affiliation is compared by ("Oregon’s" = "oregon")."""
+    return fold(_POSSESSIVE.sub("", affiliation))
 
 
 @dataclass(frozen=True)
@@ -677,20 +694,26 @@ class SpeakerIndex:
                     continue
                 if want and kfirst and lex.first_names.get(kfirst, want) != want:
                     continue  # "Mr. Clinton" is not Hillary Clinton
-                if want and self.by_id[ids[0]].gender not in ("-", want):
-                    continue  # "he" is not the "Mrs. Abedini" stored
-                known_titles = self.by_id[ids[0]].titles
-                if surname != last and titles and known_titles and not titles & known_titles:
-                    continue  # "Michael McFaul", ambassador, is not Rep. Michael McCaul
-                if surname != last and not (first and kfirst) and not titles & known_titles:
-                    continue  # a typo needs a first name or a role to agree ("Abedini")
+                sid = ids[0]
+                if want and self.by_id[sid].gender not in ("-", want):
+                    # "he" is not the "Mrs. Abedini" stored, but may be the "Mr. Abedini"
+                    # stored after her: the group's oldest of no other gender.
+                    sid = next((i for i in ids if self.by_id[i].gender in ("-", want)), 0)
+                    if not sid:
+                        continue
+                known = self.by_id[sid]
+                if surname != last and not typo_context(
+                    titles, known.titles, r.affiliation, known.affiliation
+                ):
+                    # A first name alone is no proof: "Michael McFaul" is not "Michael
+                    # McCaul"; "Gov. Newson" is Gov. Gavin Newsom.
+                    continue
                 score, f_score = scored
                 why = f"surname {last!r}~{surname!r} {s_score:.0f}, " + (
                     f"first name {f_score:.0f}"
                     if f_score is not None
                     else "no first name to compare"
                 )
-                sid = ids[0]
                 if score > cands.get(sid, (0.0, ""))[0]:
                     cands[sid] = (score, why)
         if not cands:
