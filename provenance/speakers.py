@@ -508,6 +508,27 @@ class Known:
     titles: set[str] = field(default_factory=set)  # title_keys of its titles
     gender: str = "-"  # what its gendered titles say (title_gender)
     affiliation: str | None = None  # place_key of its affiliation
+    # Its quotes whose speaker mention is a pronoun, by the pronoun's gender ("he": m).
+    said: dict[str, int] = field(default_factory=dict)
+
+    def evident_gender(self) -> str:
+        """m or f as its gendered titles say, else as most of the pronouns its quotes
+        were reported with say ("he" three times, "she" once: m), else -."""
+        if self.gender != "-":
+            return self.gender
+        m, f = self.said.get("m", 0), self.said.get("f", 0)
+        return "m" if m > f else "f" if f > m else "-"
+
+
+@lru_cache(maxsize=1)
+def pronoun_forms() -> dict[str, str]:
+    """Speaker mention as stored ("he", "He", "HE") -> the gender the pronoun says."""
+    return {
+        form: gender
+        for p, (gender, _) in load().pronouns.items()
+        if gender in ("m", "f")
+        for form in (p, p.capitalize(), p.upper())
+    }
 
 
 def title_gender(titles: list[str]) -> str:
@@ -658,7 +679,7 @@ class SpeakerIndex:
                     want is None
                     or (
                         name_gender(self.by_id[next(iter(exact))].name) in ("-", want)
-                        and self.by_id[next(iter(exact))].gender in ("-", want)
+                        and self.by_id[next(iter(exact))].evident_gender() in ("-", want)
                     )
                 )
             )
@@ -695,10 +716,11 @@ class SpeakerIndex:
                 if want and kfirst and lex.first_names.get(kfirst, want) != want:
                     continue  # "Mr. Clinton" is not Hillary Clinton
                 sid = ids[0]
-                if want and self.by_id[sid].gender not in ("-", want):
-                    # "he" is not the "Mrs. Abedini" stored, but may be the "Mr. Abedini"
-                    # stored after her: the group's oldest of no other gender.
-                    sid = next((i for i in ids if self.by_id[i].gender in ("-", want)), 0)
+                if want and self.by_id[sid].evident_gender() not in ("-", want):
+                    # "he" is not the "Mrs. Abedini" stored, nor "Mrs. Abedini" the row of
+                    # a "he", but may be the "Mr. Abedini" stored after her: the group's
+                    # oldest of no other gender.
+                    sid = next((i for i in ids if self.by_id[i].evident_gender() in ("-", want)), 0)
                     if not sid:
                         continue
                 known = self.by_id[sid]
@@ -764,6 +786,11 @@ class SpeakerIndex:
         """The stored speaker's titles are now ``titles``."""
         self.by_id[speaker_id].titles = title_keys(titles)
         self.by_id[speaker_id].gender = title_gender(titles)
+
+    def hear(self, speaker_id: int, gender: str) -> None:
+        """A quote of ``speaker_id`` was reported with a pronoun of ``gender`` ("he": m)."""
+        said = self.by_id[speaker_id].said
+        said[gender] = said.get(gender, 0) + 1
 
     def count(self, speaker_id: int, n: int = 1) -> None:
         """``speaker_id`` was matched ``n`` more times (its salience in the archive)."""

@@ -56,6 +56,7 @@ from provenance.speakers import (
     fold,
     name_parts,
     place_key,
+    pronoun_forms,
     query_matches,
     suggestions,
     title_gender,
@@ -251,6 +252,17 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
     for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
         if sid in known:
             known[sid].aliases.add(key)
+    # What "he" and "she" said of each speaker: the store keeps it in its quotes only.
+    forms = pronoun_forms()
+    quotes = QuoteRow.__table__  # type: ignore[attr-defined]
+    for sid, text in conn.execute(
+        sa_select(quotes.c.speaker_id, quotes.c.speaker_text).where(
+            quotes.c.speaker_text.in_(sorted(forms)), quotes.c.speaker_id.is_not(None)
+        )
+    ):
+        if sid in known:
+            said = known[sid].said
+            said[forms[text]] = said.get(forms[text], 0) + 1
     index = SpeakerIndex(list(known.values()))
     merges = MergeRow.__table__  # type: ignore[attr-defined]
     for sid, n in conn.execute(
@@ -492,6 +504,11 @@ def write_document(
     # The new document's quotes are exactly these: no need to read them back.
     audit.log_extraction(session, doc_id, extractor_version, audit.SOFTWARE_ACTOR, quotes)
     batch.learned.speakers.extend(pending)
+    forms = pronoun_forms()
+    for q in quotes:
+        sid, mention = q["speaker_id"], q["speaker_text"]
+        if isinstance(sid, int) and isinstance(mention, str) and mention in forms:
+            batch.learned.said.append((sid, forms[mention]))
     return len(attributions), created
 
 
@@ -520,6 +537,8 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
         index.retitle(speaker_id, json.loads(titles))
     for speaker_id, affiliation in learned.affiliated:
         index.by_id[speaker_id].affiliation = place_key(affiliation)
+    for speaker_id, gender in learned.said:
+        index.hear(speaker_id, gender)
     # Keep names as stored, so the index matches what a fresh load_speaker_index
     # would give: an interrupted and resumed ingest then decides as an unbroken one.
     for speaker_id, name in learned.renamed:

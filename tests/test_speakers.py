@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -671,3 +673,63 @@ def test_a_he_and_a_mrs_of_one_surname_in_one_article_are_two_speakers(store: St
     ingest_text(store, "“The cell was cold,” Mr. Kettleby said on Monday.\n", "later2.txt")
     rows = _speaker_rows(store)
     assert rows["Mr. Kettleby"][0] == he[0] and rows["Mrs. Kettleby"][0] == mrs[0]
+
+
+@pytest.mark.parametrize(
+    ("titles", "said", "mention_titles", "expected"),
+    [
+        ([], {"m": 2}, ["Mrs."], None),  # the row of a "he" is no "Mrs."
+        ([], {"f": 1}, ["Mr."], None),
+        ([], {"m": 2}, ["Mr."], 1),
+        ([], {"m": 1, "f": 1}, ["Mrs."], 1),  # the pronouns disagree: they say nothing
+        ([], {"m": 1, "f": 3}, ["Mrs."], 1),  # most of them say "she"
+        (["Mrs."], {"m": 3}, ["Mrs."], 1),  # a title says more than the pronouns
+        ([], {}, ["Mrs."], 1),
+    ],
+)
+def test_the_pronouns_a_row_was_reported_with_decide_its_gender(
+    titles: list[str], said: dict[str, int], mention_titles: list[str], expected: int | None
+) -> None:
+    from provenance.speakers import title_gender, title_keys
+
+    known = Known(1, "Kettleby", P, titles=title_keys(titles), gender=title_gender(titles))
+    known.said.update(said)
+    got = SpeakerIndex([known]).match(
+        ResolvedSpeaker(name="Kettleby", kind=P, titles=mention_titles)
+    )
+    assert (got.speaker_id if got else None) == expected
+
+
+HE_ARTICLE = (
+    "“The cell was cold,” Kettleby said on Monday. He said the guards had been kind. "
+    "“I will go back one day,” he said.\n"
+)
+MRS_ARTICLE = "“We are rebuilding the house,” Mrs. Kettleby said on Friday.\n"
+
+
+def test_a_mrs_does_not_join_the_row_of_a_he_from_another_article(store: Store) -> None:
+    from tests.support import ingest_text
+
+    ingest_text(store, HE_ARTICLE, "he.txt")  # the next call reads the index afresh
+    ingest_text(store, MRS_ARTICLE, "mrs.txt")
+    rows = _speaker_rows(store)
+    assert rows["he"][0] != rows["Mrs. Kettleby"][0]
+    assert "Mrs." not in rows["he"][1]
+
+
+def test_one_ingest_learns_the_pronouns_as_a_fresh_index_would(
+    store: Store, tmp_path: Path
+) -> None:
+    from provenance.ingest import ingest
+    from provenance.store import load_speaker_index
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(HE_ARTICLE, encoding="utf-8")
+    (folder / "b.txt").write_text(MRS_ARTICLE, encoding="utf-8")
+    assert ingest(store, [folder]).ok
+    rows = _speaker_rows(store)
+    assert rows["he"][0] != rows["Mrs. Kettleby"][0]
+    with store.session() as s:
+        said = {k.id: k.said for k in load_speaker_index(s).by_id.values() if k.said}
+    assert said == {rows["he"][0]: {"m": 2}}  # "He said …" and "… he said"
