@@ -268,3 +268,21 @@ def test_trace_and_claims_without_authority_show_the_stored_name(newsroom: Store
         assert {(c.speaker, c.speaker_identifier) for c in claims_for(s, "Newson")} == {
             ("Gavin Newson", None)
         }
+
+
+def test_two_rows_the_authority_names_one_person_are_no_re_attribution(tmp_path: Path) -> None:
+    from provenance.trace import Change, trace
+    from tests.support import build_sample_db, copy_db
+
+    store = copy_db(build_sample_db(tmp_path / "samples.db"), tmp_path / "s.db")
+    people = tmp_path / "people.csv"
+    # As if the samples' two officials were one person the desk knows under two names.
+    people.write_text("Lena Ortiz,Dana Whitfield,Q1,,\n", encoding="utf-8")
+    with store.session() as s:
+        before = trace(s, "The air quality readings are improving")
+        assert before.appearances[1].change is Change.reattributed
+        import_people(s, people)
+        after = trace(s, "The air quality readings are improving")
+        assert [a.speaker for a in after.appearances] == ["Lena Ortiz", "Lena Ortiz"]
+        assert not any(a.reattributed for a in after.appearances)
+    store.dispose()
