@@ -511,13 +511,20 @@ class Known:
     # Its quotes whose speaker mention is a pronoun, by the pronoun's gender ("he": m).
     said: dict[str, int] = field(default_factory=dict)
 
-    def evident_gender(self) -> str:
-        """m or f as its gendered titles say, else as most of the pronouns its quotes
-        were reported with say ("he" three times, "she" once: m), else -."""
+    def fits(self, want: str | None, titled: bool) -> bool:
+        """Whether a mention of gender ``want`` may be this speaker: its gendered titles
+        must not say otherwise, nor, against a mention whose title says ``want``
+        ("Mrs. Kettleby"), most of the pronouns its quotes were reported with ("he"
+        twice, "she" once: a man). Pronoun against pronoun decides nothing: both are
+        the resolver's guesses, and on real news they split rows such as "CNN"."""
+        if want is None:
+            return True
         if self.gender != "-":
-            return self.gender
+            return self.gender == want
+        if not titled:
+            return True
         m, f = self.said.get("m", 0), self.said.get("f", 0)
-        return "m" if m > f else "f" if f > m else "-"
+        return want == ("m" if m > f else "f" if f > m else want)
 
 
 @lru_cache(maxsize=1)
@@ -666,8 +673,10 @@ class SpeakerIndex:
         key = fold(r.name)
         exact = self._by_alias.get((key, r.kind), ())
         lex = load()
-        genders = ({lex.titles.get(t.lower(), "-") for t in r.titles} | {r.gender}) - {"-"}
+        said = {lex.titles.get(t.lower(), "-") for t in r.titles} - {"-"}
+        genders = (said | {r.gender}) - {"-"}
         want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
+        titled = bool(said)  # a title says it, not only a pronoun
         if len(exact) == 1 and (
             r.kind is not SpeakerKind.person
             or (
@@ -679,7 +688,7 @@ class SpeakerIndex:
                     want is None
                     or (
                         name_gender(self.by_id[next(iter(exact))].name) in ("-", want)
-                        and self.by_id[next(iter(exact))].evident_gender() in ("-", want)
+                        and self.by_id[next(iter(exact))].fits(want, titled)
                     )
                 )
             )
@@ -716,11 +725,11 @@ class SpeakerIndex:
                 if want and kfirst and lex.first_names.get(kfirst, want) != want:
                     continue  # "Mr. Clinton" is not Hillary Clinton
                 sid = ids[0]
-                if want and self.by_id[sid].evident_gender() not in ("-", want):
+                if not self.by_id[sid].fits(want, titled):
                     # "he" is not the "Mrs. Abedini" stored, nor "Mrs. Abedini" the row of
                     # a "he", but may be the "Mr. Abedini" stored after her: the group's
                     # oldest of no other gender.
-                    sid = next((i for i in ids if self.by_id[i].evident_gender() in ("-", want)), 0)
+                    sid = next((i for i in ids if self.by_id[i].fits(want, titled)), 0)
                     if not sid:
                         continue
                 known = self.by_id[sid]

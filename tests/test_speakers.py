@@ -676,7 +676,7 @@ def test_a_he_and_a_mrs_of_one_surname_in_one_article_are_two_speakers(store: St
 
 
 @pytest.mark.parametrize(
-    ("titles", "said", "mention_titles", "expected"),
+    ("titles", "said", "mention", "expected"),
     [
         ([], {"m": 2}, ["Mrs."], None),  # the row of a "he" is no "Mrs."
         ([], {"f": 1}, ["Mr."], None),
@@ -685,18 +685,24 @@ def test_a_he_and_a_mrs_of_one_surname_in_one_article_are_two_speakers(store: St
         ([], {"m": 1, "f": 3}, ["Mrs."], 1),  # most of them say "she"
         (["Mrs."], {"m": 3}, ["Mrs."], 1),  # a title says more than the pronouns
         ([], {}, ["Mrs."], 1),
+        ([], {"f": 2}, "m", 1),  # pronoun against pronoun: both guesses, nothing decided
+        (["Mrs."], {}, "m", None),  # a "he" is no "Mrs."
     ],
 )
 def test_the_pronouns_a_row_was_reported_with_decide_its_gender(
-    titles: list[str], said: dict[str, int], mention_titles: list[str], expected: int | None
+    titles: list[str], said: dict[str, int], mention: list[str] | str, expected: int | None
 ) -> None:
+    """``mention``: the titles of a mention, or the gender a pronoun gave it."""
     from provenance.speakers import title_gender, title_keys
 
     known = Known(1, "Kettleby", P, titles=title_keys(titles), gender=title_gender(titles))
     known.said.update(said)
-    got = SpeakerIndex([known]).match(
-        ResolvedSpeaker(name="Kettleby", kind=P, titles=mention_titles)
+    r = (
+        ResolvedSpeaker(name="Kettleby", kind=P, gender=mention)
+        if isinstance(mention, str)
+        else ResolvedSpeaker(name="Kettleby", kind=P, titles=mention)
     )
+    got = SpeakerIndex([known]).match(r)
     assert (got.speaker_id if got else None) == expected
 
 
