@@ -37,6 +37,9 @@ class SpeakersMerged(BaseModel):
     seq: int = Field(description="audit log entry")
     flags_raised: int = Field(default=0, description="flags the correction raised")
     flags_cleared: int = Field(default=0, description="flags the correction cleared")
+    flags_updated: int = Field(
+        default=0, description="flags whose records the correction changed (a speaker's name)"
+    )
 
 
 class SpeakerSplit(BaseModel):
@@ -50,6 +53,9 @@ class SpeakerSplit(BaseModel):
     seq: int = Field(description="audit log entry")
     flags_raised: int = Field(default=0, description="flags the correction raised")
     flags_cleared: int = Field(default=0, description="flags the correction cleared")
+    flags_updated: int = Field(
+        default=0, description="flags whose records the correction changed (a speaker's name)"
+    )
 
 
 def _reviewer(by: str) -> str:
@@ -141,6 +147,7 @@ def merge_speakers(
         seq=entry.seq,
         flags_raised=flags.raised,
         flags_cleared=flags.cleared,
+        flags_updated=flags.updated,
     )
     session.commit()
     return out
@@ -275,6 +282,7 @@ def split_speaker(
         seq=entry.seq,
         flags_raised=flags.raised,
         flags_cleared=flags.cleared,
+        flags_updated=flags.updated,
     )
     session.commit()
     return out

@@ -41,6 +41,7 @@ class UpdateReport(BaseModel):
     clusters_touched: int = 0
     raised: int = 0
     cleared: int = 0
+    updated: int = 0
 
 
 def scoped_id(scope: str, flag_id: str) -> str:
@@ -94,6 +95,7 @@ def _sync(
             if (row.score, row.explanation, row.records) != (c.score, explanation, payload):
                 row.score, row.explanation, row.records = c.score, explanation, payload
                 audit.log_flag(session, audit.FLAG_UPDATED, row, reason)
+                report.updated += 1
             continue
         row = ConflictRow(
             id=cid,

@@ -210,6 +210,9 @@ class Reassigned(BaseModel):
     seq: int = Field(description="audit log entry")
     flags_raised: int = Field(default=0, description="flags the reassignment raised")
     flags_cleared: int = Field(default=0, description="flags the reassignment cleared")
+    flags_updated: int = Field(
+        default=0, description="flags whose records the reassignment changed (a speaker's name)"
+    )
 
 
 def reassign_speaker(
@@ -258,6 +261,7 @@ def reassign_speaker(
         seq=entry.seq,
         flags_raised=flags.raised,
         flags_cleared=flags.cleared,
+        flags_updated=flags.updated,
     )
     session.commit()
     return out

@@ -221,8 +221,11 @@ def test_merge_and_split_reach_the_flags_at_once(db: Store) -> None:
 def test_a_merge_renames_the_speaker_in_a_flag_at_once(db: Store) -> None:
     with db.session() as s:
         assert _flags(s, "misquote") == [("Alicia Ramírez",)]
-        merge_speakers(s, "Lena Ortiz", "Alicia Ramírez", by="Ana")  # a wrong merge, on purpose
+        # A wrong merge, on purpose: the flag's records now name Lena Ortiz.
+        merged = merge_speakers(s, "Lena Ortiz", "Alicia Ramírez", by="Ana")
+        assert (merged.flags_raised, merged.flags_cleared, merged.flags_updated) == (0, 0, 1)
         assert _flags(s, "misquote") == [("Lena Ortiz",)]
+        assert _correction_entries(s) == [audit.FLAG_UPDATED]
         assert verify(s).ok
 
 
