@@ -115,12 +115,15 @@ class RowCache:
 @dataclass
 class IndexChanges:
     """What the speaker index learns after the commit: new speakers, new aliases of stored
-    ones, matched speakers (counts), changed titles and canonical names."""
+    ones, matched speakers (counts), changed titles, affiliations and canonical names, and
+    the genders of the pronouns new quotes were reported with."""
 
     speakers: list[Known] = field(default_factory=list)
     aliases: list[tuple[int, str]] = field(default_factory=list)
     matched: list[int] = field(default_factory=list)
     retitled: list[tuple[int, str]] = field(default_factory=list)
+    affiliated: list[tuple[int, str]] = field(default_factory=list)
+    said: list[tuple[int, str]] = field(default_factory=list)  # (speaker, pronoun gender)
     renamed: list[tuple[int, str]] = field(default_factory=list)
 
 

@@ -2,8 +2,10 @@
 
 Each is one audit entry made by ``person:<reviewer>`` listing every quote and
 claim it moves, which ``verify`` replays to re-derive the speakers, aliases,
-merges, quotes and claims it changed. Clusters and flags keep the old names
-until the next ``provenance match``, as after ``reassign``.
+merges, quotes and claims it changed. The flags of the clusters holding a moved
+quote (or a quote of a renamed speaker) are re-derived in the same transaction
+(:func:`provenance.crosscheck.resync_quotes`), each change a ``flag.*`` entry with
+reason ``correction``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
 from provenance import audit
+from provenance.crosscheck import resync_quotes
 from provenance.errors import NotFoundError, ProvenanceError, public
 from provenance.speakers import canonical_name, fold
 from provenance.store import find_speakers
 from provenance.tables import AliasRow, ClaimRow, MergeRow, QuoteRow, SpeakerRow
+
+CORRECTION = "correction"
+"""The ``reason`` of the flag entries a correction causes."""
 
 
 class SpeakersMerged(BaseModel):
@@ -29,6 +35,11 @@ class SpeakersMerged(BaseModel):
     quotes: int
     claims: int
     seq: int = Field(description="audit log entry")
+    flags_raised: int = Field(default=0, description="flags the correction raised")
+    flags_cleared: int = Field(default=0, description="flags the correction cleared")
+    flags_updated: int = Field(
+        default=0, description="flags whose records the correction changed (a speaker's name)"
+    )
 
 
 class SpeakerSplit(BaseModel):
@@ -40,6 +51,11 @@ class SpeakerSplit(BaseModel):
     quotes: int
     claims: int
     seq: int = Field(description="audit log entry")
+    flags_raised: int = Field(default=0, description="flags the correction raised")
+    flags_cleared: int = Field(default=0, description="flags the correction cleared")
+    flags_updated: int = Field(
+        default=0, description="flags whose records the correction changed (a speaker's name)"
+    )
 
 
 def _reviewer(by: str) -> str:
@@ -121,6 +137,7 @@ def merge_speakers(
     session.add(a)
     session.flush()
     session.execute(delete(SpeakerRow).where(col(SpeakerRow.id) == b.id))
+    flags = resync_quotes(session, quotes, CORRECTION)
     out = SpeakersMerged(
         speaker_id=a.id,
         speaker=a.name,
@@ -128,6 +145,9 @@ def merge_speakers(
         quotes=len(quotes),
         claims=len(claims),
         seq=entry.seq,
+        flags_raised=flags.raised,
+        flags_cleared=flags.cleared,
+        flags_updated=flags.updated,
     )
     session.commit()
     return out
@@ -241,6 +261,16 @@ def split_speaker(
         if counts:
             old.name = canonical_name(counts)
             session.add(old)
+    session.flush()
+    # The old speaker's name may have changed too: every cluster of either speaker.
+    both = list(
+        session.exec(
+            select(QuoteRow.id)
+            .where(col(QuoteRow.speaker_id).in_([old.id, new_id]))
+            .order_by(col(QuoteRow.id))
+        )
+    )
+    flags = resync_quotes(session, both, CORRECTION)
     out = SpeakerSplit(
         speaker_id=new_id,
         speaker=name,
@@ -250,6 +280,9 @@ def split_speaker(
         quotes=len(quotes),
         claims=len(claims),
         seq=entry.seq,
+        flags_raised=flags.raised,
+        flags_cleared=flags.cleared,
+        flags_updated=flags.updated,
     )
     session.commit()
     return out

@@ -25,7 +25,14 @@ from provenance.batch import WriteBatch
 from provenance.conflicts import WINDOW_DAYS, cluster_conflicts, numeric_conflicts
 from provenance.errors import public
 from provenance.models import Conflict
-from provenance.tables import AuditRow, ClaimRow, ConflictRow, DocumentRow, QuoteRow
+from provenance.tables import (
+    AuditRow,
+    ClaimRow,
+    ClusterMemberRow,
+    ConflictRow,
+    DocumentRow,
+    QuoteRow,
+)
 
 
 class UpdateReport(BaseModel):
@@ -34,6 +41,7 @@ class UpdateReport(BaseModel):
     clusters_touched: int = 0
     raised: int = 0
     cleared: int = 0
+    updated: int = 0
 
 
 def scoped_id(scope: str, flag_id: str) -> str:
@@ -87,6 +95,7 @@ def _sync(
             if (row.score, row.explanation, row.records) != (c.score, explanation, payload):
                 row.score, row.explanation, row.records = c.score, explanation, payload
                 audit.log_flag(session, audit.FLAG_UPDATED, row, reason)
+                report.updated += 1
             continue
         row = ConflictRow(
             id=cid,
@@ -102,7 +111,9 @@ def _sync(
         report.raised += 1
 
 
-def _sync_clusters(session: Session, cluster_ids: set[int], report: UpdateReport) -> None:
+def _sync_clusters(
+    session: Session, cluster_ids: set[int], report: UpdateReport, reason: str = "refresh"
+) -> None:
     """Refresh the given clusters and their misquote/misattribution flags.
 
     The same as :func:`clusters.refresh_cluster` then :func:`_sync` for each cluster in
@@ -125,7 +136,7 @@ def _sync_clusters(session: Session, cluster_ids: set[int], report: UpdateReport
         session, sorted(scoped_id(f"cluster:{c}", x.id) for c in ids for x in found[c])
     )
     for c, scope in zip(ids, scopes, strict=True):
-        _sync(session, scope, found[c], report, existing=existing[scope], dismissed=dismissed)
+        _sync(session, scope, found[c], report, reason, existing[scope], dismissed)
 
 
 def _records_json(c: Conflict) -> str:
@@ -276,6 +287,29 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
             report,
         )
     refresh_numeric(session, keys, report)
+    session.flush()
+    return report
+
+
+def resync_quotes(session: Session, quote_ids: list[str], reason: str) -> UpdateReport:
+    """Refresh the clusters holding ``quote_ids`` and their flags after a person changed
+    who said them (``review --speaker``, ``speakers merge``/``split``); no commit.
+
+    Memberships stay as they are (they record what matched when); the flags, which
+    compare speakers, follow at once, each change logged with ``reason``.
+    """
+    cluster_ids: set[int] = set()
+    for lo in range(0, len(quote_ids), clusters.LOOKUP_CHUNK):
+        cluster_ids.update(
+            session.exec(
+                select(ClusterMemberRow.cluster_id).where(
+                    col(ClusterMemberRow.quote_id).in_(quote_ids[lo : lo + clusters.LOOKUP_CHUNK])
+                )
+            )
+        )
+    report = UpdateReport(quotes=len(quote_ids), clusters_touched=len(cluster_ids))
+    session.flush()  # the members are read with their new speakers
+    _sync_clusters(session, cluster_ids, report, reason)
     session.flush()
     return report
 

@@ -286,7 +286,15 @@ class Claim(BaseModel):
     start: int
     end: int
     text: str = Field(description="the claim as written in the source, numbers included")
-    speaker: str | None = Field(default=None, description="a person, or the attributed body")
+    speaker: str | None = Field(
+        default=None,
+        description="a person (the authority file's name when it has one), or the attributed body",
+    )
+    speaker_id: int | None = Field(default=None, description="the stored speaker, if any")
+    speaker_identifier: str | None = Field(
+        default=None,
+        description="the speaker's authority identifier (provenance people import), e.g. a QID",
+    )
     quantity: str | None = None
     low: float | None = None
     high: float | None = Field(default=None, description="None: unbounded (or not a quantity)")

@@ -28,6 +28,7 @@ from provenance.errors import NotFoundError, public
 from provenance.extract.segment import paragraphs, sentences
 from provenance.lexicon import _rows, load, word_class
 from provenance.models import Claim
+from provenance.people import authority_for
 from provenance.store import find_speakers
 from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
 
@@ -455,7 +456,8 @@ def list_claims(
                     start=c.start,
                     end=c.end,
                     text=c.text,
-                    speaker=c.speaker,
+                    # The speaker's name now (a correction may have moved the claim).
+                    speaker=names.get(c.speaker_id, c.speaker) if c.speaker_id else c.speaker,
                     quantity=c.quantity_text,
                     low=c.low,
                     high=c.high,
@@ -467,8 +469,12 @@ def list_claims(
                 c.speaker_id,
             )
         )
+    known = authority_for(session, {sid for _, sid in found if sid is not None})
     keep = []
     for claim, sid in found:
+        claim.speaker_id = sid
+        if sid is not None and sid in known:
+            claim.speaker, claim.speaker_identifier = known[sid].name, known[sid].identifier
         if speaker_ids is not None or speaker_query is not None:
             by_id = speaker_ids is not None and sid in speaker_ids
             by_body = bool(

@@ -20,7 +20,8 @@ from sqlmodel import Session, col, select
 
 from provenance import audit
 from provenance.choices import FlagDecision, ReviewStatus
-from provenance.crosscheck import forget_document
+from provenance.corrections import CORRECTION
+from provenance.crosscheck import forget_document, resync_quotes
 from provenance.errors import NotFoundError, ProvenanceError, enum_value, public
 from provenance.store import find_speakers, transient
 from provenance.tables import (
@@ -207,6 +208,11 @@ class Reassigned(BaseModel):
     speaker: str
     previous_id: int | None = None
     seq: int = Field(description="audit log entry")
+    flags_raised: int = Field(default=0, description="flags the reassignment raised")
+    flags_cleared: int = Field(default=0, description="flags the reassignment cleared")
+    flags_updated: int = Field(
+        default=0, description="flags whose records the reassignment changed (a speaker's name)"
+    )
 
 
 def reassign_speaker(
@@ -217,8 +223,8 @@ def reassign_speaker(
     ``speaker`` is a speaker id or a name query that means exactly one speaker.
 
     Logged as ``speaker.reassigned`` on the quote, which ``verify`` reads in place of
-    the extraction's speaker. Clusters and flags keep the old name until the next
-    ``provenance match``.
+    the extraction's speaker. The flags of the quote's clusters are re-derived at once
+    (:func:`provenance.crosscheck.resync_quotes`, reason ``correction``).
     """
     if not by.strip():
         raise ProvenanceError("a reassignment needs a reviewer name (--by)")
@@ -246,14 +252,19 @@ def reassign_speaker(
     )
     row.speaker_id = speaker_id
     session.add(row)
-    session.commit()
-    return Reassigned(
+    flags = resync_quotes(session, [qid], CORRECTION)
+    out = Reassigned(
         quote_id=qid,
         speaker_id=speaker_id,
         speaker=target.name,
         previous_id=previous,
         seq=entry.seq,
+        flags_raised=flags.raised,
+        flags_cleared=flags.cleared,
+        flags_updated=flags.updated,
     )
+    session.commit()
+    return out
 
 
 def _flag_review(entry: audit.AuditEntry) -> FlagReview:

@@ -507,6 +507,35 @@ class Known:
     aliases: set[str] = field(default_factory=set)  # folded
     titles: set[str] = field(default_factory=set)  # title_keys of its titles
     gender: str = "-"  # what its gendered titles say (title_gender)
+    affiliation: str | None = None  # place_key of its affiliation
+    # Its quotes whose speaker mention is a pronoun, by the pronoun's gender ("he": m).
+    said: dict[str, int] = field(default_factory=dict)
+
+    def fits(self, want: str | None, titled: bool) -> bool:
+        """Whether a mention of gender ``want`` may be this speaker: its gendered titles
+        must not say otherwise, nor, against a mention whose title says ``want``
+        ("Mrs. Kettleby"), most of the pronouns its quotes were reported with ("he"
+        twice, "she" once: a man). Pronoun against pronoun decides nothing: both are
+        the resolver's guesses, and on real news they split rows such as "CNN"."""
+        if want is None:
+            return True
+        if self.gender != "-":
+            return self.gender == want
+        if not titled:
+            return True
+        m, f = self.said.get("m", 0), self.said.get("f", 0)
+        return want == ("m" if m > f else "f" if f > m else want)
+
+
+@lru_cache(maxsize=1)
+def pronoun_forms() -> dict[str, str]:
+    """Speaker mention as stored ("he", "He", "HE") -> the gender the pronoun says."""
+    return {
+        form: gender
+        for p, (gender, _) in load().pronouns.items()
+        if gender in ("m", "f")
+        for form in (p, p.capitalize(), p.upper())
+    }
 
 
 def title_gender(titles: list[str]) -> str:
@@ -523,6 +552,22 @@ def title_keys(titles: list[str] | set[str]) -> set[str]:
     return {
         fold(t).split()[-1][:3] for t in titles if fold(t) and genders.get(t.lower(), "-") == "-"
     }
+
+
+def typo_context(
+    titles: set[str], known_titles: set[str], affiliation: str | None, known_affiliation: str | None
+) -> bool:
+    """Whether two people whose surnames are a typo apart are one: they must share a
+    role title (:func:`title_keys`) or an affiliation ("California’s"), whatever their
+    first names say (those must agree as well, see :func:`person_score`)."""
+    if titles & known_titles:
+        return True
+    return bool(affiliation and known_affiliation and place_key(affiliation) == known_affiliation)
+
+
+def place_key(affiliation: str) -> str:
+    """The folded key an affiliation is compared by ("Oregon’s" = "oregon")."""
+    return fold(_POSSESSIVE.sub("", affiliation))
 
 
 @dataclass(frozen=True)
@@ -628,8 +673,10 @@ class SpeakerIndex:
         key = fold(r.name)
         exact = self._by_alias.get((key, r.kind), ())
         lex = load()
-        genders = ({lex.titles.get(t.lower(), "-") for t in r.titles} | {r.gender}) - {"-"}
+        said = {lex.titles.get(t.lower(), "-") for t in r.titles} - {"-"}
+        genders = (said | {r.gender}) - {"-"}
         want = genders.pop() if len(genders) == 1 else None  # "Mr. Clinton": a man
+        titled = bool(said)  # a title says it, not only a pronoun
         if len(exact) == 1 and (
             r.kind is not SpeakerKind.person
             or (
@@ -641,7 +688,7 @@ class SpeakerIndex:
                     want is None
                     or (
                         name_gender(self.by_id[next(iter(exact))].name) in ("-", want)
-                        and self.by_id[next(iter(exact))].gender in ("-", want)
+                        and self.by_id[next(iter(exact))].fits(want, titled)
                     )
                 )
             )
@@ -677,20 +724,27 @@ class SpeakerIndex:
                     continue
                 if want and kfirst and lex.first_names.get(kfirst, want) != want:
                     continue  # "Mr. Clinton" is not Hillary Clinton
-                if want and self.by_id[ids[0]].gender not in ("-", want):
-                    continue  # "he" is not the "Mrs. Abedini" stored
-                known_titles = self.by_id[ids[0]].titles
-                if surname != last and titles and known_titles and not titles & known_titles:
-                    continue  # "Michael McFaul", ambassador, is not Rep. Michael McCaul
-                if surname != last and not (first and kfirst) and not titles & known_titles:
-                    continue  # a typo needs a first name or a role to agree ("Abedini")
+                sid = ids[0]
+                if not self.by_id[sid].fits(want, titled):
+                    # "he" is not the "Mrs. Abedini" stored, nor "Mrs. Abedini" the row of
+                    # a "he", but may be the "Mr. Abedini" stored after her: the group's
+                    # oldest of no other gender.
+                    sid = next((i for i in ids if self.by_id[i].fits(want, titled)), 0)
+                    if not sid:
+                        continue
+                known = self.by_id[sid]
+                if surname != last and not typo_context(
+                    titles, known.titles, r.affiliation, known.affiliation
+                ):
+                    # A first name alone is no proof: "Michael McFaul" is not "Michael
+                    # McCaul"; "Gov. Newson" is Gov. Gavin Newsom.
+                    continue
                 score, f_score = scored
                 why = f"surname {last!r}~{surname!r} {s_score:.0f}, " + (
                     f"first name {f_score:.0f}"
                     if f_score is not None
                     else "no first name to compare"
                 )
-                sid = ids[0]
                 if score > cands.get(sid, (0.0, ""))[0]:
                     cands[sid] = (score, why)
         if not cands:
@@ -741,6 +795,11 @@ class SpeakerIndex:
         """The stored speaker's titles are now ``titles``."""
         self.by_id[speaker_id].titles = title_keys(titles)
         self.by_id[speaker_id].gender = title_gender(titles)
+
+    def hear(self, speaker_id: int, gender: str) -> None:
+        """A quote of ``speaker_id`` was reported with a pronoun of ``gender`` ("he": m)."""
+        said = self.by_id[speaker_id].said
+        said[gender] = said.get(gender, 0) + 1
 
     def count(self, speaker_id: int, n: int = 1) -> None:
         """``speaker_id`` was matched ``n`` more times (its salience in the archive)."""

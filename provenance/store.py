@@ -55,6 +55,8 @@ from provenance.speakers import (
     canonical_name,
     fold,
     name_parts,
+    place_key,
+    pronoun_forms,
     query_matches,
     suggestions,
     title_gender,
@@ -230,10 +232,14 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
     conn = session.connection()  # plain rows: read whole at the start of every ingest
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
     kinds = {k.value: k for k in SpeakerKind}
-    for sid, name, kind, titles in conn.execute(
-        sa_select(speakers.c.id, speakers.c.name, speakers.c.kind, speakers.c.titles).order_by(
-            speakers.c.id
-        )
+    for sid, name, kind, titles, affiliation in conn.execute(
+        sa_select(
+            speakers.c.id,
+            speakers.c.name,
+            speakers.c.kind,
+            speakers.c.titles,
+            speakers.c.affiliation,
+        ).order_by(speakers.c.id)
     ):
         known[sid] = Known(
             sid,
@@ -241,10 +247,22 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
             kinds[kind],
             titles=title_keys(json.loads(titles)),
             gender=title_gender(json.loads(titles)),
+            affiliation=place_key(affiliation) if affiliation else None,
         )
     for sid, key in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.key)):
         if sid in known:
             known[sid].aliases.add(key)
+    # What "he" and "she" said of each speaker: the store keeps it in its quotes only.
+    forms = pronoun_forms()
+    quotes = QuoteRow.__table__  # type: ignore[attr-defined]
+    for sid, text in conn.execute(
+        sa_select(quotes.c.speaker_id, quotes.c.speaker_text).where(
+            quotes.c.speaker_text.in_(sorted(forms)), quotes.c.speaker_id.is_not(None)
+        )
+    ):
+        if sid in known:
+            said = known[sid].said
+            said[forms[text]] = said.get(forms[text], 0) + 1
     index = SpeakerIndex(list(known.values()))
     merges = MergeRow.__table__  # type: ignore[attr-defined]
     for sid, n in conn.execute(
@@ -341,6 +359,7 @@ def _speaker_for(
                 r.kind,
                 titles=title_keys(r.titles),
                 gender=title_gender(r.titles),
+                affiliation=place_key(r.affiliation) if r.affiliation else None,
             )
         )
         audit.log_speaker_created(session, SimpleNamespace(**values), doc_id, aliases=sorted(names))
@@ -376,6 +395,8 @@ def _speaker_for(
         if (new_titles, affiliation) != (stored.titles, stored.affiliation):
             if new_titles != stored.titles:
                 batch.learned.retitled.append((speaker_id, new_titles))
+            if affiliation != stored.affiliation and affiliation:
+                batch.learned.affiliated.append((speaker_id, affiliation))
             stored.titles, stored.affiliation = new_titles, affiliation
             changes.speakers[speaker_id] = stored
     aliases = _alias_rows(session, rows, speaker_id)
@@ -444,13 +465,15 @@ def write_document(
     changes.documents.append(values)
     audit.log_document(session, SimpleNamespace(**values))
     pending: list[Known] = []
-    by_name: dict[tuple[str, str], int] = {}
+    # Two people of one name and different genders ("Mrs. Abedini" and "Mr. Abedini",
+    # their first names never given) are two entities of the document: two speakers.
+    by_name: dict[tuple[str, str, str], int] = {}
     created = 0
     quotes = []
     for att in attributions:
         speaker_id = None
         if att.resolved is not None and att.kind != "nonspeech":
-            key = (att.resolved.kind.value, fold(att.resolved.name))
+            key = (att.resolved.kind.value, fold(att.resolved.name), att.resolved.gender)
             if key not in by_name:
                 by_name[key], new = _speaker_for(session, index, att.resolved, doc_id, pending)
                 created += new
@@ -481,6 +504,11 @@ def write_document(
     # The new document's quotes are exactly these: no need to read them back.
     audit.log_extraction(session, doc_id, extractor_version, audit.SOFTWARE_ACTOR, quotes)
     batch.learned.speakers.extend(pending)
+    forms = pronoun_forms()
+    for q in quotes:
+        sid, mention = q["speaker_id"], q["speaker_text"]
+        if isinstance(sid, int) and isinstance(mention, str) and mention in forms:
+            batch.learned.said.append((sid, forms[mention]))
     return len(attributions), created
 
 
@@ -507,6 +535,10 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
         index.count(speaker_id)
     for speaker_id, titles in learned.retitled:
         index.retitle(speaker_id, json.loads(titles))
+    for speaker_id, affiliation in learned.affiliated:
+        index.by_id[speaker_id].affiliation = place_key(affiliation)
+    for speaker_id, gender in learned.said:
+        index.hear(speaker_id, gender)
     # Keep names as stored, so the index matches what a fresh load_speaker_index
     # would give: an interrupted and resumed ingest then decides as an unbroken one.
     for speaker_id, name in learned.renamed:

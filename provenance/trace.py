@@ -32,6 +32,7 @@ from provenance.clusters import normalize
 from provenance.conflicts import MISATTRIBUTION_MIN_WORDS, same_person
 from provenance.errors import NotFoundError, ProvenanceError, public
 from provenance.models import QuoteKind, SpeakerKind
+from provenance.people import authority_for
 from provenance.store import id_prefix
 from provenance.tables import (
     ClusterMemberRow,
@@ -83,8 +84,14 @@ class Appearance(BaseModel):
     end: int = Field(ge=0, description="character (code point) offset, exclusive")
     text: str
     speaker_as_reported: str | None = Field(default=None, description="the speaker mention")
-    speaker: str | None = Field(default=None, description="resolved speaker")
+    speaker: str | None = Field(
+        default=None, description="resolved speaker (the authority file's name when it has one)"
+    )
     speaker_id: int | None = None
+    speaker_identifier: str | None = Field(
+        default=None,
+        description="the speaker's authority identifier (provenance people import), e.g. a QID",
+    )
     speaker_kind: str | None = Field(
         default=None, description="person, organization, document, anonymous"
     )
@@ -284,6 +291,17 @@ def _rows(session: Session, quote_id: str) -> tuple[int | None, str | None, list
     return cid, cluster.text if cluster else None, rows
 
 
+def _with_authority(session: Session, rows: list[Any]) -> tuple[list[Any], dict[int, str]]:
+    """``rows`` with each speaker the authority file knows under its name, and those
+    speakers' identifiers (two spellings the file names one person are one speaker)."""
+    known = authority_for(session, {r[0].speaker_id for r in rows if r[0].speaker_id is not None})
+    out = [
+        (*r[:2], known[r[0].speaker_id].name, *r[3:]) if r[0].speaker_id in known else r
+        for r in rows
+    ]
+    return out, {sid: p.identifier for sid, p in known.items() if p.identifier}
+
+
 def trace_quote(
     session: Session, quote_id: str, query: str | None = None, score: float | None = None
 ) -> Trace:
@@ -291,6 +309,7 @@ def trace_quote(
     cid, canonical, rows = _rows(session, quote_id)
     if not rows:
         raise NotFoundError(f"no quote with id {quote_id!r}")
+    rows, identifiers = _with_authority(session, rows)
     seqs = ingest_order(session, [r[1].id for r in rows])
     rows.sort(key=lambda r: order_key(r[1].published, seqs.get(r[1].id), r[1].id, r[0].start))
     first_q = rows[0][0]
@@ -329,6 +348,9 @@ def trace_quote(
                 speaker_as_reported=q.speaker_text,
                 speaker=name,
                 speaker_id=q.speaker_id,
+                speaker_identifier=identifiers.get(q.speaker_id)
+                if q.speaker_id is not None
+                else None,
                 speaker_kind=kind,
                 change=Change.reattributed if moved else change,
                 text_change=change,

@@ -221,3 +221,68 @@ def test_review_pages_show_the_authority_name(newsroom: Store) -> None:
         assert "Gavin Newsom" in client.get("/speakers").text
         page = client.get(f"/speakers/{sid}").text
         assert "Gavin Newsom" in page
+
+
+def test_trace_claims_and_claimreview_show_the_authority_name(newsroom: Store) -> None:
+    from provenance.export.claimreview import write_claimreview
+    from provenance.quantities import claims_for
+    from provenance.review import review
+    from provenance.trace import trace
+
+    with newsroom.session() as s:
+        import_people(s, EXAMPLE)
+        t = trace(s, "We will not let the port sit empty")
+        assert [(a.speaker, a.speaker_identifier) for a in t.appearances] == [
+            ("Gavin Newsom", "Q461391")
+        ]
+        assert t.speakers == ["Gavin Newsom"] and t.attributed_to == "Gavin Newsom"
+        claims = claims_for(s, "Gavin Newsom")
+        assert claims and {(c.speaker, c.speaker_identifier) for c in claims} == {
+            ("Gavin Newsom", "Q461391")
+        }
+        assert all(c.speaker_id is not None for c in claims)
+        review(s, t.quote_id, "verified", by="Desk Editor")
+        out = io.StringIO()
+        write_claimreview(s, out)
+        graph = json.loads(out.getvalue())["@graph"]
+        (checked,) = [n for n in graph if n["@type"] == "ClaimReview"]
+        assert checked["itemReviewed"]["author"]["name"] == "Gavin Newsom"
+        assert checked["itemReviewed"]["author"]["identifier"] == "Q461391"
+        creators = {
+            (n["creator"]["name"], n["creator"].get("identifier"))
+            for n in graph
+            if n["@type"] == "Quotation" and "Newsom" in n["creator"]["name"]
+        }
+        assert creators == {("Gavin Newsom", "Q461391")}
+
+
+def test_trace_and_claims_without_authority_show_the_stored_name(newsroom: Store) -> None:
+    from provenance.quantities import claims_for
+    from provenance.trace import trace
+
+    with newsroom.session() as s:
+        t = trace(s, "We will not let the port sit empty")
+        assert [(a.speaker, a.speaker_identifier) for a in t.appearances] == [
+            ("Gavin Newson", None)
+        ]
+        assert {(c.speaker, c.speaker_identifier) for c in claims_for(s, "Newson")} == {
+            ("Gavin Newson", None)
+        }
+
+
+def test_two_rows_the_authority_names_one_person_are_no_re_attribution(tmp_path: Path) -> None:
+    from provenance.trace import Change, trace
+    from tests.support import build_sample_db, copy_db
+
+    store = copy_db(build_sample_db(tmp_path / "samples.db"), tmp_path / "s.db")
+    people = tmp_path / "people.csv"
+    # As if the samples' two officials were one person the desk knows under two names.
+    people.write_text("Lena Ortiz,Dana Whitfield,Q1,,\n", encoding="utf-8")
+    with store.session() as s:
+        before = trace(s, "The air quality readings are improving")
+        assert before.appearances[1].change is Change.reattributed
+        import_people(s, people)
+        after = trace(s, "The air quality readings are improving")
+        assert [a.speaker for a in after.appearances] == ["Lena Ortiz", "Lena Ortiz"]
+        assert not any(a.reattributed for a in after.appearances)
+    store.dispose()

@@ -186,3 +186,65 @@ def test_cli_review_speaker_is_reassign(runner: CliRunner) -> None:
         == 2
     )
     assert runner.invoke(app, ["verify"]).exit_code == 0
+
+
+def _flags(s, kind: str) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    """Each stored flag of ``kind`` as the speaker names of its records."""
+    from provenance.conflicts import list_conflicts
+
+    return [tuple(sorted({r.speaker or "" for r in c.records})) for c in list_conflicts(s, kind)]
+
+
+def _correction_entries(s) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        e.action
+        for e in audit.iter_entries(s, subject_prefix="conflict:")
+        if e.payload.get("reason") == "correction"
+    ]
+
+
+def test_merge_and_split_reach_the_flags_at_once(db: Store) -> None:
+    with db.session() as s:
+        assert _flags(s, "misattribution") == [("Dana Whitfield", "Lena Ortiz")]
+        merged = merge_speakers(s, "Lena Ortiz", "Dana Whitfield", by="Ana")
+        assert (merged.flags_cleared, _flags(s, "misattribution")) == (1, [])
+        assert _correction_entries(s) == [audit.FLAG_CLEARED]
+        report = verify(s)
+        assert report.ok, report.problems
+        split = split_speaker(s, "Lena Ortiz", "Dana Whitfield", by="Ana")
+        assert split.flags_raised == 1
+        assert _flags(s, "misattribution") == [("Dana Whitfield", "Lena Ortiz")]
+        report = verify(s)
+        assert report.ok, report.problems
+
+
+def test_a_merge_renames_the_speaker_in_a_flag_at_once(db: Store) -> None:
+    with db.session() as s:
+        assert _flags(s, "misquote") == [("Alicia Ramírez",)]
+        # A wrong merge, on purpose: the flag's records now name Lena Ortiz.
+        merged = merge_speakers(s, "Lena Ortiz", "Alicia Ramírez", by="Ana")
+        assert (merged.flags_raised, merged.flags_cleared, merged.flags_updated) == (0, 0, 1)
+        assert _flags(s, "misquote") == [("Lena Ortiz",)]
+        assert _correction_entries(s) == [audit.FLAG_UPDATED]
+        assert verify(s).ok
+
+
+def test_a_reassigned_quote_reaches_the_flags_at_once(db: Store) -> None:
+    from provenance.conflicts import list_conflicts
+    from provenance.review import reassign_speaker
+
+    with db.session() as s:
+        (flag,) = list_conflicts(s, "misattribution")
+        whitfield = next(r for r in flag.records if r.speaker == "Dana Whitfield")
+        assert whitfield.quote_id is not None
+        original = s.exec(
+            select(QuoteRow.speaker_id).where(QuoteRow.id == whitfield.quote_id)
+        ).one()
+        done = reassign_speaker(s, whitfield.quote_id, "Lena Ortiz", by="Ana")
+        assert (done.flags_cleared, _flags(s, "misattribution")) == (1, [])
+        assert verify(s).ok
+        back = reassign_speaker(s, whitfield.quote_id, str(original), by="Ana")
+        assert back.flags_raised == 1
+        assert _flags(s, "misattribution") == [("Dana Whitfield", "Lena Ortiz")]
+        report = verify(s)
+        assert report.ok, report.problems

@@ -18,11 +18,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
 
+from provenance.corrections import merge_speakers, split_speaker
 from provenance.crosscheck import rebuild
 from provenance.ingest import ingest
-from provenance.review import ReviewStatus, delete_document, review
+from provenance.review import ReviewStatus, delete_document, reassign_speaker, review
 from provenance.store import Store, open_store
-from provenance.tables import DocumentRow, QuoteRow
+from provenance.tables import AliasRow, DocumentRow, QuoteRow, SpeakerRow
 from provenance.verify import verify
 
 # Statements and their wordings: the first is whole, the second a misquote of it, the
@@ -64,6 +65,10 @@ step = st.one_of(
     st.tuples(st.just("review"), st.integers(0, 50), st.sampled_from(list(ReviewStatus))),
     st.tuples(st.just("delete"), st.integers(0, 50)),
     st.tuples(st.just("match")),
+    # Corrections by a person (issue 13): each re-syncs the flags of the clusters it touches.
+    st.tuples(st.just("reassign"), st.integers(0, 50), st.integers(0, 10)),
+    st.tuples(st.just("merge"), st.integers(0, 10), st.integers(0, 10)),
+    st.tuples(st.just("split"), st.integers(0, 10), st.integers(0, 10)),
 )
 
 _files = itertools.count()
@@ -108,6 +113,8 @@ def run_steps(store: Store, folder: Path, steps: list[tuple]) -> None:
             if did is not None:
                 with store.session() as s:
                     delete_document(s, did, "property test", by="Ana Reviewer")
+        elif st_[0] in ("reassign", "merge", "split"):
+            correct(store, st_)
         else:
             with store.session() as s:
                 rebuild(s)
@@ -115,6 +122,30 @@ def run_steps(store: Store, folder: Path, steps: list[tuple]) -> None:
         with store.session() as s:
             found = verify(s)
         assert found.ok, (steps[: i + 1], found.problems[:5])
+
+
+def correct(store: Store, step_: tuple) -> None:
+    """A reassignment, merge or split picked by numbers (nothing when there is no pick)."""
+    with store.session() as s:
+        speakers = s.exec(select(SpeakerRow.id).order_by(col(SpeakerRow.id))).all()
+        if not speakers:
+            return
+        kind, n, m = step_
+        if kind == "reassign":
+            qid = _nth(store, QuoteRow, n)
+            if qid is not None:
+                reassign_speaker(s, qid, str(speakers[m % len(speakers)]), by="Ana Reviewer")
+        elif kind == "merge":
+            a, b = speakers[n % len(speakers)], speakers[m % len(speakers)]
+            if a != b:
+                merge_speakers(s, a, b, by="Ana Reviewer")
+        else:
+            sid = speakers[n % len(speakers)]
+            aliases = s.exec(
+                select(AliasRow.alias).where(AliasRow.speaker_id == sid).order_by(col(AliasRow.id))
+            ).all()
+            if aliases:
+                split_speaker(s, sid, aliases[m % len(aliases)], by="Ana Reviewer")
 
 
 FLAG_MOVES: list[tuple] = [
@@ -128,6 +159,17 @@ FLAG_MOVES: list[tuple] = [
     ("delete", 1),
     ("match",),
 ]
+# The misquote flag's speaker moves: a quote given to another speaker, two speakers made
+# one and split again, then a rebuild.
+CORRECTIONS: list[tuple] = [
+    ("ingest", [("quote", 0, 3, 0), ("quote", 1, 0, 1)]),
+    ("ingest", [("quote", 0, 3, 0), ("quote", 1, 0, 2)]),
+    ("ingest", [("quote", 0, 4, 0)]),
+    ("reassign", 2, 2),
+    ("merge", 1, 0),
+    ("split", 1, 0),
+    ("match",),
+]
 
 SETTINGS = settings(
     max_examples=12,
@@ -139,6 +181,7 @@ SETTINGS = settings(
 
 @SETTINGS
 @example(steps=FLAG_MOVES)
+@example(steps=CORRECTIONS)
 @given(steps=st.lists(step, min_size=1, max_size=7))
 def test_honest_sqlite_store_always_verifies(steps: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,6 +195,7 @@ def test_honest_sqlite_store_always_verifies(steps: list[tuple]) -> None:
 @pytest.mark.postgres
 @SETTINGS
 @example(steps=FLAG_MOVES)
+@example(steps=CORRECTIONS)
 @given(steps=st.lists(step, min_size=1, max_size=7))
 def test_honest_postgresql_store_always_verifies(pg_server, steps: list[tuple]) -> None:  # type: ignore[no-untyped-def]
     url = pg_server.create_database(f"life{next(_files)}")

@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from provenance.conflicts import list_conflicts
 from provenance.export.records import ExportRecord, iter_records
 from provenance.models import Conflict, SourceRef
+from provenance.people import Person, authority_for
 from provenance.review import ReviewStatus
 from provenance.tables import (
     ConflictRow,
@@ -65,7 +66,11 @@ class Agent(_Node):
     id: str | None = Field(
         default=None, alias="@id", description="urn:provenance:speaker:<store id>, for speakers"
     )
-    name: str
+    name: str = Field(description="for a speaker, the authority file's name when it has one")
+    identifier: str | None = Field(
+        default=None,
+        description="the speaker's authority identifier (provenance people import), e.g. a QID",
+    )
 
 
 class Work(_Node):
@@ -122,14 +127,34 @@ class ClaimReviewDocument(_Node):
     graph: list[ClaimReview | Quotation] = Field(alias="@graph")
 
 
-def _agent(kind: str | None, speaker_id: int | None, name: str | None) -> Agent | None:
+def _agent(
+    kind: str | None, speaker_id: int | None, name: str | None, identifier: str | None = None
+) -> Agent | None:
     if not name:
         return None
     return Agent(
         type="Organization" if kind in ("organization", "document") else "Person",
         id=f"urn:provenance:speaker:{speaker_id}" if speaker_id is not None else None,
         name=name,
+        identifier=identifier,
     )
+
+
+def _speaker_agent(
+    session: Session,
+    kind: str | None,
+    speaker_id: int | None,
+    name: str | None,
+    known: dict[int, Person] | None = None,
+) -> Agent | None:
+    """The stored speaker as an agent, under the authority file's name and identifier
+    (``known``: :func:`authority_for` of at least this speaker, when read already)."""
+    if speaker_id is not None and known is None:
+        known = authority_for(session, [speaker_id])
+    p = known.get(speaker_id) if known is not None and speaker_id is not None else None
+    if p is not None:
+        return _agent(kind, speaker_id, p.name, p.identifier)
+    return _agent(kind, speaker_id, name)
 
 
 def _work(
@@ -179,12 +204,16 @@ def review_nodes(session: Session) -> Iterator[ClaimReview]:
         .where(ReviewRow.status != ReviewStatus.unreviewed.value)
         .order_by(col(ReviewRow.seq))
     )
-    for rv, text, speaker_id, name, kind in session.exec(stmt).all():
+    rows = session.exec(stmt).all()
+    known = authority_for(session, {r[2] for r in rows if r[2] is not None})
+    for rv, text, speaker_id, name, kind in rows:
         yield ClaimReview(
             id=f"urn:provenance:review:{rv.quote_id}",
             datePublished=rv.ts[:10],
             claimReviewed=text,
-            itemReviewed=_claim(session, rv.quote_id, _agent(kind, speaker_id, name)),
+            itemReviewed=_claim(
+                session, rv.quote_id, _speaker_agent(session, kind, speaker_id, name, known)
+            ),
             reviewRating=_rating(rv.status, rv.note),
             author=Agent(type="Person", name=rv.reviewer),
         )
@@ -197,7 +226,11 @@ def _flag_claim(session: Session, refs: list[SourceRef]) -> Claim:
         row = session.get(QuoteRow, first.quote_id)
         assert row is not None
         sp = session.get(SpeakerRow, row.speaker_id) if row.speaker_id else None
-        return _claim(session, first.quote_id, _agent(sp.kind, sp.id, sp.name) if sp else speaker)
+        return _claim(
+            session,
+            first.quote_id,
+            _speaker_agent(session, sp.kind, sp.id, sp.name) if sp else speaker,
+        )
     # A numeric flag is about sentences, not clustered quotes: its own records, oldest first.
     docs = {
         d.id: d
@@ -245,7 +278,7 @@ def quotation(r: ExportRecord) -> Quotation:
     return Quotation(
         id=f"urn:provenance:quote:{r.id}",
         text=r.text,
-        creator=_agent(r.speaker_kind, r.speaker_id, r.speaker),
+        creator=_agent(r.speaker_kind, r.speaker_id, r.speaker, r.speaker_identifier),
         isBasedOn=_work(d.id, d.url, d.title, d.date, d.source),
     )
 
