@@ -41,6 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from difflib import SequenceMatcher
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,8 @@ KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
 MIN_WORDS = 3  # a quote of one or two words ("fair", "No") is a fragment, never a statement
 PHRASE_WORDS = 4  # a person's quote shorter than this joins no cluster (it may seed one)
+OCCASION_DAYS = 7  # a part or variant of a quote published further apart is another occasion
+REQUOTE_WORDS = 10  # a wording this long, published further apart, is the same statement again
 TITLE_MAX_WORDS = 8  # longer title-case quotes are headlines, not names of shows or books
 
 _APOSTROPHES = re.compile(r"[’'`´‘]")
@@ -164,7 +167,8 @@ _SENTENCE_END = re.compile(r"[.?!][\s’'\"”)]*$")
 
 def is_statement(text: str) -> bool:
     """≥ :data:`STATEMENT_WORDS` words, or a whole sentence ("We lost the vote.")."""
-    n = len(normalize(text).split())
+    # Words as written: "commander-in-chief" is one word, not three.
+    n = sum(1 for w in text.split() if any(ch.isalnum() for ch in w))
     if n >= STATEMENT_WORDS:
         return True
     stripped = text.strip(" “‘\"'")
@@ -699,7 +703,12 @@ class _Batch:
 
 
 def joins(
-    norm: str, speaker_id: int | None, rel: str, member: str, canon: tuple[str, int | None] | None
+    norm: str,
+    speaker_id: int | None,
+    rel: str,
+    member: str,
+    canon: tuple[str, int | None] | None,
+    days: int | None = None,
 ) -> str | None:
     """How a quote that relates (``rel``) to ``member`` may join that member's cluster.
 
@@ -708,14 +717,35 @@ def joins(
     member it matched; such a part may sit in many statements, so it joins only
     when one cluster holds it. None: it may not join. Containing the canonical wording
     counts only when that wording is a statement of :data:`STATEMENT_WORDS` or
-    more words: two speeches that both contain "we will win" are not one statement.
+    more words: two speeches that both contain "we will win" are not one statement,
+    and only when both are by one speaker (or either is unknown): another person's
+    statement that holds these words is quoting them or says something else.
+
+    One occasion: a quote published more than :data:`OCCASION_DAYS` after or before
+    the member it matched (``days``; None: a date unknown) joins only when it has the
+    canonical wording itself (``same``) and at least :data:`REQUOTE_WORDS` words: a
+    speaker repeats a line ("we're going to build a wall", "the great Trojan horse")
+    in speech after speech, and a part, a variant or a short line months later is
+    another utterance.
     """
     if canon is None:
         return "canon"
     c_norm, c_speaker = canon
     c_rel, _ = relation(norm, c_norm, speaker_id is not None and speaker_id == c_speaker)
-    if c_rel in ("same", "variant") or (
-        c_rel == "fragment" and len(norm) > len(c_norm) and len(c_norm.split()) >= STATEMENT_WORDS
+    if days is not None and days > OCCASION_DAYS:
+        # Only a long statement is quoted again word for word weeks later; a short
+        # one ("Medicare for all", "we're going to build a wall") is said again.
+        return "canon" if c_rel == "same" and len(norm.split()) >= REQUOTE_WORDS else None
+    if c_rel == "same":
+        return "canon"
+    if c_rel == "variant" and not one_wording(norm, c_norm):
+        return None
+    other_person = speaker_id is not None and c_speaker is not None and speaker_id != c_speaker
+    if c_rel == "variant" or (
+        c_rel == "fragment"
+        and len(norm) > len(c_norm)
+        and len(c_norm.split()) >= STATEMENT_WORDS
+        and not other_person
     ):
         return "canon"
     if (c_rel == "fragment" and len(norm) <= len(c_norm)) or (
@@ -723,6 +753,59 @@ def joins(
     ):
         return "inside"
     return None
+
+
+class _Published:
+    """Publication dates of quotes' documents for :func:`joins`, each read once per call."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.of: dict[str, date | None] = {}
+
+    def read(self, quote_ids: list[str]) -> None:
+        todo = sorted({q for q in quote_ids if q not in self.of})
+        for part in _chunks(todo):
+            self.of.update(
+                (q, d)
+                for q, d in self.session.execute(
+                    sa_select(col(QuoteRow.id), col(DocumentRow.published))
+                    .join(DocumentRow, col(DocumentRow.id) == col(QuoteRow.document_id))
+                    .where(col(QuoteRow.id).in_(part))
+                ).all()
+            )
+
+    def days(self, a: str, b: str) -> int | None:
+        da, db = self.of.get(a), self.of.get(b)
+        return None if da is None or db is None else abs((da - db).days)
+
+
+def one_wording(a: str, b: str) -> bool:
+    """Whether two normalized variants can be one utterance reported twice: one is the
+    other with words cut (a subsequence of it), or some words are put in others'
+    place. Words only added at one point and only dropped at another ("no, I meant
+    he's the founder" / "I meant exactly that. He's the founder") are two answers."""
+    wa, wb = a.split(), b.split()
+    ops = [op for op, *_ in SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()]
+    return "replace" in ops or not ("insert" in ops and "delete" in ops)
+
+
+def stock_phrase(
+    norm: str, statement: bool, speaker: int | None, other: int | None, kinds: dict[int, str]
+) -> bool:
+    """Whether a quote that is no statement (``statement``: :func:`is_statement`) is a
+    stock phrase towards a member by ``other``: both speakers known and different, and
+    both people ("jobs, jobs, jobs", "I'm still here"), or, for a phrase under
+    :data:`PHRASE_WORDS` words, either one a person and neither a document ("happy to
+    see" in a newspaper's summary and in an adviser's sentence). A memo's fixed text
+    may still be quoted in part by another report of it ("an imminent hazard"), even
+    when that report's speaker came out wrong."""
+    if statement or speaker is None or other is None or speaker == other:
+        return False
+    pair = (kinds.get(speaker), kinds.get(other))
+    people = pair.count("person")
+    return people == 2 or (
+        people == 1 and "document" not in pair and len(norm.split()) < PHRASE_WORDS
+    )
 
 
 def _cluster_inserter(session: Session) -> Callable[[str, str], int]:
@@ -774,6 +857,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         )
     ).all()
     batch = _Batch(session, rows)
+    published = _Published(session)
     new_cluster = _cluster_inserter(session)
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
     clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
@@ -798,6 +882,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                 for i, rel, score in relation_hits(norm, [c[1] for c in cands], same, workers)
             ]
             canon = batch.canonical_of({c[3] for c, _, _ in hits})
+            published.read([row.id, *(c[0] for c, _, _ in hits)])
             # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
             # stock phrase, not one statement; a memo or a crowd may be quoted in part.
             statement = is_statement(row.text)
@@ -813,16 +898,16 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                 # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
                 hits = []
             for (c_id, c_norm, c_speaker, cluster_id), rel, score in hits:
-                stock = (
-                    not statement
-                    and row.speaker_id is not None
-                    and c_speaker is not None
-                    and c_speaker != row.speaker_id
-                    and kinds.get(row.speaker_id) == kinds.get(c_speaker) == "person"
-                )
-                if stock:
+                if stock_phrase(norm, statement, row.speaker_id, c_speaker, kinds):
                     continue
-                how = joins(norm, row.speaker_id, rel, c_norm, canon.get(cluster_id))
+                how = joins(
+                    norm,
+                    row.speaker_id,
+                    rel,
+                    c_norm,
+                    canon.get(cluster_id),
+                    published.days(row.id, c_id),
+                )
                 if how is None:
                     continue
                 if how == "canon" or cluster_id not in via:

@@ -174,9 +174,16 @@ def content_changes(a: str, b: str) -> list[str]:
     after all of the other's (a quote that starts or stops later), a dropped repetition ("no, no,
     no" / "no"), and function words (``flag_words.tsv`` class ``function``).
     """
+    removed, added = removed_added(a, b)
+    return [w for pair in zip(removed, added, strict=True) for w in pair if w]
+
+
+def removed_added(a: str, b: str) -> tuple[list[str], list[str]]:
+    """The content changes of :func:`content_changes` from ``a`` to ``b``, as two aligned
+    lists: each position holds a removed word and an empty string, or the reverse."""
     wa, wb = _diff_words(a), _diff_words(b)
     function = clusters.flag_words().get("function", frozenset())
-    changed: list[str] = []
+    changed: list[tuple[str, str]] = []
     ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
     for n, (op, i1, i2, j1, j2) in enumerate(ops):
         if op == "equal":
@@ -192,8 +199,9 @@ def content_changes(a: str, b: str) -> list[str]:
             not removed and _repeated(added, wb, j1, j2)
         ):
             continue
-        changed += [w for w in removed + added if w not in function]
-    return changed
+        changed += [(w, "") for w in removed if w not in function]
+        changed += [("", w) for w in added if w not in function]
+    return [r for r, _ in changed], [a for _, a in changed]
 
 
 def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
@@ -212,6 +220,20 @@ def _quotes_inside(a: clusters.Member, b: clusters.Member) -> bool:
     quoting someone ("… Trump tweeted, quoting Comey"), not saying the shorter's words."""
     longer = a if len(a.norm) >= len(b.norm) else b
     return bool(_INNER_QUOTE.search(longer.quote.text.strip(" “”‘’\"'")))
+
+
+CONTAINED_SHARE = 0.8  # of the shorter quote's words, in one run inside the longer
+
+
+def _contained(a: str, b: str) -> bool:
+    """Whether the shorter of two normalized quotes is, word for word, inside the longer:
+    one run of at least :data:`MISATTRIBUTION_MIN_WORDS` words covering
+    :data:`CONTAINED_SHARE` of it. "Not going to go into that" and "not going to go into
+    what my campaign is doing" share five words of a stock phrase, not a statement."""
+    wa, wb = a.split(), b.split()
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    run = difflib.SequenceMatcher(a=short, b=long, autojunk=False).find_longest_match().size
+    return run >= MISATTRIBUTION_MIN_WORDS and run >= CONTAINED_SHARE * len(short)
 
 
 def _maybe_same(a: clusters.Member, b: clusters.Member) -> bool:
@@ -258,12 +280,14 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
     A misquote is a member by the canonical wording's speaker (or with either speaker
     unresolved), from another document, at least :data:`clusters.VARIANT` similar to it
     (less is another statement), not a part of it (a fragment), and differing in
-    content words (:func:`content_changes`), from a document that does not itself
+    content words (:func:`content_changes`) that it both drops and puts in (a swap or
+    a substitution, not only a cut or an addition), from a document that does not itself
     report the speaker saying it in two wordings; when a single other document has
     the canonical wording, ≥ :data:`LONE_MISQUOTE_SIMILARITY`.
     A misattribution is two groups of members — different people by name and by
     speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
-    (:func:`is_statement`).
+    (:func:`is_statement`): the same wording, or one inside the other word for word
+    (:func:`_contained`).
     Quotes under :data:`MIN_EVIDENCE_WORDS` words never take part.
     """
     ms = [m for m in ms if _words(m.quote.text) >= MIN_EVIDENCE_WORDS]
@@ -288,7 +312,11 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         # two are other statements (which a correct cluster does not hold anyway).
         if rel == "fragment" or score < clusters.VARIANT or not _maybe_same(m, best):
             continue
-        if not content_changes(best.quote.text, m.quote.text):
+        removed, added = removed_added(best.quote.text, m.quote.text)
+        if not any(removed) or not any(added):
+            # Words only left out (a cut without an ellipsis) or only added (an
+            # ad-lib on a prepared text, a second answer in the same interview: "I
+            # meant exactly that" / "No, I meant …"): not one wording changed.
             continue
         # Cross-source only: one article repeating a line differently is not two reports.
         sided = [
@@ -350,7 +378,8 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
             for b in gb
             if a.doc.id != b.doc.id
             for rel in [clusters.relation(a.norm, b.norm)[0]]
-            if rel == "same" or (rel == "fragment" and not _quotes_inside(a, b))
+            if rel == "same"
+            or (rel == "fragment" and not _quotes_inside(a, b) and _contained(a.norm, b.norm))
         ]
         if not shared:
             continue

@@ -64,6 +64,7 @@ def _sync(
     reason: str = "refresh",
     existing: dict[str, ConflictRow] | None = None,
     dismissed: dict[str, str] | None = None,
+    dismissed_anywhere: frozenset[str] = frozenset(),
 ) -> None:
     """Store ``found`` as the flags of ``scope``: raise new ones, clear vanished ones.
 
@@ -71,6 +72,8 @@ def _sync(
     ``existing`` (the scope's stored flags) and ``dismissed``
     (:func:`dismissed_evidence` of at least the flags found) are read here unless
     the caller read them for many scopes at once (:func:`_sync_clusters`).
+    ``dismissed_anywhere`` (:func:`dismissed_records`): evidence dismissed under any
+    flag id, for a rebuild, which renumbers the clusters in flag ids.
     """
     if existing is None:
         existing = {
@@ -80,7 +83,8 @@ def _sync(
     if dismissed is None:
         dismissed = dismissed_evidence(session, sorted(wanted))
     for cid in list(wanted):
-        if dismissed.get(cid) == audit.text_hash(_records_json(wanted[cid])):
+        evidence = audit.text_hash(_records_json(wanted[cid]))
+        if dismissed.get(cid) == evidence or evidence in dismissed_anywhere:
             del wanted[cid]  # a reviewer dismissed this very evidence: it stays down
     for cid in sorted(set(existing) - set(wanted)):
         row = existing[cid]
@@ -112,7 +116,11 @@ def _sync(
 
 
 def _sync_clusters(
-    session: Session, cluster_ids: set[int], report: UpdateReport, reason: str = "refresh"
+    session: Session,
+    cluster_ids: set[int],
+    report: UpdateReport,
+    reason: str = "refresh",
+    dismissed_anywhere: frozenset[str] = frozenset(),
 ) -> None:
     """Refresh the given clusters and their misquote/misattribution flags.
 
@@ -136,7 +144,16 @@ def _sync_clusters(
         session, sorted(scoped_id(f"cluster:{c}", x.id) for c in ids for x in found[c])
     )
     for c, scope in zip(ids, scopes, strict=True):
-        _sync(session, scope, found[c], report, reason, existing[scope], dismissed)
+        _sync(
+            session,
+            scope,
+            found[c],
+            report,
+            reason,
+            existing[scope],
+            dismissed,
+            dismissed_anywhere=dismissed_anywhere,
+        )
 
 
 def _records_json(c: Conflict) -> str:
@@ -170,11 +187,27 @@ def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
     return out
 
 
+def dismissed_records(session: Session) -> frozenset[str]:
+    """SHA-256 of every flag evidence whose latest decision is a dismissal, under any
+    flag id: a scan of the ``flag.reviewed`` entries, done once by :func:`rebuild`
+    (which renumbers clusters, so a flag's id changes while its records do not)."""
+    latest: dict[str, str | None] = {}
+    for subj, payload in session.exec(
+        select(AuditRow.subject, AuditRow.payload)
+        .where(AuditRow.action == audit.FLAG_REVIEWED)
+        .order_by(col(AuditRow.seq))
+    ):
+        p = json.loads(payload)
+        latest[subj] = p.get("evidence_sha256") if p.get("decision") == "dismissed" else None
+    return frozenset(h for h in latest.values() if h)
+
+
 def refresh_numeric(
     session: Session,
     keys: set[tuple[str, str]],
     report: UpdateReport,
     window_days: int = WINDOW_DAYS,
+    dismissed_anywhere: frozenset[str] = frozenset(),
 ) -> None:
     """Re-check the numeric flags of each (noun class, event) key in ``keys``.
 
@@ -203,6 +236,7 @@ def refresh_numeric(
             f"numeric:{noun_class}:{event}",
             numeric_conflicts(rows, docs, window_days),
             report,
+            dismissed_anywhere=dismissed_anywhere,
         )
 
 
@@ -212,18 +246,22 @@ def update(
     workers: int = 1,
     relog_claims: frozenset[str] = frozenset(),
     window_days: int = WINDOW_DAYS,
+    dismissed_anywhere: frozenset[str] = frozenset(),
 ) -> UpdateReport:
     """Claims, clusters and flags for newly stored documents; the caller commits.
 
     A document's claims are logged when it has some, or when it is in
     ``relog_claims`` (its claims were dropped: the log must say it has none now).
+    ``dismissed_anywhere``: see :func:`_sync`.
     """
     # Audit entries go in together at the next read or flush (see provenance.batch):
     # this runs under the writers' lock, with no savepoints.
     batch = WriteBatch.of(session)
     held, batch.hold_audit = batch.hold_audit, True
     try:
-        return _update(session, document_ids, workers, relog_claims, window_days)
+        return _update(
+            session, document_ids, workers, relog_claims, window_days, dismissed_anywhere
+        )
     finally:
         batch.hold_audit = held
 
@@ -234,6 +272,7 @@ def _update(
     workers: int,
     relog_claims: frozenset[str],
     window_days: int,
+    dismissed_anywhere: frozenset[str] = frozenset(),
 ) -> UpdateReport:
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
@@ -256,8 +295,8 @@ def _update(
         ).all()
     touched = clusters.add_quotes(session, quote_ids, workers)
     report.quotes, report.clusters_touched = len(quote_ids), len(touched)
-    _sync_clusters(session, touched, report)
-    refresh_numeric(session, keys, report, window_days)
+    _sync_clusters(session, touched, report, dismissed_anywhere=dismissed_anywhere)
+    refresh_numeric(session, keys, report, window_days, dismissed_anywhere=dismissed_anywhere)
     session.flush()
     return report
 
@@ -332,4 +371,5 @@ def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) 
     docs = session.exec(
         select(DocumentRow.id).order_by(col(DocumentRow.published), col(DocumentRow.ingested_at))
     ).all()
-    return update(session, list(docs), workers, had_claims, window_days)
+    # A dismissal names the flag's old id; its evidence (the records) is what lasts.
+    return update(session, list(docs), workers, had_claims, window_days, dismissed_records(session))

@@ -619,3 +619,45 @@ def test_a_swapped_order_is_a_misquote_even_weeks_later(tmp_path: Path) -> None:
     )
     (flag,) = _flags(store, "misquote")
     assert flag.diff is not None and "[-" in flag.diff
+
+
+def test_a_dismissal_survives_a_rebuild_that_renumbers_clusters(tmp_path: Path) -> None:
+    """``provenance match`` numbers clusters by publication date, not ingest order: the
+    flag's id (scope and records) changes, the dismissed evidence does not."""
+    ferry = (
+        "“The ferry will run every hour from May until the end of September,” "
+        "Harbor Master Ines Brennan said."
+    )
+    brandt = "“Our schools need more teachers, not more tests,” Governor Paul Brandt said."
+    store = _store(tmp_path, [("2026-04-10", ferry)])  # cluster 1 until the rebuild
+    later = tmp_path / "later"
+    later.mkdir()
+    for name, text in (("a.txt", ORTIZ), ("b.txt", brandt)):
+        (later / name).write_text(f"date {DAY}\n\n{text}\n", encoding="utf-8")
+    assert ingest(store, [later]).ok
+    (flag,) = _flags(store, "misattribution")
+    runner = CliRunner()
+    db = ["--db", store.url]
+    result = runner.invoke(
+        app, ["review-flag", flag.id[:12], "--status", "dismissed", "--by", "Ana Ruiz", *db]
+    )
+    assert result.exit_code == 0, result.output
+    with store.session() as s:
+        before = {c.id: {r.text for r in c.sources} for c in list_clusters(s, min_sources=1)}
+    assert runner.invoke(app, ["match", *db]).exit_code == 0
+    with store.session() as s:
+        after = {c.id: {r.text for r in c.sources} for c in list_clusters(s, min_sources=1)}
+    assert sorted(map(sorted, before.values())) == sorted(map(sorted, after.values()))
+    assert before != after  # the same clusters under other numbers
+    assert _flags(store, "misattribution") == []
+    assert runner.invoke(app, ["verify", *db]).exit_code == 0
+    # New evidence (a third person says the same words) brings a flag back after a rebuild.
+    (tmp_path / "in" / "outlet9.txt").write_text(
+        f"date {DAY}\n\n“Our schools need more teachers, not more tests,” said Mayor Ruth "
+        "Abbott.\n",
+        encoding="utf-8",
+    )
+    assert ingest(store, [tmp_path / "in"]).ok
+    assert runner.invoke(app, ["match", *db]).exit_code == 0
+    assert _flags(store, "misattribution")
+    store.dispose()
