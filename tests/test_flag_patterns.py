@@ -14,8 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 from provenance.cli import app
-from provenance.clusters import is_title, list_clusters, matchable, normalize
-from provenance.conflicts import content_changes, is_statement, list_conflicts
+from provenance.clusters import (
+    is_title,
+    joins,
+    list_clusters,
+    matchable,
+    normalize,
+    one_wording,
+    stock_phrase,
+)
+from provenance.conflicts import _contained, content_changes, is_statement, list_conflicts
 from provenance.ingest import ingest
 from provenance.models import Conflict
 from provenance.store import Store
@@ -112,6 +120,7 @@ def test_content_changes(a: str, b: str, changed: list[str]) -> None:
         ("fair", False),
         ("a hell of a lot,", False),
         ("That makes me smart,", False),  # four words, not closed: a part of a sentence
+        ("temperamentally unfit to be commander-in-chief.", False),  # five words as written
     ],
 )
 def test_is_statement(text: str, statement: bool) -> None:
@@ -661,3 +670,194 @@ def test_a_dismissal_survives_a_rebuild_that_renumbers_clusters(tmp_path: Path) 
     assert runner.invoke(app, ["match", *db]).exit_code == 0
     assert _flags(store, "misattribution")
     store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kinds", "stock"),
+    [
+        ("happy to see", ("organization", "person"), True),  # a paper's summary, an adviser
+        ("happy to see", ("person", "person"), True),
+        ("happy to see", ("document", "person"), False),  # a memo quoted in part
+        ("an imminent hazard", ("document", "document"), False),
+        ("very happy to see it", ("organization", "person"), False),  # four words
+        ("very happy to see it", ("person", "person"), True),
+    ],
+)
+def test_stock_phrase(phrase: str, kinds: tuple[str, str], stock: bool) -> None:
+    assert stock_phrase(normalize(phrase), False, 1, 2, dict(enumerate(kinds, 1))) is stock
+    assert not stock_phrase(normalize(phrase), False, 1, 1, {1: kinds[0]})  # one speaker
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "one"),
+    [
+        (
+            "No, I meant the bridge is the problem",
+            "I meant exactly that. The bridge is the problem",
+            False,
+        ),
+        (
+            "We will close the coal plants and the gas plants",
+            "We will close the gas plants and the coal plants",
+            True,
+        ),
+        (
+            "This has nothing to do with the budget",
+            "This has everything to do with the budget",
+            True,
+        ),
+        (
+            "We will fix the roads this year and every year",
+            "We will fix the roads every year",
+            True,
+        ),  # a cut
+    ],
+)
+def test_one_wording(a: str, b: str, one: bool) -> None:
+    assert one_wording(normalize(a), normalize(b)) is one
+
+
+DAYS_APART = [
+    pytest.param("2026-04-03", True, id="two-days"),
+    pytest.param("2026-07-20", False, id="months"),
+]
+
+
+@pytest.mark.parametrize(("later", "joined"), DAYS_APART)
+def test_a_line_said_again_months_later_is_another_occasion(
+    tmp_path: Path, later: str, joined: bool
+) -> None:
+    """A speaker's stump line, a part of it or a short repeat months later, is another
+    utterance; two days later it is a report of the same one."""
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "“We are going to fix every road in this county. Believe me, every "
+                "single road,” Governor Paul Brandt said at the fair.",
+            ),
+            (later, "“We are going to fix every road in this county,” Brandt said."),
+            (later, "“We will win this county,” Governor Paul Brandt said at the rally."),
+            (DAY, "“We will win this county,” Brandt told supporters."),
+        ],
+    )
+    with store.session() as s:
+        texts = [{normalize(r.text) for r in c.sources} for c in list_clusters(s)]
+    road = [t for t in texts if any("road" in w for w in t)]
+    win = [t for t in texts if any("win this county" in w for w in t)]
+    assert (len(road) == 1) is joined and (len(win) == 1) is joined, texts
+    store.dispose()
+
+
+def test_a_long_statement_quoted_again_weeks_later_is_one_statement(tmp_path: Path) -> None:
+    line = (
+        "“The county will not sell the water works to any private company while I am "
+        "in office,” Governor Paul Brandt said."
+    )
+    store = _store(tmp_path, [(DAY, line), ("2026-05-30", line)])
+    with store.session() as s:
+        (cluster,) = list_clusters(s)
+    assert len({r.document for r in cluster.sources}) == 2
+
+
+def test_two_answers_in_one_day_are_no_misquote(tmp_path: Path) -> None:
+    """ "I meant exactly that. He's the founder" on television and "No, I meant he's the
+    founder" on the radio, both reported: two utterances, not one changed."""
+    store = _store(
+        tmp_path,
+        [
+            (DAY, "“No, I meant the harbor plan is a disaster,” Mayor Ruth Abbott told the host."),
+            (DAY, "Abbott told the radio host: “No, I meant the harbor plan is a disaster.”"),
+            (DAY, "“I meant exactly that. The harbor plan is a disaster,” Mayor Ruth Abbott said."),
+        ],
+    )
+    assert _flags(store, "misquote") == []
+    store.dispose()
+
+
+def test_an_ad_lib_on_a_prepared_text_is_no_misquote(tmp_path: Path) -> None:
+    """Excerpts released before a speech and the speech as delivered: words only added."""
+    excerpt = "“Nobody has ever been more ready to lead this state than Ruth Abbott,”"
+    store = _store(
+        tmp_path,
+        [
+            (DAY, f"{excerpt} Governor Paul Brandt said on Monday."),
+            (DAY, f"{excerpt} Brandt said."),
+            (
+                DAY,
+                "“Nobody has ever been, not me, not you, not anyone, more ready to lead this "
+                "state than Ruth Abbott,” Governor Paul Brandt said.",
+            ),
+        ],
+    )
+    assert _flags(store, "misquote") == []
+    store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "inside"),
+    [
+        ("Not going to go into that.", "not going to go into what my staff is planning.", False),
+        (
+            "our schools need more teachers",
+            "I said our schools need more teachers, not tests",
+            False,
+        ),
+        (
+            "our schools need more teachers and fewer tests",
+            "I said our schools need more teachers and fewer tests, and I meant it",
+            True,
+        ),
+    ],
+)
+def test_contained(a: str, b: str, inside: bool) -> None:
+    assert _contained(normalize(a), normalize(b)) is inside
+
+
+def test_a_stock_opening_said_by_two_people_is_no_misattribution(tmp_path: Path) -> None:
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                "Senator Carla Mendez said she was “not going to go into what my staff is "
+                "planning for the fall.”",
+            ),
+            (DAY, "Asked about the arrest, Chief Olu Bello said, “Not going to go into that.”"),
+        ],
+    )
+    assert _flags(store, "misattribution") == []
+    store.dispose()
+
+
+def test_another_persons_statement_holding_the_words_is_not_one_statement(
+    tmp_path: Path,
+) -> None:
+    """A second speaker repeating the first one's line inside their own sentence."""
+    store = _store(
+        tmp_path,
+        [
+            (DAY, "“Our budget is balanced and every school is open,” Governor Paul Brandt said."),
+            (
+                DAY,
+                "“He keeps saying our budget is balanced and every school is open, and none "
+                "of it is true,” Senator Carla Mendez said.",
+            ),
+        ],
+    )
+    with store.session() as s:
+        found = list_clusters(s)
+    assert len(found) == 2 and all(len(c.sources) == 1 for c in found)
+    assert _flags(store) == []
+    store.dispose()
+
+
+def test_joins_needs_the_canonical_wording_across_occasions() -> None:
+    canon = (normalize("We are going to fix every road in this county"), 1)
+    part = normalize("We are going to fix every road")
+    assert joins(part, 1, "fragment", canon[0], canon, days=2) == "inside"
+    assert joins(part, 1, "fragment", canon[0], canon, days=60) is None
+    assert joins(part, 1, "same", part, (part, 1), days=60) is None  # seven words
+    long = (normalize("The county will not sell the water works to any private company"), 1)
+    assert joins(long[0], 2, "same", long[0], long, days=60) == "canon"
