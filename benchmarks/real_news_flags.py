@@ -59,10 +59,11 @@ def _load(db_url: str) -> tuple[list[Any], list[Any], dict[str, str]]:
 
     from provenance.clusters import list_clusters
     from provenance.conflicts import list_conflicts
-    from provenance.store import Store
+    from provenance.store import open_existing_store
     from provenance.tables import DocumentRow
 
-    store = Store(db_url).init()
+    # A mistyped path must not leave an empty database behind and report nothing.
+    store = open_existing_store(db_url)
     with store.session() as s:
         flags = list_conflicts(s)
         clusters = list_clusters(s, min_sources=2)
