@@ -763,7 +763,10 @@ class _Published:
         self.of: dict[str, date | None] = {}
 
     def read(self, quote_ids: list[str]) -> None:
-        todo = sorted({q for q in quote_ids if q not in self.of})
+        of = self.of
+        todo = sorted({q for q in quote_ids if q not in of})
+        if not todo:
+            return
         for part in _chunks(todo):
             self.of.update(
                 (q, d)
@@ -858,6 +861,8 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     ).all()
     batch = _Batch(session, rows)
     published = _Published(session)
+    # The call's own quotes at once: a rebuild's candidates are nearly all among them.
+    published.read([r.id for r in rows])
     new_cluster = _cluster_inserter(session)
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
     clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
@@ -882,7 +887,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                 for i, rel, score in relation_hits(norm, [c[1] for c in cands], same, workers)
             ]
             canon = batch.canonical_of({c[3] for c, _, _ in hits})
-            published.read([row.id, *(c[0] for c, _, _ in hits)])
+            published.read([c[0] for c, _, _ in hits])
             # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
             # stock phrase, not one statement; a memo or a crowd may be quoted in part.
             statement = is_statement(row.text)
