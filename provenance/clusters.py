@@ -756,11 +756,13 @@ def joins(
 
 
 class _Published:
-    """Publication dates of quotes' documents for :func:`joins`, each read once per call."""
+    """Documents and their publication dates of quotes, for :func:`joins`, each read once
+    per call."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.of: dict[str, date | None] = {}
+        self.document: dict[str, str] = {}  # quote id -> document id
 
     def read(self, quote_ids: list[str]) -> None:
         of = self.of
@@ -768,14 +770,12 @@ class _Published:
         if not todo:
             return
         for part in _chunks(todo):
-            self.of.update(
-                (q, d)
-                for q, d in self.session.execute(
-                    sa_select(col(QuoteRow.id), col(DocumentRow.published))
-                    .join(DocumentRow, col(DocumentRow.id) == col(QuoteRow.document_id))
-                    .where(col(QuoteRow.id).in_(part))
-                ).all()
-            )
+            for q, doc, day in self.session.execute(
+                sa_select(col(QuoteRow.id), col(DocumentRow.id), col(DocumentRow.published))
+                .join(DocumentRow, col(DocumentRow.id) == col(QuoteRow.document_id))
+                .where(col(QuoteRow.id).in_(part))
+            ).all():
+                of[q], self.document[q] = day, doc
 
     def days(self, a: str, b: str) -> int | None:
         da, db = self.of.get(a), self.of.get(b)
@@ -902,7 +902,17 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
                 # A person's three words ("do the right thing", "happy to see") are a
                 # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
                 hits = []
+            # A variant of a member of its own document: the document reports two
+            # utterances (a talking point said twice in one debate), not one.
+            own = published.document.get(row.id)
+            barred = {
+                c[3]
+                for c, rel, _ in hits
+                if rel == "variant" and published.document.get(c[0]) == own
+            }
             for (c_id, c_norm, c_speaker, cluster_id), rel, score in hits:
+                if cluster_id in barred:
+                    continue
                 if stock_phrase(norm, statement, row.speaker_id, c_speaker, kinds):
                     continue
                 how = joins(

@@ -861,3 +861,33 @@ def test_joins_needs_the_canonical_wording_across_occasions() -> None:
     assert joins(part, 1, "same", part, (part, 1), days=60) is None  # seven words
     long = (normalize("The county will not sell the water works to any private company"), 1)
     assert joins(long[0], 2, "same", long[0], long, days=60) == "canon"
+
+
+def test_a_talking_point_said_twice_in_one_article_is_two_statements(tmp_path: Path) -> None:
+    """One report quoting a speaker's two wordings of a talking point: two utterances,
+    whichever outlet later repeats one of them."""
+    first = "Let us stop pretending that the mayor does not know what she is doing."
+    second = "This idea that the mayor does not know what she is doing is simply wrong."
+    store = _store(
+        tmp_path,
+        [
+            (
+                DAY,
+                f"“{first} She knows exactly what she is doing,” Senator Carla Mendez said. "
+                f"Minutes later she said it again: “{second} She knows exactly what she "
+                "is doing.”",
+            ),
+            (
+                DAY,
+                f"“{first} She knows exactly what she is doing,” Senator Carla Mendez said "
+                "at the debate.",
+            ),
+        ],
+    )
+    with store.session() as s:
+        texts = [{normalize(r.text) for r in c.sources} for c in list_clusters(s)]
+    assert not any(
+        any("pretending" in w for w in t) and any("simply wrong" in w for w in t) for t in texts
+    ), texts
+    assert any(len(t) == 1 and any("pretending" in w for w in t) for t in texts)
+    store.dispose()
