@@ -712,10 +712,12 @@ def joins(
 ) -> str | None:
     """How a quote that relates (``rel``) to ``member`` may join that member's cluster.
 
-    ``"canon"``: it matches the cluster's canonical wording (same, variant, or
-    contains it). ``"inside"``: it is a part of the canonical wording or of the
-    member it matched; such a part may sit in many statements, so it joins only
-    when one cluster holds it. None: it may not join. Containing the canonical wording
+    ``"canon"``: it matches the cluster's canonical wording (same, or contains it).
+    ``"inside"``: it is a part of the canonical wording or of the member it
+    matched; such a part may sit in many statements, so it joins only when one
+    cluster holds it. ``"variant"``: another wording of the canonical by its
+    speaker (:func:`one_wording`); it joins as a part does, so it merges no
+    clusters. None: it may not join. Containing the canonical wording
     counts only when that wording is a statement of :data:`STATEMENT_WORDS` or
     more words: two speeches that both contain "we will win" are not one statement,
     and only when both are by one speaker (or either is unknown): another person's
@@ -738,10 +740,12 @@ def joins(
         return "canon" if c_rel == "same" and len(norm.split()) >= REQUOTE_WORDS else None
     if c_rel == "same":
         return "canon"
-    if c_rel == "variant" and not one_wording(norm, c_norm):
-        return None
+    if c_rel == "variant":
+        # Another wording joins, but merges nothing: A the same as C and C a variant of
+        # B does not make A and B one statement.
+        return "variant" if one_wording(norm, c_norm) else None
     other_person = speaker_id is not None and c_speaker is not None and speaker_id != c_speaker
-    if c_rel == "variant" or (
+    if (
         c_rel == "fragment"
         and len(norm) > len(c_norm)
         and len(c_norm.split()) >= STATEMENT_WORDS
@@ -877,7 +881,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
-        via: dict[int, str] = {}  # cluster id -> "canon" or "inside" (see joins)
+        via: dict[int, str] = {}  # cluster id -> "canon", "inside" or "variant" (see joins)
         if cands:
             speaker_id = row.speaker_id  # an ORM attribute: read once, not per candidate
             same = [speaker_id is not None and speaker_id == c[2] for c in cands]
