@@ -185,18 +185,25 @@ def report(db_url: str, archive: Path) -> list[str]:
 
 
 def judged(path: Path = JUDGEMENTS) -> list[str]:
-    """The share of judged records whose speaker was right, per speaker credited."""
+    """The judged share of right speakers per speaker credited, of right speaker and
+    content span, and the wrong speakers by cause (``error``)."""
     if not path.exists():
         return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            j = json.loads(line)
-            tally[j["credited_to"]][0] += j["label"] == "right"
-            tally[j["credited_to"]][1] += 1
-    right, total = (sum(t[i] for t in tally.values()) for i in (0, 1))
+    for j in rows:
+        tally[j["credited_to"]][0] += j["label"] == "right"
+        tally[j["credited_to"]][1] += 1
+    right = sum(j["label"] == "right" for j in rows)
+    both = sum(j["label"] == "right" and j.get("span") == "right" for j in rows)
+    causes = Counter(j.get("error", "?") for j in rows if j["label"] != "right")
     parts = ", ".join(f"{name} {r}/{n}" for name, (r, n) in sorted(tally.items()))
-    return [f"judged right speaker ({path.name}): {parts} ({right / max(total, 1):.2f})"]
+    n = max(len(rows), 1)
+    return [
+        f"judged right speaker ({path.name}): {parts} ({right / n:.2f}); "
+        f"right speaker and span: {both}/{len(rows)} ({both / n:.2f})",
+        "  wrong speakers by cause: " + ", ".join(f"{k} {v}" for k, v in causes.most_common()),
+    ]
 
 
 def draw(db_url: str, speaker: str, n: int = 25, seed: int = 13) -> list[dict[str, Any]]:
