@@ -936,3 +936,18 @@ def test_he_is_the_unnamed_mayor_of_his_own_sentence() -> None:
     )
     (record,) = [a for a in extract(text) if a.content.text.startswith("that the old")]
     assert record.speaker_name != "Tom Okafor"
+
+
+def test_headline_words_and_opening_conjunctions_stay_out_of_names_in_an_article() -> None:
+    from provenance.extract import extract
+
+    text = (
+        "Okafor Addresses Dayton Plant Closing\n\n"
+        "DAYTON — Tom Okafor said on Monday that the plant would reopen.\n\n"
+        "Although Okafor said the plant would reopen, workers were not sure. "
+        "Endorsed Whitfield said “the union stands with him.”\n\n"
+        "Laura Whitfield thanked him. Thanked Whitfield told reporters that “the work "
+        "starts now.”\n\nAccording to Okafor, the plant will reopen in May."
+    )
+    names = {a.speaker_name for a in extract(text)}
+    assert names == {"Tom Okafor", "Laura Whitfield"}
