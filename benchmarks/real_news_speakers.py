@@ -15,19 +15,35 @@ Prints, from the database an archive ingest made (issue 13's figures):
   the speaker's titles or known first name say the other gender.
 
 Each figure comes with up to a few examples, so that a change can be read in context.
+Then the judged share of right speakers from :data:`JUDGEMENTS`, per speaker.
+
+Usage::
+
+    python -m benchmarks.real_news --workdir /tmp/rn-audit --sections ingest,speakers
+    python -m benchmarks.real_news_speakers DB_URL --sample "Donald Trump" [--n 25] [--seed 13]
+
+``--sample`` draws the records a person judges (:func:`draw`): the records of
+``kind != nonspeech`` stored under speakers of exactly that name, in (document url,
+start, end) order, ``random.Random(seed).sample`` of ``n`` of them; it prints each
+as a judgement line (no label yet) and the article text around it, for the
+terminal only: PolNeAR text never goes into the repository.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import random
 import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 from provenance.lexicon import load, word_class
 from provenance.speakers import first_names_agree, fold, name_gender, name_parts, typo_level
 
 EXAMPLES = 6
+JUDGEMENTS = Path(__file__).resolve().parents[1] / "data" / "judgements" / "speakers.jsonl"
 
 
 def junk_reason(name: str) -> str | None:
@@ -164,4 +180,91 @@ def report(db_url: str, archive: Path) -> list[str]:
             f"({', '.join(repr(n) for n, _ in Counter(rows).most_common(5))})"
         )
     con.close()
+    out.extend(judged())
     return out
+
+
+def judged(path: Path = JUDGEMENTS) -> list[str]:
+    """The judged share of right speakers per speaker credited, of right speaker and
+    content span, and the wrong speakers by cause (``error``)."""
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for j in rows:
+        tally[j["credited_to"]][0] += j["label"] == "right"
+        tally[j["credited_to"]][1] += 1
+    right = sum(j["label"] == "right" for j in rows)
+    both = sum(j["label"] == "right" and j.get("span") == "right" for j in rows)
+    causes = Counter(j.get("error", "?") for j in rows if j["label"] != "right")
+    parts = ", ".join(f"{name} {r}/{n}" for name, (r, n) in sorted(tally.items()))
+    n = max(len(rows), 1)
+    return [
+        f"judged right speaker ({path.name}): {parts} ({right / n:.2f}); "
+        f"right speaker and span: {both}/{len(rows)} ({both / n:.2f})",
+        "  wrong speakers by cause: " + ", ".join(f"{k} {v}" for k, v in causes.most_common()),
+    ]
+
+
+def draw(db_url: str, speaker: str, n: int = 25, seed: int = 13) -> list[dict[str, Any]]:
+    """A seeded random ``n`` of the records credited to ``speaker`` (not nonspeech).
+
+    Ordered by (document url, start, end) before sampling, so that the same database
+    content draws the same records whatever the row ids.
+    """
+    con = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    rows = con.execute(
+        "select d.url, q.start, q.end, q.speaker_start, q.speaker_end, q.kind "
+        "from quotes q join speakers s on s.id = q.speaker_id "
+        "join documents d on d.id = q.document_id "
+        "where s.name = ? and q.kind != 'nonspeech' order by d.url, q.start, q.end",
+        (speaker,),
+    ).fetchall()
+    con.close()
+    chosen = random.Random(seed).sample(rows, min(n, len(rows)))
+    return [
+        {
+            "file": str(url).removeprefix("polnear:"),
+            "start": start,
+            "end": end,
+            "speaker_start": s_start,
+            "speaker_end": s_end,
+            "kind": kind,
+            "credited_to": speaker,
+        }
+        for url, start, end, s_start, s_end, kind in chosen
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("db_url")
+    parser.add_argument(
+        "--archive", type=Path, default=Path("/tmp/rn-audit/polnear-train-dev.jsonl")
+    )
+    parser.add_argument("--sample", metavar="SPEAKER", default=None)
+    parser.add_argument("--n", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--width", type=int, default=400, help="context characters per side")
+    args = parser.parse_args()
+    if not args.sample:
+        print("\n".join(report(args.db_url, args.archive)))
+        return 0
+    texts = {}
+    for line in args.archive.open(encoding="utf-8"):
+        record = json.loads(line)
+        texts[record["url"].removeprefix("polnear:")] = record["text"]
+    for rec in draw(args.db_url, args.sample, args.n, args.seed):
+        text = texts.get(rec["file"], "")
+        start, end, ss, se = rec["start"], rec["end"], rec["speaker_start"], rec["speaker_end"]
+        print("=" * 100)
+        print(json.dumps(rec))
+        mention = text[ss:se] if ss is not None and se is not None else None
+        print(f"mention: {mention!r}")
+        before = text[max(0, start - args.width) : start]
+        print(f"…{before}>>>{text[start:end]}<<<{text[end : end + args.width]}…")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -70,6 +70,7 @@ def assert_spans_exact(text: str, found: list[Attribution]) -> None:
             assert 0 <= span.start <= span.end <= len(text)
             assert text[span.start : span.end] == span.text, (att.rule, span)
         assert 0.0 <= att.confidence <= 1.0
+        assert att.speaker_name is None or att.speaker_name.strip()  # issue 13: no empty name
         if att.kind == "nonspeech":
             assert att.resolved is None
 

@@ -29,6 +29,12 @@ CASES = [
         None,
     ),
     (
+        "show",
+        "“We are not done,” Mayor Dana Ortiz said on WRVN’s “Riverton Tonight” on Sunday.",
+        "Riverton Tonight",
+        None,
+    ),
+    (
         "speaker-colon-in-quote",
         "The transcript reads in part:\n\n“HARRIS: We are ready to govern from the first day.”",
         "HARRIS: We are ready",

@@ -326,21 +326,25 @@ def main_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
     return None
 
 
-def previous_person(doc: Doc, pos: int) -> Mention | None:
+def previous_person(doc: Doc, pos: int, pronoun: bool = False) -> Mention | None:
     """The named person who is the subject of the sentence before offset ``pos``.
 
     "Gloria Pettway, 67, lives nearby. “…,” she said.": news introduces a speaker
     as a sentence subject and then quotes them with a pronoun. Only a sentence
-    in the same paragraph counts, and only a name (not "the mayor").
+    in the same paragraph counts, and only a name (not "the mayor"); with
+    ``pronoun``, only a he/she subject, also across a paragraph break ("She said ….
+    ¶ “…,” she said.").
     """
     i = bisect_right(doc.sent_starts, pos) - 1
-    if i < 1 or doc.para_of(doc.sents[i - 1][0]) != doc.para_of(pos):
-        return None
+    if i < 1 or (not pronoun and doc.para_of(doc.sents[i - 1][0]) != doc.para_of(pos)):
+        return None  # a pronoun subject carries over a paragraph break
     start, end = doc.sents[i - 1]
     lo, hi = doc.tok_index(start), doc.tok_index(end)
     m = np_after(doc.text, doc.tokens, lo) if lo < hi and doc.tokens[lo].is_cap else None
     if m is None:
         m = main_subject(doc, lo, hi)
+    if pronoun:
+        return m if m is not None and m.pronoun in ("he", "she") else None
     if m is None or m.kind is not SpeakerKind.person or not m.name or m.pronoun:
         return None
     return m

@@ -27,7 +27,7 @@ import re
 
 from provenance.errors import public
 from provenance.extract.cues import Doc, previous_person, sentence_body, trim
-from provenance.extract.mentions import Mention
+from provenance.extract.mentions import Mention, _is_name_token
 from provenance.extract.quotes import (
     QUOTE_RULES,
     RECORD_RULES,
@@ -38,7 +38,8 @@ from provenance.extract.quotes import (
 )
 from provenance.extract.reported import REPORTED_RULES, indirect_speech
 from provenance.extract.segment import Quotation
-from provenance.models import Attribution, Span
+from provenance.lexicon import load
+from provenance.models import Attribution, ResolvedSpeaker, Span
 from provenance.speakers import DocumentSpeakers, _Entity
 
 EXTRACTOR_VERSION = "rules-0.2"
@@ -186,15 +187,31 @@ def extract(text: str) -> list[Attribution]:
     _speakers_from_previous_paragraph(doc, found)
     out = []
     entities: list[_Entity | None] = []
+    # A speaker pronoun's start -> what it resolved to: a "she" whose sentence before
+    # opens with a speaker's "She" is that speaker, whoever that sentence names later.
+    by_pronoun: dict[int, tuple[ResolvedSpeaker, _Entity | None]] = {}
     for att, mention in found:
         if mention is None:
             out.append(att)
             entities.append(None)
             continue
+        resolved: ResolvedSpeaker | None
         if mention.pronoun in ("he", "she"):
             # The subject of the sentence before is the likeliest antecedent when its
             # gender agrees; the document's entity list decides otherwise.
-            resolved = speakers.resolve_pronoun(mention, previous_person(doc, mention.start))
+            subject = previous_person(doc, mention.start)
+            before = previous_person(doc, mention.start, pronoun=True) if not subject else None
+            chained = (
+                by_pronoun.get(before.start)
+                if before is not None and not _named_before_in_sentence(doc, mention.start)
+                else None
+            )
+            if before is not None and chained is not None and before.gender == mention.gender:
+                resolved, speakers.last = chained
+            else:
+                resolved = speakers.resolve_pronoun(mention, subject)
+            if resolved is not None:
+                by_pronoun[mention.start] = (resolved, speakers.last)
         else:
             resolved = speakers.resolve(mention)
         out.append(att.model_copy(update={"resolved": resolved}))
@@ -205,6 +222,19 @@ def extract(text: str) -> list[Attribution]:
         att.model_copy(update={"resolved": speakers.final(ent)}) if ent is not None else att
         for att, ent in zip(out, entities, strict=True)
     ]
+
+
+def _named_before_in_sentence(doc: Doc, pos: int) -> bool:
+    """A name word outside quotation marks between the start of the sentence of ``pos``
+    and ``pos``: the sentence may name its own speaker ("DeSantis said he has
+    supported …"), so no pronoun chain crosses it."""
+    start, _ = doc.sentence_of(pos)
+    lo, hi = doc.tok_index(start), doc.tok_index(pos)
+    pronouns = load().pronouns
+    return any(
+        _is_name_token(doc.tokens[i]) and not doc.quoted[i] and doc.tokens[i].lower not in pronouns
+        for i in range(lo, hi)
+    )
 
 
 def _one_per_span(

@@ -101,6 +101,15 @@ def trim_name(toks: list[Token]) -> list[Token]:
     return toks
 
 
+def _joins(toks: list[Token], k: int) -> bool:
+    """``toks[k]`` joins a head noun to what qualifies it: a connector ("a worker in
+    Los Angeles"), or "to" after a speaker noun ("aides to Clinton")."""
+    low = toks[k].lower
+    if low in word_class("connector"):
+        return True
+    return low == "to" and k > 0 and toks[k - 1].lower in load().speaker_nouns
+
+
 def _is_possessive(tok: Token) -> bool:
     return tok.text.endswith(APOSTROPHES) and tok.is_cap
 
@@ -141,7 +150,7 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             saw_head = True
             continue
         if (
-            tok.lower in word_class("connector")
+            _joins(tokens, k)
             and saw_head
             and k > 0
             and (
@@ -156,10 +165,10 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             tok.lower in ("the", "a")
             and saw_head
             and k > 1
-            and tokens[k - 1].lower in word_class("connector")
+            and _joins(tokens, k - 1)
             and (tokens[k - 2].lower in lex.speaker_nouns or _title_at(tokens, k - 2))
         ):
-            k -= 2  # "organizers with the Riverton Clean Air Coalition"
+            k -= 2  # "organizers with the Riverton Clean Air Coalition", "aides to the governor"
             continue
         break
     if not saw_head:
@@ -232,17 +241,15 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     phrase = text[start:end]
     # "a worker in Los Angeles", "a spokesman for the campaign": the head comes
     # before the first connector; what follows only qualifies it.
-    for c, tok in enumerate(toks[1:-1], start=1):
-        if (
-            tok.lower in word_class("connector")
-            and not _title_at(toks, c + 1)
-            and not _title_at(toks, c)
-        ):
+    for c in range(1, len(toks) - 1):
+        if _joins(toks, c) and not _title_at(toks, c + 1) and not _title_at(toks, c):
             head = toks[c - 1]
             kind_word = lex.speaker_nouns.get(head.lower)
             if kind_word is None and head.lower in lex.titles:
                 kind_word = "anonymous"
-            if kind_word is not None and not _is_name_token(head):
+            # A speaker noun opening the phrase is capitalised by the sentence, not a
+            # name: "Aides to Clinton say", "Officials in Riverton said".
+            if kind_word is not None and (not _is_name_token(head) or c == 1):
                 kind = SpeakerKind(kind_word)
                 name = phrase
                 if kind is not SpeakerKind.anonymous and toks[0].lower in word_class("determiner"):

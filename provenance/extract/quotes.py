@@ -30,7 +30,13 @@ from provenance.extract.cues import (
     main_subject,
     subject,
 )
-from provenance.extract.mentions import Mention, generic_np_after, np_after, np_before
+from provenance.extract.mentions import (
+    APOSTROPHES,
+    Mention,
+    generic_np_after,
+    np_after,
+    np_before,
+)
 from provenance.extract.segment import Quotation, Token
 from provenance.lexicon import load, word_class
 from provenance.models import Attribution, Span, SpeakerKind
@@ -146,6 +152,26 @@ def _title(c: QuoteContext) -> Found | None:
     if c.qi > c.lo and c.toks[c.qi - 1].lower in load().words("title_marker"):
         return Found(None, None, 0.0)
     return None
+
+
+def _show(c: QuoteContext) -> Found | None:
+    """“…,” Jane Roe said on ABC’s “This Week”: a short title-cased quotation after a cue
+    and "on" (and a network's possessive) names a show, not the speaker's words."""
+    toks, k = c.toks, c.qi - 1
+    if k > c.lo and toks[k].is_cap and toks[k].text.endswith(APOSTROPHES):
+        k -= 1
+    if k <= c.lo or toks[k].lower != "on" or toks[k - 1].lower not in load().cue_forms:
+        return None  # elsewhere ("a project on “Women in Power”") it may be anybody's words
+    small = word_class("determiner") | word_class("connector") | {"and"}
+    words = c.text[c.q.start : c.q.end].strip(" ,.;:?!’'\"”“").split()
+    if (
+        not words
+        or len(words) > MAX_NAME_WORDS
+        or not words[0][:1].isupper()
+        or not all(w[:1].isupper() or w.lower() in small for w in words)
+    ):
+        return None
+    return Found(None, None, 0.0)
 
 
 def _turn(c: QuoteContext) -> Found | None:
@@ -290,6 +316,7 @@ class QuoteRule(NamedTuple):
 
 QUOTE_RULES: tuple[QuoteRule, ...] = (
     QuoteRule("title", _title),
+    QuoteRule("show", _show),
     QuoteRule("speaker-colon-in-quote", _turn),
     QuoteRule("quote-then-subject-cue", _quote_subject_cue),
     QuoteRule("quote-then-cue-subject", _quote_cue_subject),
