@@ -316,8 +316,17 @@ def relations(
     return out
 
 
+def _ratios(common: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``fuzz.ratio`` from LCS lengths, with rapidfuzz's own float steps (normalized
+    Indel distance ``(la + lb − 2·LCS) / (la + lb)``, then ``(1 − d)·100``), so the
+    values are bit for bit those of a second ``cdist`` (checked in the tests)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = (lengths - 2 * common).astype(np.float64) / lengths.astype(np.float64)
+    return np.where(lengths == 0, 100.0, (1.0 - dist) * 100.0)
+
+
 def relation_hits(
-    q: str, c: Sequence[str], same_speaker: Sequence[bool], workers: int = 1
+    q: str, c: Sequence[str], same_speaker: Sequence[bool] | np.ndarray, workers: int = 1
 ) -> list[tuple[int, str, float]]:
     """(index, relation, score 0–100) of those of ``c`` that :func:`relations` relates
     to ``q`` (relation not None), in index order.
@@ -330,8 +339,8 @@ def relation_hits(
         return []
     workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
     common = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int64)[0]
-    ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
     lc = np.fromiter(map(len, c), dtype=np.int64, count=len(c))
+    ratios = _ratios(common, len(q) + lc)
     shorter = np.minimum(lc, len(q))
     ruled_out = (200 * common < VARIANT * (len(q) + lc)) & (100 * common < FRAGMENT * shorter)
     is_same = ~ruled_out & (ratios >= SAME)
@@ -528,6 +537,19 @@ class _Batch:
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
         self.speaker_kind: dict[int, str] = {}
+        # Every quote the call may meet, numbered in id order once prefetch() has read
+        # them (index()): candidates are then numpy arrays of these numbers, their
+        # clusters and speakers looked up by array indexing, not quote by quote.
+        self.rank: dict[str, int] = {}
+        self.ids: list[str] = []
+        self.norm_at: list[str] = []
+        self.speaker_at = np.zeros(0, dtype=np.int64)  # NO_SPEAKER: none
+        self.cluster_at = np.zeros(0, dtype=np.int64)  # NO_CLUSTER: none (yet)
+        self.numbered = False  # index() has run: keep the arrays current
+        self.in_order = True  # numbers follow id order (no quote met after index())
+        self.posting_at: dict[str, np.ndarray] = {}  # stored key -> numbers
+        self.group_at: dict[int, np.ndarray] = {}  # speaker id -> numbers of stored quotes
+        self.fresh_at: dict[str, list[int]] = defaultdict(list)  # this call's key -> numbers
 
     def kinds(self, speaker_ids: set[int]) -> dict[int, str]:
         """Speaker id -> kind (person, organization, document, anonymous), read once."""
@@ -568,8 +590,8 @@ class _Batch:
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
     def prefetch(self, rows: Sequence[QuoteRow], keys: Sequence[list[str]]) -> None:
-        """Read, in a few statements for the whole call, what :meth:`candidates` and
-        :meth:`clustered` would otherwise read quote by quote.
+        """Read, in a few statements for the whole call, what :meth:`candidate_numbers`
+        would otherwise read quote by quote.
 
         Stored keys do not change during a call (its own keys are written at the
         end), so the stored token counts and the postings of every key a quote may
@@ -603,6 +625,94 @@ class _Batch:
             {r.speaker_id for r in rows if r.speaker_id is not None}
             | {s for _, s in self.known.values() if s is not None}
         )
+        self.index()
+
+    def index(self) -> None:
+        """Number every quote met so far in id order (see :meth:`candidate_numbers`)."""
+        self.ids = sorted(set(self.cluster_of) | set(self.known))
+        self.rank = {q: i for i, q in enumerate(self.ids)}
+        self.norm_at = [self.known[q][0] if q in self.known else "" for q in self.ids]
+        self.speaker_at = np.fromiter(
+            (
+                _speaker_number(self.known[q][1]) if q in self.known else NO_SPEAKER
+                for q in self.ids
+            ),
+            dtype=np.int64,
+            count=len(self.ids),
+        )
+        self.cluster_at = np.fromiter(
+            (_cluster_number(self.cluster_of.get(q)) for q in self.ids),
+            dtype=np.int64,
+            count=len(self.ids),
+        )
+        self.in_order = self.numbered = True
+
+    def number(self, quote_id: str) -> int:
+        """The number of ``quote_id``; one met after :meth:`index` is appended."""
+        n = self.rank.get(quote_id)
+        if n is None:
+            n = self.rank[quote_id] = len(self.ids)
+            self.ids.append(quote_id)
+            known = self.known.get(quote_id)
+            self.norm_at.append(known[0] if known else "")
+            spk = _speaker_number(known[1]) if known else NO_SPEAKER
+            self.speaker_at = np.append(self.speaker_at, spk)
+            self.cluster_at = np.append(
+                self.cluster_at, _cluster_number(self.cluster_of.get(quote_id))
+            )
+            self.in_order = False
+        return n
+
+    def know(self, quote_id: str, norm: str, speaker_id: int | None) -> None:
+        self.known[quote_id] = norm, speaker_id
+        if self.numbered:
+            n = self.number(quote_id)
+            self.norm_at[n] = norm
+            self.speaker_at[n] = _speaker_number(speaker_id)
+
+    def candidate_numbers(self, row: QuoteRow, keys: list[str]) -> np.ndarray:
+        """Numbers, in quote id order, of the quotes sharing a blocking key or the speaker
+        with ``row`` that are in a cluster (``row`` itself excluded)."""
+        looked_up = [k for k in keys if not k.startswith("t:")]
+        looked_up += self.rare([k for k in keys if k.startswith("t:")])
+        todo = [k for k in looked_up if k not in self.postings]
+        self._read_postings(todo)
+        self.load({q for k in todo for q in self.postings[k]})
+        parts = []
+        for k in looked_up:
+            stored = self.posting_at.get(k)
+            if stored is None:
+                stored = self.posting_at[k] = np.fromiter(
+                    (self.number(q) for q in self.postings[k]), dtype=np.int64
+                )
+            parts.append(stored)
+            fresh = self.fresh_at.get(k)
+            if fresh:
+                parts.append(np.asarray(fresh, dtype=np.int64))
+        if row.speaker_id is not None:
+            group = self.group_at.get(row.speaker_id)
+            if group is None:
+                same = self.speaker_group(row.speaker_id)
+                self.load(set(same))
+                group = self.group_at[row.speaker_id] = np.fromiter(
+                    (self.number(q) for q in same), dtype=np.int64
+                )
+            parts.append(group)
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        found = np.unique(np.concatenate(parts))
+        found = found[self.cluster_at[found] != NO_CLUSTER]
+        own = self.rank.get(row.id)
+        if own is not None:
+            found = found[found != own]
+        if not self.in_order:
+            found = np.asarray(sorted(found.tolist(), key=self.ids.__getitem__), dtype=np.int64)
+        return found
+
+    def entry(self, n: int) -> tuple[str, str, int | None, int]:
+        """(id, normalized text, speaker id, cluster id) of quote number ``n``."""
+        q = self.ids[n]
+        return q, self.norm_at[n], self.known[q][1], int(self.cluster_at[n])
 
     def speaker_groups(self, speaker_ids: list[int]) -> None:
         """:meth:`speaker_group` of many speakers: one statement per chunk of them.
@@ -646,7 +756,7 @@ class _Batch:
                 .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
                 .where(col(QuoteRow.id).in_(part))
             ):
-                self.known[q_id] = normalize(q_text), speaker
+                self.know(q_id, normalize(q_text), speaker)
                 self.place(q_id, cluster)
 
     def _read_postings(self, keys: list[str]) -> None:
@@ -659,43 +769,36 @@ class _Batch:
             ):
                 self.postings[key].append(quote_id)
 
-    def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
-        """Ids of quotes sharing a blocking key with ``row`` (itself excluded)."""
-        looked_up = [k for k in keys if not k.startswith("t:")]
-        looked_up += self.rare([k for k in keys if k.startswith("t:")])
-        todo = [k for k in looked_up if k not in self.postings]
-        self._read_postings(todo)
-        found = {q for k in looked_up for q in (*self.postings[k], *self.fresh.get(k, ()))}
-        if row.speaker_id is not None:
-            found.update(self.speaker_group(row.speaker_id))
-        found.discard(row.id)
-        return found
-
-    def clustered(self, ids: set[str]) -> list[tuple[str, str, int | None, int]]:
-        """(id, normalized text, speaker id, cluster id) of those of ``ids`` in a cluster."""
-        self.load(ids)
-        cluster_of, known = self.cluster_of, self.known
-        out = [
-            (q, *known[q], joined)
-            for q in ids
-            if (joined := cluster_of.get(q)) is not None and q in known
-        ]
-        out.sort()  # by quote id (unique)
-        return out
-
     def place(self, quote_id: str, cluster: int | None) -> None:
         self.cluster_of[quote_id] = cluster
         if cluster is not None:
             self.members_of[cluster].add(quote_id)
+        if self.numbered:
+            self.cluster_at[self.number(quote_id)] = _cluster_number(cluster)
 
     def merged(self, other: int, target: int) -> None:
         for q in self.members_of.pop(other, set()):
             self.place(q, target)
 
     def indexed(self, quote_id: str, keys: list[str]) -> None:
+        n = self.number(quote_id) if self.numbered else None
         for k in keys:
             self.fresh[k].append(quote_id)
+            if n is not None:
+                self.fresh_at[k].append(n)
             self.new_keys.append({"quote_id": quote_id, "key": k})
+
+
+NO_SPEAKER = -1  # speaker ids count from 1
+NO_CLUSTER = -1  # cluster ids count from 1
+
+
+def _speaker_number(speaker_id: int | None) -> int:
+    return NO_SPEAKER if speaker_id is None else speaker_id
+
+
+def _cluster_number(cluster_id: int | None) -> int:
+    return NO_CLUSTER if cluster_id is None else cluster_id
 
 
 def joins(
@@ -781,21 +884,28 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     looked = [(r, k) for r, (n, k) in zip(rows, keyed, strict=True) if n and matchable(r.text)]
     batch.prefetch([r for r, _ in looked], [k for _, k in looked])
     for row, (norm, keys) in zip(rows, keyed, strict=True):
-        batch.known[row.id] = norm, row.speaker_id
+        batch.know(row.id, norm, row.speaker_id)
         if not norm or not matchable(row.text):
             continue  # kept as a record, never clustered: a fragment, scare quote or title
-        cands = batch.clustered(batch.candidates(row, keys))
+        found = batch.candidate_numbers(row, keys)
         batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
         via: dict[int, str] = {}  # cluster id -> "canon" or "inside" (see joins)
-        if cands:
+        if len(found):
             speaker_id = row.speaker_id  # an ORM attribute: read once, not per candidate
-            same = [speaker_id is not None and speaker_id == c[2] for c in cands]
+            same = (
+                batch.speaker_at[found] == speaker_id
+                if speaker_id is not None
+                else np.zeros(len(found), dtype=bool)
+            )
+            norm_at = batch.norm_at
             # Only related candidates count below: the others would be skipped anyway.
             hits = [
-                (cands[i], rel, score)
-                for i, rel, score in relation_hits(norm, [c[1] for c in cands], same, workers)
+                (batch.entry(int(found[i])), rel, score)
+                for i, rel, score in relation_hits(
+                    norm, [norm_at[n] for n in found.tolist()], same, workers
+                )
             ]
             canon = batch.canonical_of({c[3] for c, _, _ in hits})
             # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a

@@ -226,23 +226,24 @@ def _update(
 ) -> UpdateReport:
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
-    quote_ids: list[str] = []
+    # The claims of all documents are found and stored together, then logged in
+    # document order: the same entries, in the same order, as one document at a time.
+    stored = claims_stage.store_claims_of(session, document_ids)
     for doc_id in document_ids:
-        found = claims_stage.store_claims(session, doc_id)
+        found, rows = stored.get(doc_id, (0, []))
         if found or doc_id in relog_claims:
-            session.flush()
-            audit.log_claims(session, doc_id)
+            audit.log_claims(session, doc_id, rows=rows)
         report.claims += found
-        keys |= {
-            (c, e)
-            for c, e in session.exec(
-                select(ClaimRow.noun_class, ClaimRow.event).where(ClaimRow.document_id == doc_id)
-            )
-            if e is not None
-        }
-        quote_ids += session.exec(
-            select(QuoteRow.id).where(QuoteRow.document_id == doc_id).order_by(col(QuoteRow.start))
-        ).all()
+        keys |= {(c.noun_class, c.event) for c in rows if c.event is not None}
+    by_doc: dict[str, list[str]] = {d: [] for d in document_ids}
+    for lo in range(0, len(document_ids), clusters.LOOKUP_CHUNK):
+        for doc_id, quote_id in session.exec(
+            select(QuoteRow.document_id, QuoteRow.id)
+            .where(col(QuoteRow.document_id).in_(document_ids[lo : lo + clusters.LOOKUP_CHUNK]))
+            .order_by(col(QuoteRow.document_id), col(QuoteRow.start))
+        ):
+            by_doc[doc_id].append(quote_id)
+    quote_ids = [q for d in document_ids for q in by_doc[d]]
     touched = clusters.add_quotes(session, quote_ids, workers)
     report.quotes, report.clusters_touched = len(quote_ids), len(touched)
     _sync_clusters(session, touched, report)

@@ -245,3 +245,41 @@ def test_cli_matches_unknown_speaker(samples: Store) -> None:
     result = CliRunner().invoke(app, ["matches", "--db", samples.url, "--speaker", "Zyx Qwv"])
     assert result.exit_code == 3
     assert "no speaker matches" in result.output
+
+
+def test_ratios_from_lcs_are_rapidfuzz_ratio_bit_for_bit() -> None:
+    """relation_hits derives fuzz.ratio from one LCS cdist instead of a second cdist."""
+    import random
+
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import LCSseq
+
+    from provenance.clusters import _ratios
+
+    rng = random.Random(3)
+    words = [
+        "we",
+        "will",
+        "not",
+        "accept",
+        "a",
+        "full",
+        "audit",
+        "of",
+        "the",
+        "budget",
+        "before",
+        "may",
+        "and",
+        "nobody",
+        "told",
+        "us",
+    ]
+    texts = ["", "a", "we"] + [
+        " ".join(rng.choice(words) for _ in range(rng.randint(1, 30))) for _ in range(300)
+    ]
+    common = process.cdist(texts, texts, scorer=LCSseq.similarity, dtype=np.int64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64)
+    mine = _ratios(common, lengths[:, None] + lengths[None, :])
+    theirs = process.cdist(texts, texts, scorer=fuzz.ratio, dtype=np.float64)
+    assert np.array_equal(mine, theirs)
