@@ -283,3 +283,22 @@ def test_ratios_from_lcs_are_rapidfuzz_ratio_bit_for_bit() -> None:
     mine = _ratios(common, lengths[:, None] + lengths[None, :])
     theirs = process.cdist(texts, texts, scorer=fuzz.ratio, dtype=np.float64)
     assert np.array_equal(mine, theirs)
+
+
+def test_lsh_bands_and_permutations_are_datasketch_s() -> None:
+    """clusters computes them itself so a run does not import datasketch (and scipy)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from provenance.clusters import (
+        LSH_THRESHOLD,
+        NUM_PERM,
+        SCHEME,
+        SEED,
+        _lsh_params,
+        _permutations,
+    )
+
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    assert _lsh_params() == (lsh.b, lsh.r)
+    theirs = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    assert np.array_equal(_permutations(), theirs)
