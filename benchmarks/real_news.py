@@ -73,7 +73,7 @@ def build_archive(polnear: Path, out: Path) -> int:
     return count
 
 
-def _provenance(*args: str, stdout: object = subprocess.DEVNULL) -> tuple[float, int, str]:
+def run_command(*args: str, stdout: object = subprocess.DEVNULL) -> tuple[float, int, str]:
     """Run ``provenance ARGS`` as its own process; (wall seconds, exit status, stderr)."""
     started = time.perf_counter()
     proc = subprocess.run(
@@ -89,7 +89,7 @@ def _provenance(*args: str, stdout: object = subprocess.DEVNULL) -> tuple[float,
 
 def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[str]:
     lines = []
-    t_extract, rc, _ = _provenance("extract", str(archive))
+    t_extract, rc, _ = run_command("extract", str(archive))
     lines.append(
         f"extract alone: {t_extract:.1f} s (exit {rc}), {articles / t_extract:.0f} articles/s"
     )
@@ -98,7 +98,7 @@ def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        t_ingest, rc, stderr = _provenance("ingest", str(archive), "--db", str(db), "--quiet")
+        t_ingest, rc, stderr = run_command("ingest", str(archive), "--db", str(db), "--quiet")
         errors = [ln for ln in stderr.splitlines() if ln.startswith("error:")]
         lines.append(
             f"ingest (default, cross-source on): {t_ingest:.1f} s (exit {rc}), "
@@ -113,7 +113,7 @@ def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[
         for path in (bare, rebuilt):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-        t_bare, rc, _ = _provenance(
+        t_bare, rc, _ = run_command(
             "ingest", str(archive), "--db", str(bare), "--quiet", "--no-match"
         )
         lines.append(
@@ -121,7 +121,7 @@ def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[
             f"{t_bare / t_extract:.2f}x extract alone"
         )
         shutil.copy(db, rebuilt)
-        t_match, rc, _ = _provenance("match", "--db", str(rebuilt))
+        t_match, rc, _ = run_command("match", "--db", str(rebuilt))
         lines.append(
             f"match (rebuild claims, clusters, flags): {t_match:.1f} s (exit {rc}), "
             f"{t_match / t_extract:.2f}x extract alone"
