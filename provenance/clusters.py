@@ -29,7 +29,6 @@ new quote matches each one's canonical wording.
 Clusters live in tables (``clusters``, ``cluster_members``, ``match_keys``) so a
 new document only looks up its own quotes' keys: :func:`add_quotes`. Every
 membership change is a ``cluster.assigned`` audit entry in the same transaction.
-:func:`cluster_texts` is the same algorithm in memory, for bulk runs.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -261,79 +260,6 @@ def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray
     return out
 
 
-# ---- bulk (in memory) -----------------------------------------------------
-
-
-@dataclass
-class BulkResult:
-    labels: np.ndarray  # cluster label per input text
-    comparisons: int  # pairs scored by rapidfuzz
-    blocks: int
-
-
-class _Union:
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
-
-    def find(self, i: int) -> int:
-        p = self.parent
-        root = i
-        while p[root] != root:
-            root = p[root]
-        while p[i] != root:
-            p[i], i = root, p[i]
-        return int(root)
-
-    def union(self, i: int, j: int) -> None:
-        ri, rj = self.find(i), self.find(j)
-        if ri != rj:
-            self.parent[max(ri, rj)] = min(ri, rj)
-
-
-def candidate_matrix(q: Sequence[str], c: Sequence[str], workers: int = 1) -> np.ndarray:
-    """Boolean matrix: which pairs may relate (ratio ≥ VARIANT or one nearly inside the other).
-
-    One ``cdist`` of LCS lengths gives both filters: ``fuzz.ratio`` is
-    ``200·LCS/(len a + len b)``, and a fragment's LCS with its source is nearly its
-    own length. :func:`relation` then checks the few pairs that pass.
-    """
-    # Threads cost more than they save on the many small blocks.
-    workers = workers if len(q) * len(c) >= PARALLEL_MIN_PAIRS else 1
-    lcs = process.cdist(q, c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)
-    lq = np.fromiter((len(x) for x in q), dtype=np.int32, count=len(q))[:, None]
-    lc = np.fromiter((len(x) for x in c), dtype=np.int32, count=len(c))[None, :]
-    ratio_ok = 200 * lcs >= VARIANT * (lq + lc)
-    inside_ok = 100 * lcs >= FRAGMENT * np.minimum(lq, lc)
-    return ratio_ok | inside_ok
-
-
-def relations(
-    q: str, c: Sequence[str], same_speaker: Sequence[bool], workers: int = 1
-) -> list[tuple[str | None, float]]:
-    """:func:`relation` of ``q`` with each of ``c`` — (None, 0.0) where
-    :func:`candidate_matrix` rules the pair out — with three C calls for the row.
-
-    ``partial_ratio`` runs only where it can reach :data:`FRAGMENT`: a window of
-    the longer text scoring ``F`` shares at least ``F·len/(200 − F)`` characters
-    (LCS) with the shorter, so a pair whose LCS is below that cannot be a fragment.
-    """
-    workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
-    lcs = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)[0]
-    ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
-    out: list[tuple[str | None, float]] = []
-    for cn, common, ratio, same in zip(c, lcs.tolist(), ratios.tolist(), same_speaker, strict=True):
-        shorter = min(len(q), len(cn))
-        if 200 * common < VARIANT * (len(q) + len(cn)) and 100 * common < FRAGMENT * shorter:
-            out.append((None, 0.0))  # what candidate_matrix rules out
-        elif ratio >= SAME:
-            out.append(("same", ratio))
-        elif common * (200 - FRAGMENT) >= FRAGMENT * shorter:
-            out.append(relation(q, cn, same))
-        else:
-            out.append(("variant", ratio) if same and ratio >= VARIANT else (None, ratio))
-    return out
-
-
 def _ratios(common: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``fuzz.ratio`` from LCS lengths, with rapidfuzz's own float steps (normalized
     Indel distance ``(la + lb − 2·LCS) / (la + lb)``, then ``(1 − d)·100``), so the
@@ -346,12 +272,17 @@ def _ratios(common: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 def relation_hits(
     q: str, c: Sequence[str], same_speaker: Sequence[bool] | np.ndarray, workers: int = 1
 ) -> list[tuple[int, str, float]]:
-    """(index, relation, score 0–100) of those of ``c`` that :func:`relations` relates
+    """(index, relation, score 0–100) of those of ``c`` that :func:`relation` relates
     to ``q`` (relation not None), in index order.
 
-    The same tests as :func:`relations`, done on numpy arrays over the whole row, so
-    a speaker group of 2,000 quotes costs two ``cdist`` calls and a few array
-    operations, with Python only for the pairs that relate.
+    The same tests as :func:`relation`, done on numpy arrays over the whole row
+    from one ``cdist`` of LCS lengths (``fuzz.ratio`` is ``200·LCS/(len a + len b)``,
+    :func:`_ratios`), so a speaker group of 2,000 quotes costs one ``cdist`` and a few
+    array operations, with Python only for the pairs that relate. A pair whose
+    ratio is under :data:`VARIANT` and whose shorter text is not nearly inside the
+    longer (LCS under :data:`FRAGMENT` % of it) is ruled out; ``partial_ratio`` runs
+    only where it can reach :data:`FRAGMENT`: a window of the longer text scoring
+    ``F`` shares at least ``F·len/(200 − F)`` characters (LCS) with the shorter.
     """
     if not c:
         return []
@@ -398,92 +329,6 @@ def relation_hits(
         else:
             out.append((i, "variant", float(ratios[i])))
     return out
-
-
-def _score_block(
-    norms: list[str],
-    speakers: list[object],
-    rows: list[int],
-    cols: list[int],
-    uf: _Union,
-    workers: int,
-) -> int:
-    """Score rows × cols and join the pairs :func:`relation` accepts; returns pairs scored."""
-    ok = candidate_matrix([norms[i] for i in rows], [norms[j] for j in cols], workers)
-    for x, y in zip(*np.nonzero(ok), strict=True):
-        i, j = rows[x], cols[y]
-        if i == j or uf.find(i) == uf.find(j):
-            continue
-        same_speaker = speakers[i] is not None and speakers[i] == speakers[j]
-        if relation(norms[i], norms[j], same_speaker)[0] is not None:
-            uf.union(i, j)
-    return len(rows) * len(cols)
-
-
-def cluster_texts(
-    texts: Sequence[str], speakers: Sequence[object] | None = None, workers: int = 2
-) -> BulkResult:
-    """Cluster many quotes in memory with the same blocking and scoring as the store."""
-    all_norms = [normalize(t) for t in texts]
-    uniq: dict[str, int] = {}
-    rep = np.fromiter(
-        (uniq.setdefault(n, len(uniq)) for n in all_norms), dtype=np.int64, count=len(all_norms)
-    )
-    norms = list(uniq)
-    spk: list[object] = [None] * len(norms)
-    if speakers is not None:
-        for i, s in zip(rep.tolist(), speakers, strict=True):
-            if spk[i] is None:
-                spk[i] = s
-    uf = _Union(len(norms))
-    toks = [tokens(n) for n in norms]
-    df: Counter[str] = Counter(t for s in toks for t in s)
-    comparisons = blocks = 0
-    # Rare tokens: each quote against every quote holding one of its rarest tokens.
-    postings: dict[str, list[int]] = defaultdict(list)
-    queries: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(toks):
-        rare = sorted((t for t in s if 1 < df[t] <= MAX_DF), key=lambda t: (df[t], t))
-        for t in s:
-            if 1 < df[t] <= MAX_DF:
-                postings[t].append(i)
-        for t in rare[:RARE_TOKENS]:
-            queries[t].append(i)
-    sig = signatures(toks)
-    # The largest structures; the blocks below only need ids and texts.
-    del toks
-    df.clear()
-    for t, rows in queries.items():
-        comparisons += _score_block(norms, spk, rows, postings[t], uf, workers)
-        blocks += 1
-    del postings, queries
-    # MinHash LSH bands: quotes sharing a band are compared as a block.
-    b, r = _lsh_params()
-    for band in range(b):
-        key = (
-            np.ascontiguousarray(sig[:, band * r : (band + 1) * r])
-            .view(np.dtype((np.void, 4 * r)))
-            .ravel()
-        )
-        order = np.argsort(key, kind="stable")
-        sorted_keys = key[order]
-        cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        for group in np.split(order, cuts):
-            if 1 < len(group) <= MAX_BLOCK:
-                ids = group.tolist()
-                comparisons += _score_block(norms, spk, ids, ids, uf, workers)
-                blocks += 1
-    # Speaker: a misquote may share few words with what the speaker really said.
-    by_speaker: dict[object, list[int]] = defaultdict(list)
-    for i, s in enumerate(spk):
-        if s is not None:
-            by_speaker[s].append(i)
-    for same in by_speaker.values():
-        if 1 < len(same) <= MAX_BLOCK:
-            comparisons += _score_block(norms, spk, same, same, uf, workers)
-            blocks += 1
-    roots = np.fromiter((uf.find(i) for i in range(len(norms))), dtype=np.int64, count=len(norms))
-    return BulkResult(labels=roots[rep], comparisons=comparisons, blocks=blocks)
 
 
 # ---- store (incremental) --------------------------------------------------
