@@ -37,10 +37,11 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -388,14 +389,15 @@ class _Batch:
     def __init__(self, session: Session, rows: Sequence[QuoteRow]) -> None:
         self.session = session
         self.postings: dict[str, list[str]] = {}  # stored key -> quote ids
-        self.fresh: dict[str, list[str]] = defaultdict(list)  # this call's key -> quote ids
         self.counts: dict[str, int] = {}  # stored token key -> quotes, capped at MAX_DF + 1
         self.speakers: dict[int, list[str]] = {}
         # quote id -> (normalized text, speaker id) and its cluster (None: none yet)
         self.known: dict[str, tuple[str, int | None]] = {}
         self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
         self.members_of: dict[int, set[str]] = defaultdict(set)
-        self.new_keys: list[dict[str, str]] = []
+        # This call's quotes with their keys, in the order they were indexed: written at
+        # the end (the lists are the caller's; nothing is copied per key).
+        self.new_keys: list[tuple[str, list[str]]] = []
         self.added: dict[str, None] = {}  # this call's quotes placed in a cluster, in order
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
@@ -448,7 +450,7 @@ class _Batch:
                 (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
             )
         found = (
-            (min(self.counts[k] + len(self.fresh.get(k, ())), MAX_DF + 1), k) for k in token_keys
+            (min(self.counts[k] + len(self.fresh_at.get(k, ())), MAX_DF + 1), k) for k in token_keys
         )
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
@@ -644,12 +646,10 @@ class _Batch:
             self.place(q, target)
 
     def indexed(self, quote_id: str, keys: list[str]) -> None:
-        n = self.number(quote_id) if self.numbered else None
+        n = self.number(quote_id)
         for k in keys:
-            self.fresh[k].append(quote_id)
-            if n is not None:
-                self.fresh_at[k].append(n)
-            self.new_keys.append({"quote_id": quote_id, "key": k})
+            self.fresh_at[k].append(n)
+        self.new_keys.append((quote_id, keys))
 
 
 NO_SPEAKER = -1  # speaker ids count from 1
@@ -852,38 +852,43 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         touched |= joined | {target}
     # In the order they joined (a cluster's members are read in insertion order),
     # each in the cluster it ended in after this call's merges.
-    members_ = [
-        {"quote_id": q, "cluster_id": batch.cluster_of[q], "score": 100.0, "relation": "same"}
-        for q in batch.added
-    ]
-    _insert_many(session, ClusterMemberRow.__table__, members_)  # type: ignore[attr-defined]
-    _insert_many(session, MatchKeyRow.__table__, batch.new_keys)  # type: ignore[attr-defined]
+    _insert_many(
+        session,
+        ClusterMemberRow.__table__,  # type: ignore[attr-defined]
+        ("quote_id", "cluster_id", "score", "relation"),
+        ((q, batch.cluster_of[q], 100.0, "same") for q in batch.added),
+    )
+    _insert_many(
+        session,
+        MatchKeyRow.__table__,  # type: ignore[attr-defined]
+        ("quote_id", "key"),
+        ((q, k) for q, keys in batch.new_keys for k in keys),
+    )
     session.flush()
     return touched
 
 
-def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys, plain values) in chunks.
+def _insert_many(
+    session: Session, table: Table, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (values of the columns ``names``, plain strings and numbers) in
+    chunks of :data:`KEY_INSERT_CHUNK`, made as they are written.
 
     A store of 12,000 quotes writes ~400,000 blocking keys; on SQLite they go
     through the transaction's DBAPI cursor, which spares SQLAlchemy's
-    per-row parameter processing (a third of the insert's time). The values are
-    strings and numbers, which need no conversion.
+    per-row parameter processing (a third of the insert's time); the values need
+    no conversion.
     """
-    if not rows:
-        return
-    names = list(rows[0])
     conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        for part in range(0, len(rows), KEY_INSERT_CHUNK):
-            session.execute(insert(table), rows[part : part + KEY_INSERT_CHUNK])
-        return
+    sqlite = conn.dialect.name == "sqlite"
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    for part in range(0, len(rows), KEY_INSERT_CHUNK):
-        cursor.executemany(
-            sql, [tuple(r[n] for n in names) for r in rows[part : part + KEY_INSERT_CHUNK]]
-        )
+    cursor = conn.connection.driver_connection.cursor() if sqlite else None  # type: ignore[union-attr]
+    it = iter(rows)
+    while part := list(islice(it, KEY_INSERT_CHUNK)):
+        if cursor is not None:
+            cursor.executemany(sql, part)
+        else:
+            session.execute(insert(table), [dict(zip(names, r, strict=True)) for r in part])
 
 
 def forget_quotes(session: Session, quote_ids: Sequence[str]) -> set[int]:
