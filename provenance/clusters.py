@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -386,7 +386,7 @@ class _Batch:
     written before it was looked at.
     """
 
-    def __init__(self, session: Session, rows: Sequence[QuoteRow]) -> None:
+    def __init__(self, session: Session, rows: Sequence[NewQuote]) -> None:
         self.session = session
         self.postings: dict[str, list[str]] = {}  # stored key -> quote ids
         self.counts: dict[str, int] = {}  # stored token key -> quotes, capped at MAX_DF + 1
@@ -454,7 +454,7 @@ class _Batch:
         )
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
-    def prefetch(self, rows: Sequence[QuoteRow], keys: Sequence[list[str]]) -> None:
+    def prefetch(self, rows: Sequence[NewQuote], keys: Sequence[list[str]]) -> None:
         """Read, in a few statements for the whole call, what :meth:`candidate_numbers`
         would otherwise read quote by quote.
 
@@ -535,7 +535,7 @@ class _Batch:
             self.norm_at[n] = norm
             self.speaker_at[n] = _speaker_number(speaker_id)
 
-    def candidate_numbers(self, row: QuoteRow, keys: list[str]) -> np.ndarray:
+    def candidate_numbers(self, row: NewQuote, keys: list[str]) -> np.ndarray:
         """Numbers, in quote id order, of the quotes sharing a blocking key or the speaker
         with ``row`` that are in a cluster (``row`` itself excluded)."""
         looked_up = [k for k in keys if not k.startswith("t:")]
@@ -733,14 +733,47 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     :data:`MAX_DF` quotes, a speaker group is cut at :data:`MAX_BLOCK`), each
     read once per call (:class:`_Batch`), and the keys are written together.
     """
-    touched: set[int] = set()
-    rows = session.exec(
-        select(QuoteRow).where(
-            col(QuoteRow.id).in_(list(quote_ids)), col(QuoteRow.kind).in_(MATCHED_KINDS)
+    # Only what matching reads, not whole rows: a rebuild reads every stored quote.
+    # The order is the one the database gives (it is the order quotes are assigned in).
+    rows = [
+        NewQuote(*r)
+        for r in session.execute(
+            sa_select(col(QuoteRow.id), col(QuoteRow.text), col(QuoteRow.speaker_id)).where(
+                col(QuoteRow.id).in_(list(quote_ids)), col(QuoteRow.kind).in_(MATCHED_KINDS)
+            )
         )
-    ).all()
-    batch = _Batch(session, rows)
+    ]
     new_cluster = _cluster_inserter(session)
+    touched: set[int] = set()
+    # A batch is the unit of everything held in memory (keys, postings, texts); a
+    # later batch reads the earlier ones' keys and memberships from the store, which
+    # is what the earlier quotes of one batch give (see _Batch), so results do not
+    # depend on ADD_BATCH.
+    for lo in range(0, len(rows), ADD_BATCH):
+        touched |= _add_batch(session, rows[lo : lo + ADD_BATCH], workers, new_cluster)
+    return touched
+
+
+class NewQuote(NamedTuple):
+    """What :func:`add_quotes` reads of a quote to match."""
+
+    id: str
+    text: str
+    speaker_id: int | None
+
+
+ADD_BATCH = 20_000
+"""Quotes matched per :class:`_Batch`: ~20 KB each in memory (keys, candidates)."""
+
+
+def _add_batch(
+    session: Session,
+    rows: Sequence[NewQuote],
+    workers: int,
+    new_cluster: Callable[[str, str], int],
+) -> set[int]:
+    touched: set[int] = set()
+    batch = _Batch(session, rows)
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
     clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
     keyed = batch_keys([r.text for r in rows])
@@ -756,7 +789,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         best: dict[int, tuple[float, str, str]] = {}
         via: dict[int, str] = {}  # cluster id -> "canon" or "inside" (see joins)
         if len(found):
-            speaker_id = row.speaker_id  # an ORM attribute: read once, not per candidate
+            speaker_id = row.speaker_id
             same = (
                 batch.speaker_at[found] == speaker_id
                 if speaker_id is not None

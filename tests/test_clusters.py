@@ -287,3 +287,45 @@ def test_lsh_bands_and_permutations_are_datasketch_s() -> None:
     assert _lsh_params() == (lsh.b, lsh.r)
     theirs = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
     assert np.array_equal(_permutations(), theirs)
+
+
+def _memberships(db: str) -> set[frozenset[str]]:
+    from sqlmodel import select as select_
+
+    from provenance.store import open_store
+    from provenance.tables import ClusterMemberRow
+
+    store = open_store(db)
+    try:
+        with store.session() as s:
+            groups: dict[int, set[str]] = {}
+            for m in s.exec(select_(ClusterMemberRow)):
+                groups.setdefault(m.cluster_id, set()).add(m.quote_id)
+    finally:
+        store.dispose()
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_batch_size_does_not_change_clusters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """add_quotes matches a long list in batches (memory); a batch reads the earlier
+    ones' keys from the store, so any batch size gives the same clusters."""
+    from provenance import clusters
+    from provenance.store import open_store
+    from tests.support import write_corpus
+
+    folder = tmp_path / "corpus"
+    write_corpus(folder, 60)
+    found = []
+    for size in (clusters.ADD_BATCH, 7):
+        monkeypatch.setattr(clusters, "ADD_BATCH", size)
+        db = str(tmp_path / f"b{size}.db")
+        store = open_store(db)
+        try:
+            assert ingest(store, [folder]).failed == 0
+        finally:
+            store.dispose()
+        found.append(_memberships(db))
+    assert found[0] == found[1]
+    assert any(len(g) > 1 for g in found[0])
