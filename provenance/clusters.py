@@ -265,8 +265,8 @@ def _ratios(common: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``fuzz.ratio`` from LCS lengths, with rapidfuzz's own float steps (normalized
     Indel distance ``(la + lb − 2·LCS) / (la + lb)``, then ``(1 − d)·100``), so the
     values are bit for bit those of a second ``cdist`` (checked in the tests)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dist = (lengths - 2 * common).astype(np.float64) / lengths.astype(np.float64)
+    # Two empty texts are 100 alike; the divisor 1 only keeps numpy quiet for them.
+    dist = (lengths - 2 * common).astype(np.float64) / np.maximum(lengths, 1).astype(np.float64)
     return np.where(lengths == 0, 100.0, (1.0 - dist) * 100.0)
 
 
