@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from benchmarks.real_news import run_command
+from benchmarks.real_news import ratio, run_command
 from provenance.documents import read_paths
 from provenance.extract import extract
 from provenance.ingest import ingest
@@ -87,27 +87,25 @@ def best(runs: list[Timing]) -> Timing:
 
 def commands(folder: Path, tmp: Path, docs: int) -> list[str]:
     """Time ``provenance extract``, ``ingest``, ``ingest --no-match`` and ``match`` as
-    whole processes; lines to print, each with its ratio to ``extract``."""
+    whole processes; lines to print, each with its ratios to ``extract``."""
     db, bare, rebuilt = tmp / "cmd.db", tmp / "cmd-no-match.db", tmp / "cmd-rebuilt.db"
-    t_extract, rc, _ = run_command("extract", str(folder))
-    out = [
-        f"commands (whole processes, {docs} documents, default --workers):",
-        f"  provenance extract            {t_extract:7.2f} s  1.00x  (exit {rc})",
-    ]
-    t_ingest, rc, _ = run_command("ingest", str(folder), "--db", str(db), "--quiet")
-    out.append(
-        f"  provenance ingest             {t_ingest:7.2f} s  {t_ingest / t_extract:.2f}x"
-        f"  (exit {rc}; cross-source update on; target <= 2)"
-    )
-    t_bare, rc, _ = run_command("ingest", str(folder), "--db", str(bare), "--quiet", "--no-match")
-    out.append(
-        f"  provenance ingest --no-match  {t_bare:7.2f} s  {t_bare / t_extract:.2f}x  (exit {rc})"
-    )
+    extract = run_command("extract", str(folder))
+    ingest_ = run_command("ingest", str(folder), "--db", str(db), "--quiet")
+    no_match = run_command("ingest", str(folder), "--db", str(bare), "--quiet", "--no-match")
     shutil.copy(db, rebuilt)
-    t_match, rc, _ = run_command("match", "--db", str(rebuilt))
-    out.append(
-        f"  provenance match (rebuild)    {t_match:7.2f} s  {t_match / t_extract:.2f}x  (exit {rc})"
-    )
+    match = run_command("match", "--db", str(rebuilt))
+    out = [f"commands (whole processes, {docs} documents, default --workers; ratios to extract):"]
+    for label, run in (
+        ("provenance extract", extract),
+        ("provenance ingest", ingest_),
+        ("provenance ingest --no-match", no_match),
+        ("provenance match (rebuild)", match),
+    ):
+        out.append(
+            f"  {label:<29}{run.wall:7.2f} s wall {run.cpu:7.2f} s CPU  "
+            f"{ratio(run, extract)}  (exit {run.status}, peak {run.peak_mb:.0f} MB)"
+        )
+    out.append("  target: provenance ingest <= 2x extract")
     return out
 
 

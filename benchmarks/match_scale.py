@@ -24,18 +24,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.real_news import REPO
+from benchmarks.real_news import run_command
 
 KINDS = ("case", "punct", "curly", "ellipsis", "fragment", "drift")
 
@@ -151,20 +147,6 @@ def write_archive(
     return where
 
 
-def run(*args: str) -> tuple[float, int, float]:
-    """``provenance ARGS`` as its own process: (wall seconds, exit status, peak RSS MB)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "provenance", *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=REPO,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, proc.returncode, usage.ru_maxrss / 1024
-
-
 def stored_recall(
     db: Path, where: dict[tuple[str, int], int], planted: list[tuple[int, int]]
 ) -> tuple[float, int]:
@@ -208,11 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         db = args.workdir / f"quotes-{n}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        t_extract, rc_x, _ = run("extract", str(archive))
-        t_ingest, rc_i, _ = run("ingest", str(archive), "--db", str(db), "--quiet", "--no-match")
+        x = run_command("extract", str(archive))
+        i = run_command("ingest", str(archive), "--db", str(db), "--quiet", "--no-match")
         rebuilt = db.with_name(db.stem + "-match.db")
         shutil.copy(db, rebuilt)
-        t_match, rc_m, rss = run("match", "--db", str(rebuilt))
+        m = run_command("match", "--db", str(rebuilt))
+        t_extract, rc_x, t_ingest, rc_i = x.wall, x.status, i.wall, i.status
+        t_match, rc_m, rss = m.wall, m.status, m.peak_mb
         recall, stored = stored_recall(rebuilt, where, planted)
         print(
             f"{n:,} generated quotes ({len(planted):,} planted variants) in "
@@ -222,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  provenance ingest --no-match:  {t_ingest:8.1f} s  (exit {rc_i})")
         print(
             f"  provenance match (rebuild):    {t_match:8.1f} s  (exit {rc_m}), "
-            f"{t_match / t_extract:.2f}x extract, peak RSS {rss:,.0f} MB, "
+            f"{t_match / t_extract:.2f}x extract ({m.cpu / max(x.cpu, 1e-9):.2f}x in CPU), "
+            f"peak RSS {rss:,.0f} MB, "
             f"{1e6 * t_match / max(1, stored):,.0f} us per stored quote"
         )
         print(f"  planted-variant recall: {recall:.4f}")
