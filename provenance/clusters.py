@@ -490,6 +490,9 @@ class _Batch:
             {r.speaker_id for r in rows if r.speaker_id is not None}
             | {s for _, s in self.known.values() if s is not None}
         )
+        # The canonical wording of every stored cluster a candidate is in: no call
+        # changes a stored cluster's text (refresh_clusters runs after), so read now.
+        self.canonical_of({c for c in self.cluster_of.values() if c is not None})
         self.index()
 
     def index(self) -> None:
