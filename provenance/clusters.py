@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from sqlalchemy import Table, TextClause, delete, func, insert, text, update
+from sqlalchemy import Table, TextClause, bindparam, delete, func, insert, text, update
 from sqlalchemy import select as sa_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
@@ -1025,41 +1025,60 @@ def refresh_cluster(session: Session, cluster_id: int) -> list[Member]:
 
 
 def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Member]]:
-    """:func:`refresh_cluster` of many clusters: their members, cluster rows and
-    membership rows read in a few statements, the changes written in one flush."""
+    """:func:`refresh_cluster` of many clusters: their members and cluster ids read in a
+    few statements, the new values written with two ``executemany`` updates.
+
+    Core statements, not ORM objects: a rebuild refreshes every cluster, and loading,
+    setting and flushing a row object per cluster and member cost more than the
+    refresh itself (the values written are the same).
+    """
     found = members_of(session, cluster_ids)
     ids = sorted(found)
-    rows: dict[str, ClusterMemberRow] = {}
-    clusters: dict[int, ClusterRow] = {}
+    clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
+    members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
+    stored: set[int] = set()
     for part in _chunks(ids):  # type: ignore[arg-type]
-        rows.update(
-            (r.quote_id, r)
-            for r in session.exec(
-                select(ClusterMemberRow).where(col(ClusterMemberRow.cluster_id).in_(part))
-            )
-        )
-        clusters.update(
-            (c.id, c)
-            for c in session.exec(select(ClusterRow).where(col(ClusterRow.id).in_(part)))
-            if c.id is not None
+        stored.update(
+            session.execute(
+                sa_select(clusters_table.c.id).where(clusters_table.c.id.in_(part))
+            ).scalars()
         )
     out: dict[int, list[Member]] = {}
     now = _now()
+    cluster_rows: list[dict[str, Any]] = []
+    member_rows: list[dict[str, Any]] = []
     for cluster_id in ids:
-        cluster, ms = clusters.get(cluster_id), found[cluster_id]
-        if cluster is None:
+        if cluster_id not in stored:
             continue
+        ms = found[cluster_id]
         best = canonical(ms)
-        cluster.canonical_quote_id, cluster.text, cluster.updated_at = (
-            best.quote.id,
-            best.quote.text,
-            now,
+        cluster_rows.append(
+            {"b_id": cluster_id, "b_quote": best.quote.id, "b_text": best.quote.text, "b_at": now}
         )
         for m in ms:
             rel, score = relation(m.norm, best.norm, same_speaker=True)
-            row = rows[m.quote.id]
-            row.relation, row.score = rel or "variant", round(score, 1)
+            member_rows.append(
+                {"b_quote": m.quote.id, "b_relation": rel or "variant", "b_score": round(score, 1)}
+            )
         out[cluster_id] = ms
+    if cluster_rows:
+        session.execute(
+            update(clusters_table)
+            .where(clusters_table.c.id == bindparam("b_id"))
+            .values(
+                canonical_quote_id=bindparam("b_quote"),
+                text=bindparam("b_text"),
+                updated_at=bindparam("b_at"),
+            ),
+            cluster_rows,
+        )
+    if member_rows:
+        session.execute(
+            update(members_table)
+            .where(members_table.c.quote_id == bindparam("b_quote"))
+            .values(relation=bindparam("b_relation"), score=bindparam("b_score")),
+            member_rows,
+        )
     session.flush()
     return out
 
