@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -85,32 +84,42 @@ class Run(NamedTuple):
     peak_mb: float  # peak RSS of the process (its largest child's, for worker pools)
 
 
-def run_command(*args: str, stdout: object = subprocess.DEVNULL) -> Run:
-    """Run ``provenance ARGS`` as its own process and measure it with ``os.wait4``.
+# Runs the command in a grandchild and reports its rusage: a child forked from this
+# (large) benchmark process would count this process's pages in its peak RSS.
+_LAUNCHER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "provenance", *sys.argv[2:]])
+_, status, u = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump([u.ru_utime + u.ru_stime, os.waitstatus_to_exitcode(status), u.ru_maxrss], out)
+"""
+
+
+def run_command(*args: str) -> Run:
+    """Run ``provenance ARGS`` as its own process (output discarded) and measure it
+    with ``os.wait4``: wall and CPU seconds (the process and the workers it waited
+    for) and its peak RSS.
 
     CPU seconds are printed next to wall seconds because this machine is shared:
-    a neighbour's load stretches wall time but not the CPU a command uses.
+    a neighbour's load stretches wall time more than the CPU a command uses.
     """
     started = time.perf_counter()
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "provenance", *args],
-            stdout=stdout,  # type: ignore[arg-type]
-            stderr=err,
-            text=True,
-            cwd=REPO,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = Path(tmp) / "rusage.json"
+        err = Path(tmp) / "stderr"
+        with err.open("w", encoding="utf-8") as sink:
+            subprocess.run(
+                [sys.executable, "-c", _LAUNCHER, str(figures), *args],
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+                check=False,
+                cwd=REPO,
+            )
         wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        return Run(
-            wall,
-            usage.ru_utime + usage.ru_stime,
-            proc.returncode,
-            err.read(),
-            usage.ru_maxrss / 1024,
-        )
+        cpu, status, maxrss = json.loads(figures.read_text(encoding="utf-8"))
+        return Run(wall, cpu, status, err.read_text(encoding="utf-8"), maxrss / 1024)
 
 
 def ratio(run: Run, base: Run) -> str:
