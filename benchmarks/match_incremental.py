@@ -3,6 +3,7 @@
 Usage::
 
     python -m benchmarks.match_incremental [--steps 100,100,200] [--db URL] [--profile FILE]
+    python -m benchmarks.match_incremental --sizes 1000,2000,5000,10000,20000 [--probe 100]
 
 Generates articles (tests/support.py) in batches and ingests each batch with
 matching on into one SQLite database (or ``--db``, an empty database). For each
@@ -12,6 +13,11 @@ conflict flags: ``crosscheck.update``) and its ratio to the extraction time of
 the same batch (``extract`` alone, measured in this run). With blocking keys
 looked up through indexes the per-document figure should stay roughly flat as
 the database grows. ``--profile`` writes cProfile stats of the updates.
+
+``--sizes`` measures at larger stores without paying a small batch's cost all the
+way: before each size the store is filled up to it with one ingest (matching on,
+untimed), then a probe batch of ``--probe`` new articles is ingested and timed as
+above; the table has one row per size.
 """
 
 from __future__ import annotations
@@ -70,8 +76,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--db", default=None, help="empty database URL (default: temp SQLite)")
     parser.add_argument("--profile", default=None, help="write cProfile stats here")
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="comma-separated store sizes (documents) to probe at, e.g. 1000,2000,5000",
+    )
+    parser.add_argument("--probe", type=int, default=100, help="articles per probe (--sizes)")
     args = parser.parse_args(argv)
     steps = [int(s) for s in args.steps.split(",")]
+    timed_steps: list[bool] = [True] * len(steps)
+    if args.sizes:
+        # Fill (untimed) to each size, then probe: sizes count the probes already stored.
+        steps, timed_steps, total = [], [], 0
+        for size in sorted(int(s) for s in args.sizes.split(",")):
+            if size > total:
+                steps.append(size - total)
+                timed_steps.append(False)
+            steps.append(args.probe)
+            timed_steps.append(True)
+            total = max(size, total) + args.probe
     profiler = cProfile.Profile() if args.profile else None
     crosscheck = ingest_module.crosscheck
     original = crosscheck.update
@@ -86,9 +109,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'update/extract':>15}"
             )
             total = 0
-            for n, size in enumerate(steps):
+            for n, (size, timed_step) in enumerate(zip(steps, timed_steps, strict=True)):
                 folder = Path(tmp) / f"batch{n}"
                 write_corpus(folder, size, seed=7 + n, start=total)
+                if not timed_step:
+                    report = ingest_module.ingest(store, [folder])
+                    assert report.failed == 0, report.problems[:3]
+                    total += size
+                    continue
                 extract_alone(folder)  # warm the page cache and the lexicons
                 t_extract = extract_alone(folder)
                 before = timed.seconds

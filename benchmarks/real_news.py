@@ -15,7 +15,8 @@ reserved and never read), then runs the commands a user runs, as whole processes
 - ``provenance ingest ARCHIVE --no-match`` into another database (storage alone);
 - ``provenance match`` (the rebuild of claims, clusters and flags) on a copy of DB.
 
-and prints wall time of each, their ratio, and the documents stored and failed
+and prints wall and CPU time of each (``os.wait4``: the process and the workers it
+waited for), their ratios to ``extract``, and the documents stored and failed
 (section ``ingest``). Other sections read the database this run made and print
 their own figures; each lives in a module ``benchmarks/real_news_<name>.py`` with
 a function ``report(db_url: str, archive: Path) -> list[str]`` (lines to print).
@@ -35,8 +36,10 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_POLNEAR = REPO.parent / "polnear"
@@ -73,36 +76,74 @@ def build_archive(polnear: Path, out: Path) -> int:
     return count
 
 
-def _provenance(*args: str, stdout: object = subprocess.DEVNULL) -> tuple[float, int, str]:
-    """Run ``provenance ARGS`` as its own process; (wall seconds, exit status, stderr)."""
+class Run(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process and the children it waited for
+    status: int
+    stderr: str
+    peak_mb: float  # peak RSS of the process (its largest child's, for worker pools)
+
+
+# Runs the command in a grandchild and reports its rusage: a child forked from this
+# (large) benchmark process would count this process's pages in its peak RSS.
+_LAUNCHER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "provenance", *sys.argv[2:]])
+_, status, u = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump([u.ru_utime + u.ru_stime, os.waitstatus_to_exitcode(status), u.ru_maxrss], out)
+"""
+
+
+def run_command(*args: str) -> Run:
+    """Run ``provenance ARGS`` as its own process (output discarded) and measure it
+    with ``os.wait4``: wall and CPU seconds (the process and the workers it waited
+    for) and its peak RSS.
+
+    CPU seconds are printed next to wall seconds because this machine is shared:
+    a neighbour's load stretches wall time more than the CPU a command uses.
+    """
     started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "provenance", *args],
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-        cwd=REPO,
-    )
-    return time.perf_counter() - started, proc.returncode, proc.stderr
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = Path(tmp) / "rusage.json"
+        err = Path(tmp) / "stderr"
+        with err.open("w", encoding="utf-8") as sink:
+            subprocess.run(
+                [sys.executable, "-c", _LAUNCHER, str(figures), *args],
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+                check=False,
+                cwd=REPO,
+            )
+        wall = time.perf_counter() - started
+        cpu, status, maxrss = json.loads(figures.read_text(encoding="utf-8"))
+        return Run(wall, cpu, status, err.read_text(encoding="utf-8"), maxrss / 1024)
+
+
+def ratio(run: Run, base: Run) -> str:
+    """ "W.WWx wall, C.CCx CPU" of ``run`` against ``base``."""
+    return f"{run.wall / base.wall:.2f}x wall, {run.cpu / max(base.cpu, 1e-9):.2f}x CPU"
 
 
 def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[str]:
     lines = []
-    t_extract, rc, _ = _provenance("extract", str(archive))
+    extract = run_command("extract", str(archive))
     lines.append(
-        f"extract alone: {t_extract:.1f} s (exit {rc}), {articles / t_extract:.0f} articles/s"
+        f"extract alone: {extract.wall:.1f} s wall, {extract.cpu:.1f} s CPU "
+        f"(exit {extract.status}), {articles / extract.wall:.0f} articles/s"
     )
     if reuse and db.exists():
         lines.append(f"ingest: reused {db}")
     else:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        t_ingest, rc, stderr = _provenance("ingest", str(archive), "--db", str(db), "--quiet")
-        errors = [ln for ln in stderr.splitlines() if ln.startswith("error:")]
+        ingest = run_command("ingest", str(archive), "--db", str(db), "--quiet")
+        errors = [ln for ln in ingest.stderr.splitlines() if ln.startswith("error:")]
         lines.append(
-            f"ingest (default, cross-source on): {t_ingest:.1f} s (exit {rc}), "
-            f"{t_ingest / t_extract:.2f}x extract alone"
+            f"ingest (default, cross-source on): {ingest.wall:.1f} s wall, {ingest.cpu:.1f} s CPU "
+            f"(exit {ingest.status}), {ratio(ingest, extract)} extract alone"
         )
         lines.append(f"documents failed (error lines): {len(errors)}")
         lines.extend(f"  {ln}" for ln in errors[:5])
@@ -113,18 +154,16 @@ def ingest_section(archive: Path, db: Path, articles: int, reuse: bool) -> list[
         for path in (bare, rebuilt):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-        t_bare, rc, _ = _provenance(
-            "ingest", str(archive), "--db", str(bare), "--quiet", "--no-match"
-        )
+        no_match = run_command("ingest", str(archive), "--db", str(bare), "--quiet", "--no-match")
         lines.append(
-            f"ingest --no-match: {t_bare:.1f} s (exit {rc}), "
-            f"{t_bare / t_extract:.2f}x extract alone"
+            f"ingest --no-match: {no_match.wall:.1f} s wall, {no_match.cpu:.1f} s CPU "
+            f"(exit {no_match.status}), {ratio(no_match, extract)} extract alone"
         )
         shutil.copy(db, rebuilt)
-        t_match, rc, _ = _provenance("match", "--db", str(rebuilt))
+        match = run_command("match", "--db", str(rebuilt))
         lines.append(
-            f"match (rebuild claims, clusters, flags): {t_match:.1f} s (exit {rc}), "
-            f"{t_match / t_extract:.2f}x extract alone"
+            f"match (rebuild claims, clusters, flags): {match.wall:.1f} s wall, "
+            f"{match.cpu:.1f} s CPU (exit {match.status}), {ratio(match, extract)} extract alone"
         )
     with sqlite3.connect(db) as con:
         stored = con.execute("select count(*) from documents").fetchone()[0]

@@ -424,13 +424,23 @@ def claim_fingerprint(c: ClaimRow) -> dict[str, Any]:
     }
 
 
-def log_claims(session: Session, doc_id: str, actor: str = SOFTWARE_ACTOR) -> None:
-    """The quantity claims stored for one document (all of them, as after this change)."""
-    rows = session.exec(
-        select(ClaimRow)
-        .where(ClaimRow.document_id == doc_id)
-        .order_by(col(ClaimRow.start), col(ClaimRow.quantity_start), col(ClaimRow.id))
-    ).all()
+def log_claims(
+    session: Session,
+    doc_id: str,
+    actor: str = SOFTWARE_ACTOR,
+    rows: Sequence[ClaimRow] | None = None,
+) -> None:
+    """The quantity claims stored for one document (all of them, as after this change).
+
+    ``rows``: those claims, ordered by (start, quantity start, id), when the
+    caller holds them (:func:`provenance.quantities.store_claims_of`).
+    """
+    if rows is None:
+        rows = session.exec(
+            select(ClaimRow)
+            .where(ClaimRow.document_id == doc_id)
+            .order_by(col(ClaimRow.start), col(ClaimRow.quantity_start), col(ClaimRow.id))
+        ).all()
     _append(
         session,
         CLAIMS_EXTRACTED,

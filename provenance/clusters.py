@@ -29,7 +29,6 @@ new quote matches each one's canonical wording.
 Clusters live in tables (``clusters``, ``cluster_members``, ``match_keys``) so a
 new document only looks up its own quotes' keys: :func:`add_quotes`. Every
 membership change is a ``cluster.assigned`` audit entry in the same transaction.
-:func:`cluster_texts` is the same algorithm in memory, for bulk runs.
 """
 
 from __future__ import annotations
@@ -37,18 +36,19 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
 from functools import cache
-from typing import TYPE_CHECKING
+from itertools import islice
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from sqlalchemy import TextClause, delete, func, insert, text, update
+from sqlalchemy import Table, TextClause, bindparam, delete, func, insert, text, update
 from sqlalchemy import select as sa_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
@@ -182,14 +182,15 @@ def matchable(text: str) -> bool:
     return len(normalize(text).split()) >= MIN_WORDS and not is_title(text)
 
 
-@cache
-def _lsh_params() -> tuple[int, int]:
-    """(bands, rows) datasketch chooses for :data:`LSH_THRESHOLD` and :data:`NUM_PERM`."""
-    # datasketch is imported where used: it pulls in scipy, a third of the CLI's start-up.
-    from datasketch import MinHashLSH
+LSH_BANDS, LSH_ROWS = 14, 4
+"""What ``datasketch.MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)`` chooses
+(a test checks): importing datasketch to compute it pulls in scipy, ~0.6 s of every
+``ingest`` and ``match``."""
 
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    return lsh.b, lsh.r
+
+def _lsh_params() -> tuple[int, int]:
+    """(bands, rows) of the LSH index for :data:`LSH_THRESHOLD` and :data:`NUM_PERM`."""
+    return LSH_BANDS, LSH_ROWS
 
 
 def tokens(norm: str) -> set[str]:
@@ -217,6 +218,26 @@ def exact_key(norm: str) -> str:
     return "x:" + hashlib.blake2b(norm.encode("utf-8"), digest_size=10).hexdigest()
 
 
+@cache
+def _permutations() -> np.ndarray:
+    """datasketch's "legacy" MinHash permutations for :data:`NUM_PERM` and :data:`SEED`
+    (``MinHash._init_permutations``), made here so datasketch is not imported."""
+    gen = np.random.RandomState(SEED)
+    prime = np.uint64((1 << 61) - 1)
+    return np.array(
+        [
+            (gen.randint(1, prime, dtype=np.uint64), gen.randint(0, prime, dtype=np.uint64))
+            for _ in range(NUM_PERM)
+        ],
+        dtype=np.uint64,
+    ).T
+
+
+def sha1_hash32(data: bytes) -> int:
+    """datasketch's ``sha1_hash32``: the first 4 bytes of SHA-1, little-endian."""
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
+
+
 def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray:
     """MinHash signatures of many token sets at once: shape (n, NUM_PERM), uint32.
 
@@ -224,10 +245,7 @@ def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray
     datasketch's permutations and sha1 hash — computed with numpy over chunks
     (datasketch keeps them in uint64 but they never exceed 32 bits).
     """
-    from datasketch import MinHash
-    from datasketch.hashfunc import sha1_hash32
-
-    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    a, b = _permutations()
     prime, max_hash = np.uint64((1 << 61) - 1), np.uint64((1 << 32) - 1)
     vocab: dict[str, int] = {}
     out = np.full((len(token_sets), NUM_PERM), max_hash, dtype=np.uint32)
@@ -247,95 +265,36 @@ def signatures(token_sets: Sequence[set[str]], chunk: int = 2_000) -> np.ndarray
     return out
 
 
-# ---- bulk (in memory) -----------------------------------------------------
-
-
-@dataclass
-class BulkResult:
-    labels: np.ndarray  # cluster label per input text
-    comparisons: int  # pairs scored by rapidfuzz
-    blocks: int
-
-
-class _Union:
-    def __init__(self, n: int) -> None:
-        self.parent = np.arange(n)
-
-    def find(self, i: int) -> int:
-        p = self.parent
-        root = i
-        while p[root] != root:
-            root = p[root]
-        while p[i] != root:
-            p[i], i = root, p[i]
-        return int(root)
-
-    def union(self, i: int, j: int) -> None:
-        ri, rj = self.find(i), self.find(j)
-        if ri != rj:
-            self.parent[max(ri, rj)] = min(ri, rj)
-
-
-def candidate_matrix(q: Sequence[str], c: Sequence[str], workers: int = 1) -> np.ndarray:
-    """Boolean matrix: which pairs may relate (ratio ≥ VARIANT or one nearly inside the other).
-
-    One ``cdist`` of LCS lengths gives both filters: ``fuzz.ratio`` is
-    ``200·LCS/(len a + len b)``, and a fragment's LCS with its source is nearly its
-    own length. :func:`relation` then checks the few pairs that pass.
-    """
-    # Threads cost more than they save on the many small blocks.
-    workers = workers if len(q) * len(c) >= PARALLEL_MIN_PAIRS else 1
-    lcs = process.cdist(q, c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)
-    lq = np.fromiter((len(x) for x in q), dtype=np.int32, count=len(q))[:, None]
-    lc = np.fromiter((len(x) for x in c), dtype=np.int32, count=len(c))[None, :]
-    ratio_ok = 200 * lcs >= VARIANT * (lq + lc)
-    inside_ok = 100 * lcs >= FRAGMENT * np.minimum(lq, lc)
-    return ratio_ok | inside_ok
-
-
-def relations(
-    q: str, c: Sequence[str], same_speaker: Sequence[bool], workers: int = 1
-) -> list[tuple[str | None, float]]:
-    """:func:`relation` of ``q`` with each of ``c`` — (None, 0.0) where
-    :func:`candidate_matrix` rules the pair out — with three C calls for the row.
-
-    ``partial_ratio`` runs only where it can reach :data:`FRAGMENT`: a window of
-    the longer text scoring ``F`` shares at least ``F·len/(200 − F)`` characters
-    (LCS) with the shorter, so a pair whose LCS is below that cannot be a fragment.
-    """
-    workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
-    lcs = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int32)[0]
-    ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
-    out: list[tuple[str | None, float]] = []
-    for cn, common, ratio, same in zip(c, lcs.tolist(), ratios.tolist(), same_speaker, strict=True):
-        shorter = min(len(q), len(cn))
-        if 200 * common < VARIANT * (len(q) + len(cn)) and 100 * common < FRAGMENT * shorter:
-            out.append((None, 0.0))  # what candidate_matrix rules out
-        elif ratio >= SAME:
-            out.append(("same", ratio))
-        elif common * (200 - FRAGMENT) >= FRAGMENT * shorter:
-            out.append(relation(q, cn, same))
-        else:
-            out.append(("variant", ratio) if same and ratio >= VARIANT else (None, ratio))
-    return out
+def _ratios(common: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``fuzz.ratio`` from LCS lengths, with rapidfuzz's own float steps (normalized
+    Indel distance ``(la + lb − 2·LCS) / (la + lb)``, then ``(1 − d)·100``), so the
+    values are bit for bit those of a second ``cdist`` (checked in the tests)."""
+    # Two empty texts are 100 alike; the divisor 1 only keeps numpy quiet for them.
+    dist = (lengths - 2 * common).astype(np.float64) / np.maximum(lengths, 1).astype(np.float64)
+    return np.where(lengths == 0, 100.0, (1.0 - dist) * 100.0)
 
 
 def relation_hits(
-    q: str, c: Sequence[str], same_speaker: Sequence[bool], workers: int = 1
+    q: str, c: Sequence[str], same_speaker: Sequence[bool] | np.ndarray, workers: int = 1
 ) -> list[tuple[int, str, float]]:
-    """(index, relation, score 0–100) of those of ``c`` that :func:`relations` relates
+    """(index, relation, score 0–100) of those of ``c`` that :func:`relation` relates
     to ``q`` (relation not None), in index order.
 
-    The same tests as :func:`relations`, done on numpy arrays over the whole row, so
-    a speaker group of 2,000 quotes costs two ``cdist`` calls and a few array
-    operations, with Python only for the pairs that relate.
+    The same tests as :func:`relation`, done on numpy arrays over the whole row
+    from one ``cdist`` of LCS lengths (``fuzz.ratio`` is ``200·LCS/(len a + len b)``,
+    :func:`_ratios`), so a speaker group of 2,000 quotes costs one ``cdist`` and a few
+    array operations, with Python only for the pairs that relate. A pair whose
+    ratio is under :data:`VARIANT` and whose shorter text is not nearly inside the
+    longer (LCS under :data:`FRAGMENT` % of it) is ruled out; ``partial_ratio`` runs
+    only where it can reach :data:`FRAGMENT`: a window of the longer text scoring
+    ``F`` shares at least ``F·len/(200 − F)`` characters (LCS) with the shorter.
     """
     if not c:
         return []
     workers = workers if len(c) >= PARALLEL_MIN_PAIRS else 1
     common = process.cdist([q], c, scorer=LCSseq.similarity, workers=workers, dtype=np.int64)[0]
-    ratios = process.cdist([q], c, scorer=fuzz.ratio, workers=workers, dtype=np.float64)[0]
     lc = np.fromiter(map(len, c), dtype=np.int64, count=len(c))
+    ratios = _ratios(common, len(q) + lc)
     shorter = np.minimum(lc, len(q))
     ruled_out = (200 * common < VARIANT * (len(q) + lc)) & (100 * common < FRAGMENT * shorter)
     is_same = ~ruled_out & (ratios >= SAME)
@@ -375,92 +334,6 @@ def relation_hits(
         else:
             out.append((i, "variant", float(ratios[i])))
     return out
-
-
-def _score_block(
-    norms: list[str],
-    speakers: list[object],
-    rows: list[int],
-    cols: list[int],
-    uf: _Union,
-    workers: int,
-) -> int:
-    """Score rows × cols and join the pairs :func:`relation` accepts; returns pairs scored."""
-    ok = candidate_matrix([norms[i] for i in rows], [norms[j] for j in cols], workers)
-    for x, y in zip(*np.nonzero(ok), strict=True):
-        i, j = rows[x], cols[y]
-        if i == j or uf.find(i) == uf.find(j):
-            continue
-        same_speaker = speakers[i] is not None and speakers[i] == speakers[j]
-        if relation(norms[i], norms[j], same_speaker)[0] is not None:
-            uf.union(i, j)
-    return len(rows) * len(cols)
-
-
-def cluster_texts(
-    texts: Sequence[str], speakers: Sequence[object] | None = None, workers: int = 2
-) -> BulkResult:
-    """Cluster many quotes in memory with the same blocking and scoring as the store."""
-    all_norms = [normalize(t) for t in texts]
-    uniq: dict[str, int] = {}
-    rep = np.fromiter(
-        (uniq.setdefault(n, len(uniq)) for n in all_norms), dtype=np.int64, count=len(all_norms)
-    )
-    norms = list(uniq)
-    spk: list[object] = [None] * len(norms)
-    if speakers is not None:
-        for i, s in zip(rep.tolist(), speakers, strict=True):
-            if spk[i] is None:
-                spk[i] = s
-    uf = _Union(len(norms))
-    toks = [tokens(n) for n in norms]
-    df: Counter[str] = Counter(t for s in toks for t in s)
-    comparisons = blocks = 0
-    # Rare tokens: each quote against every quote holding one of its rarest tokens.
-    postings: dict[str, list[int]] = defaultdict(list)
-    queries: dict[str, list[int]] = defaultdict(list)
-    for i, s in enumerate(toks):
-        rare = sorted((t for t in s if 1 < df[t] <= MAX_DF), key=lambda t: (df[t], t))
-        for t in s:
-            if 1 < df[t] <= MAX_DF:
-                postings[t].append(i)
-        for t in rare[:RARE_TOKENS]:
-            queries[t].append(i)
-    sig = signatures(toks)
-    # The largest structures; the blocks below only need ids and texts.
-    del toks
-    df.clear()
-    for t, rows in queries.items():
-        comparisons += _score_block(norms, spk, rows, postings[t], uf, workers)
-        blocks += 1
-    del postings, queries
-    # MinHash LSH bands: quotes sharing a band are compared as a block.
-    b, r = _lsh_params()
-    for band in range(b):
-        key = (
-            np.ascontiguousarray(sig[:, band * r : (band + 1) * r])
-            .view(np.dtype((np.void, 4 * r)))
-            .ravel()
-        )
-        order = np.argsort(key, kind="stable")
-        sorted_keys = key[order]
-        cuts = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        for group in np.split(order, cuts):
-            if 1 < len(group) <= MAX_BLOCK:
-                ids = group.tolist()
-                comparisons += _score_block(norms, spk, ids, ids, uf, workers)
-                blocks += 1
-    # Speaker: a misquote may share few words with what the speaker really said.
-    by_speaker: dict[object, list[int]] = defaultdict(list)
-    for i, s in enumerate(spk):
-        if s is not None:
-            by_speaker[s].append(i)
-    for same in by_speaker.values():
-        if 1 < len(same) <= MAX_BLOCK:
-            comparisons += _score_block(norms, spk, same, same, uf, workers)
-            blocks += 1
-    roots = np.fromiter((uf.find(i) for i in range(len(norms))), dtype=np.int64, count=len(norms))
-    return BulkResult(labels=roots[rep], comparisons=comparisons, blocks=blocks)
 
 
 # ---- store (incremental) --------------------------------------------------
@@ -517,21 +390,35 @@ class _Batch:
     written before it was looked at.
     """
 
-    def __init__(self, session: Session, rows: Sequence[QuoteRow]) -> None:
+    def __init__(self, session: Session, rows: Sequence[NewQuote]) -> None:
         self.session = session
         self.postings: dict[str, list[str]] = {}  # stored key -> quote ids
-        self.fresh: dict[str, list[str]] = defaultdict(list)  # this call's key -> quote ids
         self.counts: dict[str, int] = {}  # stored token key -> quotes, capped at MAX_DF + 1
         self.speakers: dict[int, list[str]] = {}
         # quote id -> (normalized text, speaker id) and its cluster (None: none yet)
         self.known: dict[str, tuple[str, int | None]] = {}
         self.cluster_of: dict[str, int | None] = {r.id: None for r in rows}
         self.members_of: dict[int, set[str]] = defaultdict(set)
-        self.new_keys: list[dict[str, str]] = []
+        # This call's quotes with their keys, in the order they were indexed: written at
+        # the end (the lists are the caller's; nothing is copied per key).
+        self.new_keys: list[tuple[str, list[str]]] = []
         self.added: dict[str, None] = {}  # this call's quotes placed in a cluster, in order
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
         self.speaker_kind: dict[int, str] = {}
+        # Every quote the call may meet, numbered in id order once prefetch() has read
+        # them (index()): candidates are then numpy arrays of these numbers, their
+        # clusters and speakers looked up by array indexing, not quote by quote.
+        self.rank: dict[str, int] = {}
+        self.ids: list[str] = []
+        self.norm_at: list[str] = []
+        self.speaker_at = np.zeros(0, dtype=np.int64)  # NO_SPEAKER: none
+        self.cluster_at = np.zeros(0, dtype=np.int64)  # NO_CLUSTER: none (yet)
+        self.numbered = False  # index() has run: keep the arrays current
+        self.in_order = True  # numbers follow id order (no quote met after index())
+        self.posting_at: dict[str, np.ndarray] = {}  # stored key -> numbers
+        self.group_at: dict[int, np.ndarray] = {}  # speaker id -> numbers of stored quotes
+        self.fresh_at: dict[str, list[int]] = defaultdict(list)  # this call's key -> numbers
 
     def kinds(self, speaker_ids: set[int]) -> dict[int, str]:
         """Speaker id -> kind (person, organization, document, anonymous), read once."""
@@ -567,13 +454,13 @@ class _Batch:
                 (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
             )
         found = (
-            (min(self.counts[k] + len(self.fresh.get(k, ())), MAX_DF + 1), k) for k in token_keys
+            (min(self.counts[k] + len(self.fresh_at.get(k, ())), MAX_DF + 1), k) for k in token_keys
         )
         return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
 
-    def prefetch(self, rows: Sequence[QuoteRow], keys: Sequence[list[str]]) -> None:
-        """Read, in a few statements for the whole call, what :meth:`candidates` and
-        :meth:`clustered` would otherwise read quote by quote.
+    def prefetch(self, rows: Sequence[NewQuote], keys: Sequence[list[str]]) -> None:
+        """Read, in a few statements for the whole call, what :meth:`candidate_numbers`
+        would otherwise read quote by quote.
 
         Stored keys do not change during a call (its own keys are written at the
         end), so the stored token counts and the postings of every key a quote may
@@ -607,6 +494,97 @@ class _Batch:
             {r.speaker_id for r in rows if r.speaker_id is not None}
             | {s for _, s in self.known.values() if s is not None}
         )
+        # The canonical wording of every stored cluster a candidate is in: no call
+        # changes a stored cluster's text (refresh_clusters runs after), so read now.
+        self.canonical_of({c for c in self.cluster_of.values() if c is not None})
+        self.index()
+
+    def index(self) -> None:
+        """Number every quote met so far in id order (see :meth:`candidate_numbers`)."""
+        self.ids = sorted(set(self.cluster_of) | set(self.known))
+        self.rank = {q: i for i, q in enumerate(self.ids)}
+        self.norm_at = [self.known[q][0] if q in self.known else "" for q in self.ids]
+        self.speaker_at = np.fromiter(
+            (
+                _speaker_number(self.known[q][1]) if q in self.known else NO_SPEAKER
+                for q in self.ids
+            ),
+            dtype=np.int64,
+            count=len(self.ids),
+        )
+        self.cluster_at = np.fromiter(
+            (_cluster_number(self.cluster_of.get(q)) for q in self.ids),
+            dtype=np.int64,
+            count=len(self.ids),
+        )
+        self.in_order = self.numbered = True
+
+    def number(self, quote_id: str) -> int:
+        """The number of ``quote_id``; one met after :meth:`index` is appended."""
+        n = self.rank.get(quote_id)
+        if n is None:
+            n = self.rank[quote_id] = len(self.ids)
+            self.ids.append(quote_id)
+            known = self.known.get(quote_id)
+            self.norm_at.append(known[0] if known else "")
+            spk = _speaker_number(known[1]) if known else NO_SPEAKER
+            self.speaker_at = np.append(self.speaker_at, spk)
+            self.cluster_at = np.append(
+                self.cluster_at, _cluster_number(self.cluster_of.get(quote_id))
+            )
+            self.in_order = False
+        return n
+
+    def know(self, quote_id: str, norm: str, speaker_id: int | None) -> None:
+        self.known[quote_id] = norm, speaker_id
+        if self.numbered:
+            n = self.number(quote_id)
+            self.norm_at[n] = norm
+            self.speaker_at[n] = _speaker_number(speaker_id)
+
+    def candidate_numbers(self, row: NewQuote, keys: list[str]) -> np.ndarray:
+        """Numbers, in quote id order, of the quotes sharing a blocking key or the speaker
+        with ``row`` that are in a cluster (``row`` itself excluded)."""
+        looked_up = [k for k in keys if not k.startswith("t:")]
+        looked_up += self.rare([k for k in keys if k.startswith("t:")])
+        todo = [k for k in looked_up if k not in self.postings]
+        self._read_postings(todo)
+        self.load({q for k in todo for q in self.postings[k]})
+        parts = []
+        for k in looked_up:
+            stored = self.posting_at.get(k)
+            if stored is None:
+                stored = self.posting_at[k] = np.fromiter(
+                    (self.number(q) for q in self.postings[k]), dtype=np.int64
+                )
+            parts.append(stored)
+            fresh = self.fresh_at.get(k)
+            if fresh:
+                parts.append(np.asarray(fresh, dtype=np.int64))
+        if row.speaker_id is not None:
+            group = self.group_at.get(row.speaker_id)
+            if group is None:
+                same = self.speaker_group(row.speaker_id)
+                self.load(set(same))
+                group = self.group_at[row.speaker_id] = np.fromiter(
+                    (self.number(q) for q in same), dtype=np.int64
+                )
+            parts.append(group)
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        found = np.unique(np.concatenate(parts))
+        found = found[self.cluster_at[found] != NO_CLUSTER]
+        own = self.rank.get(row.id)
+        if own is not None:
+            found = found[found != own]
+        if not self.in_order:
+            found = np.asarray(sorted(found.tolist(), key=self.ids.__getitem__), dtype=np.int64)
+        return found
+
+    def entry(self, n: int) -> tuple[str, str, int | None, int]:
+        """(id, normalized text, speaker id, cluster id) of quote number ``n``."""
+        q = self.ids[n]
+        return q, self.norm_at[n], self.known[q][1], int(self.cluster_at[n])
 
     def speaker_groups(self, speaker_ids: list[int]) -> None:
         """:meth:`speaker_group` of many speakers: one statement per chunk of them.
@@ -650,7 +628,7 @@ class _Batch:
                 .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
                 .where(col(QuoteRow.id).in_(part))
             ):
-                self.known[q_id] = normalize(q_text), speaker
+                self.know(q_id, normalize(q_text), speaker)
                 self.place(q_id, cluster)
 
     def _read_postings(self, keys: list[str]) -> None:
@@ -663,43 +641,34 @@ class _Batch:
             ):
                 self.postings[key].append(quote_id)
 
-    def candidates(self, row: QuoteRow, keys: list[str]) -> set[str]:
-        """Ids of quotes sharing a blocking key with ``row`` (itself excluded)."""
-        looked_up = [k for k in keys if not k.startswith("t:")]
-        looked_up += self.rare([k for k in keys if k.startswith("t:")])
-        todo = [k for k in looked_up if k not in self.postings]
-        self._read_postings(todo)
-        found = {q for k in looked_up for q in (*self.postings[k], *self.fresh.get(k, ()))}
-        if row.speaker_id is not None:
-            found.update(self.speaker_group(row.speaker_id))
-        found.discard(row.id)
-        return found
-
-    def clustered(self, ids: set[str]) -> list[tuple[str, str, int | None, int]]:
-        """(id, normalized text, speaker id, cluster id) of those of ``ids`` in a cluster."""
-        self.load(ids)
-        cluster_of, known = self.cluster_of, self.known
-        out = [
-            (q, *known[q], joined)
-            for q in ids
-            if (joined := cluster_of.get(q)) is not None and q in known
-        ]
-        out.sort()  # by quote id (unique)
-        return out
-
     def place(self, quote_id: str, cluster: int | None) -> None:
         self.cluster_of[quote_id] = cluster
         if cluster is not None:
             self.members_of[cluster].add(quote_id)
+        if self.numbered:
+            self.cluster_at[self.number(quote_id)] = _cluster_number(cluster)
 
     def merged(self, other: int, target: int) -> None:
         for q in self.members_of.pop(other, set()):
             self.place(q, target)
 
     def indexed(self, quote_id: str, keys: list[str]) -> None:
+        n = self.number(quote_id)
         for k in keys:
-            self.fresh[k].append(quote_id)
-            self.new_keys.append({"quote_id": quote_id, "key": k})
+            self.fresh_at[k].append(n)
+        self.new_keys.append((quote_id, keys))
+
+
+NO_SPEAKER = -1  # speaker ids count from 1
+NO_CLUSTER = -1  # cluster ids count from 1
+
+
+def _speaker_number(speaker_id: int | None) -> int:
+    return NO_SPEAKER if speaker_id is None else speaker_id
+
+
+def _cluster_number(cluster_id: int | None) -> int:
+    return NO_CLUSTER if cluster_id is None else cluster_id
 
 
 def joins(
@@ -857,38 +826,78 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     :data:`MAX_DF` quotes, a speaker group is cut at :data:`MAX_BLOCK`), each
     read once per call (:class:`_Batch`), and the keys are written together.
     """
-    touched: set[int] = set()
-    rows = session.exec(
-        select(QuoteRow).where(
-            col(QuoteRow.id).in_(list(quote_ids)), col(QuoteRow.kind).in_(MATCHED_KINDS)
+    # Only what matching reads, not whole rows: a rebuild reads every stored quote.
+    # The order is the one the database gives (it is the order quotes are assigned in).
+    rows = [
+        NewQuote(*r)
+        for r in session.execute(
+            sa_select(col(QuoteRow.id), col(QuoteRow.text), col(QuoteRow.speaker_id)).where(
+                col(QuoteRow.id).in_(list(quote_ids)), col(QuoteRow.kind).in_(MATCHED_KINDS)
+            )
         )
-    ).all()
+    ]
+    new_cluster = _cluster_inserter(session)
+    touched: set[int] = set()
+    # A batch is the unit of everything held in memory (keys, postings, texts); a
+    # later batch reads the earlier ones' keys and memberships from the store, which
+    # is what the earlier quotes of one batch give (see _Batch), so results do not
+    # depend on ADD_BATCH.
+    for lo in range(0, len(rows), ADD_BATCH):
+        touched |= _add_batch(session, rows[lo : lo + ADD_BATCH], workers, new_cluster)
+    return touched
+
+
+class NewQuote(NamedTuple):
+    """What :func:`add_quotes` reads of a quote to match."""
+
+    id: str
+    text: str
+    speaker_id: int | None
+
+
+ADD_BATCH = 20_000
+"""Quotes matched per :class:`_Batch`: ~20 KB each in memory (keys, candidates)."""
+
+
+def _add_batch(
+    session: Session,
+    rows: Sequence[NewQuote],
+    workers: int,
+    new_cluster: Callable[[str, str], int],
+) -> set[int]:
+    touched: set[int] = set()
     batch = _Batch(session, rows)
     published = _Published(session)
-    # The call's own quotes at once: a rebuild's candidates are nearly all among them.
+    # The batch's own quotes at once: a rebuild's candidates are nearly all among them.
     published.read([r.id for r in rows])
-    new_cluster = _cluster_inserter(session)
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
     clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
     keyed = batch_keys([r.text for r in rows])
     looked = [(r, k) for r, (n, k) in zip(rows, keyed, strict=True) if n and matchable(r.text)]
     batch.prefetch([r for r, _ in looked], [k for _, k in looked])
     for row, (norm, keys) in zip(rows, keyed, strict=True):
-        batch.known[row.id] = norm, row.speaker_id
+        batch.know(row.id, norm, row.speaker_id)
         if not norm or not matchable(row.text):
             continue  # kept as a record, never clustered: a fragment, scare quote or title
-        cands = batch.clustered(batch.candidates(row, keys))
+        found = batch.candidate_numbers(row, keys)
         batch.indexed(row.id, keys)
         # cluster id -> (score 0–100, relation, quote) of the best match in it
         best: dict[int, tuple[float, str, str]] = {}
         via: dict[int, str] = {}  # cluster id -> "canon", "inside" or "variant" (see joins)
-        if cands:
-            speaker_id = row.speaker_id  # an ORM attribute: read once, not per candidate
-            same = [speaker_id is not None and speaker_id == c[2] for c in cands]
+        if len(found):
+            speaker_id = row.speaker_id
+            same = (
+                batch.speaker_at[found] == speaker_id
+                if speaker_id is not None
+                else np.zeros(len(found), dtype=bool)
+            )
+            norm_at = batch.norm_at
             # Only related candidates count below: the others would be skipped anyway.
             hits = [
-                (cands[i], rel, score)
-                for i, rel, score in relation_hits(norm, [c[1] for c in cands], same, workers)
+                (batch.entry(int(found[i])), rel, score)
+                for i, rel, score in relation_hits(
+                    norm, [norm_at[n] for n in found.tolist()], same, workers
+                )
             ]
             canon = batch.canonical_of({c[3] for c, _, _ in hits})
             published.read([c[0] for c, _, _ in hits])
@@ -983,22 +992,43 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
         touched |= joined | {target}
     # In the order they joined (a cluster's members are read in insertion order),
     # each in the cluster it ended in after this call's merges.
-    members_ = [
-        {"quote_id": q, "cluster_id": batch.cluster_of[q], "score": 100.0, "relation": "same"}
-        for q in batch.added
-    ]
-    for part in range(0, len(members_), KEY_INSERT_CHUNK):
-        session.execute(
-            insert(ClusterMemberRow.__table__),  # type: ignore[attr-defined]
-            members_[part : part + KEY_INSERT_CHUNK],
-        )
-    for part in range(0, len(batch.new_keys), KEY_INSERT_CHUNK):
-        session.execute(
-            insert(MatchKeyRow.__table__),  # type: ignore[attr-defined]
-            batch.new_keys[part : part + KEY_INSERT_CHUNK],
-        )
+    _insert_many(
+        session,
+        ClusterMemberRow.__table__,  # type: ignore[attr-defined]
+        ("quote_id", "cluster_id", "score", "relation"),
+        ((q, batch.cluster_of[q], 100.0, "same") for q in batch.added),
+    )
+    _insert_many(
+        session,
+        MatchKeyRow.__table__,  # type: ignore[attr-defined]
+        ("quote_id", "key"),
+        ((q, k) for q, keys in batch.new_keys for k in keys),
+    )
     session.flush()
     return touched
+
+
+def _insert_many(
+    session: Session, table: Table, names: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (values of the columns ``names``, plain strings and numbers) in
+    chunks of :data:`KEY_INSERT_CHUNK`, made as they are written.
+
+    A store of 12,000 quotes writes ~400,000 blocking keys; on SQLite they go
+    through the transaction's DBAPI cursor, which spares SQLAlchemy's
+    per-row parameter processing (a third of the insert's time); the values need
+    no conversion.
+    """
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    cursor = conn.connection.driver_connection.cursor() if sqlite else None  # type: ignore[union-attr]
+    it = iter(rows)
+    while part := list(islice(it, KEY_INSERT_CHUNK)):
+        if cursor is not None:
+            cursor.executemany(sql, part)
+        else:
+            session.execute(insert(table), [dict(zip(names, r, strict=True)) for r in part])
 
 
 def forget_quotes(session: Session, quote_ids: Sequence[str]) -> set[int]:
@@ -1099,41 +1129,60 @@ def refresh_cluster(session: Session, cluster_id: int) -> list[Member]:
 
 
 def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[Member]]:
-    """:func:`refresh_cluster` of many clusters: their members, cluster rows and
-    membership rows read in a few statements, the changes written in one flush."""
+    """:func:`refresh_cluster` of many clusters: their members and cluster ids read in a
+    few statements, the new values written with two ``executemany`` updates.
+
+    Core statements, not ORM objects: a rebuild refreshes every cluster, and loading,
+    setting and flushing a row object per cluster and member cost more than the
+    refresh itself (the values written are the same).
+    """
     found = members_of(session, cluster_ids)
     ids = sorted(found)
-    rows: dict[str, ClusterMemberRow] = {}
-    clusters: dict[int, ClusterRow] = {}
+    clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
+    members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
+    stored: set[int] = set()
     for part in _chunks(ids):  # type: ignore[arg-type]
-        rows.update(
-            (r.quote_id, r)
-            for r in session.exec(
-                select(ClusterMemberRow).where(col(ClusterMemberRow.cluster_id).in_(part))
-            )
-        )
-        clusters.update(
-            (c.id, c)
-            for c in session.exec(select(ClusterRow).where(col(ClusterRow.id).in_(part)))
-            if c.id is not None
+        stored.update(
+            session.execute(
+                sa_select(clusters_table.c.id).where(clusters_table.c.id.in_(part))
+            ).scalars()
         )
     out: dict[int, list[Member]] = {}
     now = _now()
+    cluster_rows: list[dict[str, Any]] = []
+    member_rows: list[dict[str, Any]] = []
     for cluster_id in ids:
-        cluster, ms = clusters.get(cluster_id), found[cluster_id]
-        if cluster is None:
+        if cluster_id not in stored:
             continue
+        ms = found[cluster_id]
         best = canonical(ms)
-        cluster.canonical_quote_id, cluster.text, cluster.updated_at = (
-            best.quote.id,
-            best.quote.text,
-            now,
+        cluster_rows.append(
+            {"b_id": cluster_id, "b_quote": best.quote.id, "b_text": best.quote.text, "b_at": now}
         )
         for m in ms:
             rel, score = relation(m.norm, best.norm, same_speaker=True)
-            row = rows[m.quote.id]
-            row.relation, row.score = rel or "variant", round(score, 1)
+            member_rows.append(
+                {"b_quote": m.quote.id, "b_relation": rel or "variant", "b_score": round(score, 1)}
+            )
         out[cluster_id] = ms
+    if cluster_rows:
+        session.execute(
+            update(clusters_table)
+            .where(clusters_table.c.id == bindparam("b_id"))
+            .values(
+                canonical_quote_id=bindparam("b_quote"),
+                text=bindparam("b_text"),
+                updated_at=bindparam("b_at"),
+            ),
+            cluster_rows,
+        )
+    if member_rows:
+        session.execute(
+            update(members_table)
+            .where(members_table.c.quote_id == bindparam("b_quote"))
+            .values(relation=bindparam("b_relation"), score=bindparam("b_score")),
+            member_rows,
+        )
     session.flush()
     return out
 

@@ -17,12 +17,13 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import NamedTuple
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from provenance.errors import NotFoundError, public
 from provenance.extract.segment import paragraphs, sentences
@@ -354,6 +355,9 @@ def find_quantities(text: str) -> list[Found]:
     return out
 
 
+_LOOKUP_CHUNK = 500  # ids per IN (...) look-up
+
+
 def claim_id(document: str, start: int, end: int) -> str:
     return hashlib.sha256(f"claim:{document}:{start}:{end}".encode()).hexdigest()[:32]
 
@@ -364,36 +368,84 @@ def store_claims(session: Session, document_id: str) -> int:
     The speaker of a claim is the extractor's speaker when one of its quotes covers
     the number, else the body the sentence credits ("police", "county officials").
     """
-    doc = session.get(DocumentRow, document_id)
-    if doc is None:
-        return 0
-    quotes = session.exec(
-        select(QuoteRow).where(QuoteRow.document_id == document_id, QuoteRow.kind != "nonspeech")
-    ).all()
-    # A claim's id holds its document, so the document's stored claims are all it
-    # can collide with: read once, not one look-up per claim.
-    seen = set(session.exec(select(ClaimRow.id).where(ClaimRow.document_id == document_id)))
-    n = 0
-    for f in find_quantities(doc.text):
-        q = f.quantity
-        cover = next(
-            (
-                r
-                for r in quotes
-                if r.start <= q.start and q.end <= r.end and r.speaker_id is not None
-            ),
-            None,
+    return store_claims_of(session, [document_id]).get(document_id, (0, []))[0]
+
+
+def store_claims_of(
+    session: Session, document_ids: Sequence[str]
+) -> dict[str, tuple[int, list[ClaimRow]]]:
+    """:func:`store_claims` of many documents, with the reads done in a few statements.
+
+    Returns, per stored document, how many claims were added and every claim it
+    now has (added and stored before) in the order ``audit.log_claims`` lists
+    them, so the caller logs them without reading them back.
+    """
+    ids = list(dict.fromkeys(document_ids))
+    docs: dict[str, DocumentRow] = {}
+    # Per document in the order one look-up of that document gives (the index on
+    # document_id, then insertion order): the first covering quote names the speaker.
+    quotes: dict[str, list[QuoteRow]] = {d: [] for d in ids}
+    stored: dict[str, list[ClaimRow]] = {d: [] for d in ids}
+    for lo in range(0, len(ids), _LOOKUP_CHUNK):
+        part = ids[lo : lo + _LOOKUP_CHUNK]
+        docs.update(
+            (d.id, d)
+            for d in session.exec(select(DocumentRow).where(col(DocumentRow.id).in_(part)))
         )
-        speaker, speaker_id = f.speaker, None
-        if cover is not None:
-            row = session.get(SpeakerRow, cover.speaker_id)
-            speaker, speaker_id = (row.name if row else cover.mention_name), cover.speaker_id
-        cid = claim_id(document_id, q.start, q.end)
-        if cid in seen:
+        for r in session.exec(
+            select(QuoteRow).where(
+                col(QuoteRow.document_id).in_(part), QuoteRow.kind != "nonspeech"
+            )
+        ):
+            quotes[r.document_id].append(r)
+        for c in session.exec(select(ClaimRow).where(col(ClaimRow.document_id).in_(part))):
+            stored[c.document_id].append(c)
+    found = {d: find_quantities(docs[d].text) for d in ids if d in docs}
+    # Speaker names of the covering quotes, read together.
+    names: dict[int, str] = {}
+    wanted = sorted(
+        {r.speaker_id for rs in quotes.values() for r in rs if r.speaker_id is not None}
+    )
+    for lo in range(0, len(wanted), _LOOKUP_CHUNK):
+        names.update(
+            (i, n)
+            for i, n in session.exec(
+                select(SpeakerRow.id, SpeakerRow.name).where(
+                    col(SpeakerRow.id).in_(wanted[lo : lo + _LOOKUP_CHUNK])
+                )
+            )
+            if i is not None
+        )
+    out: dict[str, tuple[int, list[ClaimRow]]] = {}
+    for document_id in ids:
+        doc = docs.get(document_id)
+        if doc is None:
             continue
-        seen.add(cid)
-        session.add(
-            ClaimRow(
+        # A claim's id holds its document, so the document's stored claims are all it
+        # can collide with.
+        rows = stored[document_id]
+        seen = {c.id for c in rows}
+        n = 0
+        for f in found[document_id]:
+            q = f.quantity
+            cover = next(
+                (
+                    r
+                    for r in quotes[document_id]
+                    if r.start <= q.start and q.end <= r.end and r.speaker_id is not None
+                ),
+                None,
+            )
+            speaker, speaker_id = f.speaker, None
+            if cover is not None and cover.speaker_id is not None:
+                name = names.get(cover.speaker_id)
+                speaker = name if name is not None else cover.mention_name
+                speaker_id = cover.speaker_id
+            cid = claim_id(document_id, q.start, q.end)
+            if cid in seen:
+                continue
+            seen.add(cid)
+            row = ClaimRow(
                 id=cid,
                 document_id=document_id,
                 start=f.sentence[0],
@@ -413,10 +465,13 @@ def store_claims(session: Session, document_id: str) -> int:
                 speaker=speaker,
                 speaker_id=speaker_id,
             )
-        )
-        n += 1
+            session.add(row)
+            rows.append(row)
+            n += 1
+        rows.sort(key=lambda c: (c.start, c.quantity_start, c.id))
+        out[document_id] = n, rows
     session.flush()
-    return n
+    return out
 
 
 def list_claims(

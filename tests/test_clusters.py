@@ -12,12 +12,11 @@ from typer.testing import CliRunner
 
 from provenance.cli import app
 from provenance.clusters import (
-    candidate_matrix,
-    cluster_texts,
     list_clusters,
     minhash,
     normalize,
     relation,
+    relation_hits,
     signatures,
     tokens,
 )
@@ -95,7 +94,7 @@ def test_relation(a: str, b: str, same_speaker: bool, expected: str | None) -> N
     assert 0 <= score <= 100
 
 
-def test_candidate_filter_keeps_every_accepted_pair() -> None:
+def test_relation_hits_is_relation_on_every_pair() -> None:
     texts = [
         normalize(t)
         for t in (
@@ -103,14 +102,19 @@ def test_candidate_filter_keeps_every_accepted_pair() -> None:
             "reopen before the first snow",
             "The bridge will reopen before the first snowfall",
             "Budget talks stalled again on Tuesday night",
+            "the bridge will not reopen before the first snow",
         )
     ]
-    ok = candidate_matrix(texts, texts)
-    for i, a in enumerate(texts):
-        for j, b in enumerate(texts):
-            if relation(a, b)[0] in ("same", "fragment"):
-                assert ok[i, j]
-    assert not ok[0, 3]
+    for same in (False, True):
+        for a in texts:
+            hits = {i: (rel, score) for i, rel, score in relation_hits(a, texts, [same] * 5)}
+            for i, b in enumerate(texts):
+                rel, score = relation(a, b, same)
+                if rel is None:
+                    assert i not in hits
+                else:
+                    assert hits[i] == (rel, score)
+    assert 3 not in {i for i, _, _ in relation_hits(texts[0], texts, [True] * 5)}
 
 
 def test_signatures_are_datasketch_minhashes() -> None:
@@ -121,25 +125,6 @@ def test_signatures_are_datasketch_minhashes() -> None:
     sig = signatures(sets)
     for row, toks in zip(sig, sets, strict=True):
         assert np.array_equal(row, minhash(toks).hashvalues)
-
-
-def test_cluster_texts_groups_variants_not_strangers() -> None:
-    texts = [
-        "The bridge will reopen before the first snow.",
-        "“THE BRIDGE WILL REOPEN BEFORE THE FIRST SNOW”",
-        "the bridge will reopen … before the first snow",
-        "reopen before the first snow",
-        "We will never close a single library in this county",
-        "We will not close any library in this county",
-        "The library budget will not grow this year",
-        "We will never close this school",
-    ]
-    speakers = ["mayor"] * 4 + ["clerk", "clerk", "clerk", "teacher"]
-    labels = cluster_texts(texts, speakers, workers=1).labels
-    assert len({labels[i] for i in range(4)}) == 1
-    assert labels[4] == labels[5]
-    assert labels[6] != labels[4]
-    assert labels[0] != labels[4]
 
 
 def _cluster_with(store: Store, words: str) -> list[dict[str, object]]:
@@ -245,3 +230,102 @@ def test_cli_matches_unknown_speaker(samples: Store) -> None:
     result = CliRunner().invoke(app, ["matches", "--db", samples.url, "--speaker", "Zyx Qwv"])
     assert result.exit_code == 3
     assert "no speaker matches" in result.output
+
+
+def test_ratios_from_lcs_are_rapidfuzz_ratio_bit_for_bit() -> None:
+    """relation_hits derives fuzz.ratio from one LCS cdist instead of a second cdist."""
+    import random
+
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import LCSseq
+
+    from provenance.clusters import _ratios
+
+    rng = random.Random(3)
+    words = [
+        "we",
+        "will",
+        "not",
+        "accept",
+        "a",
+        "full",
+        "audit",
+        "of",
+        "the",
+        "budget",
+        "before",
+        "may",
+        "and",
+        "nobody",
+        "told",
+        "us",
+    ]
+    texts = ["", "a", "we"] + [
+        " ".join(rng.choice(words) for _ in range(rng.randint(1, 30))) for _ in range(300)
+    ]
+    common = process.cdist(texts, texts, scorer=LCSseq.similarity, dtype=np.int64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64)
+    mine = _ratios(common, lengths[:, None] + lengths[None, :])
+    theirs = process.cdist(texts, texts, scorer=fuzz.ratio, dtype=np.float64)
+    assert np.array_equal(mine, theirs)
+
+
+def test_lsh_bands_and_permutations_are_datasketch_s() -> None:
+    """clusters computes them itself so a run does not import datasketch (and scipy)."""
+    from datasketch import MinHash, MinHashLSH
+
+    from provenance.clusters import (
+        LSH_THRESHOLD,
+        NUM_PERM,
+        SCHEME,
+        SEED,
+        _lsh_params,
+        _permutations,
+    )
+
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    assert _lsh_params() == (lsh.b, lsh.r)
+    theirs = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    assert np.array_equal(_permutations(), theirs)
+
+
+def _memberships(db: str) -> set[frozenset[str]]:
+    from sqlmodel import select as select_
+
+    from provenance.store import open_store
+    from provenance.tables import ClusterMemberRow
+
+    store = open_store(db)
+    try:
+        with store.session() as s:
+            groups: dict[int, set[str]] = {}
+            for m in s.exec(select_(ClusterMemberRow)):
+                groups.setdefault(m.cluster_id, set()).add(m.quote_id)
+    finally:
+        store.dispose()
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_batch_size_does_not_change_clusters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """add_quotes matches a long list in batches (memory); a batch reads the earlier
+    ones' keys from the store, so any batch size gives the same clusters."""
+    from provenance import clusters
+    from provenance.store import open_store
+    from tests.support import write_corpus
+
+    folder = tmp_path / "corpus"
+    write_corpus(folder, 60)
+    found = []
+    for size in (clusters.ADD_BATCH, 7):
+        monkeypatch.setattr(clusters, "ADD_BATCH", size)
+        db = str(tmp_path / f"b{size}.db")
+        store = open_store(db)
+        try:
+            assert ingest(store, [folder]).failed == 0
+        finally:
+            store.dispose()
+        found.append(_memberships(db))
+    assert found[0] == found[1]
+    assert any(len(g) > 1 for g in found[0])
