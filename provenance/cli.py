@@ -32,6 +32,7 @@ from provenance.errors import (
 from provenance.output import (
     Format,
     attribution_row,
+    check_summary,
     cluster_row,
     conflict_row,
     emit,
@@ -309,6 +310,8 @@ def ingest(
                 f"{report.failed} failed; quotes: {report.quotes - report.nonspeech}, "
                 f"nonspeech: {report.nonspeech}; new speakers: {report.speakers}"
             )
+            if report.checks is not None:
+                typer.echo(f"cross-source checks: {check_summary(report.checks)}")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -1251,11 +1254,7 @@ def match_cmd(
     with _store(db) as store, store.session() as s:
         report = rebuild_checks(s, window_days=window_days)
         s.commit()
-    typer.echo(
-        f"claims: {report.claims}; quotes matched: {report.quotes}; "
-        f"clusters touched: {report.clusters_touched}; flags raised: {report.raised}, "
-        f"cleared: {report.cleared}"
-    )
+    typer.echo(check_summary(report))
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
 from functools import cache
 from itertools import islice
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -65,9 +65,6 @@ from provenance.tables import (
     QuoteRow,
     SpeakerRow,
 )
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 SAME = 90.0
 FRAGMENT = 95.0
@@ -195,14 +192,6 @@ def _lsh_params() -> tuple[int, int]:
 
 def tokens(norm: str) -> set[str]:
     return {t for t in norm.split() if len(t) >= MIN_TOKEN}
-
-
-def minhash(toks: set[str]) -> MinHash:
-    from datasketch import MinHash
-
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    m.update_batch([t.encode("utf-8") for t in sorted(toks)])
-    return m
 
 
 def band_keys(signature: np.ndarray) -> list[str]:
@@ -351,15 +340,9 @@ def _keys(norm: str, toks: set[str], signature: np.ndarray | None) -> list[str]:
     return keys
 
 
-def quote_keys(text: str) -> tuple[str, list[str]]:
-    """(normalized text, blocking keys) of one quote: exact, token and LSH band keys."""
-    norm = normalize(text)
-    toks = tokens(norm)
-    return norm, _keys(norm, toks, minhash(toks).hashvalues if toks else None)
-
-
 def batch_keys(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """:func:`quote_keys` of many quotes, the MinHash signatures computed together."""
+    """(normalized text, blocking keys: exact, token and LSH band) of each quote, the
+    MinHash signatures computed together."""
     norms = [normalize(t) for t in texts]
     toks = [tokens(n) for n in norms]
     sig = signatures(toks)

@@ -15,7 +15,6 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
@@ -24,7 +23,7 @@ from provenance import quantities as claims_stage
 from provenance.batch import WriteBatch
 from provenance.conflicts import WINDOW_DAYS, cluster_conflicts, numeric_conflicts
 from provenance.errors import public
-from provenance.models import Conflict
+from provenance.models import Conflict, UpdateReport
 from provenance.tables import (
     AuditRow,
     ClaimRow,
@@ -33,15 +32,6 @@ from provenance.tables import (
     DocumentRow,
     QuoteRow,
 )
-
-
-class UpdateReport(BaseModel):
-    claims: int = 0
-    quotes: int = 0
-    clusters_touched: int = 0
-    raised: int = 0
-    cleared: int = 0
-    updated: int = 0
 
 
 def scoped_id(scope: str, flag_id: str) -> str:

@@ -517,13 +517,16 @@ def ingest(
             # Clusters and flags follow the stored quotes; documents stay stored if this fails.
             try:
                 audit.lock_writers(session)
-                crosscheck.update(session, writer.new_ids, workers if executor is None else 1)
+                checks = crosscheck.update(
+                    session, writer.new_ids, workers if executor is None else 1
+                )
                 session.commit()
+                report.checks = checks
             except SQLAlchemyError as exc:
                 session.rollback()
                 report.problems.append(
                     IngestProblem(
-                        path="<verification>",
+                        path="<cross-source checks>",
                         message=f"clusters and flags not updated: {type(exc).__name__}; "
                         "run `provenance match` to rebuild",
                     )

@@ -223,6 +223,17 @@ class IngestProblem(BaseModel):
         return f"{where}: {self.message}"
 
 
+class UpdateReport(BaseModel):
+    """What one run of the cross-source checks changed (``crosscheck.update``/``rebuild``)."""
+
+    claims: int = Field(default=0, description="quantity claims stored")
+    quotes: int = Field(default=0, description="quotes matched against the clusters")
+    clusters_touched: int = 0
+    raised: int = Field(default=0, description="flags raised")
+    cleared: int = Field(default=0, description="flags cleared")
+    updated: int = Field(default=0, description="flags whose score or records changed")
+
+
 class IngestReport(BaseModel):
     new: int = 0
     unchanged: int = 0
@@ -233,6 +244,11 @@ class IngestReport(BaseModel):
     problems: list[IngestProblem] = Field(default_factory=list)
     warnings: list[IngestProblem] = Field(default_factory=list)
     document_ids: list[str] = Field(default_factory=list)
+    checks: UpdateReport | None = Field(
+        default=None,
+        description="the cross-source checks of the new documents; None with match=False, "
+        "when nothing new was stored, or when the checks failed (see problems)",
+    )
 
     @property
     def ok(self) -> bool:

@@ -25,7 +25,15 @@ from provenance.cells import neutralise
 if TYPE_CHECKING:  # annotations only: `provenance --help` imports this module
     from pydantic import BaseModel
 
-    from provenance.models import Attribution, Cluster, Conflict, Quote, SourceRef, Speaker
+    from provenance.models import (
+        Attribution,
+        Cluster,
+        Conflict,
+        Quote,
+        SourceRef,
+        Speaker,
+        UpdateReport,
+    )
     from provenance.trace import Appearance
 
 # An escape sequence as terminals read it: CSI (ESC [ … final), OSC (ESC ] … BEL or
@@ -227,6 +235,15 @@ def emit_object(obj: BaseModel | dict[str, Any], fmt: Format, out: TextIO | None
 
 
 # ---- cross-source checks: clusters, quantity claims, flags ------------------
+
+
+def check_summary(r: UpdateReport) -> str:
+    """One line of what a run of the cross-source checks changed (``match``, ``ingest``)."""
+    return (
+        f"claims: {r.claims}; quotes matched: {r.quotes}; "
+        f"clusters touched: {r.clusters_touched}; flags raised: {r.raised}, "
+        f"cleared: {r.cleared}"
+    )
 
 
 def _where(r: SourceRef) -> str:

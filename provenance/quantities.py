@@ -362,21 +362,15 @@ def claim_id(document: str, start: int, end: int) -> str:
     return hashlib.sha256(f"claim:{document}:{start}:{end}".encode()).hexdigest()[:32]
 
 
-def store_claims(session: Session, document_id: str) -> int:
-    """Find and store the quantity claims of one stored document; returns how many.
-
-    The speaker of a claim is the extractor's speaker when one of its quotes covers
-    the number, else the body the sentence credits ("police", "county officials").
-    """
-    return store_claims_of(session, [document_id]).get(document_id, (0, []))[0]
-
-
 def store_claims_of(
     session: Session, document_ids: Sequence[str]
 ) -> dict[str, tuple[int, list[ClaimRow]]]:
-    """:func:`store_claims` of many documents, with the reads done in a few statements.
+    """Find and store the quantity claims of stored documents, with the reads done in a
+    few statements; returns document id -> (how many, the rows stored).
 
-    Returns, per stored document, how many claims were added and every claim it
+    The speaker of a claim is the extractor's speaker when one of its quotes covers
+    the number, else the body the sentence credits ("police", "county officials").
+    Per document, the count is of claims added, the rows are every claim it
     now has (added and stored before) in the order ``audit.log_claims`` lists
     them, so the caller logs them without reading them back.
     """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -12,8 +13,10 @@ from typer.testing import CliRunner
 
 from provenance.cli import app
 from provenance.clusters import (
+    NUM_PERM,
+    SCHEME,
+    SEED,
     list_clusters,
-    minhash,
     normalize,
     relation,
     relation_hits,
@@ -25,6 +28,19 @@ from provenance.ingest import ingest
 from provenance.lexicon import data_dir
 from provenance.store import Store
 from provenance.tables import DocumentRow
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
+
+
+def minhash(toks: set[str]) -> MinHash:
+    """The reference: datasketch's own MinHash of ``toks``, which signatures() must equal."""
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    m.update_batch([t.encode("utf-8") for t in sorted(toks)])
+    return m
+
 
 SAMPLES = data_dir() / "samples"
 

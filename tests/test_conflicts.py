@@ -376,3 +376,22 @@ def test_different_stories(a: str, b: str, apart: bool) -> None:
         return DocumentRow(id=text[:8], text=text, ingested_at=datetime.now(UTC), size=len(text))
 
     assert different_stories(row(a), row(b)) is apart
+
+
+@pytest.mark.parametrize("match", [True, False])
+def test_cli_ingest_reports_what_the_cross_source_checks_changed(
+    tmp_path: Path, match: bool
+) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    args = ["ingest", str(data_dir() / "samples"), "--db", db] + ([] if match else ["--no-match"])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    line = [ln for ln in result.output.splitlines() if ln.startswith("cross-source checks:")]
+    if not match:
+        assert line == []  # nothing was checked: nothing is reported
+        return
+    figures = {k.strip(): int(v) for k, v in re.findall(r"([a-z ]+): (\d+)", line[0])}
+    with Store(db).session() as s:
+        flags = len(list_conflicts(s))
+    assert figures["flags raised"] == flags > 0
+    assert figures["quotes matched"] > 0 and figures["cleared"] == 0
