@@ -54,6 +54,8 @@ class Lexicon:
     word_classes: dict[str, frozenset[str]] = field(default_factory=dict)
     max_title_words: int = field(default=3)
     title_ends: frozenset[str] = field(default_factory=frozenset)  # last word of each title
+    # cue lemma -> word patterns after it that report no statement ("*": a few words)
+    no_statement: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @functools.cached_property
     def source_after(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -104,6 +106,11 @@ def load() -> Lexicon:
         spellings = [row[0].lower(), *row[1].lower().split()]
         for one in spellings:
             nick.setdefault(one, set()).update(f for f in spellings if f != one)
+    no_statement: dict[str, list[tuple[str, ...]]] = {}
+    for row in _rows("no_statement.tsv"):
+        if len(row) != 2 or row[0].lower() not in {c.lemma for c in cue_forms.values()}:
+            raise LexiconError(f"no_statement.tsv: expected a cue lemma and words, got {row!r}")
+        no_statement.setdefault(row[0].lower(), []).append(tuple(row[1].lower().split()))
     classes: dict[str, set[str]] = {}
     for row in _rows("grammar.tsv"):
         if len(row) != 2:
@@ -124,6 +131,7 @@ def load() -> Lexicon:
         word_classes={k: frozenset(v) for k, v in classes.items()},
         max_title_words=max(len(t.split()) for t in titles),
         title_ends=frozenset(t.split()[-1] for t in titles),
+        no_statement={k: tuple(v) for k, v in no_statement.items()},
     )
 
 

@@ -389,6 +389,78 @@ def test_cue_words_that_are_not_attributions(text: str) -> None:
     assert atts == [], [(a.rule, a.content.text) for a in atts]
 
 
+# Cues that report no statement of the person named: a question put to them, a lead
+# held, a refusal to comment (data/lexicons/no_statement.tsv, grammar.tsv question_*).
+# ``absent`` is a speaker no record may be credited to; ``asker`` (if any) keeps the
+# question as theirs.
+NO_STATEMENT = [
+    (
+        "In a radio interview on Monday, Governor Ray Delmont was asked what he thought "
+        "the council could do to win back angry farmers.",
+        "Delmont",
+        None,
+    ),
+    (
+        "The host asked Senator Mara Quill if she believed the bridge contract had been "
+        "rigged by donors.",
+        "Quill",
+        "The host",
+    ),
+    (
+        "Though Quill maintains a large pledged delegate lead over Delmont, a narrower win "
+        "in her home county would raise doubts.",
+        "Quill",
+        None,
+    ),
+    ("Quill maintained a narrow edge in the polls all summer.", "Quill", None),
+    (
+        "“The budget is a mess,” said a longtime aide to Delmont, who declined to be "
+        "identified and is not part of the campaign.",
+        "Delmont",
+        None,
+    ),
+    ("A spokeswoman for Quill declined to comment on the lawsuit.", "Quill", None),
+    ("Delmont declined to comment on whether the deal would survive the vote.", "Delmont", None),
+    ("Delmont refused to be named in the report on the hearing.", "Delmont", None),
+]
+
+
+@pytest.mark.parametrize(("text", "absent", "asker"), NO_STATEMENT)
+def test_cues_that_report_no_statement(text: str, absent: str, asker: str | None) -> None:
+    atts = [a for a in extract(text) if a.kind != "nonspeech"]
+    _assert_invariant(text, atts)
+    assert not any(a.speaker_name and absent in a.speaker_name for a in atts), [
+        (a.speaker_name, a.content.text) for a in atts
+    ]
+    if asker is not None:
+        assert any(a.speaker_name == asker for a in atts), [(a.speaker_name) for a in atts]
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "speaker"),
+    [
+        (
+            "Quill maintained that the contract had been awarded fairly.",
+            "that the contract had been awarded fairly",
+            "Quill",
+        ),
+        (
+            "Delmont declined to rule out a run for the Senate next year.",
+            "to rule out a run for the Senate next year",
+            "Delmont",
+        ),
+        (
+            "Delmont said what the council needs is a new budget office.",
+            "what the council needs is a new budget office",
+            "Delmont",
+        ),
+    ],
+)
+def test_near_misses_of_no_statement_still_extract(text: str, content: str, speaker: str) -> None:
+    att = _find(text, content)
+    assert att.speaker_name is not None and speaker in att.speaker_name
+
+
 # Speakers found outside the quote's own sentence.
 def test_speaker_from_colon_lead_in_paragraph() -> None:
     text = (

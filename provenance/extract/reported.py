@@ -168,6 +168,42 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
     return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
 
 
+def _matches(toks: list[Token], j: int, hi: int, pattern: tuple[str, ...]) -> bool:
+    """Whether ``toks[j:hi]`` starts with ``pattern`` ("*": up to four words)."""
+    if not pattern:
+        return True
+    if pattern[0] == "*":
+        for skip in range(5):
+            if skip and (j + skip > hi or not toks[j + skip - 1].is_word):
+                return False
+            if _matches(toks, j + skip, hi, pattern[1:]):
+                return True
+        return False
+    return j < hi and toks[j].lower == pattern[0] and _matches(toks, j + 1, hi, pattern[1:])
+
+
+def _no_statement(doc: Doc, hit: CueHit, hi: int) -> bool:
+    """Whether the words after a cue say it reports nothing ("declined to comment",
+    "maintains a narrow lead"): ``data/lexicons/no_statement.tsv``."""
+    patterns = load().no_statement.get(hit.cue.lemma, ())
+    return any(_matches(doc.tokens, hit.index + 1, hi, p) for p in patterns)
+
+
+def _in_question(doc: Doc, m: Mention, lo: int) -> bool:
+    """Whether a cue's subject opens a question put to someone ("was asked what he
+    thought …", "asked her whether she believed …"): the content is a question, not
+    the subject's statement."""
+    toks = doc.tokens
+    k = doc.tok_index(m.start)
+    if k <= lo or toks[k - 1].lower not in word_class("question_word"):
+        return False
+    forms = load().cue_forms
+    asking = word_class("question_verb")
+    return any(
+        toks[j].lower in forms and forms[toks[j].lower].lemma in asking for j in range(lo, k - 1)
+    )
+
+
 def _char_before(text: str, start: int, end: int) -> str:
     """The last non-space character of ``text[start:end]`` ("" if none), without slicing."""
     k = end
@@ -309,6 +345,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             )
             if participle:
                 m = last_subject or main_subject(doc, lo, hit.first)  # "…, arguing that …"
+            if m is not None and _in_question(doc, m, lo):
+                continue
             cue = hit.span(text, toks)
             # The tail after the cue runs to the sentence end or to a comma that
             # starts another clause ("…, lawmakers said Friday, as they …").
@@ -353,7 +391,7 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 out.append((trim(text, s_start, end), cue, m, "aside-subject-cue"))
                 continue
             k = _clause_after(doc, hit, hi)
-            if k is None:
+            if k is None or _no_statement(doc, hit, hi):
                 continue
             phrase = hit.cue.complement == "np" or hit.cue.frame == "describe"
             as_phrase = phrase and toks[k].lower != "that"
