@@ -36,7 +36,7 @@ def _rows(name: str) -> list[list[str]]:
 class Cue:
     lemma: str
     frame: str  # speech | written | cognition | describe
-    complement: str = "clause"  # clause | object (tell X that) | of (accuse X of) | none
+    complement: str = "clause"  # clause | object (tell X) | of (accuse X of) | none | back
 
 
 @dataclass(frozen=True)

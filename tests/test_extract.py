@@ -380,6 +380,9 @@ NOT_CLAIMS = [
     "Bill Said is a carpenter from Ohio.",
     "At one point, a woman asked Trump about the wall.",
     "Police reports describe the scene as chaotic.",
+    "The officer fired at the car and shot the driver.",
+    "Quill was fired by the board in May.",
+    "The town erupted after a teenager who was fatally shot by a deputy was buried.",
 ]
 
 
@@ -422,6 +425,11 @@ NO_STATEMENT = [
     ("A spokeswoman for Quill declined to comment on the lawsuit.", "Quill", None),
     ("Delmont declined to comment on whether the deal would survive the vote.", "Delmont", None),
     ("Delmont refused to be named in the report on the hearing.", "Delmont", None),
+    (
+        "Delmont refused to say that the county should sell the bridge to a private firm.",
+        "Delmont",
+        None,
+    ),
 ]
 
 
@@ -434,6 +442,39 @@ def test_cues_that_report_no_statement(text: str, absent: str, asker: str | None
     ]
     if asker is not None:
         assert any(a.speaker_name == asker for a in atts), [(a.speaker_name) for a in atts]
+
+
+# A quotation after "X interjected:"/"X retorted," is X's, not the earlier speaker's.
+@pytest.mark.parametrize(
+    ("text", "content", "speaker"),
+    [
+        (
+            "Quill said the plan was sound, to which Mayor Omar Delmont interjected: "
+            "“That is simply false.”",
+            "That is simply false.",
+            "Omar Delmont",
+        ),
+        (
+            "“We cut waste,” Delmont said. Quill retorted, “They cut the libraries.”",
+            "They cut the libraries.",
+            "Quill",
+        ),
+        (
+            "Quill interjected by attacking Delmont over the casino deal.\n"
+            "“Dana wants to look tough tonight,” Delmont shot back.",
+            "Dana wants to look tough tonight,",
+            "Delmont",
+        ),
+        (
+            "When Quill hinted at a lawsuit, Delmont fired back: “If they sue us, they will lose.”",
+            "If they sue us, they will lose.",
+            "Delmont",
+        ),
+    ],
+)
+def test_quotation_after_a_retort_is_the_retorters(text: str, content: str, speaker: str) -> None:
+    att = _find(text, content)
+    assert att.speaker_name == speaker
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,8 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         return None
     prev = tokens[i - 1].lower if i > 0 else ""
     nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
+    if cue.complement == "back" and nxt != "back":
+        return None  # "shot back" is a retort; "shot" alone is not speech
     infinitive = prev == "to" and tok.lower == cue.lemma  # "went on to say"
     if prev in lex.words("noun_before") and not infinitive:
         return None
@@ -122,6 +124,8 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         first = k  # "has said", "is demanding": PolNeAR cues include the auxiliary
     if cue.lemma == "call" and nxt in ("for", "on"):
         return CueHit(i + 1, first, CALL_FOR)  # "called for new rules", "called on X to"
+    if cue.complement == "back":
+        return CueHit(i + 1, first, cue)
     return CueHit(i, first, cue)
 
 

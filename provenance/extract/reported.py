@@ -106,7 +106,7 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
     toks = doc.tokens
     k = hit.index + 1
     comp = hit.cue.complement
-    if k >= hi or comp == "none":
+    if k >= hi or comp in ("none", "back"):
         return None
     # "said that", "said Tuesday that", "said in a statement that", "pointed out that".
     for j in range(k, min(hi, k + MAX_THAT_DISTANCE)):
@@ -281,6 +281,7 @@ def _passive_by(
         or i + 2 >= hi
         or toks[i + 1].lower != "by"
         or toks[i].lower == lex.cue_forms[toks[i].lower].lemma
+        or lex.cue_forms[toks[i].lower].complement == "back"  # "was shot by": no speech
     ):
         return None
     agent = np_after(text, toks, i + 2) or generic_np_after(text, toks, i + 2, hi)
