@@ -11,7 +11,7 @@ use it without importing the matching stage.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,10 +20,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from provenance import audit
-from provenance.tables import AuditRow, ClusterMemberRow, DocumentRow, QuoteRow
+from provenance.tables import AuditRow, ClusterMemberRow, DocumentRow, QuoteRow, chunks
 
-CHUNK = 500
-"""Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""
 _NEVER = 2**62  # ingest position of a document with no log entry (a store before the log)
 
 
@@ -47,11 +45,6 @@ _MEMBER_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), CHUNK):
-        yield items[i : i + CHUNK]
-
-
 def outlet(source: str | None, path: str | None, document_id: str) -> str:
     """What counts as one source: the outlet name, else the file, else the document."""
     return source or path or document_id
@@ -61,7 +54,7 @@ def ingest_order(session: Session, document_ids: Iterable[str]) -> dict[str, int
     """Document id -> sequence number of its ``document.ingested`` log entry."""
     ids = list(dict.fromkeys(document_ids))
     out: dict[str, int] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for subj, seq in session.exec(
             select(AuditRow.subject, func.min(AuditRow.seq))
             .where(
@@ -93,7 +86,7 @@ def standings(session: Session, quote_ids: Iterable[str]) -> dict[str, Standing]
     """
     ids = list(dict.fromkeys(quote_ids))
     cluster_of: dict[str, int] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         cluster_of.update(
             session.exec(
                 select(ClusterMemberRow.quote_id, ClusterMemberRow.cluster_id).where(
@@ -102,12 +95,12 @@ def standings(session: Session, quote_ids: Iterable[str]) -> dict[str, Standing]
             ).all()
         )
     rows: dict[int, list[Any]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(cluster_of.values()))):
+    for ids_part in chunks(sorted(set(cluster_of.values()))):
         for r in session.exec(
             select(*_MEMBER_COLUMNS)
             .join(QuoteRow, col(QuoteRow.id) == ClusterMemberRow.quote_id)
             .join(DocumentRow, col(DocumentRow.id) == QuoteRow.document_id)
-            .where(col(ClusterMemberRow.cluster_id).in_(chunk))
+            .where(col(ClusterMemberRow.cluster_id).in_(ids_part))
         ):
             rows[r[0]].append(r)
     seqs = ingest_order(session, [r[3] for rs in rows.values() for r in rs])

@@ -58,12 +58,14 @@ from provenance.lexicon import _rows
 from provenance.models import Cluster, SourceRef
 from provenance.store import find_speakers
 from provenance.tables import (
+    LOOKUP_CHUNK,
     ClusterMemberRow,
     ClusterRow,
     DocumentRow,
     MatchKeyRow,
     QuoteRow,
     SpeakerRow,
+    chunks,
 )
 
 SAME = 90.0
@@ -80,7 +82,6 @@ MAX_DF = 200  # tokens in more quotes than this are too common to block on
 MIN_TOKEN = 3  # characters; shorter tokens never block
 MAX_KEY_TOKEN = 64  # characters of a token kept in its stored key
 MAX_BLOCK = 2000
-LOOKUP_CHUNK = 500  # ids or keys per IN (...) look-up
 COUNT_CHUNK = 200  # token counts per statement (SQLite allows 500 UNION ALL terms)
 KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
@@ -359,10 +360,6 @@ def _count_sql(n: int) -> TextClause:
     return text(" UNION ALL ".join(one.format(i=i) for i in range(n)))
 
 
-def _chunks(items: list[str], size: int = LOOKUP_CHUNK) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 class _Batch:
     """What one :func:`add_quotes` call knows: stored keys it looked up, and its own quotes.
 
@@ -418,7 +415,7 @@ class _Batch:
     def canonical_of(self, cluster_ids: set[int]) -> dict[int, tuple[str, int | None]]:
         """(normalized canonical wording, speaker id) of each of ``cluster_ids``."""
         todo = sorted(c for c in cluster_ids if c not in self.canon)
-        for part in _chunks(todo):  # type: ignore[arg-type]
+        for part in chunks(todo):
             for c_id, c_text, speaker in self.session.exec(
                 select(ClusterRow.id, ClusterRow.text, QuoteRow.speaker_id)
                 .join(QuoteRow, col(QuoteRow.id) == ClusterRow.canonical_quote_id, isouter=True)
@@ -431,7 +428,7 @@ class _Batch:
     def rare(self, token_keys: list[str]) -> list[str]:
         """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
         todo = [k for k in token_keys if k not in self.counts]
-        for part in _chunks(todo, COUNT_CHUNK):
+        for part in chunks(todo, COUNT_CHUNK):
             params = {f"k{i}": k for i, k in enumerate(part)}
             self.counts.update(
                 (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
@@ -453,7 +450,7 @@ class _Batch:
         """
         token_keys = sorted({k for ks in keys for k in ks if k.startswith("t:")})
         todo = [k for k in token_keys if k not in self.counts]
-        for part in _chunks(todo, COUNT_CHUNK):
+        for part in chunks(todo, COUNT_CHUNK):
             params = {f"k{i}": k for i, k in enumerate(part)}
             self.counts.update(
                 (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
@@ -577,7 +574,7 @@ class _Batch:
         """
         todo = [s for s in speaker_ids if s not in self.speakers]
         groups: dict[int, list[str]] = defaultdict(list)
-        for part in _chunks(todo):  # type: ignore[arg-type]
+        for part in chunks(todo):
             for speaker_id, quote_id in self.session.exec(
                 select(QuoteRow.speaker_id, QuoteRow.id).where(
                     col(QuoteRow.speaker_id).in_(part), col(QuoteRow.kind).in_(MATCHED_KINDS)
@@ -605,7 +602,7 @@ class _Batch:
     def load(self, ids: set[str]) -> None:
         """Read the text, speaker and cluster of those of ``ids`` not read yet."""
         todo = sorted(q for q in ids if q not in self.known and q not in self.cluster_of)
-        for part in _chunks(todo):
+        for part in chunks(todo):
             for q_id, q_text, speaker, cluster in self.session.exec(
                 select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id, ClusterMemberRow.cluster_id)
                 .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
@@ -618,7 +615,7 @@ class _Batch:
         """Read the stored quotes of each of ``keys`` (none cached yet) into the cache."""
         for k in keys:
             self.postings[k] = []
-        for part in _chunks(keys):
+        for part in chunks(keys):
             for key, quote_id in self.session.exec(
                 select(MatchKeyRow.key, MatchKeyRow.quote_id).where(col(MatchKeyRow.key).in_(part))
             ):
@@ -725,7 +722,7 @@ class _Published:
         todo = sorted({q for q in quote_ids if q not in of})
         if not todo:
             return
-        for part in _chunks(todo):
+        for part in chunks(todo):
             for q, doc, day in self.session.execute(
                 sa_select(col(QuoteRow.id), col(DocumentRow.id), col(DocumentRow.published))
                 .join(DocumentRow, col(DocumentRow.id) == col(QuoteRow.document_id))
@@ -1067,7 +1064,7 @@ def members_of(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[M
     flags list their records in that order.
     """
     out: dict[int, list[Member]] = {}
-    for part in _chunks(sorted(set(cluster_ids))):  # type: ignore[arg-type]
+    for part in chunks(sorted(set(cluster_ids))):
         stmt = (
             sa_select(
                 col(ClusterMemberRow.cluster_id),
@@ -1124,7 +1121,7 @@ def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, 
     clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
     stored: set[int] = set()
-    for part in _chunks(ids):  # type: ignore[arg-type]
+    for part in chunks(ids):
         stored.update(
             session.execute(
                 sa_select(clusters_table.c.id).where(clusters_table.c.id.in_(part))

@@ -90,7 +90,9 @@ MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
 # report against one at 75–85 was, on real news, the speaker saying it twice differently.
 LONE_MISQUOTE_SIMILARITY = 85.0
 is_statement = clusters.is_statement
-WINDOW_DAYS = 7  # reports further apart are not about one occasion (numeric, misquote)
+# Reports further apart are not about one occasion (numeric, misquote): the same window
+# clusters use to keep parts and variants of far-apart reports apart.
+WINDOW_DAYS = clusters.OCCASION_DAYS
 
 
 def _words(text: str) -> int:
@@ -174,16 +176,15 @@ def content_changes(a: str, b: str) -> list[str]:
     after all of the other's (a quote that starts or stops later), a dropped repetition ("no, no,
     no" / "no"), and function words (``flag_words.tsv`` class ``function``).
     """
-    removed, added = removed_added(a, b)
-    return [w for pair in zip(removed, added, strict=True) for w in pair if w]
+    return [w for w, _ in _changes(a, b)]
 
 
-def removed_added(a: str, b: str) -> tuple[list[str], list[str]]:
-    """The content changes of :func:`content_changes` from ``a`` to ``b``, as two aligned
-    lists: each position holds a removed word and an empty string, or the reverse."""
+def _changes(a: str, b: str) -> list[tuple[str, bool]]:
+    """The content changes of :func:`content_changes` from ``a`` to ``b``, in order, each
+    as (word, whether ``b`` added it rather than dropped it)."""
     wa, wb = _diff_words(a), _diff_words(b)
     function = clusters.flag_words().get("function", frozenset())
-    changed: list[tuple[str, str]] = []
+    changed: list[tuple[str, bool]] = []
     ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
     for n, (op, i1, i2, j1, j2) in enumerate(ops):
         if op == "equal":
@@ -199,9 +200,9 @@ def removed_added(a: str, b: str) -> tuple[list[str], list[str]]:
             not removed and _repeated(added, wb, j1, j2)
         ):
             continue
-        changed += [(w, "") for w in removed if w not in function]
-        changed += [("", w) for w in added if w not in function]
-    return [r for r, _ in changed], [a for _, a in changed]
+        changed += [(w, False) for w in removed if w not in function]
+        changed += [(w, True) for w in added if w not in function]
+    return changed
 
 
 def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
@@ -312,8 +313,7 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         # two are other statements (which a correct cluster does not hold anyway).
         if rel == "fragment" or score < clusters.VARIANT or not _maybe_same(m, best):
             continue
-        removed, added = removed_added(best.quote.text, m.quote.text)
-        if not any(removed) or not any(added):
+        if {added for _, added in _changes(best.quote.text, m.quote.text)} != {False, True}:
             # Words only left out (a cut without an ellipsis) or only added (an
             # ad-lib on a prepared text, a second answer in the same interview: "I
             # meant exactly that" / "No, I meant …"): not one wording changed.

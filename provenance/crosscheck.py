@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
@@ -25,6 +26,7 @@ from provenance.conflicts import WINDOW_DAYS, cluster_conflicts, numeric_conflic
 from provenance.errors import public
 from provenance.models import Conflict, UpdateReport
 from provenance.tables import (
+    LOOKUP_CHUNK,
     AuditRow,
     ClaimRow,
     ClusterMemberRow,
@@ -145,11 +147,9 @@ def _sync_some(
     del refreshed
     scopes = [f"cluster:{c}" for c in ids]
     existing: dict[str, dict[str, ConflictRow]] = {s: {} for s in scopes}
-    for lo in range(0, len(scopes), clusters.LOOKUP_CHUNK):
+    for lo in range(0, len(scopes), LOOKUP_CHUNK):
         for r in session.exec(
-            select(ConflictRow).where(
-                col(ConflictRow.scope).in_(scopes[lo : lo + clusters.LOOKUP_CHUNK])
-            )
+            select(ConflictRow).where(col(ConflictRow.scope).in_(scopes[lo : lo + LOOKUP_CHUNK]))
         ):
             existing[r.scope][r.id] = r
     dismissed = dismissed_evidence(
@@ -177,26 +177,36 @@ def _records_json(c: Conflict) -> str:
 # ---- reviewer decisions on flags ---------------------------------------------
 
 
+def _latest_dismissals(rows: Iterable[tuple[str, str]], out: dict[str, str]) -> None:
+    """Fold ``flag.reviewed`` entries (subject, payload), in log order, into ``out``: flag
+    id -> SHA-256 of the records dismissed, while the latest decision is "dismissed"
+    (a later "confirmed" lifts it)."""
+    for subj, payload in rows:
+        p = json.loads(payload)
+        flag = subj.split(":", 1)[1]
+        if p.get("decision") == "dismissed":
+            out[flag] = p.get("evidence_sha256", "")
+        else:
+            out.pop(flag, None)
+
+
 def dismissed_evidence(session: Session, flag_ids: list[str]) -> dict[str, str]:
-    """Flag id -> SHA-256 of the records a reviewer dismissed, for flags whose latest
-    decision is "dismissed" (a later "confirmed" lifts it)."""
+    """Flag id -> SHA-256 of the records a reviewer dismissed, for those of ``flag_ids``
+    whose latest decision is "dismissed"."""
     out: dict[str, str] = {}
     subjects = [audit.subject("conflict", f) for f in flag_ids]
-    for lo in range(0, len(subjects), clusters.LOOKUP_CHUNK):
-        for subj, payload in session.exec(
-            select(AuditRow.subject, AuditRow.payload)
-            .where(
-                AuditRow.action == audit.FLAG_REVIEWED,
-                col(AuditRow.subject).in_(subjects[lo : lo + clusters.LOOKUP_CHUNK]),
-            )
-            .order_by(col(AuditRow.seq))
-        ):
-            p = json.loads(payload)
-            flag = subj.split(":", 1)[1]
-            if p.get("decision") == "dismissed":
-                out[flag] = p.get("evidence_sha256", "")
-            else:
-                out.pop(flag, None)
+    for lo in range(0, len(subjects), LOOKUP_CHUNK):
+        _latest_dismissals(
+            session.exec(
+                select(AuditRow.subject, AuditRow.payload)
+                .where(
+                    AuditRow.action == audit.FLAG_REVIEWED,
+                    col(AuditRow.subject).in_(subjects[lo : lo + LOOKUP_CHUNK]),
+                )
+                .order_by(col(AuditRow.seq))
+            ),
+            out,
+        )
     return out
 
 
@@ -204,15 +214,16 @@ def dismissed_records(session: Session) -> frozenset[str]:
     """SHA-256 of every flag evidence whose latest decision is a dismissal, under any
     flag id: a scan of the ``flag.reviewed`` entries, done once by :func:`rebuild`
     (which renumbers clusters, so a flag's id changes while its records do not)."""
-    latest: dict[str, str | None] = {}
-    for subj, payload in session.exec(
-        select(AuditRow.subject, AuditRow.payload)
-        .where(AuditRow.action == audit.FLAG_REVIEWED)
-        .order_by(col(AuditRow.seq))
-    ):
-        p = json.loads(payload)
-        latest[subj] = p.get("evidence_sha256") if p.get("decision") == "dismissed" else None
-    return frozenset(h for h in latest.values() if h)
+    out: dict[str, str] = {}
+    _latest_dismissals(
+        session.exec(
+            select(AuditRow.subject, AuditRow.payload)
+            .where(AuditRow.action == audit.FLAG_REVIEWED)
+            .order_by(col(AuditRow.seq))
+        ),
+        out,
+    )
+    return frozenset(h for h in out.values() if h)
 
 
 def refresh_numeric(
@@ -235,13 +246,11 @@ def refresh_numeric(
             )
         )
         todo = sorted({r.document_id for r in rows} - set(docs))
-        for lo in range(0, len(todo), clusters.LOOKUP_CHUNK):
+        for lo in range(0, len(todo), LOOKUP_CHUNK):
             docs.update(
                 (d.id, d)
                 for d in session.exec(
-                    select(DocumentRow).where(
-                        col(DocumentRow.id).in_(todo[lo : lo + clusters.LOOKUP_CHUNK])
-                    )
+                    select(DocumentRow).where(col(DocumentRow.id).in_(todo[lo : lo + LOOKUP_CHUNK]))
                 )
             )
         _sync(
@@ -301,10 +310,10 @@ def _update(
             report.claims += found
             keys |= {(c.noun_class, c.event) for c in rows if c.event is not None}
     by_doc: dict[str, list[str]] = {d: [] for d in document_ids}
-    for lo in range(0, len(document_ids), clusters.LOOKUP_CHUNK):
+    for lo in range(0, len(document_ids), LOOKUP_CHUNK):
         for doc_id, quote_id in session.exec(
             select(QuoteRow.document_id, QuoteRow.id)
-            .where(col(QuoteRow.document_id).in_(document_ids[lo : lo + clusters.LOOKUP_CHUNK]))
+            .where(col(QuoteRow.document_id).in_(document_ids[lo : lo + LOOKUP_CHUNK]))
             .order_by(col(QuoteRow.document_id), col(QuoteRow.start))
         ):
             by_doc[doc_id].append(quote_id)
@@ -354,11 +363,11 @@ def resync_quotes(session: Session, quote_ids: list[str], reason: str) -> Update
     compare speakers, follow at once, each change logged with ``reason``.
     """
     cluster_ids: set[int] = set()
-    for lo in range(0, len(quote_ids), clusters.LOOKUP_CHUNK):
+    for lo in range(0, len(quote_ids), LOOKUP_CHUNK):
         cluster_ids.update(
             session.exec(
                 select(ClusterMemberRow.cluster_id).where(
-                    col(ClusterMemberRow.quote_id).in_(quote_ids[lo : lo + clusters.LOOKUP_CHUNK])
+                    col(ClusterMemberRow.quote_id).in_(quote_ids[lo : lo + LOOKUP_CHUNK])
                 )
             )
         )

@@ -31,7 +31,7 @@ from provenance.lexicon import _rows, load, word_class
 from provenance.models import Claim
 from provenance.people import authority_for
 from provenance.store import find_speakers
-from provenance.tables import ClaimRow, DocumentRow, QuoteRow, SpeakerRow
+from provenance.tables import LOOKUP_CHUNK, ClaimRow, DocumentRow, QuoteRow, SpeakerRow
 
 _WORD = re.compile(
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'-][^\W\d_]+)*|[^\w\s]"
@@ -355,9 +355,6 @@ def find_quantities(text: str) -> list[Found]:
     return out
 
 
-_LOOKUP_CHUNK = 500  # ids per IN (...) look-up
-
-
 def claim_id(document: str, start: int, end: int) -> str:
     return hashlib.sha256(f"claim:{document}:{start}:{end}".encode()).hexdigest()[:32]
 
@@ -380,8 +377,8 @@ def store_claims_of(
     # document_id, then insertion order): the first covering quote names the speaker.
     quotes: dict[str, list[QuoteRow]] = {d: [] for d in ids}
     stored: dict[str, list[ClaimRow]] = {d: [] for d in ids}
-    for lo in range(0, len(ids), _LOOKUP_CHUNK):
-        part = ids[lo : lo + _LOOKUP_CHUNK]
+    for lo in range(0, len(ids), LOOKUP_CHUNK):
+        part = ids[lo : lo + LOOKUP_CHUNK]
         docs.update(
             (d.id, d)
             for d in session.exec(select(DocumentRow).where(col(DocumentRow.id).in_(part)))
@@ -400,12 +397,12 @@ def store_claims_of(
     wanted = sorted(
         {r.speaker_id for rs in quotes.values() for r in rs if r.speaker_id is not None}
     )
-    for lo in range(0, len(wanted), _LOOKUP_CHUNK):
+    for lo in range(0, len(wanted), LOOKUP_CHUNK):
         names.update(
             (i, n)
             for i, n in session.exec(
                 select(SpeakerRow.id, SpeakerRow.name).where(
-                    col(SpeakerRow.id).in_(wanted[lo : lo + _LOOKUP_CHUNK])
+                    col(SpeakerRow.id).in_(wanted[lo : lo + LOOKUP_CHUNK])
                 )
             )
             if i is not None

@@ -19,7 +19,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from provenance.extract.mentions import Mention, _is_name_token, _title_at, trim_name
+from provenance.extract.mentions import Mention, _title_at, is_name_token, trim_name
 from provenance.extract.segment import Token
 from provenance.lexicon import load, word_class
 from provenance.models import ResolvedSpeaker, SpeakerKind
@@ -190,11 +190,11 @@ class DocumentSpeakers:
         firsts = load().first_names
         i, n = 0, len(toks)
         while i < n:
-            if not _is_name_token(toks[i]) or _title_at(toks, i):
+            if not is_name_token(toks[i]) or _title_at(toks, i):
                 i += 1
                 continue
             j = i
-            while j < n and _is_name_token(toks[j]) and not _title_at(toks, j):
+            while j < n and is_name_token(toks[j]) and not _title_at(toks, j):
                 j += 1
                 if toks[j - 1].text.endswith(("’s", "'s")):
                     break
@@ -253,9 +253,9 @@ class DocumentSpeakers:
             if toks[i].lower not in lex.title_ends and toks[i].text != ",":
                 continue
             n = _title_at(toks, i)
-            if n and _is_name_token(toks[i + 1]):
+            if n and is_name_token(toks[i + 1]):
                 j = i + 1
-                while j < len(toks) and _is_name_token(toks[j]) and not _title_at(toks, j):
+                while j < len(toks) and is_name_token(toks[j]) and not _title_at(toks, j):
                     j += 1
                 name = " ".join(t.text for t in toks[i + 1 : j])
                 if not name.strip() or toks[j - 1].text.endswith(("’s", "'s")):
@@ -264,7 +264,7 @@ class DocumentSpeakers:
                 aff = None
                 if i - n >= 0 and toks[i - n].text.endswith(("’s", "'s", "s’", "s'")):
                     aff = toks[i - n].text.removesuffix("’s").removesuffix("'s").rstrip("’'")
-                    if i - n - 1 >= 0 and _is_name_token(toks[i - n - 1]):
+                    if i - n - 1 >= 0 and is_name_token(toks[i - n - 1]):
                         aff = f"{toks[i - n - 1].text} {aff}"
                 self._add(
                     Mention(
@@ -281,8 +281,8 @@ class DocumentSpeakers:
             elif (
                 toks[i].text == ","
                 and i >= 2
-                and _is_name_token(toks[i - 1])
-                and _is_name_token(toks[i - 2])
+                and is_name_token(toks[i - 1])
+                and is_name_token(toks[i - 2])
             ):
                 for k in range(i + 1, min(i + 5, len(toks))):
                     n2 = _title_at(toks, k)
@@ -292,7 +292,7 @@ class DocumentSpeakers:
                             not t.is_cap and t.lower not in word_class("determiner")
                             for t in between
                         )
-                        or (k + 1 < len(toks) and _is_name_token(toks[k + 1]))
+                        or (k + 1 < len(toks) and is_name_token(toks[k + 1]))
                     ):
                         # "Karen Robison, pulled Rep. King aside", "In South Carolina,
                         # Mr. Trump said": the title is another's.
@@ -300,7 +300,7 @@ class DocumentSpeakers:
                     if n2:
                         title = " ".join(t.text for t in toks[k - n2 + 1 : k + 1])
                         j = i - 1
-                        while j - 1 >= 0 and _is_name_token(toks[j - 1]):
+                        while j - 1 >= 0 and is_name_token(toks[j - 1]):
                             j -= 1
                         name = " ".join(t.text for t in toks[j:i])
                         self._add(
@@ -510,6 +510,10 @@ class Known:
     affiliation: str | None = None  # place_key of its affiliation
     # Its quotes whose speaker mention is a pronoun, by the pronoun's gender ("he": m).
     said: dict[str, int] = field(default_factory=dict)
+
+    def heard(self, gender: str) -> None:
+        """One of its quotes was reported with a pronoun of ``gender`` ("he": m)."""
+        self.said[gender] = self.said.get(gender, 0) + 1
 
     def fits(self, want: str | None, titled: bool) -> bool:
         """Whether a mention of gender ``want`` may be this speaker: its gendered titles
@@ -798,8 +802,7 @@ class SpeakerIndex:
 
     def hear(self, speaker_id: int, gender: str) -> None:
         """A quote of ``speaker_id`` was reported with a pronoun of ``gender`` ("he": m)."""
-        said = self.by_id[speaker_id].said
-        said[gender] = said.get(gender, 0) + 1
+        self.by_id[speaker_id].heard(gender)
 
     def count(self, speaker_id: int, n: int = 1) -> None:
         """``speaker_id`` was matched ``n`` more times (its salience in the archive)."""

@@ -261,8 +261,7 @@ def load_speaker_index(session: Session) -> SpeakerIndex:
         )
     ):
         if sid in known:
-            said = known[sid].said
-            said[forms[text]] = said.get(forms[text], 0) + 1
+            known[sid].heard(forms[text])
     index = SpeakerIndex(list(known.values()))
     merges = MergeRow.__table__  # type: ignore[attr-defined]
     for sid, n in conn.execute(

@@ -6,11 +6,22 @@ re-check ``documents.text[start:end] == text`` with plain SQL rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, Connection, Index, Integer, Table, Text, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
+
+LOOKUP_CHUNK = 500
+"""Ids or keys per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits."""
+
+_T = TypeVar("_T")
+
+
+def chunks(items: Sequence[_T], size: int = LOOKUP_CHUNK) -> list[Sequence[_T]]:
+    """``items`` cut into lists of at most ``size``, for ``IN (...)`` look-ups."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class MetaRow(SQLModel, table=True):

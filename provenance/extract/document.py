@@ -27,7 +27,7 @@ import re
 
 from provenance.errors import public
 from provenance.extract.cues import Doc, previous_person, sentence_body, trim
-from provenance.extract.mentions import Mention, _is_name_token
+from provenance.extract.mentions import Mention, is_name_token
 from provenance.extract.quotes import (
     QUOTE_RULES,
     RECORD_RULES,
@@ -232,7 +232,7 @@ def _named_before_in_sentence(doc: Doc, pos: int) -> bool:
     lo, hi = doc.tok_index(start), doc.tok_index(pos)
     pronouns = load().pronouns
     return any(
-        _is_name_token(doc.tokens[i]) and not doc.quoted[i] and doc.tokens[i].lower not in pronouns
+        is_name_token(doc.tokens[i]) and not doc.quoted[i] and doc.tokens[i].lower not in pronouns
         for i in range(lo, hi)
     )
 

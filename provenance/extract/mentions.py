@@ -53,7 +53,7 @@ def _title_at(tokens: list[Token], i: int) -> int:
     return 0
 
 
-def _is_name_token(tok: Token) -> bool:
+def is_name_token(tok: Token) -> bool:
     if not tok.is_cap or not tok.is_word:
         return False
     # Stop words are listed capitalised ("This"); an all-caps acronym ("IT") is not one.
@@ -141,7 +141,7 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             k -= n_title
             saw_head = True
             continue
-        if _is_name_token(tok) or (tok.lower in word_class("name_particle") and saw_head):
+        if is_name_token(tok) or (tok.lower in word_class("name_particle") and saw_head):
             k -= 1
             saw_head = True
             continue
@@ -156,7 +156,7 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             and (
                 tokens[k - 1].lower in lex.speaker_nouns
                 or _title_at(tokens, k - 1)
-                or _is_name_token(tokens[k - 1])
+                or is_name_token(tokens[k - 1])
             )
         ):
             k -= 1
@@ -207,7 +207,7 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
     while k < len(tokens):
         tok = tokens[k]
         if (
-            _is_name_token(tok)
+            is_name_token(tok)
             or tok.lower in lex.speaker_nouns
             or tok.lower in lex.titles
             or _is_possessive(tok)
@@ -219,7 +219,7 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
             tok.lower in word_class("connector")
             and last == k - 1
             and k + 1 < len(tokens)
-            and (_is_name_token(tokens[k + 1]) or tokens[k + 1].lower in ("the", "a"))
+            and (is_name_token(tokens[k + 1]) or tokens[k + 1].lower in ("the", "a"))
         ):
             k += 1
             continue
@@ -249,7 +249,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
                 kind_word = "anonymous"
             # A speaker noun opening the phrase is capitalised by the sentence, not a
             # name: "Aides to Clinton say", "Officials in Riverton said".
-            if kind_word is not None and (not _is_name_token(head) or c == 1):
+            if kind_word is not None and (not is_name_token(head) or c == 1):
                 kind = SpeakerKind(kind_word)
                 name = phrase
                 if kind is not SpeakerKind.anonymous and toks[0].lower in word_class("determiner"):
@@ -268,7 +268,7 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
     particles = word_class("name_particle")
     while (
         idx >= 0
-        and (_is_name_token(toks[idx]) or toks[idx].lower in particles)
+        and (is_name_token(toks[idx]) or toks[idx].lower in particles)
         and not _title_at(toks, idx)
         and not _is_possessive(toks[idx])
     ):
