@@ -131,16 +131,17 @@ def flag_words() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in classes.items()}
 
 
-def is_title(text: str) -> bool:
+def is_title(text: str, norm: str | None = None) -> bool:
     """Whether a quote is the name of a show, book, film, event or organisation.
 
     Either a known title ("Meet the Press", "Fox and Friends"), or a short quote
     written in title case — every word capitalized but the small ones — that holds
     a title cue word ("Fox News Sunday", "The Kelly File", "Republican Jewish
     Coalition Forum"). A title-case headline quote with no cue word ("Makes You
-    Want To Retch") is not taken for a title.
+    Want To Retch") is not taken for a title. ``norm``: its :func:`normalize` form,
+    when the caller has it.
     """
-    norm = normalize(text)
+    norm = normalize(text) if norm is None else norm
     words = flag_words()
     if norm in words.get("title", frozenset()) or norm.removeprefix("the ") in words.get(
         "title", frozenset()
@@ -177,7 +178,12 @@ def is_statement(text: str) -> bool:
 
 def matchable(text: str) -> bool:
     """Whether a quote may seed or join a cluster: a statement, not a fragment or a title."""
-    return len(normalize(text).split()) >= MIN_WORDS and not is_title(text)
+    return _matchable(text, normalize(text))
+
+
+def _matchable(text: str, norm: str) -> bool:
+    """:func:`matchable` of ``text`` whose :func:`normalize` form is ``norm``."""
+    return len(norm.split()) >= MIN_WORDS and not is_title(text, norm)
 
 
 LSH_BANDS, LSH_ROWS = 14, 4
@@ -300,7 +306,16 @@ def relation_hits(
         for i in np.flatnonzero(need).tolist()
         if (q_words if len(q) <= len(c[i]) else len(c[i].split())) >= FRAGMENT_MIN_WORDS
     ]
+    # A part found word for word in the longer text scores 100 without the search.
     partial: dict[int, float] = {}
+    inside = []
+    for i in tested:
+        short, long = (q, c[i]) if len(q) <= len(c[i]) else (c[i], q)
+        if short in long:
+            partial[i] = 100.0
+        else:
+            inside.append(i)
+    tested = inside
     if tested:
         scores = process.cdist(
             [q],
@@ -310,7 +325,7 @@ def relation_hits(
             workers=workers,
             dtype=np.float64,
         )[0]
-        partial = dict(zip(tested, scores.tolist(), strict=True))
+        partial.update(zip(tested, scores.tolist(), strict=True))
     out: list[tuple[int, str, float]] = []
     for i in np.flatnonzero(is_same | need | variant).tolist():
         if is_same[i]:
@@ -450,6 +465,12 @@ class _Batch:
         """
         token_keys = sorted({k for ks in keys for k in ks if k.startswith("t:")})
         todo = [k for k in token_keys if k not in self.counts]
+        if self.session.execute(sa_select(col(MatchKeyRow.id)).limit(1)).first() is None:
+            # No stored keys (a first ingest, a rebuild): every count is 0, every
+            # posting empty; thousands of look-ups would each find nothing.
+            self.counts.update((k, 0) for k in todo)
+            self.postings.update((k, []) for ks in keys for k in ks if k not in self.postings)
+            todo = []
         for part in chunks(todo, COUNT_CHUNK):
             params = {f"k{i}": k for i, k in enumerate(part)}
             self.counts.update(
@@ -658,6 +679,7 @@ def joins(
     member: str,
     canon: tuple[str, int | None] | None,
     days: int | None = None,
+    canon_rel: tuple[str | None, float] | None = None,
 ) -> str | None:
     """How a quote that relates (``rel``) to ``member`` may join that member's cluster.
 
@@ -678,11 +700,17 @@ def joins(
     speaker repeats a line ("we're going to build a wall", "the great Trojan horse")
     in speech after speech, and a part, a variant or a short line months later is
     another utterance.
+
+    ``canon_rel``: the quote's :func:`relation` to ``canon`` (its speaker compared),
+    when the caller has it: a quote meets many members of one cluster, all with the
+    same canonical wording.
     """
     if canon is None:
         return "canon"
     c_norm, c_speaker = canon
-    c_rel, _ = relation(norm, c_norm, speaker_id is not None and speaker_id == c_speaker)
+    if canon_rel is None:
+        canon_rel = relation(norm, c_norm, speaker_id is not None and speaker_id == c_speaker)
+    c_rel = canon_rel[0]
     if days is not None and days > OCCASION_DAYS:
         # Only a long statement is quoted again word for word weeks later; a short
         # one ("Medicare for all", "we're going to build a wall") is said again.
@@ -853,11 +881,12 @@ def _add_batch(
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
     clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
     keyed = batch_keys([r.text for r in rows])
-    looked = [(r, k) for r, (n, k) in zip(rows, keyed, strict=True) if n and matchable(r.text)]
+    ok = [bool(n) and _matchable(r.text, n) for r, (n, _) in zip(rows, keyed, strict=True)]
+    looked = [(r, k) for r, (_, k), y in zip(rows, keyed, ok, strict=True) if y]
     batch.prefetch([r for r, _ in looked], [k for _, k in looked])
-    for row, (norm, keys) in zip(rows, keyed, strict=True):
+    for row, (norm, keys), y in zip(rows, keyed, ok, strict=True):
         batch.know(row.id, norm, row.speaker_id)
-        if not norm or not matchable(row.text):
+        if not y:
             continue  # kept as a record, never clustered: a fragment, scare quote or title
         found = batch.candidate_numbers(row, keys)
         batch.indexed(row.id, keys)
@@ -903,6 +932,18 @@ def _add_batch(
                 for c, rel, _ in hits
                 if rel == "variant" and published.document.get(c[0]) == own
             }
+            # Once per cluster, not per member met (they share one canonical wording),
+            # in one relation_hits: a quote meets members of several clusters.
+            to_canon: dict[int, tuple[str | None, float]] = {}
+            if hits:
+                cs = [c for c in canon if c not in barred]
+                to_canon = {c: (None, 0.0) for c in cs}
+                for i, c_rel, c_score in relation_hits(
+                    norm,
+                    [canon[c][0] for c in cs],
+                    [row.speaker_id is not None and row.speaker_id == canon[c][1] for c in cs],
+                ):
+                    to_canon[cs[i]] = c_rel, c_score
             for (c_id, c_norm, c_speaker, cluster_id), rel, score in hits:
                 if cluster_id in barred:
                     continue
@@ -915,6 +956,7 @@ def _add_batch(
                     c_norm,
                     canon.get(cluster_id),
                     published.days(row.id, c_id),
+                    to_canon.get(cluster_id),
                 )
                 if how is None:
                     continue

@@ -372,14 +372,17 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         else:
             group.append(m)
     for ga, gb in combinations(groups, 2):
+        # relation() of each pair, a row of gb per member of ga at once.
         shared = [
             (rel, a, b)
             for a in ga
-            for b in gb
+            for j, rel, _ in clusters.relation_hits(a.norm, [b.norm for b in gb], [False] * len(gb))
+            for b in [gb[j]]
             if a.doc.id != b.doc.id
-            for rel in [clusters.relation(a.norm, b.norm)[0]]
-            if rel == "same"
-            or (rel == "fragment" and not _quotes_inside(a, b) and _contained(a.norm, b.norm))
+            and (
+                rel == "same"
+                or (rel == "fragment" and not _quotes_inside(a, b) and _contained(a.norm, b.norm))
+            )
         ]
         if not shared:
             continue

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -131,6 +133,31 @@ def test_relation_hits_is_relation_on_every_pair() -> None:
                 else:
                     assert hits[i] == (rel, score)
     assert 3 not in {i for i, _, _ in relation_hits(texts[0], texts, [True] * 5)}
+
+
+_WORDS = st.sampled_from(
+    ["the", "bridge", "will", "reopen", "before", "first", "snow", "not", "budget"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_WORDS, min_size=1, max_size=12), min_size=2, max_size=8),
+    st.booleans(),
+)
+def test_relation_hits_is_relation_on_word_sequences(texts: list[list[str]], same: bool) -> None:
+    """A few words in many orders: parts found word for word (scored 100 without
+    partial_ratio), near parts, cuts and variants all score as relation() says."""
+    norms = [" ".join(t) for t in texts]
+    for a in norms:
+        hits = {i: (rel, score) for i, rel, score in relation_hits(a, norms, [same] * len(norms))}
+        expected = {
+            i: (rel, score)
+            for i, b in enumerate(norms)
+            for rel, score in [relation(a, b, same)]
+            if rel is not None
+        }
+        assert hits == expected
 
 
 def test_signatures_are_datasketch_minhashes() -> None:

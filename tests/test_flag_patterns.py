@@ -21,6 +21,7 @@ from provenance.clusters import (
     matchable,
     normalize,
     one_wording,
+    relation,
     stock_phrase,
 )
 from provenance.conflicts import _contained, content_changes, is_statement, list_conflicts
@@ -861,6 +862,13 @@ def test_joins_needs_the_canonical_wording_across_occasions() -> None:
     assert joins(part, 1, "same", part, (part, 1), days=60) is None  # seven words
     long = (normalize("The county will not sell the water works to any private company"), 1)
     assert joins(long[0], 2, "same", long[0], long, days=60) == "canon"
+    # The relation to the canonical wording, when the caller has it, decides the same.
+    for args in [
+        (part, 1, "fragment", canon[0], canon, 2),
+        (long[0], 2, "same", long[0], long, 60),
+    ]:
+        given_rel = relation(args[0], args[4][0], args[1] == args[4][1])
+        assert joins(*args, canon_rel=given_rel) == joins(*args)
 
 
 def test_a_talking_point_said_twice_in_one_article_is_two_statements(tmp_path: Path) -> None:
