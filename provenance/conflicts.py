@@ -29,6 +29,7 @@ from provenance.tables import ClaimRow, ConflictRow, DocumentRow
 CONFLICT_KINDS = ("misquote", "misattribution", "numeric")
 SAME_NAME = 85.0  # folded-name ratio (0–100) above which two speaker names are one person
 MISATTRIBUTION_MIN_WORDS = clusters.STATEMENT_WORDS  # a shorter shared fragment is too generic
+CHANGES_CACHE = 8192  # (wording, wording) pairs whose content changes are kept
 
 
 def word_diff(a: str, b: str) -> str:
@@ -179,9 +180,13 @@ def content_changes(a: str, b: str) -> list[str]:
     return [w for w, _ in _changes(a, b)]
 
 
-def _changes(a: str, b: str) -> list[tuple[str, bool]]:
+@lru_cache(maxsize=CHANGES_CACHE)
+def _changes(a: str, b: str) -> tuple[tuple[str, bool], ...]:
     """The content changes of :func:`content_changes` from ``a`` to ``b``, in order, each
-    as (word, whether ``b`` added it rather than dropped it)."""
+    as (word, whether ``b`` added it rather than dropped it).
+
+    Kept for the last :data:`CHANGES_CACHE` pairs: an incremental update re-checks every
+    member of a cluster it touches, and a much-reported cluster repeats its wordings."""
     wa, wb = _diff_words(a), _diff_words(b)
     function = clusters.flag_words().get("function", frozenset())
     changed: list[tuple[str, bool]] = []
@@ -202,7 +207,7 @@ def _changes(a: str, b: str) -> list[tuple[str, bool]]:
             continue
         changed += [(w, False) for w in removed if w not in function]
         changed += [(w, True) for w in added if w not in function]
-    return changed
+    return tuple(changed)
 
 
 def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
