@@ -550,8 +550,9 @@ class _Batch:
             self.speaker_at[n] = _speaker_number(speaker_id)
 
     def candidate_numbers(self, row: NewQuote, keys: list[str]) -> np.ndarray:
-        """Numbers, in quote id order, of the quotes sharing a blocking key or the speaker
-        with ``row`` that are in a cluster (``row`` itself excluded)."""
+        """Numbers, in number order, of the quotes sharing a blocking key or the speaker
+        with ``row`` that are in a cluster (``row`` itself excluded). Number order is
+        quote id order while :attr:`in_order`; otherwise the caller sorts what it keeps."""
         looked_up = [k for k in keys if not k.startswith("t:")]
         looked_up += self.rare([k for k in keys if k.startswith("t:")])
         todo = [k for k in looked_up if k not in self.postings]
@@ -584,8 +585,6 @@ class _Batch:
         own = self.rank.get(row.id)
         if own is not None:
             found = found[found != own]
-        if not self.in_order:
-            found = np.asarray(sorted(found.tolist(), key=self.ids.__getitem__), dtype=np.int64)
         return found
 
     def entry(self, n: int) -> tuple[str, str, int | None, int]:
@@ -914,6 +913,10 @@ def _add_batch(
                     norm, [norm_at[n] for n in found.tolist()], same, workers
                 )
             ]
+            if not batch.in_order:
+                # Hits are taken in quote id order (the first way into a cluster is kept);
+                # sorting the few hits, not the many candidates, costs least.
+                hits.sort(key=lambda h: h[0][0])
             canon = batch.canonical_of({c[3] for c, _, _ in hits})
             published.read([c[0] for c, _, _ in hits])
             # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
