@@ -1092,6 +1092,16 @@ def forget_quotes(session: Session, quote_ids: Sequence[str]) -> set[int]:
     return touched
 
 
+class DocRef(NamedTuple):
+    """What cluster and conflict checks read of a member's document: not its text,
+    which a look-up of whole rows would read again for every member."""
+
+    id: str
+    source: str | None
+    path: str | None
+    published: date | None
+
+
 @dataclass
 class Member:
     """A cluster member with what conflict checks need."""
@@ -1099,7 +1109,7 @@ class Member:
     quote: QuoteRow
     norm: str
     speaker: str | None
-    doc: DocumentRow
+    doc: DocRef
     speaker_kind: str | None = None  # person | organization | document | anonymous
 
 
@@ -1121,7 +1131,10 @@ def members_of(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[M
                 col(ClusterMemberRow.cluster_id),
                 QuoteRow,
                 col(SpeakerRow.name),
-                DocumentRow,
+                col(DocumentRow.id),
+                col(DocumentRow.source),
+                col(DocumentRow.path),
+                col(DocumentRow.published),
                 col(SpeakerRow.kind),
             )
             .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id)
@@ -1129,8 +1142,9 @@ def members_of(session: Session, cluster_ids: Sequence[int]) -> dict[int, list[M
             .join(DocumentRow, col(QuoteRow.document_id) == DocumentRow.id)
             .where(col(ClusterMemberRow.cluster_id).in_(part))
         )
-        for cluster_id, q, name, d, kind in session.execute(stmt):
-            out.setdefault(cluster_id, []).append(Member(q, normalize(q.text), name, d, kind))
+        for cluster_id, q, name, d_id, source, path, published, kind in session.execute(stmt):
+            doc = DocRef(d_id, source, path, published)
+            out.setdefault(cluster_id, []).append(Member(q, normalize(q.text), name, doc, kind))
     return out
 
 

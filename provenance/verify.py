@@ -1010,7 +1010,7 @@ def _check_cluster(rows: list[Any]) -> Iterator[Mismatch]:
             SimpleNamespace(id=r[1], text=r[4], start=r[5]),  # type: ignore[arg-type]
             clusters.normalize(r[4]),
             None,
-            SimpleNamespace(id=r[6], published=r[7], path=r[8]),  # type: ignore[arg-type]
+            clusters.DocRef(r[6], None, r[8], r[7]),
         )
         for r in rows
     ]
