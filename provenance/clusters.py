@@ -44,6 +44,7 @@ from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
 from functools import cache
 from itertools import islice
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -905,13 +906,17 @@ def _add_batch(
                 if speaker_id is not None
                 else np.zeros(len(found), dtype=bool)
             )
-            norm_at = batch.norm_at
+            numbers = found.tolist()
+            # itemgetter picks them in C; with one number it gives the text, not a tuple.
+            texts = (
+                itemgetter(*numbers)(batch.norm_at)
+                if len(numbers) > 1
+                else [batch.norm_at[numbers[0]]]
+            )
             # Only related candidates count below: the others would be skipped anyway.
             hits = [
-                (batch.entry(int(found[i])), rel, score)
-                for i, rel, score in relation_hits(
-                    norm, [norm_at[n] for n in found.tolist()], same, workers
-                )
+                (batch.entry(numbers[i]), rel, score)
+                for i, rel, score in relation_hits(norm, texts, same, workers)
             ]
             if not batch.in_order:
                 # Hits are taken in quote id order (the first way into a cluster is kept);
