@@ -557,6 +557,59 @@ def test_unbalanced_quote_is_local() -> None:
     assert all(a.content.end <= text.index("\n") for a in stray)
 
 
+# Doubled marks are one mark (segment.py): the quotation ends at its own closing marks,
+# so the attribution after them is found. Each row's previous paragraph has another
+# speaker, whom a quotation swallowing its attribution used to take.
+# (text of the last paragraph, content, speaker mention, cue)
+DOUBLED_MARKS = [
+    (
+        "““Zsa afye bfqosrja qywy,”,” said Kivol Volruki.",
+        "Zsa afye bfqosrja qywy,",
+        "Kivol Volruki",
+        "said",
+    ),
+    ("““Nobody asked us”,” said Tomas Very.", "Nobody asked us", "Tomas Very", "said"),
+    (
+        '""We will rebuild the bridge,"" Mayor Ada Lind said.',
+        "We will rebuild the bridge,",
+        "Mayor Ada Lind",
+        "said",
+    ),
+    ("“The budget is final,”” said Nora Vik.", "The budget is final,", "Nora Vik", "said"),
+    (
+        '“"We never agreed to that,”" said Mara Linde.',
+        "We never agreed to that,",
+        "Mara Linde",
+        "said",
+    ),
+    ("‘‘The vote is Tuesday,’’ the clerk said.", "The vote is Tuesday,", "the clerk", "said"),
+    (
+        "“He told me ‘never again,’ and left,” said Eva Holm.",
+        "He told me ‘never again,’ and left,",
+        "Eva Holm",
+        "said",
+    ),
+    (
+        "\"He told me 'never again,' and left,\" said Eva Holm.",
+        "He told me 'never again,' and left,",
+        "Eva Holm",
+        "said",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "mention", "cue"), DOUBLED_MARKS)
+def test_doubled_marks_keep_the_attribution_outside(
+    text: str, content: str, mention: str, cue: str
+) -> None:
+    whole = "“We start on Monday,” said Piet Olsen.\n\n" + text
+    att = _find(whole, content)
+    assert att.kind == "direct"
+    assert att.speaker is not None and att.speaker.text == mention
+    assert att.cue is not None and att.cue.text == cue
+    assert att.cue.start > att.content.end  # this paragraph's cue, outside the quotation
+
+
 # No speaker anywhere near: null, not a guess.
 NONSPEECH = [
     ("Protesters held signs reading “No More Cuts” outside the hall.", "No More Cuts"),

@@ -80,6 +80,61 @@ def test_closed_flag() -> None:
     assert [q.closed for q in quotations(text)] == [False, True]
 
 
+# Doubled marks (typos in real copy, and what a writer gives a quote that already has
+# its marks): (text, content, opening run, closing run). The content stays between the
+# innermost marks; the marks and any punctuation between two closing marks are the
+# quotation's marks, so the attribution after them is outside it.
+DOUBLED = [
+    ("““Zsa afye bfqosrja qywy,”,” said Kivol Volruki.", "Zsa afye bfqosrja qywy,", "““", "”,”"),
+    ("““Nobody asked us”,” said Tomas Very.", "Nobody asked us", "““", "”,”"),
+    ('""We will rebuild the bridge,"" he said.', "We will rebuild the bridge,", '""', '""'),
+    ("“The budget is final,”” she said.", "The budget is final,", "“", "””"),
+    ("““The budget is final,” she said.", "The budget is final,", "““", "”"),
+    ('“"We never agreed to that,”" said Mara Linde.', "We never agreed to that,", '“"', '”"'),
+    ('"“Stop the trucks,”" said Ivo Sand.', "Stop the trucks,", '"“', '”"'),
+    ("“Why now?”?” asked Lena Fors.", "Why now?", "“", "”?”"),
+    ("‘‘The vote is Tuesday,’’ the clerk said.", "The vote is Tuesday,", "‘‘", "’’"),
+    ("Ruiz wrote: ““We are done.””", "We are done.", "““", "””"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "opening", "closing"), DOUBLED)
+def test_doubled_marks_act_as_one(text: str, content: str, opening: str, closing: str) -> None:
+    found = quotations(text)
+    assert len(found) == 1
+    q = found[0]
+    assert q.closed
+    assert text[q.start : q.end] == content
+    assert text[q.open : q.start] == opening
+    assert text[q.end : q.close] == closing
+
+
+# Marks of the other family, or separated by a space, are not a doubled mark: nested
+# quotations and neighbouring quotations keep working. (text, contents in order)
+NOT_DOUBLED = [
+    (
+        "“He told me ‘never again,’ and left,” she said.",
+        ["He told me ‘never again,’ and left,"],
+    ),
+    (
+        "\"He told me 'never again,' and left,\" she said.",
+        ["He told me 'never again,' and left,"],
+    ),
+    ("“She wrote ‘no more,’” he said.", ["She wrote ‘no more,’"]),
+    ("\"She wrote 'no more,'\" he said.", ["She wrote 'no more,'"]),
+    ("“‘Enough,’ she wrote, and I agreed,” he said.", ["‘Enough,’ she wrote, and I agreed,"]),
+    ('She said "yes" "no" and "maybe."', ["yes", "no", "maybe."]),
+    ('He left "" blank and "went home."', ["went home."]),
+]
+
+
+@pytest.mark.parametrize(("text", "contents"), NOT_DOUBLED)
+def test_other_marks_are_not_doubled(text: str, contents: list[str]) -> None:
+    found = quotations(text)
+    assert [text[q.start : q.end] for q in found] == contents
+    assert all(q.closed and q.close - q.end == 1 and q.start - q.open == 1 for q in found)
+
+
 @pytest.mark.parametrize(
     ("text", "count"),
     [("He said no. The vote failed.", 2), ("Route No. 5 is closed. Use Route 9.", 2)],

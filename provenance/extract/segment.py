@@ -41,7 +41,8 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Quotation:
-    """A quotation: marks at ``open`` and ``close - 1``; content ``[start, end)``."""
+    """A quotation: content ``[start, end)``, its marks ``[open, start)`` and ``[end, close)``
+    (one mark each, or a doubled run such as ``““`` and ``”,”``)."""
 
     open: int
     close: int  # one past the closing mark (== end when unclosed)
@@ -193,13 +194,30 @@ def _kind_of_mark(text: str, i: int) -> str | None:
 
 _DOUBLE_MARK = re.compile(r"''|[\"“”«»„]")
 _SINGLE_MARK = re.compile(r"(?<!')['‘’](?!')")
+# Doubled marks are typos, but real copy has them ("““Yes,”,” she said", '""Yes,"" he
+# said', "“Yes,”” she said"): a run of opening marks of one family with nothing between
+# them opens once, and a closing mark followed by nothing but punctuation and another
+# closing mark of its family closes once; otherwise the second mark of a pair opens an
+# unclosed quotation that swallows the attribution after it. Marks of the other family
+# are left alone, so “He told me ‘no,’” stays a quotation with a nested one.
+_OPEN_RUN = {True: '"“„«', False: "‘"}
+_CLOSE_RUN = {True: '"”»', False: "’"}
+_RUN_PUNCT = ",.;:!?"
+MAX_RUN_PUNCT = 2  # punctuation characters between two closing marks of one run
 
 
-def _events(text: str, double: bool) -> list[tuple[int, str]]:
-    """Positions and kinds of quotation marks; two apostrophes ('') are one double mark."""
-    out = []
+def _events(text: str, double: bool) -> list[tuple[int, str, int]]:
+    """Positions, kinds and widths of quotation marks; two apostrophes ('') are one
+    double mark, and a doubled mark (see :data:`_OPEN_RUN`) is one mark as wide as the
+    run, so a quotation's content stays between the innermost marks."""
+    out: list[tuple[int, str, int]] = []
+    done = 0  # marks before this offset belong to a run already counted
+    plain = 0  # opening marks before this offset were seen to be no run (scanned once)
     for m in (_DOUBLE_MARK if double else _SINGLE_MARK).finditer(text):
         i = m.start()
+        if i < done:
+            continue
+        width = m.end() - i
         if m.group() == "''":
             before = text[i - 1] if i > 0 else " "
             after = text[i + 2] if i + 2 < len(text) else " "
@@ -209,9 +227,44 @@ def _events(text: str, double: bool) -> list[tuple[int, str]]:
                 kind = "close"
         else:
             kind = _kind_of_mark(text, i)
+        if kind == "open" and i >= plain:
+            run_end, plain = _open_run(text, i + width, double)
+            width = run_end - i
+        elif kind is not None and kind != "open":
+            width = _close_run(text, i + width, double) - i
         if kind:
-            out.append((i, kind))
+            out.append((i, kind, width))
+            done = i + width
     return out
+
+
+def _open_run(text: str, k: int, double: bool) -> tuple[int, int]:
+    """End of a run of opening marks that starts before ``k`` (``k`` when there is none),
+    and how far the marks were scanned. The run must be followed by a word, not a space
+    ('"" ' is an empty quotation); a run that is not is not scanned again from each of
+    its marks, which was quadratic in a long row of marks."""
+    marks, j = _OPEN_RUN[double], k
+    while j < len(text) and text[j] in marks:
+        j += 1
+    return (j if j < len(text) and not text[j].isspace() else k), j
+
+
+def _close_run(text: str, k: int, double: bool) -> int:
+    """End of a run of closing marks (with punctuation between) that starts before ``k``;
+    ``k`` when the next mark is not a closing mark of the same family."""
+    marks = _CLOSE_RUN[double]
+    while True:
+        j = k
+        while j < len(text) and j - k < MAX_RUN_PUNCT and text[j] in _RUN_PUNCT:
+            j += 1
+        if (
+            j < len(text)
+            and text[j] in marks
+            and _kind_of_mark(text, j) in ("close", "maybe_close")
+        ):
+            k = j + 1
+        else:
+            return k
 
 
 def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotation]:
@@ -219,6 +272,7 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
     events = _events(text, double)
     out: list[Quotation] = []
     open_at: int | None = None
+    open_width = 1
 
     def para_of(pos: int) -> int:
         return bisect_right(para_starts, pos) - 1
@@ -227,12 +281,12 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
         # An unclosed quotation ends at its paragraph's end, never later.
         p = para_of(at)
         pend = paras[p][1] if p >= 0 else len(text)
-        out.append(Quotation(at, pend, at + _width(text, at, double), pend, False, double))
+        out.append(Quotation(at, pend, min(at + open_width, pend), pend, False, double))
 
     closes_later = _closes_later(events, para_of)
     idx = 0
     while idx < len(events):
-        pos, kind = events[idx]
+        pos, kind, width = events[idx]
         if open_at is not None and para_of(pos) != para_of(open_at):
             # Crossing paragraphs: continue only if the next mark in a later
             # paragraph closes, or re-opens at a paragraph start (the two
@@ -255,17 +309,12 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
         if kind == "open":
             if open_at is not None:
                 close_unbalanced(open_at)
-            open_at = pos
+            open_at, open_width = pos, width
         elif open_at is not None:
             if kind == "maybe_close" and closes_later[idx]:
                 idx += 1
                 continue
-            close = pos + (2 if text.startswith("''", pos) and double else 1)
-            out.append(
-                Quotation(
-                    open_at, close, open_at + _width(text, open_at, double), pos, True, double
-                )
-            )
+            out.append(Quotation(open_at, pos + width, open_at + open_width, pos, True, double))
             open_at = None
         idx += 1
     if open_at is not None:
@@ -273,7 +322,7 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
     return out
 
 
-def _closes_later(events: list[tuple[int, str]], para_of: Callable[[int], int]) -> list[bool]:
+def _closes_later(events: list[tuple[int, str, int]], para_of: Callable[[int], int]) -> list[bool]:
     """For each mark: does a plain closing mark follow in its paragraph before any open?
 
     One backward pass; asking each mark separately was quadratic in a paragraph
@@ -282,7 +331,7 @@ def _closes_later(events: list[tuple[int, str]], para_of: Callable[[int], int]) 
     out = [False] * len(events)
     next_kind, next_para = "", -1  # the nearest open or close after the current mark
     for idx in range(len(events) - 1, -1, -1):
-        pos, kind = events[idx]
+        pos, kind, _ = events[idx]
         para = para_of(pos)
         out[idx] = next_kind == "close" and next_para == para
         if kind in ("open", "close"):
@@ -296,10 +345,6 @@ def _opens_statement(text: str, at: int) -> bool:
     fragment opened mid-clause ("called the plan “a disaster") does not."""
     before = text[max(0, at - 3) : at].rstrip(" \u00a0")
     return not before or before[-1] in "\n:,.?!—―" or at == 0
-
-
-def _width(text: str, at: int, double: bool) -> int:
-    return 2 if double and text.startswith("''", at) else 1
 
 
 def quotations(text: str) -> list[Quotation]:
