@@ -25,6 +25,7 @@ from datetime import date
 from functools import cache
 from typing import NamedTuple
 
+from sqlalchemy import select as sa_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
 from provenance.errors import NotFoundError, public
@@ -505,7 +506,8 @@ def store_claims_of(
     texts: dict[str, str] = {}
     # Per document in the order one look-up of that document gives (the index on
     # document_id, then insertion order): the first covering quote names the speaker.
-    quotes: dict[str, list[QuoteRow]] = {d: [] for d in ids}
+    # Only quotes with a speaker can name one: (start, end, speaker id, mention name).
+    quotes: dict[str, list[tuple[int, int, int, str | None]]] = {d: [] for d in ids}
     stored: dict[str, list[ClaimRow | ClaimValues]] = {d: [] for d in ids}
     for lo in range(0, len(ids), LOOKUP_CHUNK):
         part = ids[lo : lo + LOOKUP_CHUNK]
@@ -515,12 +517,17 @@ def store_claims_of(
                 select(DocumentRow.id, DocumentRow.text).where(col(DocumentRow.id).in_(part))
             )
         )
-        for r in session.exec(
-            select(QuoteRow).where(
-                col(QuoteRow.document_id).in_(part), QuoteRow.kind != "nonspeech"
-            )
+        for doc_id, start, end, speaker_id, mention in session.execute(
+            sa_select(
+                col(QuoteRow.document_id),
+                col(QuoteRow.start),
+                col(QuoteRow.end),
+                col(QuoteRow.speaker_id),
+                col(QuoteRow.mention_name),
+            ).where(col(QuoteRow.document_id).in_(part), col(QuoteRow.kind) != "nonspeech")
         ):
-            quotes[r.document_id].append(r)
+            if speaker_id is not None:
+                quotes[doc_id].append((start, end, speaker_id, mention))
         for c in session.exec(select(ClaimRow).where(col(ClaimRow.document_id).in_(part))):
             stored[c.document_id].append(c)
     known = found or {}
@@ -528,9 +535,7 @@ def store_claims_of(
     fresh = dict(zip(todo, _find_all([texts[d] for d in todo], executor), strict=True))
     # Speaker names of the covering quotes, read together.
     names: dict[int, str] = {}
-    wanted = sorted(
-        {r.speaker_id for rs in quotes.values() for r in rs if r.speaker_id is not None}
-    )
+    wanted = sorted({r[2] for rs in quotes.values() for r in rs})
     for lo in range(0, len(wanted), LOOKUP_CHUNK):
         names.update(
             (i, n)
@@ -555,18 +560,13 @@ def store_claims_of(
         for f in fresh[document_id] if document_id in fresh else known[document_id]:
             q = f.quantity
             cover = next(
-                (
-                    r
-                    for r in quotes[document_id]
-                    if r.start <= q.start and q.end <= r.end and r.speaker_id is not None
-                ),
-                None,
+                (r for r in quotes[document_id] if r[0] <= q.start and q.end <= r[1]), None
             )
             speaker, speaker_id = f.speaker, None
-            if cover is not None and cover.speaker_id is not None:
-                name = names.get(cover.speaker_id)
-                speaker = name if name is not None else cover.mention_name
-                speaker_id = cover.speaker_id
+            if cover is not None:
+                speaker_id = cover[2]
+                name = names.get(speaker_id)
+                speaker = name if name is not None else cover[3]
             cid = claim_id(document_id, q.start, q.end)
             if cid in seen:
                 continue
