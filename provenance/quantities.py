@@ -96,7 +96,7 @@ def lexicon() -> NumberWords:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Quantity:
     """A parsed number phrase: ``low``–``high`` (``high`` is ``inf`` when unbounded)."""
 
@@ -109,7 +109,7 @@ class Quantity:
     next_index: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     """One quantity claim inside one sentence (offsets are document characters)."""
 
