@@ -71,6 +71,7 @@ from provenance.errors import InputError, StoreError, public
 from provenance.tables import (
     AuditRow,
     ClaimRow,
+    ClaimValues,
     ConflictRow,
     DocumentRow,
     QuoteRow,
@@ -402,7 +403,7 @@ def log_extraction(
     )
 
 
-def claim_fingerprint(c: ClaimRow) -> dict[str, Any]:
+def claim_fingerprint(c: ClaimRow | ClaimValues) -> dict[str, Any]:
     """What the ``claims.extracted`` entry fixes about a stored claim."""
     return {
         "id": c.id,
@@ -428,7 +429,7 @@ def log_claims(
     session: Session,
     doc_id: str,
     actor: str = SOFTWARE_ACTOR,
-    rows: Sequence[ClaimRow] | None = None,
+    rows: Sequence[ClaimRow | ClaimValues] | None = None,
 ) -> None:
     """The quantity claims stored for one document (all of them, as after this change).
 

@@ -1246,13 +1246,18 @@ def match_cmd(
             "apart or fewer.",
         ),
     ] = WINDOW_DAYS,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Processes finding quantity claims [default: all cores]."),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Rebuild claims, clusters and flags from every stored document."""
     from provenance.crosscheck import rebuild as rebuild_checks
+    from provenance.ingest import default_workers
 
     with _store(db) as store, store.session() as s:
-        report = rebuild_checks(s, window_days=window_days)
+        report = rebuild_checks(s, workers or default_workers(), window_days=window_days)
         s.commit()
     typer.echo(check_summary(report))
 

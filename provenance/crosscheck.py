@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import delete
@@ -269,12 +269,15 @@ def update(
     relog_claims: frozenset[str] = frozenset(),
     window_days: int = WINDOW_DAYS,
     dismissed_anywhere: frozenset[str] = frozenset(),
+    found: Mapping[str, Sequence[claims_stage.Found]] | None = None,
 ) -> UpdateReport:
     """Claims, clusters and flags for newly stored documents; the caller commits.
 
     A document's claims are logged when it has some, or when it is in
     ``relog_claims`` (its claims were dropped: the log must say it has none now).
-    ``dismissed_anywhere``: see :func:`_sync`.
+    ``dismissed_anywhere``: see :func:`_sync`. ``found``: the quantities of documents
+    found already (``quantities.find_quantities`` of their texts, as ingest's workers
+    do); the others are found here, in ``workers`` processes.
     """
     # Audit entries go in together at the next read or flush (see provenance.batch):
     # this runs under the writers' lock, with no savepoints.
@@ -282,7 +285,7 @@ def update(
     held, batch.hold_audit = batch.hold_audit, True
     try:
         return _update(
-            session, document_ids, workers, relog_claims, window_days, dismissed_anywhere
+            session, document_ids, workers, relog_claims, window_days, dismissed_anywhere, found
         )
     finally:
         batch.hold_audit = held
@@ -295,20 +298,23 @@ def _update(
     relog_claims: frozenset[str],
     window_days: int,
     dismissed_anywhere: frozenset[str] = frozenset(),
+    found: Mapping[str, Sequence[claims_stage.Found]] | None = None,
 ) -> UpdateReport:
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
     # The claims of all documents are found and stored together, then logged in
     # document order: the same entries, in the same order, as one document at a time.
-    for lo in range(0, len(document_ids), CLAIMS_DOCUMENTS):
-        part = document_ids[lo : lo + CLAIMS_DOCUMENTS]
-        stored = claims_stage.store_claims_of(session, part)
-        for doc_id in part:
-            found, rows = stored.get(doc_id, (0, []))
-            if found or doc_id in relog_claims:
-                audit.log_claims(session, doc_id, rows=rows)
-            report.claims += found
-            keys |= {(c.noun_class, c.event) for c in rows if c.event is not None}
+    unfound = sum(d not in found for d in document_ids) if found else len(document_ids)
+    with claims_stage.finding_pool(workers, unfound) as pool:
+        for lo in range(0, len(document_ids), CLAIMS_DOCUMENTS):
+            part = document_ids[lo : lo + CLAIMS_DOCUMENTS]
+            stored = claims_stage.store_claims_of(session, part, found, pool)
+            for doc_id in part:
+                added, rows = stored.get(doc_id, (0, []))
+                if added or doc_id in relog_claims:
+                    audit.log_claims(session, doc_id, rows=rows)
+                report.claims += added
+                keys |= {(c.noun_class, c.event) for c in rows if c.event is not None}
     by_doc: dict[str, list[str]] = {d: [] for d in document_ids}
     for lo in range(0, len(document_ids), LOOKUP_CHUNK):
         for doc_id, quote_id in session.exec(

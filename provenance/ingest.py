@@ -38,6 +38,7 @@ from provenance.errors import ArgumentError, InputError, public
 from provenance.extract import EXTRACTOR_VERSION, extract
 from provenance.lexicon import load
 from provenance.models import Attribution, DocumentIn, IngestProblem, IngestReport
+from provenance.quantities import Found, find_quantities
 from provenance.store import (
     Store,
     commit_index,
@@ -82,9 +83,23 @@ class Executor(Protocol):
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
 
 
-def extract_batch(texts: list[str]) -> list[list[Attribution]]:
-    """:func:`~provenance.extract.extract` over several texts; what workers run."""
-    return [extract(t) for t in texts]
+Extracted = tuple[list[Attribution], list[Found] | None]
+"""A text's attributions and, when asked for, its quantities
+(:func:`~provenance.quantities.find_quantities`; None: not asked for, or finding
+them failed)."""
+
+
+def extract_batch(texts: list[str], quantities: bool = False) -> list[Extracted]:
+    """:func:`~provenance.extract.extract` over several texts, and their quantities when
+    ``quantities`` (for the cross-source update after the ingest); what workers run."""
+    return [(extract(t), _quantities(t) if quantities else None) for t in texts]
+
+
+def _quantities(text: str) -> list[Found] | None:
+    try:
+        return find_quantities(text)
+    except Exception:  # the update finds them again, and fails there as it would have
+        return None
 
 
 class _Inline:
@@ -104,7 +119,7 @@ class _Chunk:
     items: list[Item]
     todo: list[int]  # positions in items that need extraction
     future: Any = None
-    results: list[list[Attribution] | Exception] = field(default_factory=list)
+    results: list[Extracted | Exception] = field(default_factory=list)
 
 
 def default_workers() -> int:
@@ -177,36 +192,38 @@ def _chunks(items: Iterator[Item], store: Store, size: int) -> Iterator[_Chunk]:
                 yield _Chunk(chunk, todo)
 
 
-def _ordered(chunks: Iterator[_Chunk], executor: Executor, window: int) -> Iterator[_Chunk]:
+def _ordered(
+    chunks: Iterator[_Chunk], executor: Executor, window: int, quantities: bool = False
+) -> Iterator[_Chunk]:
     """Chunks with extraction results, in input order, at most ``window`` in flight."""
     pending: deque[_Chunk] = deque()
     for chunk in chunks:
         if chunk.todo:
             texts = [chunk.items[i].text for i in chunk.todo]  # type: ignore[union-attr]
-            chunk.future = executor.submit(extract_batch, texts)
+            chunk.future = executor.submit(extract_batch, texts, quantities)
         pending.append(chunk)
         while len(pending) >= window:
-            yield _finish(pending.popleft())
+            yield _finish(pending.popleft(), quantities)
     while pending:
-        yield _finish(pending.popleft())
+        yield _finish(pending.popleft(), quantities)
 
 
-def _finish(chunk: _Chunk) -> _Chunk:
+def _finish(chunk: _Chunk, quantities: bool = False) -> _Chunk:
     if chunk.future is not None:
         try:
             chunk.results = chunk.future.result()
         except Exception:  # one text broke the batch: find which, keep the rest
             chunk.results = [
-                _extract_one(chunk.items[i].text)  # type: ignore[union-attr]
+                _extract_one(chunk.items[i].text, quantities)  # type: ignore[union-attr]
                 for i in chunk.todo
             ]
         chunk.future = None
     return chunk
 
 
-def _extract_one(text: str) -> list[Attribution] | Exception:
+def _extract_one(text: str, quantities: bool = False) -> Extracted | Exception:
     try:
-        return extract(text)
+        return extract(text), _quantities(text) if quantities else None
     except Exception as exc:  # reported as that document's internal error
         return exc
 
@@ -488,8 +505,10 @@ def ingest(
         window = WINDOW_PER_WORKER * max(1, workers)
         session = stack.enter_context(store.write_session())
         writer = Writer(session, report, progress)
-        for chunk in _ordered(_chunks(items, store, batch_size), executor, window):
-            results: dict[int, list[Attribution] | Exception] = dict(
+        # Quantities found with the extraction, for the cross-source update (by document id).
+        found: dict[str, list[Found]] = {}
+        for chunk in _ordered(_chunks(items, store, batch_size), executor, window, match):
+            results: dict[int, Extracted | Exception] = dict(
                 zip(chunk.todo, chunk.results, strict=True)
             )
             for pos, item in enumerate(chunk.items):
@@ -510,7 +529,13 @@ def ingest(
                 if isinstance(result, Exception):
                     writer.extraction_failed(item, result)
                     continue
-                writer.write(item, result)
+                if result is None:
+                    writer.write(item, None)
+                    continue
+                attributions, quantities = result
+                if quantities is not None:
+                    found[item.id] = quantities
+                writer.write(item, attributions)
         writer.close()
         WriteBatch.of(session).hold_audit = False
         if writer.new_ids and match:
@@ -518,7 +543,7 @@ def ingest(
             try:
                 audit.lock_writers(session)
                 checks = crosscheck.update(
-                    session, writer.new_ids, workers if executor is None else 1
+                    session, writer.new_ids, workers if executor is None else 1, found=found
                 )
                 session.commit()
                 report.checks = checks

@@ -17,12 +17,15 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from typing import NamedTuple
 
+from sqlalchemy import select as sa_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
 from provenance.errors import NotFoundError, public
@@ -31,7 +34,15 @@ from provenance.lexicon import _rows, load, word_class
 from provenance.models import Claim
 from provenance.people import authority_for
 from provenance.store import find_speakers
-from provenance.tables import LOOKUP_CHUNK, ClaimRow, DocumentRow, QuoteRow, SpeakerRow
+from provenance.tables import (
+    LOOKUP_CHUNK,
+    ClaimRow,
+    ClaimValues,
+    DocumentRow,
+    QuoteRow,
+    SpeakerRow,
+    insert_rows,
+)
 
 _WORD = re.compile(
     r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:[’'-][^\W\d_]+)*|[^\w\s]"
@@ -85,7 +96,7 @@ def lexicon() -> NumberWords:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Quantity:
     """A parsed number phrase: ``low``–``high`` (``high`` is ``inf`` when unbounded)."""
 
@@ -98,7 +109,7 @@ class Quantity:
     next_index: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Found:
     """One quantity claim inside one sentence (offsets are document characters)."""
 
@@ -272,12 +283,17 @@ def occasion(ws: list[Word]) -> tuple[list[str], list[str]]:
     return sorted(days), sorted(places)
 
 
+@cache
+def _credit_cues() -> frozenset[str]:
+    # A bare lemma ("state", "report") is as often a noun as a verb; inflected forms are not.
+    return frozenset(
+        f for f, c in load().cue_forms.items() if c.frame in ("speech", "written") and f != c.lemma
+    )
+
+
 def attributed_body(ws: list[Word]) -> str | None:
     """Who a sentence credits: "X said ..." first, "..., X said." last, "according to X"."""
-    # A bare lemma ("state", "report") is as often a noun as a verb; inflected forms are not.
-    cues = {
-        f for f, c in load().cue_forms.items() if c.frame in ("speech", "written") and f != c.lemma
-    }
+    cues = _credit_cues()
     text = [w.low for w in ws]
     for n in range(len(ws) - 1):
         if text[n] == "according" and text[n + 1] == "to":
@@ -303,20 +319,93 @@ def attributed_body(ws: list[Word]) -> str | None:
     return None
 
 
-def find_quantities(text: str) -> list[Found]:
-    """Every quantity with a counted noun in ``text``, sentence by sentence."""
-    out: list[Found] = []
-    previous: tuple[list[str], list[str]] = ([], [])
+@dataclass(frozen=True)
+class _Screen:
+    """Word sets that tell, from a sentence's lower-cased words alone, that it holds no
+    claim or names no occasion, so its :class:`Word` list is never built."""
+
+    nouns: frozenset[str]  # first words of counted nouns: a claim needs one
+    units: frozenset[str]  # number words: a quantity needs one, or a digit
+    occasions: frozenset[str]  # first words of occasion phrases
+
+
+@cache
+def _screen() -> _Screen:
     lex = lexicon()
+    return _Screen(
+        frozenset(p.split()[0] for p in lex.nouns if p.split()),
+        frozenset(lex.units),
+        frozenset(p.split()[0] for p in lex.occasions if p.split()),
+    )
+
+
+def _may_hold_claim(lows: list[str], screen: _Screen) -> bool:
+    """False when no quantity with a counted noun can start in a sentence of these words.
+
+    ``parse_number`` consumes at least one digit word, number word or hyphenated number
+    words, and ``_noun_after`` needs a word that starts a counted noun.
+    """
+    if screen.nouns.isdisjoint(lows):
+        return False
+    units = screen.units
+    return any(
+        w[:1].isdigit() or w in units or ("-" in w and all(p in units for p in w.split("-")))
+        for w in lows
+    )
+
+
+class _Occasions:
+    """The days and places of each sentence, worked out only for sentences with a claim.
+
+    A sentence naming no day and no place inherits its predecessor's, so a sentence's
+    occasion is that of the latest sentence up to it that names one. Sentences are
+    :meth:`seen` in order; :meth:`of` the latest one walks back over the sentences
+    that may name one (their :class:`Word` lists built then) to the last answer given.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.maybe: list[tuple[int, int]] = []  # since the last answer, in order
+        self.last: tuple[list[str], list[str]] = ([], [])
+
+    def seen(self, span: tuple[int, int], lows: list[str], screen: _Screen) -> None:
+        if not screen.occasions.isdisjoint(lows):
+            self.maybe.append(span)  # occasion() needs one of these words to find anything
+
+    def of(self, span: tuple[int, int], ws: list[Word]) -> tuple[list[str], list[str]]:
+        """The occasion of the latest sentence seen, ``span``, whose words are ``ws``."""
+        while self.maybe:
+            at = self.maybe.pop()
+            own = occasion(ws if at == span else words(self.text, *at))
+            days, places = own
+            if days or places:
+                self.last = own
+                break
+        self.maybe.clear()
+        return self.last
+
+
+def find_quantities(text: str) -> list[Found]:
+    """Every quantity with a counted noun in ``text``, sentence by sentence.
+
+    The same as scanning every word of every sentence, but a sentence's words are
+    built only when its lower-cased words (see :class:`_Screen`) show that it may hold a
+    claim, or when a claim inherits the occasion it may name.
+    """
+    out: list[Found] = []
+    lex = lexicon()
+    screen = _screen()
     starts = lex.firsts | lex.units.keys() | {"a", "an"}
+    occasions = _Occasions(text)
+    find_words = _WORD.findall
     for p_start, p_end in paragraphs(text):
         for s_start, s_end in sentences(text, p_start, p_end):
+            lows = list(map(str.lower, find_words(text, s_start, s_end)))
+            occasions.seen((s_start, s_end), lows, screen)
+            if not _may_hold_claim(lows, screen):
+                continue
             ws = words(text, s_start, s_end)
-            days, places = occasion(ws)
-            # A sentence naming no day and no place inherits its predecessor's.
-            if not days and not places:
-                days, places = previous
-            previous = (days, places)
+            days_places: tuple[list[str], list[str]] | None = None
             speaker = None
             n = 0
             while n < len(ws):
@@ -338,6 +427,8 @@ def find_quantities(text: str) -> list[Found]:
                     event = _event(ws, n, noun[2], bool(partitive) and noun[2] > q.next_index + 3)
                     if speaker is None:
                         speaker = attributed_body(ws) or ""
+                    if days_places is None:
+                        days_places = occasions.of((s_start, s_end), ws)
                     written = text[ws[q.next_index].start : ws[noun[2] - 1].end]
                     out.append(
                         Found(
@@ -346,8 +437,8 @@ def find_quantities(text: str) -> list[Found]:
                             written,
                             noun[1],
                             event,
-                            days,
-                            places,
+                            days_places[0],
+                            days_places[1],
                             speaker or None,
                         )
                     )
@@ -359,12 +450,52 @@ def claim_id(document: str, start: int, end: int) -> str:
     return hashlib.sha256(f"claim:{document}:{start}:{end}".encode()).hexdigest()[:32]
 
 
+FIND_BATCH = 20
+"""Documents per task when their quantities are found in a process pool."""
+PARALLEL_MIN_DOCUMENTS = 200
+"""Fewer documents to find quantities in are not worth starting a process pool."""
+
+
+def find_batch(texts: list[str]) -> list[list[Found]]:
+    """:func:`find_quantities` over several texts; what pool workers run."""
+    return [find_quantities(t) for t in texts]
+
+
+@contextmanager
+def finding_pool(workers: int, documents: int) -> Iterator[Executor | None]:
+    """A process pool for :func:`store_claims_of` to find quantities in, or None (find
+    them in this process) for one worker or under :data:`PARALLEL_MIN_DOCUMENTS`."""
+    if workers <= 1 or documents < PARALLEL_MIN_DOCUMENTS:
+        yield None
+        return
+    from provenance.ingest import local_pool  # ingest imports this module
+
+    with local_pool(workers) as pool:
+        yield pool
+
+
+def _find_all(texts: list[str], executor: Executor | None) -> list[list[Found]]:
+    if executor is None:
+        return [find_quantities(t) for t in texts]
+    futures = [
+        executor.submit(find_batch, texts[lo : lo + FIND_BATCH])
+        for lo in range(0, len(texts), FIND_BATCH)
+    ]
+    return [f for fut in futures for f in fut.result()]
+
+
 def store_claims_of(
-    session: Session, document_ids: Sequence[str]
-) -> dict[str, tuple[int, list[ClaimRow]]]:
+    session: Session,
+    document_ids: Sequence[str],
+    found: Mapping[str, Sequence[Found]] | None = None,
+    executor: Executor | None = None,
+) -> dict[str, tuple[int, list[ClaimRow | ClaimValues]]]:
     """Find and store the quantity claims of stored documents, with the reads done in a
     few statements; returns document id -> (how many, the rows stored).
 
+    ``found``: :func:`find_quantities` of documents' texts where the caller has it
+    (ingest finds them in its extraction workers); the others are found here, in
+    ``executor`` when given (:func:`finding_pool`).
     The speaker of a claim is the extractor's speaker when one of its quotes covers
     the number, else the body the sentence credits ("police", "county officials").
     Per document, the count is of claims added, the rows are every claim it
@@ -372,31 +503,39 @@ def store_claims_of(
     them, so the caller logs them without reading them back.
     """
     ids = list(dict.fromkeys(document_ids))
-    docs: dict[str, DocumentRow] = {}
+    texts: dict[str, str] = {}
     # Per document in the order one look-up of that document gives (the index on
     # document_id, then insertion order): the first covering quote names the speaker.
-    quotes: dict[str, list[QuoteRow]] = {d: [] for d in ids}
-    stored: dict[str, list[ClaimRow]] = {d: [] for d in ids}
+    # Only quotes with a speaker can name one: (start, end, speaker id, mention name).
+    quotes: dict[str, list[tuple[int, int, int, str | None]]] = {d: [] for d in ids}
+    stored: dict[str, list[ClaimRow | ClaimValues]] = {d: [] for d in ids}
     for lo in range(0, len(ids), LOOKUP_CHUNK):
         part = ids[lo : lo + LOOKUP_CHUNK]
-        docs.update(
-            (d.id, d)
-            for d in session.exec(select(DocumentRow).where(col(DocumentRow.id).in_(part)))
-        )
-        for r in session.exec(
-            select(QuoteRow).where(
-                col(QuoteRow.document_id).in_(part), QuoteRow.kind != "nonspeech"
+        texts.update(
+            (i, t)
+            for i, t in session.exec(
+                select(DocumentRow.id, DocumentRow.text).where(col(DocumentRow.id).in_(part))
             )
+        )
+        for doc_id, start, end, speaker_id, mention in session.execute(
+            sa_select(
+                col(QuoteRow.document_id),
+                col(QuoteRow.start),
+                col(QuoteRow.end),
+                col(QuoteRow.speaker_id),
+                col(QuoteRow.mention_name),
+            ).where(col(QuoteRow.document_id).in_(part), col(QuoteRow.kind) != "nonspeech")
         ):
-            quotes[r.document_id].append(r)
+            if speaker_id is not None:
+                quotes[doc_id].append((start, end, speaker_id, mention))
         for c in session.exec(select(ClaimRow).where(col(ClaimRow.document_id).in_(part))):
             stored[c.document_id].append(c)
-    found = {d: find_quantities(docs[d].text) for d in ids if d in docs}
+    known = found or {}
+    todo = [d for d in ids if d in texts and d not in known]
+    fresh = dict(zip(todo, _find_all([texts[d] for d in todo], executor), strict=True))
     # Speaker names of the covering quotes, read together.
     names: dict[int, str] = {}
-    wanted = sorted(
-        {r.speaker_id for rs in quotes.values() for r in rs if r.speaker_id is not None}
-    )
+    wanted = sorted({r[2] for rs in quotes.values() for r in rs})
     for lo in range(0, len(wanted), LOOKUP_CHUNK):
         names.update(
             (i, n)
@@ -407,44 +546,40 @@ def store_claims_of(
             )
             if i is not None
         )
-    out: dict[str, tuple[int, list[ClaimRow]]] = {}
+    out: dict[str, tuple[int, list[ClaimRow | ClaimValues]]] = {}
+    added: list[ClaimValues] = []
     for document_id in ids:
-        doc = docs.get(document_id)
-        if doc is None:
+        text = texts.get(document_id)
+        if text is None:
             continue
         # A claim's id holds its document, so the document's stored claims are all it
         # can collide with.
         rows = stored[document_id]
         seen = {c.id for c in rows}
         n = 0
-        for f in found[document_id]:
+        for f in fresh[document_id] if document_id in fresh else known[document_id]:
             q = f.quantity
             cover = next(
-                (
-                    r
-                    for r in quotes[document_id]
-                    if r.start <= q.start and q.end <= r.end and r.speaker_id is not None
-                ),
-                None,
+                (r for r in quotes[document_id] if r[0] <= q.start and q.end <= r[1]), None
             )
             speaker, speaker_id = f.speaker, None
-            if cover is not None and cover.speaker_id is not None:
-                name = names.get(cover.speaker_id)
-                speaker = name if name is not None else cover.mention_name
-                speaker_id = cover.speaker_id
+            if cover is not None:
+                speaker_id = cover[2]
+                name = names.get(speaker_id)
+                speaker = name if name is not None else cover[3]
             cid = claim_id(document_id, q.start, q.end)
             if cid in seen:
                 continue
             seen.add(cid)
-            row = ClaimRow(
+            row = ClaimValues(
                 id=cid,
                 document_id=document_id,
                 start=f.sentence[0],
                 end=f.sentence[1],
-                text=doc.text[f.sentence[0] : f.sentence[1]],
+                text=text[f.sentence[0] : f.sentence[1]],
                 quantity_start=q.start,
                 quantity_end=q.end,
-                quantity_text=doc.text[q.start : q.end],
+                quantity_text=text[q.start : q.end],
                 low=q.low,
                 high=None if math.isinf(q.high) else q.high,
                 unit=q.unit,
@@ -456,12 +591,13 @@ def store_claims_of(
                 speaker=speaker,
                 speaker_id=speaker_id,
             )
-            session.add(row)
+            added.append(row)
             rows.append(row)
             n += 1
         rows.sort(key=lambda c: (c.start, c.quantity_start, c.id))
         out[document_id] = n, rows
-    session.flush()
+    session.flush()  # what the session holds goes in first, as when claims were ORM rows
+    insert_rows(session.connection(), ClaimRow.__table__, [c.columns() for c in added])  # type: ignore[attr-defined]
     return out
 
 

@@ -7,6 +7,7 @@ re-check ``documents.text[start:end] == text`` with plain SQL rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -167,6 +168,55 @@ class ClaimRow(SQLModel, table=True):
     places: str = Field(default="[]", description="JSON array of folded place words")
     speaker: str | None = None
     speaker_id: int | None = Field(default=None, foreign_key="speakers.id")
+
+
+@dataclass(slots=True)
+class ClaimValues:
+    """A new claim as a plain record, with :class:`ClaimRow`'s attributes: how
+    ``quantities.store_claims_of`` inserts claims (one executemany) and hands them to
+    ``audit.log_claims``, sparing an ORM object per claim (most of storing them)."""
+
+    id: str
+    document_id: str
+    start: int
+    end: int
+    text: str
+    quantity_start: int
+    quantity_end: int
+    quantity_text: str
+    low: float
+    high: float | None
+    unit: str
+    noun: str
+    noun_class: str
+    event: str | None
+    days: str
+    places: str
+    speaker: str | None
+    speaker_id: int | None
+
+    def columns(self) -> dict[str, Any]:
+        """The values by column name of the ``claims`` table (see :class:`ClaimRow`)."""
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "q_start": self.quantity_start,
+            "q_end": self.quantity_end,
+            "q_text": self.quantity_text,
+            "low": self.low,
+            "high": self.high,
+            "unit": self.unit,
+            "noun": self.noun,
+            "noun_class": self.noun_class,
+            "event": self.event,
+            "days": self.days,
+            "places": self.places,
+            "speaker": self.speaker,
+            "speaker_id": self.speaker_id,
+        }
 
 
 class ConflictRow(SQLModel, table=True):
