@@ -391,11 +391,6 @@ def rebuild(session: Session, workers: int = 1, window_days: int = WINDOW_DAYS) 
     ``window_days``: reports further apart are not compared for numeric flags.
     """
     audit.lock_writers(session)
-    with clusters.key_owner_index_off(session):
-        return _rebuild(session, workers, window_days)
-
-
-def _rebuild(session: Session, workers: int, window_days: int) -> UpdateReport:
     clusters.clear(session)
     had_claims = frozenset(session.exec(select(ClaimRow.document_id).distinct()).all())
     session.exec(delete(ClaimRow))

@@ -384,7 +384,8 @@ def test_batch_size_does_not_change_clusters(
 def test_rebuild_keeps_both_key_indexes_and_a_failed_one_rolls_back(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rebuild writes its keys without the quote-id index and builds it after; if it
+    """A first ingest and a rebuild write their keys without the quote-id index and build
+    it after; if a rebuild
     fails half-way, the rollback restores the index with the clusters."""
     store = open_store(db_url)
     ingest(store, [SAMPLES], workers=1)
