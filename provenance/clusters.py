@@ -629,8 +629,10 @@ class _Batch:
     def load(self, ids: set[str]) -> None:
         """Read the text, speaker and cluster of those of ``ids`` not read yet."""
         todo = sorted(q for q in ids if q not in self.known and q not in self.cluster_of)
+        # Core reads, as for the postings: rows, not ORM results.
+        conn = self.session.connection()
         for part in chunks(todo):
-            for q_id, q_text, speaker, cluster in self.session.exec(
+            for q_id, q_text, speaker, cluster in conn.execute(
                 select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id, ClusterMemberRow.cluster_id)
                 .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
                 .where(col(QuoteRow.id).in_(part))
@@ -642,8 +644,11 @@ class _Batch:
         """Read the stored quotes of each of ``keys`` (none cached yet) into the cache."""
         for k in keys:
             self.postings[k] = []
+        # A Core read (no ORM result processing): a batch of a large store reads millions of
+        # postings. The keys are written by this module's cursor, never held by the session.
+        conn = self.session.connection()
         for part in chunks(keys):
-            for key, quote_id in self.session.exec(
+            for key, quote_id in conn.execute(
                 select(MatchKeyRow.key, MatchKeyRow.quote_id).where(col(MatchKeyRow.key).in_(part))
             ):
                 self.postings[key].append(quote_id)
