@@ -679,42 +679,38 @@ def _reviewer(by: str | None) -> str:
     return by or os.environ.get("PROVENANCE_REVIEWER") or getpass.getuser()
 
 
+def _decision_row(of: str, id_: str, status: str, history: list[Any]) -> dict[str, Any]:
+    """One review-listing row: a quote's or a flag's latest decision and its history
+    (``history``: each decision with the status it set)."""
+    last = history[-1][0] if history else None
+    return {
+        "of": of,
+        "id": id_,
+        "status": status,
+        "by": last.by if last else None,
+        "at": last.ts if last else None,
+        "note": last.note if last else None,
+        "history": " → ".join(value for _, value in history),
+        "decisions": [d.model_dump(mode="json") for d, _ in history],
+    }
+
+
 def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for st in states:
-        last = st.history[-1] if st.history else None
-        rows.append(
-            {
-                "of": "quote",
-                "id": st.quote_id,
-                "status": st.status.value,
-                "by": last.by if last else None,
-                "at": last.ts if last else None,
-                "note": last.note if last else None,
-                "history": " → ".join([d.status.value for d in st.history]),
-                "decisions": [d.model_dump(mode="json") for d in st.history],
-            }
+    return [
+        _decision_row(
+            "quote", st.quote_id, st.status.value, [(d, d.status.value) for d in st.history]
         )
-    return rows
+        for st in states
+    ]
 
 
 def _flag_rows(states: list[FlagState]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for st in states:
-        last = st.history[-1] if st.history else None
-        rows.append(
-            {
-                "of": "flag",
-                "id": st.flag_id,
-                "status": st.decision.value,
-                "by": last.by if last else None,
-                "at": last.ts if last else None,
-                "note": last.note if last else None,
-                "history": " → ".join([d.decision.value for d in st.history]),
-                "decisions": [d.model_dump(mode="json") for d in st.history],
-            }
+    return [
+        _decision_row(
+            "flag", st.flag_id, st.decision.value, [(d, d.decision.value) for d in st.history]
         )
-    return rows
+        for st in states
+    ]
 
 
 REVIEW_COLUMNS = ["of", "id", "status", "by", "at", "note", "history"]
