@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support import HEAVY
+
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "provenance"]
 
@@ -90,21 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = imports(cmd)
             total = sum(micros for micros, depth, _ in rows if depth == 0)
             loaded = {name.split(".")[0] for _, _, name in rows}
-            heavy = sorted(
-                loaded
-                & {
-                    "sqlalchemy",
-                    "sqlmodel",
-                    "numpy",
-                    "scipy",
-                    "datasketch",
-                    "rapidfuzz",
-                    "selectolax",
-                    "prov",
-                    "starlette",
-                    "uvicorn",
-                }
-            )
+            heavy = sorted(loaded & set(HEAVY))
             print(
                 f"{label}: imports {total / 1000:.1f} ms (-X importtime), "
                 f"{len(rows)} modules; of the heavy libraries: {', '.join(heavy) or 'none'}"

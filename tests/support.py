@@ -44,6 +44,24 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SAMPLES = REPO / "data" / "samples"
 
+# Libraries `provenance --help` must not load: the database, matching, HTML, PROV and web
+# stacks (together most of a second of start-up before issue 15). benchmarks/startup.py
+# names those a command loads.
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "numpy",
+    "scipy",
+    "datasketch",
+    "rapidfuzz",
+    "selectolax",
+    "prov",
+    "starlette",
+    "fastapi",
+    "uvicorn",
+    "jinja2",
+)
+
 # The seed corpus's gold speakers (real spelling) and the names a user may type for each.
 SPEAKER_QUERIES = {
     "Gavin Newsom": ["Newsom", "newson", "Gavin Newsom"],

@@ -19,24 +19,8 @@ from typer.testing import CliRunner
 from provenance.cli import app
 from provenance.ingest import ingest
 from provenance.store import Store, open_store
-from tests.support import SAMPLES
+from tests.support import HEAVY, SAMPLES
 
-# Libraries `provenance --help` must not load: the database, matching, HTML, PROV and web
-# stacks (together most of a second of start-up before issue 15).
-HEAVY = (
-    "sqlalchemy",
-    "sqlmodel",
-    "numpy",
-    "scipy",
-    "datasketch",
-    "rapidfuzz",
-    "selectolax",
-    "prov",
-    "starlette",
-    "fastapi",
-    "uvicorn",
-    "jinja2",
-)
 # Library modules a stored listing has no use for (it needs the store, hence sqlmodel).
 NOT_FOR_LISTING = (
     "numpy",
