@@ -19,10 +19,17 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from provenance.errors import NotFoundError
-from provenance.models import Cluster, Conflict, Document, Quote, SourceRef, Speaker, SpeakerKind
+from provenance.models import Cluster, Conflict, Document, Quote, SourceRef, Speaker
 from provenance.people import authority_for
 from provenance.review import FlagState, ReviewState, flag_states, review_states
-from provenance.store import _quote, _with_authority, find_speakers, get_document, id_prefix
+from provenance.store import (
+    _quote,
+    _with_authority,
+    find_speakers,
+    get_document,
+    id_prefix,
+    speaker_record,
+)
 from provenance.tables import (
     AliasRow,
     ClusterMemberRow,
@@ -92,23 +99,11 @@ def speakers_page(
     ):
         aliases[sid].add(alias)
     known = authority_for(session, [i for i in ids if i is not None])
-    out = []
-    for r in rows:
-        assert r.id is not None
-        p = known.get(r.id)
-        name = p.name if p is not None else r.name
-        out.append(
-            Speaker(
-                id=r.id,
-                name=name,
-                kind=SpeakerKind(r.kind),
-                titles=json.loads(r.titles),
-                affiliation=r.affiliation,
-                aliases=sorted(aliases[r.id] - {name}),
-                quotes=counts.get(r.id, 0),
-                identifier=p.identifier if p is not None else None,
-            )
-        )
+    out = [
+        speaker_record(r, known.get(r.id), aliases[r.id], counts.get(r.id, 0))
+        for r in rows
+        if r.id is not None
+    ]
     return _page(out, offset, limit)
 
 
@@ -120,18 +115,7 @@ def get_speaker(session: Session, speaker_id: int) -> Speaker:
     count = session.exec(
         select(func.count()).select_from(QuoteRow).where(QuoteRow.speaker_id == speaker_id)
     ).one()
-    p = authority_for(session, [speaker_id]).get(speaker_id)
-    name = p.name if p is not None else row.name
-    return Speaker(
-        id=speaker_id,
-        name=name,
-        kind=SpeakerKind(row.kind),
-        titles=json.loads(row.titles),
-        affiliation=row.affiliation,
-        aliases=sorted(aliases - {name}),
-        quotes=count,
-        identifier=p.identifier if p is not None else None,
-    )
+    return speaker_record(row, authority_for(session, [speaker_id]).get(speaker_id), aliases, count)
 
 
 # ---- quotes and documents ---------------------------------------------------

@@ -48,7 +48,7 @@ from provenance.models import (
     Stats,
     quote_id,
 )
-from provenance.people import authority_for, speakers_for
+from provenance.people import Person, authority_for, speakers_for
 from provenance.speakers import (
     Known,
     SpeakerIndex,
@@ -724,6 +724,26 @@ def count_quotes(
     return int(session.exec(stmt).one())
 
 
+def speaker_record(
+    row: SpeakerRow, person: Person | None, spellings: set[str], quotes: int
+) -> Speaker:
+    """A stored speaker as a record: the authority file's name and identifier when
+    ``person`` (its :class:`Person`, or None) has it — the stored name then stays an
+    alias — and ``spellings`` (its aliases) other than the name shown."""
+    assert row.id is not None
+    name = person.name if person is not None else row.name
+    return Speaker(
+        id=row.id,
+        name=name,
+        kind=SpeakerKind(row.kind),
+        titles=json.loads(row.titles),
+        affiliation=row.affiliation,
+        aliases=sorted(spellings - {name}),
+        quotes=quotes,
+        identifier=person.identifier if person is not None else None,
+    )
+
+
 @public
 def list_speakers(session: Session) -> list[Speaker]:
     counts = dict(
@@ -736,20 +756,8 @@ def list_speakers(session: Session) -> list[Speaker]:
     out = []
     for row in session.exec(select(SpeakerRow)):
         assert row.id is not None
-        p = known.get(row.id)
-        # The authority's name is shown; the stored one stays an alias.
-        name = p.name if p is not None else row.name
         out.append(
-            Speaker(
-                id=row.id,
-                name=name,
-                kind=SpeakerKind(row.kind),
-                titles=json.loads(row.titles),
-                affiliation=row.affiliation,
-                aliases=sorted(names.get(row.id, set()) - {name}),
-                quotes=counts.get(row.id, 0),
-                identifier=p.identifier if p is not None else None,
-            )
+            speaker_record(row, known.get(row.id), names.get(row.id, set()), counts.get(row.id, 0))
         )
     # Ordered in Python (code points): database collations differ (PostgreSQL's
     # en_US sorts case- and accent-insensitively, SQLite compares bytes).
