@@ -476,7 +476,7 @@ def finding_pool(workers: int, documents: int) -> Iterator[Executor | None]:
 
 def _find_all(texts: list[str], executor: Executor | None) -> list[list[Found]]:
     if executor is None:
-        return [find_quantities(t) for t in texts]
+        return find_batch(texts)
     futures = [
         executor.submit(find_batch, texts[lo : lo + FIND_BATCH])
         for lo in range(0, len(texts), FIND_BATCH)
