@@ -37,14 +37,13 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
 from functools import cache
 from itertools import islice
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -54,7 +53,7 @@ from sqlalchemy import Table, TextClause, bindparam, delete, func, insert, text,
 from sqlalchemy import select as sa_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
-from provenance import audit
+from provenance import audit, scoring
 from provenance.errors import public
 from provenance.lexicon import _rows
 from provenance.models import Cluster, SourceRef
@@ -205,11 +204,20 @@ def tokens(norm: str) -> set[str]:
 
 def band_keys(signature: np.ndarray) -> list[str]:
     """LSH band keys of one MinHash signature (uint64 array of :data:`NUM_PERM`)."""
+    return _band_strings(_band_digest(signature))
+
+
+def _band_digest(signature: np.ndarray) -> bytes:
+    """The 8-byte blake2b digests of the bands of ``signature``, one after another."""
     b, r = _lsh_params()
-    digest = [
-        hashlib.blake2b(signature[i * r : (i + 1) * r].tobytes(), digest_size=8) for i in range(b)
-    ]
-    return [f"b{i}:{d.hexdigest()}" for i, d in enumerate(digest)]
+    return b"".join(
+        hashlib.blake2b(signature[i * r : (i + 1) * r].tobytes(), digest_size=8).digest()
+        for i in range(b)
+    )
+
+
+def _band_strings(digest: bytes) -> list[str]:
+    return [f"b{i}:{digest[8 * i : 8 * i + 8].hex()}" for i in range(len(digest) // 8)]
 
 
 def exact_key(norm: str) -> str:
@@ -355,21 +363,40 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _keys(norm: str, toks: set[str], signature: np.ndarray | None) -> list[str]:
+def _keys(norm: str, toks: set[str], bands: bytes) -> list[str]:
     # Keys must fit their 80-character column on every database.
     keys = [exact_key(norm), *(f"t:{t[:MAX_KEY_TOKEN]}" for t in sorted(toks))]
-    if toks and signature is not None:
-        keys += band_keys(signature.astype(np.uint64))
+    if toks:
+        keys += _band_strings(bands)
     return keys
 
 
-def batch_keys(texts: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """(normalized text, blocking keys: exact, token and LSH band) of each quote, the
-    MinHash signatures computed together."""
-    norms = [normalize(t) for t in texts]
-    toks = [tokens(n) for n in norms]
+def band_digests(texts: Sequence[str]) -> dict[str, bytes]:
+    """Text -> the LSH band digests :func:`batch_keys` makes its band keys of (the MinHash
+    signature: most of its work), for computing them where the texts are extracted:
+    ingest's workers. ``b""`` for a text without tokens (it has no band keys)."""
+    toks = [tokens(normalize(t)) for t in texts]
     sig = signatures(toks)
-    return [(n, _keys(n, t, sig[i])) for i, (n, t) in enumerate(zip(norms, toks, strict=True))]
+    return {
+        t: _band_digest(sig[i].astype(np.uint64)) if tk else b""
+        for i, (t, tk) in enumerate(zip(texts, toks, strict=True))
+    }
+
+
+def batch_keys(
+    texts: Sequence[str], digests: Mapping[str, bytes] | None = None
+) -> list[tuple[str, list[str]]]:
+    """(normalized text, blocking keys: exact, token and LSH band) of each quote, the
+    MinHash signatures computed together; a text's band digests are taken from
+    ``digests`` (:func:`band_digests`) when it has them."""
+    digests = digests or {}
+    todo = [t for t in dict.fromkeys(texts) if t not in digests]
+    found = {**digests, **band_digests(todo)} if todo else digests
+    out = []
+    for t in texts:
+        n = normalize(t)
+        out.append((n, _keys(n, tokens(n), found[t])))
+    return out
 
 
 @cache
@@ -407,6 +434,7 @@ class _Batch:
         self.added: dict[str, None] = {}  # this call's quotes placed in a cluster, in order
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
+        self.canon_quote: dict[int, str] = {}  # cluster id -> its canonical quote's id
         self.speaker_kind: dict[int, str] = {}
         # Every quote the call may meet, numbered in id order once prefetch() has read
         # them (index()): candidates are then numpy arrays of these numbers, their
@@ -438,13 +466,19 @@ class _Batch:
         """(normalized canonical wording, speaker id) of each of ``cluster_ids``."""
         todo = sorted(c for c in cluster_ids if c not in self.canon)
         for part in chunks(todo):
-            for c_id, c_text, speaker in self.session.exec(
-                select(ClusterRow.id, ClusterRow.text, QuoteRow.speaker_id)
+            for c_id, c_text, speaker, c_quote in self.session.exec(
+                select(
+                    ClusterRow.id,
+                    ClusterRow.text,
+                    QuoteRow.speaker_id,
+                    ClusterRow.canonical_quote_id,
+                )
                 .join(QuoteRow, col(QuoteRow.id) == ClusterRow.canonical_quote_id, isouter=True)
                 .where(col(ClusterRow.id).in_(part))
             ):
                 assert c_id is not None
                 self.canon[c_id] = normalize(c_text), speaker
+                self.canon_quote[c_id] = c_quote
         return {c: self.canon[c] for c in cluster_ids if c in self.canon}
 
     def rare(self, token_keys: list[str]) -> list[str]:
@@ -581,7 +615,7 @@ class _Batch:
             parts.append(group)
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        found = np.unique(np.concatenate(parts))
+        found = _sorted_unique(np.concatenate(parts))
         found = found[self.cluster_at[found] != NO_CLUSTER]
         own = self.rank.get(row.id)
         if own is not None:
@@ -591,7 +625,40 @@ class _Batch:
     def entry(self, n: int) -> tuple[str, str, int | None, int]:
         """(id, normalized text, speaker id, cluster id) of quote number ``n``."""
         q = self.ids[n]
-        return q, self.norm_at[n], self.known[q][1], int(self.cluster_at[n])
+        cluster = int(self.cluster_at[n])
+        assert cluster != PENDING, "a candidate is assigned before the quotes that meet it"
+        return q, self.norm_at[n], self.known[q][1], cluster
+
+    def scored_canon(
+        self,
+        cluster_id: int,
+        canon: tuple[str, int | None],
+        found: np.ndarray,
+        scored: list[tuple[int, str, float]],
+        into: dict[int, tuple[str | None, float]],
+    ) -> bool:
+        """Put the relation of a quote to ``cluster_id``'s canonical wording ``canon`` into
+        ``into`` when its canonical quote is one of the quote's candidates ``found``
+        (``scored``: their ``relation_hits``), with that wording and speaker: the same
+        pair, scored once. False when it is not (the caller scores it)."""
+        n = self.rank.get(self.canon_quote.get(cluster_id, ""))
+        if n is None or self.norm_at[n] != canon[0]:
+            return False
+        if self.speaker_at[n] != _speaker_number(canon[1]):
+            return False
+        at = int(np.searchsorted(found, n))
+        if at >= len(found) or found[at] != n:
+            return False
+        for i, rel, score in scored:
+            if i == at:
+                into[cluster_id] = rel, score
+                break
+        return True
+
+    def pend(self, quote_id: str) -> None:
+        """Mark a quote whose candidates are found as one later quotes may meet: it is
+        assigned a cluster (every matchable quote is) before any of them is."""
+        self.cluster_at[self.number(quote_id)] = PENDING
 
     def speaker_groups(self, speaker_ids: list[int]) -> None:
         """:meth:`speaker_group` of many speakers: one statement per chunk of them.
@@ -671,8 +738,19 @@ class _Batch:
         self.new_keys.append((quote_id, keys))
 
 
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an int array, by sorting: numpy 2 finds integers' unique values
+    by hashing, ~14× slower on the few thousand numbers of a speaker group."""
+    a.sort()
+    keep = np.empty(len(a), dtype=bool)
+    keep[:1] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
 NO_SPEAKER = -1  # speaker ids count from 1
 NO_CLUSTER = -1  # cluster ids count from 1
+PENDING = -2  # candidates found, cluster not assigned yet (see _Batch.pend)
 
 
 def _speaker_number(speaker_id: int | None) -> int:
@@ -835,8 +913,16 @@ def _cluster_inserter(session: Session) -> Callable[[str, str], int]:
     return add_sqlite
 
 
-def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> set[int]:
+def add_quotes(
+    session: Session,
+    quote_ids: Sequence[str],
+    workers: int = 1,
+    digests: Mapping[str, bytes] | None = None,
+) -> set[int]:
     """Index new quotes and join them to clusters; returns the ids of clusters changed.
+
+    ``workers``: processes to score candidates in (:mod:`provenance.scoring`).
+    ``digests``: band digests of quote texts computed already (:func:`band_digests`).
 
     Clusters a new quote bridges are merged into the oldest one; the caller
     refreshes conflicts for the returned ids (merged-away ids are included).
@@ -866,7 +952,7 @@ def add_quotes(session: Session, quote_ids: Sequence[str], workers: int = 1) -> 
     first = session.execute(sa_select(col(MatchKeyRow.id)).limit(1)).first() is None
     with key_owner_index_off(session) if first and rows else nullcontext():
         for lo in range(0, len(rows), ADD_BATCH):
-            touched |= _add_batch(session, rows[lo : lo + ADD_BATCH], workers, new_cluster)
+            touched |= _add_batch(session, rows[lo : lo + ADD_BATCH], workers, new_cluster, digests)
     return touched
 
 
@@ -887,154 +973,29 @@ def _add_batch(
     rows: Sequence[NewQuote],
     workers: int,
     new_cluster: Callable[[str, str], int],
+    digests: Mapping[str, bytes] | None = None,
 ) -> set[int]:
     touched: set[int] = set()
     batch = _Batch(session, rows)
     published = _Published(session)
     # The batch's own quotes at once: a rebuild's candidates are nearly all among them.
     published.read([r.id for r in rows])
-    members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
-    clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
-    keyed = batch_keys([r.text for r in rows])
+    keyed = batch_keys([r.text for r in rows], digests)
     ok = [bool(n) and _matchable(r.text, n) for r, (n, _) in zip(rows, keyed, strict=True)]
     looked = [(r, k) for r, (_, k), y in zip(rows, keyed, ok, strict=True) if y]
     batch.prefetch([r for r, _ in looked], [k for _, k in looked])
-    for row, (norm, keys), y in zip(rows, keyed, ok, strict=True):
+    # Every quote's text is known before any is scored: the scoring workers inherit them.
+    for row, (norm, _) in zip(rows, keyed, strict=True):
         batch.know(row.id, norm, row.speaker_id)
-        if not y:
-            continue  # kept as a record, never clustered: a fragment, scare quote or title
-        found = batch.candidate_numbers(row, keys)
-        batch.indexed(row.id, keys)
-        # cluster id -> (score 0–100, relation, quote) of the best match in it
-        best: dict[int, tuple[float, str, str]] = {}
-        via: dict[int, str] = {}  # cluster id -> "canon", "inside" or "variant" (see joins)
-        if len(found):
-            speaker_id = row.speaker_id
-            same = (
-                batch.speaker_at[found] == speaker_id
-                if speaker_id is not None
-                else np.zeros(len(found), dtype=bool)
-            )
-            numbers = found.tolist()
-            # itemgetter picks them in C; with one number it gives the text, not a tuple.
-            texts = (
-                itemgetter(*numbers)(batch.norm_at)
-                if len(numbers) > 1
-                else [batch.norm_at[numbers[0]]]
-            )
-            # Only related candidates count below: the others would be skipped anyway.
-            hits = [
-                (batch.entry(numbers[i]), rel, score)
-                for i, rel, score in relation_hits(norm, texts, same, workers)
-            ]
-            if not batch.in_order:
-                # Hits are taken in quote id order (the first way into a cluster is kept);
-                # sorting the few hits, not the many candidates, costs least.
-                hits.sort(key=lambda h: h[0][0])
-            canon = batch.canonical_of({c[3] for c, _, _ in hits})
-            published.read([c[0] for c, _, _ in hits])
-            # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
-            # stock phrase, not one statement; a memo or a crowd may be quoted in part.
-            statement = is_statement(row.text)
-            kinds = (
-                {}
-                if statement or row.speaker_id is None
-                else batch.kinds({row.speaker_id} | {c[2] for c, _, _ in hits if c[2] is not None})
-            )
-            if len(norm.split()) < PHRASE_WORDS and (
-                row.speaker_id is None or kinds.get(row.speaker_id) == "person"
-            ):
-                # A person's three words ("do the right thing", "happy to see") are a
-                # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
-                hits = []
-            # A variant of a member of its own document: the document reports two
-            # utterances (a talking point said twice in one debate), not one.
-            own = published.document.get(row.id)
-            barred = {
-                c[3]
-                for c, rel, _ in hits
-                if rel == "variant" and published.document.get(c[0]) == own
-            }
-            # Once per cluster, not per member met (they share one canonical wording),
-            # in one relation_hits: a quote meets members of several clusters.
-            to_canon: dict[int, tuple[str | None, float]] = {}
-            if hits:
-                cs = [c for c in canon if c not in barred]
-                to_canon = {c: (None, 0.0) for c in cs}
-                for i, c_rel, c_score in relation_hits(
-                    norm,
-                    [canon[c][0] for c in cs],
-                    [row.speaker_id is not None and row.speaker_id == canon[c][1] for c in cs],
-                ):
-                    to_canon[cs[i]] = c_rel, c_score
-            for (c_id, c_norm, c_speaker, cluster_id), rel, score in hits:
-                if cluster_id in barred:
-                    continue
-                if stock_phrase(norm, statement, row.speaker_id, c_speaker, kinds):
-                    continue
-                how = joins(
-                    norm,
-                    row.speaker_id,
-                    rel,
-                    c_norm,
-                    canon.get(cluster_id),
-                    published.days(row.id, c_id),
-                    to_canon.get(cluster_id),
-                )
-                if how is None:
-                    continue
-                if how == "canon" or cluster_id not in via:
-                    via[cluster_id] = how
-                held = best.get(cluster_id)
-                if held is None or (score, c_id) > (held[0], held[2]):
-                    best[cluster_id] = (score, rel, c_id)
-        # Clusters merge only through a quote matching each one's canonical wording; a
-        # phrase inside members of several clusters ("commander in chief") joins none.
-        joined = {c for c, how in via.items() if how == "canon"}
-        if not joined and len(via) == 1:
-            joined = set(via)
-        if joined:
-            target = min(joined)
-            for other in sorted(joined - {target}):
-                # This call's own members are written at its end (batch.added); the
-                # stored ones move with one UPDATE. Entries go in quote id order.
-                # A Core read: no autoflush, nothing the session holds changes it.
-                stored = (
-                    session.connection()
-                    .execute(
-                        select(members_table.c.quote_id).where(members_table.c.cluster_id == other)
-                    )
-                    .scalars()
-                    .all()
-                )
-                moved = set(stored) | {
-                    q for q in batch.members_of.get(other, ()) if q in batch.added
-                }
-                for quote_id in sorted(moved):
-                    audit.log_cluster_assigned(session, quote_id, target, other, "merged")
-                if stored:
-                    session.execute(
-                        update(ClusterMemberRow)
-                        .where(col(ClusterMemberRow.cluster_id) == other)
-                        .values(cluster_id=target)
-                    )
-                # Core, not ORM: an ORM delete searches the session's identity map (~6 ms).
-                session.connection().execute(
-                    delete(clusters_table).where(clusters_table.c.id == other)
-                )
-                batch.merged(other, target)
-            score, rel, matched = best[target]
-            audit.log_cluster_assigned(
-                session, row.id, target, None, "joined", rel, round(score, 1), matched
-            )
-        else:
-            # A Core insert gives the id without flushing the whole session for it.
-            target = new_cluster(row.id, row.text)
-            batch.canon[target] = norm, row.speaker_id
-            audit.log_cluster_assigned(session, row.id, target, None, "new")
-        batch.added[row.id] = None
-        batch.place(row.id, target)
-        touched |= joined | {target}
+    todo = [(row, norm, keys) for row, (norm, keys), y in zip(rows, keyed, ok, strict=True) if y]
+    # Quotes not matchable are kept as records, never clustered: a fragment, scare
+    # quote or title. The others' candidates and relations come scored (see
+    # provenance.scoring), in order.
+    with scoring.scoring_pool(batch.norm_at, workers, len(todo)) as pool:
+        for (row, norm, found), scored in scoring.pipelined(
+            _found_windows(batch, todo), pool, workers, batch.norm_at
+        ):
+            touched |= _assign(session, batch, published, new_cluster, row, norm, found, scored)
     # In the order they joined (a cluster's members are read in insertion order),
     # each in the cluster it ended in after this call's merges.
     _insert_many(
@@ -1050,6 +1011,163 @@ def _add_batch(
         ((q, k) for q, keys in batch.new_keys for k in keys),
     )
     session.flush()
+    return touched
+
+
+def _found_windows(
+    batch: _Batch, todo: list[tuple[NewQuote, str, list[str]]]
+) -> Iterator[tuple[list[tuple[NewQuote, str, np.ndarray]], list[scoring.Task]]]:
+    """The candidates of ``todo``'s quotes, in windows of :data:`scoring.WINDOW`, each
+    quote indexed and pending (:meth:`_Batch.pend`) as its candidates are found: what
+    the quotes after it see, whatever cluster it will be assigned."""
+    for lo in range(0, len(todo), scoring.WINDOW):
+        items, tasks = [], []
+        cut = scoring.known()  # numbers the workers have texts of (0: scored here)
+        for row, norm, keys in todo[lo : lo + scoring.WINDOW]:
+            found = batch.candidate_numbers(row, keys)
+            batch.indexed(row.id, keys)
+            batch.pend(row.id)
+            same = (
+                batch.speaker_at[found] == row.speaker_id
+                if row.speaker_id is not None
+                else np.zeros(len(found), dtype=bool)
+            )
+            extra = (
+                {n: batch.norm_at[n] for n in found.tolist() if n >= cut}
+                if cut and len(found) and found[-1] >= cut
+                else {}
+            )
+            items.append((row, norm, found))
+            tasks.append(scoring.Task(norm, found, same, extra))
+        yield items, tasks
+
+
+def _assign(
+    session: Session,
+    batch: _Batch,
+    published: _Published,
+    new_cluster: Callable[[str, str], int],
+    row: NewQuote,
+    norm: str,
+    found: np.ndarray,
+    scored: list[scoring.Hit],
+) -> set[int]:
+    """Join ``row`` to the cluster(s) its related candidates allow, or start one;
+    returns the clusters changed. ``scored``: ``relation_hits`` of ``found``."""
+    members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
+    clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
+    # cluster id -> (score 0–100, relation, quote) of the best match in it
+    best: dict[int, tuple[float, str, str]] = {}
+    via: dict[int, str] = {}  # cluster id -> "canon", "inside" or "variant" (see joins)
+    if len(found):
+        numbers = found.tolist()
+        # Only related candidates count below: the others would be skipped anyway.
+        hits = [(batch.entry(numbers[i]), rel, score) for i, rel, score in scored]
+        if not batch.in_order:
+            # Hits are taken in quote id order (the first way into a cluster is kept);
+            # sorting the few hits, not the many candidates, costs least.
+            hits.sort(key=lambda h: h[0][0])
+        canon = batch.canonical_of({c[3] for c, _, _ in hits})
+        published.read([c[0] for c, _, _ in hits])
+        # A short phrase ("jobs, jobs, jobs", "I'm still here") from two people is a
+        # stock phrase, not one statement; a memo or a crowd may be quoted in part.
+        statement = is_statement(row.text)
+        kinds = (
+            {}
+            if statement or row.speaker_id is None
+            else batch.kinds({row.speaker_id} | {c[2] for c, _, _ in hits if c[2] is not None})
+        )
+        if len(norm.split()) < PHRASE_WORDS and (
+            row.speaker_id is None or kinds.get(row.speaker_id) == "person"
+        ):
+            # A person's three words ("do the right thing", "happy to see") are a
+            # phrase anyone says; a memo quoted in part ("an imminent hazard") is not.
+            hits = []
+        # A variant of a member of its own document: the document reports two
+        # utterances (a talking point said twice in one debate), not one.
+        own = published.document.get(row.id)
+        barred = {
+            c[3] for c, rel, _ in hits if rel == "variant" and published.document.get(c[0]) == own
+        }
+        # Once per cluster, not per member met (they share one canonical wording),
+        # in one relation_hits: a quote meets members of several clusters.
+        to_canon: dict[int, tuple[str | None, float]] = {}
+        if hits:
+            cs = [c for c in canon if c not in barred]
+            to_canon = {c: (None, 0.0) for c in cs}
+            # A canonical quote among the candidates is scored already; the others now.
+            rest = [c for c in cs if not batch.scored_canon(c, canon[c], found, scored, to_canon)]
+            for i, c_rel, c_score in relation_hits(
+                norm,
+                [canon[c][0] for c in rest],
+                [row.speaker_id is not None and row.speaker_id == canon[c][1] for c in rest],
+            ):
+                to_canon[rest[i]] = c_rel, c_score
+        for (c_id, c_norm, c_speaker, cluster_id), rel, score in hits:
+            if cluster_id in barred:
+                continue
+            if stock_phrase(norm, statement, row.speaker_id, c_speaker, kinds):
+                continue
+            how = joins(
+                norm,
+                row.speaker_id,
+                rel,
+                c_norm,
+                canon.get(cluster_id),
+                published.days(row.id, c_id),
+                to_canon.get(cluster_id),
+            )
+            if how is None:
+                continue
+            if how == "canon" or cluster_id not in via:
+                via[cluster_id] = how
+            held = best.get(cluster_id)
+            if held is None or (score, c_id) > (held[0], held[2]):
+                best[cluster_id] = (score, rel, c_id)
+    # Clusters merge only through a quote matching each one's canonical wording; a
+    # phrase inside members of several clusters ("commander in chief") joins none.
+    joined = {c for c, how in via.items() if how == "canon"}
+    if not joined and len(via) == 1:
+        joined = set(via)
+    if joined:
+        target = min(joined)
+        for other in sorted(joined - {target}):
+            # This call's own members are written at its end (batch.added); the
+            # stored ones move with one UPDATE. Entries go in quote id order.
+            # A Core read: no autoflush, nothing the session holds changes it.
+            stored = (
+                session.connection()
+                .execute(
+                    select(members_table.c.quote_id).where(members_table.c.cluster_id == other)
+                )
+                .scalars()
+                .all()
+            )
+            moved = set(stored) | {q for q in batch.members_of.get(other, ()) if q in batch.added}
+            for quote_id in sorted(moved):
+                audit.log_cluster_assigned(session, quote_id, target, other, "merged")
+            if stored:
+                session.execute(
+                    update(ClusterMemberRow)
+                    .where(col(ClusterMemberRow.cluster_id) == other)
+                    .values(cluster_id=target)
+                )
+            # Core, not ORM: an ORM delete searches the session's identity map (~6 ms).
+            session.connection().execute(delete(clusters_table).where(clusters_table.c.id == other))
+            batch.merged(other, target)
+        score, rel, matched = best[target]
+        audit.log_cluster_assigned(
+            session, row.id, target, None, "joined", rel, round(score, 1), matched
+        )
+    else:
+        # A Core insert gives the id without flushing the whole session for it.
+        target = new_cluster(row.id, row.text)
+        batch.canon[target] = norm, row.speaker_id
+        batch.canon_quote[target] = row.id
+        audit.log_cluster_assigned(session, row.id, target, None, "new")
+    batch.added[row.id] = None
+    batch.place(row.id, target)
+    touched = joined | {target}
     return touched
 
 

@@ -270,6 +270,7 @@ def update(
     window_days: int = WINDOW_DAYS,
     dismissed_anywhere: frozenset[str] = frozenset(),
     found: Mapping[str, Sequence[claims_stage.Found]] | None = None,
+    digests: Mapping[str, bytes] | None = None,
 ) -> UpdateReport:
     """Claims, clusters and flags for newly stored documents; the caller commits.
 
@@ -277,7 +278,8 @@ def update(
     ``relog_claims`` (its claims were dropped: the log must say it has none now).
     ``dismissed_anywhere``: see :func:`_sync`. ``found``: the quantities of documents
     found already (``quantities.find_quantities`` of their texts, as ingest's workers
-    do); the others are found here, in ``workers`` processes.
+    do); the others are found here, in ``workers`` processes. ``digests``: quote texts'
+    band digests computed already (``clusters.band_digests``, in ingest's workers).
     """
     # Audit entries go in together at the next read or flush (see provenance.batch):
     # this runs under the writers' lock, with no savepoints.
@@ -285,7 +287,14 @@ def update(
     held, batch.hold_audit = batch.hold_audit, True
     try:
         return _update(
-            session, document_ids, workers, relog_claims, window_days, dismissed_anywhere, found
+            session,
+            document_ids,
+            workers,
+            relog_claims,
+            window_days,
+            dismissed_anywhere,
+            found,
+            digests,
         )
     finally:
         batch.hold_audit = held
@@ -299,6 +308,7 @@ def _update(
     window_days: int,
     dismissed_anywhere: frozenset[str] = frozenset(),
     found: Mapping[str, Sequence[claims_stage.Found]] | None = None,
+    digests: Mapping[str, bytes] | None = None,
 ) -> UpdateReport:
     report = UpdateReport()
     keys: set[tuple[str, str]] = set()
@@ -324,7 +334,7 @@ def _update(
         ):
             by_doc[doc_id].append(quote_id)
     quote_ids = [q for d in document_ids for q in by_doc[d]]
-    touched = clusters.add_quotes(session, quote_ids, workers)
+    touched = clusters.add_quotes(session, quote_ids, workers, digests)
     report.quotes, report.clusters_touched = len(quote_ids), len(touched)
     _sync_clusters(session, touched, report, dismissed_anywhere=dismissed_anywhere)
     refresh_numeric(session, keys, report, window_days, dismissed_anywhere=dismissed_anywhere)

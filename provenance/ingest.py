@@ -33,6 +33,7 @@ from sqlmodel import Session, col
 
 from provenance import audit, crosscheck
 from provenance.batch import WriteBatch
+from provenance.clusters import MATCHED_KINDS, band_digests
 from provenance.documents import read_paths
 from provenance.errors import ArgumentError, InputError, public
 from provenance.extract import EXTRACTOR_VERSION, extract
@@ -73,6 +74,9 @@ per transaction, 28 % with 512 (more gained little)."""
 COMMIT_SECONDS = 1.0
 """…or fewer, so a concurrent writer never waits long for the lock, and a kill loses
 at most this much work (which a re-run redoes)."""
+DIGESTS_HELD = 250_000
+"""Quotes whose band digests (~0.3 KB each with the text) an ingest keeps from its workers
+for the update after it; the update computes the rest itself."""
 
 
 @runtime_checkable
@@ -83,22 +87,37 @@ class Executor(Protocol):
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
 
 
-Extracted = tuple[list[Attribution], list[Found] | None]
-"""A text's attributions and, when asked for, its quantities
-(:func:`~provenance.quantities.find_quantities`; None: not asked for, or finding
-them failed)."""
+Extracted = tuple[list[Attribution], list[Found] | None, dict[str, bytes] | None]
+"""A text's attributions and, when asked for (for the cross-source update), its
+quantities (:func:`~provenance.quantities.find_quantities`) and the band digests of
+its matched quotes (:func:`~provenance.clusters.band_digests`); None: not asked for,
+or finding them failed (the update finds them itself)."""
 
 
 def extract_batch(texts: list[str], quantities: bool = False) -> list[Extracted]:
-    """:func:`~provenance.extract.extract` over several texts, and their quantities when
-    ``quantities`` (for the cross-source update after the ingest); what workers run."""
-    return [(extract(t), _quantities(t) if quantities else None) for t in texts]
+    """:func:`~provenance.extract.extract` over several texts, and what the cross-source
+    update after the ingest needs of them when ``quantities``; what workers run."""
+    return [_extracted(t, quantities) for t in texts]
+
+
+def _extracted(text: str, update: bool) -> Extracted:
+    attributions = extract(text)
+    if not update:
+        return attributions, None, None
+    return attributions, _quantities(text), _digests(attributions)
 
 
 def _quantities(text: str) -> list[Found] | None:
     try:
         return find_quantities(text)
     except Exception:  # the update finds them again, and fails there as it would have
+        return None
+
+
+def _digests(attributions: list[Attribution]) -> dict[str, bytes] | None:
+    try:
+        return band_digests([a.content.text for a in attributions if a.kind in MATCHED_KINDS])
+    except Exception:  # as for _quantities
         return None
 
 
@@ -223,7 +242,7 @@ def _finish(chunk: _Chunk, quantities: bool = False) -> _Chunk:
 
 def _extract_one(text: str, quantities: bool = False) -> Extracted | Exception:
     try:
-        return extract(text), _quantities(text) if quantities else None
+        return _extracted(text, quantities)
     except Exception as exc:  # reported as that document's internal error
         return exc
 
@@ -497,6 +516,9 @@ def ingest(
     )
     with ExitStack() as stack:
         stack.enter_context(_collector_skips_existing())
+        # The update after the documents runs in local processes, unless the caller
+        # brought an executor (a cluster's workers are not this machine's cores).
+        local = workers if executor is None else 1
         if executor is None:
             executor = stack.enter_context(local_pool(workers)) if workers > 1 else _Inline()
         # Tasks in flight: enough that the workers keep extracting while the writer
@@ -507,6 +529,7 @@ def ingest(
         writer = Writer(session, report, progress)
         # Quantities found with the extraction, for the cross-source update (by document id).
         found: dict[str, list[Found]] = {}
+        digests: dict[str, bytes] = {}  # quote text -> band digests (clusters.band_digests)
         for chunk in _ordered(_chunks(items, store, batch_size), executor, window, match):
             results: dict[int, Extracted | Exception] = dict(
                 zip(chunk.todo, chunk.results, strict=True)
@@ -532,9 +555,11 @@ def ingest(
                 if result is None:
                     writer.write(item, None)
                     continue
-                attributions, quantities = result
+                attributions, quantities, band = result
                 if quantities is not None:
                     found[item.id] = quantities
+                if band is not None and len(digests) < DIGESTS_HELD:
+                    digests.update(band)
                 writer.write(item, attributions)
         writer.close()
         WriteBatch.of(session).hold_audit = False
@@ -543,7 +568,7 @@ def ingest(
             try:
                 audit.lock_writers(session)
                 checks = crosscheck.update(
-                    session, writer.new_ids, workers if executor is None else 1, found=found
+                    session, writer.new_ids, local, found=found, digests=digests
                 )
                 session.commit()
                 report.checks = checks

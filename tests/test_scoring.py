@@ -1,0 +1,129 @@
+"""Scoring candidates in worker processes gives what scoring here gives."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from concurrent.futures import Executor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.match_parity import compare, dump
+from provenance import clusters, crosscheck, scoring
+from provenance.clusters import _sorted_unique, normalize, relation_hits
+from provenance.ingest import ingest
+from provenance.store import open_store
+from tests.support import SAMPLES, write_corpus
+
+# Real sentences of the bundled samples and their variants, as normalized texts.
+TEXTS = [
+    normalize(t)
+    for t in (
+        "We are not going to let this fire stop us from rebuilding.",
+        "we are not going to let this fire stop us",
+        "We're not going to let this fire stop us from rebuilding our city.",
+        "The cause of the fire is being investigated.",
+        "This is an imminent hazard to public health.",
+        "an imminent hazard",
+    )
+]
+
+
+@pytest.mark.parametrize("known", [0, 2, len(TEXTS)])
+def test_a_task_scores_as_relation_hits_with_texts_past_the_fork_in_the_task(
+    monkeypatch: pytest.MonkeyPatch, known: int
+) -> None:
+    """A worker has the texts numbered before its fork; later ones travel in the task."""
+    monkeypatch.setattr(scoring, "_TEXTS", TEXTS[:known])
+    monkeypatch.setattr(scoring, "_KNOWN", known)
+    numbers = np.arange(1, len(TEXTS), dtype=np.int64)
+    same = np.array([True, False, True, True, False])
+    extra = {n: TEXTS[n] for n in numbers.tolist() if n >= known}
+    got = scoring.score([scoring.Task(TEXTS[0], numbers, same, extra)])
+    want = relation_hits(TEXTS[0], TEXTS[1:], same)
+    assert got == [want]
+    assert {rel for _, rel, _ in want} >= {"same", "fragment"}  # the pairs do relate
+
+
+def _rebuilt(db: Path, workers: int) -> dict[str, object]:
+    store = open_store(str(db))
+    try:
+        with store.write_session() as s:
+            crosscheck.rebuild(s, workers=workers)
+            s.commit()
+    finally:
+        store.dispose()
+    return dump(str(db))
+
+
+def test_scoring_in_workers_gives_the_clusters_and_flags_of_scoring_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small windows, a pool for any batch: candidates are found windows ahead of the
+    assignments, and a rebuild comes out the same as in one process."""
+    write_corpus(tmp_path / "corpus", 80, seed=5)
+    base = tmp_path / "base.db"
+    store = open_store(str(base))
+    try:
+        assert ingest(store, [SAMPLES, tmp_path / "corpus"], match=False).failed == 0
+    finally:
+        store.dispose()
+    monkeypatch.setattr(scoring, "PARALLEL_MIN_QUOTES", 1)
+    monkeypatch.setattr(scoring, "WINDOW", 3)
+    pools: list[Executor | None] = []
+    opened = scoring.scoring_pool
+
+    @contextmanager
+    def recorded(*args: object) -> Iterator[Executor | None]:
+        with opened(*args) as pool:  # type: ignore[arg-type]
+            pools.append(pool)
+            yield pool
+
+    monkeypatch.setattr(scoring, "scoring_pool", recorded)
+    results = {}
+    for workers in (1, 2):
+        db = tmp_path / f"w{workers}.db"
+        shutil.copy(base, db)
+        results[workers] = _rebuilt(db, workers)
+    assert pools[0] is None and pools[-1] is not None  # scored here, then in a worker
+    assert compare(results[1], results[2]) == []
+    assert len(results[1]["clusters"]) > 10  # type: ignore[arg-type]
+    assert any(len(c["members"]) > 1 for c in results[1]["clusters"])  # type: ignore[attr-defined,union-attr]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 50), max_size=30), min_size=1, max_size=5))
+def test_sorted_unique_is_np_unique(parts: list[list[int]]) -> None:
+    arrays = [np.asarray(p, dtype=np.int64) for p in parts]
+    joined = np.concatenate(arrays)
+    assert _sorted_unique(joined.copy()).tolist() == np.unique(joined).tolist()
+
+
+def test_the_batch_quotes_are_pending_until_assigned() -> None:
+    """A candidate's cluster is read only once it is assigned (never PENDING)."""
+    assert clusters.PENDING not in (clusters.NO_CLUSTER, clusters.NO_SPEAKER)
+    assert clusters.PENDING < 0  # cluster ids count from 1
+
+
+def test_keys_from_digests_made_elsewhere_are_the_keys_made_here() -> None:
+    """Ingest's workers compute the band digests of the quotes they extract; the keys
+    the update makes of them are the ones it makes from the texts alone."""
+    from provenance.clusters import band_digests, batch_keys
+
+    texts = [
+        "We are not going to let this fire stop us from rebuilding.",
+        "“It’s safe,” she said … we’re not done.",
+        "No",  # no token of three characters: no band keys
+        "a b",
+        "",
+    ]
+    here = batch_keys(texts)
+    assert batch_keys(texts, band_digests(texts)) == here
+    assert batch_keys(texts, band_digests(texts[:2])) == here  # some made elsewhere
+    assert any(k.startswith("b0:") for k in here[0][1])
+    assert not any(k.startswith("b") for k in here[2][1])
