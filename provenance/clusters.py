@@ -483,16 +483,21 @@ class _Batch:
 
     def rare(self, token_keys: list[str]) -> list[str]:
         """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
-        todo = [k for k in token_keys if k not in self.counts]
-        for part in chunks(todo, COUNT_CHUNK):
-            params = {f"k{i}": k for i, k in enumerate(part)}
-            self.counts.update(
-                (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
-            )
-        found = (
-            (min(self.counts[k] + len(self.fresh_at.get(k, ())), MAX_DF + 1), k) for k in token_keys
-        )
-        return [k for _, k in sorted((n, k) for n, k in found if 0 < n <= MAX_DF)[:RARE_TOKENS]]
+        counts, fresh = self.counts, self.fresh_at
+        todo = [k for k in token_keys if k not in counts]
+        if todo:
+            for part in chunks(todo, COUNT_CHUNK):
+                params = {f"k{i}": k for i, k in enumerate(part)}
+                counts.update(
+                    (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
+                )
+        held = []
+        for k in token_keys:
+            n = counts[k] + len(fresh[k]) if k in fresh else counts[k]
+            if 0 < n <= MAX_DF:
+                held.append((n, k))
+        held.sort()
+        return [k for _, k in held[:RARE_TOKENS]]
 
     def prefetch(self, rows: Sequence[NewQuote], keys: Sequence[list[str]]) -> None:
         """Read, in a few statements for the whole call, what :meth:`candidate_numbers`
@@ -594,14 +599,20 @@ class _Batch:
         self._read_postings(todo)
         self.load({q for k in todo for q in self.postings[k]})
         parts = []
+        posting_at, fresh_at = self.posting_at, self.fresh_at
         for k in looked_up:
-            stored = self.posting_at.get(k)
+            stored = posting_at.get(k)
             if stored is None:
-                stored = self.posting_at[k] = np.fromiter(
-                    (self.number(q) for q in self.postings[k]), dtype=np.int64
+                held = self.postings[k]
+                # Most keys of a first ingest or a rebuild have no stored quote.
+                stored = posting_at[k] = (
+                    np.fromiter((self.number(q) for q in held), dtype=np.int64)
+                    if held
+                    else _NONE
                 )
-            parts.append(stored)
-            fresh = self.fresh_at.get(k)
+            if len(stored):
+                parts.append(stored)
+            fresh = fresh_at.get(k)
             if fresh:
                 parts.append(np.asarray(fresh, dtype=np.int64))
         if row.speaker_id is not None:
@@ -616,11 +627,11 @@ class _Batch:
         if not parts:
             return np.zeros(0, dtype=np.int64)
         found = _sorted_unique(np.concatenate(parts))
-        found = found[self.cluster_at[found] != NO_CLUSTER]
+        keep = self.cluster_at[found] != NO_CLUSTER
         own = self.rank.get(row.id)
         if own is not None:
-            found = found[found != own]
-        return found
+            keep &= found != own
+        return found[keep]
 
     def entry(self, n: int) -> tuple[str, str, int | None, int]:
         """(id, normalized text, speaker id, cluster id) of quote number ``n``."""
@@ -736,6 +747,9 @@ class _Batch:
         for k in keys:
             self.fresh_at[k].append(n)
         self.new_keys.append((quote_id, keys))
+
+
+_NONE = np.zeros(0, dtype=np.int64)  # shared, never written: concatenate copies
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
