@@ -449,6 +449,7 @@ class _Batch:
         self.posting_at: dict[str, np.ndarray] = {}  # stored key -> numbers
         self.group_at: dict[int, np.ndarray] = {}  # speaker id -> numbers of stored quotes
         self.fresh_at: dict[str, list[int]] = defaultdict(list)  # this call's key -> numbers
+        self.published = _Published(session)
 
     def kinds(self, speaker_ids: set[int]) -> dict[int, str]:
         """Speaker id -> kind (person, organization, document, anonymous), read once."""
@@ -606,9 +607,7 @@ class _Batch:
                 held = self.postings[k]
                 # Most keys of a first ingest or a rebuild have no stored quote.
                 stored = posting_at[k] = (
-                    np.fromiter((self.number(q) for q in held), dtype=np.int64)
-                    if held
-                    else _NONE
+                    np.fromiter((self.number(q) for q in held), dtype=np.int64) if held else _NONE
                 )
             if len(stored):
                 parts.append(stored)
@@ -709,14 +708,25 @@ class _Batch:
         todo = sorted(q for q in ids if q not in self.known and q not in self.cluster_of)
         # Core reads, as for the postings: rows, not ORM results.
         conn = self.session.connection()
+        # With each quote its document and date (what joins() compares), in the same read.
+        of, document = self.published.of, self.published.document
         for part in chunks(todo):
-            for q_id, q_text, speaker, cluster in conn.execute(
-                select(QuoteRow.id, QuoteRow.text, QuoteRow.speaker_id, ClusterMemberRow.cluster_id)
+            for q_id, q_text, speaker, cluster, doc, day in conn.execute(
+                sa_select(
+                    col(QuoteRow.id),
+                    col(QuoteRow.text),
+                    col(QuoteRow.speaker_id),
+                    col(ClusterMemberRow.cluster_id),
+                    col(DocumentRow.id),
+                    col(DocumentRow.published),
+                )
+                .join(DocumentRow, col(DocumentRow.id) == col(QuoteRow.document_id))
                 .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
                 .where(col(QuoteRow.id).in_(part))
             ):
                 self.know(q_id, normalize(q_text), speaker)
                 self.place(q_id, cluster)
+                of[q_id], document[q_id] = day, doc
 
     def _read_postings(self, keys: list[str]) -> None:
         """Read the stored quotes of each of ``keys`` (none cached yet) into the cache."""
@@ -853,8 +863,9 @@ class _Published:
         todo = sorted({q for q in quote_ids if q not in of})
         if not todo:
             return
+        conn = self.session.connection()  # a Core read: rows, no ORM result processing
         for part in chunks(todo):
-            for q, doc, day in self.session.execute(
+            for q, doc, day in conn.execute(
                 sa_select(col(QuoteRow.id), col(DocumentRow.id), col(DocumentRow.published))
                 .join(DocumentRow, col(DocumentRow.id) == col(QuoteRow.document_id))
                 .where(col(QuoteRow.id).in_(part))
@@ -991,7 +1002,7 @@ def _add_batch(
 ) -> set[int]:
     touched: set[int] = set()
     batch = _Batch(session, rows)
-    published = _Published(session)
+    published = batch.published
     # The batch's own quotes at once: a rebuild's candidates are nearly all among them.
     published.read([r.id for r in rows])
     keyed = batch_keys([r.text for r in rows], digests)
