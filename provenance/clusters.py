@@ -409,6 +409,36 @@ def _count_sql(n: int) -> TextClause:
     return text(" UNION ALL ".join(one.format(i=i) for i in range(n)))
 
 
+class _Written:
+    """Every key in the key table, as hashes (Python's ``hash``: this process only), when
+    one :func:`add_quotes` call wrote them all (it began with the table empty: a rebuild,
+    a first ingest). A key not here is stored by no quote: a later batch of the call
+    looks up only the others (the band and exact keys of a rebuild are nearly all new,
+    and at 80,000 stored quotes their look-ups were most of reading the keys). A hash
+    shared by two keys costs only a look-up that finds nothing."""
+
+    def __init__(self) -> None:
+        self.hashes = np.zeros(0, dtype=np.int64)  # sorted
+
+    def add(self, keys: Sequence[str]) -> None:
+        new = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+        new.sort()
+        merged = np.concatenate((self.hashes, new))
+        merged.sort(kind="stable")  # two sorted runs: merged in one pass
+        self.hashes = merged
+
+    def holds(self, keys: Sequence[str]) -> np.ndarray:
+        """Whether each of ``keys`` may be stored (bool array, in ``keys``' order)."""
+        h = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+        out = np.zeros(len(keys), dtype=bool)
+        if not len(self.hashes) or not len(h):
+            return out
+        order = np.argsort(h)  # searched in order: ~10× quicker than at random
+        at = np.minimum(np.searchsorted(self.hashes, h[order]), len(self.hashes) - 1)
+        out[order] = self.hashes[at] == h[order]
+        return out
+
+
 class _Batch:
     """What one :func:`add_quotes` call knows: stored keys it looked up, and its own quotes.
 
@@ -419,8 +449,11 @@ class _Batch:
     written before it was looked at.
     """
 
-    def __init__(self, session: Session, rows: Sequence[NewQuote]) -> None:
+    def __init__(
+        self, session: Session, rows: Sequence[NewQuote], written: _Written | None = None
+    ) -> None:
         self.session = session
+        self.written = written
         self.postings: dict[str, list[str]] = {}  # stored key -> quote ids
         self.counts: dict[str, int] = {}  # stored token key -> quotes, capped at MAX_DF + 1
         self.speakers: dict[int, list[str]] = {}
@@ -511,6 +544,14 @@ class _Batch:
         call merges clusters, as a later read would have found them.
         """
         token_keys = sorted({k for ks in keys for k in ks if k.startswith("t:")})
+        if self.written is not None:
+            # A key this call never wrote is stored by nobody: no count, no postings.
+            unseen = sorted({k for ks in keys for k in ks} - self.postings.keys())
+            for k, held in zip(unseen, self.written.holds(unseen).tolist(), strict=True):
+                if not held:
+                    self.postings[k] = []
+                    if k.startswith("t:"):
+                        self.counts[k] = 0
         todo = [k for k in token_keys if k not in self.counts]
         if self.session.execute(sa_select(col(MatchKeyRow.id)).limit(1)).first() is None:
             # No stored keys (a first ingest, a rebuild): every count is 0, every
@@ -678,12 +719,13 @@ class _Batch:
         """
         todo = [s for s in speaker_ids if s not in self.speakers]
         groups: dict[int, list[str]] = defaultdict(list)
+        conn = self.session.connection()  # Core: see load()
         for part in chunks(todo):
-            for speaker_id, quote_id in self.session.exec(
-                select(QuoteRow.speaker_id, QuoteRow.id).where(
+            for speaker_id, quote_id in conn.execute(
+                sa_select(col(QuoteRow.speaker_id), col(QuoteRow.id)).where(
                     col(QuoteRow.speaker_id).in_(part), col(QuoteRow.kind).in_(MATCHED_KINDS)
                 )
-            ):
+            ).all():
                 assert speaker_id is not None
                 groups[speaker_id].append(quote_id)
         for speaker_id in todo:
@@ -723,7 +765,7 @@ class _Batch:
                 .join(DocumentRow, col(DocumentRow.id) == col(QuoteRow.document_id))
                 .join(ClusterMemberRow, col(ClusterMemberRow.quote_id) == QuoteRow.id, isouter=True)
                 .where(col(QuoteRow.id).in_(part))
-            ):
+            ).all():
                 self.know(q_id, normalize(q_text), speaker)
                 self.place(q_id, cluster)
                 of[q_id], document[q_id] = day, doc
@@ -732,13 +774,14 @@ class _Batch:
         """Read the stored quotes of each of ``keys`` (none cached yet) into the cache."""
         for k in keys:
             self.postings[k] = []
-        # A Core read (no ORM result processing): a batch of a large store reads millions of
-        # postings. The keys are written by this module's cursor, never held by the session.
+        # A Core read (no ORM result processing), each chunk fetched whole (iterating a
+        # result fetches row by row, ~2.5× slower): a batch of a large store reads millions
+        # of postings. The keys are written by this module's cursor, never held by the session.
         conn = self.session.connection()
         for part in chunks(keys):
             for key, quote_id in conn.execute(
                 select(MatchKeyRow.key, MatchKeyRow.quote_id).where(col(MatchKeyRow.key).in_(part))
-            ):
+            ).all():
                 self.postings[key].append(quote_id)
 
     def place(self, quote_id: str, cluster: int | None) -> None:
@@ -975,9 +1018,13 @@ def add_quotes(
     # Into an empty key table (a first ingest, a rebuild) every key is new: writing them
     # without the quote-id index and building it after is the quicker way.
     first = session.execute(sa_select(col(MatchKeyRow.id)).limit(1)).first() is None
+    # Every key stored from then on is this call's: a later batch looks up only those.
+    written = _Written() if first else None
     with key_owner_index_off(session) if first and rows else nullcontext():
         for lo in range(0, len(rows), ADD_BATCH):
-            touched |= _add_batch(session, rows[lo : lo + ADD_BATCH], workers, new_cluster, digests)
+            touched |= _add_batch(
+                session, rows[lo : lo + ADD_BATCH], workers, new_cluster, digests, written
+            )
     return touched
 
 
@@ -999,9 +1046,10 @@ def _add_batch(
     workers: int,
     new_cluster: Callable[[str, str], int],
     digests: Mapping[str, bytes] | None = None,
+    written: _Written | None = None,
 ) -> set[int]:
     touched: set[int] = set()
-    batch = _Batch(session, rows)
+    batch = _Batch(session, rows, written)
     published = batch.published
     # The batch's own quotes at once: a rebuild's candidates are nearly all among them.
     published.read([r.id for r in rows])
@@ -1035,6 +1083,8 @@ def _add_batch(
         ("quote_id", "key"),
         ((q, k) for q, keys in batch.new_keys for k in keys),
     )
+    if written is not None:
+        written.add([k for _, keys in batch.new_keys for k in keys])
     session.flush()
     return touched
 
