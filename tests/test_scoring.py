@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +93,7 @@ def test_scoring_in_workers_gives_the_clusters_and_flags_of_scoring_here(
     assert pools[0] is None and pools[-1] is not None  # scored here, then in a worker
     assert compare(results[1], results[2]) == []
     assert len(results[1]["clusters"]) > 10  # type: ignore[arg-type]
-    assert any(len(c["members"]) > 1 for c in results[1]["clusters"])  # type: ignore[attr-defined,union-attr]
+    assert any(len(c["members"]) > 1 for c in results[1]["clusters"])  # type: ignore[attr-defined]
 
 
 @settings(max_examples=200, deadline=None)
@@ -127,3 +127,45 @@ def test_keys_from_digests_made_elsewhere_are_the_keys_made_here() -> None:
     assert batch_keys(texts, band_digests(texts[:2])) == here  # some made elsewhere
     assert any(k.startswith("b0:") for k in here[0][1])
     assert not any(k.startswith("b") for k in here[2][1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.text(min_size=1, max_size=12), max_size=40), max_size=4),
+    st.lists(st.text(min_size=1, max_size=12), max_size=40),
+)
+def test_written_keys_hold_every_key_written(batches: list[list[str]], others: list[str]) -> None:
+    """A key written by an earlier batch is always looked up; one never written is not
+    (but for a shared hash, which only costs a look-up)."""
+    from provenance.clusters import _Written
+
+    written = _Written()
+    for keys in batches:
+        written.add(keys)
+    every = [k for keys in batches for k in keys]
+    assert written.holds(every).all()
+    assert list(written.holds(every)) == [True] * len(every)
+    new = [k for k in others if k not in set(every)]
+    hashes = {hash(k) for k in every}
+    assert [bool(x) for x in written.holds(new)] == [hash(k) in hashes for k in new]
+
+
+def test_ingest_hands_its_local_workers_to_the_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The update after an ingest scores in as many local processes as it extracted in."""
+    seen: list[int] = []
+    update = crosscheck.update
+
+    def recorded(session: object, ids: list[str], workers: int = 1, **kw: object) -> object:
+        seen.append(workers)
+        return update(session, ids, workers, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(crosscheck, "update", recorded)
+    for workers in (1, 2):
+        store = open_store(str(tmp_path / f"w{workers}.db"))
+        try:
+            assert ingest(store, [SAMPLES], workers=workers).failed == 0
+        finally:
+            store.dispose()
+    assert seen == [1, 2]
