@@ -1411,8 +1411,11 @@ def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, 
         cluster_rows.append(
             {"b_id": cluster_id, "b_quote": best.quote.id, "b_text": best.quote.text, "b_at": now}
         )
+        to_best: dict[str, tuple[str | None, float]] = {}  # members share wordings
         for m in ms:
-            rel, score = relation(m.norm, best.norm, same_speaker=True)
+            if m.norm not in to_best:
+                to_best[m.norm] = relation(m.norm, best.norm, same_speaker=True)
+            rel, score = to_best[m.norm]
             member_rows.append(
                 {"b_quote": m.quote.id, "b_relation": rel or "variant", "b_score": round(score, 1)}
             )

@@ -310,10 +310,14 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         if _maybe_same(m, best):
             wordings.setdefault(m.doc.id, set()).add(m.norm)
     repeated = {d for d, ws in wordings.items() if len(ws) > 1}
+    # Many members share a wording (one statement reported by many outlets).
+    to_best: dict[str, tuple[str | None, float]] = {}
     for m in ms:
         if m.norm == best.norm or m.doc.id in repeated:
             continue
-        rel, score = clusters.relation(m.norm, best.norm)
+        if m.norm not in to_best:
+            to_best[m.norm] = clusters.relation(m.norm, best.norm)
+        rel, score = to_best[m.norm]
         # A fragment is a part of the statement, not a change to it; under VARIANT the
         # two are other statements (which a correct cluster does not hold anyway).
         if rel == "fragment" or score < clusters.VARIANT or not _maybe_same(m, best):
@@ -377,11 +381,16 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         else:
             group.append(m)
     for ga, gb in combinations(groups, 2):
-        # relation() of each pair, a row of gb per member of ga at once.
+        # relation() of each pair, a row of gb per wording of ga at once.
+        rows: dict[str, list[tuple[int, str, float]]] = {}
+        b_norms, unsaid = [b.norm for b in gb], [False] * len(gb)
+        for a in ga:
+            if a.norm not in rows:
+                rows[a.norm] = clusters.relation_hits(a.norm, b_norms, unsaid)
         shared = [
             (rel, a, b)
             for a in ga
-            for j, rel, _ in clusters.relation_hits(a.norm, [b.norm for b in gb], [False] * len(gb))
+            for j, rel, _ in rows[a.norm]
             for b in [gb[j]]
             if a.doc.id != b.doc.id
             and (
