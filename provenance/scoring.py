@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import NamedTuple, TypeVar
@@ -130,13 +130,34 @@ def pipelined(
             yield from zip(items, score(tasks, workers, texts), strict=True)
         return
     ahead = IN_FLIGHT_PER_WORKER * max(1, workers - 1)
-    waiting: deque[tuple[list[Item], Future[list[list[Hit]]]]] = deque()
-    submit: Callable[..., Future[list[list[Hit]]]] = pool.submit
+    waiting: deque[tuple[list[Item], list[Task], Future[list[list[Hit]]] | None]] = deque()
+    broken = False
+
+    # A worker that dies (killed for memory, say) breaks the pool: from then on every
+    # window is scored here, the same function on the same inputs.
+    def send(tasks: list[Task]) -> Future[list[list[Hit]]] | None:
+        nonlocal broken
+        if not broken:
+            try:
+                return pool.submit(score, tasks)
+            except BrokenExecutor:
+                broken = True
+        return None
+
+    def hits(tasks: list[Task], fut: Future[list[list[Hit]]] | None) -> list[list[Hit]]:
+        nonlocal broken
+        if fut is not None and not broken:
+            try:
+                return fut.result()
+            except BrokenExecutor:
+                broken = True
+        return score(tasks, workers, texts)
+
     for items, tasks in windows:
-        waiting.append((items, submit(score, tasks)))
+        waiting.append((items, tasks, send(tasks)))
         while len(waiting) > ahead:
-            done_items, fut = waiting.popleft()
-            yield from zip(done_items, fut.result(), strict=True)
+            done_items, done_tasks, fut = waiting.popleft()
+            yield from zip(done_items, hits(done_tasks, fut), strict=True)
     while waiting:
-        done_items, fut = waiting.popleft()
-        yield from zip(done_items, fut.result(), strict=True)
+        done_items, done_tasks, fut = waiting.popleft()
+        yield from zip(done_items, hits(done_tasks, fut), strict=True)

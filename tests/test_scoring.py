@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -168,3 +170,35 @@ def test_ingest_hands_its_local_workers_to_the_update(
         finally:
             store.dispose()
     assert seen == [1, 2]
+
+
+_PARENT = os.getpid()
+_REAL_SCORE = scoring.score
+_SCORED_HERE: list[int] = []
+
+
+def _dying_score(tasks: Any, *args: Any) -> Any:
+    """scoring.score that kills the worker process it runs in (never this one)."""
+    if os.getpid() != _PARENT:
+        os._exit(1)
+    _SCORED_HERE.append(len(tasks))
+    return _REAL_SCORE(tasks, *args)
+
+
+def test_a_worker_that_dies_leaves_the_scoring_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed worker breaks the pool; the windows are then scored here: same result."""
+    write_corpus(tmp_path / "corpus", 40, seed=3)
+    db = str(tmp_path / "w.db")
+    store = open_store(db)
+    try:
+        assert ingest(store, [SAMPLES, tmp_path / "corpus"], match=False).failed == 0
+    finally:
+        store.dispose()
+    here = _rebuilt(db, 1)
+    monkeypatch.setattr(scoring, "PARALLEL_MIN_QUOTES", 1)
+    monkeypatch.setattr(scoring, "WINDOW", 3)
+    monkeypatch.setattr(scoring, "score", _dying_score)
+    assert compare(here, _rebuilt(db, 2)) == []
+    assert sum(_SCORED_HERE) > 10  # the windows after the death were scored here
