@@ -49,7 +49,17 @@ from typing import Any, NamedTuple
 import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
-from sqlalchemy import Table, TextClause, bindparam, delete, func, insert, text, update
+from sqlalchemy import (
+    Table,
+    TextClause,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    text,
+    update,
+)
 from sqlalchemy import select as sa_select  # sqlmodel.select types at most four columns
 from sqlmodel import Session, col, select
 
@@ -999,16 +1009,7 @@ def add_quotes(
     :data:`MAX_DF` quotes, a speaker group is cut at :data:`MAX_BLOCK`), each
     read once per call (:class:`_Batch`), and the keys are written together.
     """
-    # Only what matching reads, not whole rows: a rebuild reads every stored quote.
-    # The order is the one the database gives (it is the order quotes are assigned in).
-    rows = [
-        NewQuote(*r)
-        for r in session.execute(
-            sa_select(col(QuoteRow.id), col(QuoteRow.text), col(QuoteRow.speaker_id)).where(
-                col(QuoteRow.id).in_(list(quote_ids)), col(QuoteRow.kind).in_(MATCHED_KINDS)
-            )
-        )
-    ]
+    rows = _quotes_to_match(session, quote_ids)
     new_cluster = _cluster_inserter(session)
     touched: set[int] = set()
     # A batch is the unit of everything held in memory (keys, postings, texts); a
@@ -1034,6 +1035,49 @@ class NewQuote(NamedTuple):
     id: str
     text: str
     speaker_id: int | None
+
+
+MATCH_READ_CHUNK = 5_000
+"""Quote ids per statement reading the quotes to match: SQLite takes at most 32,766
+parameters in one statement where it was built with its old default (250,000 since
+3.32), and a rebuild of a million quotes passes a million."""
+
+
+def _quotes_to_match(session: Session, quote_ids: Sequence[str]) -> list[NewQuote]:
+    """The matched kinds among ``quote_ids`` (only what matching reads, not whole rows: a
+    rebuild reads every stored quote), in the order they are assigned in.
+
+    That order is kind, then storage order on SQLite (``rowid``): what SQLite gave the
+    one statement this was before (through its kind index), so the clusters are those it
+    made. PostgreSQL has no storage order to rely on: kind, then the order of ``quote_ids``.
+    """
+    session.flush()  # rows held back (provenance.batch) are stored first: Core reads below
+    conn = session.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    stored: Any = literal_column("quotes.rowid") if sqlite else literal_column("0")
+    found: list[tuple[str, int, NewQuote]] = []
+    ids = list(quote_ids)
+    for lo in range(0, len(ids), MATCH_READ_CHUNK):
+        found.extend(
+            (kind, at, NewQuote(q, t, sp))
+            for q, t, sp, kind, at in conn.execute(
+                sa_select(
+                    col(QuoteRow.id),
+                    col(QuoteRow.text),
+                    col(QuoteRow.speaker_id),
+                    col(QuoteRow.kind),
+                    stored,
+                ).where(
+                    col(QuoteRow.id).in_(ids[lo : lo + MATCH_READ_CHUNK]),
+                    col(QuoteRow.kind).in_(MATCHED_KINDS),
+                )
+            ).all()
+        )
+    if not sqlite:
+        position = {q: i for i, q in enumerate(ids)}
+        found = [(kind, position[r.id], r) for kind, _, r in found]
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [r for _, _, r in found]
 
 
 ADD_BATCH = 20_000

@@ -410,3 +410,60 @@ def test_rebuild_keeps_both_key_indexes_and_a_failed_one_rolls_back(
         rebuild(s)
     assert state() == before
     store.dispose()
+
+
+def test_quotes_to_match_read_in_chunks_keep_the_order_and_the_clusters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild passes every stored quote id: read a chunk at a time (SQLite caps the
+    parameters of one statement), in the order one statement gave — kind, then storage
+    order — so the clusters do not change."""
+    from sqlmodel import col
+
+    from provenance import clusters, crosscheck
+    from provenance.store import open_store
+    from provenance.tables import QuoteRow
+    from tests.support import write_corpus
+
+    folder = tmp_path / "corpus"
+    write_corpus(folder, 40, seed=2)
+    db = str(tmp_path / "c.db")
+    store = open_store(db)
+    try:
+        assert ingest(store, [SAMPLES, folder], match=False).failed == 0
+        with store.session() as s:
+            ids = list(s.exec(select(QuoteRow.id).order_by(col(QuoteRow.start))).all())
+            kinds = set(s.exec(select(QuoteRow.kind)).all())
+            assert {"direct", "mixed"} <= kinds  # the order by kind is put to the test
+            whole = clusters._quotes_to_match(s, ids)
+            monkeypatch.setattr(clusters, "MATCH_READ_CHUNK", 7)
+            assert clusters._quotes_to_match(s, ids) == whole
+    finally:
+        store.dispose()
+    # One statement, as before: what SQLite gives is the order the rows are assigned in.
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        marks = ",".join("?" * len(ids))
+        one = [
+            r[0]
+            for r in conn.execute(
+                f"SELECT id FROM quotes WHERE id IN ({marks}) AND kind IN ('direct', 'mixed')",
+                ids,
+            )
+        ]
+    assert [r.id for r in whole] == one
+    assert {r.id for r in whole} < set(ids)  # indirect and non-speech records stay out
+    found = []
+    for size in (clusters.MATCH_READ_CHUNK, 7):
+        monkeypatch.setattr(clusters, "MATCH_READ_CHUNK", size)
+        store = open_store(db)
+        try:
+            with store.write_session() as s:
+                crosscheck.rebuild(s)
+                s.commit()
+        finally:
+            store.dispose()
+        found.append(_memberships(db))
+    assert found[0] == found[1]
+    assert any(len(g) > 1 for g in found[0])
