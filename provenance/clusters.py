@@ -92,7 +92,7 @@ RARE_TOKENS = 3  # each quote looks up its this-many rarest tokens
 MAX_DF = 200  # tokens in more quotes than this are too common to block on
 MIN_TOKEN = 3  # characters; shorter tokens never block
 MAX_KEY_TOKEN = 64  # characters of a token kept in its stored key
-MAX_BLOCK = 2000
+MAX_BLOCK = 2000  # quotes of one speaker group, or of one LSH band, a quote is compared with
 COUNT_CHUNK = 200  # token counts per statement (SQLite allows 500 UNION ALL terms)
 KEY_INSERT_CHUNK = 5_000
 PARALLEL_MIN_PAIRS = 50_000  # a larger LSH bucket or speaker group is not compared as a whole
@@ -660,9 +660,14 @@ class _Batch:
                 stored = posting_at[k] = (
                     np.fromiter((self.number(q) for q in held), dtype=np.int64) if held else _NONE
                 )
+            fresh = fresh_at.get(k)
+            if k[0] == "b" and len(stored) + len(fresh or ()) > MAX_BLOCK:
+                # An LSH band of quotes made of the same common words grows with the
+                # store; like a speaker group it is cut at MAX_BLOCK, its first quotes kept.
+                stored = stored[:MAX_BLOCK]
+                fresh = fresh[: MAX_BLOCK - len(stored)] if fresh else fresh
             if len(stored):
                 parts.append(stored)
-            fresh = fresh_at.get(k)
             if fresh:
                 parts.append(np.asarray(fresh, dtype=np.int64))
         if row.speaker_id is not None:

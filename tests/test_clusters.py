@@ -467,3 +467,36 @@ def test_quotes_to_match_read_in_chunks_keep_the_order_and_the_clusters(
         found.append(_memberships(db))
     assert found[0] == found[1]
     assert any(len(g) > 1 for g in found[0])
+
+
+@pytest.mark.parametrize(("cut", "kept"), [(5, 5), (8, 8), (20, 10)])
+def test_an_lsh_band_is_cut_at_max_block_its_first_quotes_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: int, kept: int
+) -> None:
+    """A band shared by the quotes of the same common words grows with the store; like a
+    speaker group, a quote meets only its first MAX_BLOCK quotes (stored ones first, then
+    the call's own in the order they came); an exact or token key is not cut."""
+    from provenance import clusters
+    from provenance.clusters import NewQuote, _Batch
+
+    monkeypatch.setattr(clusters, "MAX_BLOCK", cut)
+    store = open_store(str(tmp_path / "b.db"))
+    try:
+        with store.session() as s:
+            batch = _Batch(s, [])
+            batch.index()
+            ids = [f"q{i:02d}" for i in range(10)]
+            for q in ids:
+                batch.know(q, "we will rebuild this city", None)
+                batch.place(q, 1)
+            batch.postings["b3:band"] = ids[:6]  # stored
+            batch.postings["x:exact"] = ids[:6]
+            for q in ids[6:]:
+                batch.indexed(q, ["b3:band", "x:exact"])  # this call's own, after
+            row = NewQuote("zz", "we will rebuild this city", None)
+            by_band = batch.candidate_numbers(row, ["b3:band"])
+            assert [batch.ids[n] for n in by_band] == ids[:kept]
+            by_exact = batch.candidate_numbers(row, ["x:exact"])
+            assert [batch.ids[n] for n in by_exact] == ids
+    finally:
+        store.dispose()
