@@ -42,7 +42,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -107,8 +107,12 @@ _ELLIPSIS = re.compile(r"…|\.\s*\.\s*\.|\[\s*\.\.\.\s*\]")
 _NON_WORD = re.compile(r"[^\w\s]|_")
 
 
+@lru_cache(maxsize=1 << 17)
 def normalize(text: str) -> str:
-    """Comparison form: "“It’s safe…”" and "it's safe" both become "its safe"."""
+    """Comparison form: "“It’s safe…”" and "it's safe" both become "its safe".
+
+    Cached: each batch of an update reads its candidates' texts anew, and a large
+    store's batches meet the same stored quotes again (speaker groups, common bands)."""
     s = _ELLIPSIS.sub(" ", text)
     if not s.isascii():
         s = unicodedata.normalize("NFKD", s)
