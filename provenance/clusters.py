@@ -1046,26 +1046,40 @@ class NewQuote(NamedTuple):
     speaker_id: int | None
 
 
+ONE_STATEMENT_MAX = 30_000
+"""Quote ids read to match in one statement (under the 32,766 parameters SQLite allows
+where it was built with its old default; 250,000 since 3.32)."""
 MATCH_READ_CHUNK = 5_000
-"""Quote ids per statement reading the quotes to match: SQLite takes at most 32,766
-parameters in one statement where it was built with its old default (250,000 since
-3.32), and a rebuild of a million quotes passes a million."""
+"""Quote ids per statement beyond :data:`ONE_STATEMENT_MAX` (a rebuild of a million
+quotes passes a million)."""
 
 
 def _quotes_to_match(session: Session, quote_ids: Sequence[str]) -> list[NewQuote]:
     """The matched kinds among ``quote_ids`` (only what matching reads, not whole rows: a
     rebuild reads every stored quote), in the order they are assigned in.
 
-    That order is kind, then storage order on SQLite (``rowid``): what SQLite gave the
-    one statement this was before (through its kind index), so the clusters are those it
-    made. PostgreSQL has no storage order to rely on: kind, then the order of ``quote_ids``.
+    Up to :data:`ONE_STATEMENT_MAX` ids, one statement, in the order the database gives
+    it (as it always was). Beyond, a chunk at a time, in the order SQLite gave the one
+    statement for large lists, through its kind index: kind, then storage order
+    (``rowid``); PostgreSQL has no storage order to rely on: kind, then the order of
+    ``quote_ids``. The order depending on the query plan is a known wart: a rebuild of a
+    small store assigns in another order than a large one (see the README).
     """
+    ids = list(quote_ids)
+    if len(ids) <= ONE_STATEMENT_MAX:
+        return [
+            NewQuote(*r)
+            for r in session.execute(
+                sa_select(col(QuoteRow.id), col(QuoteRow.text), col(QuoteRow.speaker_id)).where(
+                    col(QuoteRow.id).in_(ids), col(QuoteRow.kind).in_(MATCHED_KINDS)
+                )
+            )
+        ]
     session.flush()  # rows held back (provenance.batch) are stored first: Core reads below
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
     stored: Any = literal_column("quotes.rowid") if sqlite else literal_column("0")
     found: list[tuple[str, int, NewQuote]] = []
-    ids = list(quote_ids)
     for lo in range(0, len(ids), MATCH_READ_CHUNK):
         found.extend(
             (kind, at, NewQuote(q, t, sp))

@@ -435,7 +435,8 @@ def test_quotes_to_match_read_in_chunks_keep_the_order_and_the_clusters(
             ids = list(s.exec(select(QuoteRow.id).order_by(col(QuoteRow.start))).all())
             kinds = set(s.exec(select(QuoteRow.kind)).all())
             assert {"direct", "mixed"} <= kinds  # the order by kind is put to the test
-            whole = clusters._quotes_to_match(s, ids)
+            whole = clusters._quotes_to_match(s, ids)  # one statement
+            monkeypatch.setattr(clusters, "ONE_STATEMENT_MAX", 0)
             monkeypatch.setattr(clusters, "MATCH_READ_CHUNK", 7)
             assert clusters._quotes_to_match(s, ids) == whole
     finally:
@@ -455,8 +456,8 @@ def test_quotes_to_match_read_in_chunks_keep_the_order_and_the_clusters(
     assert [r.id for r in whole] == one
     assert {r.id for r in whole} < set(ids)  # indirect and non-speech records stay out
     found = []
-    for size in (clusters.MATCH_READ_CHUNK, 7):
-        monkeypatch.setattr(clusters, "MATCH_READ_CHUNK", size)
+    for most in (clusters.ONE_STATEMENT_MAX, 0):  # one statement; chunks of 7
+        monkeypatch.setattr(clusters, "ONE_STATEMENT_MAX", most)
         store = open_store(db)
         try:
             with store.write_session() as s:
