@@ -86,9 +86,11 @@ def resolve_url(db: str | None = None) -> str:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    # WAL lets readers run beside a writer; busy_timeout waits out other writers.
-    cur.execute("PRAGMA journal_mode=WAL")
+    # busy_timeout waits out other writers, and first: switching a new file to WAL (which
+    # lets readers run beside a writer) takes a lock too, and without the timeout a second
+    # process opening the file that moment failed at once ("database is locked").
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     # 32 MiB of page cache, not SQLite's 2 MiB: the blocking-key index takes its

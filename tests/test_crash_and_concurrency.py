@@ -141,3 +141,30 @@ def test_two_ingests_into_one_postgresql_database(tmp_path: Path, pg_url: str) -
         _, errors = proc.communicate(timeout=300)
         assert proc.returncode == 0, errors
     assert len(check_invariants(pg_url)) == 80
+
+
+def test_opening_a_file_another_process_holds_locked_waits_for_it(tmp_path: Path) -> None:
+    """Two ingests starting at once: the second opens the file while the first holds it
+    locked (switching it to WAL, creating tables). The open waits out the lock (the busy
+    timeout is set before anything else) instead of failing at once."""
+    import sqlite3
+    import threading
+
+    from provenance.store import open_store
+
+    db = tmp_path / "held.db"
+    holder = sqlite3.connect(db, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("CREATE TABLE held (x)")
+    released = threading.Timer(0.5, holder.commit)
+    released.start()
+    try:
+        store = open_store(str(db))  # connects (pragmas) and creates the tables
+        try:
+            with store.session() as s:
+                assert s.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        finally:
+            store.dispose()
+    finally:
+        released.join()
+        holder.close()
