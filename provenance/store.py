@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -74,6 +75,7 @@ from provenance.tables import (
 DEFAULT_DB = "provenance.db"
 ENV_VAR = "PROVENANCE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+INIT_ATTEMPTS = 6  # opening a store: tries when a lock is met (0.1 s, doubling: 3.1 s in all)
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -174,13 +176,23 @@ class Store:
         return [main, *(main.with_name(main.name + end) for end in ("-wal", "-shm", "-journal"))]
 
     def init(self) -> Store:
-        """Create tables, or migrate an older schema (:mod:`provenance.migrations`)."""
-        try:
-            migrate(self.engine)
-        except OperationalError as exc:
-            raise StoreError(
-                f"cannot use database {redact(self.url)!r}: {redact(str(exc.orig))}"
-            ) from exc
+        """Create tables, or migrate an older schema (:mod:`provenance.migrations`).
+
+        A lock met here is tried again (:data:`INIT_ATTEMPTS` times): two processes
+        opening one new SQLite file at once can meet "database is locked" while the
+        other switches it to WAL or creates its tables, before any busy timeout applies.
+        """
+        for attempt in range(INIT_ATTEMPTS):
+            try:
+                migrate(self.engine)
+                return self
+            except OperationalError as exc:
+                if attempt + 1 < INIT_ATTEMPTS and transient(exc):
+                    time.sleep(0.1 * 2**attempt)
+                    continue
+                raise StoreError(
+                    f"cannot use database {redact(self.url)!r}: {redact(str(exc.orig))}"
+                ) from exc
         return self
 
     @contextmanager

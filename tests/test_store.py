@@ -204,3 +204,36 @@ def test_speaker_rows_do_not_depend_on_how_the_input_was_split(tmp_path: Path, s
     speakers, aliases, merges, _ = tables["one"]
     assert len(speakers) == 1 and len(merges) == 2
     assert max(count for _, _, _, count, _ in aliases) == 3  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(("locked_times", "opens"), [(2, True), (99, False)])
+def test_opening_tries_again_while_the_new_file_is_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, locked_times: int, opens: bool
+) -> None:
+    """Two processes opening one new SQLite file at once: a lock met before the busy
+    timeout applies is tried again; one that stays is a clear error, not a traceback."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from provenance import store as store_module
+    from provenance.errors import StoreError
+
+    real = store_module.migrate
+    calls: list[int] = []
+
+    def locked_at_first(engine: object) -> object:
+        calls.append(1)
+        if len(calls) <= locked_times:
+            raise OperationalError("PRAGMA", {}, sqlite3.OperationalError("database is locked"))
+        return real(engine)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "migrate", locked_at_first)
+    monkeypatch.setattr(store_module.time, "sleep", lambda _s: None)
+    if opens:
+        store_module.open_store(str(tmp_path / "new.db")).dispose()
+        assert len(calls) == locked_times + 1
+    else:
+        with pytest.raises(StoreError, match="database is locked"):
+            store_module.open_store(str(tmp_path / "new.db"))
+        assert len(calls) == store_module.INIT_ATTEMPTS
