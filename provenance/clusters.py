@@ -403,13 +403,12 @@ def batch_keys(
     """(normalized text, blocking keys: exact, token and LSH band) of each quote, the
     MinHash signatures computed together; a text's band digests are taken from
     ``digests`` (:func:`band_digests`) when it has them."""
-    digests = digests or {}
-    todo = [t for t in dict.fromkeys(texts) if t not in digests]
-    found = {**digests, **band_digests(todo)} if todo else digests
+    given = digests or {}
+    made = band_digests([t for t in dict.fromkeys(texts) if t not in given])
     out = []
     for t in texts:
         n = normalize(t)
-        out.append((n, _keys(n, tokens(n), found[t])))
+        out.append((n, _keys(n, tokens(n), given[t] if t in given else made[t])))
     return out
 
 
@@ -533,12 +532,11 @@ class _Batch:
         """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
         counts, fresh = self.counts, self.fresh_at
         todo = [k for k in token_keys if k not in counts]
-        if todo:
-            for part in chunks(todo, COUNT_CHUNK):
-                params = {f"k{i}": k for i, k in enumerate(part)}
-                counts.update(
-                    (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
-                )
+        for part in chunks(todo, COUNT_CHUNK):
+            params = {f"k{i}": k for i, k in enumerate(part)}
+            counts.update(
+                (k, n) for k, n in self.session.execute(_count_sql(len(part)), params).all()
+            )
         held = []
         for k in token_keys:
             n = counts[k] + len(fresh[k]) if k in fresh else counts[k]
@@ -559,7 +557,9 @@ class _Batch:
         """
         token_keys = sorted({k for ks in keys for k in ks if k.startswith("t:")})
         if self.written is not None:
-            # A key this call never wrote is stored by nobody: no count, no postings.
+            # The key table was empty when the call began (a first ingest, a rebuild): a
+            # key this call never wrote is stored by nobody, no count, no postings (in
+            # the first batch every key: thousands of look-ups that would find nothing).
             unseen = sorted({k for ks in keys for k in ks} - self.postings.keys())
             for k, held in zip(unseen, self.written.holds(unseen).tolist(), strict=True):
                 if not held:
@@ -567,12 +567,6 @@ class _Batch:
                     if k.startswith("t:"):
                         self.counts[k] = 0
         todo = [k for k in token_keys if k not in self.counts]
-        if self.session.execute(sa_select(col(MatchKeyRow.id)).limit(1)).first() is None:
-            # No stored keys (a first ingest, a rebuild): every count is 0, every
-            # posting empty; thousands of look-ups would each find nothing.
-            self.counts.update((k, 0) for k in todo)
-            self.postings.update((k, []) for ks in keys for k in ks if k not in self.postings)
-            todo = []
         for part in chunks(todo, COUNT_CHUNK):
             params = {f"k{i}": k for i, k in enumerate(part)}
             self.counts.update(
@@ -1135,7 +1129,7 @@ def _add_batch(
         for (row, norm, found), scored in scoring.pipelined(
             _found_windows(batch, todo), pool, workers, batch.norm_at
         ):
-            touched |= _assign(session, batch, published, new_cluster, row, norm, found, scored)
+            touched |= _assign(session, batch, new_cluster, row, norm, found, scored)
     # In the order they joined (a cluster's members are read in insertion order),
     # each in the cluster it ended in after this call's merges.
     _insert_many(
@@ -1164,7 +1158,6 @@ def _found_windows(
     the quotes after it see, whatever cluster it will be assigned."""
     for lo in range(0, len(todo), scoring.WINDOW):
         items, tasks = [], []
-        cut = scoring.known()  # numbers the workers have texts of (0: scored here)
         for row, norm, keys in todo[lo : lo + scoring.WINDOW]:
             found = batch.candidate_numbers(row, keys)
             batch.indexed(row.id, keys)
@@ -1174,20 +1167,14 @@ def _found_windows(
                 if row.speaker_id is not None
                 else np.zeros(len(found), dtype=bool)
             )
-            extra = (
-                {n: batch.norm_at[n] for n in found.tolist() if n >= cut}
-                if cut and len(found) and found[-1] >= cut
-                else {}
-            )
             items.append((row, norm, found))
-            tasks.append(scoring.Task(norm, found, same, extra))
+            tasks.append(scoring.task(norm, found, same, batch.norm_at))
         yield items, tasks
 
 
 def _assign(
     session: Session,
     batch: _Batch,
-    published: _Published,
     new_cluster: Callable[[str, str], int],
     row: NewQuote,
     norm: str,
@@ -1198,6 +1185,7 @@ def _assign(
     returns the clusters changed. ``scored``: ``relation_hits`` of ``found``."""
     members_table = ClusterMemberRow.__table__  # type: ignore[attr-defined]
     clusters_table = ClusterRow.__table__  # type: ignore[attr-defined]
+    published = batch.published
     # cluster id -> (score 0–100, relation, quote) of the best match in it
     best: dict[int, tuple[float, str, str]] = {}
     via: dict[int, str] = {}  # cluster id -> "canon", "inside" or "variant" (see joins)
@@ -1309,8 +1297,7 @@ def _assign(
         audit.log_cluster_assigned(session, row.id, target, None, "new")
     batch.added[row.id] = None
     batch.place(row.id, target)
-    touched = joined | {target}
-    return touched
+    return joined | {target}
 
 
 def _insert_many(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +41,7 @@ from provenance.models import Attribution, DocumentIn, IngestProblem, IngestRepo
 from provenance.quantities import Found, find_quantities
 from provenance.store import (
     Store,
+    backoff,
     commit_index,
     has_document,
     learn_index,
@@ -399,7 +399,7 @@ class Writer:
                 # Only a lock or a lost connection is worth another try: a deterministic
                 # failure retried with backoff only multiplied the time it took to fail.
                 if transient(exc) and attempt + 1 < WRITE_ATTEMPTS:
-                    time.sleep(random.uniform(0.05, 0.2) * 2**attempt)
+                    backoff(attempt)
                     continue
                 self._fail(doc, exc, internal=not transient(exc))
                 return

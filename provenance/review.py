@@ -7,8 +7,6 @@ quote's subject), and ``verify`` checks that the two agree.
 
 from __future__ import annotations
 
-import random
-import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -23,7 +21,7 @@ from provenance.choices import FlagDecision, ReviewStatus
 from provenance.corrections import CORRECTION
 from provenance.crosscheck import forget_document, resync_quotes
 from provenance.errors import NotFoundError, ProvenanceError, enum_value, public
-from provenance.store import find_speakers, transient
+from provenance.store import backoff, find_speakers, transient
 from provenance.tables import (
     AliasRow,
     ClaimRow,
@@ -131,7 +129,7 @@ def review(
             session.rollback()
             if not transient(exc) or attempt + 1 == REVIEW_ATTEMPTS:
                 raise
-            time.sleep(random.uniform(0.05, 0.2) * 2**attempt)
+            backoff(attempt)
     raise AssertionError("unreachable")
 
 

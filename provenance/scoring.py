@@ -86,8 +86,8 @@ def score(
 def scoring_pool(texts: Sequence[str], workers: int, quotes: int) -> Iterator[Executor | None]:
     """A pool of ``workers`` − 1 processes (this one assigns) that inherit ``texts``,
     or None (score here) for one worker, under :data:`PARALLEL_MIN_QUOTES` quotes, or
-    without ``fork``. ``texts`` must not change while the pool lives; numbers from
-    :func:`known` on travel with their tasks (``Task.extra``)."""
+    without ``fork``. ``texts`` must not change while the pool lives; texts numbered
+    later travel with their tasks (:func:`task`)."""
     global _TEXTS, _KNOWN
     if workers <= 1 or quotes < PARALLEL_MIN_QUOTES:
         yield None
@@ -104,9 +104,15 @@ def scoring_pool(texts: Sequence[str], workers: int, quotes: int) -> Iterator[Ex
         _TEXTS, _KNOWN = (), 0
 
 
-def known() -> int:
-    """How many numbers the workers have texts for (0: no pool; score here)."""
-    return _KNOWN
+def task(norm: str, numbers: np.ndarray, same: np.ndarray, texts: Sequence[str]) -> Task:
+    """The :class:`Task` of one quote: with it the texts (from ``texts``, by number) of
+    the candidates numbered after the workers were forked, which they do not have."""
+    extra = (
+        {n: texts[n] for n in numbers.tolist() if n >= _KNOWN}
+        if _KNOWN and len(numbers) and numbers[-1] >= _KNOWN
+        else {}
+    )
+    return Task(norm, numbers, same, extra)
 
 
 Item = TypeVar("Item")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,7 +76,7 @@ from provenance.tables import (
 DEFAULT_DB = "provenance.db"
 ENV_VAR = "PROVENANCE_DB"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-INIT_ATTEMPTS = 6  # opening a store: tries when a lock is met (0.1 s, doubling: 3.1 s in all)
+INIT_ATTEMPTS = 6  # opening a store: tries when a lock is met (backoff: up to ~6 s in all)
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -133,6 +134,12 @@ _TRANSIENT_WORDS = (
 """Words of a database error that another try may not meet (a lock held, a dropped link)."""
 
 
+def backoff(attempt: int) -> None:
+    """Wait before try ``attempt`` + 2 after a :func:`transient` failure: 0.05–0.2 s,
+    doubling, at random so that two processes that collided do not collide again."""
+    time.sleep(random.uniform(0.05, 0.2) * 2**attempt)
+
+
 def transient(exc: BaseException) -> bool:
     """Whether another try could succeed: a lock, a serialisation failure or a lost
     connection. Constraint violations, bad values and bugs fail the same way each time."""
@@ -188,7 +195,7 @@ class Store:
                 return self
             except OperationalError as exc:
                 if attempt + 1 < INIT_ATTEMPTS and transient(exc):
-                    time.sleep(0.1 * 2**attempt)
+                    backoff(attempt)
                     continue
                 raise StoreError(
                     f"cannot use database {redact(self.url)!r}: {redact(str(exc.orig))}"

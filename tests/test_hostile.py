@@ -724,7 +724,7 @@ def test_review_retries_a_transient_failure_only(
         return real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(review_module, "_review_once", flaky)
-    monkeypatch.setattr(review_module.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(time, "sleep", lambda _s: None)  # the backoff's wait
     try:
         with store.session() as s:
             qid = list_quotes(s)[0].id
