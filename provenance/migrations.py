@@ -10,7 +10,7 @@ already has what they add.
 A table added to :mod:`provenance.tables` appears in older databases by
 itself (missing tables are created on open). Anything else (a new column or
 index, changed data): edit :mod:`provenance.tables` and append a step here with
-the next version number; :data:`SCHEMA_VERSION` is the last step's version.
+the next version number, and raise :data:`provenance.dbfile.SCHEMA_VERSION` to it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlmodel import SQLModel
 
+from provenance.dbfile import SCHEMA_VERSION
 from provenance.errors import StoreError
 from provenance.locks import PG_MIGRATE_KEY
 from provenance.tables import ClaimRow, MetaRow, PersonRow, QuoteRow
@@ -76,9 +77,12 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "people: the authority file of canonical names and identifiers", _people),
 ]
 
-SCHEMA_VERSION = MIGRATIONS[-1].version
-"""The schema a new database is created at: the last migration's version (steps are
-numbered 1, 2, … in order, which a test checks)."""
+# SCHEMA_VERSION lives in dbfile.py, which quickread reads without importing sqlalchemy;
+# it must be the last step's version (steps are numbered 1, 2, … in order, which a test checks).
+if MIGRATIONS[-1].version != SCHEMA_VERSION:
+    raise RuntimeError(
+        f"dbfile.SCHEMA_VERSION is {SCHEMA_VERSION}, the last migration {MIGRATIONS[-1].version}"
+    )
 
 
 def _lock(conn: Connection) -> None:

@@ -7,7 +7,6 @@ SQLite (a file path, default ``provenance.db``) or any SQLAlchemy URL such as
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from provenance.batch import (
     WriteBatch,
     flush,
 )
+from provenance.dbfile import SQLITE_BUSY_TIMEOUT_MS, resolve_url, sqlite_path
 from provenance.errors import NotFoundError, StoreError, public, redact
 from provenance.lexicon import load
 from provenance.migrations import migrate
@@ -73,18 +73,7 @@ from provenance.tables import (
     SpeakerRow,
 )
 
-DEFAULT_DB = "provenance.db"
-ENV_VAR = "PROVENANCE_DB"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 INIT_ATTEMPTS = 6  # opening a store: tries when a lock is met (backoff: up to ~6 s in all)
-
-
-def resolve_url(db: str | None = None) -> str:
-    """A SQLAlchemy URL from ``--db``, ``$PROVENANCE_DB`` or the default file."""
-    value = db or os.environ.get(ENV_VAR) or DEFAULT_DB
-    if "://" in value:
-        return value
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -239,7 +228,7 @@ def open_existing_store(db: str | None = None) -> Store:
     Raises :class:`StoreError` naming the missing file.
     """
     url = resolve_url(db)
-    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+    path = sqlite_path(url)
     if path is not None and path != ":memory:" and not Path(path).exists():
         raise StoreError(f"no database at {path} (ingest articles first, or pass --db)")
     return Store(url).init()
