@@ -10,9 +10,10 @@ document's text exactly as stored, and ``text[start:end] == span.text`` always.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -203,6 +204,70 @@ class Quote(BaseModel):
         return self.content.text
 
 
+QUOTE_COLUMNS = (
+    "id",
+    "document_id",
+    "kind",
+    "start",
+    "end",
+    "text",
+    "speaker_start",
+    "speaker_end",
+    "speaker_text",
+    "cue_start",
+    "cue_end",
+    "cue_text",
+    "speaker_id",
+    "confidence",
+    "rule",
+    "extractor_version",
+)
+"""The columns of the ``quotes`` table a :class:`Quote` is built from, in the order
+:func:`stored_quote` takes their values."""
+
+
+def stored_quote(
+    values: Sequence[Any],
+    speaker: str | None,
+    source: str | None = None,
+    path: str | None = None,
+    published: date | None = None,
+    status: str | None = None,
+) -> Quote:
+    """A stored quote as a record: ``values`` of :data:`QUOTE_COLUMNS`, the speaker's
+    name, its document's source, path and date, its review status (None: unreviewed).
+
+    One builder for the store and :mod:`provenance.quickread`, which reads the same rows
+    with sqlite3.
+    """
+    v = dict(zip(QUOTE_COLUMNS, values, strict=True))
+
+    def span(s: int | None, e: int | None, t: str | None) -> Span | None:
+        return (
+            Span(start=s, end=e, text=t)
+            if s is not None and e is not None and t is not None
+            else None
+        )
+
+    return Quote(
+        id=v["id"],
+        document=v["document_id"],
+        kind=v["kind"],
+        content=Span(start=v["start"], end=v["end"], text=v["text"]),
+        speaker_mention=span(v["speaker_start"], v["speaker_end"], v["speaker_text"]),
+        cue=span(v["cue_start"], v["cue_end"], v["cue_text"]),
+        speaker_id=v["speaker_id"],
+        speaker=speaker,
+        confidence=v["confidence"],
+        rule=v["rule"],
+        extractor_version=v["extractor_version"],
+        source=source,
+        path=path,
+        published=published,
+        review_status=status or "unreviewed",
+    )
+
+
 class Stats(BaseModel):
     documents: int
     quotes: int
@@ -258,6 +323,20 @@ class IngestReport(BaseModel):
 def quote_id(document: str, start: int, end: int) -> str:
     """Stable id of a quote: SHA-256 over its document and content offsets."""
     return hashlib.sha256(f"{document}:{start}:{end}".encode()).hexdigest()[:32]
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def id_range(prefix: str) -> tuple[str, str] | None:
+    """The ids starting with ``prefix`` as a range ``lo <= id < hi``, for an index to
+    serve; None when ``prefix`` is empty or not lower-case hex (ids are)."""
+    if not prefix or not set(prefix) <= _HEX:
+        return None
+    last = prefix[-1]
+    return prefix, prefix[:-1] + (
+        "g" if last == "f" else "a" if last == "9" else chr(ord(last) + 1)
+    )
 
 
 # ---- cross-source checks: clusters, quantity claims, flags -----------------

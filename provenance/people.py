@@ -22,30 +22,21 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from provenance import audit
+from provenance.authority import (  # noqa: F401 (name_key: importable from here too)
+    PERSON_COLUMNS,
+    Person,
+    authority_keys,
+    match_authority,
+    name_key,
+    stands_for,
+    stored_person,
+)
 from provenance.errors import InputError, public
-from provenance.speakers import _POSSESSIVE, fold
+from provenance.speakers import fold
 from provenance.tables import AliasRow, PersonRow, SpeakerRow
-
-
-def name_key(name: str) -> str:
-    """The folded key a name is matched by: accents, case, apostrophes and a possessive
-    off ("Trump’s" = "trump")."""
-    return fold(_POSSESSIVE.sub("", name))
-
 
 COLUMNS = ("name", "aliases", "identifier", "gender", "title")
 GENDERS = ("", "male", "female", "other")
-
-
-class Person(BaseModel):
-    """One authority entry."""
-
-    id: int
-    name: str
-    aliases: list[str] = Field(default_factory=list)
-    identifier: str | None = Field(default=None, description="e.g. a Wikidata QID (Q22686)")
-    gender: str | None = Field(default=None, description="male, female or other")
-    title: str | None = None
 
 
 class ImportReport(BaseModel):
@@ -149,34 +140,17 @@ def import_people(session: Session, path: Path, by: str = "") -> ImportReport:
     return report
 
 
-def _person(row: PersonRow) -> Person:
-    assert row.id is not None
-    return Person(
-        id=row.id,
-        name=row.name,
-        aliases=json.loads(row.aliases),
-        identifier=row.identifier,
-        gender=row.gender,
-        title=row.title,
-    )
-
-
 @public
 def list_people(session: Session) -> list[Person]:
     """Every authority entry, by name."""
     return [
-        _person(r)
+        stored_person(getattr(r, c) for c in PERSON_COLUMNS)
         for r in session.exec(select(PersonRow).order_by(col(PersonRow.name), col(PersonRow.id)))
     ]
 
 
 def _keys(session: Session) -> dict[str, Person]:
-    """Folded name or alias -> its entry; a key two entries claim means neither."""
-    keys: dict[str, Person | None] = {}
-    for p in list_people(session):
-        for k in {name_key(n) for n in [p.name, *p.aliases]} - {""}:
-            keys[k] = None if k in keys and keys[k] != p else p
-    return {k: p for k, p in keys.items() if p is not None}
+    return authority_keys(list_people(session))
 
 
 def authority_for(session: Session, speaker_ids: Iterable[int] | None = None) -> dict[int, Person]:
@@ -199,27 +173,10 @@ def authority_for(session: Session, speaker_ids: Iterable[int] | None = None) ->
     if ids is not None:
         by_name = by_name.where(speakers.c.id.in_(ids))
         by_alias = by_alias.where(aliases.c.speaker_id.in_(ids))
-    out: dict[int, Person] = {}
-    for sid, name in conn.execute(by_name):
-        p = keys.get(name_key(name))
-        if p is not None:
-            out[sid] = p
-    persons = {sid for sid, _ in conn.execute(by_name)}
-    found: dict[int, set[int]] = {}
-    for sid, alias in conn.execute(by_alias):
-        p = keys.get(name_key(alias))
-        if p is not None and sid not in out and sid in persons:
-            found.setdefault(sid, set()).add(p.id)
-    people = {p.id: p for p in keys.values()}
-    for sid, pids in found.items():
-        if len(pids) == 1:
-            out[sid] = people[next(iter(pids))]
-    return out
+    names = [(sid, name) for sid, name in conn.execute(by_name)]
+    return match_authority(keys, names, ((sid, alias) for sid, alias in conn.execute(by_alias)))
 
 
 def speakers_for(session: Session, query: str) -> list[int]:
     """Speakers the authority entry a query names stands for ([] when it names none)."""
-    p = _keys(session).get(name_key(query))
-    if p is None:
-        return []
-    return sorted(sid for sid, q in authority_for(session).items() if q.id == p.id)
+    return stands_for(_keys(session), query, lambda: authority_for(session))

@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from provenance.errors import NotFoundError
 from provenance.extract.mentions import Mention, _title_at, is_name_token, trim_name
 from provenance.extract.segment import Token
 from provenance.lexicon import load, word_class
@@ -851,6 +853,31 @@ def query_matches(query: str, names: dict[int, set[str]]) -> list[int]:
         if not hits:
             return []
     return [sid for sid in keys if sid in hits]
+
+
+def names_by_speaker(*rows: Iterable[tuple[int, str]]) -> dict[int, set[str]]:
+    """Speaker id -> every name of ``rows`` of (id, name): speakers' names, then aliases."""
+    names: dict[int, set[str]] = {}
+    for part in rows:
+        for sid, name in part:
+            names.setdefault(sid, set()).add(name)
+    return names
+
+
+def speakers_meant(
+    query: str, exact: list[int], known: list[int], names: Callable[[], dict[int, set[str]]]
+) -> list[int]:
+    """The speakers a name query means: its ``exact`` (folded) name or alias matches and
+    the speakers the authority entry it names stands for (``known``), else those
+    :func:`query_matches` finds among ``names()``; :class:`NotFoundError` with
+    :func:`suggestions` when none."""
+    if exact or known:
+        return sorted(set(exact) | set(known))
+    every = names()
+    hits = query_matches(query, every)
+    if not hits:
+        raise NotFoundError(f"no speaker matches {query!r}", suggestions(query, every))
+    return hits
 
 
 def suggestions(query: str, names: dict[int, set[str]], limit: int = 3) -> list[str]:

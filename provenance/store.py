@@ -23,7 +23,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from provenance import audit
-from provenance.appearances import standings
+from provenance.appearances import standings, with_standing
+from provenance.authority import with_authority
 from provenance.batch import (
     CachedAlias,
     CachedSpeaker,
@@ -38,17 +39,19 @@ from provenance.errors import NotFoundError, StoreError, public, redact
 from provenance.lexicon import load
 from provenance.migrations import migrate
 from provenance.models import (
+    QUOTE_COLUMNS,
     Attribution,
     Document,
     DocumentIn,
     Merge,
     Quote,
     ResolvedSpeaker,
-    Span,
     Speaker,
     SpeakerKind,
     Stats,
+    id_range,
     quote_id,
+    stored_quote,
 )
 from provenance.people import Person, authority_for, speakers_for
 from provenance.speakers import (
@@ -57,10 +60,10 @@ from provenance.speakers import (
     canonical_name,
     fold,
     name_parts,
+    names_by_speaker,
     place_key,
     pronoun_forms,
-    query_matches,
-    suggestions,
+    speakers_meant,
     title_gender,
     title_keys,
 )
@@ -562,8 +565,6 @@ def learn_index(session: Session, index: SpeakerIndex) -> None:
 
 # ---- reading --------------------------------------------------------------
 
-_HEX = frozenset("0123456789abcdef")
-
 
 def id_prefix(column: Any, prefix: str) -> Any:
     """``column`` starts with ``prefix``, in a form the primary-key index can serve.
@@ -573,53 +574,37 @@ def id_prefix(column: Any, prefix: str) -> Any:
     lower-case hex, so the upper bound is the prefix with its last digit bumped.
     """
     condition = column.startswith(prefix, autoescape=True)
-    if prefix and set(prefix) <= _HEX:
-        last = prefix[-1]
-        upper = prefix[:-1] + ("g" if last == "f" else "a" if last == "9" else chr(ord(last) + 1))
-        condition = and_(column >= prefix, column < upper, condition)
+    bounds = id_range(prefix)
+    if bounds is not None:
+        condition = and_(column >= bounds[0], column < bounds[1], condition)
     return condition
 
 
 def _quote(
     row: QuoteRow, speaker: str | None, doc: DocumentRow | None, status: str | None = None
 ) -> Quote:
-    def span(s: int | None, e: int | None, t: str | None) -> Span | None:
-        return (
-            Span(start=s, end=e, text=t)
-            if s is not None and e is not None and t is not None
-            else None
-        )
-
-    return Quote(
-        id=row.id,
-        document=row.document_id,
-        kind=row.kind,
-        content=Span(start=row.start, end=row.end, text=row.text),
-        speaker_mention=span(row.speaker_start, row.speaker_end, row.speaker_text),
-        cue=span(row.cue_start, row.cue_end, row.cue_text),
-        speaker_id=row.speaker_id,
-        speaker=speaker,
-        confidence=row.confidence,
-        rule=row.rule,
-        extractor_version=row.extractor_version,
-        source=doc.source if doc else None,
-        path=doc.path if doc else None,
-        published=doc.published if doc else None,
-        review_status=status or "unreviewed",
+    return stored_quote(
+        [getattr(row, c) for c in QUOTE_COLUMNS],
+        speaker,
+        doc.source if doc else None,
+        doc.path if doc else None,
+        doc.published if doc else None,
+        status,
     )
 
 
 def speaker_names(session: Session) -> dict[int, set[str]]:
     """Speaker id -> its canonical name and every alias (original spellings)."""
-    names: dict[int, set[str]] = {}
     flush(session)  # plain rows below: no ORM hook writes what is kept back
     conn = session.connection()  # plain rows: a store may hold tens of thousands of names
     speakers, aliases = SpeakerRow.__table__, AliasRow.__table__  # type: ignore[attr-defined]
-    for sid, name in conn.execute(sa_select(speakers.c.id, speakers.c.name)):
-        names.setdefault(sid, set()).add(name)
-    for sid, alias in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.alias)):
-        names.setdefault(sid, set()).add(alias)
-    return names
+    return names_by_speaker(
+        ((sid, name) for sid, name in conn.execute(sa_select(speakers.c.id, speakers.c.name))),
+        (
+            (sid, alias)
+            for sid, alias in conn.execute(sa_select(aliases.c.speaker_id, aliases.c.alias))
+        ),
+    )
 
 
 @public
@@ -635,13 +620,7 @@ def find_speakers(session: Session, query: str) -> list[int]:
     ).all()
     # A name or alias of the authority file means every speaker it stands for.
     known = speakers_for(session, query)
-    if exact or known:
-        return sorted(set(exact) | set(known))
-    names = speaker_names(session)
-    hits = query_matches(query, names)
-    if not hits:
-        raise NotFoundError(f"no speaker matches {query!r}", suggestions(query, names))
-    return hits
+    return speakers_meant(query, list(exact), known, lambda: speaker_names(session))
 
 
 def _quote_filters(
@@ -698,21 +677,13 @@ def list_quotes(
 
 def _with_authority(session: Session, quotes: list[Quote]) -> list[Quote]:
     """Speakers the authority file knows under its name and identifier."""
-    found = authority_for(session, {q.speaker_id for q in quotes if q.speaker_id is not None})
-    for q in quotes:
-        p = found.get(q.speaker_id) if q.speaker_id is not None else None
-        if p is not None:
-            q.speaker, q.speaker_identifier = p.name, p.identifier
-    return quotes
+    ids = {q.speaker_id for q in quotes if q.speaker_id is not None}
+    return with_authority(quotes, authority_for(session, ids))
 
 
 def _with_standing(session: Session, quotes: list[Quote]) -> list[Quote]:
     """Each quote with its cluster, whether it is the first report, how many outlets carry it."""
-    found = standings(session, [q.id for q in quotes])
-    for q in quotes:
-        st = found[q.id]
-        q.cluster_id, q.first_appearance, q.sources = st.cluster_id, st.first, st.sources
-    return quotes
+    return with_standing(quotes, standings(session, [q.id for q in quotes]))
 
 
 def count_quotes(
