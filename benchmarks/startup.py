@@ -8,13 +8,16 @@ Times, best of ``--repeat`` runs each (as ``timeit`` does: on a shared machine
 the slower runs measure the neighbours):
 
 - ``python -c pass``: the interpreter alone, the baseline;
-- ``provenance --help``;
-- ``python -c "import typer"``, ``"import sqlalchemy"``, ``"import sqlmodel"``:
-  the floors. ``--help`` needs typer; ``quotes`` needs sqlmodel (the store), so
-  ``import sqlmodel`` is the least ``quotes`` can take, whatever cli.py does;
+- ``python -c "import typer"``, ``"import pydantic"``, ``"import sqlalchemy"``,
+  ``"import sqlmodel"``: the floors. ``--help`` needs typer; ``quotes`` needs typer
+  and pydantic (its records). On a SQLite file at the current schema it reads with
+  sqlite3 (provenance/quickread.py) and imports neither sqlalchemy nor sqlmodel, which
+  alone take longer than the target; elsewhere (PostgreSQL, an older file) it opens the
+  store, and ``import sqlmodel`` is the least it can take;
 - ``provenance --help``;
 - ``provenance quotes --speaker Ramírez`` on a small database (the bundled
-  samples, ingested once into a temporary folder before timing).
+  samples, ingested once into a temporary folder before timing: a SQLite file, so
+  the quick read).
 
 Prints seconds and the ratio to the baseline for each, then, for each command,
 its total import time and the modules with the largest cumulative import time
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         base = best_of([sys.executable, "-c", "pass"], args.repeat)
         print(f"python -c pass (baseline): {base:.3f} s")
-        for module in ("typer", "sqlalchemy", "sqlmodel"):
+        for module in ("typer", "pydantic", "sqlalchemy", "sqlmodel"):
             t = best_of([sys.executable, "-c", f"import {module}"], args.repeat)
             print(f'python -c "import {module}" (floor): {t:.3f} s ({t / base:.1f}x baseline)')
         commands = (

@@ -6,10 +6,11 @@ import itertools
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -46,7 +47,7 @@ from provenance.output import (
 )
 
 if TYPE_CHECKING:
-    from provenance.models import DocumentIn
+    from provenance.models import DocumentIn, Quote
     from provenance.review import FlagState, ReviewState
     from provenance.store import Store
 
@@ -172,6 +173,27 @@ def _store(db: str | None, create: bool = False) -> Iterator[Store]:
             yield store
         finally:
             store.dispose()
+
+
+@contextmanager
+def _quote_listing(
+    db: str | None,
+) -> Iterator[tuple[Callable[..., list[Quote]], Callable[..., int]]]:
+    """``list_quotes`` and ``count_quotes`` without their session argument: from
+    quickread (sqlite3 alone, read-only: no sqlalchemy to import, issue 15) when ``db``
+    is a SQLite file at the current schema, else from the store."""
+    from provenance.quickread import open_reader
+
+    with _guard():
+        reader = open_reader(db)
+    if reader is not None:
+        with _guard(), reader:
+            yield reader.list_quotes, reader.count_quotes
+        return
+    from provenance.store import count_quotes, list_quotes
+
+    with _store(db) as store, store.session() as s:
+        yield partial(list_quotes, s), partial(count_quotes, s)
 
 
 @contextmanager
@@ -410,18 +432,16 @@ def quotes(
     db: DbOpt = None,
 ) -> None:
     """List stored quotes, by speaker or document."""
-    from provenance.store import count_quotes, list_quotes
-
     if limit is None and fmt is Format.table and not include_nonspeech:
         limit = TABLE_LIMIT
     kind_value = kind.value if kind else None
-    with _store(db) as store, store.session() as s:
+    with _quote_listing(db) as (list_quotes, count_quotes):
         rows = [
             quote_row(q)
-            for q in list_quotes(s, speaker, document, kind_value, include_nonspeech, limit)
+            for q in list_quotes(speaker, document, kind_value, include_nonspeech, limit)
         ]
         hidden = (
-            count_quotes(s, speaker, document, kind_value, include_nonspeech) - len(rows)
+            count_quotes(speaker, document, kind_value, include_nonspeech) - len(rows)
             if limit and len(rows) == limit
             else 0
         )

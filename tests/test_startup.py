@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 from provenance.cli import app
 from provenance.ingest import ingest
 from provenance.store import Store, open_store
-from tests.support import HEAVY, SAMPLES
+from tests.support import HEAVY, SAMPLES, raw_sql
 
-# Library modules a stored listing has no use for (it needs the store, hence sqlmodel).
+# Library modules a stored listing has no use for.
 NOT_FOR_LISTING = (
     "numpy",
     "scipy",
@@ -93,14 +93,33 @@ def test_version_imports_no_heavy_library() -> None:
     assert _hits(result["modules"], HEAVY) == []
 
 
-def test_quotes_by_speaker_loads_the_store_but_not_matching_or_web(samples: Store) -> None:
+def test_quotes_by_speaker_on_sqlite_reads_without_sqlalchemy(samples: Store) -> None:
+    # provenance.quickread: a current SQLite file is read with sqlite3 alone.
     result = _loaded_after(
         [["quotes", "--speaker", "Ramírez", "--db", samples.url, "--format", "jsonl"]]
     )
     assert result["codes"] == [0]
     rows = [json.loads(line) for line in result["output"][0].splitlines()]
     assert rows and {r["speaker"] for r in rows} == {"Alicia Ramírez"}
-    assert "sqlmodel" in result["modules"]  # the listing did open the database
+    assert "provenance.quickread" in result["modules"]
+    assert _hits(result["modules"], ("sqlalchemy", "sqlmodel", *NOT_FOR_LISTING)) == []
+
+
+def test_quotes_on_an_old_schema_loads_the_store_but_not_matching_or_web(
+    tmp_path: Path,
+) -> None:
+    # Not a current SQLite file: the store opens it (and migrates it) as before.
+    db = tmp_path / "old.db"
+    store = open_store(str(db))
+    ingest(store, [SAMPLES / "06_capitol_dispatch.txt"])
+    store.dispose()
+    raw_sql(db, "UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    result = _loaded_after([["quotes", "--speaker", "Ramírez", "--db", str(db), "-f", "jsonl"]])
+    assert result["codes"] == [0]
+    assert {json.loads(line)["speaker"] for line in result["output"][0].splitlines()} == {
+        "Alicia Ramírez"
+    }
+    assert "sqlmodel" in result["modules"]  # the store did open the database
     assert _hits(result["modules"], NOT_FOR_LISTING) == []
 
 
