@@ -381,6 +381,52 @@ def test_batch_size_does_not_change_clusters(
     assert any(len(g) > 1 for g in found[0])
 
 
+def test_rebuild_in_small_batches_gives_the_same_clusters_and_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild's batches share what the call read (texts, clusters, canonical wordings)
+    and follow its merges: with a batch of 7, a cluster made in one batch is joined and
+    merged in later ones, and the result is the one batch's."""
+    import shutil
+
+    from provenance import clusters
+    from provenance.conflicts import list_conflicts
+    from provenance.store import open_store
+    from tests.support import write_corpus
+
+    folder = tmp_path / "corpus"
+    write_corpus(folder, 60)
+    built = str(tmp_path / "built.db")
+    store = open_store(built)
+    try:
+        assert ingest(store, [folder], match=False).failed == 0
+    finally:
+        store.dispose()
+    found, flags, merges = [], [], []
+    for size in (clusters.ADD_BATCH, 7):
+        monkeypatch.setattr(clusters, "ADD_BATCH", size)
+        db = str(tmp_path / f"r{size}.db")
+        shutil.copy(built, db)
+        store = open_store(db)
+        try:
+            with store.session() as s:
+                rebuild(s)
+                s.commit()
+                flags.append(sorted(c.id for c in list_conflicts(s)))
+                merges.append(
+                    s.connection()
+                    .exec_driver_sql("select count(*) from audit_log where payload like '%merged%'")
+                    .scalar()
+                )
+        finally:
+            store.dispose()
+        found.append(_memberships(db))
+    assert found[0] == found[1]
+    assert flags[0] == flags[1] and flags[0]
+    assert merges[0] == merges[1] and merges[1] > 0, merges
+    assert any(len(g) > 1 for g in found[0])
+
+
 def test_rebuild_keeps_both_key_indexes_and_a_failed_one_rolls_back(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

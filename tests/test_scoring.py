@@ -132,23 +132,37 @@ def test_keys_from_digests_made_elsewhere_are_the_keys_made_here() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.lists(st.lists(st.text(min_size=1, max_size=12), max_size=40), max_size=4),
+    st.lists(st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=6), max_size=12), max_size=6),
     st.lists(st.text(min_size=1, max_size=12), max_size=40),
 )
-def test_written_keys_hold_every_key_written(batches: list[list[str]], others: list[str]) -> None:
-    """A key written by an earlier batch is always looked up; one never written is not
-    (but for a shared hash, which only costs a look-up)."""
+def test_written_keys_give_every_posting_in_the_order_written(
+    batches: list[list[list[str]]], others: list[str]
+) -> None:
+    """What a call wrote gives each key's quotes in the order written (the order the key
+    index gives them), its runs merged or not; a key never written gives none (but for a
+    shared hash: extra candidates only)."""
     from provenance.clusters import _Written
 
     written = _Written()
-    for keys in batches:
-        written.add(keys)
-    every = [k for keys in batches for k in keys]
-    assert written.holds(every).all()
-    assert list(written.holds(every)) == [True] * len(every)
-    new = [k for k in others if k not in set(every)]
-    hashes = {hash(k) for k in every}
-    assert [bool(x) for x in written.holds(new)] == [hash(k) in hashes for k in new]
+    expected: dict[str, list[str]] = {}
+    n = 0
+    for batch in batches:
+        rows = []
+        for keys in batch:
+            quote = f"q{n}"
+            n += 1
+            rows.append((quote, keys))
+            for k in keys:
+                expected.setdefault(k, []).append(quote)
+        written.add(rows)
+    keys = sorted(expected)
+    counts, where = written.find(keys)
+    assert counts.tolist() == [len(expected[k]) for k in keys]
+    assert [written.postings(w) for w in where] == [expected[k] for k in keys]
+    new = [k for k in others if k not in expected]
+    hashes = {hash(k) for k in expected}
+    counts, _ = written.find(new)
+    assert [c > 0 for c in counts.tolist()] == [hash(k) in hashes for k in new]
 
 
 def test_ingest_hands_its_local_workers_to_the_update(
