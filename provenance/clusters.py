@@ -593,37 +593,34 @@ class _Batch:
         """The :data:`RARE_TOKENS` keys held by fewest quotes (1 to :data:`MAX_DF`)."""
         counts, fresh = self.counts, self.fresh_at
         self._read_counts([k for k in token_keys if k not in counts])
-        held = []
-        for k in token_keys:
-            n = counts[k] + len(fresh[k]) if k in fresh else counts[k]
-            if 0 < n <= MAX_DF:
-                held.append((n, k))
-        held.sort()
-        return [k for _, k in held[:RARE_TOKENS]]
+        return _rarest(token_keys, counts, {k: len(fresh[k]) for k in token_keys if k in fresh})
 
     def prefetch(self, rows: Sequence[NewQuote], keys: Sequence[list[str]]) -> None:
         """Read, in a few statements for the whole call, what :meth:`candidate_numbers`
         would otherwise read quote by quote.
 
         Stored keys do not change during a call (its own keys are written at the
-        end), so the stored token counts and the postings of every key a quote may
-        look up are the same read now or later; the stored quotes they lead to
-        are placed in their clusters now, and :meth:`merged` moves them as the
-        call merges clusters, as a later read would have found them.
+        end), so the stored token counts and the postings of every key a quote will
+        look up (its rarest tokens: known now, see below) are the same read now or
+        later; the stored quotes they lead to are placed in their clusters now, and
+        :meth:`merged` moves them as the call merges clusters, as a later read would
+        have found them.
         """
         token_keys = sorted({k for ks in keys for k in ks if k.startswith("t:")})
-        if self.written is not None:
-            self._from_written(sorted({k for ks in keys for k in ks} - self.postings.keys()))
         self._read_counts([k for k in token_keys if k not in self.counts])
-        # A token held by more than MAX_DF stored quotes is never looked up.
-        wanted = sorted(
-            {
-                k
-                for ks in keys
-                for k in ks
-                if not k.startswith("t:") or self.counts.get(k, 0) <= MAX_DF
-            }
-        )
+        # Of a quote's tokens only the rarest are looked up (rare()): which they are
+        # depends on the stored counts and on how many of the batch's quotes before it
+        # hold each, both known now (the quotes are indexed in this order), so only
+        # their postings are read: the others' (up to MAX_DF each) grow with the store.
+        wanted_set: set[str] = set()
+        before: dict[str, int] = defaultdict(int)  # this batch's quotes so far, per key
+        for ks in keys:
+            tokens_ = [k for k in ks if k.startswith("t:")]
+            wanted_set.update(k for k in ks if not k.startswith("t:"))
+            wanted_set.update(_rarest(tokens_, self.counts, before))
+            for k in tokens_:
+                before[k] += 1
+        wanted = sorted(wanted_set)
         todo = [k for k in wanted if k not in self.postings]
         self._read_postings(todo)
         speakers = sorted({r.speaker_id for r in rows if r.speaker_id is not None})
@@ -836,9 +833,10 @@ class _Batch:
                 self.place(q_id, cluster)
                 of[q_id], document[q_id] = day, doc
 
-    def _from_written(self, keys: list[str]) -> None:
-        """Counts of the token keys among ``keys`` and the postings of every key (a token's
-        only while it is held by at most :data:`MAX_DF`), from what this call wrote."""
+    def _from_written(self, keys: list[str], postings: bool = True) -> None:
+        """Counts of the token keys among ``keys`` and, with ``postings``, the postings of
+        every key (a token's only while it is held by at most :data:`MAX_DF`), from what
+        this call wrote."""
         assert self.written is not None
         if not keys:  # the common case of a quote's look-ups: prefetch() read them
             return
@@ -846,14 +844,14 @@ class _Batch:
         for k, n, at in zip(keys, counts.tolist(), where, strict=True):
             if k.startswith("t:"):
                 self.counts[k] = min(n, MAX_DF + 1)  # as _count_sql counts
-                if n > MAX_DF:
-                    continue  # never looked up
+                if not postings or n > MAX_DF:
+                    continue  # a token held more often is never looked up
             self.postings[k] = self.written.postings(at) if n else []
 
     def _read_counts(self, token_keys: list[str]) -> None:
         """Stored quotes holding each of ``token_keys`` (none counted yet), up to MAX_DF + 1."""
         if self.written is not None:
-            self._from_written(token_keys)
+            self._from_written(token_keys, postings=False)
             return
         for part in chunks(token_keys, COUNT_CHUNK):
             params = {f"k{i}": k for i, k in enumerate(part)}
@@ -897,6 +895,20 @@ class _Batch:
 
 
 _NONE = np.zeros(0, dtype=np.int64)  # shared, never written: concatenate copies
+
+
+def _rarest(
+    token_keys: Sequence[str], stored: Mapping[str, int], fresh: Mapping[str, int]
+) -> list[str]:
+    """The :data:`RARE_TOKENS` of ``token_keys`` held by fewest quotes (1 to
+    :data:`MAX_DF`): ``stored`` quotes and this call's ``fresh`` ones (absent: none)."""
+    held = []
+    for k in token_keys:
+        n = stored[k] + fresh.get(k, 0)
+        if 0 < n <= MAX_DF:
+            held.append((n, k))
+    held.sort()
+    return [k for _, k in held[:RARE_TOKENS]]
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:

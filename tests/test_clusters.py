@@ -427,6 +427,41 @@ def test_rebuild_in_small_batches_gives_the_same_clusters_and_flags(
     assert any(len(g) > 1 for g in found[0])
 
 
+def test_prefetch_reads_every_posting_a_quote_looks_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch reads, before any quote is matched, the postings of exactly the keys its
+    quotes look up (a quote's rarest tokens counted with the batch's quotes before it):
+    none is read quote by quote later, in a rebuild (keys from memory) or an update of a
+    store (keys from the table)."""
+    from provenance import clusters
+    from provenance.store import open_store
+    from tests.support import write_corpus
+
+    late: list[int] = []
+    read = clusters._Batch._read_postings
+
+    def watched(self: clusters._Batch, keys: list[str]) -> None:
+        if self.numbered and keys:
+            late.append(len(keys))
+        read(self, keys)
+
+    monkeypatch.setattr(clusters._Batch, "_read_postings", watched)
+    monkeypatch.setattr(clusters, "ADD_BATCH", 25)
+    write_corpus(tmp_path / "a", 40)
+    write_corpus(tmp_path / "b", 20, seed=11, start=40)
+    store = open_store(str(tmp_path / "p.db"))
+    try:
+        assert ingest(store, [tmp_path / "a"]).failed == 0  # a first ingest: from memory
+        assert ingest(store, [tmp_path / "b"]).failed == 0  # an update: from the table
+        with store.session() as s:
+            rebuild(s)
+            s.commit()
+    finally:
+        store.dispose()
+    assert late == []
+
+
 def test_rebuild_keeps_both_key_indexes_and_a_failed_one_rolls_back(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
