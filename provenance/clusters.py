@@ -1137,8 +1137,10 @@ ONE_STATEMENT_MAX = 30_000
 """Quote ids read to match in one statement (under the 32,766 parameters SQLite allows
 where it was built with its old default; 250,000 since 3.32)."""
 MATCH_READ_CHUNK = 5_000
-"""Quote ids per statement beyond :data:`ONE_STATEMENT_MAX` (a rebuild of a million
-quotes passes a million)."""
+"""Quote ids per statement beyond :data:`ONE_STATEMENT_MAX`."""
+WHOLE_TABLE_SHARE = 4
+"""Beyond :data:`ONE_STATEMENT_MAX` ids, the table is read whole when the ids are at least
+a 1/this share of the stored quotes (a rebuild of a million quotes passes a million)."""
 
 
 def _quotes_to_match(session: Session, quote_ids: Sequence[str]) -> list[NewQuote]:
@@ -1167,19 +1169,25 @@ def _quotes_to_match(session: Session, quote_ids: Sequence[str]) -> list[NewQuot
     sqlite = conn.dialect.name == "sqlite"
     stored: Any = literal_column("quotes.rowid") if sqlite else literal_column("0")
     found: list[tuple[str, int, NewQuote]] = []
-    for lo in range(0, len(ids), MATCH_READ_CHUNK):
+    columns = (col(QuoteRow.id), col(QuoteRow.text), col(QuoteRow.speaker_id), col(QuoteRow.kind))
+    matched = col(QuoteRow.kind).in_(MATCHED_KINDS)
+    stored_quotes = conn.execute(sa_select(func.count()).select_from(QuoteRow)).scalar() or 0
+    whole = len(ids) * WHOLE_TABLE_SHARE >= stored_quotes
+    if whole:
+        # Most of the store (a rebuild lists every quote): one pass over the table, not a
+        # look-up per id, each a random read of the table (a million quotes: minutes).
+        wanted = set(ids)
+        found.extend(
+            (kind, at, NewQuote(q, t, sp))
+            for q, t, sp, kind, at in conn.execute(sa_select(*columns, stored).where(matched))
+            if q in wanted
+        )
+    for lo in range(0, 0 if whole else len(ids), MATCH_READ_CHUNK):
         found.extend(
             (kind, at, NewQuote(q, t, sp))
             for q, t, sp, kind, at in conn.execute(
-                sa_select(
-                    col(QuoteRow.id),
-                    col(QuoteRow.text),
-                    col(QuoteRow.speaker_id),
-                    col(QuoteRow.kind),
-                    stored,
-                ).where(
-                    col(QuoteRow.id).in_(ids[lo : lo + MATCH_READ_CHUNK]),
-                    col(QuoteRow.kind).in_(MATCHED_KINDS),
+                sa_select(*columns, stored).where(
+                    col(QuoteRow.id).in_(ids[lo : lo + MATCH_READ_CHUNK]), matched
                 )
             ).all()
         )

@@ -519,7 +519,14 @@ def test_quotes_to_match_read_in_chunks_keep_the_order_and_the_clusters(
             whole = clusters._quotes_to_match(s, ids)  # one statement
             monkeypatch.setattr(clusters, "ONE_STATEMENT_MAX", 0)
             monkeypatch.setattr(clusters, "MATCH_READ_CHUNK", 7)
-            assert clusters._quotes_to_match(s, ids) == whole
+            some = set(ids[::3])
+            # chunks of 7 ids; the table read whole (the ids are most of it, or always)
+            for share in (0, 4, 1000):
+                monkeypatch.setattr(clusters, "WHOLE_TABLE_SHARE", share)
+                assert clusters._quotes_to_match(s, ids) == whole
+                assert clusters._quotes_to_match(s, sorted(some)) == [
+                    r for r in whole if r.id in some
+                ]
     finally:
         store.dispose()
     # One statement, as before: what SQLite gives is the order the rows are assigned in.
