@@ -459,8 +459,8 @@ class _Written:
             self.runs.append((hashes[order], owners[order]))
 
     def find(self, keys: Sequence[str]) -> tuple[np.ndarray, list[list[tuple[int, int, int]]]]:
-        """(postings of each of ``keys``, where they are: (run, start, end) slices of the
-        runs, oldest first)."""
+        """(how many postings each of ``keys`` has, where they are: (run, start, end)
+        slices of the runs, oldest first, for :meth:`postings`)."""
         h = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
         counts = np.zeros(len(keys), dtype=np.int64)
         where: list[list[tuple[int, int, int]]] = [[] for _ in keys]
@@ -1207,9 +1207,9 @@ def _add_batch(
     rows: Sequence[NewQuote],
     workers: int,
     new_cluster: Callable[[str, str], int],
-    digests: Mapping[str, bytes] | None = None,
-    written: _Written | None = None,
-    carry: _Carry | None = None,
+    digests: Mapping[str, bytes] | None,
+    written: _Written | None,
+    carry: _Carry,
 ) -> set[int]:
     touched: set[int] = set()
     batch = _Batch(session, rows, written, carry)
@@ -1652,8 +1652,9 @@ def key_indexes_off(session: Session) -> Iterator[None]:
     writes every key and reads none back from the table (:class:`_Written` holds them):
     kept up to date row by row, an index takes its entries in random order, which at a
     large store costs more than writing the keys (quote ids, 40,000 quotes: 8.2 s with
-    the index, 4.6 s writing without and building it after; the keys' own index,
-    200,000 quotes: more than half of a rebuild). Built after, each is one sort. In the
+    the index, 4.6 s writing without and building it after; the keys' own index: a
+    sampled batch of a 200,000-quote rebuild spent more than half its time writing keys
+    with it). Built after, each is one sort. In the
     caller's transaction: if the block fails, the rollback restores the indexes with
     everything else.
     """

@@ -4,8 +4,8 @@
 entry ``person.imported`` each). Stored speakers are left as extraction made
 them, so ``verify`` still re-derives them from the log; the authority is applied
 when they are read: a person whose name or a resolved-name alias folds (accents,
-case, apostrophes, a possessive off: :func:`name_key`) to an authority name or
-alias is shown under the authority's name and identifier.
+case, apostrophes, a possessive off: :func:`~provenance.authority.name_key`) to an
+authority name or alias is shown under the authority's name and identifier.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from provenance import audit
-from provenance.authority import (  # noqa: F401 (name_key: importable from here too)
+from provenance.authority import (
     PERSON_COLUMNS,
     Person,
     authority_keys,
     match_authority,
-    name_key,
     stands_for,
     stored_person,
 )

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from provenance.authority import name_key
 from provenance.cli import app
 from provenance.export import write_export
 from provenance.export.webanno import write_web_annotation
 from provenance.ingest import ingest
-from provenance.people import import_people, list_people, name_key
+from provenance.people import import_people, list_people
 from provenance.store import Store, list_quotes, list_speakers
 from provenance.verify import verify
 
