@@ -165,6 +165,24 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         # The mention is the relative pronoun itself (as "he" is); it names the phrase
         # before it, which is who the speaker resolves to.
         return replace(found, start=rel.start, end=rel.end, text=rel.text)
+    if j - 1 >= floor and tokens[j - 1].text == ",":
+        # "X, speaking at a rally in Dayton, Ohio, said": an adverbial aside (a
+        # preposition or a participle after its comma) may hold commas of its own.
+        # Only a place's commas ("Dayton, Ohio,") may stand inside it.
+        adverbial = lex.words("preposition_after_cue")
+        end = j - 1  # the comma closing the part looked at
+        for k in range(j - 2, max(floor, j - 16), -1):
+            if tokens[k].text != ",":
+                continue
+            after = tokens[k + 1]
+            if after.lower in adverbial or (after.lower.endswith("ing") and not after.is_cap):
+                found = np_before(text, tokens, k)
+                if found is not None and found.start >= tokens[floor].start and found.name:
+                    return found
+                break
+            if not (0 < end - k - 1 <= 3 and all(t.is_cap for t in tokens[k + 1 : end])):
+                break
+            end = k
     if j - 1 >= floor and tokens[j - 1].text in ",)":
         # "X, a doctor, said" / "X (R-Ohio) said": the aside ends here; the
         # speaker ends where the aside starts.

@@ -93,7 +93,7 @@ class QuoteContext:
         """The first cue verb after the closing mark within reach, and its token index.
 
         Words that cannot sit between a quote and its cue (a finite verb, a relative
-        pronoun, a conjunction) or another quotation end the search.
+        pronoun, a conjunction, a subordinator) or another quotation end the search.
         """
         lex = load()
         doc, text, toks, after, right_hi = self.doc, self.text, self.toks, self.after, self.right_hi
@@ -127,6 +127,11 @@ class QuoteContext:
                 toks[i].is_word
                 and low not in lex.words("finite")
                 and low not in lex.words("relative")
+                # "… when, he said, …": an aside right after it is still the quote's
+                and (
+                    low not in lex.words("subordinator")
+                    or (i + 1 < len(toks) and toks[i + 1].text == ",")
+                )
                 and low not in ("and", "but", "or")
             ):
                 continue
