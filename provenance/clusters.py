@@ -499,6 +499,7 @@ class _Carry:
         # cluster id -> (normalized canonical text, its speaker id): what a joiner must match
         self.canon: dict[int, tuple[str, int | None]] = {}
         self.canon_quote: dict[int, str] = {}  # cluster id -> its canonical quote's id
+        self.founded: set[int] = set()  # clusters this call started
         self.speaker_kind: dict[int, str] = {}
         self.speakers: dict[int, list[str]] = {}  # speaker id -> its group (speaker_group)
         self.published = _Published(session)
@@ -535,6 +536,7 @@ class _Batch:
         self.members_of = carry.members_of
         self.canon = carry.canon
         self.canon_quote = carry.canon_quote
+        self.founded = carry.founded
         self.speaker_kind = carry.speaker_kind
         self.published = carry.published
         # The quotes this batch has met (its own, and the stored ones it read): numbered
@@ -1087,19 +1089,30 @@ def _cluster_inserter(session: Session) -> Callable[[str, str], int]:
     return add_sqlite
 
 
+class Added(NamedTuple):
+    """What :func:`add_quotes` changed."""
+
+    changed: set[int]
+    """Clusters changed, merged-away ids included: their flags need a refresh."""
+    lone: set[int]
+    """Of ``changed``, the clusters the call started that hold only the quote that
+    started them. Each is stored as :func:`refresh_clusters` would leave it (that quote
+    canonical, its membership "same" at 100) and one quote has nothing to conflict with."""
+
+
 def add_quotes(
     session: Session,
     quote_ids: Sequence[str],
     workers: int = 1,
     digests: Mapping[str, bytes] | None = None,
-) -> set[int]:
-    """Index new quotes and join them to clusters; returns the ids of clusters changed.
+) -> Added:
+    """Index new quotes and join them to clusters; returns the clusters changed.
 
     ``workers``: processes to score candidates in (:mod:`provenance.scoring`).
     ``digests``: band digests of quote texts computed already (:func:`band_digests`).
 
     Clusters a new quote bridges are merged into the oldest one; the caller
-    refreshes conflicts for the returned ids (merged-away ids are included).
+    refreshes the changed clusters and their flags (:class:`Added`).
     The cost per quote does not grow with the database: candidates come only
     through indexed blocking keys (a token counts only while it is in at most
     :data:`MAX_DF` quotes, a speaker group is cut at :data:`MAX_BLOCK`), each
@@ -1122,7 +1135,9 @@ def add_quotes(
             touched |= _add_batch(
                 session, rows[lo : lo + ADD_BATCH], workers, new_cluster, digests, written, carry
             )
-    return touched
+    # A merged-away cluster's members moved out of members_of: it is not lone.
+    lone = {c for c in carry.founded if len(carry.members_of.get(c, ())) == 1}
+    return Added(touched, lone)
 
 
 class NewQuote(NamedTuple):
@@ -1396,6 +1411,7 @@ def _assign(
         target = new_cluster(row.id, row.text)
         batch.canon[target] = norm, row.speaker_id
         batch.canon_quote[target] = row.id
+        batch.founded.add(target)
         audit.log_cluster_assigned(session, row.id, target, None, "new")
     batch.added[row.id] = None
     batch.place(row.id, target)

@@ -135,6 +135,18 @@ def _sync_clusters(
         _sync_some(session, ids[lo : lo + SYNC_CLUSTERS], report, reason, dismissed_anywhere)
 
 
+def flagged_clusters(session: Session) -> set[int]:
+    """Ids of the clusters that hold a stored flag (few: flags are rare)."""
+    return {
+        int(scope.split(":", 1)[1])
+        for scope in session.exec(
+            select(ConflictRow.scope)
+            .where(col(ConflictRow.scope).startswith("cluster:"))
+            .distinct()
+        )
+    }
+
+
 def _sync_some(
     session: Session,
     ids: list[int],
@@ -334,9 +346,13 @@ def _update(
         ):
             by_doc[doc_id].append(quote_id)
     quote_ids = [q for d in document_ids for q in by_doc[d]]
-    touched = clusters.add_quotes(session, quote_ids, workers, digests)
-    report.quotes, report.clusters_touched = len(quote_ids), len(touched)
-    _sync_clusters(session, touched, report, dismissed_anywhere=dismissed_anywhere)
+    assigned = clusters.add_quotes(session, quote_ids, workers, digests)
+    report.quotes, report.clusters_touched = len(quote_ids), len(assigned.changed)
+    # A lone new cluster is stored refreshed and has nothing to flag: skipping them is
+    # most of a rebuild's refresh (the clusters of a million quotes are mostly lone).
+    # Unless its id is a deleted cluster's that kept a flag: a refresh clears that.
+    skip = assigned.lone - flagged_clusters(session)
+    _sync_clusters(session, assigned.changed - skip, report, dismissed_anywhere=dismissed_anywhere)
     refresh_numeric(session, keys, report, window_days, dismissed_anywhere=dismissed_anywhere)
     session.flush()
     return report

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect
-from sqlmodel import select
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from provenance import crosscheck
@@ -425,6 +425,94 @@ def test_rebuild_in_small_batches_gives_the_same_clusters_and_flags(
     assert flags[0] == flags[1] and flags[0]
     assert merges[0] == merges[1] and merges[1] > 0, merges
     assert any(len(g) > 1 for g in found[0])
+
+
+def _cluster_state(s: Session) -> tuple[list[tuple[object, ...]], ...]:
+    """Clusters, memberships, flags and the audit log's length: what a refresh could change."""
+    run = s.connection().exec_driver_sql
+    return (
+        run("select id, canonical_quote_id, text from clusters order by id").all(),
+        run("select quote_id, cluster_id, relation, score from cluster_members order by 1").all(),
+        run("select id, scope, score, explanation, records from conflicts order by id").all(),
+        run("select count(*) from audit_log").all(),
+    )
+
+
+def test_lone_new_clusters_are_stored_as_a_refresh_leaves_them(tmp_path: Path) -> None:
+    """A rebuild does not refresh the clusters it started that hold one quote (most of a
+    large store's): refreshing every cluster and its flags afterwards changes nothing."""
+    from provenance import clusters
+    from provenance.models import UpdateReport
+    from tests.support import write_corpus
+
+    folder = tmp_path / "corpus"
+    write_corpus(folder, 40)
+    store = open_store(str(tmp_path / "r.db"))
+    try:
+        assert ingest(store, [folder], match=False).failed == 0
+        with store.session() as s:
+            rebuild(s)
+            s.commit()
+            before = _cluster_state(s)
+            sizes: dict[int, int] = {}
+            for _, cluster_id, _, _ in before[1]:
+                sizes[int(cluster_id)] = sizes.get(int(cluster_id), 0) + 1
+            assert 1 in sizes.values() and any(n > 1 for n in sizes.values()), sizes
+            assert before[2], "no flags: the comparison would miss a flag a refresh changes"
+            crosscheck._sync_clusters(s, set(sizes), UpdateReport())
+            s.flush()
+            assert _cluster_state(s) == before
+            # add_quotes names exactly the one-member clusters it started as lone
+            s.rollback()
+            clusters.clear(s)
+            ids = [q for q, _, _, _ in sorted(before[1])]
+            added = clusters.add_quotes(s, [str(q) for q in ids])
+            members = s.connection().exec_driver_sql(
+                "select cluster_id, count(*) from cluster_members group by cluster_id"
+            )
+            assert added.lone == {int(c) for c, n in members if n == 1}
+            assert added.lone < added.changed
+            s.rollback()
+    finally:
+        store.dispose()
+
+
+def test_a_lone_cluster_with_a_stale_flag_under_its_id_is_refreshed(tmp_path: Path) -> None:
+    """Skipping lone clusters relies on a new cluster id carrying no flag; one that does
+    (a deleted cluster's flag left behind) is refreshed, and the flag cleared."""
+    from datetime import UTC, datetime
+
+    from provenance.tables import ConflictRow
+
+    store = open_store(str(tmp_path / "s.db"))
+    try:
+        with store.session() as s:
+            s.add(
+                ConflictRow(
+                    id="stale",
+                    kind="misquote",
+                    scope="cluster:1",
+                    score=90.0,
+                    explanation="left behind",
+                    records="[]",
+                    raised_at=datetime.now(UTC),
+                )
+            )
+            s.commit()
+        doc = tmp_path / "one.txt"
+        doc.write_text(
+            "“The bridge will reopen to traffic before the end of the month,” "
+            "said Dana Whitfield, the county engineer.\n",
+            encoding="utf-8",
+        )
+        report = ingest(store, [doc])
+        assert report.failed == 0
+        with store.session() as s:
+            run = s.connection().exec_driver_sql
+            assert run("select id from clusters").scalars().all() == [1]
+            assert run("select count(*) from conflicts").scalar() == 0
+    finally:
+        store.dispose()
 
 
 def test_prefetch_reads_every_posting_a_quote_looks_up(
