@@ -66,12 +66,9 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
     s_start, _ = doc.sentence_of(q.open)
     _, s_end = doc.sentence_of(max(q.close - 1, q.open))
     if cue.end <= q.open:
-        lead = text[cue.end : q.open].split(None, 1)
-        if (
-            text[cue.end : q.open].rstrip().endswith(":")
-            and lead
-            and lead[0].lower() not in load().words("clause_opener")
-        ):
+        lead = text[cue.end : q.open]
+        first = lead.split(None, 1)[0].lower() if lead.strip() else ""
+        if lead.rstrip().endswith(":") and first not in load().words("clause_opener"):
             return None  # "she offered up this line: “…”": an object, then the quotation
         start, end = cue.end, sentence_body(text, q.close, s_end)
         if text[q.close : end].strip(" ,.;:!?—–-”’\"'") and text[q.close : end].lstrip()[:1] == ",":
