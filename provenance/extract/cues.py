@@ -139,6 +139,33 @@ def plural_subject(tok: Token) -> bool:
     )
 
 
+ASIDE_TOKENS = 16  # how far back before a cue an aside's opening comma is looked for
+PLACE_WORDS = 3  # capitalised words between two commas of a place ("Portsmouth, N.H.,")
+
+
+def _before_adverbial_aside(
+    text: str, tokens: list[Token], close: int, floor: int
+) -> Mention | None:
+    """The named speaker before an adverbial aside that ends at the comma ``close``:
+    "X, speaking at a rally in Dayton, Ohio, said". The aside opens with a preposition
+    or a participle after its comma and may hold a place's commas, no others."""
+    adverbial = load().words("preposition_after_cue")
+    end = close  # the comma closing the part looked at
+    for k in range(close - 1, max(floor, close + 1 - ASIDE_TOKENS), -1):
+        if tokens[k].text != ",":
+            continue
+        after = tokens[k + 1]
+        if after.lower in adverbial or (after.lower.endswith("ing") and not after.is_cap):
+            found = np_before(text, tokens, k)
+            if found is not None and found.start >= tokens[floor].start and found.name:
+                return found
+            return None
+        if not (0 < end - k - 1 <= PLACE_WORDS and all(t.is_cap for t in tokens[k + 1 : end])):
+            return None
+        end = k
+    return None
+
+
 def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Mention | None:
     """The speaker phrase before a cue, skipping auxiliaries and one appositive."""
     lex = load()
@@ -166,29 +193,15 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         # before it, which is who the speaker resolves to.
         return replace(found, start=rel.start, end=rel.end, text=rel.text)
     if j - 1 >= floor and tokens[j - 1].text == ",":
-        # "X, speaking at a rally in Dayton, Ohio, said": an adverbial aside (a
-        # preposition or a participle after its comma) may hold commas of its own.
-        # Only a place's commas ("Dayton, Ohio,") may stand inside it.
-        adverbial = lex.words("preposition_after_cue")
-        end = j - 1  # the comma closing the part looked at
-        for k in range(j - 2, max(floor, j - 16), -1):
-            if tokens[k].text != ",":
-                continue
-            after = tokens[k + 1]
-            if after.lower in adverbial or (after.lower.endswith("ing") and not after.is_cap):
-                found = np_before(text, tokens, k)
-                if found is not None and found.start >= tokens[floor].start and found.name:
-                    return found
-                break
-            if not (0 < end - k - 1 <= 3 and all(t.is_cap for t in tokens[k + 1 : end])):
-                break
-            end = k
+        found = _before_adverbial_aside(text, tokens, j - 1, floor)
+        if found is not None:
+            return found
     if j - 1 >= floor and tokens[j - 1].text in ",)":
         # "X, a doctor, said" / "X (R-Ohio) said": the aside ends here; the
         # speaker ends where the aside starts.
         close = tokens[j - 1].text
         opener = "," if close == "," else "("
-        for k in range(j - 2, max(floor - 1, j - 16), -1):
+        for k in range(j - 2, max(floor - 1, j - ASIDE_TOKENS), -1):
             if tokens[k].text == opener:
                 found = np_before(text, tokens, k)
                 if found is not None and found.start < tokens[floor].start:
