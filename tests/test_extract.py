@@ -369,6 +369,86 @@ def test_indirect_speech(text: str, content: str, speaker: str, cue: str) -> Non
     assert att.cue is not None and att.cue.text == cue
 
 
+# Whose cue a participle (", saying") or an infinitive ("went on to say") is: the subject
+# of the clause it hangs on, not a place, an object or an aside before its comma, and
+# not the sentence's first subject when the cue sits in a later clause (patterns read in
+# the PolNeAR train archive, each rewritten here in words of our own).
+# (text, content, speaker mention text; None: no record of that content at all)
+CLAUSE_SUBJECTS = [
+    (
+        "Governor Lena Marsh of Ohio, who trails Mr. Hale in most polls, kept to the budget "
+        "at first but slowly turned on Mr. Hale, eventually saying he would ruin the party.",
+        "he would ruin the party",
+        "Governor Lena Marsh of Ohio",
+    ),
+    (
+        "The forum was so dull that Mr. Hale was prompted to say, “So far, this has been "
+        "the politest evening of my life.”",
+        "So far, this has been the politest evening of my life.",
+        "Mr. Hale",
+    ),
+    (
+        "As the ministers met in Lisbon, Hale was 300 miles away in Porto, Portugal, "
+        "promising to cut the port fees by half.",
+        "to cut the port fees by half",
+        "Hale",
+    ),
+    (
+        "The budget will be the main issue this fall, Dana Whitfield said, adding that the "
+        "council had waited too long.",
+        "that the council had waited too long",
+        "Dana Whitfield",
+    ),
+    (
+        "But the other speaker at the forum, former Interior Secretary Dana Whitfield, drew "
+        "a contrast, saying that the dam had saved the valley.",
+        "that the dam had saved the valley",
+        "Interior Secretary Dana Whitfield",
+    ),
+    (
+        "Mr. Hale went on to say that the harbor deal had been signed in secret.",
+        "that the harbor deal had been signed in secret",
+        "Mr. Hale",
+    ),
+    (
+        "The agency quoted Omar Haddad, a fisherman from the island, as saying that the "
+        "boats had left before dawn.",
+        "that the boats had left before dawn",
+        "Omar Haddad",
+    ),
+    ("Mr. Hale failed to note that the fees had doubled.", "that the fees had doubled", None),
+    (
+        "It is hard to say whether the council will approve the plan.",
+        "whether the council will approve the plan",
+        None,
+    ),
+    (
+        "Mr. Hale declined to say whether he would sign the harbor deal.",
+        "whether he would sign the harbor deal",
+        None,
+    ),
+    (
+        "Most of the panel refused to say the words “harbor tax” at the hearing.",
+        "harbor tax",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "mention"), CLAUSE_SUBJECTS)
+def test_participle_and_infinitive_cues_take_their_clause_subject(
+    text: str, content: str, mention: str | None
+) -> None:
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    found = [a for a in atts if a.content.text == content and a.kind != "nonspeech"]
+    if mention is None:
+        assert all(a.speaker is None for a in found), [(a.rule, a.speaker) for a in found]
+        return
+    assert found, [(a.rule, a.content.text) for a in atts]
+    assert found[0].speaker is not None and found[0].speaker.text == mention, found[0]
+
+
 # Sentences with a cue word that report nobody's words: nothing indirect is extracted.
 NOT_CLAIMS = [
     "The governor declared a state of emergency on Friday.",

@@ -1,27 +1,25 @@
-"""Cue verbs and their speakers: the shared indexes and rules of extraction.
+"""Cue verbs: the shared indexes and rules of extraction.
 
 :class:`Doc` holds one document's tokens, sentences, paragraphs and
 quotations; :func:`cue_at` decides whether a token is a reporting verb used as
-a verb (with the frames of ``data/lexicons/cues.tsv``), and :func:`subject`
-finds the speaker phrase before it ("X, a doctor, said", "X, who said",
-"many lawmakers say"). All offsets are characters into the document text.
+a verb (with the frames of ``data/lexicons/cues.tsv``); :func:`refused_infinitive`
+and :func:`words_match` read ``no_statement.tsv``. Whose cue it is lives in
+:mod:`provenance.extract.subjects`. All offsets are characters into the document text.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from provenance.extract.mentions import (
     Mention,
     generic_np_after,
-    generic_np_before,
     np_after,
-    np_before,
 )
 from provenance.extract.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
-from provenance.lexicon import Cue, load, word_class
-from provenance.models import Span, SpeakerKind
+from provenance.lexicon import Cue, load
+from provenance.models import Span
 
 CALL_FOR = Cue("call for", "speech", "np")  # "called for new rules", "called on X to …"
 
@@ -139,95 +137,6 @@ def plural_subject(tok: Token) -> bool:
     )
 
 
-ASIDE_TOKENS = 16  # how far back before a cue an aside's opening comma is looked for
-PLACE_WORDS = 3  # capitalised words between two commas of a place ("Portsmouth, N.H.,")
-
-
-def _before_adverbial_aside(
-    text: str, tokens: list[Token], close: int, floor: int
-) -> Mention | None:
-    """The named speaker before an adverbial aside that ends at the comma ``close``:
-    "X, speaking at a rally in Dayton, Ohio, said". The aside opens with a preposition
-    or a participle after its comma and may hold a place's commas, no others."""
-    adverbial = load().words("preposition_after_cue")
-    end = close  # the comma closing the part looked at
-    for k in range(close - 1, max(floor, close + 1 - ASIDE_TOKENS), -1):
-        if tokens[k].text != ",":
-            continue
-        after = tokens[k + 1]
-        if after.lower in adverbial or (after.lower.endswith("ing") and not after.is_cap):
-            found = np_before(text, tokens, k)
-            if found is not None and found.start >= tokens[floor].start and found.name:
-                return found
-            return None
-        if not (0 < end - k - 1 <= PLACE_WORDS and all(t.is_cap for t in tokens[k + 1 : end])):
-            return None
-        end = k
-    return None
-
-
-def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Mention | None:
-    """The speaker phrase before a cue, skipping auxiliaries and one appositive."""
-    lex = load()
-    between = lex.words("between_subject_cue")
-    j = cue_index
-    time = lex.words("time")
-    while j - 1 >= floor and (
-        tokens[j - 1].lower in between
-        or tokens[j - 1].lower.endswith("ly")
-        or tokens[j - 1].lower in time
-    ):  # "X, who on Thursday called"
-        j -= 1
-    if j - 1 >= floor and tokens[j - 1].lower in lex.words("relative"):
-        # "Mr. X, who said …": the speaker is the phrase before ", who".
-        j -= 1
-        rel = tokens[j]
-        if j - 1 >= floor and tokens[j - 1].text == ",":
-            j -= 1
-        found = np_before(text, tokens, j)
-        if found is None or found.start < tokens[floor].start:
-            return None
-        if found.kind is SpeakerKind.person and not found.name:
-            return found  # "a retired general, who said": the phrase is all there is
-        # The mention is the relative pronoun itself (as "he" is); it names the phrase
-        # before it, which is who the speaker resolves to.
-        return replace(found, start=rel.start, end=rel.end, text=rel.text)
-    if j - 1 >= floor and tokens[j - 1].text == ",":
-        found = _before_adverbial_aside(text, tokens, j - 1, floor)
-        if found is not None:
-            return found
-    if j - 1 >= floor and tokens[j - 1].text in ",)":
-        # "X, a doctor, said" / "X (R-Ohio) said": the aside ends here; the
-        # speaker ends where the aside starts.
-        close = tokens[j - 1].text
-        opener = "," if close == "," else "("
-        for k in range(j - 2, max(floor - 1, j - ASIDE_TOKENS), -1):
-            if tokens[k].text == opener:
-                found = np_before(text, tokens, k)
-                if found is not None and found.start < tokens[floor].start:
-                    found = None
-                # "The head of the port, Ana Ruiz, argues": the aside is the name.
-                aside = np_before(text, tokens, j - 1) if close == "," else None
-                named = (
-                    aside is not None
-                    and aside.start > tokens[k].start
-                    and aside.kind is SpeakerKind.person
-                    and bool(aside.name)
-                )
-                if named and (
-                    found is None or found.kind is not SpeakerKind.person or not found.name
-                ):
-                    return aside
-                return found
-        return None
-    found = np_before(text, tokens, j)
-    if found is None:
-        found = generic_np_before(text, tokens, j)
-    if found is not None and found.start < tokens[floor].start:
-        return None
-    return found
-
-
 class Doc:
     """Per-document indexes shared by the rules."""
 
@@ -324,65 +233,27 @@ def _according_to(doc: Doc, lo: int, hi: int) -> tuple[Span, Mention] | None:
     return None
 
 
-def main_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
-    """The subject of a sentence's main clause, before token ``hi``.
+def words_match(toks: list[Token], j: int, hi: int, pattern: tuple[str, ...]) -> bool:
+    """Whether ``toks[j:hi]`` starts with ``pattern`` ("*": up to four words)."""
+    if not pattern:
+        return True
+    if pattern[0] == "*":
+        for skip in range(5):
+            if skip and (j + skip > hi or not toks[j + skip - 1].is_word):
+                return False
+            if words_match(toks, j + skip, hi, pattern[1:]):
+                return True
+        return False
+    return j < hi and toks[j].lower == pattern[0] and words_match(toks, j + 1, hi, pattern[1:])
 
-    For a participle cue after a comma ("X attacked Y, saying …"): a leading
-    adverbial ("During the speech, …") is skipped; the subject is the phrase
-    before the first lower-case word that is not a function word.
-    """
-    lex = load()
+
+def refused_infinitive(doc: Doc, to: int, hi: int) -> bool:
+    """Whether the verb before the infinitive marker ``tokens[to]`` and the words from
+    it report nothing ("declined to say", "refused to say"): ``no_statement.tsv``."""
     toks = doc.tokens
-    k = lo
-    opens_adjunct = word_class("preposition_after_cue") | {"after", "while", "when", "at"}
-    if k < hi and toks[k].lower in opens_adjunct:
-        while k < hi and toks[k].text != ",":
-            k += 1
-        k += 1
-    for j in range(k + 1, hi):
-        tok = toks[j]
-        if doc.quoted[j]:
-            continue  # "“Our hearts …,” O’Brien said.": the words quoted are no subject
-        if (
-            tok.text[:1].isalpha()
-            and not tok.is_cap
-            and tok.lower not in word_class("determiner")
-            and tok.lower not in lex.speaker_nouns
-            and tok.lower not in lex.titles
-            and not (toks[j - 1].text == "," and tok.lower in lex.words("relative"))
-        ):
-            # "Gloria Pettway, 67, lives …": subject() steps over the aside.
-            m = (
-                subject(doc.text, toks, j, k)
-                if toks[j - 1].text == ","
-                else np_before(doc.text, toks, j)
-            )
-            return m if m is not None and m.start >= toks[k].start else None
-    return None
-
-
-def previous_person(doc: Doc, pos: int, pronoun: bool = False) -> Mention | None:
-    """The named person who is the subject of the sentence before offset ``pos``.
-
-    "Gloria Pettway, 67, lives nearby. “…,” she said.": news introduces a speaker
-    as a sentence subject and then quotes them with a pronoun. Only a sentence
-    in the same paragraph counts, and only a name (not "the mayor"); with
-    ``pronoun``, only a he/she subject, also across a paragraph break ("She said ….
-    ¶ “…,” she said.").
-    """
-    i = bisect_right(doc.sent_starts, pos) - 1
-    if i < 1 or (not pronoun and doc.para_of(doc.sents[i - 1][0]) != doc.para_of(pos)):
-        return None  # a pronoun subject carries over a paragraph break
-    start, end = doc.sents[i - 1]
-    lo, hi = doc.tok_index(start), doc.tok_index(end)
-    m = np_after(doc.text, doc.tokens, lo) if lo < hi and doc.tokens[lo].is_cap else None
-    if m is None:
-        m = main_subject(doc, lo, hi)
-    if pronoun:
-        return m if m is not None and m.pronoun in ("he", "she") else None
-    if m is None or m.kind is not SpeakerKind.person or not m.name or m.pronoun:
-        return None
-    return m
+    cue = load().cue_forms.get(toks[to - 1].lower) if to > 0 else None
+    patterns = load().no_statement.get(cue.lemma, ()) if cue is not None else ()
+    return any(words_match(toks, to, hi, p) for p in patterns)
 
 
 def sentence_body(text: str, start: int, end: int) -> int:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 
 from provenance.errors import public
-from provenance.extract.cues import Doc, previous_person, sentence_body, trim
+from provenance.extract.cues import Doc, sentence_body, trim
 from provenance.extract.mentions import Mention, is_name_token
 from provenance.extract.quotes import (
     QUOTE_RULES,
@@ -38,6 +38,7 @@ from provenance.extract.quotes import (
 )
 from provenance.extract.reported import REPORTED_RULES, indirect_speech
 from provenance.extract.segment import Quotation
+from provenance.extract.subjects import previous_person
 from provenance.lexicon import load
 from provenance.models import Attribution, ResolvedSpeaker, Span
 from provenance.speakers import DocumentSpeakers, _Entity

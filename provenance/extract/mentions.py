@@ -184,6 +184,18 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             break
         if not tokens[m].is_word or tokens[m].is_cap:
             break
+        low, prev = tokens[m].lower, tokens[m - 1].lower if m > 0 else ""
+        if (
+            (low in lex.cue_forms and lex.cue_forms[low].lemma != low)  # "state" is a noun
+            or low in lex.words("finite")
+            or (
+                low.endswith("ed")
+                and prev not in word_class("determiner")
+                and not prev.endswith("ly")
+            )
+        ):
+            break  # a verb ends the modifiers: "the agency quoted Omar Haddad" is Haddad;
+            # "the retired general", "the newly elected mayor" keep theirs
     while first <= j and tokens[first].lower in word_class("connector"):
         first += 1
     return parse_mention(text, tokens[first : j + 1])

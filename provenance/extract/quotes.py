@@ -21,15 +21,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
-from provenance.extract.cues import (
-    CueHit,
-    Doc,
-    according_to,
-    cue_at,
-    left_cue,
-    main_subject,
-    subject,
-)
+from provenance.extract.cues import CueHit, Doc, according_to, cue_at, left_cue, refused_infinitive
 from provenance.extract.mentions import (
     APOSTROPHES,
     Mention,
@@ -38,6 +30,13 @@ from provenance.extract.mentions import (
     np_before,
 )
 from provenance.extract.segment import Quotation, Token
+from provenance.extract.subjects import (
+    clause_subject,
+    infinitive_subject,
+    main_subject,
+    participle_after_comma,
+    subject,
+)
 from provenance.lexicon import load, word_class
 from provenance.models import Attribution, Span, SpeakerKind
 
@@ -146,9 +145,13 @@ class QuoteContext:
             return None
         toks = self.toks
         m = subject(self.text, toks, hit.first, self.lo)
-        if toks[hit.first - 1].text == "," and toks[hit.index].lower.endswith("ing"):
+        if participle_after_comma(toks, hit):
             # "X attacked Y for Z, saying “…”": the participle's subject is the clause's.
-            m = main_subject(self.doc, self.lo, hit.first) or m
+            m = (
+                clause_subject(self.doc, self.lo, hit.first)
+                or main_subject(self.doc, self.lo, hit.first)
+                or m
+            )
         return hit, m
 
 
@@ -263,7 +266,11 @@ def _subject_cue_quote(c: QuoteContext) -> Found | None:
         return None
     hit, m = c.left
     if m is None and c.toks[hit.first - 1].lower == "to":
-        m = main_subject(c.doc, c.lo, hit.first)
+        if refused_infinitive(c.doc, hit.first - 1, c.qi):
+            return None  # "refused to say the words “radical Islam”": nothing said
+        m = infinitive_subject(c.text, c.toks, hit.first - 1, c.lo) or main_subject(
+            c.doc, c.lo, hit.first
+        )
     return Found(hit.span(c.text, c.toks), m, 0.9) if m is not None else None
 
 

@@ -16,13 +16,20 @@ from provenance.extract.cues import (
     Doc,
     according_to,
     cue_at,
-    main_subject,
+    refused_infinitive,
     sentence_body,
-    subject,
     trim,
+    words_match,
 )
 from provenance.extract.mentions import Mention, generic_np_after, np_after
 from provenance.extract.segment import Token
+from provenance.extract.subjects import (
+    clause_subject,
+    infinitive_subject,
+    main_subject,
+    participle_after_comma,
+    subject,
+)
 from provenance.lexicon import load, word_class
 from provenance.models import Span
 
@@ -168,25 +175,11 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
     return k if _clause_like(doc, k, hi, strict=comp != "clause") else None
 
 
-def _matches(toks: list[Token], j: int, hi: int, pattern: tuple[str, ...]) -> bool:
-    """Whether ``toks[j:hi]`` starts with ``pattern`` ("*": up to four words)."""
-    if not pattern:
-        return True
-    if pattern[0] == "*":
-        for skip in range(5):
-            if skip and (j + skip > hi or not toks[j + skip - 1].is_word):
-                return False
-            if _matches(toks, j + skip, hi, pattern[1:]):
-                return True
-        return False
-    return j < hi and toks[j].lower == pattern[0] and _matches(toks, j + 1, hi, pattern[1:])
-
-
 def _no_statement(doc: Doc, hit: CueHit, hi: int) -> bool:
     """Whether the words after a cue say it reports nothing ("declined to comment",
     "maintains a narrow lead"): ``data/lexicons/no_statement.tsv``."""
     patterns = load().no_statement.get(hit.cue.lemma, ())
-    return any(_matches(doc.tokens, hit.index + 1, hi, p) for p in patterns)
+    return any(words_match(doc.tokens, hit.index + 1, hi, p) for p in patterns)
 
 
 def _in_question(doc: Doc, m: Mention, lo: int) -> bool:
@@ -338,14 +331,20 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             m = subject(text, toks, hit.first, lo)
             if m is None and i > lo and toks[hit.first - 1].lower == "and":
                 m = last_subject  # "X praised the plan and said …"
-            participle = (
-                m is None
-                and toks[i].lower.endswith("ing")
-                and i > lo
-                and toks[hit.first - 1].text == ","
-            )
+            if m is None and i > lo and toks[hit.first - 1].lower == "to":
+                if refused_infinitive(doc, hit.first - 1, hi):
+                    continue  # "declined to say whether …": nothing said
+                m = infinitive_subject(text, toks, hit.first - 1, lo)  # "X went on to say …"
+            participle = i > lo and participle_after_comma(toks, hit)
             if participle:
-                m = last_subject or main_subject(doc, lo, hit.first)  # "…, arguing that …"
+                # "…, arguing that …", "…, eventually saying …": the main clause's subject,
+                # not a phrase before the comma ("turned against Mr. Trump, saying").
+                m = (
+                    clause_subject(doc, lo, hit.first)
+                    or last_subject
+                    or main_subject(doc, lo, hit.first)
+                    or m
+                )
             if m is not None and _in_question(doc, m, lo):
                 continue
             cue = hit.span(text, toks)
@@ -362,6 +361,7 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 m is not None
                 and closing
                 and not relative
+                and not participle  # its subject stands further back: "…, Y, saying"
                 and _char_before(text, s_start, m.start) == ","
             ):
                 stop = text.rfind(",", s_start, m.start)
@@ -385,6 +385,7 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             if (
                 m is not None
                 and not relative
+                and not participle
                 and _char_before(text, s_start, m.start) == ","
                 and i + 1 < hi
                 and toks[i + 1].text == ","

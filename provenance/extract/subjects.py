@@ -1,0 +1,289 @@
+"""Who said it: the speaker phrase a cue belongs to.
+
+:func:`subject` finds the phrase right before a cue ("X, a doctor, said", "X, who
+said", "many lawmakers say"); the others find it further away, for cues whose subject
+is not next to them: the sentence's main clause (:func:`main_subject`), the clause a
+participle hangs on (:func:`clause_subject`: "…, saying"), the verb an infinitive
+completes (:func:`infinitive_subject`: "went on to say"), the previous sentence's
+subject (:func:`previous_person`). All offsets are characters into the document text.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import replace
+
+from provenance.extract.cues import CueHit, Doc
+from provenance.extract.mentions import Mention, generic_np_before, np_after, np_before
+from provenance.extract.segment import Token
+from provenance.lexicon import load, word_class
+from provenance.models import SpeakerKind
+
+ASIDE_TOKENS = 16  # how far back before a cue an aside's opening comma is looked for
+PLACE_WORDS = 3  # capitalised words between two commas of a place ("Portsmouth, N.H.,")
+
+
+def _before_adverbial_aside(
+    text: str, tokens: list[Token], close: int, floor: int
+) -> Mention | None:
+    """The named speaker before an adverbial aside that ends at the comma ``close``:
+    "X, speaking at a rally in Dayton, Ohio, said". The aside opens with a preposition
+    or a participle after its comma and may hold a place's commas, no others."""
+    adverbial = load().words("preposition_after_cue")
+    end = close  # the comma closing the part looked at
+    for k in range(close - 1, max(floor, close + 1 - ASIDE_TOKENS), -1):
+        if tokens[k].text != ",":
+            continue
+        after = tokens[k + 1]
+        if after.lower in adverbial or (after.lower.endswith("ing") and not after.is_cap):
+            found = np_before(text, tokens, k)
+            if found is not None and found.start >= tokens[floor].start and found.name:
+                return found
+            return None
+        if not (0 < end - k - 1 <= PLACE_WORDS and all(t.is_cap for t in tokens[k + 1 : end])):
+            return None
+        end = k
+    return None
+
+
+def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Mention | None:
+    """The speaker phrase before a cue, skipping auxiliaries and one appositive."""
+    lex = load()
+    between = lex.words("between_subject_cue")
+    j = cue_index
+    time = lex.words("time")
+    while j - 1 >= floor and (
+        tokens[j - 1].lower in between
+        or tokens[j - 1].lower.endswith("ly")
+        or tokens[j - 1].lower in time
+    ):  # "X, who on Thursday called"
+        j -= 1
+    if j - 1 >= floor and tokens[j - 1].lower in lex.words("relative"):
+        # "Mr. X, who said …": the speaker is the phrase before ", who".
+        j -= 1
+        rel = tokens[j]
+        if j - 1 >= floor and tokens[j - 1].text == ",":
+            j -= 1
+        found = np_before(text, tokens, j)
+        if found is None or found.start < tokens[floor].start:
+            return None
+        if found.kind is SpeakerKind.person and not found.name:
+            return found  # "a retired general, who said": the phrase is all there is
+        # The mention is the relative pronoun itself (as "he" is); it names the phrase
+        # before it, which is who the speaker resolves to.
+        return replace(found, start=rel.start, end=rel.end, text=rel.text)
+    if j - 1 >= floor and tokens[j - 1].text == ",":
+        found = _before_adverbial_aside(text, tokens, j - 1, floor)
+        if found is not None:
+            return found
+    if j - 1 >= floor and tokens[j - 1].text in ",)":
+        # "X, a doctor, said" / "X (R-Ohio) said": the aside ends here; the
+        # speaker ends where the aside starts.
+        close = tokens[j - 1].text
+        opener = "," if close == "," else "("
+        for k in range(j - 2, max(floor - 1, j - ASIDE_TOKENS), -1):
+            if tokens[k].text == opener:
+                found = np_before(text, tokens, k)
+                if found is not None and found.start < tokens[floor].start:
+                    found = None
+                # "The head of the port, Ana Ruiz, argues": the aside is the name.
+                aside = np_before(text, tokens, j - 1) if close == "," else None
+                named = (
+                    aside is not None
+                    and aside.start > tokens[k].start
+                    and aside.kind is SpeakerKind.person
+                    and bool(aside.name)
+                )
+                if named and (
+                    found is None or found.kind is not SpeakerKind.person or not found.name
+                ):
+                    return aside
+                return found
+        return None
+    found = np_before(text, tokens, j)
+    if found is None:
+        found = generic_np_before(text, tokens, j)
+    if found is not None and found.start < tokens[floor].start:
+        return None
+    return found
+
+
+DUMMY_SUBJECTS = frozenset({"it", "there", "this", "that"})
+INFINITIVE_VERB_WORDS = 2  # words of the verb an infinitive cue completes ("went on", "prompted")
+
+
+def infinitive_subject(text: str, tokens: list[Token], to: int, floor: int) -> Mention | None:
+    """The subject of the verb that an infinitive cue completes, ``tokens[to]`` being its
+    "to": "X was prompted to say", "X went on to say", in whatever clause it stands
+    ("the debate was so subdued that X was prompted to say": X, not the debate).
+
+    Up to :data:`INFINITIVE_VERB_WORDS` lower-case words before "to" are that verb;
+    :func:`subject` then steps over the auxiliaries before it. None when no verb
+    word stands there or no speaker phrase comes before it.
+    """
+    lex = load()
+    stops = lex.words("between_subject_cue") | word_class("determiner") | lex.words("conjunction")
+    k = to
+    while (
+        k - 1 >= floor
+        and to - k < INFINITIVE_VERB_WORDS
+        and tokens[k - 1].is_word
+        and not tokens[k - 1].is_cap
+        and tokens[k - 1].lower not in stops
+        and _verbish_before_to(tokens[k - 1].lower)
+    ):
+        k -= 1
+    if k == to:
+        return None
+    m = subject(text, tokens, k, floor)
+    # "It is hard to say", "there is much to say": no one is speaking.
+    return None if m is None or m.text.lower() in DUMMY_SUBJECTS else m
+
+
+def _verbish_before_to(low: str) -> bool:
+    """Whether a word before "to" belongs to a verb that an infinitive cue completes as
+    something said: ``grammar.tsv`` ``infinitive_lead`` ("went on to say", "was prompted
+    to say"). Not any verb: "failed to note", "is expected to argue", "a term he has
+    used to describe" and "eager to believe" report nothing said."""
+    return low in load().words("infinitive_lead")
+
+
+def participle_after_comma(tokens: list[Token], hit: CueHit) -> bool:
+    """True for an -ing cue after a comma, adverbs between them allowed: "X attacked Y,
+    saying …", "…, eventually saying …". Its subject is the main clause's."""
+    if not tokens[hit.index].lower.endswith("ing") or hit.first != hit.index:
+        return False  # "X, the chief executive, was planning": a finite verb
+    lex = load()
+    adverbs = lex.words("between_subject_cue") - lex.words("passive") - lex.words("finite")
+    adverbs -= {"as", "quoted"}  # "quoted X, a native, as saying": X said it
+    k = hit.first - 1
+    while (
+        k > 0
+        and tokens[k].is_word
+        and (tokens[k].lower.endswith("ly") or tokens[k].lower in adverbs)
+    ):
+        k -= 1
+    return k >= 0 and tokens[k].text == ","
+
+
+def main_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
+    """The subject of a sentence's main clause, before token ``hi``.
+
+    For a participle cue after a comma ("X attacked Y, saying …"): a leading
+    adverbial ("During the speech, …") is skipped; the subject is the phrase
+    before the first lower-case word that is not a function word.
+    """
+    lex = load()
+    toks = doc.tokens
+    k = lo
+    opens_adjunct = word_class("preposition_after_cue") | {"after", "while", "when", "at"}
+    if k < hi and toks[k].lower in opens_adjunct:
+        while k < hi and toks[k].text != ",":
+            k += 1
+        k += 1
+    for j in range(k + 1, hi):
+        tok = toks[j]
+        if doc.quoted[j]:
+            continue  # "“Our hearts …,” O’Brien said.": the words quoted are no subject
+        if (
+            tok.text[:1].isalpha()
+            and not tok.is_cap
+            and tok.lower not in word_class("determiner")
+            and tok.lower not in lex.speaker_nouns
+            and tok.lower not in lex.titles
+            and not (toks[j - 1].text == "," and tok.lower in lex.words("relative"))
+        ):
+            # "Gloria Pettway, 67, lives …": subject() steps over the aside.
+            m = (
+                subject(doc.text, toks, j, k)
+                if toks[j - 1].text == ","
+                else np_before(doc.text, toks, j)
+            )
+            return m if m is not None and m.start >= toks[k].start else None
+    return None
+
+
+# Before a clause's subject: a comma, a conjunction, a closing quotation mark ("“…,” X
+# said, adding"). Not "that" or a subordinator: a participle hangs on the main clause, not
+# on "touches that Mr. Biden might appreciate" or "while she was speaking".
+CLAUSE_OPENERS = frozenset(
+    {",", ";", ":", "—", "–", "(", "and", "but", "so", "then", "”", '"', "''", "’", "'"}
+)
+
+
+def clause_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
+    """The subject of the clause nearest before token ``hi``: a speaker phrase that opens
+    a clause (at the sentence start, or after a comma, a conjunction or a subordinator)
+    and is followed by a verb (a finite word, an -ed form or a cue form).
+
+    For a participle cue ("…, saying"), whose subject is the clause it hangs on, not the
+    sentence's first one nor a phrase right before the comma: "prosecutors charged the
+    officer and Emanuel fired his police chief, Garry F. McCarthy, acknowledging" is
+    Emanuel; "in Bangor, Maine, promising" is not Bangor (a preposition's object).
+    """
+    lex = load()
+    toks = doc.tokens
+    function = (
+        word_class("determiner")
+        | word_class("preposition_after_cue")
+        | word_class("connector")
+        | lex.words("conjunction")
+        | lex.words("relative")
+        | lex.words("subordinator")
+    )
+    for j in range(hi - 1, lo, -1):
+        tok = toks[j]
+        low = tok.lower
+        if doc.quoted[j] or not tok.is_word or tok.is_cap or low in function:
+            continue
+        if not (low in lex.words("finite") or low.endswith("ed") or low in lex.cue_forms):
+            continue
+        # After a comma (an aside) or a relative pronoun ("X, who worked the crowd,
+        # praising"), subject() finds the phrase the clause is about.
+        m = (
+            subject(doc.text, toks, j, lo)
+            if toks[j - 1].text == "," or toks[j - 1].lower in lex.words("relative")
+            else np_before(doc.text, toks, j)
+        )
+        if m is None or m.start < toks[lo].start or m.text.lower() == "there":
+            continue
+        b = doc.tok_index(m.start) - 1
+        if b < lo or toks[b].text in CLAUSE_OPENERS or toks[b].lower in CLAUSE_OPENERS:
+            return m
+        before = toks[b].lower
+        if (
+            toks[j - 1].text == ","
+            and toks[b].is_word
+            and not (before in function or before in lex.words("finite") or before.endswith("ed"))
+        ):
+            return m  # "the other candidate, former Secretary … Clinton, drew": the aside
+        # "charged the driver and Mayor Ruiz fired": the object and the next clause's
+        # subject read as one phrase; the part after "and" opens that clause.
+        ands = [k for k in range(b + 1, j) if toks[k].lower == "and"]
+        if ands and (tail := np_after(doc.text, toks, ands[-1] + 1)) and tail.end == m.end:
+            return tail
+    return None
+
+
+def previous_person(doc: Doc, pos: int, pronoun: bool = False) -> Mention | None:
+    """The named person who is the subject of the sentence before offset ``pos``.
+
+    "Gloria Pettway, 67, lives nearby. “…,” she said.": news introduces a speaker
+    as a sentence subject and then quotes them with a pronoun. Only a sentence
+    in the same paragraph counts, and only a name (not "the mayor"); with
+    ``pronoun``, only a he/she subject, also across a paragraph break ("She said ….
+    ¶ “…,” she said.").
+    """
+    i = bisect_right(doc.sent_starts, pos) - 1
+    if i < 1 or (not pronoun and doc.para_of(doc.sents[i - 1][0]) != doc.para_of(pos)):
+        return None  # a pronoun subject carries over a paragraph break
+    start, end = doc.sents[i - 1]
+    lo, hi = doc.tok_index(start), doc.tok_index(end)
+    m = np_after(doc.text, doc.tokens, lo) if lo < hi and doc.tokens[lo].is_cap else None
+    if m is None:
+        m = main_subject(doc, lo, hi)
+    if pronoun:
+        return m if m is not None and m.pronoun in ("he", "she") else None
+    if m is None or m.kind is not SpeakerKind.person or not m.name or m.pronoun:
+        return None
+    return m
