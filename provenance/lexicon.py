@@ -32,11 +32,16 @@ def _rows(name: str) -> list[list[str]]:
     return [ln.split("\t") for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
+PARTICLES = frozenset({"back", "on"})
+"""Complements of ``cues.tsv`` that are a particle: the verb is a cue only with it right
+after ("shot back", "went on"), and it reports no clause of its own (the quotation is it)."""
+
+
 @dataclass(frozen=True)
 class Cue:
     lemma: str
     frame: str  # speech | written | cognition | describe
-    complement: str = "clause"  # clause | object (tell X) | of (accuse X of) | none | back
+    complement: str = "clause"  # clause | object (tell X) | of (accuse X of) | none | a particle
 
 
 @dataclass(frozen=True)

@@ -449,6 +449,85 @@ def test_participle_and_infinitive_cues_take_their_clause_subject(
     assert found[0].speaker is not None and found[0].speaker.text == mention, found[0]
 
 
+# Quotations attributed after the closing mark, patterns read in the PolNeAR train
+# archive and rewritten: a party or place before a title ("said Democratic pollster X"),
+# a military title, "went on" as a cue, and a question whose attribution sentence goes on
+# ("“…?” X said, as if …"). (text, content, speaker name or None for no speaker)
+AFTER_THE_QUOTE = [
+    (
+        "“The numbers are hard to dispute,” said Democratic pollster Stan Grenfell.",
+        "The numbers are hard to dispute,",
+        "Stan Grenfell",
+    ),
+    (
+        "“We expect a long summer,” said Republican strategist Ana Navas.",
+        "We expect a long summer,",
+        "Ana Navas",
+    ),
+    (
+        "“This is a time of cooperation,” Rear Admiral Lin Hao told reporters.",
+        "This is a time of cooperation,",
+        "Lin Hao",
+    ),
+    (
+        "“We ought to start the program again this morning,” he went on.",
+        "We ought to start the program again this morning,",
+        "he",
+    ),
+    (
+        "“It happens to everybody, right?” Hale went on, as if he had not heard her.",
+        "It happens to everybody, right?",
+        "Hale",
+    ),
+    (
+        "“Who would have believed it a year ago?” Hale said, looking out at the crowd.",
+        "Who would have believed it a year ago?",
+        "Hale",
+    ),
+    (
+        "The strike went on, “with no end in sight,” as one driver put it.",
+        "with no end in sight,",
+        None,
+    ),
+    (
+        "Governor Ruiz said that once the Senate goes on recess, “I will campaign wherever I "
+        "can be useful.”",
+        "I will campaign wherever I can be useful.",
+        "Ruiz",
+    ),
+    (
+        "Ivo Brandt told the radio station, “We have suffered the same fate as the dock "
+        "workers.” He added, “So the port should have been the first to help.”",
+        "We have suffered the same fate as the dock workers.",
+        "Ivo Brandt",
+    ),
+    (
+        "On Monday, Vik wrote, “The council passes a bill that could close the pier.” This "
+        "sort of comment, the station said, broke its rules.",
+        "The council passes a bill that could close the pier.",
+        "Vik",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "name"), AFTER_THE_QUOTE)
+def test_speaker_after_the_quotation(text: str, content: str, name: str | None) -> None:
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    found = [a for a in atts if a.content.text == content]
+    assert found, [(a.rule, a.content.text) for a in atts]
+    got = found[0].speaker_name or (found[0].speaker.text if found[0].speaker else None)
+    assert got == name, (found[0].rule, got)
+
+
+def test_a_cue_before_its_own_clause_keeps_it() -> None:
+    text = "“It is my wheelhouse.” He said, twice, that he would go back to work on Wednesday."
+    atts = extract(text)
+    assert any(
+        a.kind == "indirect" and "he would go back to work" in a.content.text for a in atts
+    ), [(a.rule, a.content.text) for a in atts]
+
+
 # Sentences with a cue word that report nobody's words: nothing indirect is extracted.
 NOT_CLAIMS = [
     "The governor declared a state of emergency on Friday.",

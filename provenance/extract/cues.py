@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from provenance.extract.mentions import (
     Mention,
     generic_np_after,
+    is_name_token,
     np_after,
 )
 from provenance.extract.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
-from provenance.lexicon import Cue, load
+from provenance.lexicon import PARTICLES, Cue, load
 from provenance.models import Span
 
 CALL_FOR = Cue("call for", "speech", "np")  # "called for new rules", "called on X to …"
@@ -47,8 +48,16 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         return None
     prev = tokens[i - 1].lower if i > 0 else ""
     nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
-    if cue.complement == "back" and nxt != "back":
-        return None  # "shot back" is a retort; "shot" alone is not speech
+    if cue.complement in PARTICLES and nxt != cue.complement:
+        return None  # "shot back" is a retort, "went on" goes on speaking; "shot" alone is not
+    after = tokens[i + 2].text if i + 2 < len(tokens) else "."
+    if cue.complement == "on" and not (
+        i > 0
+        and (prev in lex.pronouns or is_name_token(tokens[i - 1]))
+        and (after in ",.:;" or after in "“‘\"'")
+    ):
+        return None  # "he went on, …", "Trump went on: …"; not "the war went on", not
+        # "the Senate goes on recess", not "went on about …"
     infinitive = prev == "to" and tok.lower == cue.lemma  # "went on to say"
     if prev in lex.words("noun_before") and not infinitive:
         return None
@@ -122,7 +131,7 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         first = k  # "has said", "is demanding": PolNeAR cues include the auxiliary
     if cue.lemma == "call" and nxt in ("for", "on"):
         return CueHit(i + 1, first, CALL_FOR)  # "called for new rules", "called on X to"
-    if cue.complement == "back":
+    if cue.complement in PARTICLES:
         return CueHit(i + 1, first, cue)
     return CueHit(i, first, cue)
 

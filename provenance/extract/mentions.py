@@ -238,6 +238,19 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
         if tok.lower in ("the", "a") and k > i and tokens[k - 1].lower in word_class("connector"):
             k += 1
             continue
+        if (
+            tok.is_cap
+            and tok.is_word
+            and (last < 0 or last == k - 1)
+            and (k == i or "\n" not in text[tokens[k - 1].end : tok.start])
+            and (k == i or not tokens[k - 1].text.endswith(".") or _title_at(tokens, k - 1))
+            and k + 1 < len(tokens)
+            and (_title_at(tokens, k + 1) or tokens[k + 1].lower in lex.speaker_nouns)
+        ):
+            # "said Democratic pollster Stan Greenberg": an affiliation that never is a
+            # name ("Democratic" is a name stopword) before a title.
+            k += 1
+            continue
         break
     if last < 0:
         return None

@@ -84,8 +84,35 @@ class QuoteContext:
             # "“Why not?” Trump said.": the sentence ended inside the marks; the
             # attribution is the short sentence that follows, if that is all it says.
             next_hi = doc.tok_index(doc.sentence_of(self.s_end + 1)[1])
-            if next_hi - self.after <= MAX_RIGHT_TOKENS:
+            if next_hi - self.after <= MAX_RIGHT_TOKENS or self._closing_cue(next_hi):
                 self.right_hi = next_hi
+
+    def _closing_cue(self, hi: int) -> bool:
+        """Whether the sentence after the marks opens "X said," or "X went on, as if …":
+        a cue near its start with nothing reported after it (a comma or the end follows),
+        so the sentence attributes the quotation whatever else it goes on to say."""
+        toks, text = self.toks, self.text
+        for i in range(self.after, min(hi, self.after + MAX_RIGHT_TOKENS)):
+            hit = cue_at(toks, i)
+            if hit is None:
+                continue
+            # "X said" or "said X" right after the marks, not "This sort of talk, CNN
+            # claimed" (a new statement with its own speaker).
+            m = np_before(text, toks, hit.first)
+            if hit.first != self.after and (m is None or m.start != toks[self.after].start):
+                return False
+            k = hit.index + 1
+            if k >= hi or toks[k].text in ".;":
+                return True
+            # "Trump said, looking out at the crowd" / ", as if he …": an adverbial, not
+            # what was said ("He said, twice, that …", "He added, “…”" are the cue's own).
+            nxt = toks[k + 1].lower if k + 1 < hi else ""
+            return toks[k].text == "," and (
+                nxt.endswith("ing")
+                or nxt in word_class("subordinator")
+                or nxt in word_class("preposition_after_cue")
+            )
+        return False
 
     @cached_property
     def right_cue(self) -> tuple[CueHit, int] | None:

@@ -30,7 +30,7 @@ from provenance.extract.subjects import (
     participle_after_comma,
     subject,
 )
-from provenance.lexicon import load, word_class
+from provenance.lexicon import PARTICLES, load, word_class
 from provenance.models import Span
 
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
@@ -113,7 +113,7 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
     toks = doc.tokens
     k = hit.index + 1
     comp = hit.cue.complement
-    if k >= hi or comp in ("none", "back"):
+    if k >= hi or comp == "none" or comp in PARTICLES:
         return None
     # "said that", "said Tuesday that", "said in a statement that", "pointed out that".
     for j in range(k, min(hi, k + MAX_THAT_DISTANCE)):
@@ -274,7 +274,7 @@ def _passive_by(
         or i + 2 >= hi
         or toks[i + 1].lower != "by"
         or toks[i].lower == lex.cue_forms[toks[i].lower].lemma
-        or lex.cue_forms[toks[i].lower].complement == "back"  # "was shot by": no speech
+        or lex.cue_forms[toks[i].lower].complement in PARTICLES  # "was shot by": no speech
     ):
         return None
     agent = np_after(text, toks, i + 2) or generic_np_after(text, toks, i + 2, hi)
