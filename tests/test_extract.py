@@ -510,6 +510,30 @@ AFTER_THE_QUOTE = [
 ]
 
 
+AFTER_THE_QUOTE += [
+    (
+        "“The first defense is the community,” said former secretary of state Dana Whitfield.",
+        "The first defense is the community,",
+        "Dana Whitfield",
+    ),
+    (
+        "“This is our effort to reach the elders,” said Harbor Unity Fund president Mara Quist.",
+        "This is our effort to reach the elders,",
+        "Mara Quist",
+    ),
+    (
+        "“We will carry this state,” said Democratic presidential candidate Tom Okafor.",
+        "We will carry this state,",
+        "Tom Okafor",
+    ),
+    (
+        "“Why would you cozy up to him?” Vik said about the mayor’s effort to hide the deal.",
+        "Why would you cozy up to him?",
+        "Vik",
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "content", "name"), AFTER_THE_QUOTE)
 def test_speaker_after_the_quotation(text: str, content: str, name: str | None) -> None:
     atts = extract(text)
@@ -518,6 +542,21 @@ def test_speaker_after_the_quotation(text: str, content: str, name: str | None) 
     assert found, [(a.rule, a.content.text) for a in atts]
     got = found[0].speaker_name or (found[0].speaker.text if found[0].speaker else None)
     assert got == name, (found[0].rule, got)
+
+
+def test_a_long_anonymous_source_keeps_its_words() -> None:
+    text = "“The files were moved,” said a former U.S. law enforcement official."
+    att = _find(text, "The files were moved,")
+    assert att.speaker is not None and att.speaker.text == "a former U.S. law enforcement official"
+
+
+def test_an_intention_after_a_quotation_does_not_attribute_it() -> None:
+    text = (
+        "Mayor Ruiz urged officials to release the videos “without delay.” Ruiz plans to "
+        "visit the town on Sunday, according to an aide."
+    )
+    atts = [a for a in extract(text) if a.content.text.startswith("without delay")]
+    assert all(a.cue is None or a.cue.text != "plans" for a in atts), atts
 
 
 def test_a_cue_before_its_own_clause_keeps_it() -> None:

@@ -53,6 +53,33 @@ def _title_at(tokens: list[Token], i: int) -> int:
     return 0
 
 
+def _title_from(tokens: list[Token], i: int) -> int:
+    """Length in tokens of the longest title starting at ``tokens[i]`` (0 if none)."""
+    titles = load().titles
+    for n in range(min(load().max_title_words, len(tokens) - i), 0, -1):
+        if " ".join(t.lower for t in tokens[i : i + n]) in titles:
+            return n
+    return 0
+
+
+AFFILIATION_WORDS = 4  # capitalised words of an affiliation before a title ("American Unity Fund")
+
+
+def _title_ahead(tokens: list[Token], i: int) -> bool:
+    """Whether a title or speaker noun starts at ``tokens[i]`` or after at most
+    :data:`AFFILIATION_WORDS` capitalised words."""
+    lex = load()
+    for k in range(i, min(len(tokens), i + AFFILIATION_WORDS + 1)):
+        if _title_from(tokens, k) or tokens[k].lower in lex.speaker_nouns:
+            return True
+        if not (
+            (tokens[k].is_cap and tokens[k].is_word)
+            or tokens[k].lower in word_class("title_modifier")
+        ):
+            return False
+    return False
+
+
 def is_name_token(tok: Token) -> bool:
     if not tok.is_cap or not tok.is_word:
         return False
@@ -215,9 +242,16 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
     k = i
     if tokens[k].lower in word_class("determiner"):
         k += 1
+    if tokens[k].lower in word_class("title_modifier") and _title_ahead(tokens, k):
+        k += 1  # "said former secretary of state Hillary Clinton"; not "a former U.S. law …"
     last = -1
     while k < len(tokens):
         tok = tokens[k]
+        n_title = _title_from(tokens, k)
+        if n_title > 1:
+            last = k + n_title - 1  # "secretary of state": one title, "of" and all
+            k += n_title
+            continue
         if (
             is_name_token(tok)
             or tok.lower in lex.speaker_nouns
@@ -238,17 +272,20 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
         if tok.lower in ("the", "a") and k > i and tokens[k - 1].lower in word_class("connector"):
             k += 1
             continue
+        if tok.lower in word_class("title_modifier") and _title_ahead(tokens, k + 1):
+            k += 1  # "Democratic presidential candidate Bernie Sanders"
+            continue
         if (
             tok.is_cap
             and tok.is_word
             and (last < 0 or last == k - 1)
             and (k == i or "\n" not in text[tokens[k - 1].end : tok.start])
             and (k == i or not tokens[k - 1].text.endswith(".") or _title_at(tokens, k - 1))
-            and k + 1 < len(tokens)
-            and (_title_at(tokens, k + 1) or tokens[k + 1].lower in lex.speaker_nouns)
+            and _title_ahead(tokens, k + 1)
         ):
-            # "said Democratic pollster Stan Greenberg": an affiliation that never is a
-            # name ("Democratic" is a name stopword) before a title.
+            # "said Democratic pollster Stan Greenberg", "said American Unity Fund president
+            # X": an affiliation word that never is a name ("Democratic" is a name
+            # stopword), with only capitalised words between it and a title.
             k += 1
             continue
         break

@@ -96,6 +96,8 @@ class QuoteContext:
             hit = cue_at(toks, i)
             if hit is None:
                 continue
+            if hit.cue.frame not in ("speech", "written"):
+                return False  # "Clinton plans to visit …": an intention, not her words
             # "X said" or "said X" right after the marks, not "This sort of talk, CNN
             # claimed" (a new statement with its own speaker).
             m = np_before(text, toks, hit.first)
@@ -106,11 +108,13 @@ class QuoteContext:
                 return True
             # "Trump said, looking out at the crowd" / ", as if he …": an adverbial, not
             # what was said ("He said, twice, that …", "He added, “…”" are the cue's own).
-            nxt = toks[k + 1].lower if k + 1 < hi else ""
-            return toks[k].text == "," and (
-                nxt.endswith("ing")
-                or nxt in word_class("subordinator")
-                or nxt in word_class("preposition_after_cue")
+            adverbial = word_class("subordinator") | word_class("preposition_after_cue")
+            if toks[k].text == ",":
+                nxt = toks[k + 1].lower if k + 1 < hi else ""
+                return nxt.endswith("ing") or nxt in adverbial
+            # "X said about McCain's effort …", with no clause or quotation of its own.
+            return toks[k].lower in adverbial - {"to"} and not any(
+                toks[n].lower == "that" or self.doc.quoted[n] for n in range(k, hi)
             )
         return False
 
