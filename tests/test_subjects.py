@@ -26,6 +26,10 @@ SUBJECTS = [
     ("the union, which said", "said", "which"),  # the relative pronoun; it names the union
     ("Police have repeatedly said", "said", "Police"),
     ("the bank said", "said", "the bank"),
+    # asides in a chain: an age, a relative clause or a description with a place in it
+    ("Ivo Brandt, 58, who lives outside Leeds, says", "says", "Ivo Brandt"),
+    ("Mara Quist, 27, a nurse in New York, said", "said", "Mara Quist"),
+    ("Two candidates, Dana Whitfield and Mayor Ada Ruiz, said", "said", "Mayor Ada Ruiz"),
 ]
 
 

@@ -46,6 +46,20 @@ def _before_adverbial_aside(
     return None
 
 
+def _inside_aside(tokens: list[Token], lo: int, start: int) -> bool:
+    """Whether a name starting at offset ``start`` sits inside an aside that opens at
+    ``tokens[lo]`` after a relative pronoun or a preposition ("who lives outside
+    Minneapolis", "a user in New York"): a place or an object, not the aside's name."""
+    lex = load()
+    stops = lex.words("relative") | word_class("preposition_after_cue") | word_class("connector")
+    k = lo
+    while k < len(tokens) and tokens[k].start < start:
+        if tokens[k].lower in stops:
+            return True
+        k += 1
+    return False
+
+
 def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Mention | None:
     """The speaker phrase before a cue, skipping auxiliaries and one appositive."""
     lex = load()
@@ -86,18 +100,25 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
                 found = np_before(text, tokens, k)
                 if found is not None and found.start < tokens[floor].start:
                     found = None
-                # "The head of the port, Ana Ruiz, argues": the aside is the name.
+                # "The head of the port, Ana Ruiz, argues": the aside is the name, the
+                # whole of it (not "who lives outside Minneapolis").
                 aside = np_before(text, tokens, j - 1) if close == "," else None
                 named = (
                     aside is not None
                     and aside.start > tokens[k].start
                     and aside.kind is SpeakerKind.person
                     and bool(aside.name)
+                    and not _inside_aside(tokens, k + 1, aside.start)
                 )
                 if named and (
                     found is None or found.kind is not SpeakerKind.person or not found.name
                 ):
                     return aside
+                if found is None and opener == ",":
+                    # "Woodrow Benford, 58, who lives outside Minneapolis, says", "Jillian
+                    # Chase, 27, a user in New York, said": asides in a chain; the speaker
+                    # is before the first.
+                    continue
                 return found
         return None
     found = np_before(text, tokens, j)
