@@ -534,6 +534,33 @@ AFTER_THE_QUOTE += [
 ]
 
 
+AFTER_THE_QUOTE += [
+    (
+        "“What sport is he talking about? Is he profiling?” reacted Hale.",
+        "What sport is he talking about? Is he profiling?",
+        "Hale",
+    ),
+    (
+        "“Many analysts told her no, and she set out to prove them wrong,” remembered Ivo "
+        "Brandt, a former spokesman.",
+        "Many analysts told her no, and she set out to prove them wrong,",
+        "Ivo Brandt",
+    ),
+    # the Post's spaced mark after a nested quotation
+    (
+        "\"You have to shake hands and say, 'Well done,' \" said Rep. Mara Quist.",
+        "You have to shake hands and say, 'Well done,'",
+        "Mara Quist",
+    ),
+    # the Times' doubled apostrophes around a nested quotation: three close both
+    (
+        "''I remember the night it ran on 'Harbor Watch,''' said Tom Okafor, an aide.",
+        "I remember the night it ran on 'Harbor Watch,'",
+        "Tom Okafor",
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "content", "name"), AFTER_THE_QUOTE)
 def test_speaker_after_the_quotation(text: str, content: str, name: str | None) -> None:
     atts = extract(text)

@@ -141,3 +141,20 @@ def test_other_marks_are_not_doubled(text: str, contents: list[str]) -> None:
 )
 def test_number_abbreviation_only_before_a_number(text: str, count: int) -> None:
     assert len(sentences(text, 0, len(text))) == count
+
+
+# Nested quotations in newspaper styles: the Post sets a double mark apart by spaces next
+# to a single one; the Times writes double marks as two apostrophes, so three in a row are
+# a double and a single mark. The content never starts or ends with a space.
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("\"Say, 'Well done,' \" she said.", "Say, 'Well done,'"),
+        ("He said: \" 'Done' is what they told me.\"", "'Done' is what they told me."),
+        ("''It ran on 'Harbor Watch,''' he said.", "It ran on 'Harbor Watch,'"),
+        ("'''Yes,' he told me,'' she said.", "'Yes,' he told me,"),
+    ],
+)
+def test_nested_marks_of_two_styles(text: str, content: str) -> None:
+    outer = [q for q in quotations(text) if q.double]
+    assert [text[q.start : q.end] for q in outer] == [content]

@@ -189,11 +189,28 @@ def _kind_of_mark(text: str, i: int) -> str | None:
         return "open"
     if not before.isspace() and (after.isspace() or not after.isalnum()):
         return "close"
+    if ch == '"' and before.isspace() and after.isspace():
+        # A mark set apart by spaces next to a nested quotation's mark (the Post's
+        # style): "… say, 'Well done,' " said X closes; " 'Well … opens.
+        b, a = i - 1, i + 1
+        while b > 0 and text[b].isspace():
+            b -= 1  # not text[:i].rstrip(): that copies the text before every mark
+        while a < len(text) - 1 and text[a].isspace():
+            a += 1
+        prev = text[b] if b >= 0 else ""
+        nxt = text[a] if a < len(text) else ""
+        if prev in "'’":
+            return "close"
+        if nxt in "'‘":
+            return "open"
     return None
 
 
-_DOUBLE_MARK = re.compile(r"''|[\"“”«»„]")
-_SINGLE_MARK = re.compile(r"(?<!')['‘’](?!')")
+# Three apostrophes are a double mark and a single one, in the order of nesting: a
+# closing run (,''' said X) closes the inner quotation then the outer; an opening run
+# before a word opens the outer then the inner.
+_DOUBLE_MARK = re.compile(r"''(?='\w)|(?<=')''(?!')|(?<!')''(?!')|[\"“”«»„]")
+_SINGLE_MARK = re.compile(r"(?<!')['‘’](?!')|(?<!')'(?=''(?![\w']))|(?<=(?<!')'')'(?=\w)")
 # Doubled marks are typos, but real copy has them ("““Yes,”,” she said", '""Yes,"" he
 # said', "“Yes,”” she said"): a run of opening marks of one family with nothing between
 # them opens once, and a closing mark followed by nothing but punctuation and another
@@ -314,7 +331,13 @@ def _scan(text: str, double: bool, paras: list[tuple[int, int]]) -> list[Quotati
             if kind == "maybe_close" and closes_later[idx]:
                 idx += 1
                 continue
-            out.append(Quotation(open_at, pos + width, open_at + open_width, pos, True, double))
+            # Spaces inside the marks (" 'Well done,' ") are not the content.
+            start, end = open_at + open_width, pos
+            while start < end and text[start] == " ":
+                start += 1
+            while end > start and text[end - 1] == " ":
+                end -= 1
+            out.append(Quotation(open_at, pos + width, start, end, True, double))
             open_at = None
         idx += 1
     if open_at is not None:
