@@ -126,3 +126,21 @@ def test_infinitive_subject(text: str, expected: str | None) -> None:
     doc = Doc(text)
     m = infinitive_subject(text, doc.tokens, len(doc.tokens) - 2, 0)
     assert (m.text if m else None) == expected
+
+
+# A participle after a document its speaker put out: the words are the issuer's.
+# (text, cue word, subject text)
+ISSUERS = [
+    ("On Saturday, Mayor Ruiz issued a statement saying", "saying", "Mayor Ruiz"),
+    ("The town released a statement Wednesday saying", "saying", "The town"),
+    ("The campaign put out a statement calling", "calling", "The campaign"),
+    ("She also sent a tweet saying", "saying", "She"),
+    ("Officials read a statement saying", "saying", "a statement"),  # "read" issues nothing
+]
+
+
+@pytest.mark.parametrize(("text", "word", "expected"), ISSUERS)
+def test_a_document_participle_is_its_issuers(text: str, word: str, expected: str) -> None:
+    doc = Doc(text)
+    m = subject(text, doc.tokens, _index(doc, word), 0)
+    assert m is not None and m.text == expected

@@ -46,6 +46,11 @@ def _before_adverbial_aside(
     return None
 
 
+def _index_at(tokens: list[Token], start: int) -> int:
+    """Index of the token starting at offset ``start``."""
+    return next(i for i, t in enumerate(tokens) if t.start == start)
+
+
 def _inside_aside(tokens: list[Token], lo: int, start: int) -> bool:
     """Whether a name starting at offset ``start`` sits inside an aside that opens at
     ``tokens[lo]`` after a relative pronoun or a preposition ("who lives outside
@@ -126,7 +131,27 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         found = generic_np_before(text, tokens, j)
     if found is not None and found.start < tokens[floor].start:
         return None
+    if found is not None and found.kind is SpeakerKind.document:
+        issuer = _issuer(text, tokens, found, floor)
+        if issuer is not None and tokens[cue_index].lower.endswith("ing"):
+            return issuer
     return found
+
+
+ISSUING_VERBS = frozenset({"issued", "released", "sent", "put", "posted", "published"})
+
+
+def _issuer(text: str, tokens: list[Token], doc: Mention, floor: int) -> Mention | None:
+    """Who put out the document ``doc`` that a participle cue follows: "Trump issued a
+    statement saying …", "The town released a statement Wednesday saying …" are Trump's
+    and the town's words (the statement is where they said it)."""
+    k = _index_at(tokens, doc.start) - 1
+    if k >= floor and tokens[k].lower == "out":
+        k -= 1  # "put out a statement"
+    if k < floor or tokens[k].lower not in ISSUING_VERBS:
+        return None
+    m = subject(text, tokens, k, floor)
+    return m if m is not None and m.kind is not SpeakerKind.document else None
 
 
 DUMMY_SUBJECTS = frozenset({"it", "there", "this", "that"})
