@@ -9,6 +9,7 @@ speaker nouns of ``data/lexicons/speaker_nouns.tsv`` ("a White House memo",
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from provenance.extract.segment import Token
 from provenance.lexicon import load, word_class
@@ -53,8 +54,16 @@ def _title_at(tokens: list[Token], i: int) -> int:
     return 0
 
 
+@cache
+def _title_starts() -> frozenset[str]:
+    """First words of the titles: most tokens start none, and are ruled out at once."""
+    return frozenset(t.split()[0] for t in load().titles)
+
+
 def _title_from(tokens: list[Token], i: int) -> int:
     """Length in tokens of the longest title starting at ``tokens[i]`` (0 if none)."""
+    if tokens[i].lower not in _title_starts():
+        return 0
     titles = load().titles
     for n in range(min(load().max_title_words, len(tokens) - i), 0, -1):
         if " ".join(t.lower for t in tokens[i : i + n]) in titles:

@@ -209,8 +209,12 @@ def _kind_of_mark(text: str, i: int) -> str | None:
 # Three apostrophes are a double mark and a single one, in the order of nesting: a
 # closing run (,''' said X) closes the inner quotation then the outer; an opening run
 # before a word opens the outer then the inner.
-_DOUBLE_MARK = re.compile(r"''(?='\w)|(?<=')''(?!')|(?<!')''(?!')|[\"“”«»„]")
-_SINGLE_MARK = re.compile(r"(?<!')['‘’](?!')|(?<!')'(?=''(?![\w']))|(?<=(?<!')'')'(?=\w)")
+# (The leading lookahead skips non-mark characters fast: alternatives with lookbehinds
+# tried at every character cost 5 % of extraction.)
+_DOUBLE_MARK = re.compile(r"(?=['\"“”«»„])(?:''(?='\w)|(?<=')''(?!')|(?<!')''(?!')|[\"“”«»„])")
+_SINGLE_MARK = re.compile(
+    r"(?=['‘’])(?:(?<!')['‘’](?!')|(?<!')'(?=''(?![\w']))|(?<=(?<!')'')'(?=\w))"
+)
 # Doubled marks are typos, but real copy has them ("““Yes,”,” she said", '""Yes,"" he
 # said', "“Yes,”” she said"): a run of opening marks of one family with nothing between
 # them opens once, and a closing mark followed by nothing but punctuation and another
