@@ -29,6 +29,7 @@ SUBJECTS = [
     # asides in a chain: an age, a relative clause or a description with a place in it
     ("Ivo Brandt, 58, who lives outside Leeds, says", "says", "Ivo Brandt"),
     ("Mara Quist, 27, a nurse in New York, said", "said", "Mara Quist"),
+    ("Cory Janes, 22, of Flint, Mich., said", "said", "Cory Janes"),
     ("Two candidates, Dana Whitfield and Mayor Ada Ruiz, said", "said", "Mayor Ada Ruiz"),
 ]
 

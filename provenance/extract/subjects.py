@@ -119,6 +119,14 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
                     found is None or found.kind is not SpeakerKind.person or not found.name
                 ):
                     return aside
+                if found is not None and opener == ",":
+                    b = _index_at(tokens, found.start) - 1
+                    if (
+                        b > floor
+                        and tokens[b].lower in word_class("preposition_after_cue")
+                        and tokens[b - 1].text == ","
+                    ):
+                        found = None  # "Cory James, 22, of Flint, Mich., said": a place
                 if found is None and opener == ",":
                     # "Woodrow Benford, 58, who lives outside Minneapolis, says", "Jillian
                     # Chase, 27, a user in New York, said": asides in a chain; the speaker
