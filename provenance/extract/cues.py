@@ -50,11 +50,10 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
     nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
     if cue.complement in PARTICLES and nxt != cue.complement:
         return None  # "shot back" is a retort, "went on" goes on speaking; "shot" alone is not
-    after = tokens[i + 2].text if i + 2 < len(tokens) else "."
     if cue.complement == "on" and not (
         i > 0
         and (prev in lex.pronouns or is_name_token(tokens[i - 1]))
-        and (after in ",.:;" or after in "“‘\"'")
+        and (i + 2 >= len(tokens) or tokens[i + 2].text in ",.:;“‘\"'")
     ):
         return None  # "he went on, …", "Trump went on: …"; not "the war went on", not
         # "the Senate goes on recess", not "went on about …"

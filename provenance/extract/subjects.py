@@ -10,7 +10,7 @@ subject (:func:`previous_person`). All offsets are characters into the document 
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import replace
 
 from provenance.extract.cues import CueHit, Doc
@@ -47,8 +47,8 @@ def _before_adverbial_aside(
 
 
 def _index_at(tokens: list[Token], start: int) -> int:
-    """Index of the token starting at offset ``start``."""
-    return next(i for i, t in enumerate(tokens) if t.start == start)
+    """Index of the token starting at offset ``start`` (tokens are in text order)."""
+    return bisect_left(tokens, start, key=lambda t: t.start)
 
 
 def _inside_aside(tokens: list[Token], lo: int, start: int) -> bool:
@@ -139,14 +139,13 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         found = generic_np_before(text, tokens, j)
     if found is not None and found.start < tokens[floor].start:
         return None
-    if found is not None and found.kind is SpeakerKind.document:
-        issuer = _issuer(text, tokens, found, floor)
-        if issuer is not None and tokens[cue_index].lower.endswith("ing"):
-            return issuer
+    if (
+        found is not None
+        and found.kind is SpeakerKind.document
+        and tokens[cue_index].lower.endswith("ing")
+    ):
+        return _issuer(text, tokens, found, floor) or found
     return found
-
-
-ISSUING_VERBS = frozenset({"issued", "released", "sent", "put", "posted", "published"})
 
 
 def _issuer(text: str, tokens: list[Token], doc: Mention, floor: int) -> Mention | None:
@@ -156,13 +155,12 @@ def _issuer(text: str, tokens: list[Token], doc: Mention, floor: int) -> Mention
     k = _index_at(tokens, doc.start) - 1
     if k >= floor and tokens[k].lower == "out":
         k -= 1  # "put out a statement"
-    if k < floor or tokens[k].lower not in ISSUING_VERBS:
+    if k < floor or tokens[k].lower not in load().words("issuing_verb"):
         return None
     m = subject(text, tokens, k, floor)
     return m if m is not None and m.kind is not SpeakerKind.document else None
 
 
-DUMMY_SUBJECTS = frozenset({"it", "there", "this", "that"})
 INFINITIVE_VERB_WORDS = 2  # words of the verb an infinitive cue completes ("went on", "prompted")
 
 
@@ -171,35 +169,26 @@ def infinitive_subject(text: str, tokens: list[Token], to: int, floor: int) -> M
     "to": "X was prompted to say", "X went on to say", in whatever clause it stands
     ("the debate was so subdued that X was prompted to say": X, not the debate).
 
-    Up to :data:`INFINITIVE_VERB_WORDS` lower-case words before "to" are that verb;
-    :func:`subject` then steps over the auxiliaries before it. None when no verb
-    word stands there or no speaker phrase comes before it.
+    Up to :data:`INFINITIVE_VERB_WORDS` lower-case words of ``grammar.tsv``
+    ``infinitive_lead`` before "to" are that verb ("went on", "was prompted"; not any
+    verb: "failed to note", "is expected to argue", "eager to believe" report nothing
+    said); :func:`subject` then steps over the auxiliaries before it. None when no such
+    word stands there, no speaker phrase comes before it, or the subject is a dummy
+    ("It is hard to say": ``dummy_subject``).
     """
     lex = load()
-    stops = lex.words("between_subject_cue") | word_class("determiner") | lex.words("conjunction")
     k = to
     while (
         k - 1 >= floor
         and to - k < INFINITIVE_VERB_WORDS
-        and tokens[k - 1].is_word
         and not tokens[k - 1].is_cap
-        and tokens[k - 1].lower not in stops
-        and _verbish_before_to(tokens[k - 1].lower)
+        and tokens[k - 1].lower in lex.words("infinitive_lead")
     ):
         k -= 1
     if k == to:
         return None
     m = subject(text, tokens, k, floor)
-    # "It is hard to say", "there is much to say": no one is speaking.
-    return None if m is None or m.text.lower() in DUMMY_SUBJECTS else m
-
-
-def _verbish_before_to(low: str) -> bool:
-    """Whether a word before "to" belongs to a verb that an infinitive cue completes as
-    something said: ``grammar.tsv`` ``infinitive_lead`` ("went on to say", "was prompted
-    to say"). Not any verb: "failed to note", "is expected to argue", "a term he has
-    used to describe" and "eager to believe" report nothing said."""
-    return low in load().words("infinitive_lead")
+    return None if m is None or m.text.lower() in lex.words("dummy_subject") else m
 
 
 def participle_after_comma(tokens: list[Token], hit: CueHit) -> bool:
@@ -265,6 +254,11 @@ CLAUSE_OPENERS = frozenset(
 )
 
 
+def _finite_like(low: str) -> bool:
+    """A finite verb or an -ed form: what follows a clause's subject."""
+    return low in load().words("finite") or low.endswith("ed")
+
+
 def clause_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
     """The subject of the clause nearest before token ``hi``: a speaker phrase that opens
     a clause (at the sentence start, or after a comma, a conjunction or a subordinator)
@@ -290,7 +284,7 @@ def clause_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
         low = tok.lower
         if doc.quoted[j] or not tok.is_word or tok.is_cap or low in function:
             continue
-        if not (low in lex.words("finite") or low.endswith("ed") or low in lex.cue_forms):
+        if not (_finite_like(low) or low in lex.cue_forms):
             continue
         # After a comma (an aside) or a relative pronoun ("X, who worked the crowd,
         # praising"), subject() finds the phrase the clause is about.
@@ -308,7 +302,7 @@ def clause_subject(doc: Doc, lo: int, hi: int) -> Mention | None:
         if (
             toks[j - 1].text == ","
             and toks[b].is_word
-            and not (before in function or before in lex.words("finite") or before.endswith("ed"))
+            and not (before in function or _finite_like(before))
         ):
             return m  # "the other candidate, former Secretary … Clinton, drew": the aside
         # "charged the driver and Mayor Ruiz fired": the object and the next clause's
