@@ -370,6 +370,33 @@ def relation_hits(
     return out
 
 
+def relations_to(
+    norms: Sequence[str], best: str, same_speaker: bool = False
+) -> list[tuple[str | None, float]]:
+    """``[relation(n, best, same_speaker) for n in norms]`` (each a relation and a score
+    0–100), from one ``cdist`` of LCS lengths: :func:`relation` itself runs only for the
+    pairs whose LCS lets ``partial_ratio`` reach :data:`FRAGMENT` (the bound of
+    :func:`relation_hits`). A cluster's refresh and its flags relate every wording of it
+    to the canonical one; one call per wording was most of a touched cluster's cost."""
+    if not norms:
+        return []
+    common = process.cdist([best], norms, scorer=LCSseq.similarity, dtype=np.int64)[0]
+    lc = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
+    ratios = _ratios(common, len(best) + lc).tolist()
+    maybe_part = (common * (200 - FRAGMENT) >= FRAGMENT * np.minimum(lc, len(best))).tolist()
+    out: list[tuple[str | None, float]] = []
+    for n, ratio, part in zip(norms, ratios, maybe_part, strict=True):
+        if ratio >= SAME:
+            out.append(("same", ratio))
+        elif part:
+            out.append(relation(n, best, same_speaker))
+        elif same_speaker and ratio >= VARIANT:
+            out.append(("variant", ratio))
+        else:
+            out.append((None, ratio))
+    return out
+
+
 # ---- store (incremental) --------------------------------------------------
 
 
@@ -1533,13 +1560,34 @@ def canonical(ms: list[Member]) -> Member:
     for m in ms:
         docs[m.norm].add(m.doc.id)
     # Compared over distinct wordings: a much-reported cluster repeats a few of them.
-    wordings = set(docs)
-    full_wordings = {n for n in wordings if not any(n != o and n in o for o in wordings)}
+    full_wordings = _full_wordings(docs)
     full = [m for m in ms if m.norm in full_wordings]
     # Ties go to the first in (date, path, offset, id) order, whatever order the members
     # were read in: verify re-derives the choice and must find the same one.
     ordered = sorted(full or ms, key=lambda m: (*_order(m), m.quote.id))
     return max(ordered, key=lambda m: (len(docs[m.norm]), len(m.norm), -_order(m)[0]))
+
+
+def _full_wordings(wordings: Iterable[str]) -> set[str]:
+    """The wordings not found inside another one (distinct normalized texts).
+
+    Only a longer wording can hold a distinct one, so each is looked for in the
+    longer ones joined by a newline (never in a normalized text, so no match spans
+    two): one search in C per wording, not one per pair.
+    """
+    ordered = sorted(wordings, key=len)
+    joined = "\n".join(ordered)
+    out: set[str] = set()
+    at, longer_from, k = 0, [], 0
+    for n in ordered:  # where each wording starts in ``joined``
+        longer_from.append(at)
+        at += len(n) + 1
+    for n in ordered:
+        while k < len(ordered) and len(ordered[k]) <= len(n):
+            k += 1
+        if k == len(ordered) or joined.find(n, longer_from[k]) < 0:
+            out.add(n)
+    return out
 
 
 def _order(m: Member) -> tuple[int, str, int]:
@@ -1583,10 +1631,9 @@ def refresh_clusters(session: Session, cluster_ids: Sequence[int]) -> dict[int, 
         cluster_rows.append(
             {"b_id": cluster_id, "b_quote": best.quote.id, "b_text": best.quote.text, "b_at": now}
         )
-        to_best: dict[str, tuple[str | None, float]] = {}  # members share wordings
+        wordings = list(dict.fromkeys(m.norm for m in ms))  # members share wordings
+        to_best = dict(zip(wordings, relations_to(wordings, best.norm, True), strict=True))
         for m in ms:
-            if m.norm not in to_best:
-                to_best[m.norm] = relation(m.norm, best.norm, same_speaker=True)
             rel, score = to_best[m.norm]
             member_rows.append(
                 {"b_quote": m.quote.id, "b_relation": rel or "variant", "b_score": round(score, 1)}

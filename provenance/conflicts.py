@@ -290,10 +290,11 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
     a substitution, not only a cut or an addition), from a document that does not itself
     report the speaker saying it in two wordings; when a single other document has
     the canonical wording, ≥ :data:`LONE_MISQUOTE_SIMILARITY`.
-    A misattribution is two groups of members — different people by name and by
-    speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
-    (:func:`is_statement`): the same wording, or one inside the other word for word
-    (:func:`_contained`).
+    A misattribution is two or more groups of members — different people by name and
+    by speaker id — each explicitly attributed (:func:`explicit`), sharing a statement
+    (:func:`is_statement`) with another group: the same wording, or one inside the
+    other word for word (:func:`_contained`). One flag per cluster lists every such
+    group (its score the highest of its pairs'); for two groups it is the pair's flag.
     Quotes under :data:`MIN_EVIDENCE_WORDS` words never take part.
     """
     ms = [m for m in ms if _words(m.quote.text) >= MIN_EVIDENCE_WORDS]
@@ -311,12 +312,11 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
             wordings.setdefault(m.doc.id, set()).add(m.norm)
     repeated = {d for d, ws in wordings.items() if len(ws) > 1}
     # Many members share a wording (one statement reported by many outlets).
-    to_best: dict[str, tuple[str | None, float]] = {}
+    norms = list(dict.fromkeys(m.norm for m in ms))
+    to_best = dict(zip(norms, clusters.relations_to(norms, best.norm), strict=True))
     for m in ms:
         if m.norm == best.norm or m.doc.id in repeated:
             continue
-        if m.norm not in to_best:
-            to_best[m.norm] = clusters.relation(m.norm, best.norm)
         rel, score = to_best[m.norm]
         # A fragment is a part of the statement, not a change to it; under VARIANT the
         # two are other statements (which a correct cluster does not hold anyway).
@@ -380,19 +380,33 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
             groups.append([m])
         else:
             group.append(m)
-    for ga, gb in combinations(groups, 2):
-        # relation() of each pair, a row of gb per wording of ga at once.
-        rows: dict[str, list[tuple[int, str, float]]] = {}
-        b_norms, unsaid = [b.norm for b in gb], [False] * len(gb)
+    # relation() of each wording of a group to the wordings of the groups after it, a
+    # row per wording: a group pair per call cost a call per pair of people, and a
+    # much-reported statement is said by many.
+    related: list[dict[str, dict[str, str]]] = []
+    for i, ga in enumerate(groups):
+        later = list(dict.fromkeys(b.norm for gb in groups[i + 1 :] for b in gb))
+        unsaid = [False] * len(later)
+        rows: dict[str, dict[str, str]] = {}
         for a in ga:
             if a.norm not in rows:
-                rows[a.norm] = clusters.relation_hits(a.norm, b_norms, unsaid)
+                rows[a.norm] = {
+                    later[j]: rel for j, rel, _ in clusters.relation_hits(a.norm, later, unsaid)
+                }
+        related.append(rows)
+    # One flag for the statement, listing every person it is given to who shares it
+    # with another: a line given to five people is one question for a fact-checker (whose
+    # words are these?), not ten flags, one per pair of them.
+    scores: list[float] = []
+    sides: set[int] = set()
+    for (i, ga), (j, gb) in combinations(enumerate(groups), 2):
+        rows = related[i]
         shared = [
             (rel, a, b)
             for a in ga
-            for j, rel, _ in rows[a.norm]
-            for b in [gb[j]]
-            if a.doc.id != b.doc.id
+            for b in gb
+            if (rel := rows[a.norm].get(b.norm)) is not None
+            and a.doc.id != b.doc.id
             and (
                 rel == "same"
                 or (rel == "fragment" and not _quotes_inside(a, b) and _contained(a.norm, b.norm))
@@ -402,17 +416,23 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
             continue
         whole = any(rel == "same" for rel, _, _ in shared)
         words = max(min(_words(a.quote.text), _words(b.quote.text)) for _, a, b in shared)
-        refs = [clusters.source_ref(m) for m in ga + gb]
-        where_a = ", ".join(sorted({_where(clusters.source_ref(m)) for m in ga}))
-        where_b = ", ".join(sorted({_where(clusters.source_ref(m)) for m in gb}))
+        scores.append(misattribution_confidence(ga, gb, whole, words))
+        sides |= {i, j}
+    if sides:
+        given = [groups[k] for k in sorted(sides)]
+        refs = [clusters.source_ref(m) for g in given for m in g]
+        parts = [
+            f"to {g[0].speaker} by {', '.join(sorted({_where(clusters.source_ref(m)) for m in g}))}"
+            for g in given
+        ]
         out.append(
             Conflict(
                 id=_conflict_id("misattribution", refs),
                 kind="misattribution",
-                score=misattribution_confidence(ga, gb, whole, words),
+                score=max(scores),
                 explanation=(
-                    f"The same words “{best.quote.text.strip(' ,')}” are attributed to "
-                    f"{ga[0].speaker} by {where_a} and to {gb[0].speaker} by {where_b}."
+                    f"The same words “{best.quote.text.strip(' ,')}” are attributed "
+                    f"{', '.join(parts[:-1])} and {parts[-1]}."
                 ),
                 records=refs,
             )

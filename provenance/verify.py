@@ -1023,8 +1023,10 @@ def _check_cluster(rows: list[Any]) -> Iterator[Mismatch]:
         {"text": text, "canonical_quote_id": canonical_id},
         "(re-derived from its members)",
     )
+    wordings = list(dict.fromkeys(m.norm for m in ms))
+    to_best = dict(zip(wordings, clusters.relations_to(wordings, best.norm, True), strict=True))
     for m, r in zip(ms, rows, strict=True):
-        rel, score = clusters.relation(m.norm, best.norm, same_speaker=True)
+        rel, score = to_best[m.norm]
         yield from _differs(
             f"quote:{r[1]}",
             "cluster_members",

@@ -20,10 +20,12 @@ from provenance.clusters import (
     NUM_PERM,
     SCHEME,
     SEED,
+    _full_wordings,
     list_clusters,
     normalize,
     relation,
     relation_hits,
+    relations_to,
     signatures,
     tokens,
 )
@@ -114,15 +116,20 @@ def test_relation(a: str, b: str, same_speaker: bool, expected: str | None) -> N
     assert 0 <= score <= 100
 
 
+BRIDGE = (
+    "The bridge will reopen before the first snow",
+    "reopen before the first snow",
+    "The bridge will reopen before the first snowfall",
+    "Budget talks stalled again on Tuesday night",
+    "the bridge will not reopen before the first snow",
+)
+
+
 def test_relation_hits_is_relation_on_every_pair() -> None:
     texts = [
         normalize(t)
         for t in (
-            "The bridge will reopen before the first snow",
-            "reopen before the first snow",
-            "The bridge will reopen before the first snowfall",
-            "Budget talks stalled again on Tuesday night",
-            "the bridge will not reopen before the first snow",
+            *BRIDGE,
             # A part scored on a window cut short at the end: 41 of its 45 characters
             # in common, partial_ratio 95.3 (once missed by relation_hits).
             "reopen the bridge reopen bridge bridge bridge",
@@ -165,6 +172,50 @@ def test_relation_hits_is_relation_on_word_sequences(texts: list[list[str]], sam
             if rel is not None
         }
         assert hits == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(_WORDS, min_size=1, max_size=12), min_size=1, max_size=8),
+    st.lists(_WORDS, min_size=1, max_size=12),
+    st.booleans(),
+)
+def test_relations_to_is_relation_of_each_wording(
+    texts: list[list[str]], best: list[str], same: bool
+) -> None:
+    """A cluster's wordings related to its canonical one in one call: every relation
+    and score (including the score of an unrelated wording) as relation() gives it."""
+    norms = [" ".join(t) for t in texts]
+    canon = " ".join(best)
+    assert relations_to(norms, canon, same) == [relation(n, canon, same) for n in norms]
+
+
+def test_relations_to_on_sentences() -> None:
+    canon = normalize(BRIDGE[0])
+    norms = [normalize(t) for t in BRIDGE]
+    got = relations_to(norms, canon, True)
+    assert [rel for rel, _ in got] == ["same", "fragment", "same", None, "same"]
+    assert got == [relation(n, canon, True) for n in norms]
+    assert relations_to([], canon) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sets(st.lists(_WORDS, min_size=1, max_size=6).map(" ".join), max_size=12))
+def test_full_wordings_are_those_inside_no_other(wordings: set[str]) -> None:
+    """canonical() picks among wordings no other one holds: one search per wording in
+    the longer ones joined, the same set as testing every pair."""
+    expected = {n for n in wordings if not any(n != o and n in o for o in wordings)}
+    assert _full_wordings(wordings) == expected
+
+
+def test_full_wordings_on_sentences() -> None:
+    whole = normalize("We will not rest until every family is home")
+    part = normalize("until every family is home")
+    other = normalize("Every family deserves a straight answer")
+    # "is home" ends one wording and "every" starts the next where they are joined:
+    # a match across the join would wrongly make it a part.
+    joined_trap = normalize("home every")
+    assert _full_wordings([whole, part, other, joined_trap]) == {whole, other, joined_trap}
 
 
 def test_signatures_are_datasketch_minhashes() -> None:

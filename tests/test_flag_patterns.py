@@ -215,6 +215,7 @@ def test_misquote_needs_content_words(tmp_path: Path) -> None:
 
 
 ORTIZ = "“Our schools need more teachers, not more tests,” said Senator Carla Mendez."
+BRANDT = "“Our schools need more teachers, not more tests,” Governor Paul Brandt said."
 
 
 @pytest.mark.parametrize(
@@ -437,7 +438,7 @@ def test_a_dismissed_flag_stays_down_until_its_evidence_changes(tmp_path: Path) 
         tmp_path,
         [
             (DAY, ORTIZ),
-            (DAY, "“Our schools need more teachers, not more tests,” Governor Paul Brandt said."),
+            (DAY, BRANDT),
         ],
     )
     (flag,) = _flags(store, "misattribution")
@@ -906,3 +907,32 @@ def test_a_talking_point_said_twice_in_one_article_is_two_statements(tmp_path: P
     ), texts
     assert any(len(t) == 2 and any("once and for all" in w for w in t) for t in texts), texts
     store.dispose()
+
+
+def test_words_given_to_three_people_are_one_misattribution_flag(tmp_path: Path) -> None:
+    """Seen on generated archives: a line given to many people raised a flag per pair of
+    them (n·(n−1)/2 flags for one question: whose words are these?)."""
+    store = _store(
+        tmp_path,
+        [
+            (DAY, ORTIZ),
+            (DAY, BRANDT),
+            (DAY, "“Our schools need more teachers, not more tests,” said Mayor Ruth Abbott."),
+        ],
+    )
+    (flag,) = _flags(store, "misattribution")
+    assert {r.speaker for r in flag.records} == {"Carla Mendez", "Paul Brandt", "Ruth Abbott"}
+    assert len({r.document for r in flag.records}) == 3
+    for name in ("Carla Mendez", "Paul Brandt", "Ruth Abbott"):
+        assert name in flag.explanation
+    assert flag.explanation.count(" and to ") == 1
+    runner = CliRunner()
+    assert runner.invoke(app, ["verify", "--db", store.url]).exit_code == 0
+
+
+def test_two_people_keep_the_pair_flag_wording(tmp_path: Path) -> None:
+    store = _store(tmp_path, [(DAY, ORTIZ), (DAY, BRANDT)])
+    (flag,) = _flags(store, "misattribution")
+    assert flag.explanation.startswith("The same words “Our schools need more teachers, not")
+    assert " are attributed to Carla Mendez by " in flag.explanation
+    assert " and to Paul Brandt by " in flag.explanation
