@@ -67,6 +67,11 @@ def _at(ref: SourceRef) -> str:
 
 
 def _conflict_id(kind: str, refs: list[SourceRef], extra: str = "") -> str:
+    """A flag's id within its scope (``crosscheck.scoped_id`` adds the scope) from what
+    the flag is about, not from all its evidence: a misquote from its misquoting
+    report, a misattribution from its cluster alone, numbers from the claims set
+    against each other. A flag whose evidence grows keeps its id, so the change is one
+    ``flag.updated`` entry and a reviewer's decisions stay with it."""
     keys = sorted(f"{r.document}:{r.start}:{r.end}" for r in refs)
     return hashlib.sha256(f"{kind}|{extra}|{'|'.join(keys)}".encode()).hexdigest()[:32]
 
@@ -344,7 +349,9 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         others = ", ".join(sorted({_where(r) for r in refs[1:]}))
         out.append(
             Conflict(
-                id=_conflict_id("misquote", refs),
+                # The misquoting report names the flag: another outlet agreeing with the
+                # canonical wording updates it (its review history stays with it).
+                id=_conflict_id("misquote", refs[:1]),
                 kind="misquote",
                 score=misquote_confidence(m, sided, score),
                 explanation=(
@@ -427,7 +434,8 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         ]
         out.append(
             Conflict(
-                id=_conflict_id("misattribution", refs),
+                # One per cluster (its scope): a further report or person updates it.
+                id=_conflict_id("misattribution", []),
                 kind="misattribution",
                 score=max(scores),
                 explanation=(

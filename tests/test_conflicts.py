@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from provenance.audit import list_entries
 from provenance.cli import app
 from provenance.conflicts import list_conflicts, same_person, word_diff
 from provenance.crosscheck import rebuild
@@ -296,7 +297,8 @@ def test_demo_shows_clusters_and_conflicts() -> None:
 
 
 def test_flags_follow_new_documents(tmp_path: Path) -> None:
-    """New reports of the agreed wording replace the flag: the old one is cleared."""
+    """New reports of the agreed wording update the flag: the same misquoting report,
+    so the same id (its review history stays), more evidence and a higher score."""
     first = "“We will reopen the bridge before the first snow,” said Mayor Ana Ruiz."
     other = "Mayor Ana Ruiz said: “We will reopen the old bridge after the first snow.”"
     store = _store(tmp_path, [first, "Weather today: rain.\n\n" + other])
@@ -311,9 +313,14 @@ def test_flags_follow_new_documents(tmp_path: Path) -> None:
     assert report.ok
     with store.session() as s:
         (after,) = list_conflicts(s, "misquote")
-    assert after.id != before.id
-    assert "before the first snow" in after.records[0].text  # now the odd one out
+    assert after.id == before.id
+    assert after.records[0] == before.records[0]  # still the odd one out
+    assert "before the first snow" in after.records[0].text
     assert len({r.document for r in after.records[1:]}) == 3
+    assert after.score > before.score
+    with store.session() as s:
+        actions = [e.action for e in list_entries(s, f"conflict:{after.id}")]
+    assert actions == ["flag.raised", "flag.updated"]
 
 
 def test_deleting_a_document_clears_its_flags(tmp_path: Path) -> None:

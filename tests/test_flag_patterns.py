@@ -936,3 +936,59 @@ def test_two_people_keep_the_pair_flag_wording(tmp_path: Path) -> None:
     assert flag.explanation.startswith("The same words “Our schools need more teachers, not")
     assert " are attributed to Carla Mendez by " in flag.explanation
     assert " and to Paul Brandt by " in flag.explanation
+
+
+RAMIREZ = "said Governor Alicia Ramírez."
+PROMISE = f"“We will not rest until every family in the valley is home,” {RAMIREZ}"
+CHANGED = f"“We will not stop until every family in the valley is safe,” {RAMIREZ}"
+
+
+def _more(store: Store, folder: Path, *texts: str) -> None:
+    folder.mkdir()
+    for i, text in enumerate(texts):
+        # A sentence of its own: the same text again would be the same document.
+        body = f"date {DAY}\n\n{text} The hearing ran late into the evening.\n"
+        (folder / f"late{i}.txt").write_text(body, encoding="utf-8")
+    assert ingest(store, [folder]).ok
+
+
+def _actions(store: Store, flag_id: str) -> list[str]:
+    from provenance.audit import list_entries
+
+    with store.session() as s:
+        return [e.action for e in list_entries(s, f"conflict:{flag_id}")]
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "kind"),
+    [
+        pytest.param([PROMISE, PROMISE, CHANGED], [PROMISE], "misquote", id="misquote"),
+        pytest.param([ORTIZ, BRANDT], [BRANDT], "misattribution", id="misattribution-report"),
+        pytest.param(
+            [ORTIZ, BRANDT],
+            ["“Our schools need more teachers, not more tests,” said Mayor Ruth Abbott."],
+            "misattribution",
+            id="misattribution-person",
+        ),
+    ],
+)
+def test_a_flag_whose_evidence_grows_keeps_its_id_and_review(
+    tmp_path: Path, first: list[str], later: list[str], kind: str
+) -> None:
+    """A further outlet with the canonical wording (or the statement given to one more
+    person) used to clear the flag and raise a new one: the reviewer's decision was
+    left on a flag that no longer existed."""
+    store = _store(tmp_path, [(DAY, t) for t in first])
+    (flag,) = _flags(store, kind)
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        ["review-flag", flag.id, "--status", "confirmed", "--by", "Ana Ruiz", "--db", store.url],
+    )
+    assert result.exit_code == 0, result.output
+    _more(store, tmp_path / "more", *later)
+    (grown,) = _flags(store, kind)
+    assert grown.id == flag.id
+    assert len(grown.records) == len(flag.records) + 1
+    assert _actions(store, flag.id) == ["flag.raised", "flag.reviewed", "flag.updated"]
+    assert runner.invoke(app, ["verify", "--db", store.url]).exit_code == 0
