@@ -32,9 +32,10 @@ def _rows(name: str) -> list[list[str]]:
     return [ln.split("\t") for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
-PARTICLES = frozenset({"back", "on"})
+PARTICLES = frozenset({"back", "on", "it"})
 """Complements of ``cues.tsv`` that are a particle: the verb is a cue only with it right
-after ("shot back", "went on"), and it reports no clause of its own (the quotation is it)."""
+after ("shot back", "went on", "as one voter put it"), and it reports no clause of its own
+(the quotation is it)."""
 
 
 @dataclass(frozen=True)

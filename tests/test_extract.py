@@ -485,9 +485,15 @@ AFTER_THE_QUOTE = [
         "Hale",
     ),
     (
+        # The strike's "went on" is no cue; the driver's "put it" is.
         "The strike went on, “with no end in sight,” as one driver put it.",
         "with no end in sight,",
-        None,
+        "One driver",
+    ),
+    (
+        "The strike went on, “with no end in sight,” the union's newsletter reported.",
+        "with no end in sight,",
+        "The union's newsletter",
     ),
     (
         "Governor Ruiz said that once the Senate goes on recess, “I will campaign wherever I "
@@ -559,6 +565,90 @@ AFTER_THE_QUOTE += [
         "Tom Okafor",
     ),
 ]
+
+
+# The left edge of a speaker phrase, patterns read in the PolNeAR train archive and
+# rewritten: "that" before a plural, a number or a name opens the clause ("noted that
+# experts say"), a subordinator is no part of the phrase ("While environmentalists
+# said"); a demonstrative before a singular stays ("That official said").
+# (text, content, speaker mention)
+SUBJECT_EDGES = [
+    (
+        "The aide noted that experts say that the port lost money last year.",
+        "that the port lost money last year",
+        "experts",
+    ),
+    (
+        "Emails from that week showed that county officials knew the levee was failing.",
+        "the levee was failing",
+        "county officials",
+    ),
+    (
+        "A poll released Monday found that 61 percent of residents said the mayor should resign.",
+        "the mayor should resign",
+        "61 percent of residents",
+    ),
+    (
+        "While neighborhood groups said the plan was rushed, the mayor praised it.",
+        "the plan was rushed, the mayor praised it",
+        "neighborhood groups",
+    ),
+    ("That official said the plan was weak.", "the plan was weak", "That official"),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "mention"), SUBJECT_EDGES)
+def test_a_speaker_phrase_starts_after_the_word_that_opens_its_clause(
+    text: str, content: str, mention: str
+) -> None:
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    found = [a for a in atts if a.content.text == content]
+    assert found, [(a.rule, a.content.text) for a in atts]
+    assert found[0].speaker is not None and found[0].speaker.text == mention, found[0]
+
+
+# After the closing mark (PolNeAR train, rewritten): a participle's "that" opens what
+# was said, never the speaker ("“…,” adding that the council …"); an auxiliary may stand
+# before the cue after a comma ("she has said", "will say"), not after a full stop or
+# before a participle it cannot take; "put it" and "elaborated" are cues.
+MESS = "Mayor Ana Ruiz said the budget was “a mess,” adding that the council “never read it.”"
+AFTER_THE_QUOTE += [
+    (MESS, "a mess,", "Ana Ruiz"),
+    (MESS, "never read it.", "Ana Ruiz"),
+    ("“We don't need any more of that,” she has said.", "We don't need any more of that,", "she"),
+    ("“We need more,” Ana Ruiz has long said.", "We need more,", "Ana Ruiz"),
+    (
+        "“Nothing prepares you for the office,” the two-term president will say.",
+        "Nothing prepares you for the office,",
+        "the two-term president",
+    ),
+    (
+        "Cruz called them “corporate welfare.” Rubio has aggressively supported the subsidies.",
+        "corporate welfare.",
+        "Cruz",
+    ),
+    (
+        "She is noting the “kind of problems” Dana Whitfield had answering questions.",
+        "kind of problems",
+        "She",
+    ),
+    (
+        "As one farmer put it, “We are tired of waiting for the county.”",
+        "We are tired of waiting for the county.",
+        "One farmer",
+    ),
+    (
+        "“The way I see it,” she elaborated, “no one ever questioned the plan.”",
+        "no one ever questioned the plan.",
+        "she",
+    ),
+]
+
+
+def test_put_it_is_a_cue_only_with_its_particle() -> None:
+    assert extract("He put it on the table and left.") == []
+    assert extract("She put the files in a box.") == []
 
 
 @pytest.mark.parametrize(("text", "content", "name"), AFTER_THE_QUOTE)

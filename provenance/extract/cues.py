@@ -95,6 +95,7 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         return None  # after a possessive: a noun ("Trump’s plans"), unless "…’s claim that"
     if (
         tok.lower == cue.lemma
+        and cue.complement not in PARTICLES  # "as one voter put it": the particle makes a verb
         and prev not in lex.words("base_form_before")
         and nxt != "that"
         and not (i > 0 and plural_subject(tokens[i - 1]) and cue.lemma != "state")

@@ -150,6 +150,11 @@ def _is_possessive(tok: Token) -> bool:
     return tok.text.endswith(APOSTROPHES) and tok.is_cap
 
 
+def _plural(word: str) -> bool:
+    """A plural noun by its ending ("officials", not "press" or "bus")."""
+    return word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3
+
+
 def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     """The speaker noun phrase ending just before ``tokens[i]`` (None if there is none)."""
     lex = load()
@@ -213,14 +218,19 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     first = k + 1
     for m in range(k, max(-1, k - MAX_MODIFIERS - 1), -1):
         if tokens[m].lower in word_class("determiner"):
-            # "… said that President Obama called …": "that" before a name is a
-            # conjunction, not a determiner of the speaker phrase.
-            if not (tokens[m].lower in ("that", "this") and tokens[m + 1].is_cap):
-                first = m
+            # "… said that President Obama called …", "noted that experts say",
+            # "showed that 65 percent of voters": "that" before a name, a number or a
+            # plural head is a conjunction, not a determiner of the speaker phrase.
+            conjunction = tokens[m].lower in ("that", "this") and (
+                tokens[m + 1].is_cap or tokens[m + 1].text[:1].isdigit() or _plural(tokens[j].lower)
+            )
+            first = m + 1 if conjunction else m
             break
         if not tokens[m].is_word or tokens[m].is_cap:
             break
         low, prev = tokens[m].lower, tokens[m - 1].lower if m > 0 else ""
+        if low in lex.words("subordinator") or low in lex.words("question_word"):
+            break  # "promised that if voters supported him": the phrase starts after "if"
         if (
             (low in lex.cue_forms and lex.cue_forms[low].lemma != low)  # "state" is a noun
             or low in lex.words("finite")
@@ -248,6 +258,8 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
         return Mention(
             tok.start, tok.end, tok.text, SpeakerKind.person, None, pronoun=tok.lower, gender=gender
         )
+    if tokens[i].lower in word_class("clause_opener"):
+        return None  # "…,” adding that it’s why Trump …": a clause follows, not a speaker
     k = i
     if tokens[k].lower in word_class("determiner"):
         k += 1
@@ -415,6 +427,8 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
         | lex.words("noun_before")
         | lex.words("finite")
         | lex.words("conjunction")
+        | lex.words("subordinator")
+        | lex.words("question_word")
     )
     j = i - 1
     if (
@@ -437,13 +451,21 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     ):
         k -= 1
     first = k
-    if k - 1 >= 0 and (
-        tokens[k - 1].lower in word_class("determiner")
-        or tokens[k - 1].lower in lex.words("quantifier")
+    head = tokens[j].lower
+    plural = head.endswith("s") and not head.endswith("ss") and len(head) > 3
+    # "noted that experts say": before a plural, "that" opens the clause (a determiner
+    # would be "those"); it is the phrase's left edge, not a part of it.
+    opens_clause = k - 1 >= 0 and plural and tokens[k - 1].lower in word_class("clause_opener")
+    if (
+        k - 1 >= 0
+        and not opens_clause
+        and (
+            tokens[k - 1].lower in word_class("determiner")
+            or tokens[k - 1].lower in lex.words("quantifier")
+        )
     ):
         first = k - 1
-    head = tokens[j].lower
-    if first == k and not (head.endswith("s") and not head.endswith("ss") and len(head) > 3):
+    if first == k and not plural:
         return None
     if (
         head in lex.words("not_speaker")
@@ -451,7 +473,13 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
         or any(t.lower in lex.words("not_speaker") for t in tokens[first:j])
     ):
         return None
-    if first == k and k > 0 and tokens[k - 1].is_word and tokens[k - 1].lower not in function:
+    if (
+        first == k
+        and k > 0
+        and tokens[k - 1].is_word
+        and tokens[k - 1].lower not in function
+        and not opens_clause
+    ):
         return None  # no clear left edge
     start, end = tokens[first].start, tokens[j].end
     phrase = text[start:end]

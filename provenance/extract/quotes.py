@@ -165,8 +165,32 @@ class QuoteContext:
                 and low not in ("and", "but", "or")
             ):
                 continue
+            if (
+                low in lex.words("between_subject_cue")
+                and toks[i].text.islower()
+                and text[self.q.start : self.q.end].rstrip(" ’'\"”")[-1:] in (",", "?", "!")
+                and self._auxiliary_of_cue(i, limit)
+            ):
+                # "“…,” she has said", "“…,” the president will say": an auxiliary before
+                # the cue, not a clause. Only after a quotation its attribution must
+                # follow (a comma): “corporate welfare.” Rubio has supported … is not.
+                continue
             return None
         return None
+
+    def _auxiliary_of_cue(self, i: int, limit: int) -> bool:
+        """Whether ``toks[i]`` ("has", "had", "would") starts the verb group of a cue that
+        follows it: only auxiliaries and -ly adverbs stand between ("has long said"), and
+        a perfect takes a participle ("had answering" is no verb group)."""
+        lex, toks = load(), self.toks
+        between = lex.words("between_subject_cue")
+        j, last = i + 1, toks[i].lower
+        while j < limit and (toks[j].lower in between or toks[j].lower.endswith("ly")):
+            last = toks[j].lower if toks[j].lower in between else last
+            j += 1
+        if j >= limit or (last in ("has", "have", "had") and toks[j].lower.endswith("ing")):
+            return False
+        return cue_at(toks, j, j < self.doc.headline_tokens) is not None
 
     @cached_property
     def left(self) -> tuple[CueHit, Mention | None] | None:
@@ -239,6 +263,8 @@ def _quote_cue_subject(c: QuoteContext) -> Found | None:
     hit, i = c.right_cue
     text, toks = c.text, c.toks
     m = np_after(text, toks, i + 1)
+    if m is None and i + 1 < c.right_hi and toks[i + 1].lower in word_class("clause_opener"):
+        return None  # "“…,” adding that Valeant had …": what follows is said, not who
     if m is None and i + 1 < c.right_hi and toks[i + 1].lower in word_class("determiner"):
         m = generic_np_after(text, toks, i + 1, c.right_hi)
     if m is None:
