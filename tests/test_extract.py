@@ -435,6 +435,39 @@ CLAUSE_SUBJECTS = [
 ]
 
 
+# A participle after a document its subject wrote, filed or aired is the subject's
+# (PolNeAR train, rewritten: "wrote a letter … asking", "released a new radio ad calling",
+# "published an article stating"); an ad or an article on its own says what it says.
+CLAUSE_SUBJECTS += [
+    (
+        "Mayor Ruth Abbott wrote a letter to the governor asking the state to audit the port.",
+        "the state to audit the port",
+        "Mayor Ruth Abbott",
+    ),
+    (
+        "After the storm, Senator Paul Brandt released a new radio ad calling the levee "
+        "plan “dangerous.”",
+        "dangerous.",
+        "Senator Paul Brandt",
+    ),
+    (
+        "The tenants' union filed a lawsuit alleging that the landlord broke the law.",
+        "that the landlord broke the law",
+        "The tenants' union",
+    ),
+    (
+        "Forbes published an article stating that the deal was illegal.",
+        "that the deal was illegal",
+        "Forbes",
+    ),
+    (
+        "The ad claims “the mayor is the only one you can trust.”",
+        "the mayor is the only one you can trust.",
+        "The ad",
+    ),
+]
+
+
 @pytest.mark.parametrize(("text", "content", "mention"), CLAUSE_SUBJECTS)
 def test_participle_and_infinitive_cues_take_their_clause_subject(
     text: str, content: str, mention: str | None
@@ -616,22 +649,26 @@ MESS = "Mayor Ana Ruiz said the budget was “a mess,” adding that the council
 AFTER_THE_QUOTE += [
     (MESS, "a mess,", "Ana Ruiz"),
     (MESS, "never read it.", "Ana Ruiz"),
-    ("“We don't need any more of that,” she has said.", "We don't need any more of that,", "she"),
+    (
+        "“We have had enough of those promises,” she has said.",
+        "We have had enough of those promises,",
+        "she",
+    ),
     ("“We need more,” Ana Ruiz has long said.", "We need more,", "Ana Ruiz"),
     (
-        "“Nothing prepares you for the office,” the two-term president will say.",
-        "Nothing prepares you for the office,",
-        "the two-term president",
+        "“Nobody is ready for this job on the first day,” the outgoing mayor will say.",
+        "Nobody is ready for this job on the first day,",
+        "the outgoing mayor",
     ),
     (
-        "Cruz called them “corporate welfare.” Rubio has aggressively supported the subsidies.",
-        "corporate welfare.",
-        "Cruz",
+        "The mayor called the fees “a tax on the poor.” The council has quietly approved the fees.",
+        "a tax on the poor.",
+        "The mayor",
     ),
     (
-        "She is noting the “kind of problems” Dana Whitfield had answering questions.",
-        "kind of problems",
-        "She",
+        "He is citing the “many delays” Lena Ortiz had explaining the budget.",
+        "many delays",
+        "He",
     ),
     (
         "As one farmer put it, “We are tired of waiting for the county.”",
@@ -639,8 +676,8 @@ AFTER_THE_QUOTE += [
         "One farmer",
     ),
     (
-        "“The way I see it,” she elaborated, “no one ever questioned the plan.”",
-        "no one ever questioned the plan.",
+        "“As far as I can tell,” she elaborated, “nobody on the board read the plan.”",
+        "nobody on the board read the plan.",
         "she",
     ),
 ]
