@@ -465,6 +465,17 @@ CLAUSE_SUBJECTS += [
         "the mayor is the only one you can trust.",
         "The ad",
     ),
+    (
+        "“We are all uncertain this year,” Dana Whitfield wrote in a statement to the Ledger "
+        "explaining why she is running, “but most residents agree.”",
+        "but most residents agree.",
+        "Dana Whitfield",
+    ),
+    (
+        "Dana Whitfield said in a statement explaining her vote that the budget was too small.",
+        "that the budget was too small",
+        "Dana Whitfield",
+    ),
 ]
 
 
@@ -1370,3 +1381,10 @@ def test_a_subordinator_followed_by_an_aside_keeps_the_quotes_cue() -> None:
     assert [(r.kind, r.cue and r.cue.text, r.speaker_name) for r in quoted] == [
         ("mixed", "said", "Ann Warren")
     ]
+
+
+def test_so_called_without_its_hyphen_is_no_cue() -> None:
+    text = "The second measure, the so called “Harbor Plan” seeks to change the charter."
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    assert atts and all(a.speaker is None for a in atts), [(a.rule, a.speaker) for a in atts]

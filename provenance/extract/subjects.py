@@ -152,10 +152,13 @@ def _issuer(text: str, tokens: list[Token], doc: Mention, floor: int) -> Mention
     """Who put out the document ``doc`` that a participle cue follows: "Trump issued a
     statement saying …", "The town released a statement Wednesday saying …" are Trump's
     and the town's words (the statement is where they said it)."""
+    lex = load()
     k = _index_at(tokens, doc.start) - 1
     if k >= floor and tokens[k].lower == "out":
         k -= 1  # "put out a statement"
-    if k < floor or tokens[k].lower not in load().words("issuing_verb"):
+    if k > floor and tokens[k].lower == "in" and tokens[k - 1].lower in lex.cue_forms:
+        k -= 1  # "X wrote in a statement explaining …", "X said in a statement explaining …"
+    elif k < floor or tokens[k].lower not in lex.words("issuing_verb"):
         return None
     m = subject(text, tokens, k, floor)
     return m if m is not None and m.kind is not SpeakerKind.document else None
