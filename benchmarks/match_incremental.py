@@ -12,7 +12,9 @@ spent in the incremental update after ingest (claims, quote clusters and
 conflict flags: ``crosscheck.update``) and its ratio to the extraction time of
 the same batch (``extract`` alone, measured in this run). With blocking keys
 looked up through indexes the per-document figure should stay roughly flat as
-the database grows. ``--profile`` writes cProfile stats of the updates.
+the database grows, and the flags the update raised, cleared and updated (audit
+entries: a flag whose evidence grows should be updated, not cleared and raised again).
+``--profile`` writes cProfile stats of the updates.
 
 ``--sizes`` measures at larger stores without paying a small batch's cost all the
 way: before each size the store is filled up to it with one ingest (matching on,
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"database: {args.db or 'SQLite (temp file)'}")
             print(
                 f"{'documents':>9} {'batch':>6} {'update ms/doc':>14} {'extract ms/doc':>15} "
-                f"{'update/extract':>15}"
+                f"{'update/extract':>15} {'flags raised/cleared/updated':>29}"
             )
             total = 0
             for n, (size, timed_step) in enumerate(zip(steps, timed_steps, strict=True)):
@@ -124,9 +126,11 @@ def main(argv: list[str] | None = None) -> int:
                 assert report.failed == 0, report.problems[:3]
                 t_update = timed.seconds - before
                 total += size
+                c = report.checks
+                churn = f"{c.raised}/{c.cleared}/{c.updated}" if c is not None else "-"
                 print(
                     f"{total:9d} {size:6d} {1000 * t_update / size:14.1f} "
-                    f"{1000 * t_extract / size:15.1f} {t_update / t_extract:14.2f}x"
+                    f"{1000 * t_extract / size:15.1f} {t_update / t_extract:14.2f}x {churn:>29}"
                 )
         finally:
             crosscheck.update = original  # type: ignore[assignment]
