@@ -1388,3 +1388,15 @@ def test_so_called_without_its_hyphen_is_no_cue() -> None:
     atts = extract(text)
     _assert_invariant(text, atts)
     assert atts and all(a.speaker is None for a in atts), [(a.rule, a.speaker) for a in atts]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mayor told the", "“We are done,” said the", "“Fine,” added a", "The mayor told the"],
+)
+def test_a_text_cut_short_after_a_cue_and_a_determiner(text: str) -> None:
+    """Found by the property tests: a determiner as the last token after a cue was read
+    past the end of the tokens; and a determiner alone names no speaker."""
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    assert all(a.speaker is None for a in atts), [(a.rule, a.speaker) for a in atts]

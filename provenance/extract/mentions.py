@@ -263,7 +263,11 @@ def np_after(text: str, tokens: list[Token], i: int) -> Mention | None:
     k = i
     if tokens[k].lower in word_class("determiner"):
         k += 1
-    if tokens[k].lower in word_class("title_modifier") and _title_ahead(tokens, k):
+    if (
+        k < len(tokens)
+        and tokens[k].lower in word_class("title_modifier")
+        and _title_ahead(tokens, k)
+    ):
         k += 1  # "said former secretary of state Hillary Clinton"; not "a former U.S. law …"
     last = -1
     while k < len(tokens):
@@ -502,6 +506,16 @@ def generic_np_after(text: str, tokens: list[Token], i: int, hi: int) -> Mention
         j += 1
     if j == i or (j < hi and j == i + 8 and tokens[j].text not in ",;:.)"):
         return None
+    lone = tokens[i].lower
+    if (
+        j == i + 1
+        and lone in word_class("determiner")
+        and lone not in load().pronouns
+        and lone not in word_class("object_pronoun")
+        and lone not in load().words("quantifier")
+    ):
+        return None  # "“…,” said the" (a text cut short): an article names no one; "her",
+        # "some" ("according to some") may
     start, end = tokens[i].start, tokens[j - 1].end
     phrase = text[start:end]
     return Mention(start, end, phrase, SpeakerKind.document, phrase[:1].upper() + phrase[1:])
