@@ -427,10 +427,11 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         sides |= {i, j}
     if sides:
         given = [groups[k] for k in sorted(sides)]
-        refs = [clusters.source_ref(m) for g in given for m in g]
+        refs_of = [[clusters.source_ref(m) for m in g] for g in given]
+        refs = [r for rs in refs_of for r in rs]
         parts = [
-            f"to {g[0].speaker} by {', '.join(sorted({_where(clusters.source_ref(m)) for m in g}))}"
-            for g in given
+            f"to {g[0].speaker} by {', '.join(sorted({_where(r) for r in rs}))}"
+            for g, rs in zip(given, refs_of, strict=True)
         ]
         out.append(
             Conflict(

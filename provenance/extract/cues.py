@@ -124,7 +124,7 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         k >= 0
         and k == i - 1
         and (
-            tokens[k].lower in ("has", "have", "had")
+            tokens[k].lower in lex.words("perfect")
             or (progressive and tokens[k].lower in lex.words("passive"))
         )
     ):

@@ -456,6 +456,7 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
         k -= 1
     first = k
     head = tokens[j].lower
+    # Any -s head here ("rabbis" too): _plural is narrower, for "that" before a head.
     plural = head.endswith("s") and not head.endswith("ss") and len(head) > 3
     # "noted that experts say": before a plural, "that" opens the clause (a determiner
     # would be "those"); it is the phrase's left edge, not a part of it.

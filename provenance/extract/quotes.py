@@ -168,7 +168,7 @@ class QuoteContext:
             if (
                 low in lex.words("between_subject_cue")
                 and toks[i].text.islower()
-                and text[self.q.start : self.q.end].rstrip(" ’'\"”")[-1:] in (",", "?", "!")
+                and self.ends_open
                 and self._auxiliary_of_cue(i, limit)
             ):
                 # "“…,” she has said", "“…,” the president will say": an auxiliary before
@@ -177,6 +177,12 @@ class QuoteContext:
                 continue
             return None
         return None
+
+    @cached_property
+    def ends_open(self) -> bool:
+        """Whether the quoted words end in a comma, "?" or "!": the sentence goes on, so
+        an attribution may follow ("“…,” Jane Roe, the director, said")."""
+        return self.text[self.q.start : self.q.end].rstrip(" ’'\"”")[-1:] in (",", "?", "!")
 
     def _auxiliary_of_cue(self, i: int, limit: int) -> bool:
         """Whether ``toks[i]`` ("has", "had", "would") starts the verb group of a cue that
@@ -188,7 +194,7 @@ class QuoteContext:
         while j < limit and (toks[j].lower in between or toks[j].lower.endswith("ly")):
             last = toks[j].lower if toks[j].lower in between else last
             j += 1
-        if j >= limit or (last in ("has", "have", "had") and toks[j].lower.endswith("ing")):
+        if j >= limit or (last in lex.words("perfect") and toks[j].lower.endswith("ing")):
             return False
         return cue_at(toks, j, j < self.doc.headline_tokens) is not None
 
@@ -264,7 +270,7 @@ def _quote_cue_subject(c: QuoteContext) -> Found | None:
     text, toks = c.text, c.toks
     m = np_after(text, toks, i + 1)
     if m is None and i + 1 < c.right_hi and toks[i + 1].lower in word_class("clause_opener"):
-        return None  # "“…,” adding that Valeant had …": what follows is said, not who
+        return None  # "“…,” adding that the company had …": what is said, not who
     if m is None and i + 1 < c.right_hi and toks[i + 1].lower in word_class("determiner"):
         m = generic_np_after(text, toks, i + 1, c.right_hi)
     if m is None:
@@ -285,7 +291,7 @@ def _quote_dash_speaker(c: QuoteContext) -> Found | None:
 def _quote_subject_aside_cue(c: QuoteContext) -> Found | None:
     """“…,” Jane Roe, the director of a long-named institute, said on Monday."""
     text, toks, doc = c.text, c.toks, c.doc
-    if text[c.q.start : c.q.end].rstrip(" ’'\"”")[-1:] not in ",?!":
+    if not c.ends_open:
         return None
     m = np_after(text, toks, c.after)
     if not m:
