@@ -478,6 +478,58 @@ def test_rebuild_in_small_batches_gives_the_same_clusters_and_flags(
     assert any(len(g) > 1 for g in found[0])
 
 
+MERGE_THEN_NEW = [
+    'Mayor Jane Ortiz said: "We will rebuild the old bridge and reopen the river port by '
+    'next spring."',
+    'Mayor Jane Ortiz said: "Harbor crews are going to work through the winter on every '
+    'single pier."',
+    'Mayor Jane Ortiz said: "We will rebuild the old bridge and reopen the river port by '
+    'next spring. Harbor crews are going to work through the winter on every single pier."',
+    'Governor Ray Pell said: "The state budget leaves nothing at all for the rural '
+    'hospitals up north."',
+    'Senator Ana Voss said: "Nobody on this committee has read the whole report yet."',
+    'Coach Lee Hart said: "Our defense gave away far too many easy points tonight."',
+    'Judge Omar Kline said: "The court will hear both motions again on Monday morning."',
+    'Chief Dana Ruiz said: "Three officers were hurt while clearing the blocked road."',
+]
+
+
+def test_a_merged_away_cluster_id_is_not_reused_by_the_same_call(tmp_path: Path) -> None:
+    """Within one update, a cluster merged away keeps its id to itself: the audit log
+    never says "quote X left cluster N, merged" and then "quote Y started cluster N".
+    SQLite hands the largest id out again once its row is gone (the second quote's
+    cluster, merged away by the third quote that holds both, was the fourth's), so
+    merged-away clusters' rows are deleted at the end of the batch."""
+    import json
+
+    from provenance.store import open_store
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n, text in enumerate(MERGE_THEN_NEW):
+        (folder / f"{n}.txt").write_text(text + "\n", encoding="utf-8")
+    store = open_store(str(tmp_path / "m.db"))
+    try:
+        assert ingest(store, [folder]).failed == 0
+        with store.session() as s:
+            payloads = [
+                json.loads(p)
+                for (p,) in s.connection().exec_driver_sql(
+                    "select payload from audit_log where action = 'cluster.assigned' order by seq"
+                )
+            ]
+    finally:
+        store.dispose()
+    merged_away = {p["previous"] for p in payloads if p["reason"] == "merged"}
+    after = [
+        p["cluster"]
+        for n, p in enumerate(payloads)
+        if p["reason"] == "new" and any(m["reason"] == "merged" for m in payloads[:n])
+    ]
+    assert len(merged_away) == 1 and after, payloads  # a cluster started after the merge
+    assert not merged_away & set(after), payloads
+
+
 def _cluster_state(s: Session) -> tuple[list[tuple[object, ...]], ...]:
     """Clusters, memberships, flags and the audit log's length: what a refresh could change."""
     run = s.connection().exec_driver_sql
