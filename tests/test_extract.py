@@ -641,6 +641,63 @@ SUBJECT_EDGES = [
 ]
 
 
+# (PolNeAR train, rewritten) An adverb between the speaker and the cue is no speaker
+# ("has always maintained"); "a third" takes a plural verb like "many" does.
+SUBJECT_EDGES += [
+    (
+        "The senator has always maintained that the vote was fair.",
+        "that the vote was fair",
+        "The senator",
+    ),
+    (
+        "Candidates have sometimes found ways to earn money on the road.",
+        "ways to earn money on the road",
+        "Candidates",
+    ),
+    ("Nearly a third say they do not know who to back.", "they do not know who to back", "a third"),
+    ("A majority say the plan is too costly.", "the plan is too costly", "A majority"),
+]
+
+
+def test_a_fronted_besides_is_no_speaker() -> None:
+    """A fronted "Besides …" is a preposition, not a plural speaker (PolNeAR train)."""
+    text = "Besides attacking the governor, the mayor said the plan would cost too much."
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    assert [(a.speaker.text if a.speaker else None, a.content.text) for a in atts] == [
+        ("the mayor", "the plan would cost too much")
+    ]
+
+
+# (PolNeAR train, rewritten) "…, X, endorsed Clinton.": after a cue whose content is a
+# noun phrase, a name is its object, so the clause before the comma is not what X said.
+NP_CUE_OBJECTS = [
+    (
+        "The vote was close, but the state’s senior senator, Ana Voss, had already "
+        "endorsed Clinton.",
+        None,
+    ),
+    (
+        "In debate after debate, and town hall after town hall, Mr. Hale questioned "
+        "Ms. Ortiz's tactics.",
+        "Ms. Ortiz's tactics",
+    ),
+    (
+        "At a rally that night in Dover, Ms. Ortiz praised Governor Lee Park.",
+        "Governor Lee Park",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "content"), NP_CUE_OBJECTS)
+def test_a_name_after_a_noun_phrase_cue_is_its_object(text: str, content: str | None) -> None:
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    assert [a.content.text for a in atts] == ([content] if content else []), [
+        (a.rule, a.content.text) for a in atts
+    ]
+
+
 @pytest.mark.parametrize(("text", "content", "mention"), SUBJECT_EDGES)
 def test_a_speaker_phrase_starts_after_the_word_that_opens_its_clause(
     text: str, content: str, mention: str
@@ -746,6 +803,18 @@ NOT_CLAIMS = [
     "The officer fired at the car and shot the driver.",
     "Quill was fired by the board in May.",
     "The town erupted after a teenager who was fatally shot by a deputy was buried.",
+]
+
+
+# (PolNeAR train, rewritten) Cue forms that are no speech: an adjective after "the most"
+# or "the least", a noun after "a" and an adjective, a gerund after "without" (nothing
+# was said).
+NOT_CLAIMS += [
+    "The most telling sign the mayor has seen is that nobody came.",
+    "They are the least favored candidates in the state this year.",
+    "The mayor spoke for an hour, repeating a false claim that the budget had doubled.",
+    "The board is preparing an additional report that could touch on the mayor's emails.",
+    "I could not find a way to praise the plan without saying that it would fail.",
 ]
 
 

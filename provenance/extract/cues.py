@@ -60,6 +60,19 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
     infinitive = prev == "to" and tok.lower == cue.lemma  # "went on to say"
     if prev in lex.words("noun_before") and not infinitive:
         return None
+    if prev in lex.words("degree") and i > 1 and tokens[i - 2].lower in lex.words("noun_before"):
+        return None  # "the most telling moment", "the least favored": an adjective
+    if prev in lex.words("gerund_negator") and tok.lower.endswith("ing"):
+        return None  # "praised the plan without saying that …": nothing was said
+    if (
+        tok.lower == cue.lemma
+        and i > 1
+        and tokens[i - 2].lower in lex.words("indefinite")
+        and tokens[i - 1].is_word
+        and not tokens[i - 1].is_cap
+        and tokens[i - 1].lower not in lex.words("share")
+    ):
+        return None  # "a false claim that …": after "a" and a word, a noun
     if prev in lex.words("noun_modifier") and (
         tok.lower == cue.lemma or tok.lower in lex.words("noun_cue")
     ):

@@ -52,11 +52,13 @@ REPORTED_RULES = (
 )
 
 
-def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
+def _adverbial_tail(toks: list[Token], lo: int, hi: int, takes_np: bool = False) -> bool:
     """Whether ``toks[lo:hi]`` after a cue is empty or only says when, where or to whom.
 
     "…, she said on Friday." / "…, he told CNN." qualify; "…, she acknowledged
-    their battle." does not (an object, so the cue is not reporting the clause).
+    their battle." does not (an object, so the cue is not reporting the clause), nor,
+    after a cue whose content is a noun phrase (``takes_np``: "endorsed", "praised"),
+    a name: "…, the senator, Ana Voss, had endorsed Clinton." reports an endorsement.
     """
     while hi > lo and not toks[hi - 1].is_word:
         hi -= 1  # the sentence's final punctuation and closing marks
@@ -69,7 +71,7 @@ def _adverbial_tail(toks: list[Token], lo: int, hi: int) -> bool:
     return (
         first.lower in word_class("preposition_after_cue")
         or first.lower in lex.words("time")
-        or first.is_cap
+        or (first.is_cap and not takes_np)
         or first.lower in ("reporters", "them", "him", "her", "us")
         or first.text in ",("
     )
@@ -351,7 +353,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             # The tail after the cue runs to the sentence end or to a comma that
             # starts another clause ("…, lawmakers said Friday, as they …").
             tail_end = min(next_comma[i + 1], hi)
-            closing = _adverbial_tail(toks, i + 1, tail_end) and not any(
+            takes_np = hit.cue.complement == "np" or hit.cue.frame == "describe"
+            closing = _adverbial_tail(toks, i + 1, tail_end, takes_np) and not any(
                 toks[n].lower == "that" or doc.quoted[n] for n in range(i + 1, tail_end)
             )
             # "…, X said (on Friday)." closes the sentence: the content is what comes before.
