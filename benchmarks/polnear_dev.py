@@ -89,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
          f"{report.matched_indirect}/{report.gold_indirect} gold non-quotes"),
         ("speaker accuracy", report.speaker_accuracy,
          f"{report.speaker_correct}/{report.matched} matched"),
+        ("speaker precision", report.speaker_precision,
+         f"{report.speaker_given_correct}/{report.speaker_given} with a speaker"),
         ("cue accuracy", report.cue_accuracy, f"{report.cue_correct}/{report.cue_scored} matched"),
     ]  # fmt: skip
     for name, value, counts in rows:

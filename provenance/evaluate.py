@@ -65,6 +65,8 @@ class Counts(BaseModel):
     gold_indirect: int = 0
     matched_indirect: int = 0
     speaker_correct: int = 0
+    speaker_given: int = 0
+    speaker_given_correct: int = 0
     cue_scored: int = 0
     cue_correct: int = 0
 
@@ -103,8 +105,10 @@ class EvalReport(Counts):
     ``precision``/``recall``/``f1``: direct+mixed+indirect predictions vs all gold.
     ``quote_*``: gold quotes vs direct+mixed predictions, matched on their own.
     ``indirect_recall``: gold non-quotes matched (in the all-attribution matching).
-    ``speaker_accuracy``: over all matched pairs. ``cue_accuracy``: over matched
-    pairs whose gold has a cue span (``cue_scored``).
+    ``speaker_accuracy``: over all matched pairs. ``speaker_precision``: over matched
+    pairs whose prediction names a speaker (``speaker_given``): how often a speaker shown
+    is the right one (a record with no speaker misleads no one). ``cue_accuracy``: over
+    matched pairs whose gold has a cue span (``cue_scored``).
     """
 
     documents: int = 0
@@ -117,6 +121,7 @@ class EvalReport(Counts):
     quote_f1: float = 0.0
     indirect_recall: float = 0.0
     speaker_accuracy: float = 0.0
+    speaker_precision: float = 0.0
     cue_accuracy: float = 0.0
     details: list[DocumentResult] = Field(default_factory=list)
     unknown_documents: list[str] = Field(
@@ -142,6 +147,9 @@ class EvalReport(Counts):
                    of="gold non-quotes"),
             Metric(metric="speaker_accuracy", value=self.speaker_accuracy,
                    numerator=self.speaker_correct, denominator=self.matched, of="matched pairs"),
+            Metric(metric="speaker_precision", value=self.speaker_precision,
+                   numerator=self.speaker_given_correct, denominator=self.speaker_given,
+                   of="matched pairs with a predicted speaker"),
             Metric(metric="cue_accuracy", value=self.cue_accuracy, numerator=self.cue_correct,
                    denominator=self.cue_scored, of="matched pairs with a gold cue"),
         ]  # fmt: skip
@@ -160,6 +168,7 @@ class EvalReport(Counts):
             precision=p, recall=r, f1=f1(p, r), quote_precision=qp, quote_recall=qr,
             quote_f1=f1(qp, qr), indirect_recall=ratio(c["matched_indirect"], c["gold_indirect"]),
             speaker_accuracy=ratio(c["speaker_correct"], c["matched"]),
+            speaker_precision=ratio(c["speaker_given_correct"], c["speaker_given"]),
             cue_accuracy=ratio(c["cue_correct"], c["cue_scored"]), **c,
         )  # fmt: skip
 
@@ -293,12 +302,16 @@ def score_document(
     matched_g = {gi for gi, _, _ in pairs}
     matched_p = {pi for _, pi, _ in pairs}
     with_cue = [(gold[gi], preds[pi]) for gi, pi, _ in pairs if gold[gi].cues]
+    right = [speaker_correct(gold[gi], preds[pi]) for gi, pi, _ in pairs]
+    given = [n for n, (_, pi, _) in enumerate(pairs) if preds[pi].speaker is not None]
     return DocumentResult(
         document=name, gold=len(gold), predicted=len(preds), matched=len(pairs),
         gold_quotes=len(gold_q), predicted_quotes=len(pred_q), matched_quotes=len(quote_pairs),
         gold_indirect=sum(not g.is_quote for g in gold),
         matched_indirect=sum(not gold[gi].is_quote for gi in matched_g),
-        speaker_correct=sum(speaker_correct(gold[gi], preds[pi]) for gi, pi, _ in pairs),
+        speaker_correct=sum(right),
+        speaker_given=len(given),
+        speaker_given_correct=sum(right[n] for n in given),
         cue_scored=len(with_cue), cue_correct=sum(cue_correct(g, p) for g, p in with_cue),
         missed=[g for gi, g in enumerate(gold) if gi not in matched_g],
         spurious=[m for pi, g in enumerate(groups) if pi not in matched_p for m in g.members],

@@ -372,6 +372,21 @@ def test_jsonl_gold(tmp_path: Path) -> None:
         evaluate_jsonl_gold(gold_path, tmp_path, lambda text: [])
 
 
+def test_speaker_precision_counts_only_records_that_name_a_speaker() -> None:
+    """A record with no speaker lowers speaker accuracy, not speaker precision; one with
+    the wrong speaker lowers both."""
+    gold, _ = parse_brat(ANN, TEXT)
+    first, second, resident = (
+        attribution("indirect", at("the bridge would reopen in May"),
+                    speaker=at("Mayor Lena Ortiz"), cue=at("said")),
+        attribution("direct", at('"We are not done yet,"'), speaker=None, cue=at("added")),
+        attribution("indirect", at("It’s a relief"), speaker=at("reporters"), cue=at("told")),
+    )  # fmt: skip
+    report = score_document("story", gold, [first, second, resident])
+    assert (report.matched, report.speaker_correct) == (3, 1)
+    assert (report.speaker_given, report.speaker_given_correct) == (2, 1)
+
+
 def test_test_split_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="reserved"):
         load_brat(tmp_path / "test")
@@ -397,6 +412,7 @@ def test_cli_evaluate_runs_extraction_on_a_split(split: Path) -> None:
         "quote_f1",
         "indirect_recall",
         "speaker_accuracy",
+        "speaker_precision",
         "cue_accuracy",
     }
 

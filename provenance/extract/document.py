@@ -86,6 +86,12 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
     return clause
 
 
+def _opens_its_sentence(doc: Doc, q: Quotation) -> bool:
+    """Whether nothing but punctuation stands before quotation ``q`` in its sentence."""
+    s_start, _ = doc.sentence_of(q.open)
+    return not any(ch.isalnum() for ch in doc.text[s_start : q.open])
+
+
 @public
 def extract(text: str) -> list[Attribution]:
     """Quotes and attributed claims in ``text``, in document order.
@@ -112,6 +118,7 @@ def extract(text: str) -> list[Attribution]:
             and words > MAX_NONSPEECH_WORDS
             and content.text[:1].isupper()
             and doc.para_of(previous.content.start) >= doc.para_of(q.open) - 1
+            and _opens_its_sentence(doc, q)
         ):
             mention, rule, conf = prev_mention, "continuation", 0.7
             if doc.para_of(previous.content.start) == doc.para_of(q.open):

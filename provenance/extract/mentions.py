@@ -226,11 +226,21 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             )
             first = m + 1 if conjunction else m
             break
+        if tokens[m].text.endswith(("’s", "'s")) and is_name_token(tokens[m]):
+            # "Trump's eldest daughter", "Hillary Clinton's top aide": a possessive name
+            # is the phrase's determiner; it takes its whole name with it.
+            first = m
+            while first > 0 and is_name_token(tokens[first - 1]):
+                first -= 1
+            break
         if not tokens[m].is_word or tokens[m].is_cap:
             break
         low, prev = tokens[m].lower, tokens[m - 1].lower if m > 0 else ""
         if low in lex.words("subordinator") or low in lex.words("question_word"):
             break  # "promised that if voters supported him": the phrase starts after "if"
+        if low in lex.words("conjunction") and tokens[m + 1].is_cap:
+            break  # "copied on the AP's questions and Gates said": Gates; not "her
+            # advisers and allies", "current and former employees" (one phrase)
         if (
             (low in lex.cue_forms and lex.cue_forms[low].lemma != low)  # "state" is a noun
             or low in lex.words("finite")

@@ -134,6 +134,9 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
                     continue
                 return found
         return None
+    linked = _linked_source(text, tokens, j, floor)
+    if linked is not None:
+        return linked
     found = np_before(text, tokens, j)
     if found is None:
         found = generic_np_before(text, tokens, j)
@@ -146,6 +149,42 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     ):
         return _issuer(text, tokens, found, floor) or found
     return found
+
+
+LINK_TOKENS = 12  # how far back before a cue a source link ("familiar with") is looked for
+
+
+def _linked_source(text: str, tokens: list[Token], j: int, floor: int) -> Mention | None:
+    """An unnamed source and what it knows, ending before ``tokens[j]``: "a person
+    familiar with the talks", "people close to the vice president" (``grammar.tsv``
+    class ``source_link``). The words after the link name what the source is close to,
+    never the speaker. None when no link stands in the phrase before the cue."""
+    lex = load()
+    links = [tuple(p.split()) for p in lex.words("source_link")]
+    for k in range(j - 2, max(floor - 1, j - 2 - LINK_TOKENS), -1):
+        low = tokens[k + 1].lower
+        verb = low in lex.words("finite") or (
+            low in lex.cue_forms and tokens[k].lower not in lex.words("noun_before")
+        )  # "the planning" is a noun
+        if not tokens[k + 1].is_word or verb:
+            return None  # a comma, a quotation mark or a verb ends the phrase
+        for words in links:
+            at = k - len(words) + 1
+            if at <= floor or tuple(t.lower for t in tokens[at : k + 1]) != words:
+                continue
+            head = np_before(text, tokens, at) or generic_np_before(text, tokens, at)
+            named = head is not None and head.kind is SpeakerKind.person and bool(head.name)
+            if head is None or head.start < tokens[floor].start or named:
+                return None  # no source before the link, or a named one: not this pattern
+            end = tokens[j - 1].end
+            phrase = text[head.start : end]
+            name = phrase[:1].upper() + phrase[1:]
+            if head.kind is not SpeakerKind.anonymous and tokens[
+                _index_at(tokens, head.start)
+            ].lower in word_class("determiner"):
+                name = text[tokens[_index_at(tokens, head.start) + 1].start : end]
+            return replace(head, end=end, text=phrase, name=name)
+    return None
 
 
 def _issuer(text: str, tokens: list[Token], doc: Mention, floor: int) -> Mention | None:
