@@ -804,6 +804,26 @@ AFTER_THE_QUOTE += [
 ]
 
 
+# (PolNeAR train, rewritten) ", who added" after a name and its title is the named
+# person's; an object before an infinitive cue ("led her to declare") is the one who
+# declared, so the sentence's subject is not the speaker (none is given).
+AFTER_THE_QUOTE += [
+    (
+        "“We are gearing up,” said Ana Reyes, the chamber's chief strategist, who added "
+        "that the group will focus on local races.",
+        "that the group will focus on local races",
+        "Ana Reyes",
+    ),
+    (
+        "Mr. Hale won the primary with ease, while Ana Ruiz dealt a severe blow to Tom "
+        "Okafor with a strong win that led her to declare that the nomination was "
+        "“in sight.”",
+        "in sight.",
+        None,
+    ),
+]
+
+
 def test_put_it_is_a_cue_only_with_its_particle() -> None:
     assert extract("He put it on the table and left.") == []
     assert extract("She put the files in a box.") == []

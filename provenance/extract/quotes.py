@@ -331,6 +331,8 @@ def _subject_cue_quote(c: QuoteContext) -> Found | None:
     if m is None and c.toks[hit.first - 1].lower == "to":
         if refused_infinitive(c.doc, hit.first - 1, c.qi):
             return None  # "refused to say the words “radical Islam”": nothing said
+        if hit.first > 1 and c.toks[hit.first - 2].lower in word_class("object_pronoun"):
+            return None  # "a win that led her to declare “…”": hers, not the subject's
         m = infinitive_subject(c.text, c.toks, hit.first - 1, c.lo) or main_subject(
             c.doc, c.lo, hit.first
         )

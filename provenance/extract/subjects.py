@@ -86,6 +86,19 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         found = np_before(text, tokens, j)
         if found is None or found.start < tokens[floor].start:
             return None
+        if not found.name or found.kind is not SpeakerKind.person:
+            # "said Ana Reyes, the chamber's chief strategist, who added": the relative
+            # clause is about the person the title stands beside, not the title.
+            b = _index_at(tokens, found.start) - 1
+            owner = np_before(text, tokens, b) if b > floor and tokens[b].text == "," else None
+            if (
+                owner is not None
+                and owner.kind is SpeakerKind.person
+                and owner.name
+                and not owner.pronoun
+                and owner.start >= tokens[floor].start
+            ):
+                found = owner
         if found.kind is SpeakerKind.person and not found.name:
             return found  # "a retired general, who said": the phrase is all there is
         # The mention is the relative pronoun itself (as "he" is); it names the phrase
