@@ -28,6 +28,9 @@ from provenance.models import ResolvedSpeaker, SpeakerKind
 
 SURNAME_MIN_SCORE = 80.0  # rapidfuzz ratio, 0–100
 SHORT_NAME = 5  # surnames shorter than this must match exactly
+DESCRIBED_WORDS = 3  # words between "the" and a role word in a description ("the Ohio senator")
+DESCRIBED_CONTEXT = 40  # characters from a person's mention that may tie a place to them
+_WORD = re.compile(r"[^\W_][\w’'-]*")
 PRONOUN_REACH = 600  # characters: how far back a full name can be a pronoun's antecedent
 QUERY_TOKEN_MIN_SCORE = 80.0
 DOMINANT = 3  # a surname-only mention goes to a full name met this many times as often
@@ -182,6 +185,30 @@ class DocumentSpeakers:
                         # "Clinton’s website", "the Clinton campaign", "a girl with
                         # Clinton", "“Impeaching Trump …,” he said": no one acting here.
                         self._modifier.add(tok.start)
+        # "The Ohio senator is sticking to …": a role named without a name, as a clause's
+        # subject, by title key (title_keys): (offset of the role word, the capitalised
+        # words before it). Objects ("believed the judge was", "override the president")
+        # and predicates ("become the next president") refer to no one acting.
+        self._described: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        verbish = lex.words("finite") | lex.words("between_subject_cue")
+        for k, tok in enumerate(tokens[:-1]):
+            if tok.is_cap or tok.lower not in lex.titles or (quoted is not None and quoted[k]):
+                continue
+            after = tokens[k + 1].lower
+            if not (after in verbish or after in lex.cue_forms or after.endswith("ed")):
+                continue
+            the = next(
+                (d for d in range(k - 1, max(-1, k - DESCRIBED_WORDS - 1), -1)
+                 if tokens[d].lower == "the" or not tokens[d].is_word),
+                None,
+            )  # fmt: skip
+            if the is None or tokens[the].lower != "the":
+                continue
+            if the > 0 and tokens[the - 1].is_word and tokens[the - 1].lower not in ("and", "but"):
+                continue  # not where a clause starts
+            caps = frozenset(t.lower for t in tokens[the + 1 : k] if t.is_cap)
+            for key in title_keys([tok.lower]):
+                self._described.setdefault(key, []).append((tok.start, caps))
         # Full names the text gives ("Hillary Clinton"), by folded surname: (offset, name).
         self._full: dict[str, list[tuple[int, str]]] = {}
         self._scan_full_names(tokens)
@@ -377,6 +404,22 @@ class DocumentSpeakers:
         for p in ent.positions:
             if p < pos and (best is None or p > best):
                 best = p
+        # "the Ohio senator" after "Senator Tom Okafor" is he, while he is the one person
+        # of the text holding that role.
+        # A capitalised word in the description must be one the text gives the person
+        # ("the Vermont senator" for "Sen. Bernie Sanders of Vermont"): "the Republican
+        # nominee" is not the Democratic one.
+        first_seen = min(ent.positions, default=pos)
+        told = [self.text[p : p + DESCRIBED_CONTEXT] for p in ent.positions]
+        known = " ".join([*ent.mentions, *ent.titles, ent.affiliation or "", *told]).lower()
+        for key in title_keys(ent.titles):
+            if any(e is not ent and key in title_keys(e.titles) for e in self.entities):
+                continue
+            for p, caps in self._described.get(key, ()):
+                if not first_seen < p < pos or (best is not None and p <= best):
+                    continue
+                if caps <= set(_WORD.findall(known)):
+                    best = p
         return best
 
     def resolve(self, m: Mention) -> ResolvedSpeaker | None:
