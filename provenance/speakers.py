@@ -29,6 +29,7 @@ from provenance.models import ResolvedSpeaker, SpeakerKind
 SURNAME_MIN_SCORE = 80.0  # rapidfuzz ratio, 0–100
 SHORT_NAME = 5  # surnames shorter than this must match exactly
 DESCRIBED_WORDS = 3  # words between "the" and a role word in a description ("the Ohio senator")
+ROLE_REACH = 200  # characters: an unnamed role this close before a pronoun may be its person
 DESCRIBED_CONTEXT = 40  # characters from a person's mention that may tie a place to them
 _WORD = re.compile(r"[^\W_][\w’'-]*")
 PRONOUN_REACH = 600  # characters: how far back a full name can be a pronoun's antecedent
@@ -190,10 +191,26 @@ class DocumentSpeakers:
         # words before it). Objects ("believed the judge was", "override the president")
         # and predicates ("become the next president") refer to no one acting.
         self._described: dict[str, list[tuple[int, frozenset[str]]]] = {}
+        # Every "the <role>" outside quotations and prepositions ("dropped the mayor of
+        # Riverton after he …"): (offset, title key, the role's gender).
+        self._roles: list[tuple[int, str, str]] = []
         verbish = lex.words("finite") | lex.words("between_subject_cue")
         for k, tok in enumerate(tokens[:-1]):
             if tok.is_cap or tok.lower not in lex.titles or (quoted is not None and quoted[k]):
                 continue
+            if (
+                k > 0
+                and tokens[k - 1].lower == "the"
+                and not (
+                    k > 1 and tokens[k - 2].lower in lex.words("preposition_after_cue") | {"of"}
+                )
+                and k + 2 < len(tokens)
+                and tokens[k + 1].lower == "of"
+                and is_name_token(tokens[k + 2])
+            ):  # "the mayor of Riverton": someone in particular, unlike "the candidate"
+                self._roles += [
+                    (tok.start, key, lex.titles[tok.lower]) for key in title_keys([tok.lower])
+                ]
             after = tokens[k + 1].lower
             if not (after in verbish or after in lex.cue_forms or after.endswith("ed")):
                 continue
@@ -504,6 +521,9 @@ class DocumentSpeakers:
         best = max((c for c in (known, unknown) if c is not None), key=lambda c: c[0], default=None)
         if best is None:
             return None
+        if want_person and self._unnamed_role_between(best[0], m):
+            return None
+
         ent = best[1]
         if ent.gender == "-" and m.gender in ("m", "f"):
             ent.gender = m.gender
@@ -511,6 +531,22 @@ class DocumentSpeakers:
             ent.mentions.append(m.text)
         self.last = ent
         return ent.resolved()
+
+    def _unnamed_role_between(self, last: int, m: Mention) -> bool:
+        """Whether a person named only by a role that no one in the text holds ("the
+        mayor of Riverton") stands between a pronoun and its antecedent, close to the
+        pronoun: the pronoun is more likely that person's, whom nothing names, than the
+        one further back (no speaker rather than the wrong one)."""
+        held = {
+            k for e in self.entities if e.kind is SpeakerKind.person for k in title_keys(e.titles)
+        }
+        return any(
+            last < at < m.start
+            and m.start - at <= ROLE_REACH
+            and key not in held
+            and gender in ("-", m.gender)
+            for at, key, gender in self._roles
+        )
 
     def _expected_gender(self, e: _Entity) -> str:
         """``e``'s gender, or for a bare surname the one gender of the full names the
