@@ -27,7 +27,7 @@ import re
 
 from provenance.errors import public
 from provenance.extract.cues import Doc, sentence_body, trim
-from provenance.extract.mentions import Mention, is_name_token
+from provenance.extract.mentions import Mention, generic_np_before, is_name_token, np_before
 from provenance.extract.quotes import (
     QUOTE_RULES,
     RECORD_RULES,
@@ -79,6 +79,16 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
         start, end = s_start, text.rfind(",", s_start, edge)
         if end < q.close - 1:
             return None
+        if not any(ch.isalnum() for ch in text[s_start : q.open]):
+            # "“…!” the candidate, Tobias Moreau, tweeted", "“…,” his wife, Ana Lazar,
+            # wrote": the words after the quote are its speaker's title, no clause.
+            comma = doc.tok_index(end)
+            for title in (
+                np_before(text, doc.tokens, comma),
+                generic_np_before(text, doc.tokens, comma),
+            ):
+                if title is not None and not text[q.close : title.start].strip(" ,.!?”’\"'"):
+                    return None
     clause = trim(text, start, end)
     outside = text[clause.start : q.open] + text[q.close : clause.end]
     if len(outside.strip(" ,.;:!?—–-\"'“”‘’")) < 4 or clause.end <= clause.start:

@@ -100,11 +100,16 @@ class QuoteContext:
                 return False  # "Clinton plans to visit …": an intention, not her words
             # "X said" or "said X" right after the marks, not "This sort of talk, CNN
             # claimed" (a new statement with its own speaker).
+            # subject(): "“…!” Tobias Moreau, the Republican candidate, tweeted" too.
             m = np_before(text, toks, hit.first)
+            if m is None and toks[hit.first - 1].text == ",":
+                m = subject(text, toks, hit.first, self.after)
             if hit.first != self.after and (m is None or m.start != toks[self.after].start):
                 return False
-            k = hit.index + 1
-            if k >= hi or toks[k].text in ".;":
+            k = end = hit.index + 1
+            while end < hi and toks[end].lower in load().words("time"):
+                end += 1  # "X tweeted Sunday."
+            if end >= hi or toks[end].text in ".;":
                 return True
             # "Trump said, looking out at the crowd" / ", as if he …": an adverbial, not
             # what was said ("He said, twice, that …", "He added, “…”" are the cue's own).
