@@ -718,6 +718,42 @@ SUBJECT_EDGES += [
 ]
 
 
+# (PolNeAR train, rewritten) In a chain of asides before a cue, a name after "in", "of",
+# "for" or "by" is a place or an agent, not the subject: the speaker stands before the
+# chain ("Sen. X, facing a challenge in Iowa, a swing state, said" was given to Iowa).
+SUBJECT_EDGES += [
+    (
+        "Sen. Ana Voss, facing a spirited Democratic challenge in Ohio, a swing state, "
+        "said she would welcome the help.",
+        "she would welcome the help",
+        "Sen. Ana Voss",
+    ),
+    (
+        "The project website, run by Tom Hale, an associate professor at the state "
+        "university, said the turnout estimate is based on ballots counted.",
+        "the turnout estimate is based on ballots counted",
+        "The project website",
+    ),
+]
+AFTER_THE_QUOTE += [
+    # "after" opens a clause: the name after it is the subject of "had said"
+    (
+        "The debate began after Mr. Hale, asked about the strike, had said, “We will "
+        "settle it this week.”",
+        "We will settle it this week.",
+        "Hale",
+    ),
+    # "for Sen. X (D-Ohio), one of the plan's authors, called it": not X's words; "it"
+    # after the cue is its object, no inverted speaker
+    (
+        "Ana Ruiz, a lawyer who once worked for Sen. Tom Hale (D-Ohio), one of the plan’s "
+        "authors, called it “a real step forward for the county.”",
+        "a real step forward for the county.",
+        None,
+    ),
+]
+
+
 def test_too_close_to_call_is_no_source() -> None:
     assert extract("The race remained too close to call on Tuesday night.") == []
 

@@ -375,6 +375,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                     continue
             if m is None and i > lo and toks[i - 1].text == "," and i + 1 < hi:
                 m2 = np_after(text, toks, i + 1)
+                if m2 is not None and m2.pronoun in ("it", "they"):
+                    m2 = None  # "…, called it “…”": the object, never an inverted subject
                 if m2 and hi - doc.tok_index(m2.end) <= MAX_TAIL_TOKENS:
                     stop = text.rfind(",", s_start, toks[i].start)
                     if stop - s_start >= MIN_CLAUSE_CHARS:

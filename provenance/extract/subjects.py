@@ -134,12 +134,18 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
                     return aside
                 if found is not None and opener == ",":
                     b = _index_at(tokens, found.start) - 1
-                    if (
-                        b > floor
-                        and tokens[b].lower in word_class("preposition_after_cue")
-                        and tokens[b - 1].text == ","
+                    if b > floor and (
+                        tokens[b].lower in word_class("connector") | {"by"}
+                        or (
+                            tokens[b].lower in word_class("preposition_after_cue")
+                            and tokens[b - 1].text == ","
+                        )
                     ):
-                        found = None  # "Cory James, 22, of Flint, Mich., said": a place
+                        # "Cory James, 22, of Flint, Mich., said", "Sen. Chuck Grassley,
+                        # facing a challenge in Iowa, a swing state, said": a place; "the
+                        # website, run by X, a professor, said": the website. Not "after X,
+                        # asked about …, had said" ("after" opens a clause; X says it).
+                        found = None
                 if found is None and opener == ",":
                     # "Woodrow Benford, 58, who lives outside Minneapolis, says", "Jillian
                     # Chase, 27, a user in New York, said": asides in a chain; the speaker
