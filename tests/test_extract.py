@@ -754,6 +754,24 @@ AFTER_THE_QUOTE += [
 ]
 
 
+# (PolNeAR train, rewritten) After a cue, "while", "when", "since", "after", "before" …
+# open when or how it was said, not what (13 such records on train + dev, none right).
+ADVERBIAL_AFTER_CUE = [
+    "“She still has the friends she had in grade school,” Tom Hale has said while "
+    "stumping for his wife.",
+    "That was what Ana Ruiz said when she resigned from the network in 2014.",
+    "Some voters complained when they did not see her name on the ballot.",
+]
+
+
+@pytest.mark.parametrize("text", ADVERBIAL_AFTER_CUE)
+def test_an_adverbial_clause_after_a_cue_is_not_what_was_said(text: str) -> None:
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    opened = [a.content.text for a in atts if a.content.text.split()[0] in ("while", "when")]
+    assert opened == []
+
+
 def test_too_close_to_call_is_no_source() -> None:
     assert extract("The race remained too close to call on Tuesday night.") == []
 
