@@ -743,13 +743,13 @@ AFTER_THE_QUOTE += [
         "We will settle it this week.",
         "Hale",
     ),
-    # "for Sen. X (D-Ohio), one of the plan's authors, called it": not X's words; "it"
-    # after the cue is its object, no inverted speaker
+    # "for Sen. X (D-Ohio), one of the plan's authors, called it": not X's words but those
+    # of the name opening the sentence; "it" after the cue is its object
     (
         "Ana Ruiz, a lawyer who once worked for Sen. Tom Hale (D-Ohio), one of the plan’s "
         "authors, called it “a real step forward for the county.”",
         "a real step forward for the county.",
-        None,
+        "Ana Ruiz",
     ),
 ]
 
@@ -770,6 +770,31 @@ def test_an_adverbial_clause_after_a_cue_is_not_what_was_said(text: str) -> None
     _assert_invariant(text, atts)
     opened = [a.content.text for a in atts if a.content.text.split()[0] in ("while", "when")]
     assert opened == []
+
+
+# (PolNeAR train + dev, rewritten) A full name opening the sentence, then one long aside
+# (a relative clause, a title and an employer) before the cue: 39 records gained their
+# named speaker; only at the sentence's start and only a full name.
+LONG_ASIDES = [
+    (
+        "Tomas Ferrer, a security consultant who has helped investigate several of the "
+        "breaches uncovered to date, said he saw no evidence that the state was behind "
+        "the attack.",
+        "Tomas Ferrer",
+    ),
+    (
+        "Ana Ruiz, a close friend of Mrs. Hale's who was her chief of staff at city hall for "
+        "many years, said, “Even as mayor, it was always 'Who does she think she is?'”",
+        "Ana Ruiz",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), LONG_ASIDES)
+def test_a_name_opening_the_sentence_before_a_long_aside(text: str, name: str | None) -> None:
+    atts = [a for a in extract(text) if a.kind != "nonspeech"]
+    _assert_invariant(text, atts)
+    assert atts and {a.speaker_name for a in atts} == {name}
 
 
 def test_too_close_to_call_is_no_source() -> None:

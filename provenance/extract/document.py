@@ -79,7 +79,7 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
         start, end = s_start, text.rfind(",", s_start, edge)
         if end < q.close - 1:
             return None
-        if not any(ch.isalnum() for ch in text[s_start : q.open]):
+        if _only_marks_between(text, s_start, q.open):
             # "“…!” the candidate, Tobias Moreau, tweeted", "“…,” his wife, Ana Lazar,
             # wrote": the words after the quote are its speaker's title, no clause.
             comma = doc.tok_index(end)
@@ -99,7 +99,14 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
 def _opens_its_sentence(doc: Doc, q: Quotation) -> bool:
     """Whether nothing but punctuation stands before quotation ``q`` in its sentence."""
     s_start, _ = doc.sentence_of(q.open)
-    return not any(ch.isalnum() for ch in doc.text[s_start : q.open])
+    return _only_marks_between(doc.text, s_start, q.open)
+
+
+def _only_marks_between(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` holds no letter or digit. Read from ``end`` back, so
+    it stops at the nearest word: a long sentence of many quotations costs each one only
+    the marks before it, not the whole sentence again."""
+    return not any(text[k].isalnum() for k in range(end - 1, start - 1, -1))
 
 
 @public

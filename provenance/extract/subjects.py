@@ -38,6 +38,9 @@ def _before_adverbial_aside(
         if after.lower in adverbial or (after.lower.endswith("ing") and not after.is_cap):
             found = np_before(text, tokens, k)
             if found is not None and found.start >= tokens[floor].start and found.name:
+                b = _index_at(tokens, found.start) - 1
+                if b >= 0 and (tokens[b].text == "," or tokens[b].lower in word_class("connector")):
+                    return None  # "a house in Chappaqua, N.Y., speaking …": a place
                 return found
             return None
         if not (0 < end - k - 1 <= PLACE_WORDS and all(t.is_cap for t in tokens[k + 1 : end])):
@@ -152,6 +155,8 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
                     # is before the first.
                     continue
                 return found
+        if close == ",":
+            return _opening_name_before_long_aside(text, tokens, j - 1, floor)
         return None
     linked = _linked_source(text, tokens, j, floor)
     if linked is not None:
@@ -167,6 +172,40 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         and tokens[cue_index].lower.endswith("ing")
     ):
         return _issuer(text, tokens, found, floor) or found
+    return found
+
+
+LONG_ASIDE_TOKENS = 40  # an aside after a sentence's opening name may run this long
+OPENING_NAME_TOKENS = 6  # tokens of the name that opens the sentence, up to its comma
+
+
+def _opening_name_before_long_aside(
+    text: str, tokens: list[Token], close: int, floor: int
+) -> Mention | None:
+    """ "Shane Shook, a cyber security expert who has helped investigate some of the
+    breaches uncovered to date, said": a named person opening the sentence, then one
+    aside longer than :data:`ASIDE_TOKENS` up to the comma ``close`` before the cue. Only
+    a full name (two words or more) at the sentence's start: further in, the phrase
+    before a comma is as often a place or an object ("a house in Chappaqua, N.Y.,
+    speaking …", "attacked Donald Trump, with whom he clashed …, calling")."""
+    if close - floor > LONG_ASIDE_TOKENS:
+        return None
+    comma = next(
+        (k for k in range(floor + 1, min(close, floor + OPENING_NAME_TOKENS + 1))
+         if tokens[k].text == ","),
+        None,
+    )  # fmt: skip
+    if comma is None or comma == close:
+        return None
+    found = np_before(text, tokens, comma)
+    if (
+        found is None
+        or found.start != tokens[floor].start
+        or found.kind is not SpeakerKind.person
+        or not found.name
+        or len(found.name.split()) < 2
+    ):
+        return None
     return found
 
 
