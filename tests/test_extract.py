@@ -797,6 +797,32 @@ def test_a_name_opening_the_sentence_before_a_long_aside(text: str, name: str | 
     assert atts and {a.speaker_name for a in atts} == {name}
 
 
+# (PolNeAR train + dev, rewritten) Where and when a cue was said, then the quotation: one
+# record, no clause of the phrase and the quote (30 such dropped); "proclaimed" is a cue.
+WHERE_THEN_QUOTE = [
+    (
+        "Hale said at a press conference, “I did not send any classified material to anyone.”",
+        "Hale",
+    ),
+    (
+        "Hale emphatically proclaimed at a press conference, “I did not send any classified "
+        "material to anyone.”",
+        "Hale",
+    ),
+    (
+        "Ana Ruiz said last month on Twitter, “The plant will stay open as long as I am mayor.”",
+        "Ana Ruiz",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "mention"), WHERE_THEN_QUOTE)
+def test_where_it_was_said_then_the_quotation_is_one_record(text: str, mention: str) -> None:
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    assert [(a.kind, a.speaker.text if a.speaker else None) for a in atts] == [("direct", mention)]
+
+
 def test_too_close_to_call_is_no_source() -> None:
     assert extract("The race remained too close to call on Tuesday night.") == []
 

@@ -61,6 +61,9 @@ def _quote_kind(doc: Doc, q: Quotation) -> str:
     return "mixed"
 
 
+ADVERBIAL_LEAD_WORDS = 6  # "said at a news conference on Tuesday, “…”": where and when
+
+
 def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) -> Span | None:
     """The reported clause around a quotation, when it holds more than the quotation."""
     text = doc.text
@@ -71,6 +74,17 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
         first = lead.split(None, 1)[0].lower() if lead.strip() else ""
         if lead.rstrip().endswith(":") and first not in load().words("clause_opener"):
             return None  # "she offered up this line: “…”": an object, then the quotation
+        adverbial = (load().words("preposition_after_cue") | load().words("time")) - {"to"}
+        words = lead.lower().split()
+        if (
+            lead.rstrip().endswith(",")
+            and first in adverbial
+            and "," not in lead.rstrip()[:-1]
+            and len(words) <= ADVERBIAL_LEAD_WORDS
+            and not {"that", "who", "which"} & set(words)
+        ):
+            return None  # "said at a press conference, “…”": where it was said, then the
+            # quotation; no clause holds more than the quotation
         start, end = cue.end, sentence_body(text, q.close, s_end)
         if text[q.close : end].strip(" ,.;:!?—–-”’\"'") and text[q.close : end].lstrip()[:1] == ",":
             end = q.close  # "…“X,” which …": the clause stops with the quote
