@@ -995,6 +995,13 @@ NOT_CLAIMS += [
     "I could not find a way to praise the plan without saying that it would fail.",
 ]
 
+# (PolNeAR train + dev, rewritten) A participle of "call", "dub", "label" right before a
+# quotation, after a common noun, gives a name, not words said: "a group called “…”".
+NOT_CLAIMS += [
+    "The plane flew a banner linked to a group called “We The People Foundation.”",
+    "She was in a film called “The Long Road Home.”",
+]
+
 
 @pytest.mark.parametrize("text", NOT_CLAIMS)
 def test_cue_words_that_are_not_attributions(text: str) -> None:

@@ -62,6 +62,19 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         return None
     if prev in lex.words("degree") and i > 1 and tokens[i - 2].lower in lex.words("noun_before"):
         return None  # "the most telling moment", "the least favored": an adjective
+    if (
+        cue.frame == "describe"
+        and tok.lower.endswith(("ed", "ing"))
+        and i > 0
+        and nxt in ("“", '"', "‘", "''")
+        and tokens[i - 1].is_word
+        and not tokens[i - 1].is_cap
+        and prev not in lex.speaker_nouns
+        and prev not in lex.titles
+        and prev not in lex.pronouns
+        and prev not in lex.words("object_pronoun")
+    ):
+        return None  # "a group called “We The People”", "a film called “…”": a name given
     if prev in lex.words("gerund_negator") and tok.lower.endswith("ing"):
         return None  # "praised the plan without saying that …": nothing was said
     if (
