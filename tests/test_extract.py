@@ -797,6 +797,22 @@ def test_a_name_opening_the_sentence_before_a_long_aside(text: str, name: str | 
     assert atts and {a.speaker_name for a in atts} == {name}
 
 
+def test_and_said_after_a_bare_ing_form_does_not_share_its_subject() -> None:
+    """(PolNeAR, rewritten) "senators vented about Hale vowing to fight on and said …":
+    the finite "said" is not Hale's; after a comma's participle it still is the subject's."""
+    vented = (
+        "In a meeting on Tuesday, some senators vented about Hale vowing to fight on and "
+        "said that they had lost their patience with him."
+    )
+    assert [a.speaker_name for a in extract(vented) if a.content.text.startswith("that")] == []
+    attacked = (
+        "Ana Ruiz attacked the plan, saying it was far too costly, and reminded the council "
+        "that the city had no money left."
+    )
+    (reminded,) = [a for a in extract(attacked) if a.content.text.startswith("that the city")]
+    assert reminded.speaker_name == "Ana Ruiz"
+
+
 # (PolNeAR train + dev, rewritten) Where and when a cue was said, then the quotation: one
 # record, no clause of the phrase and the quote (30 such dropped); "proclaimed" is a cue.
 WHERE_THEN_QUOTE = [

@@ -341,6 +341,7 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                     out.append((trim(text, s_start, stop), acc_cue, source, "clause-according-to"))
             continue
         last_subject: Mention | None = None
+        last_bare_ing = False
         for i in range(lo, hi):
             if toks[i].lower not in forms or toks[i].start in used_cues or doc.quoted[i]:
                 continue
@@ -350,7 +351,12 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                     out.append(passive)
                 continue
             m = subject(text, toks, hit.first, lo)
-            if m is None and i > lo and toks[hit.first - 1].lower == "and":
+            if (
+                m is None
+                and i > lo
+                and toks[hit.first - 1].lower == "and"
+                and not (last_bare_ing and not toks[i].lower.endswith("ing"))
+            ):
                 m = last_subject  # "X praised the plan and said …"
             if m is None and i > lo and toks[hit.first - 1].lower == "to":
                 if refused_infinitive(doc, hit.first - 1, hi):
@@ -405,6 +411,12 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             if m is None:
                 continue
             last_subject = m
+            # "vented about Hale vowing to fight on and said": a bare -ing form is no
+            # clause's verb; a finite cue after "and" does not share its subject (another
+            # -ing form does: "Hispanics telling their stories and criticizing …").
+            last_bare_ing = (
+                toks[i].lower.endswith("ing") and hit.first == hit.index and not participle
+            )  # "X attacked Y, saying …, and reminded": the comma's participle is X's
             # "The plan, X said, is too late": the claim is the sentence around the aside.
             if (
                 m is not None
