@@ -421,21 +421,32 @@ class DocumentSpeakers:
         for p in ent.positions:
             if p < pos and (best is None or p > best):
                 best = p
-        # "the Ohio senator" after "Senator Tom Okafor" is he, while he is the one person
-        # of the text holding that role.
-        # A capitalised word in the description must be one the text gives the person
-        # ("the Vermont senator" for "Sen. Bernie Sanders of Vermont"): "the Republican
-        # nominee" is not the Democratic one.
+        return self._last_described(ent, pos, best)
+
+    def _last_described(self, ent: _Entity, pos: int, best: int | None) -> int | None:
+        """``best``, or a later role description of ``ent`` before ``pos``: "the Ohio
+        senator" after "Senator Tom Okafor" is he, while he is the one person of the text
+        holding that role. A capitalised word in the description must be one the text
+        gives the person ("the Vermont senator" for "Sen. Bernie Sanders of Vermont"):
+        "the Republican nominee" is not the Democratic one."""
         first_seen = min(ent.positions, default=pos)
-        told = [self.text[p : p + DESCRIBED_CONTEXT] for p in ent.positions]
-        known = " ".join([*ent.mentions, *ent.titles, ent.affiliation or "", *told]).lower()
+        known: set[str] | None = None  # the words the text gives the person, read once
         for key in title_keys(ent.titles):
-            if any(e is not ent and key in title_keys(e.titles) for e in self.entities):
+            later = [
+                (p, caps)
+                for p, caps in self._described.get(key, ())
+                if first_seen < p < pos and (best is None or p > best)
+            ]
+            if not later or any(
+                e is not ent and key in title_keys(e.titles) for e in self.entities
+            ):
                 continue
-            for p, caps in self._described.get(key, ()):
-                if not first_seen < p < pos or (best is not None and p <= best):
-                    continue
-                if caps <= set(_WORD.findall(known)):
+            if known is None:
+                told = [self.text[p : p + DESCRIBED_CONTEXT] for p in ent.positions]
+                given = [*ent.mentions, *ent.titles, ent.affiliation or "", *told]
+                known = set(_WORD.findall(" ".join(given).lower()))
+            for p, caps in later:
+                if caps <= known and (best is None or p > best):
                     best = p
         return best
 
@@ -523,7 +534,6 @@ class DocumentSpeakers:
             return None
         if want_person and self._unnamed_role_between(best[0], m):
             return None
-
         ent = best[1]
         if ent.gender == "-" and m.gender in ("m", "f"):
             ent.gender = m.gender

@@ -71,17 +71,19 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
     _, s_end = doc.sentence_of(max(q.close - 1, q.open))
     if cue.end <= q.open:
         lead = text[cue.end : q.open]
+        lex = load()
         first = lead.split(None, 1)[0].lower() if lead.strip() else ""
-        if lead.rstrip().endswith(":") and first not in load().words("clause_opener"):
+        if lead.rstrip().endswith(":") and first not in lex.words("clause_opener"):
             return None  # "she offered up this line: “…”": an object, then the quotation
-        adverbial = (load().words("preposition_after_cue") | load().words("time")) - {"to"}
+        # Not "to": "had planned to enlist …, “…”" is an infinitive, what was planned.
+        adverbial = (lex.words("preposition_after_cue") | lex.words("time")) - {"to"}
         words = lead.lower().split()
         if (
             lead.rstrip().endswith(",")
             and first in adverbial
             and "," not in lead.rstrip()[:-1]
             and len(words) <= ADVERBIAL_LEAD_WORDS
-            and not {"that", "who", "which"} & set(words)
+            and not ({"that"} | lex.words("relative")) & set(words)
         ):
             return None  # "said at a press conference, “…”": where it was said, then the
             # quotation; no clause holds more than the quotation

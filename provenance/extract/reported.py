@@ -52,25 +52,6 @@ REPORTED_RULES = (
 )
 
 
-_ADVERBIAL_OPENERS = frozenset(
-    {
-        "while",
-        "when",
-        "whenever",
-        "although",
-        "though",
-        "until",
-        "unless",
-        "since",
-        "after",
-        "before",
-    }
-)
-"""First words after a cue that open an adverbial clause (when or how it was said),
-never a reported one. Not "because" ("argued because …" can give the claim's reason
-as the claim), "if" ("said if elected he would …") or "whether" (a question's content)."""
-
-
 def _adverbial_tail(toks: list[Token], lo: int, hi: int, takes_np: bool = False) -> bool:
     """Whether ``toks[lo:hi]`` after a cue is empty or only says when, where or to whom.
 
@@ -431,7 +412,7 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             k = _clause_after(doc, hit, hi)
             if k is None or _no_statement(doc, hit, hi):
                 continue
-            if toks[k].lower in _ADVERBIAL_OPENERS:
+            if toks[k].lower in lex.words("adverbial_opener"):
                 continue  # "has said while stumping for his wife", "said when he announced
                 # the steps": when and how it was said, not what
             phrase = hit.cue.complement == "np" or hit.cue.frame == "describe"

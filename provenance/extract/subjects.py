@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import replace
+from functools import cache
 
 from provenance.extract.cues import CueHit, Doc
 from provenance.extract.mentions import Mention, generic_np_before, np_after, np_before
@@ -212,13 +213,19 @@ def _opening_name_before_long_aside(
 LINK_TOKENS = 12  # how far back before a cue a source link ("familiar with") is looked for
 
 
+@cache
+def _source_links() -> tuple[tuple[str, ...], ...]:
+    """The ``source_link`` phrases of ``grammar.tsv`` as word tuples ("familiar", "with")."""
+    return tuple(tuple(p.split()) for p in load().words("source_link"))
+
+
 def _linked_source(text: str, tokens: list[Token], j: int, floor: int) -> Mention | None:
     """An unnamed source and what it knows, ending before ``tokens[j]``: "a person
     familiar with the talks", "people close to the vice president" (``grammar.tsv``
     class ``source_link``). The words after the link name what the source is close to,
     never the speaker. None when no link stands in the phrase before the cue."""
     lex = load()
-    links = [tuple(p.split()) for p in lex.words("source_link")]
+    links = _source_links()
     for k in range(j - 2, max(floor - 1, j - 2 - LINK_TOKENS), -1):
         low = tokens[k + 1].lower
         verb = low in lex.words("finite") or (
@@ -237,10 +244,11 @@ def _linked_source(text: str, tokens: list[Token], j: int, floor: int) -> Mentio
             end = tokens[j - 1].end
             phrase = text[head.start : end]
             name = phrase[:1].upper() + phrase[1:]
-            if head.kind is not SpeakerKind.anonymous and tokens[
-                _index_at(tokens, head.start)
-            ].lower in word_class("determiner"):
-                name = text[tokens[_index_at(tokens, head.start) + 1].start : end]
+            h = _index_at(tokens, head.start)
+            if head.kind is not SpeakerKind.anonymous and tokens[h].lower in word_class(
+                "determiner"
+            ):
+                name = text[tokens[h + 1].start : end]
             return replace(head, end=end, text=phrase, name=name)
     return None
 
