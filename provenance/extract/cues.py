@@ -75,6 +75,23 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         and prev not in lex.words("object_pronoun")
     ):
         return None  # "a group called “We The People”", "a film called “…”": a name given
+    if (
+        cue.frame == "describe"
+        and tok.lower.endswith("ed")
+        and any(  # "a company called", "a newly formed super PAC called"
+            tokens[m].lower in ("a", "an")
+            # not "a spokesman for the company called X a liar": the spokesman speaks
+            and all(t.is_word and t.lower not in lex.words("connector") for t in tokens[m:i])
+            for m in range(i - 2, max(-1, i - 6), -1)
+        )
+        and tokens[i - 1].is_word
+        and lex.speaker_nouns.get(prev) != "anonymous"  # "a spokesman called Trump a liar"
+        and prev not in lex.titles
+        and i + 1 < len(tokens)
+        and tokens[i + 1].is_cap
+        and tokens[i + 1].is_word
+    ):
+        return None  # "a company called Harbor Analytics", "a PAC called Future 45": a name
     if prev in lex.words("gerund_negator") and tok.lower.endswith("ing"):
         return None  # "praised the plan without saying that …": nothing was said
     if (
@@ -117,6 +134,7 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         and tokens[i - 1].text.endswith(("’s", "'s", "s’"))
         and tokens[i - 1].is_word
         and nxt != "that"
+        and tokens[i - 1].lower[:-2] not in lex.pronouns  # "she’s saying": "she is"
     ):
         return None  # after a possessive: a noun ("Trump’s plans"), unless "…’s claim that"
     if (

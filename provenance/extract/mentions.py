@@ -16,6 +16,7 @@ from provenance.lexicon import load, word_class
 from provenance.models import SpeakerKind
 
 APOSTROPHES = ("’s", "'s", "s’", "s'")
+CONTRACTIONS = ("’s", "'s", "’ll", "'ll", "’d", "'d", "’re", "'re", "’ve", "'ve", "’m", "'m")
 MAX_MODIFIERS = 4
 
 
@@ -93,7 +94,13 @@ def is_name_token(tok: Token) -> bool:
     if not tok.is_cap or not tok.is_word:
         return False
     # Stop words are listed capitalised ("This"); an all-caps acronym ("IT") is not one.
-    return tok.text.removesuffix("’s").removesuffix("'s") not in load().name_stopwords
+    # A contraction goes with them: "I'm", "He’d", "They’re" are no names.
+    base = tok.text
+    for suffix in CONTRACTIONS:
+        if base.endswith(suffix):
+            base = base[: -len(suffix)]
+            break
+    return base not in load().name_stopwords
 
 
 def _verbish(tok: Token) -> bool:
@@ -155,6 +162,17 @@ def _plural(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3
 
 
+def _pronoun_of(tok: Token) -> str | None:
+    """The pronoun ``tok`` is or opens ("he", "He’s", "they’re"), lower-cased; else None."""
+    pronouns = load().pronouns
+    if tok.lower in pronouns:
+        return tok.lower
+    for suffix in CONTRACTIONS:
+        if tok.lower.endswith(suffix) and tok.lower[: -len(suffix)] in pronouns:
+            return tok.lower[: -len(suffix)]
+    return None
+
+
 def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     """The speaker noun phrase ending just before ``tokens[i]`` (None if there is none)."""
     lex = load()
@@ -168,11 +186,16 @@ def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
             k -= 1
         if k > 0 and tokens[k].text == "(":
             j = k - 1
-    if tokens[j].lower in lex.pronouns:
+    pronoun = _pronoun_of(tokens[j])
+    if pronoun is not None:
         tok = tokens[j]
-        gender = lex.pronouns[tok.lower][0]
-        kind = SpeakerKind.organization if tok.lower in ("it", "they") else SpeakerKind.person
-        return Mention(tok.start, tok.end, tok.text, kind, None, pronoun=tok.lower, gender=gender)
+        gender = lex.pronouns[pronoun][0]
+        kind = SpeakerKind.organization if pronoun in ("it", "they") else SpeakerKind.person
+        # "He’s also praising": the contraction is the auxiliary, the mention the pronoun.
+        end = tok.start + len(pronoun)
+        return Mention(
+            tok.start, end, text[tok.start : end], kind, None, pronoun=pronoun, gender=gender
+        )
     k = j
     saw_head = False
     while k >= 0:
@@ -453,6 +476,8 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
         or tokens[j].lower in lex.words("relative")
     ):
         return None
+    if tokens[j].text[:1].isdigit():
+        return None  # "gives her 1,280 pledged delegates": a number heads no speaker phrase
     k = j
     while (
         k - 1 >= 0
@@ -483,8 +508,22 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     if first == k and not plural:
         return None
     if (
+        first > 1
+        and tokens[first - 1].lower in word_class("connector")
+        # "seized on Trump’s claim that …": a possessive determines the cue noun; it is
+        # the claimant, whatever the preposition before it
+        and not tokens[j].text.endswith(("’s", "'s"))
+    ):
+        return _before_preposition(text, tokens, first - 1, j)
+    if (
         head in lex.words("not_speaker")
         or head.endswith(("ing", "ed"))
+        # "it means admitting …", "a sentence I never thought": a pronoun is a clause's
+        # subject, so the words are a clause, not one phrase
+        or any(
+            t.lower in lex.pronouns or t.lower in word_class("speaking_person")
+            for t in tokens[first : j + 1]
+        )
         or any(t.lower in lex.words("not_speaker") for t in tokens[first:j])
     ):
         return None
@@ -497,6 +536,51 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     ):
         return None  # no clear left edge
     start, end = tokens[first].start, tokens[j].end
+    phrase = text[start:end]
+    return Mention(start, end, phrase, SpeakerKind.anonymous, phrase[:1].upper() + phrase[1:])
+
+
+def _before_preposition(text: str, tokens: list[Token], p: int, j: int) -> Mention | None:
+    """The subject when the phrase before a cue (ending at ``tokens[j]``) is the object of
+    the preposition ``tokens[p]``: "friends have in the past said" (an adverbial: the
+    subject stands before the auxiliary), "Trump in his speech called" (a name before
+    it), "critics in both parties said", "63 percent of Americans said" (a phrase of
+    people before it: the subject is the whole), "polls show majorities of Americans
+    say" (only the head noun, the words before it may hold a verb)."""
+    lex = load()
+    between = lex.words("between_subject_cue")
+    q = p - 1
+    if tokens[q].lower in between:
+        while q >= 0 and tokens[q].lower in between:
+            q -= 1
+        return np_before(text, tokens, q + 1) or generic_np_before(text, tokens, q + 1)
+    named = np_before(text, tokens, p)
+    if named is not None and named.kind is SpeakerKind.person and named.name and not named.pronoun:
+        return named
+    head = tokens[q].lower
+    if not (
+        head in lex.speaker_nouns
+        or head in lex.titles  # "the Republican nominee for the Nov. 8 election"
+        or head in word_class("collective")
+        or (head.endswith("s") and not head.endswith("ss") and len(head) > 3)
+    ):
+        return None  # "its view of the world", "the release of a video from the group"
+    outer = generic_np_before(text, tokens, p) or named
+    start = tokens[q].start
+    if outer is None and q > 0 and tokens[q - 1].text[:1].isdigit():
+        start = tokens[q - 1].start  # "37 percent of Americans"
+    if outer is not None:
+        x = q
+        while x > 0 and tokens[x].start > outer.start:
+            x -= 1  # a few modifiers back: the phrase is short
+        words = tokens[x:q]
+        lead = tokens[x].lower
+        if not any(
+            t.lower.endswith("ly") or t.lower in lex.cue_forms or t.lower in lex.words("finite")
+            for t in words
+        ) and lead not in ("that", "this"):
+            start = outer.start
+    end = tokens[j].end
     phrase = text[start:end]
     return Mention(start, end, phrase, SpeakerKind.anonymous, phrase[:1].upper() + phrase[1:])
 

@@ -234,7 +234,11 @@ def _show(c: QuoteContext) -> Found | None:
     toks, k = c.toks, c.qi - 1
     if k > c.lo and toks[k].is_cap and toks[k].text.endswith(APOSTROPHES):
         k -= 1
-    if k <= c.lo or toks[k].lower != "on" or toks[k - 1].lower not in load().cue_forms:
+    forms = load().cue_forms
+    # "told ABC's “Good Morning America.”", "told “Fox and Friends”": the addressee of
+    # "tell" is the show
+    told = k >= c.lo and toks[k].lower in forms and forms[toks[k].lower].complement == "object"
+    if not told and (k <= c.lo or toks[k].lower != "on" or toks[k - 1].lower not in forms):
         return None  # elsewhere ("a project on “Women in Power”") it may be anybody's words
     small = word_class("determiner") | word_class("connector") | {"and"}
     words = c.text[c.q.start : c.q.end].strip(" ,.;:?!’'\"”“").split()

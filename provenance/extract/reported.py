@@ -21,7 +21,13 @@ from provenance.extract.cues import (
     trim,
     words_match,
 )
-from provenance.extract.mentions import Mention, generic_np_after, np_after
+from provenance.extract.mentions import (
+    Mention,
+    generic_np_after,
+    generic_np_before,
+    np_after,
+    np_before,
+)
 from provenance.extract.segment import Token
 from provenance.extract.subjects import (
     clause_subject,
@@ -69,10 +75,18 @@ def _adverbial_tail(toks: list[Token], lo: int, hi: int, takes_np: bool = False)
     first = toks[lo]
     lex = load()
     return (
-        first.lower in word_class("preposition_after_cue")
+        # "…, he’s sought to protect breaks": after "sought", "wanted", "to" is the content
+        (
+            first.lower in word_class("preposition_after_cue")
+            and not (takes_np and first.lower == "to")
+        )
         or first.lower in lex.words("time")
         or (first.is_cap and not takes_np)
-        or first.lower in ("reporters", "them", "him", "her", "us")
+        or (
+            first.lower in ("reporters", "them", "him", "her", "us")
+            # "…, X called her to get together again.": an infinitive, not an addressee
+            and not any(t.lower == "to" for t in toks[lo + 1 : hi])
+        )
         or first.text in ",("
     )
 
@@ -109,6 +123,37 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
     return not strict
 
 
+def _ends_at_comma(toks: list[Token], lo: int, b: int, k: int, comma: int) -> bool:
+    """Whether a cue's clause starting at ``toks[k]`` ends at the comma ``toks[comma]``:
+    its subject follows an adverbial opener at ``toks[b]`` that is concessive ("While
+    he’s said he’ll fight on, Sanders must …") or opens the sentence ("When Sanders
+    accused her of being reliant on banks, she said …"), or a verb comes before the
+    comma, so the clause is whole there ("…, when he asked supporters to run, 21,000
+    said …"); not "after he told the paper that despite the hype, he …", where the comma
+    falls inside what was told."""
+    low = toks[b].lower
+    if low not in load().words("adverbial_opener"):
+        return False
+    lead = word_class("before_opener")
+    if low in word_class("concessive") or all(not t.is_word or t.lower in lead for t in toks[lo:b]):
+        return True
+    finite = load().words("finite")
+    determiners = word_class("determiner")
+    for j in range(k, comma):
+        low = toks[j].lower
+        if low in finite or (low == "to" and j + 1 < comma and toks[j + 1].is_word):
+            return True  # "asked supporters to run for office, …"
+        if (
+            low.endswith("ed")
+            and len(low) > 4
+            and "-" not in low  # "the self-described Islamic State, or ISIS, …"
+            and not toks[j].is_cap
+            and toks[j - 1].lower not in determiners
+        ):
+            return True
+    return False
+
+
 def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
     """Token index where the reported clause after a cue starts, or None."""
     lex = load()
@@ -141,6 +186,13 @@ def _clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
         or toks[k].text == ","
     ):
         k += 1  # "said Tuesday he would", "said, however, …"
+    if (
+        k > hit.index + 1
+        and toks[k - 1].text == ","
+        and k < hi
+        and toks[k].lower in ("and", "but", "or")
+    ):
+        return None  # "feelings in many Asian states, and it has …": a new clause, not content
     if comp == "np" or (hit.cue.frame == "describe" and hit.cue.lemma != "call"):
         # "cited derogatory comments", "wants to triple …", "called for new rules"
         if k < hi and toks[k].lower == "to" and hit.cue.lemma not in lex.words("takes_infinitive"):
@@ -244,7 +296,37 @@ def _stop_at(doc: Doc, j: int, hi: int, phrase: bool = False) -> int | None:
     if toks[j].lower in ("and", "but") and j + 1 < hi and cue_at(toks, j + 1) is not None:
         # "… too early, but noted that …": a second statement of the same speaker.
         return toks[j - 1].start if toks[j - 1].text == "," else toks[j].start
+    if toks[j].text == "," and _closing_attribution(doc, j):
+        return toks[j].start
     return None
+
+
+CLOSING_SPEAKER_TOKENS = 6  # "…, the Chicago Sun-Times reported.": the source's tokens
+
+
+def _closing_attribution(doc: Doc, j: int) -> bool:
+    """Whether the comma at ``tokens[j]`` opens the attribution that closes its
+    sentence ("organizers added 160 guards, the Tribune reported."): the clause inside
+    ends there; the words before the comma are the closing source's claim."""
+    toks = doc.tokens
+    n = len(toks)
+    forms = load().cue_forms
+    for c in range(j + 2, min(n, j + 2 + CLOSING_SPEAKER_TOKENS)):
+        if toks[c].lower not in forms or doc.quoted[c]:
+            continue
+        hit = cue_at(toks, c)
+        if hit is None or hit.cue.frame not in ("speech", "written"):
+            return False
+        m = np_before(doc.text, toks, hit.first) or generic_np_before(doc.text, toks, hit.first)
+        if m is None or m.start != toks[j + 1].start or m.pronoun:
+            return False
+        e = hit.index + 1
+        while e < n and toks[e].text not in ".!?":
+            if e - hit.index > MAX_TAIL_TOKENS or toks[e].lower in ("to", "that"):
+                return False  # "…, Bill Clinton called her to get together again."
+            e += 1
+        return e < n and _adverbial_tail(toks, hit.index + 1, e)
+    return False
 
 
 def _clause_stops(doc: Doc, phrase: bool) -> list[int]:
@@ -331,6 +413,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 if (passive := _passive_by(doc, i, lo, hi, end)) is not None:
                     out.append(passive)
                 continue
+            if hit.cue.complement == "it":
+                continue  # "As the chief executive, X, put it, “…”": words quoted, not a clause
             m = subject(text, toks, hit.first, lo)
             if (
                 m is None
@@ -358,10 +442,12 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             cue = hit.span(text, toks)
             # The tail after the cue runs to the sentence end or to a comma that
             # starts another clause ("…, lawmakers said Friday, as they …").
-            tail_end = min(next_comma[i + 1], hi)
+            # After the whole cue phrase: "for" of "calling for" opens no adverbial tail.
+            after = hit.index + 1
+            tail_end = min(next_comma[after], hi)
             takes_np = hit.cue.complement == "np" or hit.cue.frame == "describe"
-            closing = _adverbial_tail(toks, i + 1, tail_end, takes_np) and not any(
-                toks[n].lower == "that" or doc.quoted[n] for n in range(i + 1, tail_end)
+            closing = _adverbial_tail(toks, after, tail_end, takes_np) and not any(
+                toks[n].lower == "that" or doc.quoted[n] for n in range(after, tail_end)
             )
             # "…, X said (on Friday)." closes the sentence: the content is what comes before.
             # ", who said": a relative clause's subject; what precedes is not its claim.
@@ -409,6 +495,14 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             ):
                 out.append((trim(text, s_start, end), cue, m, "aside-subject-cue"))
                 continue
+            if (
+                m is not None
+                and hit.index + 1 < hi
+                and toks[hit.index + 1].text == ","
+                and (b := doc.tok_index(m.start) - 1) >= lo
+                and toks[b].lower in lex.words("adverbial_opener")
+            ):
+                continue  # "After Clinton testified, Gowdy …": the main clause, not her words
             k = _clause_after(doc, hit, hi)
             if k is None or _no_statement(doc, hit, hi):
                 continue
@@ -420,6 +514,12 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
             if as_phrase not in stops:
                 stops[as_phrase] = _clause_stops(doc, as_phrase)
             stop = _clause_end(doc, k, hi, end, stops[as_phrase], as_phrase)
+            comma = next_comma[k]
+            b = doc.tok_index(m.start) - 1
+            if comma < hi and b >= lo and _ends_at_comma(toks, lo, b, k, comma):
+                # The cue stands in an adverbial clause; what follows its comma is the
+                # main clause, not what was said.
+                stop = min(stop, toks[comma].start)
             if stop - toks[k].start < MIN_CLAUSE_CHARS:
                 continue
             out.append((trim(text, toks[k].start, stop), cue, m, "subject-cue-clause"))

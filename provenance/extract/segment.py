@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from provenance.lexicon import load
 
 _TOKEN = re.compile(
-    r"[^\W_]+(?:[’'][^\W_]+)*(?:[-‑.][^\W_]+(?:[’'][^\W_]+)*)*(?:(?<=s)[’'](?![^\W_]))?\.?"
+    # "10,000" is one token: a clause or phrase ending at a comma must not cut a number.
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![^\W_])"
+    r"|[^\W_]+(?:[’'][^\W_]+)*(?:[-‑.][^\W_]+(?:[’'][^\W_]+)*)*(?:(?<=s)[’'](?![^\W_]))?\.?"
     r"|[“”‘’\"'«»„]|[^\w\s]",
 )
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")

@@ -75,12 +75,22 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     between = lex.words("between_subject_cue")
     j = cue_index
     time = lex.words("time")
-    while j - 1 >= floor and (
-        tokens[j - 1].lower in between
-        or tokens[j - 1].lower.endswith("ly")
-        or tokens[j - 1].lower in time
-    ):  # "X, who on Thursday called"
-        j -= 1
+    while j - 1 >= floor:
+        if (
+            tokens[j - 1].lower in between
+            or tokens[j - 1].lower.endswith("ly")
+            or tokens[j - 1].lower in time
+        ):  # "X, who on Thursday called"
+            j -= 1
+        elif (
+            j - 3 >= floor
+            and tokens[j - 1].lower in ("past", "time")
+            and tokens[j - 2].lower == "the"
+            and tokens[j - 3].lower in ("in", "at")
+        ):
+            j -= 3  # "Beck, who has in the past described …", "X at the time said"
+        else:
+            break
     if j - 1 >= floor and tokens[j - 1].lower in lex.words("relative"):
         # "Mr. X, who said …": the speaker is the phrase before ", who".
         j -= 1
