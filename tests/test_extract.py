@@ -1889,3 +1889,40 @@ def test_words_that_are_no_speaker_phrase(text: str, phrase: str) -> None:
     assert all(a.speaker is None or a.speaker.text != phrase for a in atts), [
         (a.rule, a.speaker) for a in atts
     ]
+
+
+# (PolNeAR train + dev, rewritten) "…, said X, <appositive>." names X however long the
+# appositive; a comma before a cue with an auxiliary, or before a cue whose object is a
+# name ("has endorsed", "told"), is no inversion, nor is a name followed by its verb.
+SUBJECT_EDGES += [
+    (
+        "Prices will keep rising through the winter, said Dana Ortiz, an economist at the state"
+        " university in Riverton who studies energy markets.",
+        "Prices will keep rising through the winter",
+        "Dana Ortiz",
+    ),
+    (
+        "Lena Park, the activist who founded the institute in 1979, has endorsed Sen. Hal Brody"
+        " for governor.",
+        "Sen. Hal Brody for governor",
+        "Lena Park",
+    ),
+    (
+        "Mr. Smith, a lawyer, said Jones was wrong about the vote.",
+        "Jones was wrong about the vote",
+        "Mr. Smith",
+    ),
+]
+
+# (PolNeAR train, rewritten) a plural cue form after "which" with no comma before it, or
+# after "more" and an adjective, is a noun
+NOT_THE_CONTENT += [
+    (
+        "The host then asked the senator which states specifically he could win.",
+        "specifically he could win",
+    ),
+]
+NOT_CLAIMS += [
+    "The meeting – coming after more ambiguous remarks a few weeks ago – could pave the way"
+    " for a deal.",
+]

@@ -109,6 +109,13 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         return None  # "police reports", "state claims"; "police said" is a verb
     if nxt == "of" and cue.complement != "of" and not tok.lower.endswith(("ed", "id", "ys")):
         return None  # "the claims of fraud"; "said of the plan" is a verb
+    if (
+        tok.lower in lex.words("noun_cue")
+        and (prev in lex.words("question_word") or prev in lex.words("relative"))
+        and (i < 2 or tokens[i - 2].text != ",")
+        and nxt != "that"
+    ):
+        return None  # "asked Rubio which states he could win"; not "the law, which states"
     if tok.lower in lex.words("noun_cue") and nxt in lex.words("finite"):
         return None  # "health worries have dogged her": a plural noun before its verb
     if cue.complement == "of" and nxt == "of":
@@ -121,6 +128,7 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         and (
             tokens[i - 2].lower in lex.words("noun_before")
             or tokens[i - 2].lower in lex.words("quantifier")
+            or tokens[i - 2].lower in lex.words("degree")  # "more ambiguous remarks"
         )
         and tokens[i - 1].is_word
         and tokens[i - 1].lower not in lex.speaker_nouns

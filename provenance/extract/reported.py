@@ -37,7 +37,7 @@ from provenance.extract.subjects import (
     subject,
 )
 from provenance.lexicon import PARTICLES, load, word_class
-from provenance.models import Span
+from provenance.models import Span, SpeakerKind
 
 MAX_TAIL_TOKENS = 8  # tokens after a sentence-final cue ("…, she said in a statement Friday.")
 MAX_THAT_DISTANCE = 9  # tokens between a cue and its "that" ("said in a statement Friday that")
@@ -121,6 +121,28 @@ def _clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
         ):
             return True
     return not strict
+
+
+def _inverted_after_comma(doc: Doc, hit: CueHit, lo: int, hi: int) -> bool:
+    """Whether a finite cue right after a comma is followed by its speaker's name and then
+    only an appositive or a short tail ("… catch Clinton, said Steve Elmendorf, a
+    strategist."): the speaker is that name, not the phrase before the comma; not "Mr.
+    Smith, a lawyer, said Jones was wrong" (a verb follows the name)."""
+    toks = doc.tokens
+    if (
+        hit.first <= lo
+        or hit.first != hit.index  # "…, has endorsed Sen. Ted Cruz": no inversion
+        or toks[hit.first - 1].text != ","
+        or toks[hit.index].lower.endswith("ing")
+        or hit.cue.frame not in ("speech", "written")
+        or hit.cue.complement in ("np", "object", "of")  # "…, endorsed Cruz", "told Cruz"
+    ):
+        return False
+    m = np_after(doc.text, toks, hit.index + 1)
+    if m is None or not m.name or m.pronoun or m.kind is not SpeakerKind.person:
+        return False
+    k = doc.tok_index(m.end)
+    return k >= hi or not toks[k].is_word or _adverbial_tail(toks, k, hi)
 
 
 def _ends_at_comma(toks: list[Token], lo: int, b: int, k: int, comma: int) -> bool:
@@ -427,6 +449,8 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 if refused_infinitive(doc, hit.first - 1, hi):
                     continue  # "declined to say whether …": nothing said
                 m = infinitive_subject(text, toks, hit.first - 1, lo)  # "X went on to say …"
+            if m is not None and _inverted_after_comma(doc, hit, lo, hi):
+                m = None  # "…, said Steve Elmendorf, a strategist.": the name after the cue
             participle = i > lo and participle_after_comma(toks, hit)
             if participle:
                 # "…, arguing that …", "…, eventually saying …": the main clause's subject,
@@ -469,7 +493,12 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 m2 = np_after(text, toks, i + 1)
                 if m2 is not None and m2.pronoun in ("it", "they"):
                     m2 = None  # "…, called it “…”": the object, never an inverted subject
-                if m2 and hi - doc.tok_index(m2.end) <= MAX_TAIL_TOKENS:
+                after_name = doc.tok_index(m2.end) if m2 else hi
+                if m2 and (
+                    hi - after_name <= MAX_TAIL_TOKENS
+                    # "…, said Steve Elmendorf, a deputy campaign manager for …": an appositive
+                    or (after_name < hi and toks[after_name].text == "," and m2.name)
+                ):
                     stop = text.rfind(",", s_start, toks[i].start)
                     if stop - s_start >= MIN_CLAUSE_CHARS:
                         out.append((trim(text, s_start, stop), cue, m2, "clause-cue-subject"))
