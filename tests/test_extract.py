@@ -1926,3 +1926,58 @@ NOT_CLAIMS += [
     "The meeting – coming after more ambiguous remarks a few weeks ago – could pave the way"
     " for a deal.",
 ]
+
+# (PolNeAR train + dev, rewritten) a quotation's own comma may open the closing
+# attribution: the clause before ends with the quotation
+SUBJECT_EDGES += [
+    (
+        "The mayor plans to rebuild the port by fostering “growth and investment,” Ben Ruiz said"
+        " Monday.",
+        "to rebuild the port by fostering “growth and investment,”",
+        "The mayor",
+    ),
+]
+
+
+# (PolNeAR train + dev, rewritten) A quotation with no cue of its own, after a sentence in
+# its paragraph where a named person speaks, is that person's, not the previous
+# quotation's speaker ("Dianne Bystrom agreed. “…”"); a sentence led by no named person
+# leaves the continuation as it was. "X of <Place>" names X, not the place.
+LEAD_IN = [
+    (
+        "“The others have failed to compete there,” said Craig Robles, an editor.\n\n"
+        "Iowa State University's Dana Byrd agreed. “Mainstream Republicans are running out"
+        " of time to find someone.”",
+        "Mainstream Republicans are running out of time to find someone.",
+        "Dana Byrd",
+    ),
+    (
+        "“We need to act,” Sanders said.\n\nClinton touted her record as a sponsor of the"
+        " bill. “We need to find ways to support workers.”",
+        "We need to find ways to support workers.",
+        "Clinton",
+    ),
+    (
+        "“We need to act,” Sanders said.\n\nThe senator has said so for years. “And we will"
+        " keep saying it to anyone who listens.”",
+        "And we will keep saying it to anyone who listens.",
+        "Sanders",
+    ),
+    (
+        "“Everything you said is true, and so is what I said,” the judge exclaimed.",
+        "Everything you said is true, and so is what I said,",
+        "the judge",
+    ),
+    (
+        "House Speaker Paul D. Ryan of Wisconsin lamented the “disheartened” state of the"
+        " race today.",
+        "disheartened",
+        "Paul D. Ryan",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "content", "speaker"), LEAD_IN)
+def test_the_person_speaking_before_a_quotation(text: str, content: str, speaker: str) -> None:
+    att = _find(text, content)
+    assert att.speaker_name == speaker, (att.rule, att.speaker)

@@ -24,9 +24,10 @@ colon attribution. Unquoted reported speech ("X said (that) …", "…, X said."
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from provenance.errors import public
-from provenance.extract.cues import Doc, sentence_body, trim
+from provenance.extract.cues import Doc, cue_at, sentence_body, trim
 from provenance.extract.mentions import Mention, generic_np_before, is_name_token, np_before
 from provenance.extract.quotes import (
     QUOTE_RULES,
@@ -38,9 +39,9 @@ from provenance.extract.quotes import (
 )
 from provenance.extract.reported import REPORTED_RULES, indirect_speech
 from provenance.extract.segment import Quotation
-from provenance.extract.subjects import previous_person
+from provenance.extract.subjects import main_subject, previous_person, subject
 from provenance.lexicon import load
-from provenance.models import Attribution, ResolvedSpeaker, Span
+from provenance.models import Attribution, ResolvedSpeaker, Span, SpeakerKind
 from provenance.speakers import DocumentSpeakers, _Entity
 
 EXTRACTOR_VERSION = "rules-0.2"
@@ -112,6 +113,36 @@ def _quote_clause(doc: Doc, q: Quotation, cue: Span, mention: Mention | None) ->
     return clause
 
 
+def _lead_in(doc: Doc, q: Quotation, after: int) -> tuple[Mention, Span] | None:
+    """The named person who speaks in the sentence right before quotation ``q`` (same
+    paragraph, no quotation of its own, after offset ``after``) and its cue: "Iowa State
+    University's Dianne Bystrom agreed.", "Or maybe Jeb Bush, digital consultant Phil
+    Musser says.", "Clinton touted her credentials as a co-sponsor." before a quotation
+    that has no cue of its own."""
+    s_start, _ = doc.sentence_of(q.open)
+    i = bisect_right(doc.sent_starts, s_start) - 1
+    if i < 1:
+        return None
+    p_start, p_end = doc.sents[i - 1]
+    if p_start < after or doc.para_of(p_start) != doc.para_of(q.open):
+        return None
+    lo, hi = doc.tok_index(p_start), doc.tok_index(p_end)
+    if lo >= hi or any(doc.quoted[lo:hi]):
+        return None
+    first = bisect_right(doc.cue_indexes, lo - 1)
+    cues = [c for c in doc.cue_indexes[first:] if c < hi]
+    for c in cues:
+        hit = cue_at(doc.tokens, c, c < doc.headline_tokens)
+        if hit is None:
+            continue
+        m = subject(doc.text, doc.tokens, hit.first, lo) or (
+            main_subject(doc, lo, hit.first) if c == cues[0] else None
+        )
+        if m is not None and m.kind is SpeakerKind.person and m.name and not m.pronoun:
+            return m, hit.span(doc.text, doc.tokens)
+    return None
+
+
 def _opens_its_sentence(doc: Doc, q: Quotation) -> bool:
     """Whether nothing but punctuation stands before quotation ``q`` in its sentence."""
     s_start, _ = doc.sentence_of(q.open)
@@ -144,7 +175,17 @@ def extract(text: str) -> list[Attribution]:
         if rule == "same-sentence-speaker":
             mention = prev_mention
         words = len(content.text.split())
-        if (
+        lead = (
+            _lead_in(doc, q, previous.content.end if previous is not None else 0)
+            if mention is None and words > MAX_NONSPEECH_WORDS and _opens_its_sentence(doc, q)
+            else None
+        )
+        if lead is not None:
+            # "Dianne Bystrom agreed. “Mainstream Republicans are …”": the person who speaks
+            # in the sentence before, not the previous quotation's speaker
+            mention, cue = lead
+            rule, conf = "lead-in-sentence", 0.7
+        elif (
             mention is None
             and previous is not None
             and previous.kind != "nonspeech"

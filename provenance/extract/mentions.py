@@ -8,7 +8,7 @@ speaker nouns of ``data/lexicons/speaker_nouns.tsv`` ("a White House memo",
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from provenance.extract.segment import Token
@@ -378,6 +378,20 @@ def parse_mention(text: str, toks: list[Token]) -> Mention | None:
                     name = phrase[:1].upper() + phrase[1:]
                 head_title = [head.text] if head.lower in lex.titles else []
                 return Mention(start, end, phrase, kind, name, head_title)
+            break
+    # "Senator Bernie Sanders of Vermont", "Gov. Terry E. Branstad of Iowa": a person
+    # named before "of"/"from" and a place; the place is an affiliation, not the name.
+    for c in range(2, len(toks) - 1):
+        if toks[c].lower in ("of", "from") and is_name_token(toks[c - 1]) and toks[c + 1].is_cap:
+            person = parse_mention(text, toks[:c])
+            if (
+                person is not None
+                and person.kind is SpeakerKind.person
+                and person.name
+                and (person.titles or len(person.name.split()) >= 2)
+            ):
+                place = text[toks[c + 1].start : end]
+                return replace(person, end=end, text=phrase, affiliation=place)
             break
     # The name is the trailing run of capitalised tokens after the last title.
     titles: list[str] = []

@@ -419,7 +419,13 @@ QUOTE_RULES: tuple[QuoteRule, ...] = (
 of the quote beats one left of it, a named speaker beats a colon lead-in."""
 
 #: Rules applied to a whole record or document rather than one quotation.
-RECORD_RULES = ("continuation", "no-speaker", "clause-with-quote", "previous-paragraph-speaker")
+RECORD_RULES = (
+    "continuation",
+    "lead-in-sentence",
+    "no-speaker",
+    "clause-with-quote",
+    "previous-paragraph-speaker",
+)
 
 #: Quote rules whose cue and speaker are in the quotation's own sentence; only these
 #: also give an ``indirect`` record for the clause around a quotation.

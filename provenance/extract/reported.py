@@ -297,6 +297,10 @@ def _clause_end(doc: Doc, k: int, hi: int, end: int, stops: list[int], phrase: b
 def _stop_at(doc: Doc, j: int, hi: int, phrase: bool = False) -> int | None:
     """The offset where a clause ends if token ``j`` ends it, else None."""
     toks = doc.tokens
+    if toks[j].text in CLOSING_MARKS and j > 0 and toks[j - 1].text == ",":
+        # "… by fostering “growth and investment,” Ben Carson said Monday.": the
+        # quotation's comma opens the closing attribution
+        return toks[j].end if _closing_attribution(doc, j) else None
     if doc.quoted[j]:
         return None
     if toks[j].text == ";" or (phrase and toks[j].text in ",—–―"):
@@ -323,6 +327,7 @@ def _stop_at(doc: Doc, j: int, hi: int, phrase: bool = False) -> int | None:
     return None
 
 
+CLOSING_MARKS = frozenset({"”", '"', "''", "»"})
 CLOSING_SPEAKER_TOKENS = 6  # "…, the Chicago Sun-Times reported.": the source's tokens
 
 
