@@ -96,10 +96,11 @@ def is_name_token(tok: Token) -> bool:
     # Stop words are listed capitalised ("This"); an all-caps acronym ("IT") is not one.
     # A contraction goes with them: "I'm", "He’d", "They’re" are no names.
     base = tok.text
-    for suffix in CONTRACTIONS:
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-            break
+    if "’" in base or "'" in base:  # most tokens have no apostrophe: skip the suffix scan
+        for suffix in CONTRACTIONS:
+            if base.endswith(suffix):
+                base = base[: -len(suffix)]
+                break
     return base not in load().name_stopwords
 
 
