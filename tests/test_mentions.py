@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from provenance.extract.mentions import generic_np_after, generic_np_before, np_after, np_before
+from provenance.extract.common_nouns import generic_np_after, generic_np_before
+from provenance.extract.mentions import np_after, np_before
 from provenance.extract.segment import tokenize
 from provenance.models import SpeakerKind
 

@@ -12,12 +12,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from provenance.extract.mentions import (
-    Mention,
-    generic_np_after,
-    is_name_token,
-    np_after,
-)
+from provenance.extract.common_nouns import generic_np_after
+from provenance.extract.mentions import Mention, is_name_token, np_after
 from provenance.extract.segment import Quotation, Token, paragraphs, quotations, sentences, tokenize
 from provenance.lexicon import PARTICLES, Cue, load
 from provenance.models import Span

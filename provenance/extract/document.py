@@ -27,8 +27,9 @@ import re
 from bisect import bisect_right
 
 from provenance.errors import public
+from provenance.extract.common_nouns import generic_np_before
 from provenance.extract.cues import Doc, cue_at, sentence_body, trim
-from provenance.extract.mentions import Mention, generic_np_before, is_name_token, np_before
+from provenance.extract.mentions import Mention, is_name_token, np_before
 from provenance.extract.quotes import (
     QUOTE_RULES,
     RECORD_RULES,

@@ -21,14 +21,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
+from provenance.extract.common_nouns import generic_np_after
 from provenance.extract.cues import CueHit, Doc, according_to, cue_at, left_cue, refused_infinitive
-from provenance.extract.mentions import (
-    APOSTROPHES,
-    Mention,
-    generic_np_after,
-    np_after,
-    np_before,
-)
+from provenance.extract.mentions import APOSTROPHES, Mention, np_after, np_before
 from provenance.extract.segment import Quotation, Token
 from provenance.extract.subjects import (
     clause_subject,

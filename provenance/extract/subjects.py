@@ -14,8 +14,9 @@ from bisect import bisect_left, bisect_right
 from dataclasses import replace
 from functools import cache
 
+from provenance.extract.common_nouns import generic_np_before
 from provenance.extract.cues import CueHit, Doc
-from provenance.extract.mentions import Mention, generic_np_before, np_after, np_before
+from provenance.extract.mentions import Mention, np_after, np_before
 from provenance.extract.segment import Token
 from provenance.lexicon import load, word_class
 from provenance.models import SpeakerKind
