@@ -1992,3 +1992,14 @@ LEAD_IN += [
 def test_the_person_speaking_before_a_quotation(text: str, content: str, speaker: str) -> None:
     att = _find(text, content)
     assert att.speaker_name == speaker, (att.rule, att.speaker)
+
+
+# a document put out with a particle cue ("shot back a statement calling …") is its
+# speaker's, as one issued is
+SUBJECT_EDGES += [
+    (
+        "The mayor shot back a statement calling the plan a disaster.",
+        "the plan a disaster",
+        "The mayor",
+    ),
+]

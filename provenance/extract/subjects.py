@@ -18,7 +18,7 @@ from provenance.extract.common_nouns import generic_np_before
 from provenance.extract.cues import CueHit, Doc
 from provenance.extract.mentions import Mention, np_after, np_before
 from provenance.extract.segment import Token
-from provenance.lexicon import load, word_class
+from provenance.lexicon import PARTICLES, load, word_class
 from provenance.models import SpeakerKind
 
 ASIDE_TOKENS = 16  # how far back before a cue an aside's opening comma is looked for
@@ -272,6 +272,15 @@ def _issuer(text: str, tokens: list[Token], doc: Mention, floor: int) -> Mention
     k = _index_at(tokens, doc.start) - 1
     if k >= floor and tokens[k].lower == "out":
         k -= 1  # "put out a statement"
+    elif (
+        k > floor
+        and tokens[k].lower in PARTICLES
+        and (cue := lex.cue_forms.get(tokens[k - 1].lower)) is not None
+        and cue.complement == tokens[k].lower
+    ):
+        # "Trump fired back a response saying …": the retort's speaker put it out
+        m = subject(text, tokens, k - 1, floor)
+        return m if m is not None and m.kind is not SpeakerKind.document else None
     if k > floor and tokens[k].lower == "in" and tokens[k - 1].lower in lex.cue_forms:
         k -= 1  # "X wrote in a statement explaining …", "X said in a statement explaining …"
     elif k < floor or tokens[k].lower not in lex.words("issuing_verb"):
