@@ -75,19 +75,24 @@ def clause_like(doc: Doc, k: int, hi: int, strict: bool) -> bool:
         return False  # "everything Trump says is a lie": the cue sits in a relative clause
     if (first in lex.pronouns and first not in ("it",)) or first in ("i", "we", "you", "there"):
         return True
-    finite = lex.words("finite")
     for j in range(k + 1, min(hi, k + 10)):
-        low = toks[j].lower
         if toks[j].text in ",;:" and strict:
             return False
-        if low in finite or (
-            low.endswith("ed")
-            and len(low) > 4
-            and not toks[j].is_cap
-            and toks[j - 1].lower not in word_class("determiner")
-        ):
+        if _verb_at(toks, j):
             return True
     return not strict
+
+
+def _verb_at(toks: list[Token], j: int) -> bool:
+    """Whether ``toks[j]`` reads as a clause's verb: a finite form, or an -ed form not
+    capitalised and not after a determiner ("the retired general")."""
+    low = toks[j].lower
+    return low in load().words("finite") or (
+        low.endswith("ed")
+        and len(low) > 4
+        and not toks[j].is_cap
+        and toks[j - 1].lower not in word_class("determiner")
+    )
 
 
 def inverted_after_comma(doc: Doc, hit: CueHit, lo: int, hi: int) -> bool:
@@ -120,27 +125,19 @@ def ends_at_comma(toks: list[Token], lo: int, b: int, k: int, comma: int) -> boo
     comma, so the clause is whole there ("…, when he asked supporters to run, 21,000
     said …"); not "after he told the paper that despite the hype, he …", where the comma
     falls inside what was told."""
-    low = toks[b].lower
-    if low not in load().words("adverbial_opener"):
+    opener = toks[b].lower
+    if opener not in load().words("adverbial_opener"):
         return False
     lead = word_class("before_opener")
-    if low in word_class("concessive") or all(not t.is_word or t.lower in lead for t in toks[lo:b]):
+    if opener in word_class("concessive") or all(
+        not t.is_word or t.lower in lead for t in toks[lo:b]
+    ):
         return True
-    finite = load().words("finite")
-    determiners = word_class("determiner")
-    for j in range(k, comma):
-        low = toks[j].lower
-        if low in finite or (low == "to" and j + 1 < comma and toks[j + 1].is_word):
-            return True  # "asked supporters to run for office, …"
-        if (
-            low.endswith("ed")
-            and len(low) > 4
-            and "-" not in low  # "the self-described Islamic State, or ISIS, …"
-            and not toks[j].is_cap
-            and toks[j - 1].lower not in determiners
-        ):
-            return True
-    return False
+    return any(
+        (toks[j].lower == "to" and j + 1 < comma and toks[j + 1].is_word)  # "asked X to run, …"
+        or ("-" not in toks[j].lower and _verb_at(toks, j))  # not "the self-described …"
+        for j in range(k, comma)
+    )
 
 
 def clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
@@ -179,7 +176,7 @@ def clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
         k > hit.index + 1
         and toks[k - 1].text == ","
         and k < hi
-        and toks[k].lower in ("and", "but", "or")
+        and toks[k].lower in lex.words("conjunction")
     ):
         return None  # "feelings in many Asian states, and it has …": a new clause, not content
     if comp == "np" or (hit.cue.frame == "describe" and hit.cue.lemma != "call"):

@@ -176,9 +176,14 @@ def extract(text: str) -> list[Attribution]:
         if rule == "same-sentence-speaker":
             mention = prev_mention
         words = len(content.text.split())
+        # A quotation with no cue of its own that opens its sentence may take a speaker
+        # from the sentence before or from the previous quotation.
+        unattributed = (
+            mention is None and words > MAX_NONSPEECH_WORDS and _opens_its_sentence(doc, q)
+        )
         lead = (
             _lead_in(doc, q, previous.content.end if previous is not None else 0)
-            if mention is None and words > MAX_NONSPEECH_WORDS and _opens_its_sentence(doc, q)
+            if unattributed
             else None
         )
         if lead is not None:
@@ -187,13 +192,11 @@ def extract(text: str) -> list[Attribution]:
             mention, cue = lead
             rule, conf = "lead-in-sentence", 0.7
         elif (
-            mention is None
+            unattributed
             and previous is not None
             and previous.kind != "nonspeech"
-            and words > MAX_NONSPEECH_WORDS
             and content.text[:1].isupper()
             and doc.para_of(previous.content.start) >= doc.para_of(q.open) - 1
-            and _opens_its_sentence(doc, q)
         ):
             mention, rule, conf = prev_mention, "continuation", 0.7
             if doc.para_of(previous.content.start) == doc.para_of(q.open):

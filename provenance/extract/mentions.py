@@ -90,18 +90,21 @@ def _title_ahead(tokens: list[Token], i: int) -> bool:
     return False
 
 
+def _without_contraction(word: str) -> str:
+    """``word`` without a trailing contraction or possessive ("He’s" → "He", "I'm" → "I")."""
+    if "’" in word or "'" in word:  # most tokens have no apostrophe: skip the suffix scan
+        for suffix in CONTRACTIONS:
+            if word.endswith(suffix):
+                return word[: -len(suffix)]
+    return word
+
+
 def is_name_token(tok: Token) -> bool:
     if not tok.is_cap or not tok.is_word:
         return False
     # Stop words are listed capitalised ("This"); an all-caps acronym ("IT") is not one.
     # A contraction goes with them: "I'm", "He’d", "They’re" are no names.
-    base = tok.text
-    if "’" in base or "'" in base:  # most tokens have no apostrophe: skip the suffix scan
-        for suffix in CONTRACTIONS:
-            if base.endswith(suffix):
-                base = base[: -len(suffix)]
-                break
-    return base not in load().name_stopwords
+    return _without_contraction(tok.text) not in load().name_stopwords
 
 
 def _verbish(tok: Token) -> bool:
@@ -165,13 +168,8 @@ def _plural(word: str) -> bool:
 
 def _pronoun_of(tok: Token) -> str | None:
     """The pronoun ``tok`` is or opens ("he", "He’s", "they’re"), lower-cased; else None."""
-    pronouns = load().pronouns
-    if tok.lower in pronouns:
-        return tok.lower
-    for suffix in CONTRACTIONS:
-        if tok.lower.endswith(suffix) and tok.lower[: -len(suffix)] in pronouns:
-            return tok.lower[: -len(suffix)]
-    return None
+    base = _without_contraction(tok.lower)
+    return base if base in load().pronouns else None
 
 
 def np_before(text: str, tokens: list[Token], i: int) -> Mention | None:

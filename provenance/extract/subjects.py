@@ -83,12 +83,7 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
             or tokens[j - 1].lower in time
         ):  # "X, who on Thursday called"
             j -= 1
-        elif (
-            j - 3 >= floor
-            and tokens[j - 1].lower in ("past", "time")
-            and tokens[j - 2].lower == "the"
-            and tokens[j - 3].lower in ("in", "at")
-        ):
+        elif j - 3 >= floor and tuple(t.lower for t in tokens[j - 3 : j]) in _time_phrases():
             j -= 3  # "Beck, who has in the past described …", "X at the time said"
         else:
             break
@@ -222,6 +217,12 @@ def _opening_name_before_long_aside(
 
 
 LINK_TOKENS = 12  # how far back before a cue a source link ("familiar with") is looked for
+
+
+@cache
+def _time_phrases() -> frozenset[tuple[str, ...]]:
+    """The ``time_phrase`` phrases of ``grammar.tsv`` as word tuples ("in", "the", "past")."""
+    return frozenset(tuple(p.split()) for p in load().words("time_phrase"))
 
 
 @cache
