@@ -23,7 +23,7 @@ from pathlib import Path
 from provenance.export import write_export
 from provenance.export.records import iter_records
 from provenance.models import Attribution, DocumentIn, Span
-from provenance.speakers import SpeakerIndex
+from provenance.speaker_index import SpeakerIndex
 from provenance.store import Store, open_store, write_document
 
 QUOTES_PER_DOC = 100

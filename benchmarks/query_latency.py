@@ -27,7 +27,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from provenance.speakers import fold
+from provenance.names import fold
 from provenance.store import Store, list_quotes, open_store
 
 REPO = Path(__file__).resolve().parents[1]

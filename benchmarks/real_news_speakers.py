@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from provenance.lexicon import load, word_class
-from provenance.speakers import first_names_agree, fold, name_gender, name_parts, typo_level
+from provenance.names import first_names_agree, fold, name_gender, name_parts, typo_level
 
 EXAMPLES = 6
 JUDGEMENTS = Path(__file__).resolve().parents[1] / "data" / "judgements" / "speakers.jsonl"

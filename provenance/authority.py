@@ -15,13 +15,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from provenance.models import Quote
-from provenance.speakers import _POSSESSIVE, fold
+from provenance.names import POSSESSIVE, fold
 
 
 def name_key(name: str) -> str:
     """The folded key a name is matched by: accents, case, apostrophes and a possessive
     off ("Trump’s" = "trump")."""
-    return fold(_POSSESSIVE.sub("", name))
+    return fold(POSSESSIVE.sub("", name))
 
 
 class Person(BaseModel):

@@ -39,7 +39,7 @@ from provenance.tables import (
 )
 
 if TYPE_CHECKING:
-    from provenance.speakers import Known
+    from provenance.speaker_index import Known
 
 MAX_CACHED_SPEAKERS = 50_000  # beyond this the cache starts over: memory stays bounded
 

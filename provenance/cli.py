@@ -1,7 +1,8 @@
 """The ``provenance`` command: resolve options, open a session, call the library, format."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: typer reads every command's
+# annotations at each start-up (typing.get_type_hints), and as strings each one is
+# compiled first: ~1,200 compile calls, ~40 ms of every command (issue 15).
 import itertools
 import os
 import sys
@@ -163,7 +164,7 @@ def _guard() -> Iterator[None]:
 
 
 @contextmanager
-def _store(db: str | None, create: bool = False) -> Iterator[Store]:
+def _store(db: str | None, create: bool = False) -> Iterator["Store"]:
     """The store at ``db``; only commands that add documents (``create``) make a new one."""
     from provenance.store import open_existing_store, open_store
 
@@ -178,7 +179,7 @@ def _store(db: str | None, create: bool = False) -> Iterator[Store]:
 @contextmanager
 def _quote_listing(
     db: str | None,
-) -> Iterator[tuple[Callable[..., list[Quote]], Callable[..., int]]]:
+) -> Iterator[tuple[Callable[..., list["Quote"]], Callable[..., int]]]:
     """``list_quotes`` and ``count_quotes`` without their session argument: from
     quickread (sqlite3 alone, read-only: no sqlalchemy to import, issue 15) when ``db``
     is a SQLite file at the current schema, else from the store."""
@@ -197,7 +198,7 @@ def _quote_listing(
 
 
 @contextmanager
-def _store_of(store: Store) -> Iterator[Store]:
+def _store_of(store: "Store") -> Iterator["Store"]:
     with _guard():
         try:
             yield store
@@ -290,7 +291,7 @@ def ingest(
             task = bar.add_task("", total=total)
             plain = _PlainProgress(total) if not show_bar and not quiet else None
 
-            def tick(item: DocumentIn | IngestProblem) -> None:
+            def tick(item: "DocumentIn | IngestProblem") -> None:
                 if isinstance(item, IngestProblem):
                     # One line per problem, printed above the bar while it runs.
                     label = "internal error" if item.internal else "error"
@@ -715,7 +716,7 @@ def _decision_row(of: str, id_: str, status: str, history: list[Any]) -> dict[st
     }
 
 
-def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
+def _review_rows(states: list["ReviewState"]) -> list[dict[str, Any]]:
     return [
         _decision_row(
             "quote", st.quote_id, st.status.value, [(d, d.status.value) for d in st.history]
@@ -724,7 +725,7 @@ def _review_rows(states: list[ReviewState]) -> list[dict[str, Any]]:
     ]
 
 
-def _flag_rows(states: list[FlagState]) -> list[dict[str, Any]]:
+def _flag_rows(states: list["FlagState"]) -> list[dict[str, Any]]:
     return [
         _decision_row(
             "flag", st.flag_id, st.decision.value, [(d, d.decision.value) for d in st.history]

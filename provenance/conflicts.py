@@ -23,7 +23,7 @@ from provenance import clusters
 from provenance.errors import public
 from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
-from provenance.speakers import fold, name_parts
+from provenance.names import fold, name_parts
 from provenance.tables import ClaimRow, ConflictRow, DocumentRow
 
 CONFLICT_KINDS = ("misquote", "misattribution", "numeric")
@@ -143,7 +143,7 @@ def _days(a: clusters.Member | DocumentRow, b: clusters.Member | DocumentRow) ->
 
 
 _BRACKETED = re.compile(r"\[[^\]]*\]")  # an editor's insertion: "he [Trump] is"
-_POSSESSIVE = re.compile(r"(\w)[’']s?(?=\W|$)")  # "ISIS’s" and "ISIS’" alike
+POSSESSIVE = re.compile(r"(\w)[’']s?(?=\W|$)")  # "ISIS’s" and "ISIS’" alike
 
 
 @lru_cache(maxsize=1)
@@ -160,7 +160,7 @@ def _diff_words(text: str) -> list[str]:
     """Normalized words with each ellipsis kept as one "…" word (where a cut was marked),
     an editor's bracketed insertion dropped, possessives and contractions spelt out."""
     text = _BRACKETED.sub(" ", text)
-    text = _POSSESSIVE.sub(lambda m: m.group(1), text) if "s" in text else text
+    text = POSSESSIVE.sub(lambda m: m.group(1), text) if "s" in text else text
     expand = _contractions()
     parts = [
         " ".join(w for t in clusters.normalize(p).split() for w in expand.get(t, [t]))

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, func, select
 from provenance import audit
 from provenance.crosscheck import resync_quotes
 from provenance.errors import NotFoundError, ProvenanceError, public
-from provenance.speakers import canonical_name, fold
+from provenance.names import canonical_name, fold
 from provenance.store import find_speakers
 from provenance.tables import AliasRow, ClaimRow, MergeRow, QuoteRow, SpeakerRow
 

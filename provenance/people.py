@@ -31,7 +31,7 @@ from provenance.authority import (
     stored_person,
 )
 from provenance.errors import InputError, public
-from provenance.speakers import fold
+from provenance.names import fold
 from provenance.tables import AliasRow, PersonRow, SpeakerRow
 
 COLUMNS = ("name", "aliases", "identifier", "gender", "title")

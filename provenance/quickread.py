@@ -14,7 +14,7 @@ read-only — gives None, and the caller goes through the store as before.
 The SQL below repeats statements that store.py, people.py and appearances.py write
 with SQLAlchemy (they are the queries; there is no sharing them without
 sqlalchemy), and only the SQL: the rows go to the functions the store uses
-(:func:`~provenance.models.stored_quote`, :func:`~provenance.speakers.speakers_meant`,
+(:func:`~provenance.models.stored_quote`, :func:`~provenance.names.speakers_meant`,
 :mod:`provenance.authority`, :func:`~provenance.appearances.rank`). Each statement
 names the function it stands for; ``tests/test_quickread.py`` checks that both paths
 agree on the bundled samples.
@@ -43,7 +43,7 @@ from provenance.authority import (
 from provenance.dbfile import SCHEMA_VERSION, SQLITE_BUSY_TIMEOUT_MS, resolve_url, sqlite_path
 from provenance.errors import StoreError
 from provenance.models import QUOTE_COLUMNS, Quote, id_range, stored_quote
-from provenance.speakers import fold, names_by_speaker, speakers_meant
+from provenance.names import fold, names_by_speaker, speakers_meant
 
 DOCUMENT_INGESTED = "document.ingested"
 """:data:`provenance.audit.DOCUMENT_INGESTED`, repeated: audit imports sqlalchemy (a

@@ -53,20 +53,18 @@ from provenance.models import (
     quote_id,
     stored_quote,
 )
-from provenance.people import Person, authority_for, speakers_for
-from provenance.speakers import (
-    Known,
-    SpeakerIndex,
+from provenance.names import (
     canonical_name,
     fold,
     name_parts,
     names_by_speaker,
     place_key,
-    pronoun_forms,
     speakers_meant,
     title_gender,
     title_keys,
 )
+from provenance.people import Person, authority_for, speakers_for
+from provenance.speaker_index import Known, SpeakerIndex, pronoun_forms
 from provenance.tables import (
     AliasRow,
     DocumentRow,

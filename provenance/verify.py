@@ -38,8 +38,8 @@ from sqlmodel import Session, col, select
 from provenance import audit, clusters
 from provenance.errors import InputError, public
 from provenance.models import document_id
+from provenance.names import canonical_name, fold
 from provenance.people import person_payload
-from provenance.speakers import canonical_name, fold
 from provenance.tables import (
     AliasRow,
     AuditRow,

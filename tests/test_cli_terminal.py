@@ -108,7 +108,7 @@ NAMES = {
 def test_suggestions_rank_by_edit_closeness(
     query: str, first: str | None, absent: str | None
 ) -> None:
-    from provenance.speakers import suggestions
+    from provenance.names import suggestions
 
     got = suggestions(query, NAMES)
     assert (got[0] if got else None) == first

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from provenance.models import ResolvedSpeaker, SpeakerKind
-from provenance.speakers import Known, SpeakerIndex, canonical_name, fold, query_matches
+from provenance.names import canonical_name, fold, query_matches
+from provenance.speaker_index import Known, SpeakerIndex
 from provenance.store import Store
 
 P = SpeakerKind.person
@@ -96,13 +97,8 @@ def _naive_match(known: list[Known], r: ResolvedSpeaker) -> int | None:
     equal): the grouping and ranking are under test here, person_score is shared."""
     from rapidfuzz import fuzz
 
-    from provenance.speakers import (
-        SHORT_NAME,
-        SURNAME_MIN_SCORE,
-        name_parts,
-        person_score,
-        surname_score,
-    )
+    from provenance.names import SHORT_NAME, name_parts
+    from provenance.speaker_index import SURNAME_MIN_SCORE, person_score, surname_score
 
     key = fold(r.name)
     exact = [k.id for k in known if k.kind is r.kind and key in ({fold(k.name)} | k.aliases)]
@@ -280,7 +276,7 @@ def test_fuzzy_merges_need_agreeing_surnames_and_first_names(
 def test_a_typo_level_surname_needs_titles_that_agree(
     stored_titles: list[str], titles: list[str], expected: int | None
 ) -> None:
-    from provenance.speakers import title_keys
+    from provenance.names import title_keys
 
     idx = SpeakerIndex([Known(1, "Michael McCaul", P, titles=title_keys(stored_titles))])
     got = idx.match(ResolvedSpeaker(name="Michael McFaul", kind=P, titles=titles))
@@ -311,7 +307,7 @@ def test_a_typo_level_surname_merges_only_when_a_role_or_affiliation_agrees(
     mention: tuple[str, list[str], str | None],
     expected: int | None,
 ) -> None:
-    from provenance.speakers import place_key, title_keys
+    from provenance.names import place_key, title_keys
 
     name, titles, affiliation = stored
     known = Known(
@@ -578,7 +574,7 @@ def test_speakers_behind_labels_and_modifiers(text: str, expected: list[str]) ->
     ],
 )
 def test_name_parts(name: str, parts: tuple[str | None, str]) -> None:
-    from provenance.speakers import name_parts
+    from provenance.names import name_parts
 
     assert name_parts(name) == parts
 
@@ -594,7 +590,7 @@ def test_al_qaeda_is_no_man_to_point_a_pronoun_at() -> None:
 
 
 def test_a_surname_alone_a_typo_apart_merges_when_a_role_agrees() -> None:
-    from provenance.speakers import title_keys
+    from provenance.names import title_keys
 
     idx = SpeakerIndex([Known(1, "Gavin Newsom", P, titles=title_keys(["governor"]))])
     got = idx.match(ResolvedSpeaker(name="Newson", kind=P, titles=["Gov."]))
@@ -623,7 +619,7 @@ def test_a_title_after_a_comma_is_an_appositive_only_without_a_name(
 
 
 def test_a_stored_title_gender_is_not_crossed() -> None:
-    from provenance.speakers import title_gender
+    from provenance.names import title_gender
 
     idx = SpeakerIndex([Known(1, "Okafor", P, gender=title_gender(["Mrs."]))])
     assert idx.match(ResolvedSpeaker(name="Okafor", kind=P, gender="m")) is None
@@ -693,7 +689,7 @@ def test_the_pronouns_a_row_was_reported_with_decide_its_gender(
     titles: list[str], said: dict[str, int], mention: list[str] | str, expected: int | None
 ) -> None:
     """``mention``: the titles of a mention, or the gender a pronoun gave it."""
-    from provenance.speakers import title_gender, title_keys
+    from provenance.speaker_index import title_gender, title_keys
 
     known = Known(1, "Kettleby", P, titles=title_keys(titles), gender=title_gender(titles))
     known.said.update(said)
