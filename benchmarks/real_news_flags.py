@@ -57,7 +57,7 @@ def load_judgements(path: Path = JUDGEMENTS) -> dict[tuple[str, str], str]:
 def _load(db_url: str) -> tuple[list[Any], list[Any], dict[str, str]]:
     from sqlmodel import select
 
-    from provenance.clusters import list_clusters
+    from provenance.cluster_members import list_clusters
     from provenance.conflicts import list_conflicts
     from provenance.store import open_existing_store
     from provenance.tables import DocumentRow

@@ -28,7 +28,7 @@ _API = {
     # cross-source
     "rebuild": "crosscheck",
     "list_conflicts": "conflicts",
-    "clusters_for": "clusters",
+    "clusters_for": "cluster_members",
     "claims_for": "quantities",
     # review, audit, export
     "review_flag": "review",

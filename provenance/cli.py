@@ -640,7 +640,7 @@ def demo(
     """Ingest the bundled sample articles into a temporary database and show who said what."""
     import tempfile
 
-    from provenance.clusters import clusters_for
+    from provenance.cluster_members import clusters_for
     from provenance.conflicts import list_conflicts
     from provenance.ingest import ingest as run_ingest
     from provenance.lexicon import data_dir
@@ -1194,7 +1194,7 @@ def matches(
     db: DbOpt = None,
 ) -> None:
     """Quotes grouped as one statement across documents (corroboration)."""
-    from provenance.clusters import clusters_for
+    from provenance.cluster_members import clusters_for
 
     with _store(db) as store, store.session() as s:
         rows, hidden = _paged(clusters_for(s, speaker, min_sources), fmt, limit, every)

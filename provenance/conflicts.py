@@ -19,7 +19,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 from sqlmodel import Session, select
 
-from provenance import clusters
+from provenance import cluster_members, relations
 from provenance.errors import public
 from provenance.lexicon import _rows, load
 from provenance.models import Conflict, SourceRef
@@ -28,7 +28,7 @@ from provenance.tables import ClaimRow, ConflictRow, DocumentRow
 
 CONFLICT_KINDS = ("misquote", "misattribution", "numeric")
 SAME_NAME = 85.0  # folded-name ratio (0–100) above which two speaker names are one person
-MISATTRIBUTION_MIN_WORDS = clusters.STATEMENT_WORDS  # a shorter shared fragment is too generic
+MISATTRIBUTION_MIN_WORDS = relations.STATEMENT_WORDS  # a shorter shared fragment is too generic
 CHANGES_CACHE = 8192  # (wording, wording) pairs whose content changes are kept
 
 
@@ -95,17 +95,17 @@ MIN_EVIDENCE_WORDS = 4  # a flag never rests on a quote shorter than this
 # Similarity (0–100) a misquote needs when only one other document has the wording: one
 # report against one at 75–85 was, on real news, the speaker saying it twice differently.
 LONE_MISQUOTE_SIMILARITY = 85.0
-is_statement = clusters.is_statement
+is_statement = relations.is_statement
 # Reports further apart are not about one occasion (numeric, misquote): the same window
 # clusters use to keep parts and variants of far-apart reports apart.
-WINDOW_DAYS = clusters.OCCASION_DAYS
+WINDOW_DAYS = relations.OCCASION_DAYS
 
 
 def _words(text: str) -> int:
-    return len(clusters.normalize(text).split())
+    return len(relations.normalize(text).split())
 
 
-def explicit(m: clusters.Member) -> bool:
+def explicit(m: cluster_members.Member) -> bool:
     """Whether the source itself names this speaker next to the quote.
 
     The extractor rule must find the speaker in the quote's sentence (see
@@ -136,9 +136,11 @@ def explicit(m: clusters.Member) -> bool:
     )
 
 
-def _days(a: clusters.Member | DocumentRow, b: clusters.Member | DocumentRow) -> int | None:
-    da = a.doc.published if isinstance(a, clusters.Member) else a.published
-    db = b.doc.published if isinstance(b, clusters.Member) else b.published
+def _days(
+    a: cluster_members.Member | DocumentRow, b: cluster_members.Member | DocumentRow
+) -> int | None:
+    da = a.doc.published if isinstance(a, cluster_members.Member) else a.published
+    db = b.doc.published if isinstance(b, cluster_members.Member) else b.published
     return None if da is None or db is None else abs((da - db).days)
 
 
@@ -150,7 +152,7 @@ POSSESSIVE = re.compile(r"(\w)[’']s?(?=\W|$)")  # "ISIS’s" and "ISIS’" ali
 def _contractions() -> dict[str, list[str]]:
     """Normalized contracted form -> its words (``flag_words.tsv`` class ``contraction``)."""
     return {
-        clusters.normalize(r[0]): r[2].split()
+        relations.normalize(r[0]): r[2].split()
         for r in _rows("flag_words.tsv")
         if len(r) > 2 and r[1] == "contraction"
     }
@@ -163,8 +165,8 @@ def _diff_words(text: str) -> list[str]:
     text = POSSESSIVE.sub(lambda m: m.group(1), text) if "s" in text else text
     expand = _contractions()
     parts = [
-        " ".join(w for t in clusters.normalize(p).split() for w in expand.get(t, [t]))
-        for p in clusters._ELLIPSIS.split(text)
+        " ".join(w for t in relations.normalize(p).split() for w in expand.get(t, [t]))
+        for p in relations._ELLIPSIS.split(text)
     ]
     out: list[str] = []
     for i, part in enumerate(parts):
@@ -193,7 +195,7 @@ def _changes(a: str, b: str) -> tuple[tuple[str, bool], ...]:
     Kept for the last :data:`CHANGES_CACHE` pairs: an incremental update re-checks every
     member of a cluster it touches, and a much-reported cluster repeats its wordings."""
     wa, wb = _diff_words(a), _diff_words(b)
-    function = clusters.flag_words().get("function", frozenset())
+    function = relations.flag_words().get("function", frozenset())
     changed: list[tuple[str, bool]] = []
     ops = difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes()
     for n, (op, i1, i2, j1, j2) in enumerate(ops):
@@ -226,7 +228,7 @@ def _repeated(words: list[str], seq: list[str], i1: int, i2: int) -> bool:
 _INNER_QUOTE = re.compile(r"[“\"]|(?:^|[\s(—–-])[‘']\w")
 
 
-def _quotes_inside(a: clusters.Member, b: clusters.Member) -> bool:
+def _quotes_inside(a: cluster_members.Member, b: cluster_members.Member) -> bool:
     """Whether the longer of two quotes marks quoted words inside it: its speaker is
     quoting someone ("… Trump tweeted, quoting Comey"), not saying the shorter's words."""
     longer = a if len(a.norm) >= len(b.norm) else b
@@ -247,7 +249,7 @@ def _contained(a: str, b: str) -> bool:
     return run >= MISATTRIBUTION_MIN_WORDS and run >= CONTAINED_SHARE * len(short)
 
 
-def _maybe_same(a: clusters.Member, b: clusters.Member) -> bool:
+def _maybe_same(a: cluster_members.Member, b: cluster_members.Member) -> bool:
     """One speaker for a misquote: the same person, or one side's speaker unknown (the
     cluster already holds the two as one statement; an unresolved speaker is no
     evidence of another one)."""
@@ -255,7 +257,7 @@ def _maybe_same(a: clusters.Member, b: clusters.Member) -> bool:
 
 
 def misquote_confidence(
-    m: clusters.Member, agree: list[clusters.Member], similarity: float
+    m: cluster_members.Member, agree: list[cluster_members.Member], similarity: float
 ) -> float:
     """0–100: 40, +20 when both attributions are explicit (:func:`explicit`), +10 per
     further document agreeing on the other wording (at most +20), +20 when the two
@@ -270,7 +272,7 @@ def misquote_confidence(
 
 
 def misattribution_confidence(
-    ga: list[clusters.Member], gb: list[clusters.Member], same: bool, words: int
+    ga: list[cluster_members.Member], gb: list[cluster_members.Member], same: bool, words: int
 ) -> float:
     """0–100: 40, +20 when the shared words are the whole quote on both sides (not a
     part of a longer one), +2 per word beyond six (at most +20), +10 when both
@@ -285,11 +287,11 @@ def misattribution_confidence(
     return score
 
 
-def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
+def cluster_conflicts(ms: list[cluster_members.Member]) -> list[Conflict]:
     """Misquotes and misattributions inside one cluster.
 
     A misquote is a member by the canonical wording's speaker (or with either speaker
-    unresolved), from another document, at least :data:`clusters.VARIANT` similar to it
+    unresolved), from another document, at least :data:`relations.VARIANT` similar to it
     (less is another statement), not a part of it (a fragment), and differing in
     content words (:func:`content_changes`) that it both drops and puts in (a swap or
     a substitution, not only a cut or an addition), from a document that does not itself
@@ -305,7 +307,7 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
     ms = [m for m in ms if _words(m.quote.text) >= MIN_EVIDENCE_WORDS]
     if len(ms) < 2:
         return []
-    best = clusters.canonical(ms)
+    best = cluster_members.canonical(ms)
     agree = [m for m in ms if m.norm == best.norm]
     out: list[Conflict] = []
     # Documents reporting the canonical speaker saying this in two or more wordings:
@@ -318,14 +320,14 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
     repeated = {d for d, ws in wordings.items() if len(ws) > 1}
     # Many members share a wording (one statement reported by many outlets).
     norms = list(dict.fromkeys(m.norm for m in ms))
-    to_best = dict(zip(norms, clusters.relations_to(norms, best.norm), strict=True))
+    to_best = dict(zip(norms, relations.relations_to(norms, best.norm), strict=True))
     for m in ms:
         if m.norm == best.norm or m.doc.id in repeated:
             continue
         rel, score = to_best[m.norm]
         # A fragment is a part of the statement, not a change to it; under VARIANT the
         # two are other statements (which a correct cluster does not hold anyway).
-        if rel == "fragment" or score < clusters.VARIANT or not _maybe_same(m, best):
+        if rel == "fragment" or score < relations.VARIANT or not _maybe_same(m, best):
             continue
         if {added for _, added in _changes(best.quote.text, m.quote.text)} != {False, True}:
             # Words only left out (a cut without an ellipsis) or only added (an
@@ -342,8 +344,8 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
             continue
         if len({a.doc.id for a in sided}) < 2 and score < LONE_MISQUOTE_SIMILARITY:
             continue  # one report against one, in rather different words: two utterances
-        refs = [clusters.source_ref(m, "variant", round(score, 1))] + [
-            clusters.source_ref(a) for a in sided
+        refs = [cluster_members.source_ref(m, "variant", round(score, 1))] + [
+            cluster_members.source_ref(a) for a in sided
         ]
         diff = word_diff(best.quote.text.strip(" ,."), m.quote.text.strip(" ,."))
         others = ", ".join(sorted({_where(r) for r in refs[1:]}))
@@ -372,7 +374,7 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         and explicit(m)
         and is_statement(m.quote.text)
     ]
-    groups: list[list[clusters.Member]] = []
+    groups: list[list[cluster_members.Member]] = []
     for m in said:
         group = next(
             (
@@ -398,7 +400,7 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         for a in ga:
             if a.norm not in rows:
                 rows[a.norm] = {
-                    later[j]: rel for j, rel, _ in clusters.relation_hits(a.norm, later, unsaid)
+                    later[j]: rel for j, rel, _ in relations.relation_hits(a.norm, later, unsaid)
                 }
         related.append(rows)
     # One flag for the statement, listing every person it is given to who shares it
@@ -427,7 +429,7 @@ def cluster_conflicts(ms: list[clusters.Member]) -> list[Conflict]:
         sides |= {i, j}
     if sides:
         given = [groups[k] for k in sorted(sides)]
-        refs_of = [[clusters.source_ref(m) for m in g] for g in given]
+        refs_of = [[cluster_members.source_ref(m) for m in g] for g in given]
         refs = [r for rs in refs_of for r in rs]
         parts = [
             f"to {g[0].speaker} by {', '.join(sorted({_where(r) for r in rs}))}"

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from provenance import audit, clusters
+from provenance import audit, cluster_members, clusters
 from provenance import quantities as claims_stage
 from provenance.batch import WriteBatch
 from provenance.conflicts import WINDOW_DAYS, cluster_conflicts, numeric_conflicts
@@ -125,7 +125,7 @@ def _sync_clusters(
 ) -> None:
     """Refresh the given clusters and their misquote/misattribution flags.
 
-    The same as :func:`clusters.refresh_cluster` then :func:`_sync` for each cluster in
+    The same as :func:`cluster_members.refresh_cluster` then :func:`_sync` for each cluster in
     id order (the audit entries come in that order), with the reads done together
     for :data:`SYNC_CLUSTERS` clusters at a time: one cluster's refresh and flags
     change nothing another one reads.
@@ -154,7 +154,7 @@ def _sync_some(
     reason: str,
     dismissed_anywhere: frozenset[str],
 ) -> None:
-    refreshed = clusters.refresh_clusters(session, ids)
+    refreshed = cluster_members.refresh_clusters(session, ids)
     found = {c: cluster_conflicts(refreshed.get(c, [])) for c in ids}
     del refreshed
     scopes = [f"cluster:{c}" for c in ids]
@@ -291,7 +291,7 @@ def update(
     ``dismissed_anywhere``: see :func:`_sync`. ``found``: the quantities of documents
     found already (``quantities.find_quantities`` of their texts, as ingest's workers
     do); the others are found here, in ``workers`` processes. ``digests``: quote texts'
-    band digests computed already (``clusters.band_digests``, in ingest's workers).
+    band digests computed already (``blocking.band_digests``, in ingest's workers).
     """
     # Audit entries go in together at the next read or flush (see provenance.batch):
     # this runs under the writers' lock, with no savepoints.
@@ -379,7 +379,7 @@ def forget_document(session: Session, document_id: str) -> UpdateReport:
         _sync(
             session,
             f"cluster:{cluster_id}",
-            cluster_conflicts(clusters.refresh_cluster(session, cluster_id)),
+            cluster_conflicts(cluster_members.refresh_cluster(session, cluster_id)),
             report,
         )
     refresh_numeric(session, keys, report)

@@ -32,13 +32,14 @@ from sqlmodel import Session, col
 
 from provenance import audit, crosscheck
 from provenance.batch import WriteBatch
-from provenance.clusters import MATCHED_KINDS, band_digests
+from provenance.blocking import band_digests
 from provenance.documents import read_paths
 from provenance.errors import ArgumentError, InputError, public
 from provenance.extract import EXTRACTOR_VERSION, extract
 from provenance.lexicon import load
 from provenance.models import Attribution, DocumentIn, IngestProblem, IngestReport
 from provenance.quantities import Found, find_quantities
+from provenance.relations import MATCHED_KINDS
 from provenance.store import (
     Store,
     backoff,
@@ -529,7 +530,7 @@ def ingest(
         writer = Writer(session, report, progress)
         # Quantities found with the extraction, for the cross-source update (by document id).
         found: dict[str, list[Found]] = {}
-        digests: dict[str, bytes] = {}  # quote text -> band digests (clusters.band_digests)
+        digests: dict[str, bytes] = {}  # quote text -> band digests (blocking.band_digests)
         for chunk in _ordered(_chunks(items, store, batch_size), executor, window, match):
             results: dict[int, Extracted | Exception] = dict(
                 zip(chunk.todo, chunk.results, strict=True)

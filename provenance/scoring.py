@@ -5,7 +5,7 @@ another, each seeing the assignments before it. Which quotes are a quote's
 candidates, and how each relates to it (``relation_hits``: a pure function of
 the two normalized texts and whether one speaker said both), do not depend on
 those assignments: every earlier matchable quote of the batch is placed in some
-cluster before a later one is assigned (see ``_Batch.pend``). So the candidates
+cluster before a later one is assigned (see ``Batch.pend``). So the candidates
 of a window of :data:`WINDOW` quotes are found here, their relations scored in
 a worker, and meanwhile this process assigns the window before. The results are
 those of scoring in this process: the same function on the same inputs.
@@ -28,6 +28,8 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
+from provenance.relations import relation_hits
+
 WINDOW = 256
 """Quotes per task: enough that a task's pickling is small next to its scoring."""
 PARALLEL_MIN_QUOTES = 2_000
@@ -41,7 +43,7 @@ Hit = tuple[int, str, float]
 
 
 class Task(NamedTuple):
-    """One quote to score: its normalized text, its candidates' numbers (``_Batch``
+    """One quote to score: its normalized text, its candidates' numbers (``Batch``
     numbering), whether each has the quote's speaker, and the texts of numbers a
     forked worker does not have (numbered after the fork)."""
 
@@ -63,8 +65,6 @@ def score(
     """``relation_hits`` of each task's quote against its candidates, their texts from
     ``texts`` by number (None: the ones a worker inherited). ``workers`` > 1 lets
     ``cdist`` use threads for a huge group (in this process only)."""
-    from provenance.clusters import relation_hits  # clusters imports this module
-
     by_number, limit = (_TEXTS, _KNOWN) if texts is None else (texts, len(texts))
     out: list[list[Hit]] = []
     for norm, numbers, same, extra in tasks:

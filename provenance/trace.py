@@ -28,11 +28,11 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from provenance.appearances import ingest_order, order_key, outlet
-from provenance.clusters import normalize
 from provenance.conflicts import MISATTRIBUTION_MIN_WORDS, same_person
 from provenance.errors import NotFoundError, ProvenanceError, public
 from provenance.models import QuoteKind, SpeakerKind
 from provenance.people import authority_for
+from provenance.relations import normalize
 from provenance.store import id_prefix
 from provenance.tables import (
     ClusterMemberRow,

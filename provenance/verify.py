@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from provenance import audit, clusters
+from provenance import audit, blocking, cluster_members, relations
 from provenance.errors import InputError, public
 from provenance.models import document_id
 from provenance.names import canonical_name, fold
@@ -539,7 +539,7 @@ def _check_keys(session: Session, rows: list[QuoteRow]) -> Iterator[Mismatch]:
         dict(
             zip(
                 [r.id for r in todo],
-                (k for _, k in clusters.batch_keys([r.text for r in todo])),
+                (k for _, k in blocking.batch_keys([r.text for r in todo])),
                 strict=True,
             )
         )
@@ -1006,15 +1006,15 @@ def _check_canonical(session: Session) -> Iterator[Mismatch]:
 
 def _check_cluster(rows: list[Any]) -> Iterator[Mismatch]:
     ms = [
-        clusters.Member(
+        cluster_members.Member(
             SimpleNamespace(id=r[1], text=r[4], start=r[5]),  # type: ignore[arg-type]
-            clusters.normalize(r[4]),
+            relations.normalize(r[4]),
             None,
-            clusters.DocRef(r[6], None, r[8], r[7]),
+            cluster_members.DocRef(r[6], None, r[8], r[7]),
         )
         for r in rows
     ]
-    best = clusters.canonical(ms)
+    best = cluster_members.canonical(ms)
     cid, text, canonical_id = rows[0][0], rows[0][9], rows[0][10]
     yield from _differs(
         f"cluster:{cid}",
@@ -1024,7 +1024,7 @@ def _check_cluster(rows: list[Any]) -> Iterator[Mismatch]:
         "(re-derived from its members)",
     )
     wordings = list(dict.fromkeys(m.norm for m in ms))
-    to_best = dict(zip(wordings, clusters.relations_to(wordings, best.norm, True), strict=True))
+    to_best = dict(zip(wordings, relations.relations_to(wordings, best.norm, True), strict=True))
     for m, r in zip(ms, rows, strict=True):
         rel, score = to_best[m.norm]
         yield from _differs(

@@ -15,23 +15,13 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from provenance import crosscheck
+from provenance.blocking import NUM_PERM, SCHEME, SEED, signatures, tokens
 from provenance.cli import app
-from provenance.clusters import (
-    NUM_PERM,
-    SCHEME,
-    SEED,
-    _full_wordings,
-    list_clusters,
-    normalize,
-    relation,
-    relation_hits,
-    relations_to,
-    signatures,
-    tokens,
-)
+from provenance.cluster_members import _full_wordings, list_clusters
 from provenance.crosscheck import rebuild
 from provenance.ingest import ingest
 from provenance.lexicon import data_dir
+from provenance.relations import normalize, relation, relation_hits, relations_to
 from provenance.store import Store, open_store
 from provenance.tables import DocumentRow
 
@@ -340,7 +330,7 @@ def test_ratios_from_lcs_are_rapidfuzz_ratio_bit_for_bit() -> None:
     from rapidfuzz import fuzz, process
     from rapidfuzz.distance import LCSseq
 
-    from provenance.clusters import _ratios
+    from provenance.relations import _ratios
 
     rng = random.Random(3)
     words = [
@@ -375,7 +365,7 @@ def test_lsh_bands_and_permutations_are_datasketch_s() -> None:
     """clusters computes them itself so a run does not import datasketch (and scipy)."""
     from datasketch import MinHash, MinHashLSH
 
-    from provenance.clusters import (
+    from provenance.blocking import (
         LSH_THRESHOLD,
         NUM_PERM,
         SCHEME,
@@ -625,19 +615,19 @@ def test_prefetch_reads_every_posting_a_quote_looks_up(
     quotes look up (a quote's rarest tokens counted with the batch's quotes before it):
     none is read quote by quote later, in a rebuild (keys from memory) or an update of a
     store (keys from the table)."""
-    from provenance import clusters
+    from provenance import candidates, clusters
     from provenance.store import open_store
     from tests.support import write_corpus
 
     late: list[int] = []
-    read = clusters._Batch._read_postings
+    read = candidates.Batch._read_postings
 
-    def watched(self: clusters._Batch, keys: list[str]) -> None:
+    def watched(self: candidates.Batch, keys: list[str]) -> None:
         if self.numbered and keys:
             late.append(len(keys))
         read(self, keys)
 
-    monkeypatch.setattr(clusters._Batch, "_read_postings", watched)
+    monkeypatch.setattr(candidates.Batch, "_read_postings", watched)
     monkeypatch.setattr(clusters, "ADD_BATCH", 25)
     write_corpus(tmp_path / "a", 40)
     write_corpus(tmp_path / "b", 20, seed=11, start=40)
@@ -756,14 +746,14 @@ def test_an_lsh_band_is_cut_at_max_block_its_first_quotes_kept(
     """A band shared by the quotes of the same common words grows with the store; like a
     speaker group, a quote meets only its first MAX_BLOCK quotes (stored ones first, then
     the call's own in the order they came); an exact or token key is not cut."""
-    from provenance import clusters
-    from provenance.clusters import NewQuote, _Batch
+    from provenance import candidates
+    from provenance.candidates import Batch, NewQuote
 
-    monkeypatch.setattr(clusters, "MAX_BLOCK", cut)
+    monkeypatch.setattr(candidates, "MAX_BLOCK", cut)
     store = open_store(str(tmp_path / "b.db"))
     try:
         with store.session() as s:
-            batch = _Batch(s, [])
+            batch = Batch(s, [])
             batch.index()
             ids = [f"q{i:02d}" for i in range(10)]
             for q in ids:

@@ -324,7 +324,7 @@ def test_flags_follow_new_documents(tmp_path: Path) -> None:
 
 
 def test_deleting_a_document_clears_its_flags(tmp_path: Path) -> None:
-    from provenance.clusters import list_clusters
+    from provenance.cluster_members import list_clusters
     from provenance.review import delete_document
 
     store = Store(f"sqlite:///{tmp_path / 'd.db'}").init()

@@ -14,19 +14,19 @@ import pytest
 from typer.testing import CliRunner
 
 from provenance.cli import app
-from provenance.clusters import (
+from provenance.cluster_members import list_clusters
+from provenance.conflicts import _contained, content_changes, is_statement, list_conflicts
+from provenance.ingest import ingest
+from provenance.models import Conflict
+from provenance.relations import (
     is_title,
     joins,
-    list_clusters,
     matchable,
     normalize,
     one_wording,
     relation,
     stock_phrase,
 )
-from provenance.conflicts import _contained, content_changes, is_statement, list_conflicts
-from provenance.ingest import ingest
-from provenance.models import Conflict
 from provenance.store import Store
 
 

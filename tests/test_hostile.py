@@ -659,7 +659,7 @@ def test_postgres_writers_take_the_advisory_locks_first_in_one_order(pg_url: str
 
 def test_public_api_refuses_wrong_types_with_provenance_errors(tmp_path: Path) -> None:
     from provenance.audit import list_entries
-    from provenance.clusters import clusters_for
+    from provenance.cluster_members import clusters_for
     from provenance.conflicts import list_conflicts
     from provenance.crosscheck import rebuild
     from provenance.errors import ArgumentError

@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.match_parity import compare, dump
-from provenance import clusters, crosscheck, scoring
-from provenance.clusters import _sorted_unique, normalize, relation_hits
+from provenance import candidates, crosscheck, scoring
+from provenance.blocking import sorted_unique
 from provenance.ingest import ingest
+from provenance.relations import normalize, relation_hits
 from provenance.store import open_store
 from tests.support import SAMPLES, write_corpus
 
@@ -102,19 +103,19 @@ def test_scoring_in_workers_gives_the_clusters_and_flags_of_scoring_here(
 def test_sorted_unique_is_np_unique(parts: list[list[int]]) -> None:
     arrays = [np.asarray(p, dtype=np.int64) for p in parts]
     joined = np.concatenate(arrays)
-    assert _sorted_unique(joined.copy()).tolist() == np.unique(joined).tolist()
+    assert sorted_unique(joined.copy()).tolist() == np.unique(joined).tolist()
 
 
 def test_the_batch_quotes_are_pending_until_assigned() -> None:
     """A candidate's cluster is read only once it is assigned (never PENDING)."""
-    assert clusters.PENDING not in (clusters.NO_CLUSTER, clusters.NO_SPEAKER)
-    assert clusters.PENDING < 0  # cluster ids count from 1
+    assert candidates.PENDING not in (candidates.NO_CLUSTER, candidates.NO_SPEAKER)
+    assert candidates.PENDING < 0  # cluster ids count from 1
 
 
 def test_keys_from_digests_made_elsewhere_are_the_keys_made_here() -> None:
     """Ingest's workers compute the band digests of the quotes they extract; the keys
     the update makes of them are the ones it makes from the texts alone."""
-    from provenance.clusters import band_digests, batch_keys
+    from provenance.blocking import band_digests, batch_keys
 
     texts = [
         "We are not going to let this fire stop us from rebuilding.",
@@ -141,9 +142,9 @@ def test_written_keys_give_every_posting_in_the_order_written(
     """What a call wrote gives each key's quotes in the order written (the order the key
     index gives them), its runs merged or not; a key never written gives none (but for a
     shared hash: extra candidates only)."""
-    from provenance.clusters import _Written
+    from provenance.blocking import WrittenKeys
 
-    written = _Written()
+    written = WrittenKeys()
     expected: dict[str, list[str]] = {}
     n = 0
     for batch in batches:

@@ -31,6 +31,8 @@ NOT_FOR_LISTING = (
     "starlette",
     "uvicorn",
     "provenance.clusters",
+    "provenance.candidates",
+    "provenance.blocking",
     "provenance.conflicts",
     "provenance.crosscheck",
     "provenance.quantities",
