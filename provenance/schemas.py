@@ -19,7 +19,7 @@ from provenance.export.claimreview import ClaimReviewDocument
 from provenance.export.records import CsvRecord, ExportRecord
 from provenance.export.webanno import WebAnnotationPage
 from provenance.trace import Appearance, Trace
-from provenance.verify import Mismatch
+from provenance.verify_chain import Mismatch
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MODELS: dict[str, type[BaseModel]] = {
