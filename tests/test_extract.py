@@ -656,6 +656,18 @@ SUBJECT_EDGES += [
     ),
     ("Nearly a third say they do not know who to back.", "they do not know who to back", "a third"),
     ("A majority say the plan is too costly.", "the plan is too costly", "A majority"),
+    # A belief with its clause is kept, and so is a report "saying" something.
+    (
+        "The ranchers believe the new fence protects the herd.",
+        "the new fence protects the herd",
+        "The ranchers",
+    ),
+    ("The treasurer felt that the audit was unfair.", "that the audit was unfair", "The treasurer"),
+    (
+        "The mayor released a statement saying the bridge would reopen in May.",
+        "the bridge would reopen in May",
+        "The mayor",
+    ),
 ]
 
 
@@ -1016,6 +1028,20 @@ NOT_CLAIMS += [
 NOT_CLAIMS += [
     "The plane flew a banner linked to a group called “We The People Foundation.”",
     "She was in a film called “The Long Road Home.”",
+]
+
+# (PolNeAR train + dev, rewritten) A belief verb's -ing form right after a noun is that
+# noun's modifier ("donors seeking favours"), not a belief reported; a participle of
+# "call" after "a <noun>" before "the <Name>" names it; how someone thinks ("think
+# fondly back") or feels ("felt cornered by the vote") is no claim either.
+NOT_CLAIMS += [
+    "The memo lists several groups planning rallies outside the courthouse.",
+    "Taxis gave free rides to residents seeking to leave the flooded district.",
+    "The county withdrew notices seeking the arrest of three former clerks.",
+    "Her brother joined a movement called the Northern Farmers' League.",
+    "The farmers think fondly back to the old days.",
+    "The mayor felt cornered by the council's vote.",
+    "When the budget passed, the treasurer felt free to resign.",
 ]
 
 

@@ -212,6 +212,12 @@ def clause_after(doc: Doc, hit: CueHit, hi: int) -> int | None:
         if k > start and k < hi and toks[k].lower == "to":
             return start  # "urged Republicans to join …": addressee and infinitive
         return k if clause_like(doc, k, hi, strict=True) else None
+    if (
+        hit.cue.frame == "cognition"
+        and toks[k].lower.endswith("ly")
+        and not clause_like(doc, k, hi, strict=True)
+    ):
+        return None  # "supporters think warmly back to 2008": how they think, not what
     return k if clause_like(doc, k, hi, strict=comp != "clause") else None
 
 

@@ -83,9 +83,7 @@ def cue_at(tokens: list[Token], i: int, headline: bool = False) -> CueHit | None
         and tokens[i - 1].is_word
         and lex.speaker_nouns.get(prev) != "anonymous"  # "a spokesman called Trump a liar"
         and prev not in lex.titles
-        and i + 1 < len(tokens)
-        and tokens[i + 1].is_cap
-        and tokens[i + 1].is_word
+        and _name_at(tokens, i + 1)
     ):
         return None  # "a company called Harbor Analytics", "a PAC called Future 45": a name
     if prev in lex.words("gerund_negator") and tok.lower.endswith("ing"):
@@ -330,3 +328,11 @@ def trim(text: str, start: int, end: int) -> Span:
     while end > start and text[end - 1] in " ,":
         end -= 1
     return Span.of(text, start, end)
+
+
+def _name_at(tokens: list[Token], j: int) -> bool:
+    """Whether a capitalised word starts at ``tokens[j]``, after "the" or not ("a prize
+    called the House to Home Prize")."""
+    if j < len(tokens) and tokens[j].lower == "the":
+        j += 1
+    return j < len(tokens) and tokens[j].is_cap and tokens[j].is_word

@@ -260,6 +260,15 @@ def indirect_speech(doc: Doc, used_cues: set[int]) -> list[tuple[Span, Span, Men
                 and toks[b].lower in lex.words("adverbial_opener")
             ):
                 continue  # "After Clinton testified, Gowdy …": the main clause, not her words
+            if (
+                last_bare_ing
+                and hit.cue.frame == "cognition"
+                and doc.tok_index(m.end) == i
+                and m.pronoun is None
+            ):
+                # "emails from people planning acts of …", "notices seeking the arrest of
+                # …": a noun's modifier, no belief reported ("a report saying" is speech).
+                continue
             k = clause_after(doc, hit, hi)
             if k is None or _no_statement(doc, hit, hi):
                 continue
