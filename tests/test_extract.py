@@ -656,6 +656,24 @@ SUBJECT_EDGES += [
     ),
     ("Nearly a third say they do not know who to back.", "they do not know who to back", "a third"),
     ("A majority say the plan is too costly.", "the plan is too costly", "A majority"),
+    # (PolNeAR train, rewritten) The object of an -ing participle is not the speaker: the
+    # phrase the participle modifies is ("House Republicans supporting the bill have said").
+    (
+        "Farmers opposing the new levy have said they will keep protesting.",
+        "they will keep protesting",
+        "Farmers",
+    ),
+    (
+        "A woman holding a sign said she had waited for hours.",
+        "she had waited for hours",
+        "A woman",
+    ),
+    # An adjective in -ing is no participle: "leading", "rolling".
+    (
+        "The bank's leading economist said rates would rise.",
+        "rates would rise",
+        "The bank's leading economist",
+    ),
     # A belief with its clause is kept, and so is a report "saying" something.
     (
         "The ranchers believe the new fence protects the herd.",

@@ -173,6 +173,8 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
         found = generic_np_before(text, tokens, j)
     if found is not None and found.start < tokens[floor].start:
         return None
+    if found is not None:
+        found = _participle_owner(text, tokens, found, floor) or found
     if (
         found is not None
         and found.kind is SpeakerKind.document
@@ -180,6 +182,38 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     ):
         return _issuer(text, tokens, found, floor) or found
     return found
+
+
+def _participle_owner(text: str, tokens: list[Token], found: Mention, floor: int) -> Mention | None:
+    """The phrase an -ing participle before ``found`` modifies, when ``found`` is that
+    participle's object: "House Republicans supporting the bill have said", "a woman
+    holding a sign said" (the Republicans, the woman speak; not the bill, the sign)."""
+    b = _index_at(tokens, found.start) - 1
+    if b - 1 < floor:
+        return None
+    part = tokens[b].lower
+    if not (
+        part.endswith("ing")
+        and len(part) > 5
+        and tokens[b].is_word
+        and not tokens[b].is_cap
+        and part not in word_class("preposition_after_cue")
+        and part not in word_class("connector")
+        and tokens[b - 1].is_word
+    ):
+        return None
+    first = tokens[_index_at(tokens, found.start)]
+    if not (
+        first.lower in word_class("determiner")
+        or (found.kind is SpeakerKind.person and first.is_cap and not found.pronoun)
+    ):
+        # "Trump's remaining rivals", "a Reuters rolling poll": an adjective before a
+        # noun, not a participle before its object
+        return None
+    owner = np_before(text, tokens, b) or generic_np_before(text, tokens, b)
+    if owner is None or owner.start < tokens[floor].start or owner.pronoun:
+        return None
+    return owner
 
 
 LONG_ASIDE_TOKENS = 40  # an aside after a sentence's opening name may run this long
