@@ -668,6 +668,25 @@ SUBJECT_EDGES += [
         "she had waited for hours",
         "A woman",
     ),
+    # (PolNeAR train + dev, rewritten) A restrictive "who" clause between the subject and
+    # the cue holds no speaker: "executives who have worked with X say" is not X's.
+    (
+        "Several delegates who met with Senator Ada Ruiz on Monday said she would not concede.",
+        "she would not concede",
+        "Several delegates",
+    ),
+    (
+        "Two aides who talked to the Associated Press said the plan was dead.",
+        "the plan was dead",
+        "Two aides",
+    ),
+    # A quantity of people opens with no determiner; "that" before it opens the clause.
+    (
+        "Early returns were showing that about half said they want a new mayor.",
+        "they want a new mayor",
+        "about half",
+    ),
+    ("Only 7 percent said they were undecided.", "they were undecided", "Only 7 percent"),
     # An adjective in -ing is no participle: "leading", "rolling".
     (
         "The bank's leading economist said rates would rise.",

@@ -62,7 +62,15 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     plural = head.endswith("s") and not head.endswith("ss") and len(head) > 3
     # "noted that experts say": before a plural, "that" opens the clause (a determiner
     # would be "those"); it is the phrase's left edge, not a part of it.
-    opens_clause = k - 1 >= 0 and plural and tokens[k - 1].lower in word_class("clause_opener")
+    opens_clause = (
+        k - 1 >= 0
+        and tokens[k - 1].lower in word_class("clause_opener")
+        and (
+            plural
+            # "showing that about half said": no determiner comes before "about"
+            or tokens[k].lower in word_class("quantity_lead")
+        )
+    )
     if (
         k - 1 >= 0
         and not opens_clause
@@ -72,7 +80,14 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
         )
     ):
         first = k - 1
-    if first == k and not plural:
+    # "About 9 percent said", "almost half said", "only 7 percent said": a quantity of
+    # people, its lead no determiner
+    quantity = (
+        j > k
+        and tokens[k].lower in word_class("quantity_lead")
+        and (head in word_class("collective") or head in ("half", "everyone"))
+    )
+    if first == k and not plural and not quantity:
         return None
     if (
         first > 1

@@ -174,7 +174,11 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     if found is not None and found.start < tokens[floor].start:
         return None
     if found is not None:
-        found = _participle_owner(text, tokens, found, floor) or found
+        found = (
+            _participle_owner(text, tokens, found, floor)
+            or _relative_owner(text, tokens, found, floor)
+            or found
+        )
     if (
         found is not None
         and found.kind is SpeakerKind.document
@@ -182,6 +186,36 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     ):
         return _issuer(text, tokens, found, floor) or found
     return found
+
+
+RELATIVE_REACH = 8  # tokens from "who" to the phrase a cue's subject search found
+
+
+def _relative_owner(text: str, tokens: list[Token], found: Mention, floor: int) -> Mention | None:
+    """The phrase a restrictive "who" clause before ``found`` belongs to, when ``found``
+    stands inside that clause: "Several delegates who met with Sanders said" (the
+    delegates speak, not Sanders), "officials who spoke with The Huffington Post said"."""
+    lex = load()
+    if found.pronoun:
+        return None  # "voters who will turn on it if it opposes …": a clause's own subject
+    k = _index_at(tokens, found.start) - 1
+    stop = max(floor, k - RELATIVE_REACH)
+    opens = lex.words("subordinator") | lex.words("conjunction") | word_class("adverbial_opener")
+    while k > stop:
+        low = tokens[k].lower
+        if tokens[k].text in ",;:()—" or low in lex.cue_forms or low in opens:
+            return None
+        if low == "who":
+            break
+        k -= 1
+    else:
+        return None
+    if _index_at(tokens, found.start) - k < 2:
+        return None  # "who Smith …": the phrase is the clause's subject
+    owner = np_before(text, tokens, k) or generic_np_before(text, tokens, k)
+    if owner is None or owner.start < tokens[floor].start or owner.pronoun:
+        return None
+    return owner
 
 
 def _participle_owner(text: str, tokens: list[Token], found: Mention, floor: int) -> Mention | None:
