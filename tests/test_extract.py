@@ -921,6 +921,45 @@ def test_a_name_after_a_noun_phrase_cue_is_its_object(text: str, content: str | 
     ]
 
 
+# (PolNeAR train + dev, rewritten) A quotation inside a reported clause whose subject
+# stands before an earlier, coordinated verb is the clause's speaker's, with its cue
+# (rule quote-in-clause), not a quotation of no one's.
+QUOTES_IN_CLAUSES = [
+    (
+        "The mayor praised the plan and called it “a real step forward for the whole city.”",
+        "a real step forward for the whole city.",
+        "The mayor",
+        "called",
+    ),
+    (
+        "Ruiz has attacked the council and posted on Twitter that if the levy passed “every "
+        "family on the east side would pay twice.”",
+        "every family on the east side would pay twice.",
+        "Ruiz",
+        "posted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "quote", "mention", "cue"), QUOTES_IN_CLAUSES)
+def test_a_quotation_inside_a_reported_clause_is_its_speakers(
+    text: str, quote: str, mention: str, cue: str
+) -> None:
+    atts = extract(text)
+    _assert_invariant(text, atts)
+    found = [a for a in atts if a.content.text == quote]
+    assert len(found) == 1, [(a.rule, a.content.text) for a in atts]
+    q = found[0]
+    assert q.kind in ("direct", "mixed") and q.speaker is not None, q
+    assert (q.speaker.text, q.cue.text if q.cue else None) == (mention, cue)
+
+
+def test_a_short_quotation_inside_a_clause_stays_the_writers() -> None:
+    text = "The mayor praised the plan and said the “reform” would help."
+    short = [a for a in extract(text) if a.content.text == "reform"]
+    assert [a.kind for a in short] == ["nonspeech"]
+
+
 @pytest.mark.parametrize(("text", "content", "mention"), SUBJECT_EDGES)
 def test_a_speaker_phrase_starts_after_the_word_that_opens_its_clause(
     text: str, content: str, mention: str

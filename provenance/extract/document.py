@@ -11,7 +11,10 @@ A quoted fragment inside reported speech ("X described this as an ‘alarming
 abuse of power’") is kept as a ``mixed`` record with the fragment's exact
 offsets; the reported clause around it is a second, ``indirect`` record with
 the same cue and speaker (rule ``clause-with-quote``), so that a reader of the
-store gets the exact quotation and a scorer gets the whole claim.
+store gets the exact quotation and a scorer gets the whole claim. A quotation no
+quote rule attributed that lies inside a reported clause with a speaker ("X praised
+the plan and called it “…”") takes that clause's speaker and cue
+(``quote-in-clause``).
 
 A paragraph opening with a speaker label ("PENCE: …", "Sanders: …") is a
 colon attribution. Unquoted reported speech ("X said (that) …", "…, X said.",
@@ -272,6 +275,7 @@ def extract(text: str) -> list[Attribution]:
             speaker=Span.of(text, mention.start, mention.end),
         )
         found.append((att, mention))
+    found = _quotes_in_clauses(found)
     found.sort(key=lambda pair: (pair[0].content.start, -pair[0].content.end))
     found = _one_per_span(found)
     _speakers_from_previous_paragraph(doc, found)
@@ -312,6 +316,46 @@ def extract(text: str) -> list[Attribution]:
         att.model_copy(update={"resolved": speakers.final(ent)}) if ent is not None else att
         for att, ent in zip(out, entities, strict=True)
     ]
+
+
+def _quotes_in_clauses(
+    found: list[tuple[Attribution, Mention | None]],
+) -> list[tuple[Attribution, Mention | None]]:
+    """A quotation no quote rule attributed, inside a reported clause that has a speaker,
+    is that clause's speaker's (rule ``quote-in-clause``): "The mayor praised the plan and
+    called it “a real step forward”" — the clause's subject stands before the first verb,
+    which the quote rules do not look past. Short ones stay as they are: inside a clause a
+    word or two in quotation marks may be the writer's."""
+    clauses = [
+        (a, m)
+        for a, m in found
+        if a.kind == "indirect" and a.speaker is not None and a.cue is not None
+    ]
+    if not clauses:
+        return found
+    out = []
+    for att, mention in found:
+        if mention is None and att.kind == "direct" and att.rule == "no-speaker":
+            holder = next(
+                (
+                    (c, m)
+                    for c, m in clauses
+                    if c.content.start < att.content.start and att.content.end <= c.content.end
+                ),
+                None,
+            )
+            if holder is not None:
+                c, mention = holder
+                att = att.model_copy(
+                    update={
+                        "cue": c.cue,
+                        "speaker": c.speaker,
+                        "rule": "quote-in-clause",
+                        "confidence": c.confidence,
+                    }
+                )
+        out.append((att, mention))
+    return out
 
 
 def _named_before_in_sentence(doc: Doc, pos: int) -> bool:

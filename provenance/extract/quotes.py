@@ -7,7 +7,7 @@ the ``rule`` value stored with the record and shown in every export, so a
 record can be traced to the code that made it and each rule tested alone.
 
 Record-level rules that are not about one quotation (``continuation``,
-``no-speaker``, ``clause-with-quote``, the paragraph label ``speaker-colon``,
+``no-speaker``, ``clause-with-quote``, ``quote-in-clause``, the paragraph label ``speaker-colon``,
 ``previous-paragraph-speaker`` and the reported-speech rules of
 :mod:`provenance.extract.reported`) are applied by
 :func:`provenance.extract.document.extract`;
@@ -419,6 +419,7 @@ RECORD_RULES = (
     "lead-in-sentence",
     "no-speaker",
     "clause-with-quote",
+    "quote-in-clause",
     "previous-paragraph-speaker",
 )
 
