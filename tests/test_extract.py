@@ -560,6 +560,31 @@ AFTER_THE_QUOTE = [
 ]
 
 
+# (PolNeAR train + dev, rewritten) After a quotation, an -ing cue is a participle whose
+# object is no speaker ("“…,” blaming Michael Bloomberg" is not Bloomberg's), and a name
+# with a verb after it is a clause's subject ("citing “…,” said the mayor could win"):
+# the quotation is the speaker's before it, or no one's.
+AFTER_THE_QUOTE += [
+    (
+        "Mayor Ana Ruiz called the ruling “a disgrace for the whole county,” blaming Judge "
+        "Tom Hale.",
+        "a disgrace for the whole county,",
+        "Ana Ruiz",
+    ),
+    (
+        "The senator said that was a “gross distortion of the record,” describing the panel "
+        "as biased.",
+        "gross distortion of the record,",
+        "The senator",
+    ),
+    (
+        "Her aide, citing “the strength of the ground game in the north,” said the mayor "
+        "could win the county.",
+        "the strength of the ground game in the north,",
+        None,
+    ),
+]
+
 AFTER_THE_QUOTE += [
     (
         "“The first defense is the community,” said former secretary of state Dana Whitfield.",

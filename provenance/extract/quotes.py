@@ -272,7 +272,13 @@ def _quote_cue_subject(c: QuoteContext) -> Found | None:
         return None
     hit, i = c.right_cue
     text, toks = c.text, c.toks
+    if hit.first == hit.index and toks[i].lower.endswith("ing"):
+        return None  # "“…,” promising the club will return": a participle's object
     m = np_after(text, toks, i + 1)
+    if m is not None:
+        after = c.doc.tok_index(m.end)
+        if after < c.right_hi and toks[after].lower in load().words("finite"):
+            return None  # "citing “…,” said the candidate could win": the clause's subject
     if m is None and i + 1 < c.right_hi and toks[i + 1].lower in word_class("clause_opener"):
         return None  # "“…,” adding that the company had …": what is said, not who
     if m is None and i + 1 < c.right_hi and toks[i + 1].lower in word_class("determiner"):
