@@ -712,6 +712,12 @@ SUBJECT_EDGES += [
         "about half",
     ),
     ("Only 7 percent said they were undecided.", "they were undecided", "Only 7 percent"),
+    # (PolNeAR train + dev, rewritten) A message is a document its sender put out.
+    (
+        "Her campaign sent out a text message to supporters saying the count was close.",
+        "the count was close",
+        "Her campaign",
+    ),
     # An adjective in -ing is no participle: "leading", "rolling".
     (
         "The bank's leading economist said rates would rise.",
@@ -1144,6 +1150,12 @@ NOT_CLAIMS += [
     "The mayor felt cornered by the council's vote.",
     "When the budget passed, the treasurer felt free to resign.",
 ]
+
+
+def test_the_object_of_an_opening_preposition_is_no_speaker() -> None:
+    text = "In a Facebook message posted Friday, Ruiz said she had doubts about the levy."
+    speakers = {a.speaker.text for a in extract(text) if a.speaker is not None}
+    assert "Ruiz" in speakers and not any("message" in s for s in speakers), speakers
 
 
 @pytest.mark.parametrize("text", NOT_CLAIMS)

@@ -174,6 +174,9 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     if found is not None and found.start < tokens[floor].start:
         return None
     if found is not None:
+        b = _index_at(tokens, found.start) - 1
+        if b >= floor and tokens[b].is_cap and tokens[b].lower in word_class("connector"):
+            return None  # "In a Facebook message posted Friday, …": an opening adverbial
         found = (
             _participle_owner(text, tokens, found, floor)
             or _relative_owner(text, tokens, found, floor)
