@@ -1152,6 +1152,16 @@ NOT_CLAIMS += [
 ]
 
 
+def test_a_hopeful_is_a_role_before_a_name() -> None:
+    # (PolNeAR train, rewritten) "Republican presidential hopeful Sen. X" named "Presidential".
+    text = (
+        "In line with most voters, Republican Presidential hopeful Sen. Ana Voss was critical "
+        "of the ruling, telling reporters: “The ruling today is typical of this court.”"
+    )
+    quote = [a for a in extract(text) if a.content.text.startswith("The ruling today")]
+    assert [a.speaker_name for a in quote] == ["Ana Voss"]
+
+
 def test_the_object_of_an_opening_preposition_is_no_speaker() -> None:
     text = "In a Facebook message posted Friday, Ruiz said she had doubts about the levy."
     speakers = {a.speaker.text for a in extract(text) if a.speaker is not None}
