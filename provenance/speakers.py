@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from provenance.extract.mentions import Mention, _title_at, is_name_token, trim_name
 from provenance.extract.segment import Token
@@ -31,9 +30,6 @@ ROLE_REACH = 200  # characters: an unnamed role this close before a pronoun may 
 DESCRIBED_CONTEXT = 40  # characters from a person's mention that may tie a place to them
 _WORD = re.compile(r"[^\W_][\w’'-]*")
 PRONOUN_REACH = 600  # characters: how far back a full name can be a pronoun's antecedent
-
-_name_parts = lru_cache(maxsize=4096)(name_parts)  # in-document coreference asks often
-_fold = lru_cache(maxsize=4096)(fold)
 
 
 @dataclass
@@ -183,7 +179,7 @@ class DocumentSpeakers:
                 and not any(t.lower in word_class("org_word") for t in run)
             ):
                 name = POSSESSIVE.sub("", " ".join(t.text for t in run[:3]))
-                self._full.setdefault(_name_parts(name)[1], []).append((run[0].start, name))
+                self._full.setdefault(name_parts(name)[1], []).append((run[0].start, name))
             i = max(j, i + 1)
 
     def _full_name(self, m: Mention) -> str | bool | None:
@@ -194,15 +190,15 @@ class DocumentSpeakers:
         the others, then the one named most often wins if it is named at least
         twice as often as the next. None: no candidate; False: undecided.
         """
-        _, last = _name_parts(m.name or "")
+        _, last = name_parts(m.name or "")
         counts: dict[tuple[str | None, str], int] = {}
         shown: dict[tuple[str | None, str], str] = {}
         for _, name in self._full.get(last, ()):
-            key = _name_parts(name)
+            key = name_parts(name)
             counts[key] = counts.get(key, 0) + 1
             shown.setdefault(key, name)
         for e in self.entities:
-            key = _name_parts(e.name)
+            key = name_parts(e.name)
             if e.kind is SpeakerKind.person and key[0] and key[1] == last:
                 counts[key] = counts.get(key, 0) + len(e.positions)
                 shown[key] = e.name
@@ -220,7 +216,7 @@ class DocumentSpeakers:
     def _gender_of(self, name: str) -> str:
         g = name_gender(name)
         if g == "-":
-            ent = next((e for e in self.entities if _fold(e.name) == _fold(name)), None)
+            ent = next((e for e in self.entities if fold(e.name) == fold(name)), None)
             g = ent.gender if ent is not None else "-"
         return g
 
@@ -311,14 +307,14 @@ class DocumentSpeakers:
     def _find(self, m: Mention, bare: bool = False) -> _Entity | None:
         """The entity ``m`` names; ``bare``: only one known by its surname alone."""
         if m.kind is not SpeakerKind.person or not m.name:
-            key = _fold(m.name or m.text)
-            return next((e for e in self.entities if _fold(e.name) == key), None)
-        first, last = _name_parts(m.name)
+            key = fold(m.name or m.text)
+            return next((e for e in self.entities if fold(e.name) == key), None)
+        first, last = name_parts(m.name)
         best = None
         for e in self.entities:
             if e.kind is not SpeakerKind.person:
                 continue
-            efirst, elast = _name_parts(e.name)
+            efirst, elast = name_parts(e.name)
             if elast != last or (first and efirst and not first_names_agree(first, efirst)):
                 continue
             if bare and efirst:
@@ -337,7 +333,7 @@ class DocumentSpeakers:
         words = ent.name.split()
         surname = words[-1] if words else ""
         found = self._word_at.get(surname, []) if len(surname) > 1 else []
-        efirst = _name_parts(ent.name)[0]
+        efirst = name_parts(ent.name)[0]
         best = None
         for i in range(bisect_left(found, pos) - 1, -1, -1):
             # "Mrs. Clinton" and "Hillary Clinton" are no mention of Bill Clinton.
@@ -408,7 +404,7 @@ class DocumentSpeakers:
             m = _clean_person(m)
             if any(w.lower() in word_class("org_word") for w in (m.name or "").split()):
                 m = replace(m, kind=SpeakerKind.organization)  # "State Department"
-        if m.kind is SpeakerKind.person and m.name and _name_parts(m.name)[0] is None:
+        if m.kind is SpeakerKind.person and m.name and name_parts(m.name)[0] is None:
             full = self._full_name(m)
             if full is False:  # two people share the surname and nothing decides
                 self.last = self._add(m, bare=True)
@@ -493,9 +489,9 @@ class DocumentSpeakers:
     def _expected_gender(self, e: _Entity) -> str:
         """``e``'s gender, or for a bare surname the one gender of the full names the
         text gives with it (it will take that name)."""
-        if e.gender != "-" or _name_parts(e.name)[0] is not None:
+        if e.gender != "-" or name_parts(e.name)[0] is not None:
             return e.gender
-        genders = {name_gender(n) for _, n in self._full.get(_name_parts(e.name)[1], ())}
+        genders = {name_gender(n) for _, n in self._full.get(name_parts(e.name)[1], ())}
         return genders.pop() if len(genders) == 1 else "-"
 
     def _named_before(self, m: Mention) -> None:

@@ -85,7 +85,7 @@ def generic_np_before(text: str, tokens: list[Token], i: int) -> Mention | None:
     quantity = (
         j > k
         and tokens[k].lower in word_class("quantity_lead")
-        and (head in word_class("collective") or head in ("half", "everyone"))
+        and (head in word_class("collective") or head in word_class("whole_group"))
     )
     if first == k and not plural and not quantity:
         return None

@@ -174,12 +174,16 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
     if found is not None and found.start < tokens[floor].start:
         return None
     if found is not None:
-        b = _index_at(tokens, found.start) - 1
-        if b >= floor and tokens[b].is_cap and tokens[b].lower in word_class("connector"):
+        at = _index_at(tokens, found.start)
+        if (
+            at - 1 >= floor
+            and tokens[at - 1].is_cap
+            and tokens[at - 1].lower in word_class("connector")
+        ):
             return None  # "In a Facebook message posted Friday, …": an opening adverbial
         found = (
-            _participle_owner(text, tokens, found, floor)
-            or _relative_owner(text, tokens, found, floor)
+            _participle_owner(text, tokens, found, at, floor)
+            or _relative_owner(text, tokens, found, at, floor)
             or found
         )
     if (
@@ -194,14 +198,17 @@ def subject(text: str, tokens: list[Token], cue_index: int, floor: int) -> Menti
 RELATIVE_REACH = 8  # tokens from "who" to the phrase a cue's subject search found
 
 
-def _relative_owner(text: str, tokens: list[Token], found: Mention, floor: int) -> Mention | None:
+def _relative_owner(
+    text: str, tokens: list[Token], found: Mention, at: int, floor: int
+) -> Mention | None:
     """The phrase a restrictive "who" clause before ``found`` belongs to, when ``found``
     stands inside that clause: "Several delegates who met with Sanders said" (the
-    delegates speak, not Sanders), "officials who spoke with The Huffington Post said"."""
+    delegates speak, not Sanders), "officials who spoke with The Huffington Post said".
+    ``at``: the index of ``found``'s first token."""
     lex = load()
     if found.pronoun:
         return None  # "voters who will turn on it if it opposes …": a clause's own subject
-    k = _index_at(tokens, found.start) - 1
+    k = at - 1
     stop = max(floor, k - RELATIVE_REACH)
     opens = lex.words("subordinator") | lex.words("conjunction") | word_class("adverbial_opener")
     while k > stop:
@@ -213,19 +220,18 @@ def _relative_owner(text: str, tokens: list[Token], found: Mention, floor: int) 
         k -= 1
     else:
         return None
-    if _index_at(tokens, found.start) - k < 2:
+    if at - k < 2:
         return None  # "who Smith …": the phrase is the clause's subject
-    owner = np_before(text, tokens, k) or generic_np_before(text, tokens, k)
-    if owner is None or owner.start < tokens[floor].start or owner.pronoun:
-        return None
-    return owner
+    return _owner_before(text, tokens, k, floor)
 
 
-def _participle_owner(text: str, tokens: list[Token], found: Mention, floor: int) -> Mention | None:
+def _participle_owner(
+    text: str, tokens: list[Token], found: Mention, at: int, floor: int
+) -> Mention | None:
     """The phrase an -ing participle before ``found`` modifies, when ``found`` is that
     participle's object: "House Republicans supporting the bill have said", "a woman
     holding a sign said" (the Republicans, the woman speak; not the bill, the sign)."""
-    b = _index_at(tokens, found.start) - 1
+    b = at - 1
     if b - 1 < floor:
         return None
     part = tokens[b].lower
@@ -239,7 +245,7 @@ def _participle_owner(text: str, tokens: list[Token], found: Mention, floor: int
         and tokens[b - 1].is_word
     ):
         return None
-    first = tokens[_index_at(tokens, found.start)]
+    first = tokens[at]
     if not (
         first.lower in word_class("determiner")
         or (found.kind is SpeakerKind.person and first.is_cap and not found.pronoun)
@@ -247,7 +253,14 @@ def _participle_owner(text: str, tokens: list[Token], found: Mention, floor: int
         # "Trump's remaining rivals", "a Reuters rolling poll": an adjective before a
         # noun, not a participle before its object
         return None
-    owner = np_before(text, tokens, b) or generic_np_before(text, tokens, b)
+    return _owner_before(text, tokens, b, floor)
+
+
+def _owner_before(text: str, tokens: list[Token], k: int, floor: int) -> Mention | None:
+    """The phrase ending before ``tokens[k]`` that a modifier from ``k`` on belongs to: a
+    name, title or speaker noun, else a common-noun phrase; not a pronoun, not before
+    ``floor``."""
+    owner = np_before(text, tokens, k) or generic_np_before(text, tokens, k)
     if owner is None or owner.start < tokens[floor].start or owner.pronoun:
         return None
     return owner
